@@ -1,0 +1,115 @@
+"""The Python API: what the CLI, tests and other programs call.
+
+`scan_folder()` reads a folder into a Manifest; `build_packet()` also writes the
+packet. Both raise IntakeError subclasses for run-level problems only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from intake import __version__
+from intake.check import Checklist, check, load_checklist
+from intake.extractors import combine, extract
+from intake.model import Document, Manifest, Source
+from intake.scan import ScanResult, scan
+from intake.understand.enrich import enrich
+from intake.understand.people import consensus
+
+Progress = Callable[[str, int, int | None, str], None]
+"""progress(stage, done, total, location): called as work advances; never prints itself."""
+
+
+@dataclass
+class Reading:
+    """A folder read: the manifest, and where each file's bytes are (for the packet)."""
+
+    manifest: Manifest
+    sources: dict[str, Source]
+
+
+def scan_folder(
+    folder: Path | str,
+    *,
+    checklist: str | Path | Checklist = "default",
+    progress: Progress | None = None,
+    exclude: tuple[Path, ...] = (),
+) -> Manifest:
+    """Read every file in `folder` and check the set against `checklist`."""
+    return read_folder(folder, checklist=checklist, progress=progress, exclude=exclude).manifest
+
+
+def read_folder(
+    folder: Path | str,
+    *,
+    checklist: str | Path | Checklist = "default",
+    progress: Progress | None = None,
+    exclude: tuple[Path, ...] = (),
+) -> Reading:
+    """Like scan_folder(), also returning the scanned sources by location."""
+    rules = checklist if isinstance(checklist, Checklist) else load_checklist(checklist)
+    found = 0
+
+    def on_file(location: str) -> None:
+        nonlocal found
+        found += 1
+        if progress:
+            progress("scan", found, None, location)
+
+    result = scan(folder, exclude=exclude, on_file=on_file)
+    documents = extract_all(result, progress)
+    patient = consensus(d.patient for d in documents if d.patient)
+    statuses, findings = check(documents, rules, result.skipped)
+    manifest = Manifest(
+        patient=patient,
+        documents=documents,
+        checklist=statuses,
+        findings=findings,
+        checklist_name=rules.name,
+        reminders=list(rules.reminders),
+        skipped=result.skipped,
+        skipped_junk=result.junk,
+        tool={"name": "intake", "version": __version__},
+    )
+    return Reading(manifest, {source.location: source for source in result.sources})
+
+
+def extract_all(result: ScanResult, progress: Progress | None = None) -> list[Document]:
+    """Every scanned file through the extractors, merged, understood and numbered."""
+    documents: list[Document] = []
+    total = len(result.sources)
+    for done, source in enumerate(result.sources, start=1):
+        documents.extend(extract(source))
+        if progress:
+            progress("extract", done, total, source.location)
+    for location, reason in result.unreadable:
+        documents.append(
+            Document(source=location, sha256=None, size=0, media_type="application/octet-stream",
+                     kind="unreadable", title=location.rsplit("/", 1)[-1], warnings=[reason])
+        )  # fmt: skip
+    documents = [enrich(document) for document in combine(documents)]
+    documents.sort(key=lambda d: d.source)
+    for number, document in enumerate(documents, start=1):
+        document.id = f"D{number:04d}"
+        document.kind = document.kind or "other"
+    return documents
+
+
+def build_packet(
+    folder: Path | str,
+    out: Path | str,
+    *,
+    force: bool = False,
+    checklist: str | Path | Checklist = "default",
+    progress: Progress | None = None,
+) -> Manifest:
+    """Read `folder` and write its packet to `out` (atomically); returns the packet's manifest."""
+    from intake.packet.writer import check_destination, write_packet
+
+    folder, out = Path(folder), Path(out)
+    check_destination(folder, out, force=force)
+    reading = read_folder(folder, checklist=checklist, progress=progress, exclude=(out,))
+    write_packet(reading.manifest, reading.sources, out, force=force, progress=progress)
+    return reading.manifest

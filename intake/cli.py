@@ -1,0 +1,155 @@
+"""The `intake` command: parse options, call the API, print. Errors map to exit codes here."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from intake import __version__, api
+from intake.check import available_checklists
+from intake.errors import ExitCode, IntakeError
+from intake.model import Manifest
+from intake.output import ProgressDisplay, print_summary
+
+log = logging.getLogger("intake")
+
+
+def handle_errors(command):
+    """Run a command; IntakeError becomes 'Error: ...' and its exit code, no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        debug = ctx.find_root().params.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except IntakeError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as err:
+            if debug:
+                raise
+            click.echo(f"Error: unexpected {type(err).__name__}: {err} (run with --debug for details)",
+                       err=True)  # fmt: skip
+            ctx.exit(ExitCode.ERROR)
+
+    return wrapper
+
+
+def checklist_option(command):
+    return click.option(
+        "--checklist",
+        "checklist",
+        default="default",
+        show_default=True,
+        metavar="NAME|PATH",
+        help="Which what-to-bring list to check against (see `intake checklists`).",
+    )(command)
+
+
+def silent_option(command):
+    return click.option(
+        "-s", "--silent", is_flag=True, help="No progress display on stderr."
+    )(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="intake")
+@click.option("--debug", is_flag=True, help="Show debug logging and full tracebacks.")
+def cli(debug: bool) -> None:
+    """Turn a folder of medical records into an indexed packet for a second opinion."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="intake: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest (intake.manifest/1).")
+@click.option("--with-text", is_flag=True, help="With --json: include the text read from each file.")
+@checklist_option
+@silent_option
+@handle_errors
+def scan(folder: Path, as_json: bool, with_text: bool, checklist: str, silent: bool) -> None:
+    """Say what each file in FOLDER is and what is missing.
+
+    \b
+    Example:
+        intake scan ~/Downloads/moms-records
+        intake scan ~/Downloads/moms-records --json > manifest.json
+    """
+    if with_text and not as_json:
+        raise click.UsageError("--with-text goes with --json")
+    with ProgressDisplay(enabled=not silent) as progress:
+        manifest = api.scan_folder(folder, checklist=checklist, progress=progress)
+    if as_json:
+        click.echo(manifest.to_json(with_text=with_text))
+    else:
+        print_summary(manifest)
+    _exit_for(manifest)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Folder to write the packet to (must not exist, unless --force).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace an existing packet at --out.")
+@checklist_option
+@silent_option
+@handle_errors
+def packet(folder: Path, out: Path, force: bool, checklist: str, silent: bool) -> None:
+    """Write the packet for FOLDER to OUT: INDEX.HTM, copies, manifest, checksums.
+
+    \b
+    Example:
+        intake packet ~/Downloads/moms-records -o ~/Desktop/second-opinion
+    """
+    with ProgressDisplay(enabled=not silent) as progress:
+        manifest = api.build_packet(folder, out, force=force, checklist=checklist,
+                                    progress=progress)  # fmt: skip
+    print_summary(manifest, brief=True)
+    click.echo(f"Packet written to {out} (open {out / 'INDEX.HTM'})")
+    _exit_for(manifest)
+
+
+@cli.command("checklists")
+@handle_errors
+def checklists_command() -> None:
+    """List the checklists intake ships with.
+
+    \b
+    Example:
+        intake checklists
+    """
+    for checklist in available_checklists():
+        click.echo(f"{checklist.name}\t{checklist.label}")
+        for item in checklist.items:
+            click.echo(f"  {item.id}\t{item.label}")
+
+
+def _exit_for(manifest: Manifest) -> None:
+    """Exit INCOMPLETE when items are missing or files unreadable, so scripts can tell."""
+    if not manifest.complete:
+        click.get_current_context().exit(ExitCode.INCOMPLETE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="intake", standalone_mode=False)
+    except click.ClickException as err:
+        err.show()
+        return err.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return ExitCode.ERROR
+    return int(result) if isinstance(result, int) else ExitCode.OK

@@ -1,0 +1,45 @@
+"""Exit codes and the run-level errors that map onto them.
+
+A bad *file* is never an exception here: it becomes an `unreadable` document.
+These errors are for problems with the whole run (a missing folder, a missing
+program, a packet that would overwrite something).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What `intake` exits with; a navigator's script can tell a gap from a success."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2  # Click's own code for bad options
+    MISSING_DEPENDENCY = 3
+    INPUT_UNREADABLE = 4
+    INCOMPLETE = 5  # done, but checklist items are missing/incomplete or files unreadable
+
+
+class IntakeError(Exception):
+    """A run-level problem; its message is shown to the user as is."""
+
+    exit_code = ExitCode.ERROR
+
+
+class UsageError(IntakeError):
+    """The options given cannot work together (e.g. an output folder that exists)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class InputUnreadable(IntakeError):
+    """The folder to scan is missing, not a folder, or cannot be listed."""
+
+    exit_code = ExitCode.INPUT_UNREADABLE
+
+
+class MissingDependency(IntakeError):
+    """A program or optional package intake needs is not installed."""
+
+    exit_code = ExitCode.MISSING_DEPENDENCY

@@ -1,0 +1,74 @@
+"""The extractor registry: one module per format; first extractor that succeeds wins.
+
+A file nobody accepts becomes an `other` document saying so; a file whose
+extractors all fail becomes an `unreadable` document with each one's reason.
+Nothing raised by a single file ever stops the run.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from intake.errors import MissingDependency
+from intake.extractors.base import ExtractionError, Extractor
+from intake.extractors.dicom import DicomExtractor
+from intake.extractors.image import ImageExtractor
+from intake.extractors.pdf import PdfExtractor
+from intake.extractors.text import TextExtractor
+from intake.model import Document, Source
+from intake.sniff import EMPTY, EXECUTABLE, ZIP
+
+log = logging.getLogger(__name__)
+
+EXTRACTORS: list[Extractor] = sorted(
+    [PdfExtractor(), DicomExtractor(), ImageExtractor(), TextExtractor()],
+    key=lambda extractor: extractor.priority,
+)
+_NOT_SUPPORTED = {
+    EMPTY: "empty file (0 bytes)",
+    EXECUTABLE: "a program (viewer software?), not a record",
+    ZIP: "a zip archive: intake does not open archives yet; unzip it into the folder",
+}
+
+__all__ = ["EXTRACTORS", "ExtractionError", "Extractor", "combine", "extract"]
+
+
+def extract(source: Source, extractors: list[Extractor] | None = None) -> list[Document]:
+    """Turn one scanned file into documents; never raises for a bad file."""
+    failures: list[str] = []
+    for extractor in extractors if extractors is not None else EXTRACTORS:
+        if not extractor.accepts(source):
+            continue
+        try:
+            documents = extractor.extract(source)
+        except (ExtractionError, MissingDependency) as err:
+            failures.append(f"{extractor.name}: {err}")
+        except Exception as err:  # a parser bug or a hostile file: note it, try the next
+            log.debug("extractor %s failed on %s", extractor.name, source.location, exc_info=True)
+            failures.append(f"{extractor.name}: {type(err).__name__}: {err}")
+        else:
+            for document in documents:
+                document.extractor = document.extractor or extractor.name
+            return documents
+    if failures:
+        log.warning("%s: unreadable (%s)", source.location, "; ".join(failures))
+        return [Document.unreadable(source, failures)]
+    if source.media_type == EMPTY:
+        return [Document.unreadable(source, [_NOT_SUPPORTED[EMPTY]])]
+    reason = _NOT_SUPPORTED.get(source.media_type, f"no extractor reads {source.media_type} files")
+    return [Document.for_source(source, kind="other", title=source.location.rsplit("/", 1)[-1],
+                                warnings=[reason])]  # fmt: skip
+
+
+def combine(documents: list[Document], extractors: list[Extractor] | None = None) -> list[Document]:
+    """Let each extractor merge its own documents (e.g. DICOM files into studies)."""
+    registry = extractors if extractors is not None else EXTRACTORS
+    by_name = {extractor.name: extractor for extractor in registry}
+    groups: dict[str | None, list[Document]] = {}
+    for document in documents:
+        groups.setdefault(document.extractor, []).append(document)
+    combined: list[Document] = []
+    for name, group in groups.items():
+        extractor = by_name.get(name or "")
+        combined.extend(extractor.combine(group) if extractor else group)
+    return combined

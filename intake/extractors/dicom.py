@@ -1,0 +1,166 @@
+"""DICOM: headers only (never pixel data), every file of a study merged into one document."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections import Counter
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+from intake.extractors.base import ExtractionError, Extractor
+from intake.model import Document, ImagingStudy, Person, Series, Source
+from intake.sniff import DICOM
+from intake.understand.dates import parse_dicom_date
+from intake.understand.people import dicom_name
+
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+HEADER_TAGS = [
+    "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID", "StudyDate", "SeriesDate",
+    "Modality", "StudyDescription", "SeriesDescription", "SeriesNumber", "BodyPartExamined",
+    "AccessionNumber", "InstitutionName", "ReferringPhysicianName", "PatientName", "PatientID",
+    "PatientBirthDate",
+]  # fmt: skip
+
+
+class DicomExtractor(Extractor):
+    """One document per study: modality, date, description, series and instance counts."""
+
+    name = "dicom"
+    version = "1"
+    priority = 0.0
+    media_types = frozenset({DICOM})
+
+    def extract(self, source: Source) -> list[Document]:
+        try:
+            with source.open() as handle:
+                ds = pydicom.dcmread(
+                    handle, stop_before_pixels=True, force=True, specific_tags=HEADER_TAGS
+                )
+        except (InvalidDicomError, EOFError, ValueError, OSError, KeyError) as err:
+            raise ExtractionError(f"damaged DICOM file ({type(err).__name__}: {err})") from err
+        sop_class = str(_get(ds, "SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID", ""))
+        if sop_class == MEDIA_STORAGE_DIRECTORY:
+            return [
+                Document.for_source(
+                    source, kind="other", title="DICOMDIR (index of the imaging disc)"
+                )
+            ]
+        study_uid = _get(ds, "StudyInstanceUID")
+        if not study_uid:
+            raise ExtractionError("DICOM file without a Study Instance UID")
+        date = parse_dicom_date(_get(ds, "StudyDate")) or parse_dicom_date(_get(ds, "SeriesDate"))
+        series = Series(
+            uid=_get(ds, "SeriesInstanceUID"),
+            number=_int(_get(ds, "SeriesNumber")),
+            modality=_get(ds, "Modality"),
+            description=_get(ds, "SeriesDescription"),
+            instances=1,
+        )
+        study = ImagingStudy(
+            study_uid=study_uid,
+            date=date,
+            modality=series.modality,
+            description=_get(ds, "StudyDescription"),
+            body_part=_get(ds, "BodyPartExamined"),
+            series=1,
+            instances=1,
+            accession=_get(ds, "AccessionNumber"),
+            institution=_get(ds, "InstitutionName"),
+            referring_physician=dicom_name(_get(ds, "ReferringPhysicianName") or ""),
+            series_detail=[series],
+        )
+        patient = Person(
+            name=dicom_name(_get(ds, "PatientName") or ""),
+            birth_date=parse_dicom_date(_get(ds, "PatientBirthDate")),
+            identifiers=[pid] if (pid := _get(ds, "PatientID")) else [],
+        )
+        return [
+            Document.for_source(
+                source, kind="imaging_study", date=date, patient=patient, imaging=[study]
+            )
+        ]
+
+    def combine(self, documents: list[Document]) -> list[Document]:
+        studies: dict[str, list[Document]] = {}
+        others: list[Document] = []
+        for document in documents:
+            if document.kind == "imaging_study" and document.imaging:
+                studies.setdefault(document.imaging[0].study_uid, []).append(document)
+            else:
+                others.append(document)
+        return others + [merge_study(group) for group in studies.values()]
+
+
+def merge_study(instances: list[Document]) -> Document:
+    """The documents of one study's files as one imaging_study document."""
+    instances = sorted(instances, key=lambda d: d.source)
+    files = [ref for document in instances for ref in document.files]
+    first = instances[0].imaging[0]
+    series: dict[str, Series] = {}
+    for document in instances:
+        for item in document.imaging[0].series_detail:
+            key = item.uid or f"#{item.number}"
+            if key in series:
+                series[key].instances += item.instances
+            else:
+                series[key] = Series(item.uid, item.number, item.modality, item.description, 1)
+    ordered = sorted(series.values(), key=lambda s: (s.number is None, s.number or 0, s.uid or ""))
+    modalities = sorted({s.modality for s in ordered if s.modality})
+    study = ImagingStudy(
+        study_uid=first.study_uid,
+        date=_first(d.imaging[0].date for d in instances),
+        modality="/".join(modalities) or None,
+        description=_first(d.imaging[0].description for d in instances),
+        body_part=_first(d.imaging[0].body_part for d in instances),
+        series=len(ordered),
+        instances=len(files),
+        accession=_first(d.imaging[0].accession for d in instances),
+        institution=_first(d.imaging[0].institution for d in instances),
+        referring_physician=_first(d.imaging[0].referring_physician for d in instances),
+        series_detail=ordered,
+    )
+    digest = hashlib.sha256("\n".join(sorted(f.sha256 or "" for f in files)).encode()).hexdigest()
+    folder = posixpath.commonpath([f.source for f in files]) if len(files) > 1 else files[0].source
+    people = Counter((d.patient.name, d.patient.birth_date) for d in instances if d.patient)
+    patient = next(d.patient for d in instances if d.patient and
+                   (d.patient.name, d.patient.birth_date) == people.most_common(1)[0][0])  # fmt: skip
+    title = " ".join(filter(None, [study.modality, study.description or study.body_part])) or "Study"
+    return Document(
+        source=folder or ".",
+        sha256=digest,
+        size=sum(f.size for f in files),
+        media_type=DICOM,
+        kind="imaging_study",
+        date=study.date,
+        title=title,
+        patient=patient,
+        imaging=[study],
+        files=files,
+        extractor="dicom",
+        warnings=sorted({w for d in instances for w in d.warnings}),
+    )
+
+
+def _get(ds: pydicom.Dataset, keyword: str) -> str | None:
+    """A header value as clean text, or None (missing, empty or undecodable)."""
+    try:
+        value = ds.get(keyword)
+    except Exception:  # a malformed element: treat as absent
+        return None
+    if value is None or value == "":
+        return None
+    text = str(value).strip().replace("\x00", "")
+    return text or None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _first(values) -> str | None:
+    return next((v for v in values if v), None)

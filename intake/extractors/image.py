@@ -1,0 +1,103 @@
+"""Photos and scans (JPEG, PNG, TIFF, HEIC, WebP): upright them and OCR each frame."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from intake import ocr
+from intake.extractors.base import ExtractionError, Extractor
+from intake.model import Document, Source
+from intake.sniff import HEIC, IMAGE_TYPES
+
+try:  # optional: iPhone photos
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HAVE_HEIF = True
+except ImportError:  # pragma: no cover - depends on the install
+    HAVE_HEIF = False
+
+MAX_SIDE = 4000  # larger photos are scaled down: Tesseract gains nothing and slows down
+MIN_SIDE = 1000  # smaller ones are scaled up so text reaches a readable size
+LOW_CONFIDENCE = 60.0
+MAX_FRAMES = 50
+
+
+class ImageExtractor(Extractor):
+    """OCR text of a photographed or scanned page; tries the other orientations when unsure."""
+
+    name = "image"
+    version = "1"
+    priority = 0.0
+    media_types = IMAGE_TYPES
+
+    def extract(self, source: Source) -> list[Document]:
+        if source.media_type == HEIC and not HAVE_HEIF:
+            raise ExtractionError("HEIC photo needs pillow-heif: pip install pillow-heif")
+        texts: list[str] = []
+        warnings: list[str] = []
+        confidences: list[float] = []
+        try:
+            with source.open() as handle, Image.open(handle) as image:
+                frames = 0
+                for frame in ImageSequence.Iterator(image):
+                    frames += 1
+                    if frames > MAX_FRAMES:
+                        warnings.append(f"only the first {MAX_FRAMES} pages were read")
+                        break
+                    result = read_upright(_prepare(frame, warnings))
+                    texts.append(result.text)
+                    warnings.extend(result.warnings)
+                    if result.confidence is not None:
+                        confidences.append(result.confidence)
+        except Image.DecompressionBombError as err:
+            raise ExtractionError(f"image too large to open safely ({err})") from err
+        except UnidentifiedImageError as err:
+            raise ExtractionError("not a readable image (damaged or unsupported)") from err
+        except OSError as err:
+            raise ExtractionError(f"damaged image ({err})") from err
+        confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+        if confidence is None or confidence < LOW_CONFIDENCE:
+            shown = "no text found" if confidence is None else f"OCR confidence {confidence:.0f}%"
+            warnings.append(f"check by hand: {shown}")
+        return [
+            Document.for_source(
+                source,
+                pages=frames,
+                text="\n\f\n".join(texts).strip(),
+                warnings=warnings,
+                ocr_confidence=confidence,
+            )
+        ]
+
+
+def read_upright(image: Image.Image) -> ocr.OcrText:
+    """OCR `image`; if unsure, also try it turned 90/180/270 degrees and keep the best."""
+    best = ocr.read_image(image)
+    if (best.confidence or 0) >= LOW_CONFIDENCE and best.words >= 5:
+        return best
+    for angle in (90, 180, 270):
+        turned = ocr.read_image(image.rotate(angle, expand=True))
+        if _quality(turned) > _quality(best) * 1.2:
+            best = turned
+    return best
+
+
+def _quality(result: ocr.OcrText) -> float:
+    return (result.confidence or 0.0) * result.words
+
+
+def _prepare(frame: Image.Image, warnings: list[str]) -> Image.Image:
+    """Apply EXIF orientation, convert to grayscale, bring the size into Tesseract's range."""
+    try:
+        frame = ImageOps.exif_transpose(frame)
+    except Exception:  # garbage EXIF: keep the pixels as stored
+        warnings.append("EXIF orientation unreadable: used the image as stored")
+    image = frame.convert("L")
+    longest = max(image.size)
+    if longest > MAX_SIDE:
+        image = ImageOps.contain(image, (MAX_SIDE, MAX_SIDE))
+    elif longest < MIN_SIDE:
+        scale = MIN_SIDE / max(longest, 1)
+        image = image.resize((round(image.width * scale), round(image.height * scale)))
+    return image

@@ -1,0 +1,248 @@
+"""The data intake passes from stage to stage: plain dataclasses, no behaviour beyond shaping.
+
+`Manifest.to_dict()` produces the `intake.manifest/1` contract of DESIGN.md; fields
+may be added but the contract's names never change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+SCHEMA_ID = "intake.manifest/1"
+
+KINDS = (
+    "lab_report",
+    "imaging_study",
+    "imaging_report",
+    "medication_list",
+    "treatment_plan",
+    "visit_summary",
+    "discharge_summary",
+    "consult_note",
+    "pathology_report",
+    "operative_note",
+    "referral",
+    "insurance",
+    "questions",
+    "other",
+    "unreadable",
+)
+
+STATUSES = ("present", "missing", "incomplete", "stale")
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file found by the scan, identified by its bytes."""
+
+    location: str  # path relative to the scanned folder, "/"-separated
+    path: Path  # where its bytes are on disk
+    media_type: str  # sniffed from the bytes, never the extension
+    sha256: str
+    size: int
+
+    def open(self) -> BinaryIO:
+        """Open the bytes for reading (originals are only ever opened read-only)."""
+        return open(self.path, "rb")
+
+    @property
+    def ref(self) -> FileRef:
+        return FileRef(self.location, self.sha256, self.size, self.media_type)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file a document stands for; a DICOM study stands for many."""
+
+    source: str
+    sha256: str | None
+    size: int
+    media_type: str
+
+
+@dataclass
+class Person:
+    """Who a document says it is about."""
+
+    name: str | None = None
+    birth_date: str | None = None  # YYYY-MM-DD
+    identifiers: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.name or self.birth_date or self.identifiers)
+
+
+@dataclass
+class LabResult:
+    """One measured value from a lab report, whatever the format it came in."""
+
+    test: str
+    value: str
+    unit: str | None = None
+    reference_range: str | None = None
+    flag: str | None = None  # H, L, HH, LL, A
+    collected: str | None = None  # YYYY-MM-DD
+    flag_derived: bool = False  # True when intake computed the flag from the range
+    raw: str = ""
+
+
+@dataclass
+class Medication:
+    """One medication line, whatever the format it came in."""
+
+    name: str
+    strength: str | None = None
+    form: str | None = None
+    route: str | None = None
+    frequency: str | None = None
+    raw: str = ""
+
+
+@dataclass
+class Series:
+    """One DICOM series within a study."""
+
+    uid: str | None
+    number: int | None
+    modality: str | None
+    description: str | None
+    instances: int
+
+
+@dataclass
+class ImagingStudy:
+    """A DICOM study summarised from headers only."""
+
+    study_uid: str
+    date: str | None
+    modality: str | None  # all modalities in the study, "/"-joined
+    description: str | None
+    body_part: str | None
+    series: int  # number of series
+    instances: int  # number of instances (files)
+    accession: str | None = None
+    institution: str | None = None
+    referring_physician: str | None = None
+    series_detail: list[Series] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """What one file (or one DICOM study's files) holds, as the provider would name it."""
+
+    source: str
+    sha256: str | None
+    size: int
+    media_type: str
+    kind: str = ""  # "" until understood; see understand.enrich
+    id: str = ""
+    date: str | None = None
+    title: str = ""
+    patient: Person | None = None
+    pages: int | None = None
+    labs: list[LabResult] = field(default_factory=list)
+    medications: list[Medication] = field(default_factory=list)
+    imaging: list[ImagingStudy] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    text: str = ""
+    files: list[FileRef] = field(default_factory=list)
+    extractor: str | None = None
+    ocr_confidence: float | None = None  # mean word confidence, 0-100, when OCR read it
+    packet_files: list[str] = field(default_factory=list)  # where the packet holds its copies
+
+    @classmethod
+    def for_source(cls, source: Source, **fields: Any) -> Document:
+        """A document standing for one scanned file."""
+        return cls(
+            source=source.location,
+            sha256=source.sha256,
+            size=source.size,
+            media_type=source.media_type,
+            files=[source.ref],
+            **fields,
+        )
+
+    @classmethod
+    def unreadable(cls, source: Source, reasons: list[str]) -> Document:
+        """A file that could not be read; `reasons` say why, one per extractor tried."""
+        return cls.for_source(
+            source, kind="unreadable", title=Path(source.location).name, warnings=list(reasons)
+        )
+
+    def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_text:
+            data.pop("text")
+        return data
+
+
+@dataclass
+class ChecklistStatus:
+    """One what-to-bring item evaluated against the documents."""
+
+    id: str
+    label: str
+    status: str  # present | missing | incomplete | stale
+    documents: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Finding:
+    """Something the caregiver or provider should know about the set."""
+
+    code: str
+    severity: str  # error | warning | info
+    message: str
+    documents: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Skipped:
+    """A path the scan passed over on purpose (a link out of the folder, a device file)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Manifest:
+    """Everything intake learned about one folder: the `intake.manifest/1` contract."""
+
+    patient: Person
+    documents: list[Document]
+    checklist: list[ChecklistStatus]
+    findings: list[Finding]
+    checklist_name: str = "default"
+    reminders: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    skipped_junk: int = 0
+    tool: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """True when every item is present and no file was unreadable."""
+        return all(item.status == "present" for item in self.checklist) and not any(
+            doc.kind == "unreadable" for doc in self.documents
+        )
+
+    def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_ID,
+            "tool": self.tool,
+            "patient": asdict(self.patient),
+            "documents": [doc.to_dict(with_text=with_text) for doc in self.documents],
+            "checklist_name": self.checklist_name,
+            "checklist": [asdict(item) for item in self.checklist],
+            "reminders": list(self.reminders),
+            "findings": [asdict(f) for f in self.findings],
+            "skipped": [asdict(s) for s in self.skipped],
+            "skipped_junk": self.skipped_junk,
+        }
+
+    def to_json(self, *, with_text: bool = False) -> str:
+        return json.dumps(self.to_dict(with_text=with_text), indent=2, ensure_ascii=False)

@@ -1,0 +1,72 @@
+"""What the CLI shows a person: a rich summary on stdout and progress on stderr."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from intake.model import Manifest
+from intake.understand.classify import LABELS
+
+STATUS_STYLE = {"present": "green", "missing": "red", "incomplete": "yellow", "stale": "yellow"}
+SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
+STAGES = {"scan": "Finding files", "extract": "Reading files", "copy": "Copying into packet"}
+
+
+class ProgressDisplay:
+    """A progress bar on stderr, only when stderr is a terminal; a no-op otherwise."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._progress: Progress | None = None
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.enabled:
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                console=Console(stderr=True), transient=True,
+            )  # fmt: skip
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress:
+            self._progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int | None, location: str) -> None:
+        if not self._progress:
+            return
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(STAGES.get(stage, stage), total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+def print_summary(manifest: Manifest, *, brief: bool = False) -> None:
+    """Documents (unless brief), checklist and findings as tables on stdout."""
+    console = Console(file=sys.stdout, highlight=False)
+    patient = manifest.patient
+    who = patient.name or "patient name not found"
+    if patient.birth_date:
+        who += f", born {patient.birth_date}"
+    console.print(f"[bold]{escape(who)}[/bold]: {len(manifest.documents)} documents")
+    if not brief:
+        table = Table("id", "kind", "date", "title", "source", box=None, pad_edge=False)
+        for doc in manifest.documents:
+            kind = LABELS.get(doc.kind, doc.kind)
+            table.add_row(doc.id, kind, doc.date or "", escape(doc.title), escape(doc.source))
+        console.print(table)
+    checklist = Table("checklist", "status", "note", box=None, pad_edge=False)
+    for item in manifest.checklist:
+        style = STATUS_STYLE.get(item.status, "")
+        checklist.add_row(escape(item.label), f"[{style}]{item.status}[/{style}]", escape(item.note))
+    console.print(checklist)
+    for finding in manifest.findings:
+        if brief and finding.severity == "info":
+            continue
+        style = SEVERITY_STYLE[finding.severity]
+        console.print(f"[{style}]{finding.severity}[/{style}] {escape(finding.message)}")

@@ -1,0 +1,1 @@
+"""Writing the packet the second provider receives (rendering only, no understanding)."""

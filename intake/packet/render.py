@@ -1,0 +1,72 @@
+"""Jinja2 rendering of the packet's human-readable files (INDEX.HTM, README.TXT)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from intake import __version__
+from intake.model import Manifest
+from intake.packet.categories import by_category
+from intake.understand.classify import LABELS
+
+_env = Environment(
+    loader=PackageLoader("intake", "templates"),
+    autoescape=select_autoescape(["htm", "html", "j2"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+QUESTION_PROMPTS = [
+    "What is my diagnosis, exactly, and how sure are you of it?",
+    "Do you agree with the treatment plan I have been given? What would you change?",
+    "What are my treatment options, and what are the risks and benefits of each?",
+    "What happens if I wait, or choose no treatment for now?",
+    "Are there tests or imaging I still need before deciding?",
+    "Is there a clinical trial I could take part in?",
+    "How would your recommendation change what happens next, and who coordinates it?",
+]
+
+
+def to_do(manifest: Manifest) -> list[str]:
+    """What the caregiver should still do before the appointment, from checklist and findings."""
+    items = []
+    for status in manifest.checklist:
+        if status.status in ("missing", "incomplete", "stale"):
+            items.append(f"{status.label}: {status.note}" if status.note else status.label)
+    for finding in manifest.findings:
+        if finding.code in ("imaging-without-report", "unreadable-file"):
+            items.append(finding.message)
+    return items + list(manifest.reminders)
+
+
+def render_index(manifest: Manifest) -> str:
+    """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
+    documents = {d.id: d for d in manifest.documents}
+    return _env.get_template("INDEX.HTM.j2").render(
+        m=manifest,
+        categories=by_category(manifest.documents),
+        documents=documents,
+        labs=[(lab, d) for d in manifest.documents for lab in d.labs],
+        medications=[(med, d) for d in manifest.documents for med in d.medications],
+        studies=[(s, d) for d in manifest.documents for s in d.imaging],
+        to_do=to_do(manifest),
+        unreported={
+            doc_id
+            for f in manifest.findings
+            if f.code == "imaging-without-report"
+            for doc_id in f.documents
+        },
+        has_questions=any(d.kind == "questions" for d in manifest.documents),
+        prompts=QUESTION_PROMPTS,
+        labels=LABELS,
+        prepared=date.today().isoformat(),
+        version=__version__,
+    )
+
+
+def render_readme() -> str:
+    """README.TXT: what the packet is and how to open it (no patient data)."""
+    return _env.get_template("README.TXT.j2").render(version=__version__)

@@ -1,0 +1,172 @@
+"""Write a packet folder atomically: build it in a hidden temporary folder, then move it in place.
+
+Every folder is 0700 and every file 0600, whatever the umask: packets hold health data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from intake.errors import UsageError
+from intake.model import Document, Manifest, Source
+from intake.packet.render import render_index, render_readme
+from intake.scan import is_packet
+from intake.sniff import DICOM
+
+XDM_FOLDER = "IHE_XDM/SUBSET01"
+DICOM_FOLDER = "DICOM"
+EXTENSIONS = {
+    "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG", "image/tiff": "TIF",
+    "image/heic": "HEI", "image/webp": "WEB", "image/gif": "GIF", "text/plain": "TXT",
+    "application/xml": "XML", "application/hl7-cda+xml": "XML", "application/zip": "ZIP",
+    "text/html": "HTM", "application/json": "JSN", "application/fhir+json": "JSN",
+    "application/rtf": "RTF",
+}  # fmt: skip
+CHUNK = 1 << 20
+
+
+def check_destination(folder: Path, out: Path, *, force: bool) -> None:
+    """Refuse an output that would overwrite records or a packet without --force."""
+    folder, out = folder.resolve(), out.resolve()
+    if out == folder or out in folder.parents:
+        raise UsageError(f"{out}: the packet cannot replace the records folder or a folder holding it")
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise UsageError(f"{out} already exists: use --force to replace it")
+        if not out.is_dir() or out.is_symlink() or (any(out.iterdir()) and not is_packet(out)):
+            raise UsageError(f"{out} exists and is not an intake packet: not replacing it")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: folder does not exist")
+
+
+def write_packet(
+    manifest: Manifest,
+    sources: dict[str, Source],
+    out: Path,
+    *,
+    force: bool = False,
+    progress=None,
+) -> Path:
+    """Write the packet for `manifest` to `out`; nothing appears at `out` until it is complete."""
+    out = Path(out).absolute()
+    temp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        os.chmod(temp, 0o700)
+        files = PrivateFiles(temp)
+        _copy_documents(manifest.documents, sources, files, progress)
+        files.write_text("README.TXT", render_readme())
+        files.write_text("INDEX.HTM", render_index(manifest))
+        files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
+        files.write_checksums("EXTRA/SHA256SUM.TXT")
+        _move_into_place(temp, out, force=force)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return out
+
+
+def _copy_documents(
+    documents: list[Document], sources: dict[str, Source], files: PrivateFiles, progress
+) -> None:
+    number = study = done = 0
+    total = sum(len(d.files) for d in documents)
+    for document in documents:
+        if document.media_type == DICOM and document.kind == "imaging_study":
+            study += 1
+            folder = f"{DICOM_FOLDER}/ST{study:05d}"
+            names = [f"{folder}/IM{i:06d}" for i in range(1, len(document.files) + 1)]
+        else:
+            names = []
+            for ref in document.files:
+                number += 1
+                names.append(f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}")
+        for ref, name in zip(document.files, names, strict=True):
+            done += 1
+            source = sources.get(ref.source)
+            if source is None:  # listed but never readable (e.g. permission denied)
+                continue
+            if files.copy(source.path, name) != ref.sha256:
+                document.warnings.append(f"{ref.source} changed while intake was reading it")
+            document.packet_files.append(name)
+            if progress:
+                progress("copy", done, total, ref.source)
+
+
+class PrivateFiles:
+    """Creates files (0600) and folders (0700) under one root, whatever the umask."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def copy(self, source: Path, name: str) -> str:
+        """Copy bytes exactly to `name`; returns the SHA-256 of what was written."""
+        digest = hashlib.sha256()
+        with open(source, "rb") as reader, self._create(name) as writer:
+            while chunk := reader.read(CHUNK):
+                digest.update(chunk)
+                writer.write(chunk)
+        return digest.hexdigest()
+
+    def write_text(self, name: str, text: str) -> None:
+        with self._create(name) as writer:
+            writer.write(text.encode("utf-8"))
+
+    def write_checksums(self, name: str) -> None:
+        """`name` in `sha256sum` format over every other file, paths relative to the root."""
+        lines = []
+        for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
+            with open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            lines.append(f"{digest}  {path.relative_to(self.root).as_posix()}\n")
+        self.write_text(name, "".join(lines))
+
+    def _create(self, name: str):
+        target = self.root / name
+        current = self.root
+        for part in Path(name).parent.parts:
+            current = current / part
+            if not current.is_dir():
+                current.mkdir(mode=0o700)
+                os.chmod(current, 0o700)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "wb")
+
+
+def _move_into_place(temp: Path, out: Path, *, force: bool) -> None:
+    """Rename the finished packet onto `out`; an old packet is moved aside first, then removed."""
+    fsync_folder(temp)
+    if out.exists():
+        if not force:
+            raise UsageError(f"{out} already exists: use --force to replace it")
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rename(out, old / out.name)
+        os.rename(temp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(temp, out)
+    fsync_folder(out.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk so a crash cannot lose a finished rename."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def manifest_from_packet(out: Path) -> dict:
+    """The manifest a packet holds (for tools and tests reading packets)."""
+    return json.loads((out / "EXTRA" / "manifest.json").read_text(encoding="utf-8"))

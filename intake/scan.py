@@ -1,0 +1,167 @@
+"""Walk a records folder: find every file, identify it by its bytes, hash it.
+
+The walk never follows links out of the folder, never recurses without bound,
+passes over OS junk (counting it), and never modifies anything it reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from intake.errors import InputUnreadable
+from intake.model import Skipped, Source
+from intake.sniff import HEAD_SIZE, sniff
+
+JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".localized"})
+JUNK_DIRS = frozenset(
+    {
+        "__macosx",
+        ".spotlight-v100",
+        ".trashes",
+        ".fseventsd",
+        ".temporaryitems",
+        "$recycle.bin",
+        "system volume information",
+    }
+)
+MAX_DEPTH = 64
+
+
+@dataclass
+class ScanResult:
+    """What the walk found: readable files, files it could not read, and what it passed over."""
+
+    root: Path
+    sources: list[Source] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (location, reason)
+    skipped: list[Skipped] = field(default_factory=list)
+    junk: int = 0
+
+
+def is_junk(name: str) -> bool:
+    """OS clutter a caregiver never meant to send (Finder, Explorer metadata)."""
+    lower = name.lower()
+    return lower in JUNK_FILES or lower in JUNK_DIRS or name.startswith("._")
+
+
+def location_of(path: Path, root: Path) -> str:
+    """The path relative to `root`, '/'-separated, printable even for non-UTF-8 names."""
+    relative = os.fsencode(path.relative_to(root))
+    return relative.decode("utf-8", errors="backslashreplace").replace(os.sep, "/")
+
+
+def is_packet(folder: Path) -> bool:
+    """True for a folder an earlier `intake packet` wrote (so it is not read as records)."""
+    return (folder / "INDEX.HTM").is_file() and (folder / "EXTRA" / "manifest.json").is_file()
+
+
+def scan(
+    root: Path | str,
+    *,
+    exclude: Iterable[Path] = (),
+    on_file: Callable[[str], None] | None = None,
+) -> ScanResult:
+    """Walk `root` and identify every regular file in it.
+
+    `exclude` lists folders to leave out (such as the packet being written).
+    `on_file` is called with each file's location, for progress display.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        reason = "does not exist" if not root.exists() else "is not a folder"
+        raise InputUnreadable(f"{root}: {reason}")
+    root = root.resolve()
+    excluded = {Path(p).resolve() for p in exclude}
+    result = ScanResult(root=root)
+    pending: list[tuple[Path, int]] = [(root, 0)]
+    while pending:
+        folder, depth = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name, reverse=True)
+        except OSError as err:
+            if folder == root:
+                raise InputUnreadable(f"{root}: cannot be listed ({err.strerror})") from err
+            result.skipped.append(
+                Skipped(location_of(folder, root), f"folder cannot be listed: {err.strerror}")
+            )
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if is_junk(entry.name):
+                result.junk += 1
+                continue
+            if entry.is_symlink():
+                result.skipped.append(Skipped(location_of(path, root), _link_reason(path, root)))
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if path in excluded:
+                    continue
+                if is_packet(path):
+                    result.skipped.append(
+                        Skipped(location_of(path, root), "an intake packet from an earlier run")
+                    )
+                elif depth + 1 > MAX_DEPTH:
+                    result.skipped.append(
+                        Skipped(location_of(path, root), f"nested more than {MAX_DEPTH} folders deep")
+                    )
+                else:
+                    pending.append((path, depth + 1))
+                continue
+            location = location_of(path, root)
+            if not entry.is_file(follow_symlinks=False):
+                result.skipped.append(Skipped(location, _special_reason(entry)))
+                continue
+            if on_file:
+                on_file(location)
+            try:
+                result.sources.append(identify(path, location))
+            except OSError as err:
+                result.unreadable.append((location, f"cannot be read: {err.strerror or err}"))
+    result.sources.sort(key=lambda s: s.location)
+    return result
+
+
+def identify(path: Path, location: str) -> Source:
+    """Sniff and hash one file in a single open (read-only, no link followed)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "not a regular file")
+        head = handle.read(HEAD_SIZE)
+        handle.seek(0)
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return Source(location, path, sniff(head), digest, info.st_size)
+
+
+def _link_reason(path: Path, root: Path) -> str:
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return "broken link: not followed"
+    except (OSError, RuntimeError):
+        return "link loop: not followed"
+    if target == root or root in target.parents:
+        return f"link to {location_of(target, root)}: read at its own place, not through the link"
+    return "link points outside the folder: not followed"
+
+
+def _special_reason(entry: os.DirEntry) -> str:
+    try:
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError as err:
+        return f"cannot be read: {err.strerror}"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO), not a file: not read"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file: not read"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file: not read"
+    return "not a regular file: not read"

@@ -1,0 +1,106 @@
+"""Which kind of document a text is (DESIGN.md kinds), and a title a provider would use.
+
+Scoring is by weighted phrases; a phrase in the first lines (the heading) counts
+double. Parsed lab results and medications add evidence of their own.
+"""
+
+from __future__ import annotations
+
+import re
+
+HEADING_LINES = 12
+RULES: dict[str, list[tuple[str, float]]] = {
+    "lab_report": [
+        (r"lab(?:oratory)?\s+(?:report|results?)", 3), (r"reference\s+(?:range|interval)", 2),
+        (r"specimen\s+(?:collected|type)|date\s+collected|collection\s+date", 1),
+        (r"complete\s+blood\s+count|\bcbc\b|metabolic\s+panel|\bcmp\b|lipid\s+panel", 2),
+        (r"tests?\s+ordered|standard\s+range|your\s+value", 2),
+    ],
+    "pathology_report": [
+        (r"surgical\s+pathology|pathology\s+report|cytopathology", 4),
+        (r"gross\s+description|microscopic\s+description", 3), (r"final\s+(?:pathologic\s+)?diagnosis", 2),
+        (r"\bspecimen\b", 0.5), (r"carcinoma|margins?|immunohistochem|estrogen\s+receptor", 1),
+    ],
+    "imaging_report": [
+        (r"radiology\s+report|imaging\s+report|diagnostic\s+(?:mammogra\w+|imaging)", 4),
+        (r"\bimpression\b", 2), (r"\btechnique\b|\bcomparison\b", 1), (r"\bfindings\b", 1),
+        (r"\bmri\b|\bct\b|ultrasound|mammogra\w+|x-?ray|\bpet\b|bi-?rads", 1),
+    ],
+    "medication_list": [
+        (r"medication\s+list|current\s+medications|my\s+medications|list\s+of\s+medications", 4),
+        (r"\bmedications?\b", 1), (r"pharmacy|\brx\b|refills?", 1),
+    ],
+    "treatment_plan": [
+        (r"treatment\s+plan|plan\s+of\s+care|care\s+plan|treatment\s+summary", 4),
+        (r"regimen|cycles?\b|chemotherapy|radiation\s+therapy|adjuvant|neoadjuvant", 1),
+        (r"\bgoals?\b|next\s+steps", 0.5),
+    ],
+    "visit_summary": [
+        (r"after\s+visit\s+summary|visit\s+summary|office\s+visit|clinic\s+(?:visit|note)", 4),
+        (r"progress\s+note|follow-?up\s+visit", 3), (r"chief\s+complaint|history\s+of\s+present", 1),
+    ],
+    "discharge_summary": [
+        (r"discharge\s+summary", 5), (r"discharge\s+diagnos[ie]s|admission\s+date|hospital\s+course", 2),
+    ],
+    "consult_note": [
+        (r"consult(?:ation)?\s+(?:note|report)|\bconsultation\b", 4), (r"reason\s+for\s+consult", 2),
+    ],
+    "operative_note": [
+        (r"operative\s+(?:report|note)|op\s+note|procedure\s+note", 5),
+        (r"pre-?operative\s+diagnosis|post-?operative\s+diagnosis|anesthesia|estimated\s+blood", 2),
+    ],
+    "referral": [(r"\breferral\b|referred\s+to|reason\s+for\s+referral", 3)],
+    "insurance": [
+        (r"insurance|member\s+id|group\s+(?:number|no)|subscriber|payer|\bplan\s+id\b", 2),
+        (r"explanation\s+of\s+benefits|prior\s+authori[sz]ation", 3),
+    ],
+    "questions": [(r"\bquestions?\b|concerns?\b|\bask\b", 1)],
+}  # fmt: skip
+_COMPILED = {kind: [(re.compile(p, re.I), w) for p, w in rules] for kind, rules in RULES.items()}
+MIN_SCORE = 2.0
+LABELS = {
+    "lab_report": "Lab report", "imaging_study": "Imaging study", "imaging_report": "Imaging report",
+    "medication_list": "Medication list", "treatment_plan": "Treatment plan",
+    "visit_summary": "Visit summary", "discharge_summary": "Discharge summary",
+    "consult_note": "Consult note", "pathology_report": "Pathology report",
+    "operative_note": "Operative note", "referral": "Referral", "insurance": "Insurance",
+    "questions": "Questions and concerns", "other": "Other document", "unreadable": "Unreadable file",
+}  # fmt: skip
+
+
+def classify(text: str, *, labs: int = 0, medications: int = 0) -> str:
+    """The DESIGN.md kind of a document from its text and what was parsed from it."""
+    scores = score(text, labs=labs, medications=medications)
+    kind, best = max(scores.items(), key=lambda item: item[1], default=("other", 0.0))
+    return kind if best >= MIN_SCORE else "other"
+
+
+def score(text: str, *, labs: int = 0, medications: int = 0) -> dict[str, float]:
+    """Evidence for each kind; exposed so tests and benchmarks can see why."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    heading = "\n".join(lines[:HEADING_LINES])
+    body = "\n".join(lines[HEADING_LINES:])
+    scores = {}
+    for kind, rules in _COMPILED.items():
+        total = 0.0
+        for pattern, weight in rules:
+            if pattern.search(heading):
+                total += 2 * weight
+            elif pattern.search(body):
+                total += weight
+        scores[kind] = total
+    scores["lab_report"] += min(labs, 10) * 0.6
+    scores["medication_list"] += min(medications, 10) * 0.8
+    asked = sum(1 for line in lines if line.rstrip().endswith("?"))
+    scores["questions"] += asked * 1.5 if asked >= 2 and asked * 3 >= len(lines) else 0.0
+    return scores
+
+
+def title_for(kind: str, text: str) -> str:
+    """A short title: the heading line that named the kind, else the kind's label."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:HEADING_LINES]
+    for pattern, _weight in _COMPILED.get(kind, []):
+        for line in lines:
+            if pattern.search(line) and len(line) <= 80:
+                return line
+    return LABELS.get(kind, kind)

@@ -1,0 +1,142 @@
+"""Dates in the forms records print them, and which date is the document's own."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+DATE_RE = re.compile(
+    r"(?<![\d/.-])(?:"
+    r"(?P<iy>(?:19|20)\d\d)-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|(?P<um>\d{1,2})[/.-](?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2})"
+    r"|" + _MONTH + r"\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<my>\d{4})"
+    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?[\s-]" + _MONTH.replace("mon", "mon2") + r"[\s,-]+(?P<dy>\d{4})"
+    r")(?![\d/])",
+    re.IGNORECASE,
+)
+
+BIRTH_LABEL = re.compile(r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|born)\b", re.I)
+CLINICAL_LABEL = re.compile(
+    r"\b(?:collect(?:ed|ion)(?:\s+date)?|date\s+collected|date\s+of\s+service|service\s+date|DOS"
+    r"|(?:date\s+of\s+)?(?:procedure|exam(?:ination)?|study|visit|encounter|surgery|admission"
+    r"|discharge|consult(?:ation)?|appointment)(?:\s+date)?|admitted|discharged"
+    r"|plan\s+date|date\s+of\s+plan)\b",
+    re.I,
+)
+REPORT_LABEL = re.compile(
+    r"\b(?:report(?:ed)?(?:\s+date)?|date\s+reported|signed(?:\s+on)?|final(?:ized)?|date"
+    r"|dictated|verified|received)\b",
+    re.I,
+)
+PRINT_LABEL = re.compile(
+    r"\b(?:print(?:ed)?(?:\s+on)?|print\s+date|download(?:ed)?|generated|accessed|run\s+date)\b",
+    re.I,
+)
+_LABEL_REACH = 40  # characters between a label and its date
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in `text` as YYYY-MM-DD, or None."""
+    for match in DATE_RE.finditer(text):
+        value = _to_iso(match)
+        if value:
+            return value
+    return None
+
+
+def parse_dicom_date(value: str | None) -> str | None:
+    """A DICOM DA value (YYYYMMDD) as YYYY-MM-DD, or None when malformed."""
+    value = (value or "").strip()
+    if not re.fullmatch(r"\d{8}", value):
+        return None
+    return _valid(int(value[:4]), int(value[4:6]), int(value[6:]))
+
+
+def find_dates(text: str) -> list[tuple[str, int, int]]:
+    """Every valid date in `text`: (YYYY-MM-DD, start, end)."""
+    found = []
+    for match in DATE_RE.finditer(text):
+        value = _to_iso(match)
+        if value:
+            found.append((value, match.start(), match.end()))
+    return found
+
+
+def birth_date(text: str) -> str | None:
+    """The birth date a document states next to a DOB label, or None."""
+    for line in text.splitlines():
+        for label in BIRTH_LABEL.finditer(line):
+            value = parse_date(line[label.end() : label.end() + _LABEL_REACH])
+            if value:
+                return value
+    return None
+
+
+def document_date(text: str) -> str | None:
+    """The document's clinical date: collection/service/visit first, then report, then any.
+
+    Birth dates and print/download dates are never chosen.
+    """
+    best: dict[int, str] = {}
+    for line in text.splitlines():
+        for value, start, _end in find_dates(line):
+            before = line[max(0, start - _LABEL_REACH) : start]
+            rank = _rank(before)
+            if rank is not None and rank not in best:
+                best[rank] = value
+    return best[min(best)] if best else None
+
+
+def _rank(before: str) -> int | None:
+    """0 clinical, 1 report, 2 unlabelled; None for birth and print dates."""
+    labels = [
+        (m.end(), rank)
+        for pattern, rank in ((BIRTH_LABEL, None), (PRINT_LABEL, None), (CLINICAL_LABEL, 0),
+                              (REPORT_LABEL, 1))
+        for m in pattern.finditer(before)
+    ]  # fmt: skip
+    if not labels:
+        return 2
+    return max(labels, key=lambda item: item[0])[1]  # the label nearest the date wins
+
+
+def _to_iso(match: re.Match[str]) -> str | None:
+    g = match.groupdict()
+    if g["iy"]:
+        return _valid(int(g["iy"]), int(g["im"]), int(g["id"]))
+    if g["uy"]:
+        year = int(g["uy"])
+        if len(g["uy"]) == 2:
+            year += 2000 if year <= (date.today().year % 100) + 1 else 1900
+        first, second = int(g["um"]), int(g["ud"])
+        if first > 12 >= second:  # 14/09/2026: day first
+            first, second = second, first
+        return _valid(year, first, second)
+    if g["my"]:
+        return _valid(int(g["my"]), MONTHS[g["mon"].lower()], int(g["md"]))
+    if g["dy"]:
+        return _valid(int(g["dy"]), MONTHS[g["mon2"].lower()], int(g["dd"]))
+    return None
+
+
+def _valid(year: int, month: int, day: int) -> str | None:
+    if not 1900 <= year <= 2100:
+        return None
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None

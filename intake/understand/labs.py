@@ -1,0 +1,126 @@
+"""Lab result lines ("WBC  11.2  H  x10E3/uL  3.4-10.8") into LabResult, from any text source."""
+
+from __future__ import annotations
+
+import re
+
+from intake.model import LabResult
+
+FLAGS = {
+    "H": "H", "L": "L", "HH": "HH", "LL": "LL", "A": "A", "AA": "AA",
+    "HIGH": "H", "LOW": "L", "ABNORMAL": "A", "ABN": "A", "CRIT": "critical",
+    "CRITICAL": "critical", "H*": "HH", "L*": "LL",
+}  # fmt: skip
+QUALITATIVE = ("not detected", "non-reactive", "nonreactive", "negative", "positive",
+               "detected", "reactive", "normal", "abnormal", "trace")  # fmt: skip
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?P<num>{_NUMBER})$")
+RANGE_RE = re.compile(
+    rf"^(?:(?P<lo>{_NUMBER})\s*[-–]\s*(?P<hi>{_NUMBER})|(?P<cmp>[<>]=?|≤|≥)\s*(?P<lim>{_NUMBER}))$"
+)
+UNIT_RE = re.compile(r"^(?=.*[A-Za-zµ%])[A-Za-zµ%][\w/%^.*µ²³]*$|^x?10[Ee^]\d+/\w+$|^%$")
+_NOT_TESTS = re.compile(
+    r"^(?:page|phone|fax|dob|date|age|mrn|id|npi|account|acct|patient|collected|received|"
+    r"reported|printed|specimen|ordered|time|zip|suite|room|bed)\b",
+    re.IGNORECASE,
+)
+
+
+def parse_labs(text: str, *, collected: str | None = None) -> list[LabResult]:
+    """Every lab result line in `text`; lines with no unit, range or flag are not results."""
+    results = []
+    for line in text.splitlines():
+        result = parse_lab_line(line, collected=collected)
+        if result:
+            results.append(result)
+    return results
+
+
+def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | None:
+    """One line as a LabResult, or None when it is not a result line."""
+    raw = line.strip()
+    tokens = _tokens(raw)
+    if len(tokens) < 2 or len(tokens) > 14:
+        return None
+    start = _value_index(tokens)
+    if start is None:
+        return None
+    test = " ".join(tokens[:start]).strip(" .:*")
+    if not _is_test_name(test):
+        return None
+    value, rest = _value(tokens, start)
+    flag = unit = reference = None
+    for token in rest:
+        upper = token.upper()
+        if flag is None and upper in FLAGS:
+            flag = FLAGS[upper]
+        elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token)):
+            reference = token
+        elif unit is None and UNIT_RE.match(token) and upper not in FLAGS:
+            unit = token
+        else:
+            return None  # an unexplained word: prose, not a result line
+    if not (unit or reference or flag):
+        return None
+    derived = False
+    if flag is None and reference:
+        flag = derive_flag(value, reference)
+        derived = flag is not None
+    return LabResult(
+        test=test,
+        value=value,
+        unit=unit,
+        reference_range=reference,
+        flag=flag,
+        collected=collected,
+        flag_derived=derived,
+        raw=raw,
+    )
+
+
+def derive_flag(value: str, reference: str) -> str | None:
+    """H or L when a numeric value falls outside a numeric range; None when inside or unknown."""
+    number = _number(value)
+    match = RANGE_RE.match(reference.replace(" ", ""))
+    if number is None or not match or VALUE_RE.match(value).group("cmp"):  # type: ignore[union-attr]
+        return None
+    if match.group("lo"):
+        low, high = _number(match.group("lo")), _number(match.group("hi"))
+        return "L" if number < low else "H" if number > high else None  # type: ignore[operator]
+    limit = _number(match.group("lim"))
+    if match.group("cmp") in ("<", "≤", "<="):
+        return "H" if number > limit or (match.group("cmp") == "<" and number == limit) else None  # type: ignore[operator]
+    return "L" if number < limit or (match.group("cmp") == ">" and number == limit) else None  # type: ignore[operator]
+
+
+def _tokens(line: str) -> list[str]:
+    """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each."""
+    line = re.sub(rf"({_NUMBER})\s+[-–]\s+({_NUMBER})", r"\1-\2", line)
+    line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
+    line = re.sub(r"\bnot\s+detected\b", lambda m: re.sub(r"\s+", "\ue000", m.group(0)), line, flags=re.IGNORECASE)
+    return [t.replace("\ue000", " ") for t in line.split()]
+
+
+def _value_index(tokens: list[str]) -> int | None:
+    for i, token in enumerate(tokens[1:], start=1):
+        if VALUE_RE.match(token) or token.lower() in QUALITATIVE:
+            return i
+    return None
+
+
+def _value(tokens: list[str], start: int) -> tuple[str, list[str]]:
+    return tokens[start], tokens[start + 1 :]
+
+
+def _is_test_name(test: str) -> bool:
+    letters = sum(ch.isalpha() for ch in test)
+    return letters >= 2 and test[:1].isalpha() and not _NOT_TESTS.match(test) and len(test) <= 60
+
+
+def _is_qualitative(token: str) -> bool:
+    return token.lower() in QUALITATIVE
+
+
+def _number(value: str) -> float | None:
+    match = VALUE_RE.match(value.replace(" ", ""))
+    return float(match.group("num").replace(",", "")) if match else None

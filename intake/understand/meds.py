@@ -1,0 +1,105 @@
+"""Medication lines ("Metformin 500 mg tablet by mouth twice daily") into Medication."""
+
+from __future__ import annotations
+
+import re
+
+from intake.model import Medication
+
+_UNIT = r"(?:mg/m(?:l|L)|mg|mcg|µg|g|m[lL]|units?|IU|%|mEq|mmol)"
+STRENGTH_RE = re.compile(
+    rf"(?P<strength>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?\s*{_UNIT}|\d*\.?\d+\s*{_UNIT}"
+    rf"(?:\s*/\s*\d*\.?\d*\s*m[lL])?)(?![A-Za-z])",
+)
+FORMS = {
+    "tablet": r"tab(?:let)?s?|tbs?", "capsule": r"cap(?:sule)?s?", "patch": r"patch(?:es)?",
+    "inhaler": r"inhaler|puffs?", "solution": r"solution|oral\s+liquid|syrup",
+    "suspension": r"suspension", "injection": r"injection|injectable|pen|syringe|vial",
+    "cream": r"cream", "ointment": r"ointment", "drops": r"drops?", "spray": r"spray",
+}  # fmt: skip
+ROUTES = {
+    "by mouth": r"by\s+mouth|orally|oral|p\.?o\.?", "sublingual": r"sublingual(?:ly)?|s\.?l\.?",
+    "topical": r"topical(?:ly)?|to\s+skin", "inhaled": r"inhal(?:ed|ation)|by\s+inhalation",
+    "subcutaneous": r"subcutaneous(?:ly)?|s\.?c\.?|subq|sub-q",
+    "intramuscular": r"intramuscular(?:ly)?|i\.?m\.?", "intravenous": r"intravenous(?:ly)?|i\.?v\.?",
+}  # fmt: skip
+FREQUENCIES = [
+    ("every {n} hours", r"(?:every|q)\s*(?P<n>\d+)\s*(?:hours?|hrs?|h)\b"),
+    ("four times daily", r"four\s+times\s+(?:a\s+|per\s+)?day|four\s+times\s+daily|q\.?i\.?d\.?"),
+    ("three times daily", r"three\s+times\s+(?:a\s+|per\s+)?day|three\s+times\s+daily|t\.?i\.?d\.?"),
+    ("twice daily", r"twice\s+(?:a\s+)?day|twice\s+daily|two\s+times\s+(?:a\s+)?day|b\.?i\.?d\.?"),
+    ("at bedtime", r"at\s+bedtime|nightly|q\.?h\.?s\.?"),
+    ("weekly", r"(?:once\s+)?weekly|once\s+a\s+week|every\s+week"),
+    ("daily", r"(?:once\s+)?daily|once\s+a\s+day|every\s+(?:day|morning|evening)|q\.?d\.?"),
+]
+PRN_RE = re.compile(r"\b(?:as\s+needed|prn|if\s+needed)\b(?:\s+for\s+(?P<reason>[a-z ]+))?", re.I)
+NOT_NAMES = frozenset(
+    "take takes taking tablet tablets tab tabs capsule capsules cap caps by mouth daily twice "
+    "once with food dose each every one two three four half and or the of for to at in "
+    "patch inhaler solution injection total qty quantity refills refill sig directions "
+    "medication medications name strength dosage".split()
+)
+
+
+def parse_medications(text: str) -> list[Medication]:
+    """Every medication line in `text` that states a strength."""
+    meds = []
+    for line in text.splitlines():
+        med = parse_medication_line(line)
+        if med:
+            meds.append(med)
+    return meds
+
+
+def parse_medication_line(line: str) -> Medication | None:
+    """One line as a Medication, or None when it names no drug with a strength."""
+    raw = line.strip()
+    match = STRENGTH_RE.search(raw)
+    if not match:
+        return None
+    name = _name(raw[: match.start()])
+    if not name:
+        return None
+    tail = raw[match.end() :]
+    frequency = _frequency(tail)
+    prn = PRN_RE.search(tail)
+    if prn:
+        reason = (prn.group("reason") or "").strip()
+        frequency = ", ".join(filter(None, [frequency, "as needed" + (f" for {reason}" if reason else "")]))
+    return Medication(
+        name=name,
+        strength=re.sub(r"\s+", " ", match.group("strength")).strip(),
+        form=_lookup(FORMS, tail) or _lookup(FORMS, raw[: match.start()]),
+        route=_lookup(ROUTES, tail),
+        frequency=frequency,
+        raw=raw,
+    )
+
+
+def _name(before: str) -> str | None:
+    """The drug name: the words before the strength, without bullets, numbers and filler."""
+    before = re.sub(r"^[\s\-–•*·>\d.)]+", "", before)
+    before = re.split(r"[:;(]", before)[-1]
+    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*", before)
+    while words and words[0].lower() in NOT_NAMES:
+        words.pop(0)
+    while words and words[-1].lower() in NOT_NAMES:
+        words.pop()
+    if not words or len(words) > 4 or len("".join(words)) < 3:
+        return None
+    return " ".join(words)
+
+
+def _lookup(table: dict[str, str], text: str) -> str | None:
+    for canonical, pattern in table.items():
+        if re.search(rf"\b(?:{pattern})(?![A-Za-z])", text, re.IGNORECASE):
+            return canonical
+    return None
+
+
+def _frequency(text: str) -> str | None:
+    for canonical, pattern in FREQUENCIES:
+        match = re.search(rf"\b(?:{pattern})", text, re.IGNORECASE)
+        if match:
+            return canonical.format(n=match.groupdict().get("n"))
+    return None

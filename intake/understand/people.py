@@ -1,0 +1,89 @@
+"""Patient names and birth dates, read leniently and compared leniently."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from intake.model import Person
+from intake.understand.dates import birth_date
+
+NAME_LABEL = re.compile(
+    r"\b(?:patient(?:'s)?\s+name|patient|pt\.?\s+name|name)\s*[:#]\s*", re.IGNORECASE
+)
+_STOP = re.compile(
+    r"\s{2,}|\t|\b(?:D\.?O\.?B\.?|DOB|date\s+of\s+birth|birth\s*date|MRN|sex|gender|age|acct|"
+    r"account|ID|phone|accession|collected|ordered)\b",
+    re.IGNORECASE,
+)
+_NAME_TOKEN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'.-]*,?$")
+_NOT_NAMES = {"unknown", "none", "n/a", "name", "patient", "information", "report", "date"}
+
+
+def find_patient(text: str) -> Person:
+    """The patient a document names in its header (name and birth date), possibly empty."""
+    return Person(name=find_name(text), birth_date=birth_date(text))
+
+
+def find_name(text: str) -> str | None:
+    """The name after a 'Patient:'/'Name:' label, displayed as 'First Middle Last'."""
+    for line in text.splitlines()[:80]:
+        for label in NAME_LABEL.finditer(line):
+            rest = _STOP.split(line[label.end() :], maxsplit=1)[0].strip(" ,;:")
+            name = display_name(rest)
+            if name:
+                return name
+    return None
+
+
+def display_name(raw: str) -> str | None:
+    """'GARCIA, MARIA L' or 'Maria L. Garcia' -> 'Maria L. Garcia'-style; None if not a name."""
+    raw = raw.strip()
+    if "^" in raw:
+        return dicom_name(raw)
+    if "," in raw:
+        last, _, first = raw.partition(",")
+        raw = f"{first.strip()} {last.strip()}"
+    tokens = raw.split()
+    if not 2 <= len(tokens) <= 5 or not all(_NAME_TOKEN.match(t) for t in tokens):
+        return None
+    if any(t.lower().strip(".,") in _NOT_NAMES for t in tokens):
+        return None
+    if raw.isupper() or raw.islower():
+        tokens = [t.capitalize() if len(t) > 1 else t.upper() for t in tokens]
+    return " ".join(tokens)
+
+
+def dicom_name(value: str) -> str | None:
+    """A DICOM PN 'LAST^FIRST^MIDDLE^PREFIX^SUFFIX' as 'First Middle Last'."""
+    parts = (str(value).split("=")[0].split("^") + [""] * 5)[:5]
+    last, first, middle, prefix, suffix = (p.strip() for p in parts)
+    joined = " ".join(p for p in (prefix, first, middle, last, suffix) if p)
+    if not joined:
+        return None
+    return display_name(joined) or joined.title()
+
+
+def name_key(name: str) -> frozenset[str]:
+    """Tokens that identify a name regardless of order, case, punctuation and initials."""
+    tokens = re.findall(r"[a-zà-ÿ]+", name.lower())
+    return frozenset(t for t in tokens if len(t) > 1)
+
+
+def consensus(people: Iterable[Person]) -> Person:
+    """The person most documents name: the most common name and birth date."""
+    people = [p for p in people if p and not p.is_empty()]
+    keys = Counter(name_key(p.name) for p in people if p.name)
+    name = None
+    if keys:
+        best_key = keys.most_common(1)[0][0]
+        spellings = Counter(p.name for p in people if p.name and name_key(p.name) == best_key)
+        name = spellings.most_common(1)[0][0]
+    births = Counter(p.birth_date for p in people if p.birth_date)
+    identifiers = sorted({i for p in people for i in p.identifiers})
+    return Person(
+        name=name,
+        birth_date=births.most_common(1)[0][0] if births else None,
+        identifiers=identifiers,
+    )
