@@ -126,7 +126,7 @@ def merge_study(instances: list[Document]) -> Document:
     people = Counter((d.patient.name, d.patient.birth_date) for d in instances if d.patient)
     patient = next(d.patient for d in instances if d.patient and
                    (d.patient.name, d.patient.birth_date) == people.most_common(1)[0][0])  # fmt: skip
-    title = " ".join(filter(None, [study.modality, study.description or study.body_part])) or "Study"
+    title = study_title(study.modality, study.description or study.body_part)
     return Document(
         source=folder or ".",
         sha256=digest,
@@ -141,6 +141,13 @@ def merge_study(instances: list[Document]) -> Document:
         extractor="dicom",
         warnings=sorted({w for d in instances for w in d.warnings}),
     )
+
+
+def study_title(modality: str | None, description: str | None) -> str:
+    """'MR BRAIN WO CONTRAST': modality first unless the description already starts with it."""
+    if modality and description and description.upper().startswith(modality.split("/")[0]):
+        return description
+    return " ".join(filter(None, [modality, description])) or "Imaging study"
 
 
 def _get(ds: pydicom.Dataset, keyword: str) -> str | None:

@@ -40,8 +40,8 @@ def check_destination(folder: Path, out: Path, *, force: bool) -> None:
             raise UsageError(f"{out} already exists: use --force to replace it")
         if not out.is_dir() or out.is_symlink() or (any(out.iterdir()) and not is_packet(out)):
             raise UsageError(f"{out} exists and is not an intake packet: not replacing it")
-    if not out.parent.is_dir():
-        raise UsageError(f"{out.parent}: folder does not exist")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: is not a folder")
 
 
 def write_packet(
@@ -54,6 +54,7 @@ def write_packet(
 ) -> Path:
     """Write the packet for `manifest` to `out`; nothing appears at `out` until it is complete."""
     out = Path(out).absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         os.chmod(temp, 0o700)

@@ -11,6 +11,8 @@ FLAGS = {
     "HIGH": "H", "LOW": "L", "ABNORMAL": "A", "ABN": "A", "CRIT": "critical",
     "CRITICAL": "critical", "H*": "HH", "L*": "LL",
 }  # fmt: skip
+# what OCR makes of a lone flag letter in its own column
+OCR_FLAGS = {"I": "L", "l": "L", "|": "L", "I:": "L", "L:": "L", "i": "L", "H:": "H", "#": "H"}
 QUALITATIVE = ("not detected", "non-reactive", "nonreactive", "negative", "positive",
                "detected", "reactive", "normal", "abnormal", "trace")  # fmt: skip
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -50,10 +52,12 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
         return None
     value, rest = _value(tokens, start)
     flag = unit = reference = None
-    for token in rest:
+    for position, token in enumerate(rest):
         upper = token.upper()
         if flag is None and upper in FLAGS:
             flag = FLAGS[upper]
+        elif flag is None and position == 0 and token in OCR_FLAGS:
+            flag = OCR_FLAGS[token]
         elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token)):
             reference = token
         elif unit is None and UNIT_RE.match(token) and upper not in FLAGS:

@@ -45,12 +45,13 @@ def display_name(raw: str) -> str | None:
     if "," in raw:
         last, _, first = raw.partition(",")
         raw = f"{first.strip()} {last.strip()}"
-    tokens = raw.split()
+    tokens = [t.strip("_|:;~") for t in raw.split()]
+    tokens = [t for t in tokens if t]
     if not 2 <= len(tokens) <= 5 or not all(_NAME_TOKEN.match(t) for t in tokens):
         return None
     if any(t.lower().strip(".,") in _NOT_NAMES for t in tokens):
         return None
-    if raw.isupper() or raw.islower():
+    if all(t.isupper() or len(t) == 1 for t in tokens) or raw.islower():
         tokens = [t.capitalize() if len(t) > 1 else t.upper() for t in tokens]
     return " ".join(tokens)
 
