@@ -86,9 +86,16 @@ def extract_all(result: ScanResult, progress: Progress | None = None) -> list[Do
             progress("extract", done, total, source.location)
     for location, reason in result.unreadable:
         documents.append(
-            Document(source=location, sha256=None, size=0, media_type="application/octet-stream",
-                     kind="unreadable", title=location.rsplit("/", 1)[-1], warnings=[reason])
-        )  # fmt: skip
+            Document(
+                source=location,
+                sha256=None,
+                size=0,
+                media_type="application/octet-stream",
+                kind="unreadable",
+                title=location.rsplit("/", 1)[-1],
+                warnings=[reason],
+            )
+        )
     documents = [enrich(document) for document in combine(documents)]
     documents.sort(key=lambda d: d.source)
     for number, document in enumerate(documents, start=1):

@@ -76,8 +76,9 @@ def _parse(data: dict, origin: str) -> Checklist:
             raise ValueError(f"item {raw['id']!r} requires unknown rule {requires!r}")
         items.append(ItemRule(raw["id"], raw["label"], kinds, requires, raw.get("hint", "")))
     reminders = tuple(r["text"] for r in data.get("reminders", []))
-    return Checklist(data.get("name", Path(origin).stem), data.get("label", ""), tuple(items),
-                     reminders)  # fmt: skip
+    return Checklist(
+        data.get("name", Path(origin).stem), data.get("label", ""), tuple(items), reminders
+    )
 
 
 # --- evaluation -------------------------------------------------------------------------------
@@ -85,7 +86,9 @@ def _parse(data: dict, origin: str) -> Checklist:
 Rule = Callable[[ItemRule, list[Document], list[Document]], tuple[str, str, list[Finding]]]
 
 
-def _evaluate_item(item: ItemRule, documents: list[Document]) -> tuple[ChecklistStatus, list[Finding]]:
+def _evaluate_item(
+    item: ItemRule, documents: list[Document]
+) -> tuple[ChecklistStatus, list[Finding]]:
     matching = [d for d in documents if d.kind in item.kinds]
     status, note, findings = "present" if matching else "missing", "", []
     if item.requires:
@@ -181,11 +184,20 @@ def check(
         statuses.append(status)
         findings.extend(item_findings)
         if status.status == "missing":
-            findings.append(Finding("missing-item", "warning",
-                                    f"Missing: {item.label}. {item.hint}".strip(), []))  # fmt: skip
+            findings.append(
+                Finding(
+                    "missing-item", "warning", f"Missing: {item.label}. {item.hint}".strip(), []
+                )
+            )
         elif status.status == "incomplete":
-            findings.append(Finding("incomplete-item", "warning",
-                                    f"Incomplete: {item.label}: {status.note}", status.documents))  # fmt: skip
+            findings.append(
+                Finding(
+                    "incomplete-item",
+                    "warning",
+                    f"Incomplete: {item.label}: {status.note}",
+                    status.documents,
+                )
+            )
     findings += unreadable_findings(documents) + duplicate_findings(documents)
     findings += [Finding("skipped-path", "info", f"{s.path}: {s.reason}", []) for s in skipped]
     order = {"error": 0, "warning": 1, "info": 2}
@@ -198,11 +210,18 @@ def unreadable_findings(documents: list[Document]) -> list[Finding]:
     for document in documents:
         reason = "; ".join(document.warnings) or "unknown reason"
         if document.kind == "unreadable":
-            findings.append(Finding("unreadable-file", "error",
-                                    f"{document.source} could not be read: {reason}", [document.id]))  # fmt: skip
+            findings.append(
+                Finding(
+                    "unreadable-file",
+                    "error",
+                    f"{document.source} could not be read: {reason}",
+                    [document.id],
+                )
+            )
         elif document.kind == "other" and not document.text and document.warnings:
-            findings.append(Finding("not-read", "info", f"{document.source}: {reason}",
-                                    [document.id]))  # fmt: skip
+            findings.append(
+                Finding("not-read", "info", f"{document.source}: {reason}", [document.id])
+            )
     return findings
 
 

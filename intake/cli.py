@@ -35,8 +35,10 @@ def handle_errors(command):
         except Exception as err:
             if debug:
                 raise
-            click.echo(f"Error: unexpected {type(err).__name__}: {err} (run with --debug for details)",
-                       err=True)  # fmt: skip
+            click.echo(
+                f"Error: unexpected {type(err).__name__}: {err} (run with --debug for details)",
+                err=True,
+            )
             ctx.exit(ExitCode.ERROR)
 
     return wrapper
@@ -54,9 +56,9 @@ def checklist_option(command):
 
 
 def silent_option(command):
-    return click.option(
-        "-s", "--silent", is_flag=True, help="No progress display on stderr."
-    )(command)
+    return click.option("-s", "--silent", is_flag=True, help="No progress display on stderr.")(
+        command
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,7 +77,9 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest (intake.manifest/1).")
-@click.option("--with-text", is_flag=True, help="With --json: include the text read from each file.")
+@click.option(
+    "--with-text", is_flag=True, help="With --json: include the text read from each file."
+)
 @checklist_option
 @silent_option
 @handle_errors
@@ -100,8 +104,13 @@ def scan(folder: Path, as_json: bool, with_text: bool, checklist: str, silent: b
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
-              help="Folder to write the packet to (must not exist, unless --force).")  # fmt: skip
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write the packet to (must not exist, unless --force).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing packet at --out.")
 @checklist_option
 @silent_option
@@ -114,8 +123,9 @@ def packet(folder: Path, out: Path, force: bool, checklist: str, silent: bool) -
         intake packet ~/Downloads/moms-records -o ~/Desktop/second-opinion
     """
     with ProgressDisplay(enabled=not silent) as progress:
-        manifest = api.build_packet(folder, out, force=force, checklist=checklist,
-                                    progress=progress)  # fmt: skip
+        manifest = api.build_packet(
+            folder, out, force=force, checklist=checklist, progress=progress
+        )
     print_summary(manifest, brief=True)
     click.echo(f"Packet written to {out} (open {out / 'INDEX.HTM'})")
     _exit_for(manifest)

@@ -246,3 +246,11 @@ class Manifest:
 
     def to_json(self, *, with_text: bool = False) -> str:
         return json.dumps(self.to_dict(with_text=with_text), indent=2, ensure_ascii=False)
+
+
+def manifest_schema() -> dict[str, Any]:
+    """The JSON Schema of intake.manifest/1, shipped in the package."""
+    from importlib import resources
+
+    text = resources.files("intake.schema").joinpath("manifest.schema.json").read_text("utf-8")
+    return json.loads(text)

@@ -16,7 +16,7 @@ from intake.errors import MissingDependency
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by every tesseract process
 
-import pytesseract  # noqa: E402  (after the thread limit is set)
+import pytesseract
 
 MIN_VERSION = (4, 1)
 INSTALL_HINT = (

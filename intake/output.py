@@ -28,9 +28,12 @@ class ProgressDisplay:
     def __enter__(self) -> ProgressDisplay:
         if self.enabled:
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                console=Console(stderr=True), transient=True,
-            )  # fmt: skip
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._progress.start()
         return self
 
@@ -63,7 +66,9 @@ def print_summary(manifest: Manifest, *, brief: bool = False) -> None:
     checklist = Table("checklist", "status", "note", box=None, pad_edge=False)
     for item in manifest.checklist:
         style = STATUS_STYLE.get(item.status, "")
-        checklist.add_row(escape(item.label), f"[{style}]{item.status}[/{style}]", escape(item.note))
+        checklist.add_row(
+            escape(item.label), f"[{style}]{item.status}[/{style}]", escape(item.note)
+        )
     console.print(checklist)
     for finding in manifest.findings:
         if brief and finding.severity == "info":

@@ -108,7 +108,9 @@ def scan(
                     )
                 elif depth + 1 > MAX_DEPTH:
                     result.skipped.append(
-                        Skipped(location_of(path, root), f"nested more than {MAX_DEPTH} folders deep")
+                        Skipped(
+                            location_of(path, root), f"nested more than {MAX_DEPTH} folders deep"
+                        )
                     )
                 else:
                     pending.append((path, depth + 1))

@@ -36,10 +36,41 @@ IMAGE_TYPES = frozenset({JPEG, PNG, TIFF, HEIC, WEBP, GIF})
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _VRS = {
-    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT",
-    b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST",
-    b"SV", b"TM", b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
-}  # fmt: skip
+    b"AE",
+    b"AS",
+    b"AT",
+    b"CS",
+    b"DA",
+    b"DS",
+    b"DT",
+    b"FL",
+    b"FD",
+    b"IS",
+    b"LO",
+    b"LT",
+    b"OB",
+    b"OD",
+    b"OF",
+    b"OL",
+    b"OV",
+    b"OW",
+    b"PN",
+    b"SH",
+    b"SL",
+    b"SQ",
+    b"SS",
+    b"ST",
+    b"SV",
+    b"TM",
+    b"UC",
+    b"UI",
+    b"UL",
+    b"UN",
+    b"UR",
+    b"US",
+    b"UT",
+    b"UV",
+}
 
 
 def sniff(head: bytes) -> str:
@@ -90,7 +121,7 @@ def looks_like_bare_dicom(head: bytes) -> bool:
     if head[4:6] in _VRS:
         return True
     (length,) = struct.unpack_from("<I", head, 4)
-    return length < 0x1000 and (element == 0 and length == 4 or element > 0)
+    return length < 0x1000 and ((element == 0 and length == 4) or element > 0)
 
 
 def _decode_text(head: bytes) -> str | None:

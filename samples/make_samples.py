@@ -120,13 +120,23 @@ ONCOLOGY = Patient(
     ],
     meds=[
         Med("Anastrozole", "1 mg", "daily", "Anastrozole 1 mg tablet - 1 by mouth daily"),
-        Med("Ondansetron", "8 mg", "every 8 hours",
-            "Ondansetron 8 mg - every 8 hours as needed for nausea"),
+        Med(
+            "Ondansetron",
+            "8 mg",
+            "every 8 hours",
+            "Ondansetron 8 mg - every 8 hours as needed for nausea",
+        ),
         Med("Lisinopril", "10 mg", "daily", "Lisinopril 10 mg tablet once daily"),
         Med("Calcium carbonate", "600 mg", "twice daily", "Calcium carbonate 600 mg twice daily"),
     ],
-    study=Study("MG", "DIAGNOSTIC MAMMOGRAM BILATERAL", "BREAST", "20260901", "ACCZZ7781",
-                [("L CC", 1), ("L MLO", 1), ("R CC", 1), ("R MLO", 1)]),
+    study=Study(
+        "MG",
+        "DIAGNOSTIC MAMMOGRAM BILATERAL",
+        "BREAST",
+        "20260901",
+        "ACCZZ7781",
+        [("L CC", 1), ("L MLO", 1), ("R CC", 1), ("R MLO", 1)],
+    ),
 )
 
 NEUROLOGY = Patient(
@@ -154,8 +164,14 @@ NEUROLOGY = Patient(
         Med("Aspirin", "81 mg", "daily", "Aspirin 81 mg daily"),
         Med("Sertraline", "50 mg", "daily", "Sertraline 50 mg daily"),
     ],
-    study=Study("MR", "MR BRAIN WO CONTRAST", "BRAIN", "20260914", "ACCZZ4410",
-                [("SAG T1", 3), ("AX T2", 3), ("AX FLAIR", 3)]),
+    study=Study(
+        "MR",
+        "MR BRAIN WO CONTRAST",
+        "BRAIN",
+        "20260914",
+        "ACCZZ4410",
+        [("SAG T1", 3), ("AX T2", 3), ("AX FLAIR", 3)],
+    ),
 )
 
 PATIENTS = [ONCOLOGY, NEUROLOGY]
@@ -164,11 +180,13 @@ PATIENTS = [ONCOLOGY, NEUROLOGY]
 # --- PDFs ------------------------------------------------------------------------------------
 
 
-def write_pdf(path: Path, lines: list[str | tuple[str, ...]], *, columns: list[float] | None = None) -> None:
-    """A simple text PDF: str lines flow down the page; tuples are table rows at `columns` (points)."""
+def write_pdf(
+    path: Path, lines: list[str | tuple[str, ...]], *, columns: list[float] | None = None
+) -> None:
+    """A text PDF: str lines flow down the page; tuples are table rows at `columns` (pt)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf = canvas.Canvas(str(path), pagesize=letter, invariant=1)
-    width, height = letter
+    height = letter[1]
     y = height - 60
     for line in lines:
         if y < 60:
@@ -242,7 +260,9 @@ def scanned_pdf(path: Path, lines: list[str], *, skew: float, dpi: int = 300) ->
 # --- photos ----------------------------------------------------------------------------------
 
 
-def medication_photo(path: Path, lines: list[str], *, tilt: float, exif_rotated: bool, seed: int) -> None:
+def medication_photo(
+    path: Path, lines: list[str], *, tilt: float, exif_rotated: bool, seed: int
+) -> None:
     """A phone photo of a typed medication list on a table: tilted, a bit blurred, JPEG."""
     paper = Image.new("L", (1500, 220 + 95 * len(lines)), 250)
     draw = ImageDraw.Draw(paper)
@@ -324,9 +344,13 @@ def dicom_instances(patient: Patient) -> list[Dataset]:
             ds.PixelRepresentation = 0
             ds.WindowCenter, ds.WindowWidth = 2048, 4096
             ds.PixelData = bytes(
-                (x * 37 + y * 11 + number * 5 + series_number * 97) % 256 if b == 0 else (x + y) % 16
-                for y in range(64) for x in range(64) for b in (0, 1)
-            )  # fmt: skip
+                (x * 37 + y * 11 + number * 5 + series_number * 97) % 256
+                if b == 0
+                else (x + y) % 16
+                for y in range(64)
+                for x in range(64)
+                for b in (0, 1)
+            )
             instances.append(ds)
     return instances
 
@@ -342,7 +366,7 @@ def disc_with_dicomdir(root: Path, patient: Patient) -> None:
 
 
 def disc_without_dicomdir(root: Path, patient: Patient) -> None:
-    """A CD copied without its DICOMDIR: upper-case names, no extensions, two files preamble-less."""
+    """A CD copied without DICOMDIR: upper-case names, no extensions, two preamble-less files."""
     for index, ds in enumerate(dicom_instances(patient)):
         folder = root / "DICOM" / "ST000001" / f"SE{ds.SeriesNumber:06d}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -372,47 +396,82 @@ def oncology(root: Path) -> None:
     header = [f"Patient: {p.header_name}    DOB: {p.us_birth}    MRN: {p.mrn}"]
     write_pdf(
         root / "Pathology Report 2026-09-08.pdf",
-        ["# Example General Hospital (fictional)", "SURGICAL PATHOLOGY REPORT", *header,
-         "Date Collected: 09/08/2026    Date Reported: 09/10/2026", "Accession: ZZ-S26-01234", "",
-         "SPECIMEN: Left breast, 2 o'clock, ultrasound-guided core needle biopsy", "",
-         "FINAL DIAGNOSIS:", "  Invasive ductal carcinoma, Nottingham grade 2 of 3.",
-         "  Tumor measures 1.4 cm in greatest linear extent in the cores.", "",
-         "IMMUNOHISTOCHEMISTRY:", "  Estrogen receptor: POSITIVE (95%, strong)",
-         "  Progesterone receptor: POSITIVE (80%, moderate)", "  HER2 (IHC): NEGATIVE (1+)",
-         "  Ki-67: 15%", "", "GROSS DESCRIPTION: Four tan-white cores, 1.2 to 1.6 cm.",
-         "MICROSCOPIC DESCRIPTION: Infiltrating nests of atypical ductal cells.", "",
-         "Electronically signed: Dr. Example Slidewell (fictional), 09/10/2026"],
-    )  # fmt: skip
+        [
+            "# Example General Hospital (fictional)",
+            "SURGICAL PATHOLOGY REPORT",
+            *header,
+            "Date Collected: 09/08/2026    Date Reported: 09/10/2026",
+            "Accession: ZZ-S26-01234",
+            "",
+            "SPECIMEN: Left breast, 2 o'clock, ultrasound-guided core needle biopsy",
+            "",
+            "FINAL DIAGNOSIS:",
+            "  Invasive ductal carcinoma, Nottingham grade 2 of 3.",
+            "  Tumor measures 1.4 cm in greatest linear extent in the cores.",
+            "",
+            "IMMUNOHISTOCHEMISTRY:",
+            "  Estrogen receptor: POSITIVE (95%, strong)",
+            "  Progesterone receptor: POSITIVE (80%, moderate)",
+            "  HER2 (IHC): NEGATIVE (1+)",
+            "  Ki-67: 15%",
+            "",
+            "GROSS DESCRIPTION: Four tan-white cores, 1.2 to 1.6 cm.",
+            "MICROSCOPIC DESCRIPTION: Infiltrating nests of atypical ductal cells.",
+            "",
+            "Electronically signed: Dr. Example Slidewell (fictional), 09/10/2026",
+        ],
+    )
     lab = root / "Portal downloads" / "labcorp_results_2026-10-02.pdf"
     write_pdf(lab, lab_lines(p, "Example National Laboratories (fictional)"), columns=LAB_COLUMNS)
     shutil.copyfile(lab, root / "Portal downloads" / "labcorp_results_2026-10-02 (1).pdf")
     write_pdf(
         root / "Mammogram report.pdf",
-        ["# Example General Hospital Imaging (fictional)", "DIAGNOSTIC MAMMOGRAM REPORT", *header,
-         "Exam Date: 09/01/2026    Accession: ACCZZ7781", "Exam: Diagnostic mammogram, bilateral", "",
-         "TECHNIQUE: Standard CC and MLO views of both breasts.", "COMPARISON: None available.", "",
-         "FINDINGS: Irregular spiculated mass in the left breast at 2 o'clock, 1.5 cm.",
-         "No suspicious findings in the right breast.", "",
-         "IMPRESSION: Highly suggestive of malignancy. BI-RADS 5.",
-         "Recommendation: ultrasound-guided biopsy.", "",
-         "Signed: Dr. Example Viewmore (fictional), 09/01/2026"],
-    )  # fmt: skip
+        [
+            "# Example General Hospital Imaging (fictional)",
+            "DIAGNOSTIC MAMMOGRAM REPORT",
+            *header,
+            "Exam Date: 09/01/2026    Accession: ACCZZ7781",
+            "Exam: Diagnostic mammogram, bilateral",
+            "",
+            "TECHNIQUE: Standard CC and MLO views of both breasts.",
+            "COMPARISON: None available.",
+            "",
+            "FINDINGS: Irregular spiculated mass in the left breast at 2 o'clock, 1.5 cm.",
+            "No suspicious findings in the right breast.",
+            "",
+            "IMPRESSION: Highly suggestive of malignancy. BI-RADS 5.",
+            "Recommendation: ultrasound-guided biopsy.",
+            "",
+            "Signed: Dr. Example Viewmore (fictional), 09/01/2026",
+        ],
+    )
     disc_with_dicomdir(root / "Breast imaging CD", p)
-    medication_photo(root / "IMG_4021.JPG",
-                     ["MEDICATION LIST", f"{p.first} {p.last}   DOB {p.us_birth}",
-                      *[m.line for m in p.meds]],
-                     tilt=3.0, exif_rotated=False, seed=1)  # fmt: skip
+    medication_photo(
+        root / "IMG_4021.JPG",
+        ["MEDICATION LIST", f"{p.first} {p.last}   DOB {p.us_birth}", *[m.line for m in p.meds]],
+        tilt=3.0,
+        exif_rotated=False,
+        seed=1,
+    )
     write_pdf(
         root / "Treatment plan - Dr Example.pdf",
-        ["# Example Cancer Center (fictional)", "TREATMENT PLAN", *header,
-         "Plan Date: 10/06/2026    Oncologist: Dr. Example Firstopinion (fictional)", "",
-         "Diagnosis: Left breast invasive ductal carcinoma, cT1cN0, ER+/PR+/HER2-.", "",
-         "Plan of care:", "  1. Lumpectomy with sentinel lymph node biopsy.",
-         "  2. Adjuvant radiation therapy to the left breast, 15 fractions.",
-         "  3. Endocrine therapy: anastrozole 1 mg daily for 5 years.",
-         "  4. Oncotype DX on the surgical specimen to decide on chemotherapy.", "",
-         "Next steps: surgical consult 10/15/2026."],
-    )  # fmt: skip
+        [
+            "# Example Cancer Center (fictional)",
+            "TREATMENT PLAN",
+            *header,
+            "Plan Date: 10/06/2026    Oncologist: Dr. Example Firstopinion (fictional)",
+            "",
+            "Diagnosis: Left breast invasive ductal carcinoma, cT1cN0, ER+/PR+/HER2-.",
+            "",
+            "Plan of care:",
+            "  1. Lumpectomy with sentinel lymph node biopsy.",
+            "  2. Adjuvant radiation therapy to the left breast, 15 fractions.",
+            "  3. Endocrine therapy: anastrozole 1 mg daily for 5 years.",
+            "  4. Oncotype DX on the surgical specimen to decide on chemotherapy.",
+            "",
+            "Next steps: surgical consult 10/15/2026.",
+        ],
+    )
     (root / "questions.txt").write_text(
         "Questions for the second opinion\n\n"
         "Is lumpectomy enough, or should I consider mastectomy?\n"
@@ -430,29 +489,46 @@ def neurology(root: Path) -> None:
     reported = "09/17/2026"
     scanned_pdf(
         root / "scanned_labs.pdf",
-        ["# Example Community Lab (fictional)", "LABORATORY REPORT",
-         f"Patient Name: {p.header_name}   DOB: {p.us_birth}",
-         f"Specimen Collected: {p.lab_collected}   Reported: {reported}", "",
-         "Test|Result|Flag|Units|Reference Range",
-         *[f"{lab.test}|{lab.value}|{lab.flag or ''}|{lab.unit}|{lab.reference}" for lab in p.labs],
-         "", "Final report."],
+        [
+            "# Example Community Lab (fictional)",
+            "LABORATORY REPORT",
+            f"Patient Name: {p.header_name}   DOB: {p.us_birth}",
+            f"Specimen Collected: {p.lab_collected}   Reported: {reported}",
+            "",
+            "Test|Result|Flag|Units|Reference Range",
+            *[
+                f"{lab.test}|{lab.value}|{lab.flag or ''}|{lab.unit}|{lab.reference}"
+                for lab in p.labs
+            ],
+            "",
+            "Final report.",
+        ],
         skew=0.6,
-    )  # fmt: skip
-    medication_photo(root / "meds photo.jpg",
-                     ["My medicines", f"{p.first} {p.last}", *[m.line for m in p.meds]],
-                     tilt=-2.0, exif_rotated=True, seed=2)  # fmt: skip
+    )
+    medication_photo(
+        root / "meds photo.jpg",
+        ["My medicines", f"{p.first} {p.last}", *[m.line for m in p.meds]],
+        tilt=-2.0,
+        exif_rotated=True,
+        seed=2,
+    )
     write_pdf(
         root / "Neurology visit summary.pdf",
-        ["# Example Neurology Associates (fictional)", "NEUROLOGY CLINIC VISIT SUMMARY",
-         f"Patient: {p.header_name}    DOB: {p.us_birth}    MRN: {p.mrn}",
-         "Date of Visit: 09/20/2026    Provider: Dr. Example Neuron (fictional)", "",
-         "Reason for visit: first generalized seizure on 09/12/2026.",
-         "History: no prior seizures. Brain MRI done 09/14/2026; report not yet received.",
-         "Exam: non-focal neurological examination.", "",
-         "Assessment: new-onset seizure; rule out structural cause.",
-         "Medications started: Levetiracetam 500 mg twice daily.",
-         "Follow-up: EEG, and review of the MRI report at the next visit."],
-    )  # fmt: skip
+        [
+            "# Example Neurology Associates (fictional)",
+            "NEUROLOGY CLINIC VISIT SUMMARY",
+            f"Patient: {p.header_name}    DOB: {p.us_birth}    MRN: {p.mrn}",
+            "Date of Visit: 09/20/2026    Provider: Dr. Example Neuron (fictional)",
+            "",
+            "Reason for visit: first generalized seizure on 09/12/2026.",
+            "History: no prior seizures. Brain MRI done 09/14/2026; report not yet received.",
+            "Exam: non-focal neurological examination.",
+            "",
+            "Assessment: new-onset seizure; rule out structural cause.",
+            "Medications started: Levetiracetam 500 mg twice daily.",
+            "Follow-up: EEG, and review of the MRI report at the next visit.",
+        ],
+    )
     (root / "Thumbs.db").write_bytes(bytes(512))
 
 

@@ -56,8 +56,11 @@ def extract(source: Source, extractors: list[Extractor] | None = None) -> list[D
     if source.media_type == EMPTY:
         return [Document.unreadable(source, [_NOT_SUPPORTED[EMPTY]])]
     reason = _NOT_SUPPORTED.get(source.media_type, f"no extractor reads {source.media_type} files")
-    return [Document.for_source(source, kind="other", title=source.location.rsplit("/", 1)[-1],
-                                warnings=[reason])]  # fmt: skip
+    return [
+        Document.for_source(
+            source, kind="other", title=source.location.rsplit("/", 1)[-1], warnings=[reason]
+        )
+    ]
 
 
 def combine(documents: list[Document], extractors: list[Extractor] | None = None) -> list[Document]:

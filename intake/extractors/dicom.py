@@ -17,11 +17,23 @@ from intake.understand.people import dicom_name
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 HEADER_TAGS = [
-    "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID", "StudyDate", "SeriesDate",
-    "Modality", "StudyDescription", "SeriesDescription", "SeriesNumber", "BodyPartExamined",
-    "AccessionNumber", "InstitutionName", "ReferringPhysicianName", "PatientName", "PatientID",
+    "SOPClassUID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "StudyDate",
+    "SeriesDate",
+    "Modality",
+    "StudyDescription",
+    "SeriesDescription",
+    "SeriesNumber",
+    "BodyPartExamined",
+    "AccessionNumber",
+    "InstitutionName",
+    "ReferringPhysicianName",
+    "PatientName",
+    "PatientID",
     "PatientBirthDate",
-]  # fmt: skip
+]
 
 
 class DicomExtractor(Extractor):
@@ -124,8 +136,11 @@ def merge_study(instances: list[Document]) -> Document:
     digest = hashlib.sha256("\n".join(sorted(f.sha256 or "" for f in files)).encode()).hexdigest()
     folder = posixpath.commonpath([f.source for f in files]) if len(files) > 1 else files[0].source
     people = Counter((d.patient.name, d.patient.birth_date) for d in instances if d.patient)
-    patient = next(d.patient for d in instances if d.patient and
-                   (d.patient.name, d.patient.birth_date) == people.most_common(1)[0][0])  # fmt: skip
+    patient = next(
+        d.patient
+        for d in instances
+        if d.patient and (d.patient.name, d.patient.birth_date) == people.most_common(1)[0][0]
+    )
     title = study_title(study.modality, study.description or study.body_part)
     return Document(
         source=folder or ".",

@@ -41,7 +41,9 @@ class PdfExtractor(Extractor):
                 pages=len(pages),
                 text="\n\f\n".join(pages).strip(),
                 warnings=warnings,
-                ocr_confidence=round(sum(confidences) / len(confidences), 1) if confidences else None,
+                ocr_confidence=round(sum(confidences) / len(confidences), 1)
+                if confidences
+                else None,
             )
         ]
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from intake.model import Document
 
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
-    ("Treatment plan and summaries", ("treatment_plan", "consult_note", "visit_summary",
-                                      "discharge_summary", "referral")),
+    (
+        "Treatment plan and summaries",
+        ("treatment_plan", "consult_note", "visit_summary", "discharge_summary", "referral"),
+    ),
     ("Pathology and procedures", ("pathology_report", "operative_note")),
     ("Lab results", ("lab_report",)),
     ("Imaging", ("imaging_report", "imaging_study")),
@@ -15,7 +17,7 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("Insurance", ("insurance",)),
     ("Other documents", ("other",)),
     ("Files that could not be read", ("unreadable",)),
-]  # fmt: skip
+]
 
 
 def by_category(documents: list[Document]) -> list[tuple[str, list[Document]]]:

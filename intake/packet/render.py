@@ -7,7 +7,7 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from intake import __version__
-from intake.model import Manifest
+from intake.model import Document, Manifest
 from intake.packet.categories import by_category
 from intake.understand.classify import LABELS
 
@@ -30,28 +30,47 @@ QUESTION_PROMPTS = [
 ]
 
 
+ACTION_FINDINGS = ("imaging-without-report", "report-without-images", "unreadable-file")
+
+
 def to_do(manifest: Manifest) -> list[str]:
     """What the caregiver should still do before the appointment, from checklist and findings."""
-    items = []
+    actions = [f.message for f in manifest.findings if f.code in ACTION_FINDINGS]
+    covered = (
+        {"imaging"}
+        if any(f.code.startswith(("imaging-", "report-")) for f in manifest.findings)
+        else set()
+    )
     for status in manifest.checklist:
-        if status.status in ("missing", "incomplete", "stale"):
-            items.append(f"{status.label}: {status.note}" if status.note else status.label)
-    for finding in manifest.findings:
-        if finding.code in ("imaging-without-report", "unreadable-file"):
-            items.append(finding.message)
-    return items + list(manifest.reminders)
+        if status.status in ("missing", "incomplete", "stale") and status.id not in covered:
+            actions.append(f"{status.label}: {status.note}" if status.note else status.label)
+    return actions + list(manifest.reminders)
+
+
+def distinct(documents: list[Document]) -> list[Document]:
+    """Documents without byte-identical repeats (a report downloaded twice is listed once)."""
+    seen: set[str] = set()
+    kept = []
+    for document in documents:
+        if document.sha256 and document.sha256 in seen:
+            continue
+        if document.sha256:
+            seen.add(document.sha256)
+        kept.append(document)
+    return kept
 
 
 def render_index(manifest: Manifest) -> str:
     """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
     documents = {d.id: d for d in manifest.documents}
+    unique = distinct(manifest.documents)
     return _env.get_template("INDEX.HTM.j2").render(
         m=manifest,
         categories=by_category(manifest.documents),
         documents=documents,
-        labs=[(lab, d) for d in manifest.documents for lab in d.labs],
-        medications=[(med, d) for d in manifest.documents for med in d.medications],
-        studies=[(s, d) for d in manifest.documents for s in d.imaging],
+        labs=[(lab, d) for d in unique for lab in d.labs],
+        medications=[(med, d) for d in unique for med in d.medications],
+        studies=[(s, d) for d in unique for s in d.imaging],
         to_do=to_do(manifest),
         unreported={
             doc_id

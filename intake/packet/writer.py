@@ -21,12 +21,22 @@ from intake.sniff import DICOM
 XDM_FOLDER = "IHE_XDM/SUBSET01"
 DICOM_FOLDER = "DICOM"
 EXTENSIONS = {
-    "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG", "image/tiff": "TIF",
-    "image/heic": "HEI", "image/webp": "WEB", "image/gif": "GIF", "text/plain": "TXT",
-    "application/xml": "XML", "application/hl7-cda+xml": "XML", "application/zip": "ZIP",
-    "text/html": "HTM", "application/json": "JSN", "application/fhir+json": "JSN",
+    "application/pdf": "PDF",
+    "image/jpeg": "JPG",
+    "image/png": "PNG",
+    "image/tiff": "TIF",
+    "image/heic": "HEI",
+    "image/webp": "WEB",
+    "image/gif": "GIF",
+    "text/plain": "TXT",
+    "application/xml": "XML",
+    "application/hl7-cda+xml": "XML",
+    "application/zip": "ZIP",
+    "text/html": "HTM",
+    "application/json": "JSN",
+    "application/fhir+json": "JSN",
     "application/rtf": "RTF",
-}  # fmt: skip
+}
 CHUNK = 1 << 20
 
 
@@ -34,7 +44,9 @@ def check_destination(folder: Path, out: Path, *, force: bool) -> None:
     """Refuse an output that would overwrite records or a packet without --force."""
     folder, out = folder.resolve(), out.resolve()
     if out == folder or out in folder.parents:
-        raise UsageError(f"{out}: the packet cannot replace the records folder or a folder holding it")
+        raise UsageError(
+            f"{out}: the packet cannot replace the records folder or a folder holding it"
+        )
     if out.exists() or out.is_symlink():
         if not force:
             raise UsageError(f"{out} already exists: use --force to replace it")
@@ -85,7 +97,9 @@ def _copy_documents(
             names = []
             for ref in document.files:
                 number += 1
-                names.append(f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}")
+                names.append(
+                    f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
+                )
         for ref, name in zip(document.files, names, strict=True):
             done += 1
             source = sources.get(ref.source)

@@ -11,24 +11,30 @@ import re
 HEADING_LINES = 12
 RULES: dict[str, list[tuple[str, float]]] = {
     "lab_report": [
-        (r"lab(?:oratory)?\s+(?:report|results?)", 3), (r"reference\s+(?:range|interval)", 2),
+        (r"lab(?:oratory)?\s+(?:report|results?)", 3),
+        (r"reference\s+(?:range|interval)", 2),
         (r"specimen\s+(?:collected|type)|date\s+collected|collection\s+date", 1),
         (r"complete\s+blood\s+count|\bcbc\b|metabolic\s+panel|\bcmp\b|lipid\s+panel", 2),
         (r"tests?\s+ordered|standard\s+range|your\s+value", 2),
     ],
     "pathology_report": [
         (r"surgical\s+pathology|pathology\s+report|cytopathology", 4),
-        (r"gross\s+description|microscopic\s+description", 3), (r"final\s+(?:pathologic\s+)?diagnosis", 2),
-        (r"\bspecimen\b", 0.5), (r"carcinoma|margins?|immunohistochem|estrogen\s+receptor", 1),
+        (r"gross\s+description|microscopic\s+description", 3),
+        (r"final\s+(?:pathologic\s+)?diagnosis", 2),
+        (r"\bspecimen\b", 0.5),
+        (r"carcinoma|margins?|immunohistochem|estrogen\s+receptor", 1),
     ],
     "imaging_report": [
         (r"radiology\s+report|imaging\s+report|diagnostic\s+(?:mammogra\w+|imaging)", 4),
-        (r"\bimpression\b", 2), (r"\btechnique\b|\bcomparison\b", 1), (r"\bfindings\b", 1),
+        (r"\bimpression\b", 2),
+        (r"\btechnique\b|\bcomparison\b", 1),
+        (r"\bfindings\b", 1),
         (r"\bmri\b|\bct\b|ultrasound|mammogra\w+|x-?ray|\bpet\b|bi-?rads", 1),
     ],
     "medication_list": [
         (r"medication\s+list|current\s+medications|my\s+medications|list\s+of\s+medications", 4),
-        (r"\bmedications?\b", 1), (r"pharmacy|\brx\b|refills?", 1),
+        (r"\bmedications?\b", 1),
+        (r"pharmacy|\brx\b|refills?", 1),
     ],
     "treatment_plan": [
         (r"treatment\s+plan|plan\s+of\s+care|care\s+plan|treatment\s+summary", 4),
@@ -37,13 +43,16 @@ RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "visit_summary": [
         (r"after\s+visit\s+summary|visit\s+summary|office\s+visit|clinic\s+(?:visit|note)", 4),
-        (r"progress\s+note|follow-?up\s+visit", 3), (r"chief\s+complaint|history\s+of\s+present", 1),
+        (r"progress\s+note|follow-?up\s+visit", 3),
+        (r"chief\s+complaint|history\s+of\s+present", 1),
     ],
     "discharge_summary": [
-        (r"discharge\s+summary", 5), (r"discharge\s+diagnos[ie]s|admission\s+date|hospital\s+course", 2),
+        (r"discharge\s+summary", 5),
+        (r"discharge\s+diagnos[ie]s|admission\s+date|hospital\s+course", 2),
     ],
     "consult_note": [
-        (r"consult(?:ation)?\s+(?:note|report)|\bconsultation\b", 4), (r"reason\s+for\s+consult", 2),
+        (r"consult(?:ation)?\s+(?:note|report)|\bconsultation\b", 4),
+        (r"reason\s+for\s+consult", 2),
     ],
     "operative_note": [
         (r"operative\s+(?:report|note)|op\s+note|procedure\s+note", 5),
@@ -55,17 +64,26 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"explanation\s+of\s+benefits|prior\s+authori[sz]ation", 3),
     ],
     "questions": [(r"\bquestions?\b|concerns?\b|\bask\b", 1)],
-}  # fmt: skip
+}
 _COMPILED = {kind: [(re.compile(p, re.I), w) for p, w in rules] for kind, rules in RULES.items()}
 MIN_SCORE = 2.0
 LABELS = {
-    "lab_report": "Lab report", "imaging_study": "Imaging study", "imaging_report": "Imaging report",
-    "medication_list": "Medication list", "treatment_plan": "Treatment plan",
-    "visit_summary": "Visit summary", "discharge_summary": "Discharge summary",
-    "consult_note": "Consult note", "pathology_report": "Pathology report",
-    "operative_note": "Operative note", "referral": "Referral", "insurance": "Insurance",
-    "questions": "Questions and concerns", "other": "Other document", "unreadable": "Unreadable file",
-}  # fmt: skip
+    "lab_report": "Lab report",
+    "imaging_study": "Imaging study",
+    "imaging_report": "Imaging report",
+    "medication_list": "Medication list",
+    "treatment_plan": "Treatment plan",
+    "visit_summary": "Visit summary",
+    "discharge_summary": "Discharge summary",
+    "consult_note": "Consult note",
+    "pathology_report": "Pathology report",
+    "operative_note": "Operative note",
+    "referral": "Referral",
+    "insurance": "Insurance",
+    "questions": "Questions and concerns",
+    "other": "Other document",
+    "unreadable": "Unreadable file",
+}
 
 
 def classify(text: str, *, labs: int = 0, medications: int = 0) -> str:

@@ -9,22 +9,32 @@ MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
             ("dec", "december"),
         ],
         start=1,
     )
     for name in names
-}  # fmt: skip
+}
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE_RE = re.compile(
     r"(?<![\d/.-])(?:"
     r"(?P<iy>(?:19|20)\d\d)-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
     r"|(?P<um>\d{1,2})[/.-](?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2})"
     r"|" + _MONTH + r"\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<my>\d{4})"
-    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?[\s-]" + _MONTH.replace("mon", "mon2") + r"[\s,-]+(?P<dy>\d{4})"
+    r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?[\s-]"
+    + _MONTH.replace("mon", "mon2")
+    + r"[\s,-]+(?P<dy>\d{4})"
     r")(?![\d/])",
     re.IGNORECASE,
 )
@@ -105,10 +115,14 @@ def _rank(before: str) -> int | None:
     """0 clinical, 1 report, 2 unlabelled; None for birth and print dates."""
     labels = [
         (m.end(), rank)
-        for pattern, rank in ((BIRTH_LABEL, None), (PRINT_LABEL, None), (CLINICAL_LABEL, 0),
-                              (REPORT_LABEL, 1))
+        for pattern, rank in (
+            (BIRTH_LABEL, None),
+            (PRINT_LABEL, None),
+            (CLINICAL_LABEL, 0),
+            (REPORT_LABEL, 1),
+        )
         for m in pattern.finditer(before)
-    ]  # fmt: skip
+    ]
     if not labels:
         return 2
     return max(labels, key=lambda item: item[0])[1]  # the label nearest the date wins

@@ -7,14 +7,35 @@ import re
 from intake.model import LabResult
 
 FLAGS = {
-    "H": "H", "L": "L", "HH": "HH", "LL": "LL", "A": "A", "AA": "AA",
-    "HIGH": "H", "LOW": "L", "ABNORMAL": "A", "ABN": "A", "CRIT": "critical",
-    "CRITICAL": "critical", "H*": "HH", "L*": "LL",
-}  # fmt: skip
+    "H": "H",
+    "L": "L",
+    "HH": "HH",
+    "LL": "LL",
+    "A": "A",
+    "AA": "AA",
+    "HIGH": "H",
+    "LOW": "L",
+    "ABNORMAL": "A",
+    "ABN": "A",
+    "CRIT": "critical",
+    "CRITICAL": "critical",
+    "H*": "HH",
+    "L*": "LL",
+}
 # what OCR makes of a lone flag letter in its own column
 OCR_FLAGS = {"I": "L", "l": "L", "|": "L", "I:": "L", "L:": "L", "i": "L", "H:": "H", "#": "H"}
-QUALITATIVE = ("not detected", "non-reactive", "nonreactive", "negative", "positive",
-               "detected", "reactive", "normal", "abnormal", "trace")  # fmt: skip
+QUALITATIVE = (
+    "not detected",
+    "non-reactive",
+    "nonreactive",
+    "negative",
+    "positive",
+    "detected",
+    "reactive",
+    "normal",
+    "abnormal",
+    "trace",
+)
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?P<num>{_NUMBER})$")
 RANGE_RE = re.compile(
@@ -101,7 +122,12 @@ def _tokens(line: str) -> list[str]:
     """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each."""
     line = re.sub(rf"({_NUMBER})\s+[-–]\s+({_NUMBER})", r"\1-\2", line)
     line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
-    line = re.sub(r"\bnot\s+detected\b", lambda m: re.sub(r"\s+", "\ue000", m.group(0)), line, flags=re.IGNORECASE)
+    line = re.sub(
+        r"\bnot\s+detected\b",
+        lambda m: re.sub(r"\s+", "\ue000", m.group(0)),
+        line,
+        flags=re.IGNORECASE,
+    )
     return [t.replace("\ue000", " ") for t in line.split()]
 
 

@@ -12,21 +12,34 @@ STRENGTH_RE = re.compile(
     rf"(?:\s*/\s*\d*\.?\d*\s*m[lL])?)(?![A-Za-z])",
 )
 FORMS = {
-    "tablet": r"tab(?:let)?s?|tbs?", "capsule": r"cap(?:sule)?s?", "patch": r"patch(?:es)?",
-    "inhaler": r"inhaler|puffs?", "solution": r"solution|oral\s+liquid|syrup",
-    "suspension": r"suspension", "injection": r"injection|injectable|pen|syringe|vial",
-    "cream": r"cream", "ointment": r"ointment", "drops": r"drops?", "spray": r"spray",
-}  # fmt: skip
+    "tablet": r"tab(?:let)?s?|tbs?",
+    "capsule": r"cap(?:sule)?s?",
+    "patch": r"patch(?:es)?",
+    "inhaler": r"inhaler|puffs?",
+    "solution": r"solution|oral\s+liquid|syrup",
+    "suspension": r"suspension",
+    "injection": r"injection|injectable|pen|syringe|vial",
+    "cream": r"cream",
+    "ointment": r"ointment",
+    "drops": r"drops?",
+    "spray": r"spray",
+}
 ROUTES = {
-    "by mouth": r"by\s+mouth|orally|oral|p\.?o\.?", "sublingual": r"sublingual(?:ly)?|s\.?l\.?",
-    "topical": r"topical(?:ly)?|to\s+skin", "inhaled": r"inhal(?:ed|ation)|by\s+inhalation",
+    "by mouth": r"by\s+mouth|orally|oral|p\.?o\.?",
+    "sublingual": r"sublingual(?:ly)?|s\.?l\.?",
+    "topical": r"topical(?:ly)?|to\s+skin",
+    "inhaled": r"inhal(?:ed|ation)|by\s+inhalation",
     "subcutaneous": r"subcutaneous(?:ly)?|s\.?c\.?|subq|sub-q",
-    "intramuscular": r"intramuscular(?:ly)?|i\.?m\.?", "intravenous": r"intravenous(?:ly)?|i\.?v\.?",
-}  # fmt: skip
+    "intramuscular": r"intramuscular(?:ly)?|i\.?m\.?",
+    "intravenous": r"intravenous(?:ly)?|i\.?v\.?",
+}
 FREQUENCIES = [
     ("every {n} hours", r"(?:every|q)\s*(?P<n>\d+)\s*(?:hours?|hrs?|h)\b"),
     ("four times daily", r"four\s+times\s+(?:a\s+|per\s+)?day|four\s+times\s+daily|q\.?i\.?d\.?"),
-    ("three times daily", r"three\s+times\s+(?:a\s+|per\s+)?day|three\s+times\s+daily|t\.?i\.?d\.?"),
+    (
+        "three times daily",
+        r"three\s+times\s+(?:a\s+|per\s+)?day|three\s+times\s+daily|t\.?i\.?d\.?",
+    ),
     ("twice daily", r"twice\s+(?:a\s+)?day|twice\s+daily|two\s+times\s+(?:a\s+)?day|b\.?i\.?d\.?"),
     ("at bedtime", r"at\s+bedtime|nightly|q\.?h\.?s\.?"),
     ("weekly", r"(?:once\s+)?weekly|once\s+a\s+week|every\s+week"),
@@ -34,10 +47,58 @@ FREQUENCIES = [
 ]
 PRN_RE = re.compile(r"\b(?:as\s+needed|prn|if\s+needed)\b(?:\s+for\s+(?P<reason>[a-z ]+))?", re.I)
 NOT_NAMES = frozenset(
-    "take takes taking tablet tablets tab tabs capsule capsules cap caps by mouth daily twice "
-    "once with food dose each every one two three four half and or the of for to at in "
-    "patch inhaler solution injection total qty quantity refills refill sig directions "
-    "medication medications name strength dosage".split()
+    [
+        "take",
+        "takes",
+        "taking",
+        "tablet",
+        "tablets",
+        "tab",
+        "tabs",
+        "capsule",
+        "capsules",
+        "cap",
+        "caps",
+        "by",
+        "mouth",
+        "daily",
+        "twice",
+        "once",
+        "with",
+        "food",
+        "dose",
+        "each",
+        "every",
+        "one",
+        "two",
+        "three",
+        "four",
+        "half",
+        "and",
+        "or",
+        "the",
+        "of",
+        "for",
+        "to",
+        "at",
+        "in",
+        "patch",
+        "inhaler",
+        "solution",
+        "injection",
+        "total",
+        "qty",
+        "quantity",
+        "refills",
+        "refill",
+        "sig",
+        "directions",
+        "medication",
+        "medications",
+        "name",
+        "strength",
+        "dosage",
+    ]
 )
 
 
@@ -65,7 +126,9 @@ def parse_medication_line(line: str) -> Medication | None:
     prn = PRN_RE.search(tail)
     if prn:
         reason = (prn.group("reason") or "").strip()
-        frequency = ", ".join(filter(None, [frequency, "as needed" + (f" for {reason}" if reason else "")]))
+        frequency = ", ".join(
+            filter(None, [frequency, "as needed" + (f" for {reason}" if reason else "")])
+        )
     return Medication(
         name=name,
         strength=re.sub(r"\s+", " ", match.group("strength")).strip(),
