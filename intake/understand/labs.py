@@ -42,6 +42,60 @@ RANGE_RE = re.compile(
     rf"^(?:(?P<lo>{_NUMBER})\s*[-–]\s*(?P<hi>{_NUMBER})|(?P<cmp>[<>]=?|≤|≥)\s*(?P<lim>{_NUMBER}))$"
 )
 UNIT_RE = re.compile(r"^(?=.*[A-Za-zµ%])[A-Za-zµ%][\w/%^.*µ²³]*$|^x?10[Ee^]\d+/\w+$|^%$")
+KNOWN_UNITS = (
+    "mg/dL",
+    "g/dL",
+    "g/L",
+    "mg/L",
+    "ug/dL",
+    "ug/L",
+    "ug/mL",
+    "ng/mL",
+    "ng/dL",
+    "pg/mL",
+    "mmol/L",
+    "umol/L",
+    "nmol/L",
+    "pmol/L",
+    "mEq/L",
+    "U/L",
+    "IU/L",
+    "mIU/mL",
+    "uIU/mL",
+    "IU/mL",
+    "U/mL",
+    "x10E3/uL",
+    "x10E6/uL",
+    "x10E9/L",
+    "x10E12/L",
+    "K/uL",
+    "M/uL",
+    "fL",
+    "pg",
+    "%",
+    "mL/min/1.73",
+    "mL/min/1.73m2",
+    "sec",
+    "ratio",
+    "mm/hr",
+    "cells/uL",
+    "copies/mL",
+    "mOsm/kg",
+    "Eq/L",
+)
+_OCR_CONFUSIONS = str.maketrans({"l": "i", "0": "o", "|": "i", "1": "i"})
+
+
+def canonical_unit(unit: str) -> str:
+    """A unit as labs print it; undoes OCR's l/I and 0/O confusions for known units."""
+    return _UNIT_KEYS.get(_unit_key(unit), unit)
+
+
+def _unit_key(unit: str) -> str:
+    return unit.lower().translate(_OCR_CONFUSIONS)
+
+
+_UNIT_KEYS = {_unit_key(unit): unit for unit in KNOWN_UNITS}
 _NOT_TESTS = re.compile(
     r"^(?:page|phone|fax|dob|date|age|mrn|id|npi|account|acct|patient|collected|received|"
     r"reported|printed|specimen|ordered|time|zip|suite|room|bed)\b",
@@ -82,7 +136,7 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
         elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token)):
             reference = token
         elif unit is None and UNIT_RE.match(token) and upper not in FLAGS:
-            unit = token
+            unit = canonical_unit(token)
         else:
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):

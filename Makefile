@@ -1,0 +1,53 @@
+# intake: two commands do all set-up on a fresh machine:
+#   make packet   generate the sample records and write their packets to packets/
+#   make test     run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SAMPLES := samples/generated
+PACKETS := packets
+
+.PHONY: packet test bench lint samples tesseract clean
+
+$(BIN)/intake: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+tesseract:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Tesseract OCR: apt-get install tesseract-ocr"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; \
+	  else \
+	    echo "intake needs Tesseract OCR. Install it with:"; \
+	    echo "  sudo apt-get install tesseract-ocr   (Debian, Ubuntu)"; \
+	    echo "  brew install tesseract              (macOS)"; \
+	    exit 1; \
+	  fi; }
+
+samples: $(BIN)/intake
+	$(BIN)/python samples/make_samples.py $(SAMPLES)
+
+packet: $(BIN)/intake tesseract samples
+	@for folder in $(SAMPLES)/*/; do \
+	  name=$$(basename "$$folder"); \
+	  echo "== $$name"; \
+	  $(BIN)/intake packet "$$folder" -o "$(PACKETS)/$$name" --force --silent; \
+	  code=$$?; if [ $$code -ne 0 ] && [ $$code -ne 5 ]; then exit $$code; fi; \
+	done; \
+	echo "Packets written: open $(PACKETS)/<patient>/INDEX.HTM"
+
+test: $(BIN)/intake tesseract
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/intake tesseract
+	$(BIN)/python bench/run.py
+
+lint: $(BIN)/intake
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(SAMPLES) $(PACKETS) .pytest_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""Shared fixtures: the generated sample folders and their manifests (built once a session)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from intake import api
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_samples_module():
+    spec = importlib.util.spec_from_file_location(
+        "make_samples", ROOT / "samples" / "make_samples.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_samples"] = module  # dataclasses look their module up
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+make_samples = _load_samples_module()
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory) -> Path:
+    """The generated sample folders (read-only by convention: copy before changing)."""
+    root = tmp_path_factory.mktemp("samples")
+    make_samples.build(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def oncology(samples) -> Path:
+    return samples / make_samples.ONCOLOGY.folder
+
+
+@pytest.fixture(scope="session")
+def neurology(samples) -> Path:
+    return samples / make_samples.NEUROLOGY.folder
+
+
+@pytest.fixture(scope="session")
+def oncology_manifest(oncology):
+    return api.scan_folder(oncology)
+
+
+@pytest.fixture(scope="session")
+def neurology_manifest(neurology):
+    return api.scan_folder(neurology)
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    """Copy a sample folder into this test's tmp folder, to change it freely."""
+
+    def copy(folder: Path) -> Path:
+        target = tmp_path / folder.name
+        shutil.copytree(folder, target, symlinks=True)
+        return target
+
+    return copy
+
+
+def tree_state(folder: Path) -> dict[str, tuple[str, int]]:
+    """SHA-256 and mtime of every file below `folder`, to prove nothing was changed."""
+    state = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            state[str(path.relative_to(folder))] = (digest, path.stat().st_mtime_ns)
+    return state
+
+
+def by_kind(manifest, kind: str):
+    return [d for d in manifest.documents if d.kind == kind]

@@ -1,0 +1,111 @@
+"""The checklist as data, its evaluation, and the findings about a set."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake import api
+from intake.check import available_checklists, load_checklist
+from intake.errors import UsageError
+
+CONTRACT_IDS = ["records", "test_results", "imaging", "medications", "treatment_plan", "questions"]
+
+
+def statuses(manifest):
+    return {item.id: item.status for item in manifest.checklist}
+
+
+def test_default_checklist_has_the_contract_ids_and_reminders():
+    checklist = load_checklist("default")
+    assert [item.id for item in checklist.items] == CONTRACT_IDS
+    reminders = " ".join(checklist.reminders).lower()
+    for thing in ("disc", "notebook", "insurance", "referral"):
+        assert thing in reminders
+    assert "default" in [c.name for c in available_checklists()]
+
+
+def test_oncology_sample_has_everything(oncology_manifest):
+    assert statuses(oncology_manifest) == dict.fromkeys(CONTRACT_IDS, "present")
+    assert oncology_manifest.complete
+
+
+def test_neurology_sample_flags_missing_questions_and_imaging_report(neurology_manifest):
+    found = statuses(neurology_manifest)
+    assert found["questions"] == "missing"
+    assert found["imaging"] == "incomplete"
+    assert found["test_results"] == "present"
+    assert found["medications"] == "present"
+    codes = {f.code: f for f in neurology_manifest.findings}
+    assert "has no report" in codes["imaging-without-report"].message
+    assert "2026-09-14" in codes["imaging-without-report"].message
+    assert any(
+        f.code == "missing-item" and "questions" in f.message for f in neurology_manifest.findings
+    )
+    assert not neurology_manifest.complete
+
+
+def test_duplicates_are_found_by_hash(oncology_manifest):
+    (duplicate,) = [f for f in oncology_manifest.findings if f.code == "duplicate-file"]
+    assert len(duplicate.documents) == 2
+    assert "labcorp_results_2026-10-02 (1).pdf" in duplicate.message
+
+
+def test_items_satisfied_name_their_documents(oncology_manifest):
+    ids = {d.id: d for d in oncology_manifest.documents}
+    for item in oncology_manifest.checklist:
+        assert item.documents, item.id
+        assert all(doc_id in ids for doc_id in item.documents)
+    imaging = next(i for i in oncology_manifest.checklist if i.id == "imaging")
+    assert {ids[i].kind for i in imaging.documents} == {"imaging_study", "imaging_report"}
+
+
+def test_medications_without_dosages_are_incomplete(tmp_path):
+    (tmp_path / "meds.txt").write_text("MEDICATION LIST\nMetformin\nLisinopril\n")
+    (tmp_path / "summary.txt").write_text("VISIT SUMMARY\nOffice visit for diabetes follow-up\n")
+    manifest = api.scan_folder(tmp_path)
+    med_item = next(i for i in manifest.checklist if i.id == "medications")
+    assert med_item.status == "incomplete"
+    assert "dosages" in med_item.note
+
+
+def test_medications_in_a_summary_count(tmp_path):
+    (tmp_path / "summary.txt").write_text(
+        "VISIT SUMMARY\nOffice visit\nMetformin 500 mg twice daily\n"
+    )
+    manifest = api.scan_folder(tmp_path)
+    assert statuses(manifest)["medications"] == "present"
+
+
+def test_custom_checklist_from_a_path(tmp_path):
+    custom = tmp_path / "mine.toml"
+    custom.write_text(
+        'name = "mine"\nlabel = "Just questions"\n'
+        '[[items]]\nid = "questions"\nlabel = "Questions"\nkinds = ["questions"]\n'
+    )
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "q.txt").write_text("Is it cancer?\nWhat next?\n")
+    manifest = api.scan_folder(tmp_path / "records", checklist=custom)
+    assert manifest.checklist_name == "mine"
+    assert statuses(manifest) == {"questions": "present"}
+    assert manifest.complete
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[items]]\nid = "x"\nlabel = "X"\nkinds = ["photos"]\n', "unknown kinds"),
+        ('[[items]]\nid = "x"\nlabel = "X"\nkinds = []\nrequires = "magic"\n', "unknown rule"),
+        ("not toml [", "not valid"),
+        ('name = "no items"\n', "not valid"),
+    ],
+)
+def test_invalid_checklists_are_usage_errors(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(UsageError, match=message):
+        load_checklist(path)
+
+
+def test_unknown_checklist_name_lists_the_known_ones():
+    with pytest.raises(UsageError, match=r"known: .*default"):
+        load_checklist("astrology")

@@ -1,0 +1,236 @@
+"""Format-free parsers: dates, people, lab lines, medication lines, document kinds."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.model import Person
+from intake.understand.classify import classify
+from intake.understand.dates import birth_date, document_date, parse_date, parse_dicom_date
+from intake.understand.labs import derive_flag, parse_lab_line, parse_labs
+from intake.understand.meds import parse_medication_line
+from intake.understand.people import consensus, dicom_name, display_name, find_patient, name_key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("09/14/2026", "2026-09-14"),
+        ("9/4/26", "2026-09-04"),
+        ("2026-09-14", "2026-09-14"),
+        ("Sep 14, 2026", "2026-09-14"),
+        ("14 September 2026", "2026-09-14"),
+        ("14/09/2026", "2026-09-14"),  # day first when it cannot be a month
+        ("02/30/2026", None),
+        ("Page 1 of 2", None),
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_dicom_dates():
+    assert parse_dicom_date("20260914") == "2026-09-14"
+    assert parse_dicom_date("2026091") is None
+    assert parse_dicom_date("20261341") is None
+
+
+def test_document_date_prefers_clinical_over_print_and_birth():
+    text = (
+        "Patient: DOE, JANE  DOB: 03/14/1961\n"
+        "Printed: 11/20/2026\n"
+        "Reported: 10/03/2026   Collected: 10/02/2026\n"
+    )
+    assert document_date(text) == "2026-10-02"
+    assert birth_date(text) == "1961-03-14"
+    assert document_date("DOB: 01/01/1950\nPrinted 11/20/2026") is None
+
+
+def test_names_in_every_common_form_are_one_person():
+    forms = ["GARCIA, MARIA L", "Maria L. Garcia", "GARCIA^MARIA^L", "maria l garcia"]
+    keys = {name_key(display_name(form) or "") for form in forms}
+    assert keys == {frozenset({"maria", "garcia"})}
+    assert dicom_name("SAMPLETON^HAROLD^Q") == "Harold Q Sampleton"
+
+
+def test_find_patient_reads_header():
+    person = find_patient(
+        "ACME LAB\nPatient Name: TESTWELL, MARGUERITE A   DOB: 03/14/1961  Sex: F"
+    )
+    assert person == Person(name="Marguerite A Testwell", birth_date="1961-03-14")
+    assert find_patient("Name: Unknown").name is None
+
+
+def test_consensus_takes_the_most_common_person():
+    people = [
+        Person("Maria Garcia", "1961-03-14"),
+        Person("GARCIA, MARIA", None),
+        Person("Maria Garcia", "1961-03-14"),
+        Person("John Other", "1970-01-01"),
+    ]
+    assert consensus(people) == Person("Maria Garcia", "1961-03-14", [])
+
+
+@pytest.mark.parametrize(
+    ("line", "test", "value", "unit", "reference", "flag", "derived"),
+    [
+        ("WBC 11.2 H x10E3/uL 3.4-10.8", "WBC", "11.2", "x10E3/uL", "3.4-10.8", "H", False),
+        (
+            "Hemoglobin   10.9   L   g/dL   11.1 - 15.9",
+            "Hemoglobin",
+            "10.9",
+            "g/dL",
+            "11.1-15.9",
+            "L",
+            False,
+        ),
+        ("Sodium 146 mmol/L 134 - 144", "Sodium", "146", "mmol/L", "134-144", "H", True),
+        ("Glucose 99 mg/dL 65-99", "Glucose", "99", "mg/dL", "65-99", None, False),
+        (
+            "Troponin I <0.01 ng/mL 0.00-0.04",
+            "Troponin I",
+            "<0.01",
+            "ng/mL",
+            "0.00-0.04",
+            None,
+            False,
+        ),
+        (
+            "Platelets 1,250 x10E3/uL 150-450",
+            "Platelets",
+            "1,250",
+            "x10E3/uL",
+            "150-450",
+            "H",
+            True,
+        ),
+        ("eGFR 55 mL/min/1.73 >59", "eGFR", "55", "mL/min/1.73", ">59", "L", True),
+        ("LDL Cholesterol 130 mg/dL <100", "LDL Cholesterol", "130", "mg/dL", "<100", "H", True),
+        (
+            "HIV Screen Not detected Not detected",
+            "HIV Screen",
+            "Not detected",
+            None,
+            "Not detected",
+            None,
+            False,
+        ),
+        ("Sodium   132   I:   mmol/L   134-144", "Sodium", "132", "mmol/L", "134-144", "L", False),
+    ],
+)
+def test_lab_lines(line, test, value, unit, reference, flag, derived):
+    result = parse_lab_line(line)
+    assert result is not None
+    assert (result.test, result.value, result.unit, result.reference_range) == (
+        test,
+        value,
+        unit,
+        reference,
+    )
+    assert (result.flag, result.flag_derived) == (flag, derived)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Page 1 of 2",
+        "Patient Name: X 12",
+        "The patient is 45 years old today",
+        "DOB 03 14 1961",
+        "",
+    ],
+)
+def test_non_result_lines_are_not_labs(line):
+    assert parse_lab_line(line) is None
+
+
+def test_derive_flag_never_flags_comparator_values():
+    assert derive_flag("<0.01", "0.02-0.04") is None
+    assert derive_flag("5", "1-10") is None
+
+
+def test_parse_labs_carries_the_collection_date():
+    labs = parse_labs("Tests Ordered Result\nWBC 3.1 L x10E3/uL 3.4-10.8\n", collected="2026-10-02")
+    assert [(lab.test, lab.collected) for lab in labs] == [("WBC", "2026-10-02")]
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "strength", "form", "route", "frequency"),
+    [
+        (
+            "1. Anastrozole 1 mg tablet - take 1 tablet by mouth daily",
+            "Anastrozole",
+            "1 mg",
+            "tablet",
+            "by mouth",
+            "daily",
+        ),
+        ("Metformin 500 mg PO BID", "Metformin", "500 mg", None, "by mouth", "twice daily"),
+        (
+            "Ondansetron 8 mg every 8 hours as needed for nausea",
+            "Ondansetron",
+            "8 mg",
+            None,
+            None,
+            "every 8 hours, as needed for nausea",
+        ),
+        ("- Levetiracetam 500mg twice a day", "Levetiracetam", "500mg", None, None, "twice daily"),
+        ("Vitamin D3 1,000 units daily", "Vitamin D3", "1,000 units", None, None, "daily"),
+        (
+            "Amoxicillin 250 mg/5 mL suspension",
+            "Amoxicillin",
+            "250 mg/5 mL",
+            "suspension",
+            None,
+            None,
+        ),
+        ("Atorvastatin 20 mg at bedtime", "Atorvastatin", "20 mg", None, None, "at bedtime"),
+    ],
+)
+def test_medication_lines(line, name, strength, form, route, frequency):
+    med = parse_medication_line(line)
+    assert med is not None
+    assert (med.name, med.strength, med.form, med.route, med.frequency) == (
+        name,
+        strength,
+        form,
+        route,
+        frequency,
+    )
+
+
+@pytest.mark.parametrize("line", ["Take with food", "Twice daily", "Total 5 mg", "Questions?"])
+def test_lines_without_a_drug_and_strength_are_not_medications(line):
+    assert parse_medication_line(line) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS: invasive ductal carcinoma",
+            "pathology_report",
+        ),
+        ("RADIOLOGY REPORT\nMRI brain\nFINDINGS: none\nIMPRESSION: normal", "imaging_report"),
+        (
+            "DISCHARGE SUMMARY\nAdmission Date: 01/02/2026\nHospital course: uneventful",
+            "discharge_summary",
+        ),
+        (
+            "OPERATIVE REPORT\nPreoperative diagnosis: x\nEstimated blood loss: 10 mL",
+            "operative_note",
+        ),
+        ("TREATMENT PLAN\nRegimen: 4 cycles of chemotherapy", "treatment_plan"),
+        ("After Visit Summary\nChief complaint: headache", "visit_summary"),
+        ("Consultation Note\nReason for consultation: seizure", "consult_note"),
+        ("Is surgery needed?\nWhat are the risks?\nHow long is recovery?", "questions"),
+        ("Member ID: ZZ123\nGroup Number: 555\nSubscriber: Jane", "insurance"),
+        ("Grocery list\nmilk\neggs", "other"),
+    ],
+)
+def test_classify(text, kind):
+    assert classify(text) == kind
+
+
+def test_parsed_results_are_evidence_for_lab_reports():
+    assert classify("ACME\nWBC 3.1 L x10E3/uL 3.4-10.8", labs=8) == "lab_report"
