@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from intake import __version__
 from intake.check import Checklist, check, load_checklist
 from intake.extractors import combine, extract
-from intake.model import Document, Manifest, Source
+from intake.model import Document, Finding, Manifest, Person, Source
 from intake.scan import ScanResult, scan
 from intake.understand.enrich import enrich
 from intake.understand.people import consensus
+from intake.understand.specialty import suggest_specialty
+from intake.understand.timeline import build_timeline
 
 Progress = Callable[[str, int, int | None, str], None]
 """progress(stage, done, total, location): called as work advances; never prints itself."""
@@ -30,26 +33,38 @@ class Reading:
     sources: dict[str, Source]
 
 
+@dataclass(frozen=True)
+class Options:
+    """What the caregiver says about the run: the checklist, the appointment, who it is for."""
+
+    checklist: str | Path | Checklist = "default"
+    appointment: date | None = None  # default: today
+    patient: Person | None = None  # stated identity; default: what most documents say
+
+
 def scan_folder(
     folder: Path | str,
+    options: Options | None = None,
     *,
-    checklist: str | Path | Checklist = "default",
     progress: Progress | None = None,
     exclude: tuple[Path, ...] = (),
 ) -> Manifest:
-    """Read every file in `folder` and check the set against `checklist`."""
-    return read_folder(folder, checklist=checklist, progress=progress, exclude=exclude).manifest
+    """Read every file in `folder` and check the set against the checklist."""
+    return read_folder(folder, options, progress=progress, exclude=exclude).manifest
 
 
 def read_folder(
     folder: Path | str,
+    options: Options | None = None,
     *,
-    checklist: str | Path | Checklist = "default",
     progress: Progress | None = None,
     exclude: tuple[Path, ...] = (),
 ) -> Reading:
     """Like scan_folder(), also returning the scanned sources by location."""
+    options = options or Options()
+    checklist = options.checklist
     rules = checklist if isinstance(checklist, Checklist) else load_checklist(checklist)
+    appointment = options.appointment or date.today()
     found = 0
 
     def on_file(location: str) -> None:
@@ -60,20 +75,48 @@ def read_folder(
 
     result = scan(folder, exclude=exclude, on_file=on_file)
     documents = extract_all(result, progress)
-    patient = consensus(d.patient for d in documents if d.patient)
-    statuses, findings = check(documents, rules, result.skipped)
+    patient = stated_patient(options.patient, documents)
+    statuses, findings = check(
+        documents, rules, result.skipped, appointment=appointment, patient=patient
+    )
+    suggested = None
+    if rules.name == "default":
+        suggested = suggest_specialty(d.text for d in documents)
+        if suggested:
+            findings.append(
+                Finding(
+                    "suggest-checklist",
+                    "info",
+                    f"these records look like {suggested}: run with --checklist {suggested}",
+                )
+            )
     manifest = Manifest(
         patient=patient,
         documents=documents,
         checklist=statuses,
         findings=findings,
         checklist_name=rules.name,
+        suggested_checklist=suggested,
+        appointment=appointment.isoformat(),
+        timeline=build_timeline(documents),
         reminders=list(rules.reminders),
         skipped=result.skipped,
         skipped_junk=result.junk,
         tool={"name": "intake", "version": __version__},
     )
     return Reading(manifest, {source.location: source for source in result.sources})
+
+
+def stated_patient(stated: Person | None, documents: list[Document]) -> Person:
+    """Who the packet is for: what the caregiver stated, completed by what the records say."""
+    found = consensus(d.patient for d in documents if d.patient)
+    if stated is None:
+        return found
+    return Person(
+        name=stated.name or found.name,
+        birth_date=stated.birth_date or found.birth_date,
+        identifiers=stated.identifiers or found.identifiers,
+    )
 
 
 def extract_all(result: ScanResult, progress: Progress | None = None) -> list[Document]:
@@ -107,9 +150,9 @@ def extract_all(result: ScanResult, progress: Progress | None = None) -> list[Do
 def build_packet(
     folder: Path | str,
     out: Path | str,
+    options: Options | None = None,
     *,
     force: bool = False,
-    checklist: str | Path | Checklist = "default",
     progress: Progress | None = None,
 ) -> Manifest:
     """Read `folder` and write its packet to `out` (atomically); returns the packet's manifest."""
@@ -117,6 +160,6 @@ def build_packet(
 
     folder, out = Path(folder), Path(out)
     check_destination(folder, out, force=force)
-    reading = read_folder(folder, checklist=checklist, progress=progress, exclude=(out,))
+    reading = read_folder(folder, options, progress=progress, exclude=(out,))
     write_packet(reading.manifest, reading.sources, out, force=force, progress=progress)
     return reading.manifest

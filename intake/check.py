@@ -6,14 +6,18 @@ Pure: (documents, checklist) -> statuses and findings. The checklist is data
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
 from intake.errors import UsageError
-from intake.model import KINDS, ChecklistStatus, Document, Finding, Skipped
+from intake.model import KINDS, ChecklistStatus, Document, Finding, Person, Skipped
+from intake.understand.classify import SUBTYPES
+from intake.understand.people import differences
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,25 @@ class ItemRule:
     kinds: tuple[str, ...]
     requires: str | None = None
     hint: str = ""
+    subtypes: tuple[str, ...] = ()
+    content: re.Pattern[str] | None = None  # must match the document's title or text
+    max_age_days: int | None = None  # older than this before the appointment: stale
+
+    def matches(self, document: Document) -> bool:
+        """True when `document` satisfies this item (kind or subtype, and content if given)."""
+        if document.kind == "unreadable":
+            return False
+        if not (document.kind in self.kinds or (document.subtype or "") in self.subtypes):
+            return False
+        return self.content is None or bool(self.content.search(haystack(document)))
+
+
+def haystack(document: Document) -> str:
+    """What an item's `content` pattern is matched against: title, text, imaging headers."""
+    studies = [
+        " ".join(filter(None, [s.modality, s.description, s.body_part])) for s in document.imaging
+    ]
+    return "\n".join([document.title, *studies, document.text])
 
 
 @dataclass(frozen=True)
@@ -65,19 +88,35 @@ def load_checklist(name_or_path: str | Path = "default") -> Checklist:
 
 
 def _parse(data: dict, origin: str) -> Checklist:
-    items = []
-    for raw in data["items"]:
-        kinds = tuple(raw["kinds"])
-        unknown = [k for k in kinds if k not in KINDS]
-        if unknown:
-            raise ValueError(f"item {raw['id']!r} names unknown kinds {unknown}")
-        requires = raw.get("requires")
-        if requires and requires not in RULES:
-            raise ValueError(f"item {raw['id']!r} requires unknown rule {requires!r}")
-        items.append(ItemRule(raw["id"], raw["label"], kinds, requires, raw.get("hint", "")))
-    reminders = tuple(r["text"] for r in data.get("reminders", []))
+    base = load_checklist(data["extends"]) if data.get("extends") else None
+    items = {item.id: item for item in base.items} if base else {}
+    for raw in data.get("items", []) if base else data["items"]:
+        items[raw["id"]] = _parse_item(raw)
+    reminders = (base.reminders if base else ()) + tuple(
+        r["text"] for r in data.get("reminders", [])
+    )
     return Checklist(
-        data.get("name", Path(origin).stem), data.get("label", ""), tuple(items), reminders
+        data.get("name", Path(origin).stem), data.get("label", ""), tuple(items.values()), reminders
+    )
+
+
+def _parse_item(raw: dict) -> ItemRule:
+    kinds = tuple(raw.get("kinds", ()))
+    subtypes = tuple(raw.get("subtypes", ()))
+    if not kinds and not subtypes:
+        raise ValueError(f"item {raw['id']!r} names no kinds or subtypes")
+    unknown = [k for k in kinds if k not in KINDS] + [s for s in subtypes if s not in SUBTYPES]
+    if unknown:
+        raise ValueError(f"item {raw['id']!r} names unknown kinds {unknown}")
+    requires = raw.get("requires")
+    if requires and requires not in RULES:
+        raise ValueError(f"item {raw['id']!r} requires unknown rule {requires!r}")
+    content = re.compile(raw["content"], re.IGNORECASE) if raw.get("content") else None
+    max_age = raw.get("max_age_days")
+    if max_age is not None and (not isinstance(max_age, int) or max_age <= 0):
+        raise ValueError(f"item {raw['id']!r}: max_age_days must be a positive whole number")
+    return ItemRule(
+        raw["id"], raw["label"], kinds, requires, raw.get("hint", ""), subtypes, content, max_age
     )
 
 
@@ -87,18 +126,34 @@ Rule = Callable[[ItemRule, list[Document], list[Document]], tuple[str, str, list
 
 
 def _evaluate_item(
-    item: ItemRule, documents: list[Document]
+    item: ItemRule, documents: list[Document], appointment: date | None = None
 ) -> tuple[ChecklistStatus, list[Finding]]:
-    matching = [d for d in documents if d.kind in item.kinds]
+    matching = [d for d in documents if item.matches(d)]
     status, note, findings = "present" if matching else "missing", "", []
     if item.requires:
         status, note, findings = RULES[item.requires](item, matching, documents)
     if status == "missing" and not note:
         note = item.hint
+    if status == "present" and item.max_age_days and appointment:
+        status, note = _staleness(matching, item.max_age_days, appointment)
     ids = [d.id for d in matching]
     if item.requires == "dosages":  # medications in a summary count too
-        ids = [d.id for d in documents if d.medications or d.kind in item.kinds]
+        ids = [d.id for d in documents if d.medications or item.matches(d)]
     return ChecklistStatus(item.id, item.label, status, ids, note), findings
+
+
+def _staleness(matching: list[Document], max_age_days: int, appointment: date) -> tuple[str, str]:
+    """Stale when even the newest dated document is older than the item allows."""
+    dates = [d.date for d in matching if d.date]
+    if not dates:
+        return "present", "no date found: check it is recent"
+    newest = max(dates)
+    if date.fromisoformat(newest) < appointment - timedelta(days=max_age_days):
+        return "stale", (
+            f"newest is from {newest}, more than {max_age_days} days before the appointment "
+            f"({appointment.isoformat()}): ask for recent results"
+        )
+    return "present", ""
 
 
 def _lab_values(item, matching, documents):
@@ -174,19 +229,33 @@ def study_label(study: Document) -> str:
 
 
 def check(
-    documents: list[Document], checklist: Checklist, skipped: list[Skipped] = ()
+    documents: list[Document],
+    checklist: Checklist,
+    skipped: list[Skipped] = (),
+    *,
+    appointment: date | None = None,
+    patient: Person | None = None,
 ) -> tuple[list[ChecklistStatus], list[Finding]]:
     """Checklist statuses and every finding about the set, most severe first."""
     statuses: list[ChecklistStatus] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = identity_findings(documents, patient) if patient else []
     for item in checklist.items:
-        status, item_findings = _evaluate_item(item, documents)
+        status, item_findings = _evaluate_item(item, documents, appointment)
         statuses.append(status)
         findings.extend(item_findings)
         if status.status == "missing":
             findings.append(
                 Finding(
                     "missing-item", "warning", f"Missing: {item.label}. {item.hint}".strip(), []
+                )
+            )
+        elif status.status == "stale":
+            findings.append(
+                Finding(
+                    "stale-item",
+                    "warning",
+                    f"Out of date: {item.label}: {status.note}",
+                    status.documents,
                 )
             )
         elif status.status == "incomplete":
@@ -202,6 +271,43 @@ def check(
     findings += [Finding("skipped-path", "info", f"{s.path}: {s.reason}", []) for s in skipped]
     order = {"error": 0, "warning": 1, "info": 2}
     return statuses, sorted(findings, key=lambda f: order[f.severity])
+
+
+def identity_findings(documents: list[Document], patient: Person) -> list[Finding]:
+    """An error per document naming someone else; one note listing documents naming nobody."""
+    findings = []
+    anonymous = []
+    for document in documents:
+        if document.kind in ("unreadable", "questions"):
+            continue
+        person = document.patient
+        if person is None or not (person.name or person.birth_date):
+            if document.text.strip() or document.kind != "other":
+                anonymous.append(document)
+            continue
+        differs = differences(person, patient)
+        if differs:
+            findings.append(
+                Finding(
+                    "other-patient",
+                    "error",
+                    f"{document.source} is probably another patient's record: it "
+                    + " and ".join(differs),
+                    [document.id],
+                )
+            )
+    if anonymous:
+        findings.append(
+            Finding(
+                "no-identity",
+                "info",
+                "no patient name or birth date found in: "
+                + ", ".join(d.source for d in anonymous)
+                + " (check by hand that they belong to this patient)",
+                [d.id for d in anonymous],
+            )
+        )
+    return findings
 
 
 def unreadable_findings(documents: list[Document]) -> list[Finding]:

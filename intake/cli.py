@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -12,8 +14,10 @@ import click
 from intake import __version__, api
 from intake.check import available_checklists
 from intake.errors import ExitCode, IntakeError
-from intake.model import Manifest
+from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_summary
+from intake.understand.dates import parse_date
+from intake.understand.people import display_name
 
 log = logging.getLogger("intake")
 
@@ -32,6 +36,10 @@ def handle_errors(command):
             ctx.exit(err.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # `intake ... | head`: stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(ExitCode.ERROR)
         except Exception as err:
             if debug:
                 raise
@@ -44,15 +52,41 @@ def handle_errors(command):
     return wrapper
 
 
-def checklist_option(command):
-    return click.option(
-        "--checklist",
-        "checklist",
-        default="default",
-        show_default=True,
-        metavar="NAME|PATH",
-        help="Which what-to-bring list to check against (see `intake checklists`).",
-    )(command)
+def reading_options(command):
+    """--checklist, --appointment, --patient, --birth-date: what the caregiver tells intake."""
+    options = [
+        click.option("--checklist", default="default", show_default=True, metavar="NAME|PATH",
+                     help="Which what-to-bring list to check against (see `intake checklists`)."),
+        click.option("--appointment", metavar="YYYY-MM-DD", callback=_parse_day,
+                     help="Date of the second-opinion visit (default today): recency is "
+                     "measured from it."),
+        click.option("--patient", "patient_name", metavar="NAME",
+                     help="Who the packet is for (default: the name most records give)."),
+        click.option("--birth-date", metavar="DATE", callback=_parse_day,
+                     help="The patient's birth date (default: the one most records give)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _parse_day(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)")
+    return date.fromisoformat(parsed)
+
+
+def _options(checklist, appointment, patient_name, birth_date) -> api.Options:
+    patient = None
+    if patient_name or birth_date:
+        patient = Person(
+            name=display_name(patient_name) or patient_name if patient_name else None,
+            birth_date=birth_date.isoformat() if birth_date else None,
+        )
+    return api.Options(checklist=checklist, appointment=appointment, patient=patient)
 
 
 def silent_option(command):
@@ -80,10 +114,10 @@ def cli(debug: bool) -> None:
 @click.option(
     "--with-text", is_flag=True, help="With --json: include the text read from each file."
 )
-@checklist_option
+@reading_options
 @silent_option
 @handle_errors
-def scan(folder: Path, as_json: bool, with_text: bool, checklist: str, silent: bool) -> None:
+def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) -> None:
     """Say what each file in FOLDER is and what is missing.
 
     \b
@@ -94,7 +128,7 @@ def scan(folder: Path, as_json: bool, with_text: bool, checklist: str, silent: b
     if with_text and not as_json:
         raise click.UsageError("--with-text goes with --json")
     with ProgressDisplay(enabled=not silent) as progress:
-        manifest = api.scan_folder(folder, checklist=checklist, progress=progress)
+        manifest = api.scan_folder(folder, _options(**reading), progress=progress)
     if as_json:
         click.echo(manifest.to_json(with_text=with_text))
     else:
@@ -112,10 +146,10 @@ def scan(folder: Path, as_json: bool, with_text: bool, checklist: str, silent: b
     help="Folder to write the packet to (must not exist, unless --force).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing packet at --out.")
-@checklist_option
+@reading_options
 @silent_option
 @handle_errors
-def packet(folder: Path, out: Path, force: bool, checklist: str, silent: bool) -> None:
+def packet(folder: Path, out: Path, force: bool, silent: bool, **reading) -> None:
     """Write the packet for FOLDER to OUT: INDEX.HTM, copies, manifest, checksums.
 
     \b
@@ -124,7 +158,7 @@ def packet(folder: Path, out: Path, force: bool, checklist: str, silent: bool) -
     """
     with ProgressDisplay(enabled=not silent) as progress:
         manifest = api.build_packet(
-            folder, out, force=force, checklist=checklist, progress=progress
+            folder, out, _options(**reading), force=force, progress=progress
         )
     print_summary(manifest, brief=True)
     click.echo(f"Packet written to {out} (open {out / 'INDEX.HTM'})")

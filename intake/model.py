@@ -139,6 +139,7 @@ class Document:
     size: int
     media_type: str
     kind: str = ""  # "" until understood; see understand.enrich
+    subtype: str | None = None  # finer than kind: echocardiogram, ecg, eeg, molecular, staging...
     id: str = ""
     date: str | None = None
     title: str = ""
@@ -202,6 +203,16 @@ class Finding:
 
 
 @dataclass
+class Event:
+    """One dated step of the story: a test, a scan, a diagnosis, a procedure, a treatment."""
+
+    date: str  # YYYY-MM-DD
+    category: str  # diagnosis | test | imaging | procedure | treatment | medication | visit | other
+    title: str
+    documents: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Skipped:
     """A path the scan passed over on purpose (a link out of the folder, a device file)."""
 
@@ -218,6 +229,9 @@ class Manifest:
     checklist: list[ChecklistStatus]
     findings: list[Finding]
     checklist_name: str = "default"
+    suggested_checklist: str | None = None
+    appointment: str | None = None  # YYYY-MM-DD that staleness is measured against
+    timeline: list[Event] = field(default_factory=list)
     reminders: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     skipped_junk: int = 0
@@ -237,7 +251,10 @@ class Manifest:
             "patient": asdict(self.patient),
             "documents": [doc.to_dict(with_text=with_text) for doc in self.documents],
             "checklist_name": self.checklist_name,
+            "suggested_checklist": self.suggested_checklist,
+            "appointment": self.appointment,
             "checklist": [asdict(item) for item in self.checklist],
+            "timeline": [asdict(event) for event in self.timeline],
             "reminders": list(self.reminders),
             "findings": [asdict(f) for f in self.findings],
             "skipped": [asdict(s) for s in self.skipped],

@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import shutil
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from intake import api
 
 ROOT = Path(__file__).resolve().parent.parent
+APPOINTMENT = date(2026, 11, 25)  # fixed, so recency checks do not change as years pass
 
 
 def _load_samples_module():
@@ -49,12 +51,12 @@ def neurology(samples) -> Path:
 
 @pytest.fixture(scope="session")
 def oncology_manifest(oncology):
-    return api.scan_folder(oncology)
+    return api.scan_folder(oncology, api.Options(appointment=APPOINTMENT))
 
 
 @pytest.fixture(scope="session")
 def neurology_manifest(neurology):
-    return api.scan_folder(neurology)
+    return api.scan_folder(neurology, api.Options(appointment=APPOINTMENT))
 
 
 @pytest.fixture

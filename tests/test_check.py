@@ -84,7 +84,7 @@ def test_custom_checklist_from_a_path(tmp_path):
     )
     (tmp_path / "records").mkdir()
     (tmp_path / "records" / "q.txt").write_text("Is it cancer?\nWhat next?\n")
-    manifest = api.scan_folder(tmp_path / "records", checklist=custom)
+    manifest = api.scan_folder(tmp_path / "records", api.Options(checklist=custom))
     assert manifest.checklist_name == "mine"
     assert statuses(manifest) == {"questions": "present"}
     assert manifest.complete
@@ -94,7 +94,10 @@ def test_custom_checklist_from_a_path(tmp_path):
     ("text", "message"),
     [
         ('[[items]]\nid = "x"\nlabel = "X"\nkinds = ["photos"]\n', "unknown kinds"),
-        ('[[items]]\nid = "x"\nlabel = "X"\nkinds = []\nrequires = "magic"\n', "unknown rule"),
+        (
+            '[[items]]\nid = "x"\nlabel = "X"\nkinds = ["questions"]\nrequires = "magic"\n',
+            "unknown rule",
+        ),
         ("not toml [", "not valid"),
         ('name = "no items"\n', "not valid"),
     ],

@@ -22,7 +22,7 @@ def runner():
 
 
 def test_scan_json_is_a_valid_manifest(runner, oncology):
-    result = runner.invoke(cli, ["scan", str(oncology), "--json"])
+    result = runner.invoke(cli, ["scan", str(oncology), "--json", "--appointment", "2026-11-25"])
     assert result.exit_code == ExitCode.OK, result.output
     manifest = json.loads(result.stdout)
     jsonschema.validate(manifest, manifest_schema())

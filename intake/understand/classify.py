@@ -122,3 +122,100 @@ def title_for(kind: str, text: str) -> str:
             if pattern.search(line) and len(line) <= 80:
                 return line
     return LABELS.get(kind, kind)
+
+
+# subtype: (kind it implies or None to keep the kind, title patterns, body patterns).
+# A subtype holds when a title pattern is in the heading, or two body patterns are anywhere.
+SUBTYPES: dict[str, tuple[str | None, str, list[str]]] = {
+    "echocardiogram": (
+        "imaging_report",
+        r"echocardiogra\w*|transthoracic\s+echo|\bTTE\b|\bTEE\b",
+        [r"ejection\s+fraction|\bLVEF\b", r"left\s+ventric", r"mitral|tricuspid|aortic\s+valve"],
+    ),
+    "ecg": (
+        "other",
+        r"\bECG\b|\bEKG\b|electrocardiogra\w*|12[-\s]lead",
+        [r"sinus\s+rhythm", r"\bQTc\b", r"\bPR\s+interval|\bQRS\b", r"ventricular\s+rate"],
+    ),
+    "stress_test": (
+        "other",
+        r"stress\s+test|exercise\s+(?:tolerance|treadmill)|myocardial\s+perfusion|nuclear\s+stress",
+        [r"bruce\s+protocol", r"\bMETs\b", r"target\s+heart\s+rate|peak\s+heart\s+rate"],
+    ),
+    "cardiac_catheterization": (
+        "operative_note",
+        r"cardiac\s+catheteri[sz]ation|coronary\s+angiogra\w+|left\s+heart\s+cath",
+        [r"\bLAD\b|left\s+anterior\s+descending", r"stenosis", r"\bstent\b|\bPCI\b"],
+    ),
+    "heart_monitor": (
+        "other",
+        r"holter|event\s+monitor|ambulatory\s+(?:ECG|cardiac)|zio\b|cardiac\s+monitor",
+        [
+            r"atrial\s+fibrillation\s+burden|\bPVCs?\b|\bPACs?\b",
+            r"monitoring\s+period|hours\s+of\s+recording",
+        ],
+    ),
+    "eeg": (
+        "other",
+        r"\bEEG\b|electroencephalogra\w*",
+        [r"epileptiform", r"posterior\s+dominant\s+rhythm|background\s+activity", r"photic"],
+    ),
+    "emg": (
+        "other",
+        r"\bEMG\b|electromyogra\w*|nerve\s+conduction",
+        [r"amplitude", r"latency", r"fibrillation\s+potentials"],
+    ),
+    "molecular_report": (
+        "pathology_report",
+        r"molecular|genomic|next[-\s]generation\s+sequencing|\bNGS\b|oncotype|foundationone"
+        r"|genetic\s+test(?:ing)?\s+(?:report|results)",
+        [
+            r"\bvariants?\b|mutation",
+            r"tumor\s+mutational\s+burden|\bTMB\b|microsatellite",
+            r"pathogenic|\bVUS\b|recurrence\s+score",
+        ],
+    ),
+    "staging": (
+        None,
+        r"\bstaging\b|cancer\s+stage|\bTNM\b",
+        [r"\bc?p?T[0-4][a-d]?\s*N[0-3]", r"\bAJCC\b", r"\bstage\s+(?:[0I]{1,3}V?|IV)[ABC]?\b"],
+    ),
+    "physical_therapy": (
+        "visit_summary",
+        r"physical\s+therapy|physiotherapy|occupational\s+therapy|\bPT\s+(?:evaluation|note)",
+        [
+            r"range\s+of\s+motion|\bROM\b",
+            r"strength(?:ening)?\s+exercises|home\s+exercise",
+            r"gait",
+        ],
+    ),
+}
+_SUBTYPES = {
+    name: (kind, re.compile(title, re.I), [re.compile(p, re.I) for p in body])
+    for name, (kind, title, body) in SUBTYPES.items()
+}
+SUBTYPE_HEADING_LINES = 6  # a subtype's title must be in the first lines, not a passing mention
+# kinds a subtype never overrides: they are about the patient's own list, not a test
+KEEP_KIND = frozenset({"questions", "medication_list", "insurance", "referral"})
+
+
+def refine(kind: str, text: str) -> tuple[str, str | None]:
+    """The kind and subtype (echocardiogram, ecg, eeg, molecular_report, staging...)."""
+    if kind in KEEP_KIND:
+        return kind, None
+    lines = [line for line in text.splitlines() if line.strip()]
+    heading = "\n".join(lines[:SUBTYPE_HEADING_LINES])
+    best, best_score = None, 0
+    for name, (_kind, title, body) in _SUBTYPES.items():
+        score = 3 if title.search(heading) else 0
+        score += sum(1 for pattern in body if pattern.search(text))
+        if score >= 2 and (score > best_score):
+            best, best_score = name, score
+    if best is None:
+        return kind, None
+    implied = _SUBTYPES[best][0]
+    if implied and (kind in ("other", "lab_report", "visit_summary") or best_score >= 4):
+        kind = implied
+    elif kind == "other":
+        kind = "consult_note"
+    return kind, best

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intake.model import Document
-from intake.understand.classify import classify, title_for
+from intake.understand.classify import classify, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.labs import parse_labs
 from intake.understand.meds import parse_medications
@@ -23,8 +23,8 @@ def enrich(document: Document) -> Document:
     date = document_date(text)
     labs = parse_labs(text, collected=date)
     medications = parse_medications(text)
-    kind = classify(text, labs=len(labs), medications=len(medications))
-    document.kind = kind
+    kind, subtype = refine(classify(text, labs=len(labs), medications=len(medications)), text)
+    document.kind, document.subtype = kind, subtype
     document.date = document.date or date
     document.labs = labs if kind == "lab_report" else []
     document.medications = [] if kind in NO_MEDICATIONS else medications

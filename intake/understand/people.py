@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from rapidfuzz import fuzz
+
 from intake.model import Person
 from intake.understand.dates import birth_date
 
@@ -88,3 +90,25 @@ def consensus(people: Iterable[Person]) -> Person:
         birth_date=births.most_common(1)[0][0] if births else None,
         identifiers=identifiers,
     )
+
+
+NAME_MATCH = 88.0  # rapidfuzz token-set score at or above which two names are one person
+
+
+def name_matches(first: str, second: str) -> bool:
+    """True when two names are one person: order, case, punctuation, initials, a middle name
+    present on one side only and small OCR slips do not matter."""
+    a, b = " ".join(sorted(name_key(first))), " ".join(sorted(name_key(second)))
+    if not a or not b:
+        return True  # nothing to compare
+    return fuzz.token_set_ratio(a, b) >= NAME_MATCH
+
+
+def differences(person: Person, patient: Person) -> list[str]:
+    """How `person` (as a document names them) differs from the packet's `patient`."""
+    found = []
+    if person.name and patient.name and not name_matches(person.name, patient.name):
+        found.append(f"names {person.name!r}, not {patient.name!r}")
+    if person.birth_date and patient.birth_date and person.birth_date != patient.birth_date:
+        found.append(f"birth date {person.birth_date}, not {patient.birth_date}")
+    return found
