@@ -25,6 +25,9 @@ sys.path.insert(0, str(ROOT / "samples"))
 
 import make_samples  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+import classify  # noqa: E402
+
 from intake import api  # noqa: E402
 from intake.scan import scan  # noqa: E402
 
@@ -97,9 +100,15 @@ def main() -> None:
     print(" | ".join(header))
     for row in rows:
         print(" | ".join(str(row.get(key, "")) for key in header))
+    print()
+    understanding = classify.main()
     (ROOT / "bench" / "results.json").write_text(
-        json.dumps({"machine": machine, "peak_rss_mb": round(peak_mb), "results": rows}, indent=2)
-    )
+        json.dumps(
+            {"machine": machine, "peak_rss_mb": round(peak_mb), "results": rows,
+             "understanding": understanding},
+            indent=2,
+        )
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -61,9 +61,12 @@ class Checklist:
 
 
 def available_checklists() -> list[Checklist]:
-    """The checklists shipped with intake, by name."""
+    """The checklists shipped with intake: the default first, then by name."""
     folder = resources.files("intake.checklists")
-    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+    names = sorted(
+        (p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml")),
+        key=lambda name: (name != "default", name),
+    )
     return [load_checklist(name) for name in names]
 
 

@@ -79,6 +79,7 @@ def render_index(manifest: Manifest) -> str:
             for doc_id in f.documents
         },
         has_questions=any(d.kind == "questions" for d in manifest.documents),
+        questions=[d for d in unique if d.kind == "questions"],
         prompts=QUESTION_PROMPTS,
         labels=LABELS,
         prepared=date.today().isoformat(),

@@ -58,7 +58,10 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"operative\s+(?:report|note)|op\s+note|procedure\s+note", 5),
         (r"pre-?operative\s+diagnosis|post-?operative\s+diagnosis|anesthesia|estimated\s+blood", 2),
     ],
-    "referral": [(r"\breferral\b|referred\s+to|reason\s+for\s+referral", 3)],
+    "referral": [
+        (r"\breferral\b|referred\s+to", 4),
+        (r"reason\s+for\s+referral|referring\s+(?:physician|provider)", 2),
+    ],
     "insurance": [
         (r"insurance|member\s+id|group\s+(?:number|no)|subscriber|payer|\bplan\s+id\b", 2),
         (r"explanation\s+of\s+benefits|prior\s+authori[sz]ation", 3),
@@ -176,7 +179,7 @@ SUBTYPES: dict[str, tuple[str | None, str, list[str]]] = {
         ],
     ),
     "staging": (
-        None,
+        "consult_note",
         r"\bstaging\b|cancer\s+stage|\bTNM\b",
         [r"\bc?p?T[0-4][a-d]?\s*N[0-3]", r"\bAJCC\b", r"\bstage\s+(?:[0I]{1,3}V?|IV)[ABC]?\b"],
     ),

@@ -1,0 +1,181 @@
+"""Understanding the set: identity, timeline, staleness, specialty checklists, subtypes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from intake import api
+from intake.cli import cli
+from intake.model import Person
+
+from .conftest import APPOINTMENT, ROOT, make_samples
+
+
+def statuses(manifest):
+    return {item.id: item.status for item in manifest.checklist}
+
+
+def other_patients(manifest):
+    return [f for f in manifest.findings if f.code == "other-patient"]
+
+
+def add_pdf(folder: Path, name: str, lines: list[str]) -> None:
+    make_samples.write_pdf(folder / name, lines)
+
+
+def test_another_patients_report_is_an_error_naming_it(copy_of, oncology):
+    folder = copy_of(oncology)
+    add_pdf(folder, "labs from portal.pdf", [
+        "LABORATORY REPORT", "Patient Name: OTHERPERSON, JOHN Q    DOB: 01/02/1970",
+        "Collected: 10/01/2026", "WBC 5.0 x10E3/uL 3.4-10.8"])  # fmt: skip
+    add_pdf(folder, "same name other birthday.pdf", [
+        "CONSULTATION NOTE", "Patient: Marguerite A Testwell   DOB: 03/14/1962",
+        "Date of consultation: 10/01/2026"])  # fmt: skip
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+    found = {f.message.split(" is probably")[0]: f for f in other_patients(manifest)}
+    assert set(found) == {"labs from portal.pdf", "same name other birthday.pdf"}
+    assert all(f.severity == "error" for f in found.values())
+    assert "John Q Otherperson" in found["labs from portal.pdf"].message
+    assert "1962-03-14" in found["same name other birthday.pdf"].message
+    assert manifest.patient.name == "Marguerite A Testwell"  # the consensus did not move
+
+
+def test_names_differing_only_in_format_raise_no_alarm(copy_of, oncology):
+    folder = copy_of(oncology)
+    add_pdf(
+        folder, "a.pdf", ["CONSULTATION NOTE", "Patient: Marguerite Testwell  DOB: March 14, 1961"]
+    )
+    add_pdf(folder, "b.pdf", ["VISIT SUMMARY", "Name: testwell, marguerite a.   DOB: 1961-03-14"])
+    add_pdf(
+        folder, "c.pdf", ["VISIT SUMMARY", "Patient Name: Marguerite A. Testwel   DOB: 03/14/61"]
+    )
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+    assert other_patients(manifest) == []
+
+
+def test_stated_patient_overrides_the_consensus(oncology):
+    stated = Person(name="Someone Different", birth_date="1990-01-01")
+    manifest = api.scan_folder(oncology, api.Options(appointment=APPOINTMENT, patient=stated))
+    assert manifest.patient.name == "Someone Different"
+    flagged = {d for f in other_patients(manifest) for d in f.documents}
+    named = {d.id for d in manifest.documents if d.patient and d.patient.name}
+    assert flagged == named
+
+
+def test_cli_patient_and_birth_date_options(oncology):
+    result = CliRunner().invoke(cli, ["scan", str(oncology), "--json", "--appointment",
+                                      "2026-11-25", "--birth-date", "1961-03-14"])  # fmt: skip
+    manifest = json.loads(result.stdout)
+    assert manifest["patient"]["birth_date"] == "1961-03-14"
+    assert manifest["appointment"] == "2026-11-25"
+    bad = CliRunner().invoke(cli, ["scan", str(oncology), "--appointment", "soon"])
+    assert bad.exit_code == 2 and "not a date" in bad.stderr
+
+
+def test_documents_without_identity_are_noted_not_failed(oncology_manifest):
+    (note,) = [f for f in oncology_manifest.findings if f.code == "no-identity"]
+    assert note.severity == "info"
+    assert "IMG_4021.JPG" in note.message
+
+
+def test_timeline_is_ordered_with_categories(oncology_manifest):
+    timeline = oncology_manifest.timeline
+    assert [e.date for e in timeline] == sorted(e.date for e in timeline)
+    by_category = {e.category: e for e in timeline}
+    assert by_category["imaging"].date == "2026-09-01"
+    assert "Invasive ductal carcinoma" in by_category["diagnosis"].title
+    assert by_category["test"].date == "2026-10-02"
+    assert by_category["treatment"].date == "2026-10-06"
+    assert sum(1 for e in timeline if e.category == "test") == 1  # the duplicate download once
+
+
+@pytest.mark.parametrize(
+    ("appointment", "labs", "imaging"),
+    [(date(2026, 11, 25), "present", "present"), (date(2027, 6, 1), "stale", "present"),
+     (date(2027, 10, 1), "stale", "stale")],
+)  # fmt: skip
+def test_staleness_is_measured_from_the_appointment(oncology, appointment, labs, imaging):
+    manifest = api.scan_folder(oncology, api.Options(appointment=appointment))
+    found = statuses(manifest)
+    assert (found["test_results"], found["imaging"]) == (labs, imaging)
+    if labs == "stale":
+        item = next(i for i in manifest.checklist if i.id == "test_results")
+        assert "2026-10-02" in item.note and "90 days" in item.note
+
+
+def test_specialty_checklist_keeps_the_default_items(oncology):
+    manifest = api.scan_folder(oncology, api.Options(checklist="oncology", appointment=APPOINTMENT))
+    found = statuses(manifest)
+    assert {
+        "records",
+        "test_results",
+        "imaging",
+        "medications",
+        "treatment_plan",
+        "questions",
+    } <= set(found)
+    assert found["pathology_report"] == "present"
+    assert found["treatment_summary"] == "present"
+    assert found["molecular_report"] == "missing"
+    assert found["operative_report"] == "missing"
+    assert any("slides" in r for r in manifest.reminders)
+
+
+def test_neurology_checklist_on_the_neurology_sample(neurology):
+    manifest = api.scan_folder(
+        neurology, api.Options(checklist="neurology", appointment=APPOINTMENT)
+    )
+    found = statuses(manifest)
+    assert found["brain_spine_mri"] == "incomplete"
+    assert found["eeg"] == "missing"
+    assert found["neurology_note"] == "present"
+
+
+def test_the_right_checklist_is_suggested(oncology_manifest, neurology_manifest):
+    assert oncology_manifest.suggested_checklist == "oncology"
+    assert neurology_manifest.suggested_checklist == "neurology"
+    assert any(
+        f.code == "suggest-checklist" and "--checklist oncology" in f.message
+        for f in oncology_manifest.findings
+    )
+
+
+def test_labelled_set_classification_accuracy(tmp_path):
+    """The committed labelled set: kind and subtype right for at least 95% of documents."""
+    spec = importlib.util.spec_from_file_location(
+        "make_labelled_set", ROOT / "samples" / "make_labelled_set.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.build(tmp_path / "labelled")
+    committed = ROOT / "samples" / "labelled"
+    assert sorted(p.name for p in written) == sorted(p.name for p in committed.glob("*.txt"))
+    for path in written:  # the committed set is exactly what the generator writes
+        assert path.read_text() == (committed / path.name).read_text(), path.name
+    assert len(written) >= 60
+    manifest = api.scan_folder(tmp_path / "labelled", api.Options(appointment=APPOINTMENT))
+    right = sum(
+        d.source.rsplit("-", 1)[0] == d.kind + (f".{d.subtype}" if d.subtype else "")
+        for d in manifest.documents
+    )
+    assert right / len(manifest.documents) >= 0.95
+
+
+def test_questions_sheet_when_missing_and_questions_first_when_present(
+    neurology, oncology, tmp_path
+):
+    missing = api.build_packet(neurology, tmp_path / "n", api.Options(appointment=APPOINTMENT))
+    html = (tmp_path / "n" / "INDEX.HTM").read_text()
+    assert "What happens if I wait" in html and not any(
+        d.kind == "questions" for d in missing.documents
+    )
+    api.build_packet(oncology, tmp_path / "o", api.Options(appointment=APPOINTMENT))
+    html = (tmp_path / "o" / "INDEX.HTM").read_text()
+    assert "Should I have genetic testing for BRCA?" in html
+    assert html.index("genetic testing for BRCA") < html.index("What to bring: checklist")
