@@ -95,6 +95,11 @@ def test_timeline_is_ordered_with_categories(oncology_manifest):
     assert sum(1 for e in timeline if e.category == "test") == 1  # the duplicate download once
 
 
+def test_medication_starts_are_events(neurology_manifest):
+    started = [e for e in neurology_manifest.timeline if e.title.startswith("Started")]
+    assert [(e.date, e.title) for e in started] == [("2026-09-20", "Started Levetiracetam 500 mg")]
+
+
 @pytest.mark.parametrize(
     ("appointment", "labs", "imaging"),
     [(date(2026, 11, 25), "present", "present"), (date(2027, 6, 1), "stale", "present"),

@@ -24,6 +24,7 @@ CATEGORY_BY_SUBTYPE = {
     "molecular_report": "test", "echocardiogram": "imaging", "cardiac_catheterization": "procedure",
     "staging": "diagnosis", "physical_therapy": "treatment",
 }  # fmt: skip
+STARTED_RE = re.compile(r"\b(?:start(?:ed|ing)?|began|initiated|new(?:ly)?\s+prescribed)\b", re.I)
 DIAGNOSIS_RE = re.compile(r"(?:final\s+)?diagnosis\s*:\s*(.{4,90})", re.I)
 
 
@@ -41,6 +42,10 @@ def build_timeline(documents: list[Document]) -> list[Event]:
             document.kind, "other"
         )
         events.append(Event(document.date, category, _title(document), [document.id]))
+        for medication in document.medications:
+            if STARTED_RE.search(medication.raw):
+                what = " ".join(filter(None, [medication.name, medication.strength]))
+                events.append(Event(document.date, "medication", f"Started {what}", [document.id]))
     return sorted(events, key=lambda e: (e.date, e.category, e.title))
 
 
