@@ -184,3 +184,60 @@ def test_questions_sheet_when_missing_and_questions_first_when_present(
     html = (tmp_path / "o" / "INDEX.HTM").read_text()
     assert "Should I have genetic testing for BRCA?" in html
     assert html.index("genetic testing for BRCA") < html.index("What to bring: checklist")
+
+
+CCDA = """<?xml version="1.0" encoding="UTF-8"?>
+<?xml-stylesheet type="text/xsl" href="CDA.xsl"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <code code="18842-5" codeSystem="2.16.840.1.113883.6.1" displayName="Discharge summary"/>
+  <title>Discharge Summary</title>
+  <effectiveTime value="20261012093000-0500"/>
+  <recordTarget><patientRole><id extension="ZZ-0000123" root="2.16.840.1.113883.19.5"/>
+    <patient><name><given>{given}</given><family>{family}</family></name>
+      <birthTime value="{birth}"/></patient></patientRole></recordTarget>
+  <component><structuredBody><component><section>
+    <title>Hospital Course</title><text>Admitted after lumpectomy; recovered well.</text>
+  </section></component><component><section>
+    <title>Discharge Medications</title><text>Anastrozole 1 mg tablet by mouth daily</text>
+  </section></component></structuredBody></component>
+</ClinicalDocument>
+"""
+
+
+def test_ccda_record_target_feeds_the_identity_check(copy_of, oncology):
+    folder = copy_of(oncology)
+    (folder / "discharge.xml").write_text(
+        CCDA.format(given="Marguerite", family="Testwell", birth="19610314"), encoding="utf-8"
+    )
+    (folder / "CCD.txt").write_text(  # a portal that names C-CDAs .txt
+        CCDA.format(given="Jonas", family="Otherperson", birth="19700102"), encoding="utf-8"
+    )
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+    docs = {d.source: d for d in manifest.documents}
+    mine = docs["discharge.xml"]
+    assert (mine.kind, mine.date, mine.patient.name) == (
+        "discharge_summary",
+        "2026-10-12",
+        "Marguerite Testwell",
+    )
+    assert mine.patient.birth_date == "1961-03-14"
+    assert [m.name for m in mine.medications] == ["Anastrozole"]
+    flagged = [f for f in other_patients(manifest)]
+    assert [f.message.split(" is probably")[0] for f in flagged] == ["CCD.txt"]
+    assert "Jonas Otherperson" in flagged[0].message and "1970-01-02" in flagged[0].message
+
+
+def test_ccda_with_external_entities_is_refused_without_reading_them(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENT")
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "xxe.xml").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY s SYSTEM "file://{secret}">]>'
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><title>&s;</title></ClinicalDocument>'
+    )
+    manifest = api.scan_folder(records, api.Options(appointment=APPOINTMENT))
+    (document,) = manifest.documents
+    assert document.kind == "unreadable"
+    assert "unsafe XML" in document.warnings[0]
+    assert "SECRET-CONTENT" not in manifest.to_json(with_text=True)

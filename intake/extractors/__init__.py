@@ -11,6 +11,7 @@ import logging
 
 from intake.errors import MissingDependency
 from intake.extractors.base import ExtractionError, Extractor
+from intake.extractors.ccda import CcdaExtractor
 from intake.extractors.dicom import DicomExtractor
 from intake.extractors.image import ImageExtractor
 from intake.extractors.pdf import PdfExtractor
@@ -21,7 +22,7 @@ from intake.sniff import EMPTY, EXECUTABLE, ZIP
 log = logging.getLogger(__name__)
 
 EXTRACTORS: list[Extractor] = sorted(
-    [PdfExtractor(), DicomExtractor(), ImageExtractor(), TextExtractor()],
+    [PdfExtractor(), DicomExtractor(), ImageExtractor(), CcdaExtractor(), TextExtractor()],
     key=lambda extractor: extractor.priority,
 )
 _NOT_SUPPORTED = {

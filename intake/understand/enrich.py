@@ -14,24 +14,29 @@ NO_MEDICATIONS = frozenset({"lab_report", "imaging_report", "pathology_report"})
 
 
 def enrich(document: Document) -> Document:
-    """Fill in what the extractor left open ("" kind, no date/patient/title); returns it."""
-    if document.kind:
-        if not document.title:
-            document.title = title_for(document.kind, document.text)
-        return document
+    """Fill in what the extractor left open (kind "", date, patient, title); returns it.
+
+    A kind the extractor already knows (DICOM study, C-CDA document type) is kept; its text,
+    if any, is still read for lab results, medications, dates and the patient.
+    """
     text = document.text
+    if not text.strip():
+        if not document.kind:
+            document.warnings.append("no text could be read from it")
+        document.title = document.title or title_for(document.kind or "other", text)
+        return document
     date = document_date(text)
-    labs = parse_labs(text, collected=date)
+    labs = parse_labs(text, collected=document.date or date)
     medications = parse_medications(text)
-    kind, subtype = refine(classify(text, labs=len(labs), medications=len(medications)), text)
+    kind, subtype = document.kind, None
+    if not kind:
+        kind = classify(text, labs=len(labs), medications=len(medications))
+    kind, subtype = refine(kind, text)
     document.kind, document.subtype = kind, subtype
     document.date = document.date or date
     document.labs = labs if kind == "lab_report" else []
     document.medications = [] if kind in NO_MEDICATIONS else medications
     patient = find_patient(text)
     document.patient = document.patient or (None if patient.is_empty() else patient)
-    if not document.title:
-        document.title = title_for(kind, text)
-    if not text.strip():
-        document.warnings.append("no text could be read from it")
+    document.title = document.title or title_for(kind, text)
     return document
