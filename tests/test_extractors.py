@@ -251,3 +251,14 @@ def test_unreadable_factory_keeps_the_file_identity(oncology):
         "questions.txt",
     )
     assert isinstance(ScanResult(root=oncology).sources, list)
+
+
+def test_files_over_an_extractors_size_cap_are_refused_unread(tmp_path):
+    from intake.model import Source
+
+    path = tmp_path / "huge.txt"
+    path.write_text("Is surgery needed?\nWhat next?\n")
+    claimed = Source("huge.txt", path, "text/plain", "0" * 64, 21 * 2**20)
+    (document,) = extract(claimed)
+    assert document.kind == "unreadable"
+    assert document.warnings == ["text: file larger than 20 MB"]

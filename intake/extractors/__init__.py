@@ -40,6 +40,9 @@ def extract(source: Source, extractors: list[Extractor] | None = None) -> list[D
     for extractor in extractors if extractors is not None else EXTRACTORS:
         if not extractor.accepts(source):
             continue
+        if extractor.max_bytes is not None and source.size > extractor.max_bytes:
+            failures.append(f"{extractor.name}: file larger than {extractor.max_bytes // 2**20} MB")
+            continue
         try:
             documents = extractor.extract(source)
         except (ExtractionError, MissingDependency) as err:

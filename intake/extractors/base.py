@@ -16,6 +16,7 @@ class Extractor:
     version: str = "1"  # bump when output changes, so cached results are redone
     priority: float = 0.0  # lower runs first; 10.0 is a catch-all
     media_types: frozenset[str] = frozenset()
+    max_bytes: int | None = None  # larger files are refused by the registry, unread
 
     def accepts(self, source: Source) -> bool:
         """Cheap: decided from the sniffed media type alone."""

@@ -16,7 +16,6 @@ from intake.understand.dates import parse_dicom_date
 from intake.understand.people import display_name
 
 NS = {"v3": "urn:hl7-org:v3"}
-MAX_BYTES = 50 * 1024 * 1024
 # LOINC document type codes -> kinds
 KIND_BY_LOINC = {
     "34133-9": "visit_summary", "11506-3": "visit_summary", "34117-2": "visit_summary",
@@ -34,10 +33,9 @@ class CcdaExtractor(Extractor):
     version = "1"
     priority = 0.0
     media_types = frozenset({CDA})
+    max_bytes = 50 * 2**20
 
     def extract(self, source: Source) -> list[Document]:
-        if source.size > MAX_BYTES:
-            raise ExtractionError(f"C-CDA larger than {MAX_BYTES // 2**20} MB")
         try:
             with source.open() as handle:
                 root = SafeTree.parse(handle, forbid_dtd=True).getroot()

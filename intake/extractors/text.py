@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.extractors.base import ExtractionError, Extractor
+from intake.extractors.base import Extractor
 from intake.model import Document, Source
 from intake.sniff import TEXT
 
@@ -16,10 +16,9 @@ class TextExtractor(Extractor):
     version = "1"
     priority = 5.0
     media_types = frozenset({TEXT})
+    max_bytes = MAX_TEXT_BYTES
 
     def extract(self, source: Source) -> list[Document]:
-        if source.size > MAX_TEXT_BYTES:
-            raise ExtractionError(f"text file larger than {MAX_TEXT_BYTES // 2**20} MB")
         with source.open() as handle:
             data = handle.read(MAX_TEXT_BYTES)
         return [Document.for_source(source, pages=1, text=decode_text(data))]

@@ -28,9 +28,7 @@ def enrich(document: Document) -> Document:
     date = document_date(text)
     labs = parse_labs(text, collected=document.date or date)
     medications = parse_medications(text)
-    kind, subtype = document.kind, None
-    if not kind:
-        kind = classify(text, labs=len(labs), medications=len(medications))
+    kind = document.kind or classify(text, labs=len(labs), medications=len(medications))
     kind, subtype = refine(kind, text)
     document.kind, document.subtype = kind, subtype
     document.date = document.date or date
