@@ -6,13 +6,15 @@ packet. Both raise IntakeError subclasses for run-level problems only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from intake import __version__
 from intake.check import Checklist, check, load_checklist
+from intake.containers import Workspace
 from intake.extractors import combine, extract
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.scan import ScanResult, scan
@@ -50,18 +52,34 @@ def scan_folder(
     exclude: tuple[Path, ...] = (),
 ) -> Manifest:
     """Read every file in `folder` and check the set against the checklist."""
-    return read_folder(folder, options, progress=progress, exclude=exclude).manifest
+    with open_folder(folder, options, progress=progress, exclude=exclude) as reading:
+        return reading.manifest
 
 
-def read_folder(
+@contextmanager
+def open_folder(
     folder: Path | str,
     options: Options | None = None,
     *,
     progress: Progress | None = None,
     exclude: tuple[Path, ...] = (),
+) -> Iterator[Reading]:
+    """Like scan_folder(), also giving the scanned sources by location.
+
+    Archive members are unpacked into a private workspace that lives as long as the block,
+    so their bytes can still be copied into a packet inside it.
+    """
+    with Workspace() as workspace:
+        yield _read_folder(folder, options or Options(), progress, exclude, workspace)
+
+
+def _read_folder(
+    folder: Path | str,
+    options: Options,
+    progress: Progress | None,
+    exclude: tuple[Path, ...],
+    workspace: Workspace,
 ) -> Reading:
-    """Like scan_folder(), also returning the scanned sources by location."""
-    options = options or Options()
     checklist = options.checklist
     rules = checklist if isinstance(checklist, Checklist) else load_checklist(checklist)
     appointment = options.appointment or date.today()
@@ -73,7 +91,7 @@ def read_folder(
         if progress:
             progress("scan", found, None, location)
 
-    result = scan(folder, exclude=exclude, on_file=on_file)
+    result = scan(folder, exclude=exclude, on_file=on_file, workspace=workspace)
     documents = extract_all(result, progress)
     patient = stated_patient(options.patient, documents)
     statuses, findings = check(
@@ -160,6 +178,6 @@ def build_packet(
 
     folder, out = Path(folder), Path(out)
     check_destination(folder, out, force=force)
-    reading = read_folder(folder, options, progress=progress, exclude=(out,))
-    write_packet(reading.manifest, reading.sources, out, force=force, progress=progress)
-    return reading.manifest
+    with open_folder(folder, options, progress=progress, exclude=(out,)) as reading:
+        write_packet(reading.manifest, reading.sources, out, force=force, progress=progress)
+        return reading.manifest

@@ -131,7 +131,12 @@ Rule = Callable[[ItemRule, list[Document], list[Document]], tuple[str, str, list
 def _evaluate_item(
     item: ItemRule, documents: list[Document], appointment: date | None = None
 ) -> tuple[ChecklistStatus, list[Finding]]:
-    matching = [d for d in documents if item.matches(d)]
+    counts_too = ALSO_SATISFIED_BY.get(item.requires or "")
+    matching = [
+        d
+        for d in documents
+        if item.matches(d) or (counts_too and d.kind != "unreadable" and counts_too(d))
+    ]
     status, note, findings = "present" if matching else "missing", "", []
     if item.requires:
         status, note, findings = RULES[item.requires](item, matching, documents)
@@ -140,8 +145,6 @@ def _evaluate_item(
     if status == "present" and item.max_age_days and appointment:
         status, note = _staleness(matching, item.max_age_days, appointment)
     ids = [d.id for d in matching]
-    if item.requires == "dosages":  # medications in a summary count too
-        ids = [d.id for d in documents if d.medications or item.matches(d)]
     return ChecklistStatus(item.id, item.label, status, ids, note), findings
 
 
@@ -168,10 +171,9 @@ def _lab_values(item, matching, documents):
 
 
 def _dosages(item, matching, documents):
-    medications = [m for d in documents for m in d.medications]
-    if not matching and not medications:
+    if not matching:
         return "missing", "", []
-    if any(m.strength for m in medications):
+    if any(m.strength for d in matching for m in d.medications):
         return "present", "", []
     return "incomplete", "dosages missing: add the strength and how often each is taken", []
 
@@ -207,6 +209,12 @@ def _imaging_reports(item, matching, documents):
         return "incomplete", f"no report for {names}", findings
     return "present", "", findings
 
+
+# documents of other kinds that still satisfy an item: a summary's medications, a C-CDA's results
+ALSO_SATISFIED_BY: dict[str, Callable[[Document], bool]] = {
+    "dosages": lambda d: bool(d.medications),
+    "lab_values": lambda d: bool(d.labs),
+}
 
 RULES: dict[str, Rule] = {
     "lab_values": _lab_values,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from intake.containers import Workspace, open_containers
 from intake.errors import InputUnreadable
 from intake.model import Skipped, Source
 from intake.sniff import HEAD_SIZE, sniff
@@ -65,11 +66,13 @@ def scan(
     *,
     exclude: Iterable[Path] = (),
     on_file: Callable[[str], None] | None = None,
+    workspace: Workspace | None = None,
 ) -> ScanResult:
     """Walk `root` and identify every regular file in it.
 
     `exclude` lists folders to leave out (such as the packet being written).
     `on_file` is called with each file's location, for progress display.
+    With a `workspace`, archives are opened there and replaced by their members.
     """
     root = Path(root)
     if not root.is_dir():
@@ -126,6 +129,11 @@ def scan(
             except OSError as err:
                 result.unreadable.append((location, f"cannot be read: {err.strerror or err}"))
     result.sources.sort(key=lambda s: s.location)
+    if workspace is not None:
+        opened = open_containers(result.sources, workspace, is_junk=is_junk)
+        result.sources = opened.sources
+        result.unreadable.extend(opened.refused)
+        result.junk += opened.junk
     return result
 
 
