@@ -88,6 +88,8 @@ class LabResult:
     collected: str | None = None  # YYYY-MM-DD
     flag_derived: bool = False  # True when intake computed the flag from the range
     raw: str = ""
+    code: str | None = None  # LOINC, when the source codes it
+    status: str | None = None  # final, preliminary, corrected... when the source says
 
 
 @dataclass
@@ -100,6 +102,10 @@ class Medication:
     route: str | None = None
     frequency: str | None = None
     raw: str = ""
+    code: str | None = None  # RxNorm, when the source codes it
+    status: str | None = None  # active, completed, stopped... when the source says
+    start: str | None = None  # YYYY-MM-DD
+    end: str | None = None  # YYYY-MM-DD
 
 
 @dataclass
@@ -154,6 +160,9 @@ class Document:
     extractor: str | None = None
     ocr_confidence: float | None = None  # mean word confidence, 0-100, when OCR read it
     packet_files: list[str] = field(default_factory=list)  # where the packet holds its copies
+    author: str | None = None  # who wrote it, with their organisation
+    sections: dict[str, list[str]] = field(default_factory=dict)  # problems, allergies... one line each
+    structured: bool = False  # labs and medications came from coded entries: text not mined
 
     @classmethod
     def for_source(cls, source: Source, **fields: Any) -> Document:

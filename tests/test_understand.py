@@ -174,7 +174,7 @@ def test_parse_labs_carries_the_collection_date():
             None,
             "every 8 hours, as needed for nausea",
         ),
-        ("- Levetiracetam 500mg twice a day", "Levetiracetam", "500mg", None, None, "twice daily"),
+        ("- Levetiracetam 500mg twice a day", "Levetiracetam", "500 mg", None, None, "twice daily"),
         ("Vitamin D3 1,000 units daily", "Vitamin D3", "1,000 units", None, None, "daily"),
         (
             "Amoxicillin 250 mg/5 mL suspension",

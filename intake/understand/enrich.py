@@ -26,14 +26,18 @@ def enrich(document: Document) -> Document:
         document.title = document.title or title_for(document.kind or "other", text)
         return document
     date = document_date(text)
-    labs = parse_labs(text, collected=document.date or date)
-    medications = parse_medications(text)
+    if document.structured:  # coded entries (C-CDA, FHIR): the text is not mined again
+        labs, medications = document.labs, document.medications
+    else:
+        labs = parse_labs(text, collected=document.date or date)
+        medications = parse_medications(text)
     kind = document.kind or classify(text, labs=len(labs), medications=len(medications))
     kind, subtype = refine(kind, text)
     document.kind, document.subtype = kind, subtype
     document.date = document.date or date
-    document.labs = labs if kind == "lab_report" else []
-    document.medications = [] if kind in NO_MEDICATIONS else medications
+    if not document.structured:
+        document.labs = labs if kind == "lab_report" else []
+        document.medications = [] if kind in NO_MEDICATIONS else medications
     patient = find_patient(text)
     document.patient = document.patient or (None if patient.is_empty() else patient)
     document.title = document.title or title_for(kind, text)

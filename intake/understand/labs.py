@@ -157,10 +157,14 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
     )
 
 
+_TRAILING_UNIT = re.compile(r"\s*[A-Za-zµ%][\w/%^.*µ²³\[\]]*$")
+
+
 def derive_flag(value: str, reference: str) -> str | None:
     """H or L when a numeric value falls outside a numeric range; None when inside or unknown."""
     number = _number(value)
-    match = RANGE_RE.match(reference.replace(" ", ""))
+    core = _TRAILING_UNIT.sub("", reference.strip())
+    match = RANGE_RE.match(core.replace(" ", ""))
     if number is None or not match or VALUE_RE.match(value).group("cmp"):  # type: ignore[union-attr]
         return None
     if match.group("lo"):

@@ -6,10 +6,10 @@ import re
 
 from intake.model import Medication
 
-_UNIT = r"(?:mg/m(?:l|L)|mg|mcg|µg|g|m[lL]|units?|IU|%|mEq|mmol)"
+_UNIT = r"(?i:mg/ml|mg|mcg|µg|g|ml|units?|iu|%|meq|mmol)"
 STRENGTH_RE = re.compile(
     rf"(?P<strength>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?\s*{_UNIT}|\d*\.?\d+\s*{_UNIT}"
-    rf"(?:\s*/\s*\d*\.?\d*\s*m[lL])?)(?![A-Za-z])",
+    rf"(?:\s*/\s*\d*\.?\d*\s*(?i:ml))?)(?![A-Za-z])",
 )
 FORMS = {
     "tablet": r"tab(?:let)?s?|tbs?",
@@ -131,12 +131,33 @@ def parse_medication_line(line: str) -> Medication | None:
         )
     return Medication(
         name=name,
-        strength=re.sub(r"\s+", " ", match.group("strength")).strip(),
+        strength=canonical_strength(match.group("strength")),
         form=_lookup(FORMS, tail) or _lookup(FORMS, raw[: match.start()]),
         route=_lookup(ROUTES, tail),
         frequency=frequency,
         raw=raw,
     )
+
+
+UNIT_SPELLING = {
+    "mg": "mg", "mcg": "mcg", "µg": "mcg", "g": "g", "ml": "mL", "unit": "unit", "units": "units",
+    "iu": "IU", "%": "%", "meq": "mEq", "mmol": "mmol", "mg/ml": "mg/mL",
+}  # fmt: skip
+
+
+def canonical_strength(strength: str) -> str:
+    """'1 MG' -> '1 mg', '10mg/5ML' -> '10 mg/5 mL': one spelling whatever the source wrote."""
+    spaced = re.sub(r"(\d)\s*([A-Za-zµ%])", r"\1 \2", " ".join(strength.split()))
+    return re.sub(
+        r"[A-Za-zµ%]+(?:/[A-Za-z]+)?",
+        lambda m: UNIT_SPELLING.get(m.group().lower(), m.group()),
+        spaced,
+    )
+
+
+def route_of(text: str) -> str | None:
+    """The route a text names ("ORAL" -> "by mouth"), or None."""
+    return _lookup(ROUTES, text)
 
 
 def _name(before: str) -> str | None:

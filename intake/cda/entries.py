@@ -1,0 +1,315 @@
+"""C-CDA entries into the common model: medications, results, and one-line clinical items.
+
+Strength, form and units go through understand/, so a C-CDA medication or result reads
+the same as one from a PDF or a photo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from xml.etree.ElementTree import Element
+
+from intake.cda.hl7 import (
+    RXNORM,
+    LOINC,
+    code_in,
+    code_of,
+    end_date,
+    every,
+    first,
+    frequency,
+    is_null,
+    local,
+    partial_date,
+    quantity,
+    reference_text,
+    text,
+    timestamp,
+    xsi_type,
+)
+from intake.cda.narrative import narrative_lines
+from intake.model import LabResult, Medication
+from intake.understand.labs import canonical_unit, derive_flag
+from intake.understand.meds import STRENGTH_RE, canonical_strength, parse_medication_line, route_of
+
+PROSE_SECTIONS = frozenset(
+    {"plan", "diagnoses", "hospital_course", "assessment", "reason", "problems", "allergies"}
+)
+INTERPRETATION = {
+    "H": "H", "HU": "HH", "HH": "HH", "L": "L", "LU": "LL", "LL": "LL", "A": "A", "AA": "A",
+    "POS": "A", "DET": "A", "<": "L", ">": "H", "CR": "critical",
+}  # fmt: skip
+UCUM_DISPLAY = {
+    "10*3/uL": "x10E3/uL", "10*6/uL": "x10E6/uL", "10*9/L": "x10E9/L", "10*12/L": "x10E12/L",
+    "mm[Hg]": "mmHg", "[in_i]": "in", "[lb_av]": "lb", "Cel": "°C", "[degF]": "°F", "ug": "mcg",
+    "/min": "/min", "{beats}/min": "/min", "%": "%",
+}  # fmt: skip
+
+
+def entry_roots(section: Element, wanted: str, skip: tuple[str, ...] = ()) -> Iterator[Element]:
+    """Elements named `wanted` in the section's entries, not those nested inside another
+    (nor inside elements named in `skip`)."""
+    pending = [e for entry in every(section, "entry") for e in entry]
+    while pending:
+        element = pending.pop(0)
+        name = local(element)
+        if name == wanted:
+            yield element
+        elif name not in skip:
+            pending.extend(element)
+
+
+def medications(section: Element, refs: dict[str, str]) -> list[Medication]:
+    """Medication activities (substanceAdministration) as Medications."""
+    found = []
+    for activity in entry_roots(section, "substanceAdministration"):
+        medication = _medication(activity, refs)
+        if medication:
+            found.append(medication)
+    return found
+
+
+def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
+    material = first(activity, "consumable", "manufacturedProduct", "manufacturedMaterial")
+    code = code_of(first(material, "code"), refs)
+    name = (code.name if code else None) or text(first(material, "name"))
+    if not name:
+        return None
+    sig = reference_text(first(activity, "text"), refs)
+    parsed = parse_medication_line(name) or (parse_medication_line(sig) if sig else None)
+    strength = parsed.strength if parsed else None
+    dose = quantity(first(activity, "doseQuantity"))
+    if not strength and dose and dose[1] and STRENGTH_RE.fullmatch(f"{dose[0]} {_unit(dose[1])}"):
+        strength = canonical_strength(f"{dose[0]} {_unit(dose[1])}")
+    route_code = code_of(first(activity, "routeCode"), refs)
+    route_words = (route_code.name or "") if route_code else ""
+    route = route_of(route_words) or (route_words.lower() or None)
+    if not route and parsed:
+        route = parsed.route
+    times = every(activity, "effectiveTime")
+    how_often = frequency(times) or (parsed.frequency if parsed else None)
+    reason = _precondition(activity, refs)
+    if reason is not None:
+        as_needed = "as needed" + (f" for {reason.lower()}" if reason else "")
+        how_often = ", ".join(filter(None, [how_often, as_needed]))
+    span = next((t for t in times if xsi_type(t) in ("IVL_TS", "")), None)
+    status = first(activity, "statusCode")
+    return Medication(
+        name=(parsed.name if parsed else name),
+        strength=strength,
+        form=parsed.form if parsed else None,
+        route=route,
+        frequency=how_often,
+        raw=" — ".join(filter(None, [name, sig])),
+        code=code_in(first(material, "code"), RXNORM),
+        status=None if is_null(status) else status.get("code"),  # type: ignore[union-attr]
+        start=timestamp(first(span, "low")),
+        end=end_date(span),
+    )
+
+
+def _precondition(activity: Element, refs: dict[str, str]) -> str | None:
+    """'' for a bare as-needed, the reason's words when given, None when not as-needed."""
+    condition = first(activity, "precondition", "criterion")
+    if condition is None:
+        return None
+    value = code_of(first(condition, "value"), refs)
+    return (value.name or "") if value else ""
+
+
+def _unit(unit: str) -> str:
+    return UCUM_DISPLAY.get(unit, unit)
+
+
+def results(section: Element, refs: dict[str, str], default_date: str | None) -> list[LabResult]:
+    """Result observations (in organizers or alone) with a value, as LabResults."""
+    found = []
+    for organizer_or_obs in entry_roots(section, "organizer"):
+        when = timestamp(first(organizer_or_obs, "effectiveTime")) or default_date
+        for component in every(organizer_or_obs, "component"):
+            result = _result(first(component, "observation"), refs, when)
+            if result:
+                found.append(result)
+    for observation in entry_roots(section, "observation", skip=("organizer",)):
+        result = _result(observation, refs, default_date)
+        if result:
+            found.append(result)
+    return found
+
+
+def _result(observation: Element | None, refs: dict[str, str], when: str | None) -> LabResult | None:
+    if observation is None or observation.get("negationInd") == "true":
+        return None
+    code = code_of(first(observation, "code"), refs)
+    value = _value(first(observation, "value"), refs)
+    if not code or not code.name or value is None:
+        return None
+    shown, unit = value
+    test = code.original or short_loinc_name(code.display or "")
+    reference = _reference_range(observation, refs)
+    interpretation = first(observation, "interpretationCode")
+    flag = None
+    derived = False
+    if interpretation is not None and interpretation.get("code"):
+        flag = INTERPRETATION.get(interpretation.get("code", "").upper())
+    elif reference:
+        flag = derive_flag(shown, reference)
+        derived = flag is not None
+    status = first(observation, "statusCode")
+    return LabResult(
+        test=test,
+        value=shown,
+        unit=canonical_unit(unit) if unit else None,
+        reference_range=reference,
+        flag=flag,
+        collected=timestamp(first(observation, "effectiveTime")) or when,
+        flag_derived=derived,
+        raw=text(observation)[:200],
+        code=code_in(first(observation, "code"), LOINC),
+        status=None if is_null(status) else status.get("code"),  # type: ignore[union-attr]
+    )
+
+
+def short_loinc_name(display: str) -> str:
+    """'Hemoglobin [Mass/volume] in Blood' -> 'Hemoglobin': the component, as labs print it."""
+    return display.split(" [", 1)[0].strip() or display
+
+
+def _value(element: Element | None, refs: dict[str, str]) -> tuple[str, str | None] | None:
+    if element is None or is_null(element):
+        return None
+    kind = xsi_type(element)
+    if kind in ("PQ", "INT", "REAL", "MO"):
+        amount = quantity(element)
+        return (amount[0], _unit(amount[1]) if amount[1] else None) if amount else None
+    if kind in ("CD", "CE", "CO", "CV"):
+        code = code_of(element, refs)
+        return (code.name, None) if code and code.name else None
+    if kind == "IVL_PQ":
+        return _interval(element)
+    if kind in ("ST", "ED", ""):
+        words = text(element)
+        return (words, None) if words and kind != "ED" else None
+    return None
+
+
+def _interval(element: Element) -> tuple[str, str | None] | None:
+    low, high = quantity(first(element, "low")), quantity(first(element, "high"))
+    unit = (low or high or ("", None))[1]
+    if low and high:
+        return f"{low[0]}-{high[0]}", _unit(unit) if unit else None
+    if low:
+        return f">={low[0]}", _unit(unit) if unit else None
+    if high:
+        return f"<={high[0]}", _unit(unit) if unit else None
+    return None
+
+
+def _reference_range(observation: Element, refs: dict[str, str]) -> str | None:
+    for reference in every(observation, "referenceRange"):
+        observed = first(reference, "observationRange")
+        words = text(first(observed, "text"))
+        if words:
+            return words
+        value = _value(first(observed, "value"), refs)
+        if value:
+            return " ".join(filter(None, value))
+    return None
+
+
+def items(section: Element, kind: str, refs: dict[str, str]) -> list[str]:
+    """One line per entry for problems, allergies, procedures, encounters, vitals, diagnoses;
+    the narrative's lines for sections that are prose (plan, hospital course, assessment)."""
+    reader = _ITEM_READERS.get(kind)
+    found = reader(section, refs) if reader else []
+    if not found and kind in PROSE_SECTIONS:
+        found = narrative_lines(first(section, "text"))
+    return found
+
+
+def _problems(section: Element, refs: dict[str, str]) -> list[str]:
+    lines = []
+    for observation in entry_roots(section, "observation"):
+        value = code_of(first(observation, "value"), refs)
+        if not value or not value.name:
+            continue
+        when = partial_date(first(observation, "effectiveTime"))
+        dated = when and when not in value.name
+        lines.append(value.name + (f" (since {when})" if dated else ""))
+    return _distinct(lines)
+
+
+def _allergies(section: Element, refs: dict[str, str]) -> list[str]:
+    lines = []
+    for observation in entry_roots(section, "observation"):
+        if observation.get("negationInd") == "true":
+            lines.append("No known allergies")
+            continue
+        agent = code_of(
+            first(observation, "participant", "participantRole", "playingEntity", "code"), refs
+        )
+        if not agent or not agent.name:
+            continue
+        reactions = []
+        for relation in every(observation, "entryRelationship"):
+            inner = first(relation, "observation")
+            if inner is not None:
+                reaction = code_of(first(inner, "value"), refs)
+                if reaction and reaction.name and relation.get("typeCode") == "MFST":
+                    reactions.append(reaction.name)
+        lines.append(agent.name + (f": {', '.join(reactions)}" if reactions else ""))
+    return _distinct(lines)
+
+
+def _dated_codes(element_name: str):
+    def read(section: Element, refs: dict[str, str]) -> list[str]:
+        lines = []
+        for element in entry_roots(section, element_name):
+            code = code_of(first(element, "code"), refs)
+            if not code or not code.name:
+                continue
+            when = partial_date(first(element, "effectiveTime"))
+            lines.append(code.name + (f" ({when})" if when else ""))
+        return _distinct(lines)
+
+    return read
+
+
+def _vital_signs(section: Element, refs: dict[str, str]) -> list[str]:
+    lines = []
+    for organizer in entry_roots(section, "organizer"):
+        when = partial_date(first(organizer, "effectiveTime"))
+        for component in every(organizer, "component"):
+            observation = first(component, "observation")
+            code = code_of(first(observation, "code"), refs)
+            value = _value(first(observation, "value"), refs)
+            if code and code.name and value:
+                reading = " ".join(filter(None, value))
+                lines.append(f"{code.name}: {reading}" + (f" ({when})" if when else ""))
+    return lines
+
+
+def _immunizations(section: Element, refs: dict[str, str]) -> list[str]:
+    lines = []
+    for activity in entry_roots(section, "substanceAdministration"):
+        material = first(activity, "consumable", "manufacturedProduct", "manufacturedMaterial")
+        vaccine = code_of(first(material, "code"), refs)
+        if vaccine and vaccine.name:
+            when = partial_date(first(activity, "effectiveTime"))
+            lines.append(vaccine.name + (f" ({when})" if when else ""))
+    return _distinct(lines)
+
+
+def _distinct(lines: list[str]) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+_ITEM_READERS = {
+    "problems": _problems,
+    "diagnoses": _problems,
+    "allergies": _allergies,
+    "procedures": _dated_codes("procedure"),
+    "encounters": _dated_codes("encounter"),
+    "immunizations": _immunizations,
+    "vital_signs": _vital_signs,
+}

@@ -1,0 +1,96 @@
+"""A C-CDA section's narrative block (<text>): as plain lines, or as sanitised HTML.
+
+The HTML is built, not filtered: only the narrative elements CDA defines are mapped to
+their HTML counterparts, every text is escaped, no attribute survives except table spans,
+and anything else (script, style, links, images, unknown vendor tags) keeps only its text,
+or nothing at all for script and style. The result never loads or runs anything.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from xml.etree.ElementTree import Element
+
+from intake.cda.hl7 import local
+
+BLOCKS = frozenset({"paragraph", "item", "tr", "br", "list", "table", "caption", "thead", "tbody"})
+HTML_TAGS = {
+    "paragraph": "p", "list": "ul", "item": "li", "table": "table", "thead": "thead",
+    "tbody": "tbody", "tfoot": "tfoot", "tr": "tr", "td": "td", "th": "th", "caption": "caption",
+    "sub": "sub", "sup": "sup", "br": "br", "colgroup": None, "col": None,
+}  # fmt: skip
+DROPPED = frozenset({"script", "style", "renderMultiMedia", "footnoteRef", "object", "iframe"})
+SPANS = ("colspan", "rowspan")
+STYLES = {"Bold": "strong", "Italics": "em", "Underline": "u"}
+
+
+def narrative_lines(element: Element | None) -> list[str]:
+    """A narrative block as lines: paragraphs, list items and table rows apart."""
+    if element is None:
+        return []
+    lines: list[str] = []
+    parts: list[str] = []
+
+    def flush() -> None:
+        line = " ".join("".join(parts).split())
+        if line:
+            lines.append(line)
+        parts.clear()
+
+    def walk(node: Element) -> None:
+        name = local(node)
+        if name in DROPPED:
+            return
+        if name in BLOCKS:
+            flush()
+        elif name in ("td", "th"):
+            parts.append("   ")
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+        if name in BLOCKS:
+            flush()
+
+    walk(element)
+    flush()
+    return lines
+
+
+def narrative_html(element: Element | None) -> str:
+    """A narrative block as safe HTML (escaped text, whitelisted tags, no attributes)."""
+    if element is None:
+        return ""
+    out: list[str] = []
+    _html(element, out, top=True)
+    return "".join(out)
+
+
+def _html(node: Element, out: list[str], *, top: bool = False) -> None:
+    name = local(node)
+    if name in DROPPED:
+        out.append(escape(node.tail or "") if not top else "")
+        return
+    tag = None if top else HTML_TAGS.get(name)
+    if name == "content":
+        styles = (node.get("styleCode") or "").split()
+        tag = next((STYLES[s] for s in styles if s in STYLES), None)
+    if name == "list" and node.get("listType") == "ordered":
+        tag = "ol"
+    if tag == "br":
+        out.append("<br>")
+    else:
+        if tag:
+            spans = "".join(
+                f' {a}="{int(node.get(a, "1"))}"'
+                for a in SPANS
+                if node.get(a, "").isdigit() and tag in ("td", "th")
+            )
+            out.append(f"<{tag}{spans}>")
+        out.append(escape(node.text or ""))
+        for child in node:
+            _html(child, out)
+        if tag:
+            out.append(f"</{tag}>")
+    if not top:
+        out.append(escape(node.tail or ""))
