@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from intake import __version__
+from intake import __version__, xdm
 from intake.check import Checklist, check, load_checklist
 from intake.containers import Workspace
 from intake.extractors import combine, extract
@@ -92,11 +92,14 @@ def _read_folder(
             progress("scan", found, None, location)
 
     result = scan(folder, exclude=exclude, on_file=on_file, workspace=workspace)
-    documents = extract_all(result, progress)
+    listing = xdm.take_metadata(result)
+    documents = extract_all(result, progress, listing)
     patient = stated_patient(options.patient, documents)
+    sources = {source.location: source for source in result.sources}
     statuses, findings = check(
         documents, rules, result.skipped, appointment=appointment, patient=patient
     )
+    findings.extend(xdm.verify(listing, documents, sources))
     suggested = None
     if rules.name == "default":
         suggested = suggest_specialty(d.text for d in documents)
@@ -118,11 +121,11 @@ def _read_folder(
         appointment=appointment.isoformat(),
         timeline=build_timeline(documents),
         reminders=list(rules.reminders),
-        skipped=result.skipped,
+        skipped=result.skipped + listing.set_aside,
         skipped_junk=result.junk,
         tool={"name": "intake", "version": __version__},
     )
-    return Reading(manifest, {source.location: source for source in result.sources})
+    return Reading(manifest, sources)
 
 
 def stated_patient(stated: Person | None, documents: list[Document]) -> Person:
@@ -137,8 +140,14 @@ def stated_patient(stated: Person | None, documents: list[Document]) -> Person:
     )
 
 
-def extract_all(result: ScanResult, progress: Progress | None = None) -> list[Document]:
-    """Every scanned file through the extractors, merged, understood and numbered."""
+def extract_all(
+    result: ScanResult, progress: Progress | None = None, listing: xdm.XdmListing | None = None
+) -> list[Document]:
+    """Every scanned file through the extractors, merged, understood and numbered.
+
+    `listing` is what XDM metadata says about the files: it fills in what their bytes don't.
+    """
+    listed = listing.entries if listing else {}
     documents: list[Document] = []
     total = len(result.sources)
     for done, source in enumerate(result.sources, start=1):
@@ -157,7 +166,12 @@ def extract_all(result: ScanResult, progress: Progress | None = None) -> list[Do
                 warnings=[reason],
             )
         )
-    documents = [enrich(document) for document in combine(documents)]
+    documents = combine(documents)
+    for document in documents:
+        entry = listed.get(document.source)
+        xdm.describe(document, entry)
+        enrich(document)
+        xdm.settle_kind(document, entry)
     documents.sort(key=lambda d: d.source)
     for number, document in enumerate(documents, start=1):
         document.id = f"D{number:04d}"

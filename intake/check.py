@@ -149,8 +149,15 @@ def _evaluate_item(
 
 
 def _staleness(matching: list[Document], max_age_days: int, appointment: date) -> tuple[str, str]:
-    """Stale when even the newest dated document is older than the item allows."""
-    dates = [d.date for d in matching if d.date]
+    """Stale when even the newest dated document is older than the item allows.
+
+    A document carrying lab results is dated by its newest collection date, so a recent
+    summary quoting old results does not make them recent."""
+    dates = [
+        max((lab.collected for lab in d.labs if lab.collected), default=None) or d.date
+        for d in matching
+    ]
+    dates = [d for d in dates if d]
     if not dates:
         return "present", "no date found: check it is recent"
     newest = max(dates)

@@ -153,7 +153,10 @@ def _open_zip(
             if is_container(source):
                 if depth >= limits.max_depth:
                     opened.refused.append(
-                        (location, f"an archive nested more than {limits.max_depth} deep: not opened")
+                        (
+                            location,
+                            f"an archive nested more than {limits.max_depth} deep: not opened",
+                        )
                     )
                 else:
                     _open_zip(source, workspace, limits, budget, depth + 1, is_junk, opened)

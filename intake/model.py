@@ -161,7 +161,9 @@ class Document:
     ocr_confidence: float | None = None  # mean word confidence, 0-100, when OCR read it
     packet_files: list[str] = field(default_factory=list)  # where the packet holds its copies
     author: str | None = None  # who wrote it, with their organisation
-    sections: dict[str, list[str]] = field(default_factory=dict)  # problems, allergies... one line each
+    sections: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # problems, allergies... one line each
     structured: bool = False  # labs and medications came from coded entries: text not mined
 
     @classmethod

@@ -12,10 +12,13 @@ tests and benchmarks can compare what intake reads with what was written.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 import shutil
 import sys
+import zipfile
+from xml.sax.saxutils import quoteattr
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -391,6 +394,125 @@ def disc_without_dicomdir(root: Path, patient: Patient) -> None:
 # --- the folders -----------------------------------------------------------------------------
 
 
+CCDA_FOLDER = Path(__file__).resolve().parent / "ccda"
+ZIP_TIME = (2026, 10, 21, 9, 30, 0)
+XDM_OBJECT = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
+XDM_CLASS = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
+XDM_TYPE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d9de3d"
+XDM_AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"
+XDM_PATIENT = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
+
+
+@dataclass
+class XdmDocument:
+    """One document for an XDM download: its bytes and what METADATA.XML says of it."""
+
+    name: str  # DOC0001.XML
+    data: bytes
+    mime: str
+    title: str
+    type_code: str  # LOINC
+    created: str  # YYYYMMDD
+    author: str = "^Carefield^Alice^^^Dr"
+
+
+def metadata_xml(patient: Patient, documents: list[XdmDocument], *, tamper: str = "") -> bytes:
+    """An IHE XDM METADATA.XML (ebRIM 3.0) listing `documents` with hash, size and codes.
+
+    `tamper` names a document whose listed size and hash are made wrong (for tests)."""
+    objects = []
+    for number, doc in enumerate(documents, start=1):
+        digest = hashlib.sha1(doc.data).hexdigest()
+        size = len(doc.data)
+        if doc.name == tamper:
+            digest, size = "0" * 40, size + 1
+        birth = patient.birth.replace("-", "")
+        slots = {
+            "creationTime": doc.created,
+            "hash": digest,
+            "size": str(size),
+            "URI": doc.name,
+            "sourcePatientId": f"{patient.mrn}^^^&amp;1.2.3.4&amp;ISO",
+        }
+        slot_xml = "".join(
+            f'<rim:Slot name="{k}"><rim:ValueList><rim:Value>{v}</rim:Value></rim:ValueList>'
+            "</rim:Slot>"
+            for k, v in slots.items()
+        )
+        info = [f"PID-3|{patient.mrn}", f"PID-5|{patient.last}^{patient.first}", f"PID-7|{birth}"]
+        slot_xml += (
+            '<rim:Slot name="sourcePatientInfo"><rim:ValueList>'
+            + "".join(f"<rim:Value>{v}</rim:Value>" for v in info)
+            + "</rim:ValueList></rim:Slot>"
+        )
+        objects.append(
+            f'<rim:ExtrinsicObject id="Document{number:02d}" mimeType="{doc.mime}" '
+            f'objectType="{XDM_OBJECT}">{slot_xml}'
+            f"<rim:Name><rim:LocalizedString value={quoteattr(doc.title)}/></rim:Name>"
+            f'<rim:Classification classificationScheme="{XDM_AUTHOR}" '
+            f'classifiedObject="Document{number:02d}" nodeRepresentation="">'
+            f'<rim:Slot name="authorPerson"><rim:ValueList><rim:Value>{doc.author}</rim:Value>'
+            "</rim:ValueList></rim:Slot>"
+            '<rim:Slot name="authorInstitution"><rim:ValueList>'
+            "<rim:Value>Sample Valley Oncology Clinic</rim:Value></rim:ValueList></rim:Slot>"
+            "</rim:Classification>"
+            f'<rim:Classification classificationScheme="{XDM_CLASS}" '
+            f'classifiedObject="Document{number:02d}" nodeRepresentation="11490-0">'
+            '<rim:Name><rim:LocalizedString value="Clinical document"/></rim:Name>'
+            "</rim:Classification>"
+            f'<rim:Classification classificationScheme="{XDM_TYPE}" '
+            f'classifiedObject="Document{number:02d}" nodeRepresentation="{doc.type_code}">'
+            f"<rim:Name><rim:LocalizedString value={quoteattr(doc.title)}/></rim:Name>"
+            "</rim:Classification>"
+            f'<rim:ExternalIdentifier identificationScheme="{XDM_PATIENT}" '
+            f'value="{patient.mrn}^^^&amp;1.2.3.4&amp;ISO" registryObject="Document{number:02d}">'
+            '<rim:Name><rim:LocalizedString value="XDSDocumentEntry.patientId"/></rim:Name>'
+            "</rim:ExternalIdentifier>"
+            "</rim:ExtrinsicObject>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" '
+        'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
+        "<rim:RegistryObjectList>" + "".join(objects) + "</rim:RegistryObjectList>"
+        "</lcm:SubmitObjectsRequest>\n"
+    ).encode("utf-8")
+
+
+def xdm_zip(
+    path: Path,
+    patient: Patient,
+    documents: list[XdmDocument],
+    *,
+    layout: str = "standard",
+    tamper: str = "",
+) -> None:
+    """Write a portal download: standard IHE XDM, or `loose` (no IHE_XDM folder, no metadata,
+    an extra top folder, Windows separators), as portals really ship them."""
+    members: list[tuple[str, bytes]] = []
+    if layout == "standard":
+        members.append(("INDEX.HTM", b"<html><body><h1>Health records download</h1></body></html>"))
+        members.append(("README.TXT", b"Health records exported by Sample Valley Health.\r\n"))
+        members.append(
+            ("IHE_XDM/SUBSET01/METADATA.XML", metadata_xml(patient, documents, tamper=tamper))
+        )
+        members += [(f"IHE_XDM/SUBSET01/{d.name}", d.data) for d in documents]
+    else:
+        members += [(f"Records Export\\Documents\\{d.name}", d.data) for d in documents]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+
+
+def ccda_fixture(name: str) -> bytes:
+    """A committed C-CDA written from the HL7 templates (samples/ccda/)."""
+    return (CCDA_FOLDER / name).read_bytes()
+
+
 def oncology(root: Path) -> None:
     p = ONCOLOGY
     header = [f"Patient: {p.header_name}    DOB: {p.us_birth}    MRN: {p.mrn}"]
@@ -470,6 +592,20 @@ def oncology(root: Path) -> None:
             "  4. Oncotype DX on the surgical specimen to decide on chemotherapy.",
             "",
             "Next steps: surgical consult 10/15/2026.",
+        ],
+    )
+    xdm_zip(
+        root / "Portal downloads" / "MyHealth_Download_2026-10-21.zip",
+        p,
+        [
+            XdmDocument(
+                "DOC0001.XML",
+                ccda_fixture("ccd_r21.xml"),
+                "text/xml",
+                "Continuity of Care Document",
+                "34133-9",
+                "20261020",
+            )
         ],
     )
     (root / "questions.txt").write_text(

@@ -111,7 +111,7 @@ def test_staleness_is_measured_from_the_appointment(oncology, appointment, labs,
     assert (found["test_results"], found["imaging"]) == (labs, imaging)
     if labs == "stale":
         item = next(i for i in manifest.checklist if i.id == "test_results")
-        assert "2026-10-02" in item.note and "90 days" in item.note
+        assert "2026-10-14" in item.note and "90 days" in item.note
 
 
 def test_specialty_checklist_keeps_the_default_items(oncology):

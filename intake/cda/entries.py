@@ -137,7 +137,9 @@ def results(section: Element, refs: dict[str, str], default_date: str | None) ->
     return found
 
 
-def _result(observation: Element | None, refs: dict[str, str], when: str | None) -> LabResult | None:
+def _result(
+    observation: Element | None, refs: dict[str, str], when: str | None
+) -> LabResult | None:
     if observation is None or observation.get("negationInd") == "true":
         return None
     code = code_of(first(observation, "code"), refs)
@@ -164,7 +166,7 @@ def _result(observation: Element | None, refs: dict[str, str], when: str | None)
         flag=flag,
         collected=timestamp(first(observation, "effectiveTime")) or when,
         flag_derived=derived,
-        raw=text(observation)[:200],
+        raw=" ".join(filter(None, [test, shown, unit, reference and f"({reference})"])),
         code=code_in(first(observation, "code"), LOINC),
         status=None if is_null(status) else status.get("code"),  # type: ignore[union-attr]
     )

@@ -83,7 +83,11 @@ def code_of(element: Element | None, refs: dict[str, str]) -> Code | None:
     if element is None:
         return None
     original = _original_text(element, refs)
-    code, system, display = element.get("code"), element.get("codeSystem"), element.get("displayName")
+    code, system, display = (
+        element.get("code"),
+        element.get("codeSystem"),
+        element.get("displayName"),
+    )
     if code is None:
         for translation in every(element, "translation"):
             if translation.get("code"):
