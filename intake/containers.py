@@ -9,6 +9,7 @@ Sizes are counted while decompressing, so a lying header cannot get past the lim
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -172,10 +173,8 @@ def member_name(info: zipfile.ZipInfo) -> str:
     """
     name = info.filename
     if not info.flag_bits & 0x800:
-        try:
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             name = name.encode("cp437").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
     return name.replace("\\", "/")
 
 

@@ -77,6 +77,8 @@ def sniff(head: bytes) -> str:
     """Return the media type of a file whose first bytes are `head`."""
     if not head:
         return EMPTY
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):  # before PDF: a zip may
+        return ZIP  # hold a PDF whose "%PDF-" shows within its first bytes
     if len(head) >= 132 and head[128:132] == b"DICM":
         return DICOM
     if head.startswith(b"DICM") or looks_like_bare_dicom(head):
@@ -95,8 +97,6 @@ def sniff(head: bytes) -> str:
         return WEBP
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return GIF
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
-        return ZIP
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return OLE
     if head[:2] == b"MZ" or head[:4] in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"):

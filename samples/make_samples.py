@@ -18,9 +18,9 @@ import random
 import shutil
 import sys
 import zipfile
-from xml.sax.saxutils import quoteattr
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import pydicom
 from PIL import Image, ImageDraw, ImageFilter, ImageFont

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from intake.cda.hl7 import (
-    RXNORM,
     LOINC,
+    RXNORM,
     code_in,
     code_of,
     end_date,
