@@ -1,0 +1,184 @@
+"""C-CDA documents (R1.1, R2.1, vendor quirks) read into the common model from real XML files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from intake import api
+from intake.cda.narrative import narrative_html
+from intake.cda.read import read_cda
+from intake.extractors import extract
+from intake.scan import identify
+from tests.conftest import APPOINTMENT, ROOT
+
+FIXTURES = ROOT / "samples" / "ccda"
+
+
+def document_from(path: Path):
+    (document,) = extract(identify(path, path.name))
+    return document
+
+
+def lab(document, test):
+    return next(r for r in document.labs if r.test == test)
+
+
+def med(document, name):
+    return next(m for m in document.medications if m.name.lower().startswith(name))
+
+
+def test_r21_ccd_header_and_coded_entries():
+    document = document_from(FIXTURES / "ccd_r21.xml")
+    assert (document.kind, document.date, document.title) == (
+        "visit_summary",
+        "2026-10-20",
+        "Continuity of Care Document",
+    )
+    assert document.patient.name == "Marguerite A Testwell"
+    assert document.patient.birth_date == "1961-03-14"
+    assert document.patient.identifiers == ["ZZ-0000123"]
+    assert document.author == "Dr. Alice Carefield, Sample Valley Oncology Clinic"
+
+    anastrozole = med(document, "anastrozole")
+    assert (anastrozole.strength, anastrozole.form, anastrozole.route, anastrozole.frequency) == (
+        "1 mg",
+        "tablet",
+        "by mouth",
+        "daily",
+    )
+    assert (anastrozole.code, anastrozole.status, anastrozole.start) == (
+        "199224",
+        "active",
+        "2026-10-06",
+    )
+    ondansetron = med(document, "ondansetron")  # PIVL_TS 8 h, not institution-specified, PRN
+    assert ondansetron.frequency == "every 8 hours, as needed for nausea"
+    assert med(document, "metformin").frequency == "twice daily"  # 12 h, institution-specified
+
+    hemoglobin = lab(document, "Hemoglobin")
+    assert (hemoglobin.value, hemoglobin.unit, hemoglobin.reference_range, hemoglobin.flag) == (
+        "10.9",
+        "g/dL",
+        "11.5-15.5 g/dL",
+        "L",
+    )
+    assert (hemoglobin.code, hemoglobin.collected, hemoglobin.flag_derived) == (
+        "718-7",
+        "2026-10-14",
+        False,
+    )
+    platelets = lab(document, "Platelets")  # no interpretationCode: derived from the range
+    assert (platelets.unit, platelets.flag, platelets.flag_derived) == ("x10E3/uL", "H", True)
+    assert lab(document, "WBC").flag is None  # interpretation N
+    assert lab(document, "CA 27.29").flag == "H"
+    assert lab(document, "Hepatitis B virus surface Ag").value == "Negative"
+
+    assert document.sections["allergies"] == ["Penicillin G: Hives"]
+    assert document.sections["problems"][0].startswith("Malignant neoplasm of left breast")
+    assert "Type 2 diabetes mellitus" in document.sections["problems"]
+    assert document.sections["procedures"] == ["Core needle biopsy of breast (2026-09-08)"]
+    assert document.sections["encounters"] == ["Oncology follow-up visit (2026-10-20)"]
+    assert "Systolic blood pressure: 128 mmHg (2026-10-20)" in document.sections["vital_signs"]
+    assert document.sections["plan"][0] == "Continue anastrozole 1 mg daily for 5 years."
+
+
+def test_r11_prefixed_namespace_nullflavors_and_template_only_sections():
+    document = document_from(FIXTURES / "ccd_r11_prefixed.xml")
+    assert document.patient.name == "Marguerite Testwell"
+    assert document.patient.identifiers == ["ZZ-0000123"]  # the masked SSN id is left out
+    assert document.author == "Riverbend Primary Care"
+    lisinopril = med(document, "lisinopril")  # code nullFlavor, RxNorm in a translation
+    assert (lisinopril.code, lisinopril.strength, lisinopril.route) == (
+        "314076",
+        "10 mg",
+        "by mouth",
+    )
+    assert med(document, "atorvastatin").frequency == "at bedtime"  # EIVL_TS HS
+    glucose = lab(document, "Glucose")  # section known only by its templateId
+    assert (glucose.flag, glucose.flag_derived, glucose.collected) == ("H", True, "2026-08-30")
+    albumin = lab(document, "Albumin")
+    assert (albumin.value, albumin.flag) == ("<2.0", "LL")
+    assert [r.test for r in document.labs if r.test == "Potassium"] == []  # value nullFlavor
+    assert document.sections["allergies"] == ["No known allergies"]
+    assert document.sections["problems"] == ["Essential hypertension"]
+
+
+def test_txt_with_bom_stylesheet_and_unknown_sections(tmp_path):
+    document = document_from(FIXTURES / "discharge_summary_bom.txt")
+    assert document.media_type == "application/hl7-cda+xml"
+    assert (document.kind, document.date) == ("discharge_summary", "2026-09-10")
+    assert document.author == "Ben Wardley MD, Sample Valley General Hospital"
+    (filgrastim,) = document.medications
+    assert (filgrastim.name, filgrastim.strength, filgrastim.route, filgrastim.frequency) == (
+        "Filgrastim",
+        "480 mcg/0.8 mL",
+        "subcutaneous",
+        "daily",
+    )
+    assert (filgrastim.start, filgrastim.end) == ("2026-09-10", "2026-09-15")
+    assert document.sections["diagnoses"] == [
+        "Febrile neutropenia after cycle 2 of chemotherapy.",
+        "Febrile neutropenia, resolved.",
+    ]
+    assert 'alert("x")' not in document.text
+
+
+def test_narrative_html_is_built_from_a_whitelist():
+    cda = read_cda((FIXTURES / "discharge_summary_bom.txt").open("rb"))
+    html = "".join(narrative_html(s.narrative) for s in cda.walk())
+    assert "<table><tr><td>Filgrastim" in html
+    for banned in ("script", "alert", "onclick", "evil", "border", "renderMultiMedia", "href"):
+        assert banned not in html
+    ccd = read_cda((FIXTURES / "ccd_r21.xml").open("rb"))
+    plan = next(s for s in ccd.walk() if s.kind == "plan")
+    rendered = narrative_html(plan.narrative)
+    assert "<strong>call the clinic</strong>" in rendered
+    assert "example.invalid" not in rendered and "<ul><li>Continue anastrozole" in rendered
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("cut.xml", (FIXTURES / "ccd_r21.xml").read_bytes()[:5000], "damaged XML"),
+        (
+            "entities.xml",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+            b'<ClinicalDocument xmlns="urn:hl7-org:v3"><title>&a;</title></ClinicalDocument>',
+            "refused unsafe XML",
+        ),
+    ],
+)
+def test_damaged_or_unsafe_ccda_is_unreadable_with_its_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    document = document_from(path)
+    assert document.kind == "unreadable"
+    assert reason in document.warnings[0]
+
+
+def test_minimal_and_nonxml_body_documents_do_not_crash(tmp_path):
+    path = tmp_path / "scan.xml"
+    path.write_text(
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><code nullFlavor="UNK"/>'
+        "<component><nonXMLBody><text mediaType=\"text/plain\">Referral letter: please see "
+        "Ms Testwell.</text></nonXMLBody></component></ClinicalDocument>"
+    )
+    document = document_from(path)
+    assert document.kind == ""  # left for understanding, which reads the text
+    assert "Referral letter" in document.text
+    assert document.medications == [] and document.labs == []
+
+
+def test_ccda_values_satisfy_the_checklist_and_are_not_mined_twice(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copyfile(FIXTURES / "ccd_r21.xml", folder / "CCD.xml")
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+    (document,) = manifest.documents
+    status = {item.id: item.status for item in manifest.checklist}
+    assert status["test_results"] == "present" and status["medications"] == "present"
+    assert len(document.medications) == 3  # the plan's "anastrozole 1 mg daily" is not a 4th
+    assert len(document.labs) == 5
