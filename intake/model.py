@@ -160,6 +160,7 @@ class Document:
     extractor: str | None = None
     ocr_confidence: float | None = None  # mean word confidence, 0-100, when OCR read it
     packet_files: list[str] = field(default_factory=list)  # where the packet holds its copies
+    readable: str | None = None  # the packet's rendered page for it (C-CDA), when there is one
     author: str | None = None  # who wrote it, with their organisation
     sections: dict[str, list[str]] = field(
         default_factory=dict

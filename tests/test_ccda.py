@@ -163,7 +163,7 @@ def test_minimal_and_nonxml_body_documents_do_not_crash(tmp_path):
     path = tmp_path / "scan.xml"
     path.write_text(
         '<ClinicalDocument xmlns="urn:hl7-org:v3"><code nullFlavor="UNK"/>'
-        "<component><nonXMLBody><text mediaType=\"text/plain\">Referral letter: please see "
+        '<component><nonXMLBody><text mediaType="text/plain">Referral letter: please see '
         "Ms Testwell.</text></nonXMLBody></component></ClinicalDocument>"
     )
     document = document_from(path)
@@ -182,3 +182,27 @@ def test_ccda_values_satisfy_the_checklist_and_are_not_mined_twice(tmp_path):
     assert status["test_results"] == "present" and status["medications"] == "present"
     assert len(document.medications) == 3  # the plan's "anastrozole 1 mg daily" is not a 4th
     assert len(document.labs) == 5
+
+
+def test_packet_holds_a_readable_page_for_each_ccda(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copyfile(FIXTURES / "discharge_summary_bom.txt", folder / "discharge.txt")
+    shutil.copyfile(FIXTURES / "ccd_r21.xml", folder / "CCD.xml")
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    pages = {d.source: d.readable for d in manifest.documents}
+    assert all(pages.values())
+    discharge = (out / pages["discharge.txt"]).read_text(encoding="utf-8")
+    assert "Febrile neutropenia, resolved." in discharge
+    assert "Marguerite Testwell" in discharge and "born 1961-03-14" in discharge
+    for banned in ("<script", "alert(", "onclick", "http://", "https://"):
+        assert banned not in discharge
+    ccd = (out / pages["CCD.xml"]).read_text(encoding="utf-8")
+    assert "<td>Penicillin G</td>" in ccd and "Continue anastrozole" in ccd
+    (original,) = next(d for d in manifest.documents if d.source == "CCD.xml").packet_files
+    assert f'href="../{original}"' in ccd
+    assert (out / original).read_bytes() == (FIXTURES / "ccd_r21.xml").read_bytes()
+    index = (out / "INDEX.HTM").read_text(encoding="utf-8")
+    assert f'href="{pages["CCD.xml"]}"' in index
+    assert (out / pages["CCD.xml"]).stat().st_mode & 0o077 == 0

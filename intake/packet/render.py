@@ -19,6 +19,12 @@ _env = Environment(
     lstrip_blocks=True,
 )
 
+
+def environment() -> Environment:
+    """The packet's Jinja2 environment (autoescaping on, undefined names are errors)."""
+    return _env
+
+
 QUESTION_PROMPTS = [
     "What is my diagnosis, exactly, and how sure are you of it?",
     "Do you agree with the treatment plan I have been given? What would you change?",

@@ -13,10 +13,13 @@ import tempfile
 from pathlib import Path
 
 from intake.errors import UsageError
+from intake.extractors.base import ExtractionError
+from intake.extractors.ccda import load
 from intake.model import Document, Manifest, Source
+from intake.packet.cda_page import render_cda_page
 from intake.packet.render import render_index, render_readme
 from intake.scan import is_packet
-from intake.sniff import DICOM
+from intake.sniff import CDA, DICOM
 
 XDM_FOLDER = "IHE_XDM/SUBSET01"
 DICOM_FOLDER = "DICOM"
@@ -72,6 +75,7 @@ def write_packet(
         os.chmod(temp, 0o700)
         files = PrivateFiles(temp)
         _copy_documents(manifest.documents, sources, files, progress)
+        _render_readable(manifest.documents, sources, files)
         files.write_text("README.TXT", render_readme())
         files.write_text("INDEX.HTM", render_index(manifest))
         files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
@@ -110,6 +114,26 @@ def _copy_documents(
             document.packet_files.append(name)
             if progress:
                 progress("copy", done, total, ref.source)
+
+
+READABLE_FOLDER = "READABLE"
+
+
+def _render_readable(documents: list[Document], sources: dict[str, Source], files) -> None:
+    """A readable HTML page beside each C-CDA's XML copy (READABLE/D0001.HTM)."""
+    for document in documents:
+        source = sources.get(document.source)
+        if document.media_type != CDA or not document.packet_files or source is None:
+            continue
+        try:
+            cda = load(source)
+        except ExtractionError as err:
+            document.warnings.append(f"no readable page: {err}")
+            continue
+        name = f"{READABLE_FOLDER}/{document.id}.HTM"
+        original = f"../{document.packet_files[0]}"
+        files.write_text(name, render_cda_page(cda, source=document.source, original=original))
+        document.readable = name
 
 
 class PrivateFiles:
