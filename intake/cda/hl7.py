@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from intake.understand.dates import parse_dicom_date
+from intake.understand.meds import EVENT_WORDS, period_words
 
 V3 = "urn:hl7-org:v3"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -187,66 +188,24 @@ def quantity(element: Element | None) -> tuple[str, str | None] | None:
     return element.get("value"), (None if unit in (None, "", "1") else unit)  # type: ignore[union-attr,return-value]
 
 
-_HOURS = {24: "daily", 12: "twice daily", 8: "three times daily", 6: "four times daily"}
-_EVENTS = {
-    "HS": "at bedtime",
-    "AC": "before meals",
-    "PC": "after meals",
-    "C": "with meals",
-    "ACM": "before breakfast",
-    "ACD": "before lunch",
-    "ACV": "before dinner",
-    "CM": "with breakfast",
-    "CD": "with lunch",
-    "CV": "with dinner",
-    "PCM": "after breakfast",
-    "PCD": "after lunch",
-    "PCV": "after dinner",
-    "WAKE": "on waking",
-}
-
-
 def frequency(effective_times: list[Element]) -> str | None:
     """How often, from PIVL_TS (period) or EIVL_TS (event) effectiveTime elements."""
     for element in effective_times:
         kind = xsi_type(element)
         if kind == "EIVL_TS":
             event = first(element, "event")
-            if event is not None and event.get("code") in _EVENTS:
-                return _EVENTS[event.get("code", "")]
+            words = EVENT_WORDS.get(event.get("code", "")) if event is not None else None
+            if words:
+                return words
         elif kind == "PIVL_TS":
             period = first(element, "period")
             if period is None or is_null(period):
                 continue
             per_day = element.get("institutionSpecified") == "true"
-            words = _period_words(period.get("value", ""), period.get("unit", ""), per_day)
+            words = period_words(period.get("value", ""), period.get("unit", ""), per_day=per_day)
             if words:
                 return words
     return None
-
-
-def _period_words(value: str, unit: str, per_day: bool) -> str | None:
-    """Words for a period; `per_day` (institutionSpecified) means "N times a day" rather than
-    "every N hours" at exact times."""
-    try:
-        amount = float(value)
-    except ValueError:
-        return None
-    if amount <= 0:
-        return None
-    hours = {"h": 1, "min": 1 / 60, "d": 24, "wk": 168, "mo": 730}.get(unit)
-    if hours is None:
-        return None
-    total = amount * hours
-    if total == 24 or (per_day and total in _HOURS):
-        return _HOURS[total]
-    if total == 168:
-        return "weekly"
-    if total < 24:
-        return f"every {total:g} hours"
-    if total % 168 == 0:
-        return f"every {total / 168:g} weeks"
-    return f"every {total / 24:g} days"
 
 
 def _clean(value: str | None) -> str | None:

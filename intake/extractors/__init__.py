@@ -13,6 +13,7 @@ from intake.errors import MissingDependency
 from intake.extractors.base import ExtractionError, Extractor
 from intake.extractors.ccda import CcdaExtractor
 from intake.extractors.dicom import DicomExtractor
+from intake.extractors.fhir import FhirExtractor
 from intake.extractors.image import ImageExtractor
 from intake.extractors.pdf import PdfExtractor
 from intake.extractors.text import TextExtractor
@@ -22,7 +23,14 @@ from intake.sniff import EMPTY, EXECUTABLE, ZIP
 log = logging.getLogger(__name__)
 
 EXTRACTORS: list[Extractor] = sorted(
-    [PdfExtractor(), DicomExtractor(), ImageExtractor(), CcdaExtractor(), TextExtractor()],
+    [
+        PdfExtractor(),
+        DicomExtractor(),
+        ImageExtractor(),
+        CcdaExtractor(),
+        FhirExtractor(),
+        TextExtractor(),
+    ],
     key=lambda extractor: extractor.priority,
 )
 _NOT_SUPPORTED = {

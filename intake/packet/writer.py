@@ -92,6 +92,7 @@ def _copy_documents(
 ) -> None:
     number = study = done = 0
     total = sum(len(d.files) for d in documents)
+    copied: dict[str, str] = {}  # one file several documents stand for (a FHIR export) once
     for document in documents:
         if document.media_type == DICOM and document.kind == "imaging_study":
             study += 1
@@ -100,6 +101,9 @@ def _copy_documents(
         else:
             names = []
             for ref in document.files:
+                if ref.source in copied:
+                    names.append(copied[ref.source])
+                    continue
                 number += 1
                 names.append(
                     f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
@@ -109,6 +113,10 @@ def _copy_documents(
             source = sources.get(ref.source)
             if source is None:  # listed but never readable (e.g. permission denied)
                 continue
+            if ref.source in copied:
+                document.packet_files.append(copied[ref.source])
+                continue
+            copied[ref.source] = name
             if files.copy(source.path, name) != ref.sha256:
                 document.warnings.append(f"{ref.source} changed while intake was reading it")
             document.packet_files.append(name)

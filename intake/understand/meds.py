@@ -155,6 +155,41 @@ def canonical_strength(strength: str) -> str:
     )
 
 
+_HOURS = {24: "daily", 12: "twice daily", 8: "three times daily", 6: "four times daily"}
+_UNIT_HOURS = {"h": 1, "min": 1 / 60, "d": 24, "wk": 168, "mo": 730, "a": 8760}
+# HL7 timing events (v3 EIVL_TS event codes and FHIR Timing.repeat.when share them)
+EVENT_WORDS = {
+    "HS": "at bedtime", "AC": "before meals", "PC": "after meals", "C": "with meals",
+    "ACM": "before breakfast", "ACD": "before lunch", "ACV": "before dinner",
+    "CM": "with breakfast", "CD": "with lunch", "CV": "with dinner", "PCM": "after breakfast",
+    "PCD": "after lunch", "PCV": "after dinner", "WAKE": "on waking", "MORN": "in the morning",
+    "NIGHT": "at night", "EVE": "in the evening",
+}  # fmt: skip
+
+
+def period_words(value: str | float, unit: str, *, per_day: bool = False) -> str | None:
+    """Words for one dose every `value` `unit` (UCUM h, d, wk, mo): '12', 'h' -> 'every 12
+    hours'; with `per_day` (HL7 institutionSpecified: times a day, not exact times) 'twice
+    daily'. None when the period makes no sense."""
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return None
+    hours = _UNIT_HOURS.get(unit)
+    if hours is None or amount <= 0:
+        return None
+    total = round(amount * hours, 6)
+    if total == 24 or (per_day and total in _HOURS):
+        return _HOURS[int(total)]
+    if total == 168:
+        return "weekly"
+    if total < 24:
+        return f"every {total:g} hours"
+    if total % 168 == 0:
+        return f"every {total / 168:g} weeks"
+    return f"every {total / 24:g} days"
+
+
 def route_of(text: str) -> str | None:
     """The route a text names ("ORAL" -> "by mouth"), or None."""
     return _lookup(ROUTES, text)

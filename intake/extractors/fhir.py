@@ -1,0 +1,480 @@
+"""FHIR R4 exports (a Bundle in JSON, or bulk NDJSON) from health apps and patient portals.
+
+Patient, Observation, DiagnosticReport, MedicationRequest/MedicationStatement, Condition,
+AllergyIntolerance, Procedure, Encounter and Immunization become the same records as PDFs,
+photos and C-CDAs give: lab results, medications, and one-line clinical items. One export
+becomes several documents: one per DiagnosticReport, one for results outside any report,
+one medication list, and one summary of problems, allergies, procedures and visits.
+Attachments with inline data (DocumentReference, DiagnosticReport.presentedForm) are
+unpacked as files of their own by intake.containers and read by their own extractors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from intake.extractors.base import ExtractionError, Extractor
+from intake.model import Document, LabResult, Medication, Person, Source
+from intake.sniff import FHIR_JSON
+from intake.understand.dates import parse_date
+from intake.understand.labs import canonical_unit, derive_flag
+from intake.understand.meds import (
+    EVENT_WORDS,
+    canonical_strength,
+    parse_medication_line,
+    period_words,
+    route_of,
+)
+from intake.understand.people import display_name
+
+MAX_BYTES = 200 * 2**20
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+INTERPRETATION = {
+    "H": "H", "HU": "HH", "HH": "HH", "L": "L", "LU": "LL", "LL": "LL", "A": "A", "AA": "A",
+    "POS": "A", "DET": "A", ">": "H", "<": "L",
+}  # fmt: skip
+REPORT_KINDS = {
+    "LAB": "lab_report", "HM": "lab_report", "CH": "lab_report", "MB": "lab_report",
+    "SP": "pathology_report", "PAT": "pathology_report", "CP": "pathology_report",
+    "RAD": "imaging_report", "CT": "imaging_report", "MR": "imaging_report",
+    "US": "imaging_report", "NMR": "imaging_report", "RUS": "imaging_report",
+    "CG": "other", "CUS": "imaging_report",
+}  # fmt: skip
+SUMMARY_SECTIONS = {
+    "Condition": "problems",
+    "AllergyIntolerance": "allergies",
+    "Procedure": "procedures",
+    "Encounter": "encounters",
+    "Immunization": "immunizations",
+}
+
+
+def load_resources(data: bytes) -> list[dict[str, Any]]:
+    """Every resource in a FHIR JSON document (Bundles unwrapped, nested too) or NDJSON."""
+    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        parsed: Any = json.loads(text)
+        roots = parsed if isinstance(parsed, list) else [parsed]
+    except json.JSONDecodeError as err:
+        roots = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    roots.append(json.loads(line))
+                except json.JSONDecodeError:
+                    raise ExtractionError(f"damaged JSON (line {number}: {err.msg})") from err
+    return list(_unwrap(roots))
+
+
+def _unwrap(items: list[Any], depth: int = 0) -> Iterator[dict[str, Any]]:
+    for item in items:
+        if not isinstance(item, dict) or "resourceType" not in item:
+            continue
+        if item["resourceType"] == "Bundle" and depth < 8:
+            entries = item.get("entry") or []
+            yield from _unwrap(
+                [e.get("resource") for e in entries if isinstance(e, dict)], depth + 1
+            )
+        else:
+            yield item
+
+
+class FhirExtractor(Extractor):
+    """Documents from a FHIR R4 Bundle or NDJSON export."""
+
+    name = "fhir"
+    version = "1"
+    priority = 0.0
+    media_types = frozenset({FHIR_JSON})
+    max_bytes = MAX_BYTES
+
+    def extract(self, source: Source) -> list[Document]:
+        with source.open() as handle:
+            resources = load_resources(handle.read(MAX_BYTES + 1))
+        if not resources:
+            raise ExtractionError("JSON without FHIR resources")
+        return FhirReading(source, resources).documents()
+
+
+class FhirReading:
+    """One export's resources, indexed by reference, turned into documents."""
+
+    def __init__(self, source: Source, resources: list[dict[str, Any]]) -> None:
+        self.source = source
+        self.resources = resources
+        self.by_reference = {
+            f"{r['resourceType']}/{r['id']}": r for r in resources if isinstance(r.get("id"), str)
+        }
+        for resource in resources:  # bundles often reference by fullUrl "urn:uuid:..."
+            if isinstance(resource.get("id"), str):
+                self.by_reference.setdefault(f"urn:uuid:{resource['id']}", resource)
+        self.patient = self._patient()
+
+    def documents(self) -> list[Document]:
+        found: list[Document] = []
+        in_reports: set[int] = set()
+        for report in self._of("DiagnosticReport"):
+            results = [self.by_reference.get(_ref(r)) for r in report.get("result") or []]
+            members = [r for r in results if r]
+            in_reports.update(id(r) for r in members)
+            found.append(self._report(report, members))
+        loose = [
+            o
+            for o in self._of("Observation")
+            if id(o) not in in_reports and not _is_category(o, "vital-signs")
+        ]
+        labs = [lab for o in loose if (lab := self._lab(o))]
+        if labs:
+            found.append(self._document("lab_report", "Lab results", labs=labs))
+        medications = [
+            m
+            for r in self._of("MedicationRequest", "MedicationStatement")
+            if (m := self._medication(r))
+        ]
+        if medications:
+            found.append(self._document("medication_list", "Medications", medications=medications))
+        sections = self._summary_sections()
+        if sections:
+            found.append(
+                self._document("visit_summary", "Health record summary", sections=sections)
+            )
+        if not found:
+            kinds = sorted({r["resourceType"] for r in self.resources})
+            found.append(
+                self._document(
+                    "other", "FHIR export", warnings=[f"holds only {', '.join(kinds)} resources"]
+                )
+            )
+        return found
+
+    # --- documents -----------------------------------------------------------------------
+
+    def _document(self, kind: str, title: str, **fields: Any) -> Document:
+        document = Document.for_source(
+            self.source,
+            kind=kind,
+            title=f"{title} (FHIR export)",
+            patient=self.patient,
+            structured=True,
+            **fields,
+        )
+        dates = [lab.collected for lab in document.labs if lab.collected]
+        dates += [m.start for m in document.medications if m.start]
+        document.date = document.date or (max(dates) if dates else None)
+        document.text = document.text or _summary_text(document)
+        return document
+
+    def _report(self, report: dict[str, Any], members: list[dict[str, Any]]) -> Document:
+        categories = {c for cc in _list(report.get("category")) for c in _codes(cc)}
+        kind = next((REPORT_KINDS[c] for c in categories if c in REPORT_KINDS), "lab_report")
+        labs = [lab for o in members if (lab := self._lab(o))]
+        title = _concept_text(report.get("code")) or "Report"
+        conclusion = report.get("conclusion") if isinstance(report.get("conclusion"), str) else ""
+        return self._document(
+            kind,
+            title,
+            labs=labs,
+            date=_date(
+                report.get("effectiveDateTime") or _period_start(report) or report.get("issued")
+            ),
+            text="\n".join(filter(None, [title, conclusion])),
+        )
+
+    def _summary_sections(self) -> dict[str, list[str]]:
+        sections: dict[str, list[str]] = {}
+        for resource_type, section in SUMMARY_SECTIONS.items():
+            lines = [line for r in self._of(resource_type) if (line := _item_line(r))]
+            if lines:
+                sections[section] = list(dict.fromkeys(lines))
+        vitals = [
+            line
+            for o in self._of("Observation")
+            if _is_category(o, "vital-signs") and (line := _vital_line(o))
+        ]
+        if vitals:
+            sections["vital_signs"] = vitals
+        return sections
+
+    # --- resources -----------------------------------------------------------------------
+
+    def _of(self, *types: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r.get("resourceType") in types]
+
+    def _patient(self) -> Person | None:
+        patients = self._of("Patient")
+        if not patients:
+            return None
+        patient = patients[0]
+        names = _list(patient.get("name"))
+        official = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
+        full = official.get("text") or " ".join(
+            [
+                *[g for g in _list(official.get("given")) if isinstance(g, str)],
+                official.get("family") or "",
+            ]
+        )
+        person = Person(
+            name=display_name(full.strip()) or (full.strip() or None),
+            birth_date=_date(patient.get("birthDate")),
+            identifiers=[
+                i["value"]
+                for i in _list(patient.get("identifier"))
+                if isinstance(i.get("value"), str)
+            ],
+        )
+        return None if person.is_empty() else person
+
+    def _lab(self, observation: dict[str, Any]) -> LabResult | None:
+        test = _concept_text(observation.get("code"))
+        value, unit = _observation_value(observation)
+        if not test or value is None:
+            return None
+        reference = _reference_range(observation)
+        flag, derived = None, False
+        codes = [c for i in _list(observation.get("interpretation")) for c in _codes(i)]
+        if codes:
+            flag = next((INTERPRETATION[c] for c in codes if c in INTERPRETATION), None)
+        elif reference:
+            flag = derive_flag(value, reference)
+            derived = flag is not None
+        return LabResult(
+            test=test,
+            value=value,
+            unit=canonical_unit(unit) if unit else None,
+            reference_range=reference,
+            flag=flag,
+            collected=_date(observation.get("effectiveDateTime") or _period_start(observation)),
+            flag_derived=derived,
+            raw=" ".join(filter(None, [test, value, unit, reference and f"({reference})"])),
+            code=_code_in(observation.get("code"), LOINC),
+            status=observation.get("status")
+            if isinstance(observation.get("status"), str)
+            else None,
+        )
+
+    def _medication(self, resource: dict[str, Any]) -> Medication | None:
+        concept = resource.get("medicationCodeableConcept")
+        if concept is None:
+            medication = self.by_reference.get(_ref(resource.get("medicationReference")))
+            concept = (medication or {}).get("code")
+            if concept is None and resource.get("contained"):
+                wanted = _ref(resource.get("medicationReference")).lstrip("#")
+                contained = [c for c in resource["contained"] if c.get("id") == wanted]
+                concept = contained[0].get("code") if contained else None
+        name = _concept_text(concept)
+        if not name:
+            return None
+        dosages = _list(resource.get("dosageInstruction") or resource.get("dosage"))
+        dosage = dosages[0] if dosages else {}
+        sig = dosage.get("text") if isinstance(dosage.get("text"), str) else None
+        parsed = parse_medication_line(name) or (
+            parse_medication_line(f"{name} {sig}") if sig else None
+        )
+        strength = parsed.strength if parsed else None
+        if not strength:
+            strength = _dose_strength(dosage)
+        route_words = _concept_text(dosage.get("route")) or ""
+        route = (
+            route_of(route_words)
+            or (route_words.lower() or None)
+            or (parsed.route if parsed else None)
+        )
+        how_often = _timing_words(dosage.get("timing")) or (parsed.frequency if parsed else None)
+        needed = dosage.get("asNeededBoolean") or dosage.get("asNeededCodeableConcept")
+        if needed:
+            reason = _concept_text(dosage.get("asNeededCodeableConcept"))
+            how_often = ", ".join(
+                filter(
+                    None, [how_often, "as needed" + (f" for {reason.lower()}" if reason else "")]
+                )
+            )
+        period = resource.get("effectivePeriod") or {}
+        return Medication(
+            name=parsed.name if parsed else name,
+            strength=strength,
+            form=parsed.form if parsed else None,
+            route=route,
+            frequency=how_often,
+            raw=" — ".join(filter(None, [name, sig])),
+            code=_code_in(concept, RXNORM),
+            status=resource.get("status") if isinstance(resource.get("status"), str) else None,
+            start=_date(
+                resource.get("authoredOn")
+                or resource.get("effectiveDateTime")
+                or period.get("start")
+            ),
+            end=_date(period.get("end")),
+        )
+
+
+# --- FHIR data types ---------------------------------------------------------------------
+
+
+def _list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict | str)]
+    return [value] if isinstance(value, dict) else []
+
+
+def _ref(reference: Any) -> str:
+    return reference.get("reference", "") if isinstance(reference, dict) else ""
+
+
+def _codes(concept: Any) -> list[str]:
+    if not isinstance(concept, dict):
+        return []
+    return [c["code"] for c in _list(concept.get("coding")) if isinstance(c.get("code"), str)]
+
+
+def _concept_text(concept: Any) -> str | None:
+    if not isinstance(concept, dict):
+        return None
+    if isinstance(concept.get("text"), str) and concept["text"].strip():
+        return " ".join(concept["text"].split())
+    for coding in _list(concept.get("coding")):
+        if isinstance(coding.get("display"), str) and coding["display"].strip():
+            return " ".join(coding["display"].split())
+    return None
+
+
+def _code_in(concept: Any, system: str) -> str | None:
+    if not isinstance(concept, dict):
+        return None
+    for coding in _list(concept.get("coding")):
+        if coding.get("system") == system and isinstance(coding.get("code"), str):
+            return coding["code"]
+    return None
+
+
+def _is_category(resource: dict[str, Any], code: str) -> bool:
+    return any(code in _codes(c) for c in _list(resource.get("category")))
+
+
+def _date(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    return parse_date(value[:10])
+
+
+def _period_start(resource: dict[str, Any]) -> str | None:
+    period = resource.get("effectivePeriod")
+    return period.get("start") if isinstance(period, dict) else None
+
+
+def _number(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _quantity(quantity: Any) -> tuple[str | None, str | None]:
+    if not isinstance(quantity, dict):
+        return None, None
+    number = _number(quantity.get("value"))
+    if number is None:
+        return None, None
+    comparator = quantity.get("comparator") if isinstance(quantity.get("comparator"), str) else ""
+    unit = quantity.get("unit") or quantity.get("code")
+    return f"{comparator}{number}", unit if isinstance(unit, str) else None
+
+
+def _observation_value(observation: dict[str, Any]) -> tuple[str | None, str | None]:
+    if "valueQuantity" in observation:
+        return _quantity(observation["valueQuantity"])
+    if isinstance(observation.get("valueString"), str):
+        return observation["valueString"].strip() or None, None
+    if "valueCodeableConcept" in observation:
+        return _concept_text(observation["valueCodeableConcept"]), None
+    if isinstance(observation.get("valueBoolean"), bool):
+        return ("Positive" if observation["valueBoolean"] else "Negative"), None
+    if _number(observation.get("valueInteger")) is not None:
+        return _number(observation["valueInteger"]), None
+    return None, None
+
+
+def _reference_range(observation: dict[str, Any]) -> str | None:
+    for reference in _list(observation.get("referenceRange")):
+        if isinstance(reference.get("text"), str) and reference["text"].strip():
+            return reference["text"].strip()
+        low, _ = _quantity(reference.get("low"))
+        high, _unit = _quantity(reference.get("high"))
+        if low and high:
+            return f"{low}-{high}"
+        if low:
+            return f">={low}"
+        if high:
+            return f"<={high}"
+    return None
+
+
+def _dose_strength(dosage: dict[str, Any]) -> str | None:
+    for rate in _list(dosage.get("doseAndRate")):
+        value, unit = _quantity(rate.get("doseQuantity"))
+        if value and unit and unit.lower() not in ("tablet", "capsule", "{tbl}", "puff"):
+            return canonical_strength(f"{value} {unit}")
+    return None
+
+
+def _timing_words(timing: Any) -> str | None:
+    if not isinstance(timing, dict):
+        return None
+    repeat = timing.get("repeat") if isinstance(timing.get("repeat"), dict) else {}
+    for when in repeat.get("when") or []:
+        if isinstance(when, str) and when in EVENT_WORDS:
+            return EVENT_WORDS[when]
+    frequency, period = repeat.get("frequency") or 1, repeat.get("period")
+    if isinstance(period, int | float) and isinstance(frequency, int) and frequency > 0:
+        words = period_words(period / frequency, repeat.get("periodUnit", ""), per_day=True)
+        if words:
+            return words
+    return _concept_text(timing.get("code"))
+
+
+def _item_line(resource: dict[str, Any]) -> str | None:
+    kind = resource.get("resourceType")
+    concept = resource.get("vaccineCode") if kind == "Immunization" else resource.get("code")
+    if kind == "Encounter":
+        concept = (_list(resource.get("type")) or [None])[0]
+    name = _concept_text(concept)
+    if not name:
+        return None
+    when = _date(
+        resource.get("onsetDateTime")
+        or resource.get("performedDateTime")
+        or resource.get("occurrenceDateTime")
+        or (resource.get("period") or {}).get("start")
+        or (resource.get("performedPeriod") or {}).get("start")
+    )
+    if kind == "AllergyIntolerance":
+        reactions = [
+            _concept_text(m)
+            for r in _list(resource.get("reaction"))
+            for m in _list(r.get("manifestation"))
+        ]
+        reactions = [r for r in reactions if r]
+        return name + (f": {', '.join(reactions)}" if reactions else "")
+    if kind == "Condition":
+        return name + (f" (since {when})" if when else "")
+    return name + (f" ({when})" if when else "")
+
+
+def _vital_line(observation: dict[str, Any]) -> str | None:
+    name = _concept_text(observation.get("code"))
+    value, unit = _observation_value(observation)
+    if not name or value is None:
+        return None
+    when = _date(observation.get("effectiveDateTime"))
+    return f"{name}: {' '.join(filter(None, [value, unit]))}" + (f" ({when})" if when else "")
+
+
+def _summary_text(document: Document) -> str:
+    lines = [document.title]
+    lines += [lab.raw for lab in document.labs]
+    lines += [m.raw for m in document.medications]
+    for section, items in document.sections.items():
+        lines.append(section.replace("_", " ").capitalize())
+        lines.extend(items)
+    return "\n".join(lines)
