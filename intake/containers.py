@@ -49,6 +49,8 @@ class Opened:
     sources: list[Source] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (location, reason)
     junk: int = 0
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # what a container says of a
+    # member: {"title", "date", "kind"} (a FHIR DocumentReference about its attachment)
 
 
 class Workspace:
@@ -182,7 +184,7 @@ def _open_fhir_attachments(
 ) -> None:
     """Unpack inline attachments (DocumentReference.content, DiagnosticReport.presentedForm)."""
     from intake.extractors.base import ExtractionError
-    from intake.extractors.fhir import MAX_BYTES, load_resources
+    from intake.extractors.fhir import MAX_BYTES, attachment_note, load_resources
 
     if source.size > MAX_BYTES:
         return  # the extractor reports the size
@@ -232,6 +234,7 @@ def _open_fhir_attachments(
                     len(data),
                 )
             )
+            opened.notes[location] = attachment_note(resource, attachment)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:

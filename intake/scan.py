@@ -42,6 +42,7 @@ class ScanResult:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (location, reason)
     skipped: list[Skipped] = field(default_factory=list)
     junk: int = 0
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # containers' word on members
 
 
 def is_junk(name: str) -> bool:
@@ -134,6 +135,7 @@ def scan(
         result.sources = opened.sources
         result.unreadable.extend(opened.refused)
         result.junk += opened.junk
+        result.notes = opened.notes
     return result
 
 

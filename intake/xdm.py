@@ -46,6 +46,7 @@ class XdmEntry:
     sha1: str | None = None
     size: int | None = None
     mime_type: str | None = None
+    kind: str | None = None  # stated outright (FHIR DocumentReference type): used as is
 
 
 @dataclass
@@ -58,10 +59,20 @@ class XdmListing:
     findings: list[Finding] = field(default_factory=list)
 
 
+def from_notes(notes: dict[str, dict[str, str]]) -> dict[str, XdmEntry]:
+    """Entries for what a container said about its members (title, date, kind)."""
+    return {
+        location: XdmEntry(
+            uri=location, title=note.get("title"), created=note.get("date"), kind=note.get("kind")
+        )
+        for location, note in notes.items()
+    }
+
+
 def take_metadata(result: ScanResult) -> XdmListing:
     """Find XDM METADATA.XML files among the scanned sources, read them, and take them (and the
     media's own INDEX.HTM/README.TXT) out of the sources; returns what they list."""
-    listing = XdmListing()
+    listing = XdmListing(entries=from_notes(result.notes))
     metadata = [s for s in result.sources if _is_metadata(s.location)]
     if not metadata:
         return listing
@@ -233,6 +244,7 @@ def describe(document: Document, entry: XdmEntry | None) -> None:
         return
     document.title = document.title or entry.title or ""
     document.date = document.date or entry.created
+    document.kind = document.kind or entry.kind or ""
     document.author = document.author or entry.author
     if document.patient is None and entry.patient is not None:
         document.patient = entry.patient

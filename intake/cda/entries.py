@@ -39,11 +39,7 @@ INTERPRETATION = {
     "H": "H", "HU": "HH", "HH": "HH", "L": "L", "LU": "LL", "LL": "LL", "A": "A", "AA": "A",
     "POS": "A", "DET": "A", "<": "L", ">": "H", "CR": "critical",
 }  # fmt: skip
-UCUM_DISPLAY = {
-    "10*3/uL": "x10E3/uL", "10*6/uL": "x10E6/uL", "10*9/L": "x10E9/L", "10*12/L": "x10E12/L",
-    "mm[Hg]": "mmHg", "[in_i]": "in", "[lb_av]": "lb", "Cel": "°C", "[degF]": "°F", "ug": "mcg",
-    "/min": "/min", "{beats}/min": "/min", "%": "%",
-}  # fmt: skip
+UCUM_DOSES = {"ug": "mcg", "[iU]": "IU", "[IU]": "IU", "{tbl}": "tablet", "{puff}": "puff"}
 
 
 def entry_roots(section: Element, wanted: str, skip: tuple[str, ...] = ()) -> Iterator[Element]:
@@ -118,7 +114,7 @@ def _precondition(activity: Element, refs: dict[str, str]) -> str | None:
 
 
 def _unit(unit: str) -> str:
-    return UCUM_DISPLAY.get(unit, unit)
+    return canonical_unit(UCUM_DOSES.get(unit, unit))
 
 
 def results(section: Element, refs: dict[str, str], default_date: str | None) -> list[LabResult]:

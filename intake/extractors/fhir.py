@@ -43,6 +43,7 @@ REPORT_KINDS = {
     "US": "imaging_report", "NMR": "imaging_report", "RUS": "imaging_report",
     "CG": "other", "CUS": "imaging_report",
 }  # fmt: skip
+TIMES_A_DAY = {1: "daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}
 SUMMARY_SECTIONS = {
     "Condition": "problems",
     "AllergyIntolerance": "allergies",
@@ -141,6 +142,12 @@ class FhirReading:
             found.append(
                 self._document("visit_summary", "Health record summary", sections=sections)
             )
+        linked = self._linked_only()
+        if found and linked:
+            found[0].warnings.append(
+                f"the export only links to {len(linked)} document(s) it does not hold "
+                f"({', '.join(linked[:3])}): download them from the portal"
+            )
         if not found:
             kinds = sorted({r["resourceType"] for r in self.resources})
             found.append(
@@ -149,6 +156,22 @@ class FhirReading:
                 )
             )
         return found
+
+    def _linked_only(self) -> list[str]:
+        """Attachments given only as a URL (never fetched: nothing leaves the machine)."""
+        linked = []
+        for resource in self._of("DocumentReference", "DiagnosticReport"):
+            contents = resource.get("content") or resource.get("presentedForm") or []
+            for content in _list(contents):
+                attachment = content.get("attachment", content)
+                if (
+                    isinstance(attachment, dict)
+                    and attachment.get("url")
+                    and not attachment.get("data")
+                ):
+                    title = attachment.get("title") or _concept_text(resource.get("type"))
+                    linked.append(title or f"{resource['resourceType']} {resource.get('id', '')}")
+        return linked
 
     # --- documents -----------------------------------------------------------------------
 
@@ -310,6 +333,28 @@ class FhirReading:
         )
 
 
+def attachment_note(resource: dict[str, Any], attachment: dict[str, Any]) -> dict[str, str]:
+    """What a DocumentReference or DiagnosticReport says about one of its attachments:
+    title, date and kind, for the document the attachment becomes."""
+    from intake.cda.read import KIND_BY_LOINC
+
+    if resource.get("resourceType") == "DocumentReference":
+        context = resource.get("context") if isinstance(resource.get("context"), dict) else {}
+        period = context.get("period") if isinstance(context.get("period"), dict) else {}
+        when = period.get("start") or resource.get("date")
+        kind = KIND_BY_LOINC.get(_code_in(resource.get("type"), LOINC) or "", "")
+        title = attachment.get("title") or _concept_text(resource.get("type"))
+    else:
+        when = (
+            resource.get("effectiveDateTime") or _period_start(resource) or resource.get("issued")
+        )
+        categories = [c for cc in _list(resource.get("category")) for c in _codes(cc)]
+        kind = next((REPORT_KINDS[c] for c in categories if c in REPORT_KINDS), "")
+        title = attachment.get("title") or _concept_text(resource.get("code"))
+    note = {"title": title, "date": _date(when), "kind": kind}
+    return {key: value for key, value in note.items() if isinstance(value, str) and value}
+
+
 # --- FHIR data types ---------------------------------------------------------------------
 
 
@@ -426,8 +471,11 @@ def _timing_words(timing: Any) -> str | None:
         if isinstance(when, str) and when in EVENT_WORDS:
             return EVENT_WORDS[when]
     frequency, period = repeat.get("frequency") or 1, repeat.get("period")
+    unit = repeat.get("periodUnit", "")
     if isinstance(period, int | float) and isinstance(frequency, int) and frequency > 0:
-        words = period_words(period / frequency, repeat.get("periodUnit", ""), per_day=True)
+        if unit == "d" and period == 1 and frequency in TIMES_A_DAY:  # N times a day
+            return TIMES_A_DAY[frequency]
+        words = period_words(period / frequency, unit)  # every N hours, exactly
         if words:
             return words
     return _concept_text(timing.get("code"))

@@ -1,27 +1,32 @@
-"""Plain text: questions lists, typed notes, copied-and-pasted records."""
+"""Plain text and HTML: questions lists, typed notes, portal pages saved from a browser."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from intake.extractors.base import Extractor
 from intake.model import Document, Source
-from intake.sniff import TEXT
+from intake.sniff import HTML, TEXT
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 
 class TextExtractor(Extractor):
-    """Decode a text file (UTF-8, UTF-16 with BOM, or Windows-1252)."""
+    """Decode a text file (UTF-8, UTF-16 with BOM, or Windows-1252); HTML as its visible text."""
 
     name = "text"
-    version = "1"
+    version = "2"
     priority = 5.0
-    media_types = frozenset({TEXT})
+    media_types = frozenset({TEXT, HTML})
     max_bytes = MAX_TEXT_BYTES
 
     def extract(self, source: Source) -> list[Document]:
         with source.open() as handle:
             data = handle.read(MAX_TEXT_BYTES)
-        return [Document.for_source(source, pages=1, text=decode_text(data))]
+        text = decode_text(data)
+        if source.media_type == HTML:
+            text = html_text(text)
+        return [Document.for_source(source, pages=1, text=text)]
 
 
 def decode_text(data: bytes) -> str:
@@ -32,3 +37,43 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
+
+
+_HTML_BLOCKS = frozenset(
+    {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "title"}
+)
+_HTML_HIDDEN = frozenset({"script", "style", "head", "template", "noscript"})
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _HTML_HIDDEN and tag != "head":
+            self.hidden += 1
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append("   ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_HIDDEN and tag != "head":
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    """The text a browser would show (no scripts or styles), one block per line."""
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)

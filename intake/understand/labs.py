@@ -86,8 +86,20 @@ KNOWN_UNITS = (
 _OCR_CONFUSIONS = str.maketrans({"l": "i", "0": "o", "|": "i", "1": "i"})
 
 
+# UCUM spellings (C-CDA, FHIR) as lab reports print them
+UCUM_UNITS = {
+    "10*3/uL": "x10E3/uL", "10*6/uL": "x10E6/uL", "10*9/L": "x10E9/L", "10*12/L": "x10E12/L",
+    "10*3/mm3": "x10E3/uL", "mm[Hg]": "mmHg", "[in_i]": "in", "[lb_av]": "lb", "Cel": "°C",
+    "[degF]": "°F", "[iU]/L": "IU/L", "m[IU]/mL": "mIU/mL", "u[IU]/mL": "uIU/mL",
+    "[IU]/mL": "IU/mL", "meq/L": "mEq/L", "mL/min/{1.73_m2}": "mL/min/1.73m2",
+    "{beats}/min": "/min", "/min": "/min",
+}  # fmt: skip
+
+
 def canonical_unit(unit: str) -> str:
-    """A unit as labs print it; undoes OCR's l/I and 0/O confusions for known units."""
+    """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
+    for known units."""
+    unit = UCUM_UNITS.get(unit, unit)
     return _UNIT_KEYS.get(_unit_key(unit), unit)
 
 

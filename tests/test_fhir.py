@@ -1,0 +1,137 @@
+"""FHIR R4 exports (Bundle JSON and NDJSON) read into the common model, attachments included."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+from intake import api
+from tests.conftest import APPOINTMENT, ROOT, make_samples
+
+BUNDLE = ROOT / "samples" / "fhir" / "export_bundle.json"
+
+
+def read(folder: Path):
+    return api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+
+
+def folder_with(tmp_path: Path, name: str, data: bytes) -> Path:
+    folder = tmp_path / "records"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(data)
+    return folder
+
+
+def by_title(manifest):
+    return {d.title: d for d in manifest.documents}
+
+
+def test_bundle_becomes_reports_results_medications_and_a_summary(tmp_path):
+    manifest = read(folder_with(tmp_path, "export.json", BUNDLE.read_bytes()))
+    documents = by_title(manifest)
+    cbc = documents["CBC with differential (FHIR export)"]
+    assert (cbc.kind, cbc.date, cbc.patient.name, cbc.patient.birth_date) == (
+        "lab_report",
+        "2026-10-14",
+        "Marguerite A Testwell",
+        "1961-03-14",
+    )
+    labs = {lab.test: lab for lab in cbc.labs}
+    assert set(labs) == {"Hemoglobin", "Platelets", "WBC"}  # urn:uuid reference resolved too
+    assert (labs["Hemoglobin"].flag, labs["Hemoglobin"].reference_range) == ("L", "11.5-15.5")
+    assert (labs["Platelets"].unit, labs["Platelets"].flag, labs["Platelets"].flag_derived) == (
+        "x10E3/uL",
+        "H",
+        True,
+    )
+    loose = {lab.test: lab for lab in documents["Lab results (FHIR export)"].labs}
+    assert (loose["Hemoglobin A1c"].value, loose["Hemoglobin A1c"].flag) == ("7.9", "H")
+    assert loose["Hepatitis C antibody"].value == "Non-reactive"
+
+    meds = {m.name.lower(): m for m in documents["Medications (FHIR export)"].medications}
+    assert (meds["anastrozole"].strength, meds["anastrozole"].route) == ("1 mg", "by mouth")
+    assert (meds["anastrozole"].frequency, meds["anastrozole"].code) == ("daily", "199224")
+    assert meds["ondansetron"].frequency == "every 8 hours, as needed for nausea"
+    assert (meds["metformin"].strength, meds["metformin"].frequency) == ("500 mg", "twice daily")
+
+    summary = documents["Health record summary (FHIR export)"]
+    assert summary.sections["problems"] == ["Left breast cancer (since 2026-09-08)"]
+    assert summary.sections["allergies"] == ["Penicillin G: Hives"]
+    assert summary.sections["encounters"] == ["Oncology follow-up (2026-10-20)"]
+    assert summary.sections["vital_signs"] == ["Body weight: 68.5 kg (2026-10-20)"]
+    assert "vital" not in " ".join(lab.test.lower() for d in manifest.documents for lab in d.labs)
+    assert any("links to 1 document" in w for w in cbc.warnings)
+
+
+def test_inline_attachments_become_documents_with_their_reference_metadata(tmp_path):
+    manifest = read(folder_with(tmp_path, "export.json", BUNDLE.read_bytes()))
+    note = next(d for d in manifest.documents if d.source.endswith("DocumentReference-d1-1.txt"))
+    assert (note.kind, note.title, note.date) == ("visit_summary", "Progress note", "2026-10-20")
+    assert "continue anastrozole" in note.text
+    page = next(d for d in manifest.documents if d.source.endswith("DocumentReference-d1-2.html"))
+    assert "joint pain" in page.text and "alert" not in page.text
+
+
+def test_ndjson_export_reads_like_the_bundle(tmp_path):
+    bundle = json.loads(BUNDLE.read_text())
+    lines = "\n".join(json.dumps(e["resource"]) for e in bundle["entry"]) + "\n"
+    from_ndjson = read(folder_with(tmp_path, "export.ndjson", lines.encode()))
+    from_bundle = read(folder_with(tmp_path / "b", "export.json", BUNDLE.read_bytes()))
+    assert [(d.kind, d.title, len(d.labs), len(d.medications)) for d in from_ndjson.documents] == [
+        (d.kind, d.title, len(d.labs), len(d.medications)) for d in from_bundle.documents
+    ]
+
+
+def test_pdf_presented_form_goes_through_the_pdf_extractor(tmp_path):
+    pdf = tmp_path / "report.pdf"
+    make_samples.write_pdf(pdf, ["SURGICAL PATHOLOGY REPORT", "FINAL DIAGNOSIS: benign"])
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "path1",
+        "status": "final",
+        "category": [{"coding": [{"code": "SP"}]}],
+        "code": {"text": "Surgical pathology"},
+        "effectiveDateTime": "2026-09-08",
+        "presentedForm": [
+            {"contentType": "application/pdf", "data": base64.b64encode(pdf.read_bytes()).decode()},
+            {"contentType": "text/plain", "data": "%%% not base64 %%%"},
+        ],
+    }
+    manifest = read(folder_with(tmp_path, "report.json", json.dumps(report).encode()))
+    attached = next(d for d in manifest.documents if d.source.endswith("-1.pdf"))
+    assert (attached.kind, attached.date, attached.media_type) == (
+        "pathology_report",
+        "2026-09-08",
+        "application/pdf",
+    )
+    assert "FINAL DIAGNOSIS" in attached.text
+    damaged = next(d for d in manifest.documents if d.source.endswith("-2.txt"))
+    assert damaged.kind == "unreadable" and "base64" in damaged.warnings[0]
+
+
+def test_damaged_or_empty_fhir_json_is_reported(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "cut.json").write_bytes(BUNDLE.read_bytes()[:3000])
+    (folder / "empty.json").write_text('{"resourceType": "Bundle", "type": "collection"}')
+    manifest = read(folder)
+    reasons = {d.source: (d.kind, d.warnings) for d in manifest.documents}
+    assert reasons["cut.json"][0] == "unreadable" and "damaged JSON" in reasons["cut.json"][1][0]
+    assert reasons["empty.json"][0] == "unreadable"
+    assert "without FHIR resources" in reasons["empty.json"][1][0]
+
+
+def test_packet_copies_an_export_once_for_all_its_documents(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copyfile(BUNDLE, folder / "export.json")
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    copies = {d.packet_files[0] for d in manifest.documents if d.source == "export.json"}
+    assert len(copies) == 1
+    (copy,) = copies
+    assert (out / copy).read_bytes() == BUNDLE.read_bytes()
+    names = sorted(p.name for p in (out / "IHE_XDM" / "SUBSET01").iterdir())
+    assert names == [f"DOC{n:04d}.{ext}" for n, ext in enumerate(["JSN", "TXT", "HTM"], 1)]
