@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
+from xml.etree.ElementTree import tostring
 
+import defusedxml.ElementTree as SafeTree
 import pytest
 
 from intake import api
@@ -206,3 +209,24 @@ def test_packet_holds_a_readable_page_for_each_ccda(tmp_path):
     index = (out / "INDEX.HTM").read_text(encoding="utf-8")
     assert f'href="{pages["CCD.xml"]}"' in index
     assert (out / pages["CCD.xml"]).stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.iterdir()))
+def test_vendor_damage_never_crashes_the_parser(fixture):
+    """Remove every element once (a section, a code, a value, an effectiveTime...) and give
+    nullFlavor to each in turn: the reader still returns a document every time."""
+    data = (FIXTURES / fixture).read_bytes()
+    root = SafeTree.fromstring(data)
+    count = sum(1 for _ in root.iter())
+    for index in range(1, count):
+        for damage in ("remove", "null"):
+            tree = SafeTree.fromstring(data)
+            parents = {child: parent for parent in tree.iter() for child in parent}
+            element = list(tree.iter())[index]
+            if damage == "remove":
+                parents[element].remove(element)
+            else:
+                element.attrib.clear()
+                element.set("nullFlavor", "UNK")
+            cda = read_cda(io.BytesIO(tostring(tree)))
+            assert cda.sections is not None
