@@ -135,3 +135,16 @@ def test_packet_copies_an_export_once_for_all_its_documents(tmp_path):
     assert (out / copy).read_bytes() == BUNDLE.read_bytes()
     names = sorted(p.name for p in (out / "IHE_XDM" / "SUBSET01").iterdir())
     assert names == [f"DOC{n:04d}.{ext}" for n, ext in enumerate(["JSN", "TXT", "HTM"], 1)]
+
+
+def test_index_lists_every_document_an_export_holds(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copyfile(BUNDLE, folder / "export.json")
+    out = tmp_path / "packet"
+    api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    index = (out / "INDEX.HTM").read_text(encoding="utf-8")
+    assert "Left breast cancer (since 2026-09-08)" in index  # from the summary document
+    assert "Penicillin G: Hives" in index
+    assert "every 8 hours, as needed for nausea" in index  # from the medication list document
+    assert "Hemoglobin A1c" in index  # from the results outside any report

@@ -54,16 +54,40 @@ def to_do(manifest: Manifest) -> list[str]:
 
 
 def distinct(documents: list[Document]) -> list[Document]:
-    """Documents without byte-identical repeats (a report downloaded twice is listed once)."""
-    seen: set[str] = set()
+    """Documents without byte-identical repeats (a report downloaded twice is listed once);
+    the several documents one file holds (a FHIR export) are all kept."""
+    seen: set[tuple[str, str, str]] = set()
     kept = []
     for document in documents:
-        if document.sha256 and document.sha256 in seen:
+        key = (document.sha256 or "", document.kind, document.title)
+        if document.sha256 and key in seen:
             continue
-        if document.sha256:
-            seen.add(document.sha256)
+        seen.add(key)
         kept.append(document)
     return kept
+
+
+SUMMARY_HEADINGS = {
+    "allergies": "Allergies",
+    "problems": "Problems",
+    "diagnoses": "Diagnoses",
+    "procedures": "Procedures",
+    "immunizations": "Immunizations",
+}
+
+
+def summary_lines(documents: list[Document]) -> list[tuple[str, list[tuple[str, Document]]]]:
+    """Allergies, problems, diagnoses, procedures read from summaries (C-CDA, FHIR), each line
+    once, with the first document that states it."""
+    grouped = []
+    for key, heading in SUMMARY_HEADINGS.items():
+        seen: dict[str, Document] = {}
+        for document in documents:
+            for line in document.sections.get(key, []):
+                seen.setdefault(line, document)
+        if seen:
+            grouped.append((heading, list(seen.items())))
+    return grouped
 
 
 def render_index(manifest: Manifest) -> str:
@@ -77,6 +101,7 @@ def render_index(manifest: Manifest) -> str:
         labs=[(lab, d) for d in unique for lab in d.labs],
         medications=[(med, d) for d in unique for med in d.medications],
         studies=[(s, d) for d in unique for s in d.imaging],
+        summaries=summary_lines(unique),
         to_do=to_do(manifest),
         unreported={
             doc_id
