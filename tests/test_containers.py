@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from intake import api
 from intake.containers import Limits, Workspace, member_name, open_containers
+from intake.model import manifest_schema
 from intake.scan import identify, is_junk, scan
 from tests.conftest import APPOINTMENT, make_samples, tree_state
 
@@ -51,6 +54,7 @@ def test_standard_xdm_download_is_read_in_place_with_its_metadata(tmp_path):
     before = tree_state(folder)
     manifest = read(folder)
     assert tree_state(folder) == before  # nothing unpacked beside the original
+    jsonschema.validate(json.loads(manifest.to_json()), manifest_schema())
     by_source = {d.source: d for d in manifest.documents}
     assert set(by_source) == {
         "MyChart.zip!/IHE_XDM/SUBSET01/DOC0001.XML",

@@ -7,7 +7,10 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
+
 from intake import api
+from intake.model import manifest_schema
 from tests.conftest import APPOINTMENT, ROOT, make_samples
 
 BUNDLE = ROOT / "samples" / "fhir" / "export_bundle.json"
@@ -31,6 +34,7 @@ def by_title(manifest):
 def test_bundle_becomes_reports_results_medications_and_a_summary(tmp_path):
     manifest = read(folder_with(tmp_path, "export.json", BUNDLE.read_bytes()))
     documents = by_title(manifest)
+    jsonschema.validate(json.loads(manifest.to_json()), manifest_schema())
     cbc = documents["CBC with differential (FHIR export)"]
     assert (cbc.kind, cbc.date, cbc.patient.name, cbc.patient.birth_date) == (
         "lab_report",
