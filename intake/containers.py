@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from intake.model import Source
 from intake.sniff import FHIR_JSON, HEAD_SIZE, ZIP, sniff
@@ -61,12 +62,12 @@ class Workspace:
         os.chmod(self.root, 0o700)
         self._count = 0
 
-    def new_file(self) -> Path:
-        """A fresh, empty, owner-only file in the workspace."""
+    def new_file(self) -> tuple[Path, BinaryIO]:
+        """A fresh owner-only file in the workspace, open for writing."""
         self._count += 1
         path = self.root / f"m{self._count:07d}"
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        return path
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return path, os.fdopen(fd, "wb")
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -223,8 +224,9 @@ def _open_fhir_attachments(
                 opened.refused.append((location, "attachment too large: not unpacked"))
                 continue
             budget.remaining -= len(data)
-            path = workspace.new_file()
-            path.write_bytes(data)
+            path, out = workspace.new_file()
+            with out:
+                out.write(data)
             opened.sources.append(
                 Source(
                     location,
@@ -278,12 +280,12 @@ def _unpack(
     budget: _Budget,
 ) -> Source:
     """Stream one member into the workspace, counting bytes; hash and sniff it on the way."""
-    path = workspace.new_file()
+    path, out = workspace.new_file()
     digest = hashlib.sha256()
     head = b""
     written = 0
     try:
-        with reader.open(info) as member, open(path, "wb") as out:
+        with out, reader.open(info) as member:
             while chunk := member.read(CHUNK):
                 written += len(chunk)
                 if written > budget.remaining:
