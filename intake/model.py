@@ -102,6 +102,7 @@ class Medication:
     route: str | None = None
     frequency: str | None = None
     raw: str = ""
+    dose: str | None = None  # how much per dose ("1 tablet", "500 mg"), when stated apart
     code: str | None = None  # RxNorm, when the source codes it
     status: str | None = None  # active, completed, stopped... when the source says
     start: str | None = None  # YYYY-MM-DD

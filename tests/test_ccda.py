@@ -52,6 +52,8 @@ def test_r21_ccd_header_and_coded_entries():
         "by mouth",
         "daily",
     )
+    assert anastrozole.dose == "1 tablet"
+    assert med(document, "metformin").dose == "500 mg"
     assert (anastrozole.code, anastrozole.status, anastrozole.start) == (
         "199224",
         "active",

@@ -57,6 +57,7 @@ def test_bundle_becomes_reports_results_medications_and_a_summary(tmp_path):
     meds = {m.name.lower(): m for m in documents["Medications (FHIR export)"].medications}
     assert (meds["anastrozole"].strength, meds["anastrozole"].route) == ("1 mg", "by mouth")
     assert (meds["anastrozole"].frequency, meds["anastrozole"].code) == ("daily", "199224")
+    assert meds["anastrozole"].dose == "1 tablet"
     assert meds["ondansetron"].frequency == "every 8 hours, as needed for nausea"
     assert (meds["metformin"].strength, meds["metformin"].frequency) == ("500 mg", "twice daily")
 

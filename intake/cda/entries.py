@@ -90,8 +90,10 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         how_often = ", ".join(filter(None, [how_often, as_needed]))
     span = next((t for t in times if xsi_type(t) in ("IVL_TS", "")), None)
     status = first(activity, "statusCode")
+    form = parsed.form if parsed else None
     return Medication(
         name=(parsed.name if parsed else name),
+        dose=dose_words(dose, form),
         strength=strength,
         form=parsed.form if parsed else None,
         route=route,
@@ -102,6 +104,15 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         start=timestamp(first(span, "low")),
         end=end_date(span),
     )
+
+
+def dose_words(dose: tuple[str, str | None] | None, form: str | None) -> str | None:
+    """'1' with a tablet form -> '1 tablet'; '500', 'mg' -> '500 mg'."""
+    if not dose:
+        return None
+    value, unit = dose
+    unit = UCUM_DOSES.get(unit, unit) if unit else form
+    return " ".join(filter(None, [value, unit]))
 
 
 def _precondition(activity: Element, refs: dict[str, str]) -> str | None:

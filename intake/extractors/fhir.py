@@ -315,8 +315,10 @@ class FhirReading:
                 )
             )
         period = resource.get("effectivePeriod") or {}
+        dose_value, dose_unit = _dose_quantity(dosage)
         return Medication(
             name=parsed.name if parsed else name,
+            dose=" ".join(filter(None, [dose_value, dose_unit])) or None,
             strength=strength,
             form=parsed.form if parsed else None,
             route=route,
@@ -453,6 +455,14 @@ def _reference_range(observation: dict[str, Any]) -> str | None:
         if high:
             return f"<={high}"
     return None
+
+
+def _dose_quantity(dosage: dict[str, Any]) -> tuple[str | None, str | None]:
+    for rate in _list(dosage.get("doseAndRate")):
+        value, unit = _quantity(rate.get("doseQuantity"))
+        if value:
+            return value, unit
+    return None, None
 
 
 def _dose_strength(dosage: dict[str, Any]) -> str | None:
