@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from intake import __version__, xdm
+from intake import __version__, disc, xdm
 from intake.check import Checklist, check, load_checklist
 from intake.containers import Workspace
 from intake.extractors import combine, extract
@@ -93,6 +93,7 @@ def _read_folder(
 
     result = scan(folder, exclude=exclude, on_file=on_file, workspace=workspace)
     listing = xdm.take_metadata(result)
+    viewer, viewer_finding = disc.take_viewer(result)
     documents = extract_all(result, progress, listing)
     patient = stated_patient(options.patient, documents)
     sources = {source.location: source for source in result.sources}
@@ -100,6 +101,9 @@ def _read_folder(
         documents, rules, result.skipped, appointment=appointment, patient=patient
     )
     findings.extend(xdm.verify(listing, documents, sources))
+    findings.extend(disc.cross_check(documents, sources))
+    if viewer_finding:
+        findings.append(viewer_finding)
     suggested = None
     if rules.name == "default":
         suggested = suggest_specialty(d.text for d in documents)
@@ -121,7 +125,7 @@ def _read_folder(
         appointment=appointment.isoformat(),
         timeline=build_timeline(documents),
         reminders=list(rules.reminders),
-        skipped=result.skipped + listing.set_aside,
+        skipped=result.skipped + listing.set_aside + viewer,
         skipped_junk=result.junk,
         tool={"name": "intake", "version": __version__},
     )

@@ -118,6 +118,8 @@ class Series:
     modality: str | None
     description: str | None
     instances: int
+    sample: str | None = None  # one instance's source, middle of the series (for its preview)
+    preview: str | None = None  # the packet's preview image of the series, when one was made
 
 
 @dataclass
@@ -135,6 +137,8 @@ class ImagingStudy:
     institution: str | None = None
     referring_physician: str | None = None
     series_detail: list[Series] = field(default_factory=list)
+    other_objects: dict[str, int] = field(default_factory=dict)  # key objects, presentation
+    # states: counted, not listed as series
 
 
 @dataclass
@@ -167,6 +171,7 @@ class Document:
         default_factory=dict
     )  # problems, allergies... one line each
     structured: bool = False  # labs and medications came from coded entries: text not mined
+    about_study: str | None = None  # the Study Instance UID a report (DICOM SR, PDF) belongs to
 
     @classmethod
     def for_source(cls, source: Source, **fields: Any) -> Document:

@@ -1,4 +1,9 @@
-"""DICOM: headers only (never pixel data), every file of a study merged into one document."""
+"""DICOM: headers only (never pixel data), every file of a study merged into one document.
+
+Structured reports become imaging reports with their text; encapsulated PDFs go through the
+PDF reader; key-object selections and presentation states are counted in their study, not
+listed as series or studies. All are linked to their study by its Study Instance UID.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,12 @@ from intake.understand.dates import parse_dicom_date
 from intake.understand.people import dicom_name
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
+KEY_OBJECT_SELECTION = "1.2.840.10008.5.1.4.1.1.88.59"
+PRESENTATION_STATE_PREFIX = "1.2.840.10008.5.1.4.1.1.11."
+ENCAPSULATED_PDF = "1.2.840.10008.5.1.4.1.1.104.1"
+COUNTED = {"KO": "key object selection", "PR": "presentation state"}
+MAX_SR_DEPTH = 32
 HEADER_TAGS = [
     "SOPClassUID",
     "StudyInstanceUID",
@@ -33,6 +44,7 @@ HEADER_TAGS = [
     "PatientName",
     "PatientID",
     "PatientBirthDate",
+    "InstanceNumber",
 ]
 
 
@@ -56,19 +68,37 @@ class DicomExtractor(Extractor):
         if sop_class == MEDIA_STORAGE_DIRECTORY:
             return [
                 Document.for_source(
-                    source, kind="other", title="DICOMDIR (index of the imaging disc)"
+                    source,
+                    kind="other",
+                    subtype="dicomdir",
+                    title="DICOMDIR (index of the imaging disc)",
                 )
             ]
         study_uid = _get(ds, "StudyInstanceUID")
         if not study_uid:
             raise ExtractionError("DICOM file without a Study Instance UID")
         date = parse_dicom_date(_get(ds, "StudyDate")) or parse_dicom_date(_get(ds, "SeriesDate"))
+        patient = Person(
+            name=dicom_name(_get(ds, "PatientName") or ""),
+            birth_date=parse_dicom_date(_get(ds, "PatientBirthDate")),
+            identifiers=[pid] if (pid := _get(ds, "PatientID")) else [],
+        )
+        if sop_class.startswith(SR_PREFIX) and sop_class != KEY_OBJECT_SELECTION:
+            return [_structured_report(source, ds, study_uid, date, patient)]
+        if sop_class == ENCAPSULATED_PDF:
+            return [_encapsulated_pdf(source, study_uid, date, patient)]
+        modality = _get(ds, "Modality")
+        if sop_class == KEY_OBJECT_SELECTION:
+            modality = "KO"
+        elif sop_class.startswith(PRESENTATION_STATE_PREFIX):
+            modality = "PR"
         series = Series(
             uid=_get(ds, "SeriesInstanceUID"),
             number=_int(_get(ds, "SeriesNumber")),
-            modality=_get(ds, "Modality"),
+            modality=modality,
             description=_get(ds, "SeriesDescription"),
             instances=1,
+            sample=source.location,
         )
         study = ImagingStudy(
             study_uid=study_uid,
@@ -82,11 +112,6 @@ class DicomExtractor(Extractor):
             institution=_get(ds, "InstitutionName"),
             referring_physician=dicom_name(_get(ds, "ReferringPhysicianName") or ""),
             series_detail=[series],
-        )
-        patient = Person(
-            name=dicom_name(_get(ds, "PatientName") or ""),
-            birth_date=parse_dicom_date(_get(ds, "PatientBirthDate")),
-            identifiers=[pid] if (pid := _get(ds, "PatientID")) else [],
         )
         return [
             Document.for_source(
@@ -111,13 +136,22 @@ def merge_study(instances: list[Document]) -> Document:
     files = [ref for document in instances for ref in document.files]
     first = instances[0].imaging[0]
     series: dict[str, Series] = {}
+    members: dict[str, list[str]] = {}
+    counted: Counter[str] = Counter()
     for document in instances:
         for item in document.imaging[0].series_detail:
+            if item.modality in COUNTED:
+                counted[COUNTED[item.modality]] += 1
+                continue
             key = item.uid or f"#{item.number}"
+            members.setdefault(key, []).append(item.sample or document.source)
             if key in series:
                 series[key].instances += item.instances
             else:
                 series[key] = Series(item.uid, item.number, item.modality, item.description, 1)
+    for key, item in series.items():
+        sources = sorted(members[key])
+        item.sample = sources[len(sources) // 2]
     ordered = sorted(series.values(), key=lambda s: (s.number is None, s.number or 0, s.uid or ""))
     modalities = sorted({s.modality for s in ordered if s.modality})
     study = ImagingStudy(
@@ -132,6 +166,7 @@ def merge_study(instances: list[Document]) -> Document:
         institution=_first(d.imaging[0].institution for d in instances),
         referring_physician=_first(d.imaging[0].referring_physician for d in instances),
         series_detail=ordered,
+        other_objects=dict(sorted(counted.items())),
     )
     digest = hashlib.sha256("\n".join(sorted(f.sha256 or "" for f in files)).encode()).hexdigest()
     folder = posixpath.commonpath([f.source for f in files]) if len(files) > 1 else files[0].source
@@ -142,12 +177,16 @@ def merge_study(instances: list[Document]) -> Document:
         if d.patient and (d.patient.name, d.patient.birth_date) == people.most_common(1)[0][0]
     )
     title = study_title(study.modality, study.description or study.body_part)
+    kind = "imaging_study"
+    if not ordered:  # only key objects or presentation states: not a study of images
+        kind = "other"
+        title = f"{', '.join(counted)} for study {study.date or study.study_uid}"
     return Document(
         source=folder or ".",
         sha256=digest,
         size=sum(f.size for f in files),
         media_type=DICOM,
-        kind="imaging_study",
+        kind=kind,
         date=study.date,
         title=title,
         patient=patient,
@@ -156,6 +195,103 @@ def merge_study(instances: list[Document]) -> Document:
         extractor="dicom",
         warnings=sorted({w for d in instances for w in d.warnings}),
     )
+
+
+def _structured_report(
+    source: Source, header: pydicom.Dataset, study_uid: str, date: str | None, patient: Person
+) -> Document:
+    """A DICOM SR as an imaging report: its content tree as indented lines of text."""
+    try:
+        with source.open() as handle:
+            ds = pydicom.dcmread(handle, stop_before_pixels=True, force=True)
+    except (InvalidDicomError, EOFError, ValueError, OSError, KeyError) as err:
+        raise ExtractionError(f"damaged DICOM SR ({type(err).__name__}: {err})") from err
+    title = _meaning(ds, "ConceptNameCodeSequence") or "Structured report"
+    lines = [title]
+    _content_lines(ds, lines, 0)
+    accession = _get(header, "AccessionNumber")
+    if accession:
+        lines.append(f"Accession: {accession}")
+    return Document.for_source(
+        source,
+        kind="imaging_report",
+        title=title,
+        date=parse_dicom_date(_get(ds, "ContentDate")) or date,
+        patient=patient,
+        text="\n".join(lines),
+        about_study=study_uid,
+    )
+
+
+def _content_lines(item: pydicom.Dataset, lines: list[str], depth: int) -> None:
+    if depth > MAX_SR_DEPTH:
+        return
+    for child in _sequence(item, "ContentSequence"):
+        name = _meaning(child, "ConceptNameCodeSequence")
+        value_type = _get(child, "ValueType")
+        value = None
+        if value_type == "TEXT":
+            value = _get(child, "TextValue")
+        elif value_type == "CODE":
+            value = _meaning(child, "ConceptCodeSequence")
+        elif value_type == "NUM":
+            measured = _sequence(child, "MeasuredValueSequence")
+            if measured:
+                unit = _meaning(measured[0], "MeasurementUnitsCodeSequence")
+                value = " ".join(filter(None, [_get(measured[0], "NumericValue"), unit]))
+        elif value_type in ("DATE", "TIME", "DATETIME", "PNAME", "UIDREF"):
+            value = _get(child, {"DATE": "Date", "TIME": "Time", "DATETIME": "DateTime",
+                                 "PNAME": "PersonName", "UIDREF": "UID"}[value_type])  # fmt: skip
+        indent = "  " * depth
+        if value_type == "CONTAINER":
+            if name:
+                lines.append(f"{indent}{name}")
+        elif name or value:
+            lines.append(
+                f"{indent}{name}: {value}" if name and value else f"{indent}{name or value}"
+            )
+        _content_lines(child, lines, depth + 1)
+
+
+def _encapsulated_pdf(
+    source: Source, study_uid: str, date: str | None, patient: Person
+) -> Document:
+    """A PDF wrapped in DICOM (a report scanned into PACS): read through the PDF reader."""
+    from intake.extractors.pdf import read_pdf
+
+    try:
+        with source.open() as handle:
+            ds = pydicom.dcmread(handle, force=True)
+        data = bytes(ds.EncapsulatedDocument)
+    except (InvalidDicomError, EOFError, ValueError, OSError, KeyError, AttributeError) as err:
+        raise ExtractionError(f"encapsulated PDF cannot be read ({type(err).__name__})") from err
+    if data.endswith(b"\x00"):  # padded to an even length
+        data = data[:-1]
+    pdf = read_pdf(data)
+    return Document.for_source(
+        source,
+        title=_get(ds, "DocumentTitle") or "",
+        date=date,
+        patient=patient,
+        pages=pdf.pages,
+        text=pdf.text,
+        warnings=pdf.warnings,
+        ocr_confidence=pdf.ocr_confidence,
+        about_study=study_uid,
+    )
+
+
+def _sequence(ds: pydicom.Dataset, keyword: str) -> list[pydicom.Dataset]:
+    try:
+        value = ds.get(keyword)
+    except Exception:
+        return []
+    return list(value) if value else []
+
+
+def _meaning(ds: pydicom.Dataset, keyword: str) -> str | None:
+    items = _sequence(ds, keyword)
+    return _get(items[0], "CodeMeaning") if items else None
 
 
 def study_title(modality: str | None, description: str | None) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
 import pdfplumber
 import pypdfium2
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -25,52 +29,68 @@ class PdfExtractor(Extractor):
     media_types = frozenset({PDF})
 
     def extract(self, source: Source) -> list[Document]:
-        pages, scanned = self._read_text_layer(source)
-        warnings: list[str] = []
-        confidences: list[float] = []
-        if scanned:
-            for index, result in zip(scanned, _ocr_pages(source, scanned), strict=True):
-                pages[index] = result.text
-                warnings += [f"page {index + 1}: {w}" for w in result.warnings]
-                if result.confidence is not None:
-                    confidences.append(result.confidence)
-            warnings.append(f"{len(scanned)} of {len(pages)} pages had no text layer: read by OCR")
+        text = read_pdf(source.path)
         return [
             Document.for_source(
                 source,
-                pages=len(pages),
-                text="\n\f\n".join(pages).strip(),
-                warnings=warnings,
-                ocr_confidence=round(sum(confidences) / len(confidences), 1)
-                if confidences
-                else None,
+                pages=text.pages,
+                text=text.text,
+                warnings=text.warnings,
+                ocr_confidence=text.ocr_confidence,
             )
         ]
 
-    @staticmethod
-    def _read_text_layer(source: Source) -> tuple[list[str], list[int]]:
-        """Each page's text, and the indexes of pages that need OCR."""
-        pages: list[str] = []
-        scanned: list[int] = []
-        try:
-            with source.open() as handle, pdfplumber.open(handle) as pdf:
-                for index, page in enumerate(pdf.pages):
-                    text = page.extract_text() or ""
-                    page.close()  # frees the page's cached objects: long PDFs stay small
-                    if sum(not ch.isspace() for ch in text) < MIN_TEXT_CHARS:
-                        scanned.append(index)
-                    pages.append(text)
-        except PdfminerException as err:
-            raise ExtractionError(_pdfminer_reason(err)) from err
-        if not pages:
-            raise ExtractionError("the PDF has no pages")
-        return pages, scanned
+
+@dataclass
+class PdfText:
+    """What a PDF says: its text (OCR'd where pages had none), page count, warnings."""
+
+    text: str
+    pages: int
+    warnings: list[str]
+    ocr_confidence: float | None
 
 
-def _ocr_pages(source: Source, indexes: list[int]) -> list[ocr.OcrText]:
+def read_pdf(pdf: Path | bytes) -> PdfText:
+    """Read a PDF file or PDF bytes (e.g. encapsulated in DICOM); ExtractionError if it can't."""
+    pages, scanned = _read_text_layer(pdf)
+    warnings: list[str] = []
+    confidences: list[float] = []
+    if scanned:
+        for index, result in zip(scanned, _ocr_pages(pdf, scanned), strict=True):
+            pages[index] = result.text
+            warnings += [f"page {index + 1}: {w}" for w in result.warnings]
+            if result.confidence is not None:
+                confidences.append(result.confidence)
+        warnings.append(f"{len(scanned)} of {len(pages)} pages had no text layer: read by OCR")
+    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+    return PdfText("\n\f\n".join(pages).strip(), len(pages), warnings, confidence)
+
+
+def _read_text_layer(pdf: Path | bytes) -> tuple[list[str], list[int]]:
+    """Each page's text, and the indexes of pages that need OCR."""
+    pages: list[str] = []
+    scanned: list[int] = []
+    try:
+        stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+        with pdfplumber.open(stream) as pdf_file:
+            for index, page in enumerate(pdf_file.pages):
+                text = page.extract_text() or ""
+                page.close()  # frees the page's cached objects: long PDFs stay small
+                if sum(not ch.isspace() for ch in text) < MIN_TEXT_CHARS:
+                    scanned.append(index)
+                pages.append(text)
+    except PdfminerException as err:
+        raise ExtractionError(_pdfminer_reason(err)) from err
+    if not pages:
+        raise ExtractionError("the PDF has no pages")
+    return pages, scanned
+
+
+def _ocr_pages(pdf: Path | bytes, indexes: list[int]) -> list[ocr.OcrText]:
     """Render the given pages with PDFium and OCR them."""
     results = []
-    document = pypdfium2.PdfDocument(source.path)
+    document = pypdfium2.PdfDocument(pdf)
     try:
         for index in indexes:
             page = document[index]
