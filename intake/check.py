@@ -350,17 +350,18 @@ def unreadable_findings(documents: list[Document]) -> list[Finding]:
 
 
 def duplicate_findings(documents: list[Document]) -> list[Finding]:
-    """Files with identical bytes (same SHA-256), e.g. the same report downloaded twice."""
-    by_hash: dict[str, list[Document]] = {}
+    """Files with identical bytes (same SHA-256), e.g. the same report downloaded twice.
+    The several documents one file holds (a FHIR export) are not copies of each other."""
+    by_hash: dict[str, dict[str, list[Document]]] = {}
     for document in documents:
         if document.sha256 and document.kind != "unreadable":
-            by_hash.setdefault(document.sha256, []).append(document)
+            by_hash.setdefault(document.sha256, {}).setdefault(document.source, []).append(document)
     return [
         Finding(
             "duplicate-file",
             "info",
-            "identical copies: " + ", ".join(d.source for d in group),
-            [d.id for d in group],
+            "identical copies: " + ", ".join(group),
+            [d.id for docs in group.values() for d in docs],
         )
         for group in by_hash.values()
         if len(group) > 1

@@ -68,6 +68,7 @@ def test_bundle_becomes_reports_results_medications_and_a_summary(tmp_path):
     assert summary.sections["vital_signs"] == ["Body weight: 68.5 kg (2026-10-20)"]
     assert "vital" not in " ".join(lab.test.lower() for d in manifest.documents for lab in d.labs)
     assert any("links to 1 document" in w for w in cbc.warnings)
+    assert not [f for f in manifest.findings if f.code == "duplicate-file"]
 
 
 def test_inline_attachments_become_documents_with_their_reference_metadata(tmp_path):
