@@ -17,12 +17,13 @@ from intake.extractors.base import ExtractionError
 from intake.extractors.ccda import load
 from intake.model import Document, Manifest, Source
 from intake.packet.cda_page import render_cda_page
+from intake.packet.dicom_set import write_file_set
+from intake.packet.previews import NoPreview, render_preview
 from intake.packet.render import render_index, render_readme
 from intake.scan import is_packet
 from intake.sniff import CDA, DICOM
 
 XDM_FOLDER = "IHE_XDM/SUBSET01"
-DICOM_FOLDER = "DICOM"
 EXTENSIONS = {
     "application/pdf": "PDF",
     "image/jpeg": "JPG",
@@ -75,6 +76,11 @@ def write_packet(
         os.chmod(temp, 0o700)
         files = PrivateFiles(temp)
         _copy_documents(manifest.documents, sources, files, progress)
+        imaging = [
+            d for d in manifest.documents if d.media_type == DICOM and d.subtype != "dicomdir"
+        ]
+        write_file_set(imaging, sources, temp)
+        _write_previews(imaging, sources, files)
         _render_readable(manifest.documents, sources, files)
         files.write_text("README.TXT", render_readme())
         files.write_text("INDEX.HTM", render_index(manifest))
@@ -90,24 +96,19 @@ def write_packet(
 def _copy_documents(
     documents: list[Document], sources: dict[str, Source], files: PrivateFiles, progress
 ) -> None:
-    number = study = done = 0
+    number = done = 0
     total = sum(len(d.files) for d in documents)
     copied: dict[str, str] = {}  # one file several documents stand for (a FHIR export) once
     for document in documents:
-        if document.media_type == DICOM and document.kind == "imaging_study":
-            study += 1
-            folder = f"{DICOM_FOLDER}/ST{study:05d}"
-            names = [f"{folder}/IM{i:06d}" for i in range(1, len(document.files) + 1)]
-        else:
-            names = []
-            for ref in document.files:
-                if ref.source in copied:
-                    names.append(copied[ref.source])
-                    continue
-                number += 1
-                names.append(
-                    f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
-                )
+        if document.media_type == DICOM:  # into the DICOM file-set (write_file_set)
+            continue
+        names = []
+        for ref in document.files:
+            if ref.source in copied:
+                names.append(copied[ref.source])
+                continue
+            number += 1
+            names.append(f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}")
         for ref, name in zip(document.files, names, strict=True):
             done += 1
             source = sources.get(ref.source)
@@ -125,6 +126,26 @@ def _copy_documents(
 
 
 READABLE_FOLDER = "READABLE"
+PREVIEW_FOLDER = "PREVIEW"
+
+
+def _write_previews(documents: list[Document], sources: dict[str, Source], files) -> None:
+    """A small PNG per series of each study (PREVIEW/D0001/SE0001.PNG), or a note why not."""
+    for document in documents:
+        for study in document.imaging:
+            for number, series in enumerate(study.series_detail, start=1):
+                source = sources.get(series.sample or "")
+                if source is None:
+                    continue
+                try:
+                    png = render_preview(source.path)
+                except NoPreview as err:
+                    label = series.description or f"series {series.number or number}"
+                    document.warnings.append(f"{label}: no preview ({err})")
+                    continue
+                name = f"{PREVIEW_FOLDER}/{document.id}/SE{number:04d}.PNG"
+                files.write_bytes(name, png)
+                series.preview = name
 
 
 def _render_readable(documents: list[Document], sources: dict[str, Source], files) -> None:
@@ -160,8 +181,11 @@ class PrivateFiles:
         return digest.hexdigest()
 
     def write_text(self, name: str, text: str) -> None:
+        self.write_bytes(name, text.encode("utf-8"))
+
+    def write_bytes(self, name: str, data: bytes) -> None:
         with self._create(name) as writer:
-            writer.write(text.encode("utf-8"))
+            writer.write(data)
 
     def write_checksums(self, name: str) -> None:
         """`name` in `sha256sum` format over every other file, paths relative to the root."""

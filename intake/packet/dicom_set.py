@@ -1,0 +1,136 @@
+"""The packet's imaging: a DICOM file-set (IHE PDI) with a regenerated DICOMDIR.
+
+pydicom's FileSet writes the instances as Part 10 files (preamble, file meta) with
+conformant File IDs (PTxxxxxx/STxxxxxx/SExxxxxx/IMxxxxxx: upper case, 8 characters, no
+extension) and the DICOMDIR. The instances are then placed under DICOM/, the records'
+File IDs prefixed with DICOM, and the DICOMDIR rewritten by FileSet over that layout, so
+DICOMDIR sits at the packet's root and covers every instance. Pixel data is never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import FileMetaDataset
+from pydicom.fileset import FileSet
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+from intake.model import Document, Source
+
+DICOM_FOLDER = "DICOM"
+FILE_SET_ID = "INTAKE"
+
+
+def write_file_set(documents: list[Document], sources: dict[str, Source], root: Path) -> int:
+    """Write every DICOM instance the documents stand for under `root`/DICOM with a DICOMDIR
+    at `root`; fills each document's packet_files. Returns the number of instances written.
+
+    An instance pydicom cannot take (no SOP Instance UID, damaged) is left out with a
+    warning on its document; the others are written."""
+    file_set = FileSet()
+    uid_of: dict[str, str] = {}  # source location -> SOP Instance UID
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for document in documents:
+            for ref in document.files:
+                source = sources.get(ref.source)
+                if source is None or ref.source in uid_of:
+                    continue
+                try:
+                    instance = file_set.add(_part10(source.path))
+                except Exception as err:  # pydicom refuses it: say so, keep going
+                    document.warnings.append(
+                        f"{ref.source}: not in the packet's DICOM file-set "
+                        f"({type(err).__name__}: {err})"
+                    )
+                    continue
+                uid_of[ref.source] = instance.SOPInstanceUID
+        if not uid_of:
+            return 0
+        stage = root / ".dicom-stage"
+        file_set.write(stage)
+        _move_under_dicom_folder(stage, root)
+        paths = _prefix_file_ids(root)
+    for document in documents:
+        document.packet_files = []
+        for ref in document.files:
+            name = paths.get(uid_of.get(ref.source, ""))
+            if name is None:
+                continue
+            document.packet_files.append(name)
+            _keep_original_bytes(sources[ref.source], root / name, ref.sha256, document)
+    _make_private(root / DICOM_FOLDER, root / "DICOMDIR")
+    return len(uid_of)
+
+
+def _keep_original_bytes(
+    source: Source, written: Path, sha256: str | None, document: Document
+) -> None:
+    """A file that already is a Part 10 file (preamble + DICM) goes in byte-identical;
+    one without the preamble keeps pydicom's Part 10 rewrite (same data set, new header)."""
+    with open(source.path, "rb") as handle:
+        head = handle.read(132)
+        if head[128:132] != b"DICM":
+            return
+        handle.seek(0)
+        digest = hashlib.sha256()
+        with open(written, "wb") as out:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+    if sha256 and digest.hexdigest() != sha256:
+        document.warnings.append(f"{source.location} changed while intake was reading it")
+
+
+def _part10(path: Path) -> pydicom.Dataset:
+    """The instance with the file meta a Part 10 file needs (preamble-less files lack it)."""
+    ds = pydicom.dcmread(path, force=True)
+    meta = getattr(ds, "file_meta", None) or FileMetaDataset()
+    if "TransferSyntaxUID" not in meta:
+        implicit = ds.original_encoding[0] if ds.original_encoding else True
+        meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    meta.MediaStorageSOPClassUID = meta.get("MediaStorageSOPClassUID") or ds.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = meta.get("MediaStorageSOPInstanceUID") or ds.SOPInstanceUID
+    ds.file_meta = meta
+    return ds
+
+
+def _move_under_dicom_folder(stage: Path, root: Path) -> None:
+    target = root / DICOM_FOLDER
+    target.mkdir(mode=0o700, exist_ok=True)
+    for entry in stage.iterdir():
+        destination = root / "DICOMDIR" if entry.name == "DICOMDIR" else target / entry.name
+        os.replace(entry, destination)
+    shutil.rmtree(stage)
+
+
+def _prefix_file_ids(root: Path) -> dict[str, str]:
+    """Rewrite the DICOMDIR for files now under DICOM/; returns SOP Instance UID -> path."""
+    dicomdir = pydicom.dcmread(root / "DICOMDIR")
+    paths = {}
+    for record in dicomdir.DirectoryRecordSequence:
+        if "ReferencedFileID" not in record:
+            continue
+        value = record.ReferencedFileID
+        parts = [DICOM_FOLDER, *([value] if isinstance(value, str) else list(value))]
+        record.ReferencedFileID = parts
+        uid = record.get("ReferencedSOPInstanceUIDInFile")
+        if uid:
+            paths[str(uid)] = "/".join(parts)
+    file_set = FileSet(dicomdir)
+    file_set.ID = FILE_SET_ID  # stages a DICOMDIR update: written over the existing layout
+    file_set.write(use_existing=True)
+    return paths
+
+
+def _make_private(folder: Path, dicomdir: Path) -> None:
+    os.chmod(dicomdir, 0o600)
+    for current, _folders, files in os.walk(folder):
+        os.chmod(current, 0o700)
+        for name in files:
+            os.chmod(os.path.join(current, name), 0o600)
