@@ -231,8 +231,11 @@ RULES: dict[str, Rule] = {
 
 
 def report_matches(report: Document, study: Document) -> bool:
-    """A report belongs to a study when it names its accession number or shares its date."""
+    """A report belongs to a study when it is stored with it (DICOM SR, encapsulated PDF), names
+    its accession number, or shares its date."""
     info = study.imaging[0] if study.imaging else None
+    if info and report.about_study:
+        return report.about_study == info.study_uid
     if info and info.accession and info.accession in report.text:
         return True
     return bool(study.date and report.date == study.date)

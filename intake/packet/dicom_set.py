@@ -13,17 +13,46 @@ import hashlib
 import os
 import shutil
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pydicom
 from pydicom.dataset import FileMetaDataset
-from pydicom.fileset import FileSet
+from pydicom.fileset import DIRECTORY_RECORDERS, FileSet
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from intake.model import Document, Source
 
 DICOM_FOLDER = "DICOM"
 FILE_SET_ID = "INTAKE"
+
+
+@contextmanager
+def conformant_sr_records() -> Iterator[None]:
+    """pydicom's SR DOCUMENT record creator copies the report's whole Content Sequence into
+    the DICOMDIR; PS3.3 F.5.22 allows only its HAS CONCEPT MOD items there. Swap in a creator
+    that keeps just those (through pydicom's documented DIRECTORY_RECORDERS), then restore."""
+    default = DIRECTORY_RECORDERS["SR DOCUMENT"]
+
+    def sr_record(ds: pydicom.Dataset) -> pydicom.Dataset:
+        record = default(ds)
+        if "ContentSequence" in record:
+            modifiers = [
+                item
+                for item in record.ContentSequence
+                if item.get("RelationshipType") == "HAS CONCEPT MOD"
+            ]
+            del record.ContentSequence
+            if modifiers:
+                record.ContentSequence = modifiers
+        return record
+
+    DIRECTORY_RECORDERS["SR DOCUMENT"] = sr_record
+    try:
+        yield
+    finally:
+        DIRECTORY_RECORDERS["SR DOCUMENT"] = default
 
 
 def write_file_set(documents: list[Document], sources: dict[str, Source], root: Path) -> int:
@@ -34,7 +63,7 @@ def write_file_set(documents: list[Document], sources: dict[str, Source], root: 
     warning on its document; the others are written."""
     file_set = FileSet()
     uid_of: dict[str, str] = {}  # source location -> SOP Instance UID
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), conformant_sr_records():
         warnings.simplefilter("ignore")
         for document in documents:
             for ref in document.files:
