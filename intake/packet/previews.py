@@ -45,7 +45,8 @@ def render_preview(path: Path, size: int = PREVIEW_SIZE) -> bytes:
         try:
             array = pixel_array(path, index=index)
         except Exception as err:
-            syntax = ds.file_meta.get("TransferSyntaxUID") if "file_meta" in ds else None
+            meta = getattr(ds, "file_meta", None)
+            syntax = meta.get("TransferSyntaxUID") if meta is not None else None
             name = getattr(syntax, "name", None) or "its compression"
             raise NoPreview(f"cannot decode {name} ({type(err).__name__})") from err
         photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
