@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ JUNK_DIRS = frozenset(
     }
 )
 MAX_DEPTH = 64
+HASH_THREADS = min(8, (os.cpu_count() or 1) * 2)
 
 
 @dataclass
@@ -83,6 +85,7 @@ def scan(
     excluded = {Path(p).resolve() for p in exclude}
     result = ScanResult(root=root)
     pending: list[tuple[Path, int]] = [(root, 0)]
+    files: list[tuple[Path, str]] = []
     while pending:
         folder, depth = pending.pop()
         try:
@@ -123,12 +126,17 @@ def scan(
             if not entry.is_file(follow_symlinks=False):
                 result.skipped.append(Skipped(location, _special_reason(entry)))
                 continue
+            files.append((path, location))
+    with ThreadPoolExecutor(HASH_THREADS) as pool:  # hashlib releases the GIL while hashing
+        for location, identified in zip(
+            (f[1] for f in files), pool.map(_identify_or_reason, files), strict=True
+        ):
             if on_file:
                 on_file(location)
-            try:
-                result.sources.append(identify(path, location))
-            except OSError as err:
-                result.unreadable.append((location, f"cannot be read: {err.strerror or err}"))
+            if isinstance(identified, Source):
+                result.sources.append(identified)
+            else:
+                result.unreadable.append((location, identified))
     result.sources.sort(key=lambda s: s.location)
     if workspace is not None:
         opened = open_containers(result.sources, workspace, is_junk=is_junk)
@@ -137,6 +145,14 @@ def scan(
         result.junk += opened.junk
         result.notes = opened.notes
     return result
+
+
+def _identify_or_reason(item: tuple[Path, str]) -> Source | str:
+    path, location = item
+    try:
+        return identify(path, location)
+    except OSError as err:
+        return f"cannot be read: {err.strerror or err}"
 
 
 def identify(path: Path, location: str) -> Source:

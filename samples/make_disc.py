@@ -97,8 +97,8 @@ def _base(spec: StudySpec, sop_class: str, sop_uid: str, series_uid: str, number
     return ds
 
 
-def images(spec: StudySpec, per_series: int) -> list[Dataset]:
-    """The study's image instances: a small synthetic picture in each, windowed."""
+def images(spec: StudySpec, per_series: int, size: int = 64) -> list[Dataset]:
+    """The study's image instances: a synthetic `size`x`size` picture in each, windowed."""
     import numpy as np
 
     found = []
@@ -112,11 +112,11 @@ def images(spec: StudySpec, per_series: int) -> list[Dataset]:
             ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
             ds.SamplesPerPixel = 1
             ds.PhotometricInterpretation = spec.photometric
-            ds.Rows = ds.Columns = 64
+            ds.Rows = ds.Columns = size
             ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
             ds.WindowCenter, ds.WindowWidth = 1024, 2048
             ds.RescaleIntercept, ds.RescaleSlope = 0, 1
-            y, x = np.mgrid[0:64, 0:64]
+            y, x = np.mgrid[0:size, 0:size] * (64 / size)
             disc = ((x - 32) ** 2 + (y - 32) ** 2 < (12 + number % 8) ** 2) * 1500
             ds.PixelData = ((x * 16 + y * 8 + disc) % 4096).astype(np.uint16).tobytes()
             if syntax:
@@ -218,16 +218,16 @@ def report_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def all_instances(per_series: int = 3) -> list[Dataset]:
+def all_instances(per_series: int = 3, size: int = 64) -> list[Dataset]:
     """Every instance on the disc, in a fixed order."""
     mr, ct, us = STUDIES
     return [
-        *images(mr, per_series),
+        *images(mr, per_series, size),
         key_object(mr),
-        *images(ct, per_series),
+        *images(ct, per_series, size),
         structured_report(ct),
         presentation_state(ct),
-        *images(us, per_series),
+        *images(us, per_series, size),
         encapsulated_pdf(us, report_pdf()),
     ]
 
@@ -236,6 +236,7 @@ def write_disc(
     out: Path,
     *,
     per_series: int = 3,
+    size: int = 64,
     dicomdir: bool = True,
     lowercase: bool = False,
     viewer: bool = True,
@@ -245,7 +246,7 @@ def write_disc(
     """Write the disc under `out` (inside a vendor folder); returns the disc's root folder."""
     root = out / "EXAMPLE_PACS_EXPORT"
     root.mkdir(parents=True, exist_ok=True)
-    instances = all_instances(per_series)
+    instances = all_instances(per_series, size)
     if dicomdir:
         file_set = FileSet()
         file_set.ID = "SAMPLEDISC"
@@ -309,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--instances", type=int, default=3, help="images per series")
+    parser.add_argument("--size", type=int, default=64, help="image rows and columns")
     parser.add_argument("--no-dicomdir", action="store_true")
     parser.add_argument("--lowercase", action="store_true")
     args = parser.parse_args(argv)
@@ -317,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     root = write_disc(
         args.out,
         per_series=args.instances,
+        size=args.size,
         dicomdir=not args.no_dicomdir,
         lowercase=args.lowercase,
     )

@@ -8,11 +8,13 @@ listed as series or studies. All are linked to their study by its Study Instance
 from __future__ import annotations
 
 import hashlib
+import io
 import posixpath
 from collections import Counter
 
 import pydicom
 from pydicom.errors import InvalidDicomError
+from pydicom.tag import BaseTag, Tag
 
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, ImagingStudy, Person, Series, Source
@@ -44,7 +46,6 @@ HEADER_TAGS = [
     "PatientName",
     "PatientID",
     "PatientBirthDate",
-    "InstanceNumber",
 ]
 
 
@@ -58,13 +59,11 @@ class DicomExtractor(Extractor):
 
     def extract(self, source: Source) -> list[Document]:
         try:
-            with source.open() as handle:
-                ds = pydicom.dcmread(
-                    handle, stop_before_pixels=True, force=True, specific_tags=HEADER_TAGS
-                )
+            ds = _read_header(source)
         except (InvalidDicomError, EOFError, ValueError, OSError, KeyError) as err:
             raise ExtractionError(f"damaged DICOM file ({type(err).__name__}: {err})") from err
-        sop_class = str(_get(ds, "SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID", ""))
+        header = header_values(ds)
+        sop_class = str(header["SOPClassUID"] or ds.file_meta.get("MediaStorageSOPClassUID", ""))
         if sop_class == MEDIA_STORAGE_DIRECTORY:
             return [
                 Document.for_source(
@@ -74,29 +73,29 @@ class DicomExtractor(Extractor):
                     title="DICOMDIR (index of the imaging disc)",
                 )
             ]
-        study_uid = _get(ds, "StudyInstanceUID")
+        study_uid = header["StudyInstanceUID"]
         if not study_uid:
             raise ExtractionError("DICOM file without a Study Instance UID")
-        date = parse_dicom_date(_get(ds, "StudyDate")) or parse_dicom_date(_get(ds, "SeriesDate"))
+        date = parse_dicom_date(header["StudyDate"]) or parse_dicom_date(header["SeriesDate"])
         patient = Person(
-            name=dicom_name(_get(ds, "PatientName") or ""),
-            birth_date=parse_dicom_date(_get(ds, "PatientBirthDate")),
-            identifiers=[pid] if (pid := _get(ds, "PatientID")) else [],
+            name=dicom_name(header["PatientName"] or ""),
+            birth_date=parse_dicom_date(header["PatientBirthDate"]),
+            identifiers=[pid] if (pid := header["PatientID"]) else [],
         )
         if sop_class.startswith(SR_PREFIX) and sop_class != KEY_OBJECT_SELECTION:
-            return [_structured_report(source, ds, study_uid, date, patient)]
+            return [_structured_report(source, header, study_uid, date, patient)]
         if sop_class == ENCAPSULATED_PDF:
             return [_encapsulated_pdf(source, study_uid, date, patient)]
-        modality = _get(ds, "Modality")
+        modality = header["Modality"]
         if sop_class == KEY_OBJECT_SELECTION:
             modality = "KO"
         elif sop_class.startswith(PRESENTATION_STATE_PREFIX):
             modality = "PR"
         series = Series(
-            uid=_get(ds, "SeriesInstanceUID"),
-            number=_int(_get(ds, "SeriesNumber")),
+            uid=header["SeriesInstanceUID"],
+            number=_int(header["SeriesNumber"]),
             modality=modality,
-            description=_get(ds, "SeriesDescription"),
+            description=header["SeriesDescription"],
             instances=1,
             sample=source.location,
         )
@@ -104,13 +103,13 @@ class DicomExtractor(Extractor):
             study_uid=study_uid,
             date=date,
             modality=series.modality,
-            description=_get(ds, "StudyDescription"),
-            body_part=_get(ds, "BodyPartExamined"),
+            description=header["StudyDescription"],
+            body_part=header["BodyPartExamined"],
             series=1,
             instances=1,
-            accession=_get(ds, "AccessionNumber"),
-            institution=_get(ds, "InstitutionName"),
-            referring_physician=dicom_name(_get(ds, "ReferringPhysicianName") or ""),
+            accession=header["AccessionNumber"],
+            institution=header["InstitutionName"],
+            referring_physician=dicom_name(header["ReferringPhysicianName"] or ""),
             series_detail=[series],
         )
         return [
@@ -198,7 +197,7 @@ def merge_study(instances: list[Document]) -> Document:
 
 
 def _structured_report(
-    source: Source, header: pydicom.Dataset, study_uid: str, date: str | None, patient: Person
+    source: Source, header: dict[str, str | None], study_uid: str, date: str | None, patient: Person
 ) -> Document:
     """A DICOM SR as an imaging report: its content tree as indented lines of text."""
     try:
@@ -209,7 +208,7 @@ def _structured_report(
     title = _meaning(ds, "ConceptNameCodeSequence") or "Structured report"
     lines = [title]
     _content_lines(ds, lines, 0)
-    accession = _get(header, "AccessionNumber")
+    accession = header["AccessionNumber"]
     if accession:
         lines.append(f"Accession: {accession}")
     return Document.for_source(
@@ -299,6 +298,56 @@ def study_title(modality: str | None, description: str | None) -> str:
     if modality and description and description.upper().startswith(modality.split("/")[0]):
         return description
     return " ".join(filter(None, [modality, description])) or "Imaging study"
+
+
+HEADER_TAG_NUMBERS = [Tag(keyword) for keyword in HEADER_TAGS]  # converted once, not per file
+CHARSET_TAG = Tag("SpecificCharacterSet")
+HEADER_READ = 1 << 16
+PIXEL_DATA_TAG = b"\xe0\x7f\x10\x00"  # (7FE0,0010), little endian
+
+
+def _read_header(source: Source) -> pydicom.Dataset:
+    """The header elements intake uses, never the pixel data. Most headers fit in the first
+    64 KB: those are parsed from memory, larger ones from the file."""
+    with source.open() as handle:
+        head = handle.read(HEADER_READ)
+        if len(head) == HEADER_READ and PIXEL_DATA_TAG not in head:
+            handle.seek(0)
+            return pydicom.dcmread(
+                handle, stop_before_pixels=True, force=True, specific_tags=HEADER_TAG_NUMBERS
+            )
+    return pydicom.dcmread(
+        io.BytesIO(head), stop_before_pixels=True, force=True, specific_tags=HEADER_TAG_NUMBERS
+    )
+
+
+HEADER_CACHE_SIZE = 4096
+_header_cache: dict[tuple, dict[str, str | None]] = {}
+
+
+def header_values(ds: pydicom.Dataset) -> dict[str, str | None]:
+    """The HEADER_TAGS of `ds` as clean text. Files of one series repeat the same bytes for
+    nearly all of them, so values are decoded once per distinct raw bytes (the cache key is
+    the raw values themselves, character set included: equal bytes, equal text)."""
+    key = tuple(_raw(ds, tag) for tag in (CHARSET_TAG, *HEADER_TAG_NUMBERS))
+    cached = _header_cache.get(key)
+    if cached is None:
+        cached = {keyword: _get(ds, keyword) for keyword in HEADER_TAGS}
+        if len(_header_cache) >= HEADER_CACHE_SIZE:
+            _header_cache.clear()
+        _header_cache[key] = cached
+    return cached
+
+
+def _raw(ds: pydicom.Dataset, tag: BaseTag) -> object:
+    try:
+        element = ds.get_item(tag)
+    except Exception:
+        return None
+    if element is None:
+        return None
+    value = element.value
+    return value if isinstance(value, bytes | str | int | float | None) else repr(value)
 
 
 def _get(ds: pydicom.Dataset, keyword: str) -> str | None:
