@@ -6,6 +6,7 @@ passes over OS junk (counting it), and never modifies anything it reads.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -33,6 +34,8 @@ JUNK_DIRS = frozenset(
 )
 MAX_DEPTH = 64
 HASH_THREADS = min(8, (os.cpu_count() or 1) * 2)
+HASH_BATCH = 32  # files per task: thread hand-offs stay rare for folders of small files
+THREADED_HASHING_BYTES = 64 * 2**20  # below this, threads cost more than they save
 
 
 @dataclass
@@ -86,6 +89,7 @@ def scan(
     result = ScanResult(root=root)
     pending: list[tuple[Path, int]] = [(root, 0)]
     files: list[tuple[Path, str]] = []
+    total_bytes = 0
     while pending:
         folder, depth = pending.pop()
         try:
@@ -127,16 +131,22 @@ def scan(
                 result.skipped.append(Skipped(location, _special_reason(entry)))
                 continue
             files.append((path, location))
-    with ThreadPoolExecutor(HASH_THREADS) as pool:  # hashlib releases the GIL while hashing
-        for location, identified in zip(
-            (f[1] for f in files), pool.map(_identify_or_reason, files), strict=True
-        ):
-            if on_file:
-                on_file(location)
-            if isinstance(identified, Source):
-                result.sources.append(identified)
-            else:
-                result.unreadable.append((location, identified))
+            with contextlib.suppress(OSError):
+                total_bytes += entry.stat(follow_symlinks=False).st_size
+    batches = [files[i : i + HASH_BATCH] for i in range(0, len(files), HASH_BATCH)]
+    threads = HASH_THREADS if total_bytes >= THREADED_HASHING_BYTES else 1
+    with ThreadPoolExecutor(threads) as pool:  # hashlib releases the GIL while hashing
+        outcomes = (
+            pool.map(_identify_batch, batches) if threads > 1 else map(_identify_batch, batches)
+        )
+        for batch, identified in zip(batches, outcomes, strict=True):
+            for (_, location), outcome in zip(batch, identified, strict=True):
+                if on_file:
+                    on_file(location)
+                if isinstance(outcome, Source):
+                    result.sources.append(outcome)
+                else:
+                    result.unreadable.append((location, outcome))
     result.sources.sort(key=lambda s: s.location)
     if workspace is not None:
         opened = open_containers(result.sources, workspace, is_junk=is_junk)
@@ -147,12 +157,15 @@ def scan(
     return result
 
 
-def _identify_or_reason(item: tuple[Path, str]) -> Source | str:
-    path, location = item
-    try:
-        return identify(path, location)
-    except OSError as err:
-        return f"cannot be read: {err.strerror or err}"
+def _identify_batch(batch: list[tuple[Path, str]]) -> list[Source | str]:
+    """identify() each file of a batch; a file that cannot be read gives the reason instead."""
+    found: list[Source | str] = []
+    for path, location in batch:
+        try:
+            found.append(identify(path, location))
+        except OSError as err:
+            found.append(f"cannot be read: {err.strerror or err}")
+    return found
 
 
 def identify(path: Path, location: str) -> Source:

@@ -18,6 +18,7 @@ import contextlib
 import io
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,11 +98,10 @@ def _base(spec: StudySpec, sop_class: str, sop_uid: str, series_uid: str, number
     return ds
 
 
-def images(spec: StudySpec, per_series: int, size: int = 64) -> list[Dataset]:
+def images(spec: StudySpec, per_series: int, size: int = 64) -> Iterator[Dataset]:
     """The study's image instances: a synthetic `size`x`size` picture in each, windowed."""
     import numpy as np
 
-    found = []
     for series_number, (description, syntax) in enumerate(spec.series, start=1):
         series_uid = uid(spec.key, "series", str(series_number))
         for number in range(1, per_series + 1):
@@ -121,8 +121,7 @@ def images(spec: StudySpec, per_series: int, size: int = 64) -> list[Dataset]:
             ds.PixelData = ((x * 16 + y * 8 + disc) % 4096).astype(np.uint16).tobytes()
             if syntax:
                 _compress(ds, syntax)
-            found.append(ds)
-    return found
+            yield ds
 
 
 def _compress(ds: Dataset, syntax: str) -> None:
@@ -218,18 +217,17 @@ def report_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def all_instances(per_series: int = 3, size: int = 64) -> list[Dataset]:
-    """Every instance on the disc, in a fixed order."""
+def all_instances(per_series: int = 3, size: int = 64) -> Iterator[Dataset]:
+    """Every instance on the disc, in a fixed order, made one at a time (a big disc never
+    sits in memory)."""
     mr, ct, us = STUDIES
-    return [
-        *images(mr, per_series, size),
-        key_object(mr),
-        *images(ct, per_series, size),
-        structured_report(ct),
-        presentation_state(ct),
-        *images(us, per_series, size),
-        encapsulated_pdf(us, report_pdf()),
-    ]
+    yield from images(mr, per_series, size)
+    yield key_object(mr)
+    yield from images(ct, per_series, size)
+    yield structured_report(ct)
+    yield presentation_state(ct)
+    yield from images(us, per_series, size)
+    yield encapsulated_pdf(us, report_pdf())
 
 
 def write_disc(
@@ -268,7 +266,7 @@ def write_disc(
             else:
                 pydicom.dcmwrite(target, ds, enforce_file_format=True)
     for extra in range(unlisted):  # a file the DICOMDIR does not list
-        ds = images(STUDIES[0], 1)[0]
+        ds = next(images(STUDIES[0], 1))
         ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid("unlisted", str(extra))
         (root / "EXTRA").mkdir(exist_ok=True)
         pydicom.dcmwrite(root / "EXTRA" / f"UNLIST{extra:02d}", ds, enforce_file_format=True)
