@@ -211,6 +211,17 @@ def _imaging_reports(item, matching, documents):
             )
         )
         return "incomplete", "reports found but not the images themselves", findings
+    for report in reports:
+        if not any(report_matches(report, s) for s in studies):
+            findings.append(
+                Finding(
+                    "report-without-images",
+                    "warning",
+                    f"{study_label(report)}: its images are not in the folder: ask the imaging "
+                    "department for a disc of them",
+                    [report.id],
+                )
+            )
     if unreported:
         names = ", ".join(study_label(s) for s in unreported)
         return "incomplete", f"no report for {names}", findings
@@ -230,15 +241,42 @@ RULES: dict[str, Rule] = {
 }
 
 
+MODALITY_WORDS = {
+    "MR": r"\bMRI?\b|magnetic resonance|\bMRA\b",
+    "CT": r"\bCTA?\b|computed tomography|\bCAT scan",
+    "US": r"ultrasound|sonogra|\bUS\b|doppler|echocardiogra",
+    "MG": r"mammogra|tomosynthesis",
+    "XR": r"x-ray|radiograph|\bXR\b|\bCXR\b",
+    "PT": r"\bPET\b",
+    "NM": r"nuclear medicine|scintigra|bone scan|\bSPECT\b",
+    "XA": r"angiogra|catheteri[sz]ation",
+}
+MODALITY_GROUPS = {"CR": "XR", "DX": "XR", "DR": "XR", "RF": "XR", "PET": "PT"}
+_MODALITY_PATTERNS = {
+    key: re.compile(words, re.IGNORECASE) for key, words in MODALITY_WORDS.items()
+}
+
+
+def named_modalities(text: str) -> set[str]:
+    """The imaging modalities a report names ("MRI of the brain" -> {"MR"})."""
+    return {key for key, pattern in _MODALITY_PATTERNS.items() if pattern.search(text)}
+
+
 def report_matches(report: Document, study: Document) -> bool:
-    """A report belongs to a study when it is stored with it (DICOM SR, encapsulated PDF), names
-    its accession number, or shares its date."""
+    """A report belongs to a study when it is stored with it (DICOM SR, encapsulated PDF),
+    names its accession number, or shares its date without naming only other modalities."""
     info = study.imaging[0] if study.imaging else None
     if info and report.about_study:
         return report.about_study == info.study_uid
     if info and info.accession and info.accession in report.text:
         return True
-    return bool(study.date and report.date == study.date)
+    if not (study.date and report.date == study.date):
+        return False
+    named = named_modalities(f"{report.title}\n{report.text[:2000]}")
+    if not named or not info or not info.modality:
+        return True
+    modalities = {MODALITY_GROUPS.get(m, m) for m in info.modality.split("/")}
+    return bool(named & modalities)
 
 
 def study_label(study: Document) -> str:

@@ -305,3 +305,45 @@ def test_pydicom_sr_test_file_reads_as_a_report():
     (document,) = extract(identify(path, path.name))
     assert document.kind == "imaging_report" and document.about_study
     assert "A mass of" in document.text
+
+
+def test_reports_match_studies_by_date_and_modality(tmp_path):
+    from tests.conftest import make_samples
+
+    make_disc.write_disc(tmp_path, viewer=False)
+    make_samples.write_pdf(  # same day as the MR, but a CT report: it does not cover the MR
+        tmp_path / "ct report.pdf",
+        ["RADIOLOGY REPORT", "Exam: CT ABDOMEN    Exam Date: 09/14/2026", "IMPRESSION: normal."],
+    )
+    make_samples.write_pdf(  # a chest X-ray whose images are not on the disc
+        tmp_path / "xray report.pdf",
+        [
+            "RADIOLOGY REPORT",
+            "Exam: XR CHEST 2 VIEWS    Exam Date: 06/01/2026",
+            "IMPRESSION: clear.",
+        ],
+    )
+    manifest = api.scan_folder(tmp_path, api.Options(appointment=APPOINTMENT))
+    unreported = [f.message for f in manifest.findings if f.code == "imaging-without-report"]
+    assert unreported == [
+        "MR BRAIN WO CONTRAST 2026-09-14 has no report: ask the imaging department for it"
+    ]
+    orphans = [f.message for f in manifest.findings if f.code == "report-without-images"]
+    assert len(orphans) == 2 and all("images are not in the folder" in m for m in orphans)
+    assert any("2026-06-01" in m for m in orphans) and any("2026-09-14" in m for m in orphans)
+
+
+def test_a_multi_gigabyte_dicom_file_is_indexed_from_its_header(tmp_path):
+    """A 2.1 GB instance (sparse on disk): hashed, indexed from its header, no pixel read."""
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    small = tmp_path / "small.dcm"
+    ds.save_as(small)
+    big = tmp_path / "disc" / "IM000001"
+    big.parent.mkdir()
+    data = small.read_bytes()
+    with open(big, "wb") as handle:
+        handle.write(data)
+        handle.truncate(2**31 + 2**20)  # zeros after the real data: a huge, sparse file
+    manifest = api.scan_folder(tmp_path / "disc", api.Options(appointment=APPOINTMENT))
+    (study,) = [d for d in manifest.documents if d.kind == "imaging_study"]
+    assert study.size == 2**31 + 2**20 and study.imaging[0].modality == "CT"
