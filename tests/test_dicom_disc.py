@@ -347,3 +347,23 @@ def test_a_multi_gigabyte_dicom_file_is_indexed_from_its_header(tmp_path):
     manifest = api.scan_folder(tmp_path / "disc", api.Options(appointment=APPOINTMENT))
     (study,) = [d for d in manifest.documents if d.kind == "imaging_study"]
     assert study.size == 2**31 + 2**20 and study.imaging[0].modality == "CT"
+
+
+@pytest.mark.parametrize(
+    "variant", ["DICOMDIR", "DICOMDIR-reordered", "DICOMDIR-implicit", "DICOMDIR-bigEnd"]
+)
+def test_pydicom_dicomdir_test_sets_cross_check_clean(tmp_path, variant):
+    """pydicom's own file-sets (and its DICOMDIR encodings): every listed file is found, and
+    every DICOM file on the disc is listed, so no dicomdir finding appears."""
+    tests = Path(get_testdata_file("DICOMDIR")).parent
+    disc = tmp_path / "disc"
+    shutil.copytree(  # TINY_ALPHA is a file-set of its own: left out
+        tests, disc, ignore=shutil.ignore_patterns("DICOMDIR*", "README.txt", "TINY_ALPHA")
+    )
+    shutil.copyfile(tests / variant, disc / "DICOMDIR")
+    listed = len(FileSet(disc / "DICOMDIR"))
+    on_disc = sum(1 for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
+    manifest = api.scan_folder(disc, api.Options(appointment=APPOINTMENT))
+    assert not [f.message for f in manifest.findings if f.code.startswith("dicomdir")]
+    instances = sum(d.imaging[0].instances for d in manifest.documents if d.imaging)
+    assert instances == listed == on_disc
