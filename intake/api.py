@@ -46,6 +46,7 @@ class Options:
     checklist: str | Path | Checklist = "default"
     appointment: date | None = None  # default: today
     patient: Person | None = None  # stated identity; default: what most documents say
+    reason: str | None = None  # why the second opinion is sought (shown on the cover)
 
 
 def scan_folder(
@@ -132,6 +133,7 @@ def _read_folder(
         skipped=result.skipped + listing.set_aside + viewer,
         skipped_junk=result.junk,
         tool={"name": "intake", "version": __version__},
+        reason=options.reason,
     )
     return Reading(manifest, sources)
 
@@ -221,12 +223,18 @@ def build_packet(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    layout: str = "folder",
 ) -> Manifest:
-    """Read `folder` and write its packet to `out` (atomically); returns the packet's manifest."""
+    """Read `folder` and write its packet to `out` (atomically); returns the packet's manifest.
+
+    `layout` is "folder" (the packet), "zip" (the packet as one zip file) or "pdf" (just
+    PACKET.PDF)."""
     from intake.packet.writer import check_destination, write_packet
 
     folder, out = Path(folder), Path(out)
-    check_destination(folder, out, force=force)
+    check_destination(folder, out, force=force, layout=layout)
     with open_folder(folder, options, progress=progress, exclude=(out,)) as reading:
-        write_packet(reading.manifest, reading.sources, out, force=force, progress=progress)
+        write_packet(
+            reading.manifest, reading.sources, out, force=force, progress=progress, layout=layout
+        )
         return reading.manifest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -13,9 +14,10 @@ import click
 
 from intake import __version__, api
 from intake.check import available_checklists
-from intake.errors import ExitCode, IntakeError
+from intake.errors import ExitCode, IntakeError, UsageError
 from intake.model import Manifest, Person
-from intake.output import ProgressDisplay, print_summary
+from intake.output import ProgressDisplay, print_summary, print_to_do
+from intake.packet.render import to_do
 from intake.understand.dates import parse_date
 from intake.understand.people import display_name
 
@@ -143,25 +145,50 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     "--out",
     type=click.Path(path_type=Path),
     required=True,
-    help="Folder to write the packet to (must not exist, unless --force).",
+    help="Where to write the packet: a folder (must not exist, unless --force), or a file "
+    "with --zip or --only-pdf.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing packet at --out.")
+@click.option("--reason", metavar="TEXT", help="Why a second opinion is sought (on the cover).")
+@click.option("--zip", "as_zip", is_flag=True, help="Write the packet as one zip file.")
+@click.option("--only-pdf", is_flag=True, help="Write just PACKET.PDF to --out.")
+@click.option("--open", "open_after", is_flag=True, help="Open the packet when it is written.")
 @reading_options
 @silent_option
 @handle_errors
-def packet(folder: Path, out: Path, force: bool, silent: bool, **reading) -> None:
-    """Write the packet for FOLDER to OUT: INDEX.HTM, copies, manifest, checksums.
+def packet(
+    folder: Path,
+    out: Path,
+    force: bool,
+    reason: str | None,
+    as_zip: bool,
+    only_pdf: bool,
+    open_after: bool,
+    silent: bool,
+    **reading,
+) -> None:
+    """Write the packet for FOLDER to OUT: INDEX.HTM, PACKET.PDF, copies, DICOM, metadata.
 
     \b
     Example:
         intake packet ~/Downloads/moms-records -o ~/Desktop/second-opinion
+        intake packet records -o packet.zip --zip --reason "Confirm the staging"
+        intake packet records -o records.pdf --only-pdf
     """
+    if as_zip and only_pdf:
+        raise UsageError("choose one of --zip and --only-pdf")
+    layout = "zip" if as_zip else "pdf" if only_pdf else "folder"
+    options = dataclasses.replace(_options(**reading), reason=reason)
     with ProgressDisplay(enabled=not silent) as progress:
         manifest = api.build_packet(
-            folder, out, _options(**reading), force=force, progress=progress
+            folder, out, options, force=force, progress=progress, layout=layout
         )
     print_summary(manifest, brief=True)
-    click.echo(f"Packet written to {out} (open {out / 'INDEX.HTM'})")
+    print_to_do(to_do(manifest))
+    target = out / "INDEX.HTM" if layout == "folder" else out
+    click.echo(f"Packet written to {out} (open {target})")
+    if open_after:
+        click.launch(str(target))  # the system's viewer; nothing leaves the machine
     _exit_for(manifest)
 
 

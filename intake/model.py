@@ -254,6 +254,7 @@ class Manifest:
     skipped: list[Skipped] = field(default_factory=list)
     skipped_junk: int = 0
     tool: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None  # why the second opinion is sought, when the caregiver said
 
     @property
     def complete(self) -> bool:
@@ -277,6 +278,7 @@ class Manifest:
             "findings": [asdict(f) for f in self.findings],
             "skipped": [asdict(s) for s in self.skipped],
             "skipped_junk": self.skipped_junk,
+            "reason": self.reason,
         }
 
     def to_json(self, *, with_text: bool = False) -> str:

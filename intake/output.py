@@ -75,3 +75,13 @@ def print_summary(manifest: Manifest, *, brief: bool = False) -> None:
             continue
         style = SEVERITY_STYLE[finding.severity]
         console.print(f"[{style}]{finding.severity}[/{style}] {escape(finding.message)}")
+
+
+def print_to_do(actions: list[str]) -> None:
+    """The to-do list before the appointment, one checkbox line each."""
+    if not actions:
+        return
+    console = Console(file=sys.stdout, highlight=False)
+    console.print("[bold]To do before the appointment[/bold]")
+    for action in actions:
+        console.print(f"  [ ] {action}", markup=False)

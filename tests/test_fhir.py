@@ -140,7 +140,8 @@ def test_packet_copies_an_export_once_for_all_its_documents(tmp_path):
     (copy,) = copies
     assert (out / copy).read_bytes() == BUNDLE.read_bytes()
     names = sorted(p.name for p in (out / "IHE_XDM" / "SUBSET01").iterdir())
-    assert names == [f"DOC{n:04d}.{ext}" for n, ext in enumerate(["JSN", "TXT", "HTM"], 1)]
+    documents = [f"DOC{n:04d}.{ext}" for n, ext in enumerate(["JSN", "TXT", "HTM"], 1)]
+    assert names == [*documents, "METADATA.XML"]
 
 
 def test_index_lists_every_document_an_export_holds(tmp_path):

@@ -10,6 +10,8 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
+from datetime import date
 from pathlib import Path
 
 from intake.errors import UsageError
@@ -18,8 +20,12 @@ from intake.extractors.ccda import load
 from intake.model import Document, Manifest, Source
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import write_file_set
+from intake.packet.fhir_out import fhir_bundle
+from intake.packet.packet_pdf import build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
-from intake.packet.render import render_index, render_readme
+from intake.packet.render import QUESTION_PROMPTS, distinct, render_index, render_readme, to_do
+from intake.packet.tables import labs_csv, meds_csv
+from intake.packet.xdm_metadata import metadata_xml
 from intake.scan import is_packet
 from intake.sniff import CDA, DICOM
 
@@ -44,20 +50,38 @@ EXTENSIONS = {
 CHUNK = 1 << 20
 
 
-def check_destination(folder: Path, out: Path, *, force: bool) -> None:
+LAYOUTS = ("folder", "zip", "pdf")
+FILE_MAGIC = {"zip": b"PK\x03\x04", "pdf": b"%PDF-"}
+
+
+def check_destination(folder: Path, out: Path, *, force: bool, layout: str = "folder") -> None:
     """Refuse an output that would overwrite records or a packet without --force."""
+    if layout not in LAYOUTS:
+        raise UsageError(f"unknown packet layout {layout!r}")
     folder, out = folder.resolve(), out.resolve()
     if out == folder or out in folder.parents:
         raise UsageError(
             f"{out}: the packet cannot replace the records folder or a folder holding it"
         )
+    if layout != "folder" and (out == folder or folder in out.parents):
+        raise UsageError(f"{out}: write the packet outside the records folder")
     if out.exists() or out.is_symlink():
         if not force:
             raise UsageError(f"{out} already exists: use --force to replace it")
-        if not out.is_dir() or out.is_symlink() or (any(out.iterdir()) and not is_packet(out)):
+        if layout != "folder":
+            if not _is_earlier_file(out, layout):
+                raise UsageError(f"{out} exists and is not an intake {layout}: not replacing it")
+        elif not out.is_dir() or out.is_symlink() or (any(out.iterdir()) and not is_packet(out)):
             raise UsageError(f"{out} exists and is not an intake packet: not replacing it")
     if out.parent.exists() and not out.parent.is_dir():
         raise UsageError(f"{out.parent}: is not a folder")
+
+
+def _is_earlier_file(out: Path, layout: str) -> bool:
+    if not out.is_file() or out.is_symlink():
+        return False
+    with open(out, "rb") as handle:
+        return handle.read(8).startswith(FILE_MAGIC[layout])
 
 
 def write_packet(
@@ -67,30 +91,88 @@ def write_packet(
     *,
     force: bool = False,
     progress=None,
+    layout: str = "folder",
 ) -> Path:
-    """Write the packet for `manifest` to `out`; nothing appears at `out` until it is complete."""
+    """Write the packet for `manifest` to `out`; nothing appears at `out` until it is complete.
+
+    `layout` "zip" writes the packet as one zip file, "pdf" writes just PACKET.PDF."""
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         os.chmod(temp, 0o700)
-        files = PrivateFiles(temp)
-        _copy_documents(manifest.documents, sources, files, progress)
-        imaging = [
-            d for d in manifest.documents if d.media_type == DICOM and d.subtype != "dicomdir"
-        ]
-        write_file_set(imaging, sources, temp)
-        _write_previews(imaging, sources, files)
-        _render_readable(manifest.documents, sources, files)
-        files.write_text("README.TXT", render_readme())
-        files.write_text("INDEX.HTM", render_index(manifest))
-        files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
-        files.write_checksums("EXTRA/SHA256SUM.TXT")
-        _move_into_place(temp, out, force=force)
-    except BaseException:
+        packet = temp / "packet"
+        packet.mkdir(mode=0o700)
+        _write_contents(manifest, sources, PrivateFiles(packet), progress)
+        if layout == "folder":
+            fsync_folder(packet)
+            _move_into_place(packet, out, force=force)
+        else:
+            result = temp / "result"
+            if layout == "zip":
+                _zip_folder(packet, result)
+            else:
+                os.replace(packet / "PACKET.PDF", result)
+            _fsync_file(result)
+            os.replace(result, out)  # atomic: the old file, or the new whole one
+            fsync_folder(out.parent)
+    finally:
         shutil.rmtree(temp, ignore_errors=True)
-        raise
     return out
+
+
+def _write_contents(
+    manifest: Manifest, sources: dict[str, Source], files: PrivateFiles, progress
+) -> None:
+    """Everything a packet holds, written under `files.root`."""
+    root = files.root
+    _copy_documents(manifest.documents, sources, files, progress)
+    imaging = [d for d in manifest.documents if d.media_type == DICOM and d.subtype != "dicomdir"]
+    write_file_set(imaging, sources, root)
+    _write_previews(imaging, sources, files)
+    _render_readable(manifest.documents, sources, files)
+    unique = distinct(manifest.documents)
+    if progress:
+        progress("pdf", 0, None, "PACKET.PDF")
+    files.write_bytes(
+        "PACKET.PDF",
+        build_packet_pdf(
+            manifest,
+            sources,
+            root,
+            documents=unique,
+            prepared=date.today().isoformat(),
+            reason=manifest.reason,
+            to_do=to_do(manifest),
+            prompts=QUESTION_PROMPTS,
+        ),
+    )
+    if any(
+        name.startswith(f"{XDM_FOLDER}/") for d in manifest.documents for name in d.packet_files
+    ):
+        files.write_bytes(
+            f"{XDM_FOLDER}/METADATA.XML", metadata_xml(manifest, manifest.documents, root)
+        )
+    files.write_text("README.TXT", render_readme())
+    files.write_text("INDEX.HTM", render_index(manifest))
+    files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
+    files.write_text("EXTRA/fhir-bundle.json", fhir_bundle(manifest, unique, root) + "\n")
+    files.write_text("EXTRA/LABS.CSV", labs_csv(unique))
+    files.write_text("EXTRA/MEDS.CSV", meds_csv(unique))
+    files.write_checksums("EXTRA/SHA256SUM.TXT")
+
+
+def _zip_folder(folder: Path, target: Path) -> None:
+    """The packet folder as one zip (owner-only), paths relative to the packet's root."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            out.write(path, path.relative_to(folder).as_posix())
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def _copy_documents(
@@ -211,7 +293,6 @@ class PrivateFiles:
 
 def _move_into_place(temp: Path, out: Path, *, force: bool) -> None:
     """Rename the finished packet onto `out`; an old packet is moved aside first, then removed."""
-    fsync_folder(temp)
     if out.exists():
         if not force:
             raise UsageError(f"{out} already exists: use --force to replace it")

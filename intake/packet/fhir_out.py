@@ -1,0 +1,216 @@
+"""EXTRA/fhir-bundle.json: the packet as a FHIR R4 collection Bundle, validated by fhir.resources.
+
+Patient; a DocumentReference per document (pointing at its copy in the packet by relative
+URL, with its SHA-1 and size); an Observation per lab result (value, unit, reference range,
+interpretation); a MedicationStatement per medication; an ImagingStudy per study (series,
+instance counts). Every resource is checked against the R4B models before it is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+
+from intake.model import Document, LabResult, Manifest, Medication
+
+INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+INTERPRETATION = {
+    "H": "H",
+    "L": "L",
+    "HH": "HH",
+    "LL": "LL",
+    "A": "A",
+    "AA": "AA",
+    "critical": "AA",
+}
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+DICOM_UID = "urn:dicom:uid"
+_NUMBER = re.compile(r"^(?P<cmp><=|>=|<|>)?\s*(?P<num>-?\d+(?:\.\d+)?)$")
+_RANGE = re.compile(r"^\s*(?P<lo>-?\d+(?:\.\d+)?)\s*[-–]\s*(?P<hi>-?\d+(?:\.\d+)?)")
+
+
+def fhir_bundle(manifest: Manifest, documents: list[Document], root: Path) -> str:
+    """The collection Bundle as JSON text; raises pydantic's ValidationError if invalid."""
+    entries: list[dict[str, Any]] = [_entry("Patient", "patient", _patient(manifest))]
+    subject = {"reference": "urn:uuid:patient"}
+    for document in documents:
+        key = document.id.lower()
+        entries.append(_entry("DocumentReference", key, _document(document, subject, root)))
+        for number, lab in enumerate(document.labs, start=1):
+            entries.append(
+                _entry("Observation", f"{key}-lab{number}", _observation(lab, subject, key))
+            )
+        for number, med in enumerate(document.medications, start=1):
+            entries.append(
+                _entry("MedicationStatement", f"{key}-med{number}", _statement(med, subject, key))
+            )
+        for number, study in enumerate(document.imaging, start=1):
+            entries.append(
+                _entry("ImagingStudy", f"{key}-study{number}", _study(study, subject, document))
+            )
+    bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
+                                    "entry": entries})  # fmt: skip
+    return bundle.model_dump_json(indent=2, exclude_none=True, by_alias=True)
+
+
+def _entry(kind: str, key: str, resource: dict[str, Any]) -> dict[str, Any]:
+    resource = {"resourceType": kind, "id": _id(key), **resource}
+    return {"fullUrl": f"urn:uuid:{key}", "resource": resource}
+
+
+def _id(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9\-.]", "-", key)[:64]
+
+
+def _patient(manifest: Manifest) -> dict[str, Any]:
+    patient = manifest.patient
+    resource: dict[str, Any] = {}
+    if patient.name:
+        words = patient.name.split()
+        resource["name"] = [{"text": patient.name, "family": words[-1], "given": words[:-1]}]
+    if patient.birth_date:
+        resource["birthDate"] = patient.birth_date
+    if patient.identifiers:
+        resource["identifier"] = [{"value": value} for value in patient.identifiers]
+    return resource
+
+
+def _document(document: Document, subject: dict, root: Path) -> dict[str, Any]:
+    attachments = []
+    for name in document.packet_files[:1] or []:
+        data = (root / name).read_bytes()
+        attachments.append(
+            {
+                "contentType": document.media_type,
+                "url": name,
+                "size": len(data),
+                "hash": base64.b64encode(hashlib.sha1(data).digest()).decode(),
+                "title": document.title or document.source,
+            }
+        )
+    if not attachments:
+        attachments.append({"title": document.title or document.source})
+    resource: dict[str, Any] = {
+        "status": "current",
+        "subject": subject,
+        "description": document.title or document.source,
+        "type": {"text": document.kind.replace("_", " ")},
+        "content": [{"attachment": attachment} for attachment in attachments],
+    }
+    if document.date:
+        resource["context"] = {"period": {"start": document.date}}
+    return resource
+
+
+def _observation(lab: LabResult, subject: dict, key: str) -> dict[str, Any]:
+    code: dict[str, Any] = {"text": lab.test}
+    if lab.code:
+        code["coding"] = [{"system": LOINC, "code": lab.code}]
+    resource: dict[str, Any] = {
+        "status": _status(lab.status),
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "laboratory",
+                    }
+                ]
+            }
+        ],
+        "code": code,
+        "subject": subject,
+        "derivedFrom": [{"reference": f"urn:uuid:{key}"}],
+    }
+    number = _NUMBER.match(lab.value.replace(",", ""))
+    if number:
+        quantity: dict[str, Any] = {"value": float(number.group("num"))}
+        if number.group("cmp"):
+            quantity["comparator"] = number.group("cmp")
+        if lab.unit:
+            quantity["unit"] = lab.unit
+        resource["valueQuantity"] = quantity
+    else:
+        resource["valueString"] = lab.value
+    if lab.collected:
+        resource["effectiveDateTime"] = lab.collected
+    if lab.reference_range:
+        span = _RANGE.match(lab.reference_range)
+        reference: dict[str, Any] = {"text": lab.reference_range}
+        if span:
+            reference["low"] = {"value": float(span.group("lo"))}
+            reference["high"] = {"value": float(span.group("hi"))}
+        resource["referenceRange"] = [reference]
+    if lab.flag in INTERPRETATION:
+        resource["interpretation"] = [
+            {"coding": [{"system": INTERPRETATION_SYSTEM, "code": INTERPRETATION[lab.flag]}]}
+        ]
+    return resource
+
+
+def _status(status: str | None) -> str:
+    allowed = {"registered", "preliminary", "final", "amended", "corrected", "cancelled"}
+    return status if status in allowed else "final"
+
+
+def _statement(med: Medication, subject: dict, key: str) -> dict[str, Any]:
+    concept: dict[str, Any] = {"text": " ".join(filter(None, [med.name, med.strength]))}
+    if med.code:
+        concept["coding"] = [{"system": RXNORM, "code": med.code}]
+    dosage: dict[str, Any] = {
+        "text": ", ".join(filter(None, [med.strength, med.route, med.frequency])) or med.raw
+    }
+    if med.route:
+        dosage["route"] = {"text": med.route}
+    status = (
+        med.status if med.status in ("active", "completed", "stopped", "on-hold") else "unknown"
+    )
+    resource: dict[str, Any] = {
+        "status": status,
+        "medicationCodeableConcept": concept,
+        "subject": subject,
+        "dosage": [dosage],
+        "derivedFrom": [{"reference": f"urn:uuid:{key}"}],
+    }
+    if med.start:
+        resource["effectivePeriod"] = {"start": med.start, **({"end": med.end} if med.end else {})}
+    return resource
+
+
+def _study(study, subject: dict, document: Document) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "status": "available",
+        "subject": subject,
+        "identifier": [{"system": DICOM_UID, "value": f"urn:oid:{study.study_uid}"}],
+        "numberOfSeries": study.series,
+        "numberOfInstances": study.instances,
+        "description": document.title,
+    }
+    if study.date:
+        resource["started"] = f"{study.date}T00:00:00Z"
+    series = []
+    for item in study.series_detail:
+        if not item.uid or not item.modality:
+            continue
+        entry: dict[str, Any] = {
+            "uid": item.uid,
+            "modality": {
+                "system": "http://dicom.nema.org/resources/ontology/DCM",
+                "code": item.modality,
+            },
+            "numberOfInstances": item.instances,
+        }
+        if item.number is not None:
+            entry["number"] = item.number
+        if item.description:
+            entry["description"] = item.description
+        series.append(entry)
+    if series:
+        resource["series"] = series
+    return resource

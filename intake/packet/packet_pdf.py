@@ -1,0 +1,167 @@
+"""PACKET.PDF: one file a physician can read anywhere, built with pikepdf.
+
+Order: cover (with the to-do list), checklist, timeline, medications, lab results; then
+every document by category (PDFs as they are, images as pages, C-CDAs and texts rendered,
+a page per imaging study with its previews); then the questions and blank notes pages.
+The outline (bookmarks) has one entry per part and per document, grouped by category, and
+page labels name each document's pages ("D0003-1"), so "page D0003-2" means one thing.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
+
+from intake.extractors.base import ExtractionError
+from intake.extractors.ccda import load
+from intake.model import Document, Manifest, Source
+from intake.packet import pdf_pages
+from intake.packet.categories import by_category
+from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
+
+SUMMARY = "Summary"
+CLOSING = "Questions and notes"
+
+
+@dataclass
+class Part:
+    """A run of pages: where it sits in the outline and how its pages are labelled."""
+
+    category: str
+    title: str
+    pdf: bytes | Path
+    label: str  # page label prefix
+
+
+def build_packet_pdf(
+    manifest: Manifest,
+    sources: dict[str, Source],
+    root: Path,
+    *,
+    documents: list[Document],
+    prepared: str,
+    reason: str | None,
+    to_do: list[str],
+    prompts: list[str],
+) -> bytes:
+    """The whole PACKET.PDF as bytes. `root` is the packet being written (for previews);
+    `documents` are the ones to include (byte-identical repeats already left out)."""
+    parts = [
+        Part(
+            SUMMARY,
+            "Cover and to-do list",
+            pdf_pages.cover(manifest, prepared=prepared, reason=reason, to_do=to_do),
+            "Cover-",
+        ),
+        Part(SUMMARY, "Checklist", pdf_pages.checklist_page(manifest), "Checklist-"),
+        Part(SUMMARY, "Timeline", pdf_pages.timeline_page(manifest), "Timeline-"),
+        Part(SUMMARY, "Medications", pdf_pages.medications_page(documents), "Medications-"),
+        Part(SUMMARY, "Lab results", pdf_pages.labs_page(documents), "Labs-"),
+    ]
+    questions = [d for d in documents if d.kind == "questions"]
+    for category, members in by_category(documents):
+        for document in members:
+            if document.kind == "questions" or document.subtype == "dicomdir":
+                continue
+            title = " ".join(filter(None, [document.date, document.title or document.source]))
+            parts.append(
+                Part(category, title, _pages_for(document, sources, root), f"{document.id}-")
+            )
+    parts.append(Part(CLOSING, "Questions and concerns",
+                      pdf_pages.questions_sheet(questions, prompts), "Questions-"))  # fmt: skip
+    parts.append(Part(CLOSING, "Notes", pdf_pages.notes_pages(), "Notes-"))
+    return assemble(parts)
+
+
+def _pages_for(document: Document, sources: dict[str, Source], root: Path) -> bytes | Path:
+    """The pages standing for one document in the packet."""
+    source = sources.get(document.files[0].source) if document.files else None
+    if document.kind == "unreadable" or source is None:
+        reason = "; ".join(document.warnings) or "the file could not be read"
+        return pdf_pages.placeholder(document, reason)
+    try:
+        if document.media_type == PDF:
+            return source.path
+        if document.media_type == DICOM and document.kind == "imaging_study":
+            previews = {
+                s.preview: root / s.preview
+                for study in document.imaging
+                for s in study.series_detail
+                if s.preview
+            }
+            return pdf_pages.study_page(document, previews)
+        if document.media_type == DICOM:
+            embedded = _encapsulated_pdf(source)
+            return embedded if embedded else pdf_pages.text_pages(document.text, document)
+        if document.media_type == CDA:
+            return pdf_pages.cda_pages(load(source), document)
+        if document.media_type in IMAGE_TYPES:
+            return pdf_pages.image_page(source.path, document)
+        if document.text.strip():
+            return pdf_pages.text_pages(document.text, document)
+    except (ExtractionError, OSError, ValueError) as err:
+        return pdf_pages.placeholder(document, str(err))
+    return pdf_pages.placeholder(document, "open the original file from the packet")
+
+
+def _encapsulated_pdf(source: Source) -> bytes | None:
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(source.path, force=True)
+        data = bytes(ds.EncapsulatedDocument)
+    except Exception:
+        return None
+    return data.rstrip(b"\0") if data.startswith(b"%PDF") else None
+
+
+def assemble(parts: list[Part]) -> bytes:
+    """Join the parts into one PDF with an outline by category and page labels."""
+    out = Pdf.new()
+    opened: list[Pdf] = []
+    starts: list[tuple[Part, int]] = []
+    labels: list[object] = []
+    try:
+        for part in parts:
+            source = _open(part)
+            if source is None:
+                continue
+            opened.append(source)
+            start = len(out.pages)
+            out.pages.extend(source.pages)
+            starts.append((part, start))
+            labels += [start, Dictionary(S=Name.D, P=String(part.label))]
+        with out.open_outline() as outline:
+            current: OutlineItem | None = None
+            for part, start in starts:
+                if current is None or current.title != part.category:
+                    current = OutlineItem(part.category, start)
+                    outline.root.append(current)
+                current.children.append(OutlineItem(part.title, start))
+        out.Root.PageLabels = Dictionary(Nums=Array(labels))
+        out.Root.PageMode = Name.UseOutlines
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
+    finally:
+        for source in opened:
+            source.close()
+        out.close()
+
+
+def _open(part: Part) -> Pdf | None:
+    """Open a part's PDF; a document PDF that pikepdf cannot open becomes a placeholder."""
+    try:
+        if isinstance(part.pdf, Path):
+            return Pdf.open(part.pdf)
+        return Pdf.open(io.BytesIO(part.pdf))
+    except pikepdf.PasswordError:
+        reason = "it is password-protected"
+    except pikepdf.PdfError as err:
+        reason = f"it is damaged ({str(err)[:120]})"
+    stand_in = Document(source=part.title, sha256=None, size=0, media_type=PDF, title=part.title)
+    return Pdf.open(io.BytesIO(pdf_pages.placeholder(stand_in, reason)))

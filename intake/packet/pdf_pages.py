@@ -1,0 +1,304 @@
+"""The pages intake writes itself for PACKET.PDF (reportlab platypus): cover, checklist,
+timeline, medications, lab results with trends, a page per imaging study, readable C-CDA,
+text and image documents, the questions sheet and notes pages. Each part is its own small
+PDF; packet_pdf.py joins them to the documents and adds the outline."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from intake.cda.narrative import narrative_lines
+from intake.cda.read import CdaDocument
+from intake.model import Document, LabResult, Manifest
+
+rl_config.invariant = 1  # the same packet gives the same bytes: no timestamps, no random IDs
+
+STYLES = getSampleStyleSheet()
+BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=12)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=colors.grey)
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
+TITLE = ParagraphStyle("title", parent=STYLES["Title"], textColor=colors.HexColor("#1f4e79"))
+HEADING = ParagraphStyle("heading", parent=STYLES["Heading2"], textColor=colors.HexColor("#1f4e79"))
+SUBHEADING = ParagraphStyle("subheading", parent=STYLES["Heading4"])
+ABNORMAL = colors.HexColor("#fde2e1")
+HEADER_FILL = colors.HexColor("#f1f4f8")
+STATUS_FILL = {
+    "present": colors.HexColor("#dff3e3"),
+    "missing": colors.HexColor("#fde2e1"),
+    "incomplete": colors.HexColor("#fff1cc"),
+    "stale": colors.HexColor("#fff1cc"),
+}
+NOTES_PAGES = 2
+TEXT_PAGE_LIMIT = 200_000  # characters of a text document laid out as pages
+
+
+def render(flowables: list, *, title: str) -> bytes:
+    """Lay out `flowables` on US Letter pages with a small footer; returns the PDF bytes."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=letter,
+        title=title,
+        author="intake",
+        leftMargin=0.7 * inch,
+        rightMargin=0.7 * inch,
+        topMargin=0.7 * inch,
+        bottomMargin=0.7 * inch,
+    )
+
+    def footer(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(0.7 * inch, 0.45 * inch, title[:110])
+        canvas.restoreState()
+
+    document.build(flowables or [Spacer(1, 1)], onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+    """A paragraph of plain text (escaped: record text never becomes markup)."""
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def table(rows: list[list[str]], widths: list[float], *, fills: dict[int, object] | None = None):
+    """A table with a header row; `fills` colours whole rows (row index -> colour)."""
+    cells = [[p(str(cell), CELL) for cell in row] for row in rows]
+    result = Table(cells, colWidths=[w * inch for w in widths], repeatRows=1)
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5d8de")),
+    ]
+    for row, fill in (fills or {}).items():
+        style.append(("BACKGROUND", (0, row), (-1, row), fill))
+    result.setStyle(TableStyle(style))
+    return result
+
+
+def cover(manifest: Manifest, *, prepared: str, reason: str | None, to_do: list[str]) -> bytes:
+    """Who, when, why, and what to do before the appointment."""
+    patient = manifest.patient
+    flow = [
+        p("Medical records for a second opinion", TITLE),
+        p(patient.name or "Patient name not found in the records", HEADING),
+    ]
+    facts = [
+        ("Born", patient.birth_date or "not found"),
+        ("Identifiers", ", ".join(patient.identifiers) or "none found"),
+        ("Prepared", prepared),
+        ("Appointment", manifest.appointment or "not given"),
+        ("Checklist", manifest.checklist_name),
+        ("Documents", str(len(manifest.documents))),
+    ]
+    if reason:
+        facts.insert(0, ("Reason for the second opinion", reason))
+    flow.append(table([["", ""], *[[k, v] for k, v in facts]], [2.0, 5.0]))
+    flow += [Spacer(1, 12), p("To do before the appointment", HEADING)]
+    flow += [p(f"[  ]  {item}") for item in to_do] or [p("Nothing: the packet is complete.")]
+    flow += [Spacer(1, 12), p(f"Made by intake {manifest.tool.get('version', '')}.", SMALL)]
+    return render(flow, title="Cover")
+
+
+def checklist_page(manifest: Manifest) -> bytes:
+    """Each what-to-bring item with its status and the documents that satisfy it."""
+    titles = {d.id: d.title or d.source for d in manifest.documents}
+    rows = [["Item", "Status", "Documents", "Note"]]
+    fills = {}
+    for number, item in enumerate(manifest.checklist, start=1):
+        names = "; ".join(f"{i} {titles.get(i, '')}" for i in item.documents[:6])
+        rows.append([item.label, item.status, names, item.note])
+        fills[number] = STATUS_FILL.get(item.status, colors.white)
+    flow = [p("What to bring: checklist", HEADING), table(rows, [2.2, 0.8, 2.3, 1.8], fills=fills)]
+    if manifest.findings:
+        flow += [Spacer(1, 10), p("Findings", HEADING)]
+        flow += [p(f"{f.severity}: {f.message}", CELL) for f in manifest.findings]
+    return render(flow, title="Checklist")
+
+
+def timeline_page(manifest: Manifest) -> bytes:
+    """The dated story: diagnoses, tests, imaging, procedures, treatments."""
+    rows = [["Date", "What", "Event"]]
+    rows += [[e.date, e.category, e.title] for e in manifest.timeline]
+    if len(rows) == 1:
+        rows.append(["", "", "No dated events were found."])
+    return render([p("Timeline", HEADING), table(rows, [1.0, 1.0, 5.1])], title="Timeline")
+
+
+def medications_page(documents: list[Document]) -> bytes:
+    """Every medication with its strength, how it is taken, and where it was read."""
+    rows = [["Medication", "Strength", "How taken", "Source"]]
+    for document in documents:
+        for med in document.medications:
+            how = ", ".join(filter(None, [med.route, med.frequency]))
+            rows.append([med.name, med.strength or "", how, f"{document.id} {document.title}"])
+    if len(rows) == 1:
+        rows.append(["No medications with dosages were found.", "", "", ""])
+    return render([p("Medications", HEADING), table(rows, [2.0, 1.1, 2.0, 2.0])], title="Meds")
+
+
+def labs_page(documents: list[Document]) -> bytes:
+    """Lab results, abnormal ones highlighted, with the earlier values of repeated tests."""
+    results: list[tuple[LabResult, Document]] = [(r, d) for d in documents for r in d.labs]
+    history: dict[str, list[LabResult]] = defaultdict(list)
+    for result, _ in results:
+        history[result.test.lower()].append(result)
+    rows = [["Test", "Value", "Flag", "Range", "Collected", "Earlier values", "Source"]]
+    fills = {}
+    ordered = sorted(results, key=lambda x: (x[0].test.lower(), x[0].collected or ""))
+    for number, (result, document) in enumerate(ordered, start=1):
+        earlier = [
+            f"{r.value} ({r.collected})"
+            for r in sorted(history[result.test.lower()], key=lambda r: r.collected or "")
+            if r is not result and (r.collected or "") < (result.collected or "")
+        ]
+        flag = (result.flag or "") + (" (from range)" if result.flag_derived else "")
+        rows.append(
+            [
+                result.test,
+                " ".join(filter(None, [result.value, result.unit])),
+                flag,
+                result.reference_range or "",
+                result.collected or "",
+                "; ".join(earlier[-3:]),
+                document.id,
+            ]
+        )
+        if result.flag:
+            fills[number] = ABNORMAL
+    if len(rows) == 1:
+        rows.append(["No lab values were read.", "", "", "", "", "", ""])
+    widths = [1.6, 1.0, 0.7, 1.0, 0.85, 1.35, 0.6]
+    return render([p("Lab results", HEADING), table(rows, widths, fills=fills)], title="Labs")
+
+
+def study_page(document: Document, previews: dict[str, Path]) -> bytes:
+    """An imaging study: its facts, its series and their previews."""
+    flow = [p(f"{document.title} {document.date or ''}", HEADING)]
+    for study in document.imaging:
+        facts = [
+            ["Study", ""],
+            ["Date", study.date or ""],
+            ["Modality", study.modality or ""],
+            ["Body part", study.body_part or ""],
+            ["Accession", study.accession or ""],
+            ["Institution", study.institution or ""],
+            ["Referring physician", study.referring_physician or ""],
+            ["Series / images", f"{study.series} / {study.instances}"],
+        ]
+        flow.append(table(facts, [2.0, 5.1]))
+        flow.append(Spacer(1, 8))
+        for series in study.series_detail:
+            label = f"{series.number or ''} {series.description or series.modality or 'series'}"
+            parts = [p(f"{label.strip()}: {series.instances} images", SUBHEADING)]
+            if series.preview and series.preview in previews:
+                parts.append(Image(str(previews[series.preview]), width=2 * inch, height=2 * inch,
+                                   kind="proportional"))  # fmt: skip
+            flow.append(KeepTogether(parts))
+    flow.append(p("The images themselves are in the packet's DICOM folder (open DICOMDIR).", SMALL))
+    return render(flow, title=document.title or "Imaging study")
+
+
+def cda_pages(cda: CdaDocument, document: Document) -> bytes:
+    """A C-CDA as readable pages: header, then each section's narrative."""
+    patient = cda.patient
+    flow = [p(cda.title or "Clinical document", HEADING)]
+    header = " · ".join(
+        filter(
+            None,
+            [
+                patient.name if patient else None,
+                f"born {patient.birth_date}" if patient and patient.birth_date else None,
+                f"dated {cda.date}" if cda.date else None,
+                cda.author,
+            ],
+        )
+    )
+    flow.append(p(header, SMALL))
+    for section in cda.walk():
+        flow.append(p(section.title, SUBHEADING))
+        lines = narrative_lines(section.narrative) or section.items
+        flow += [p(line, CELL) for line in lines] or [p("No information.", SMALL)]
+    return render(flow, title=f"{document.id} {document.title}")
+
+
+def text_pages(text: str, document: Document) -> bytes:
+    """A text document (notes, questions, HTML pages) as pages."""
+    body = text[:TEXT_PAGE_LIMIT]
+    flow = [p(document.title or document.source, HEADING)]
+    flow += [p(line, CELL) if line.strip() else Spacer(1, 6) for line in body.splitlines()]
+    return render(flow, title=f"{document.id} {document.title}")
+
+
+def image_page(path: Path, document: Document) -> bytes:
+    """A photo or scan, upright (EXIF applied), fitted to one page."""
+    from PIL import Image as PillowImage
+    from PIL import ImageOps
+
+    with PillowImage.open(path) as original:
+        upright = ImageOps.exif_transpose(original).convert("RGB")
+    upright.thumbnail((2400, 2400))
+    buffer = io.BytesIO()
+    upright.save(buffer, format="JPEG", quality=85)
+    buffer.seek(0)
+    width, height = 7.1 * inch, 9.0 * inch
+    picture = Image(buffer, width=width, height=height, kind="proportional")
+    flow = [p(f"{document.title or document.source}", SUBHEADING), picture]
+    return render(flow, title=f"{document.id} {document.title}")
+
+
+def placeholder(document: Document, reason: str) -> bytes:
+    """A page standing for a document that could not be included, saying why."""
+    flow = [
+        p(document.title or document.source, HEADING),
+        p(f"This document could not be included in this PDF: {reason}."),
+        p(f"Original file: {document.source}", SMALL),
+    ]
+    if document.packet_files:
+        flow.append(p(f"Its copy in the packet: {document.packet_files[0]}", SMALL))
+    return render(flow, title=f"{document.id} {document.title}")
+
+
+def questions_sheet(questions: list[Document], prompts: list[str]) -> bytes:
+    """The patient's questions, or prompts to fill in, with space to write."""
+    flow = [p("Questions and concerns", HEADING)]
+    if questions:
+        for document in questions:
+            flow += [p(line, BODY) for line in document.text.splitlines() if line.strip()]
+    else:
+        flow.append(p("No list of questions was found. Some to consider:", SMALL))
+        flow += [p(f"{n}. {prompt}") for n, prompt in enumerate(prompts, start=1)]
+    flow.append(Spacer(1, 12))
+    flow += [p("_" * 95, SMALL) for _ in range(10)]
+    return render(flow, title="Questions")
+
+
+def notes_pages(count: int = NOTES_PAGES) -> bytes:
+    """Lined pages for notes during the appointment."""
+    flow = []
+    for page in range(count):
+        flow.append(p("Notes", HEADING))
+        flow += [p("_" * 95, SMALL) for _ in range(34)]
+        if page < count - 1:
+            flow.append(PageBreak())
+    return render(flow, title="Notes")
