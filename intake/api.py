@@ -6,20 +6,18 @@ packet. Both raise IntakeError subclasses for run-level problems only.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from intake import __version__, disc, xdm
+from intake.cache import ExtractionCache
 from intake.check import Checklist, check, load_checklist
 from intake.containers import Workspace
-from intake.extractors import combine, extract
+from intake.executors import Executor, LocalExecutor
+from intake.extractors import combine, extract, extractor_key
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.scan import ScanResult, scan
 from intake.understand.enrich import enrich
@@ -55,9 +53,12 @@ def scan_folder(
     *,
     progress: Progress | None = None,
     exclude: tuple[Path, ...] = (),
+    runtime: Runtime | None = None,
 ) -> Manifest:
     """Read every file in `folder` and check the set against the checklist."""
-    with open_folder(folder, options, progress=progress, exclude=exclude) as reading:
+    with open_folder(
+        folder, options, progress=progress, exclude=exclude, runtime=runtime
+    ) as reading:
         return reading.manifest
 
 
@@ -68,6 +69,7 @@ def open_folder(
     *,
     progress: Progress | None = None,
     exclude: tuple[Path, ...] = (),
+    runtime: Runtime | None = None,
 ) -> Iterator[Reading]:
     """Like scan_folder(), also giving the scanned sources by location.
 
@@ -75,7 +77,7 @@ def open_folder(
     so their bytes can still be copied into a packet inside it.
     """
     with Workspace() as workspace:
-        yield _read_folder(folder, options or Options(), progress, exclude, workspace)
+        yield _read_folder(folder, options or Options(), progress, exclude, workspace, runtime)
 
 
 def _read_folder(
@@ -84,6 +86,7 @@ def _read_folder(
     progress: Progress | None,
     exclude: tuple[Path, ...],
     workspace: Workspace,
+    runtime: Runtime | None = None,
 ) -> Reading:
     checklist = options.checklist
     rules = checklist if isinstance(checklist, Checklist) else load_checklist(checklist)
@@ -99,7 +102,7 @@ def _read_folder(
     result = scan(folder, exclude=exclude, on_file=on_file, workspace=workspace)
     listing = xdm.take_metadata(result)
     viewer, viewer_finding = disc.take_viewer(result)
-    documents = extract_all(result, progress, listing)
+    documents = extract_all(result, progress, listing, runtime)
     patient = stated_patient(options.patient, documents)
     sources = {source.location: source for source in result.sources}
     statuses, findings = check(
@@ -151,7 +154,10 @@ def stated_patient(stated: Person | None, documents: list[Document]) -> Person:
 
 
 def extract_all(
-    result: ScanResult, progress: Progress | None = None, listing: xdm.XdmListing | None = None
+    result: ScanResult,
+    progress: Progress | None = None,
+    listing: xdm.XdmListing | None = None,
+    runtime: Runtime | None = None,
 ) -> list[Document]:
     """Every scanned file through the extractors, merged, understood and numbered.
 
@@ -161,7 +167,7 @@ def extract_all(
     documents: list[Document] = []
     total = len(result.sources)
     for done, (source, found) in enumerate(
-        zip(result.sources, extract_each(result.sources), strict=True), start=1
+        zip(result.sources, extract_each(result.sources, runtime), strict=True), start=1
     ):
         documents.extend(found)
         if progress:
@@ -191,29 +197,42 @@ def extract_all(
     return documents
 
 
-PARALLEL_MIN_FILES = 64
+PARALLEL_MIN_FILES = 64  # fewer files are read in this process: a pool costs more
 
 
-def extract_each(sources: list[Source]) -> Iterator[list[Document]]:
-    """extract() for each source, in order; in a process per core when there are many.
+@dataclass
+class Runtime:
+    """How a run is carried out, not what it reads: where the work runs, what is cached."""
 
-    Workers are forked (no re-import cost) on systems that can fork. If a worker dies (a
-    parser crashing the interpreter), the files not yet done are read in this process."""
-    workers = os.cpu_count() or 1
-    if workers < 2 or len(sources) < PARALLEL_MIN_FILES:
-        yield from map(extract, sources)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunk = max(8, min(128, len(sources) // (workers * 8)))
-    done = 0
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for found in pool.map(extract, sources, chunksize=chunk):
-                done += 1
-                yield found
-    except BrokenProcessPool:
-        yield from map(extract, sources[done:])
+    executor: Executor | None = None  # default: a process per core when there are many files
+    cache: ExtractionCache | None = None  # default: none (the command line opens one)
+
+
+def extract_each(sources: list[Source], runtime: Runtime | None = None) -> Iterator[list[Document]]:
+    """extract() for each source, in order: from the cache when it holds the same content
+    read by the same extractor versions, otherwise through the runtime's executor (storing
+    what was read; unreadable results are not stored, so they are tried again next time)."""
+    runtime = runtime or Runtime()
+    cache = runtime.cache
+    executor = runtime.executor or LocalExecutor(min_items=PARALLEL_MIN_FILES)
+    keys = [extractor_key(source) for source in sources]
+    hits: dict[int, list[Document]] = {}
+    if cache is not None:
+        for index, (source, key) in enumerate(zip(sources, keys, strict=True)):
+            found = cache.get(source, key) if key else None
+            if found is not None:
+                hits[index] = found
+    misses = [source for index, source in enumerate(sources) if index not in hits]
+    computed = iter(executor.map(extract, misses))
+    for index, source in enumerate(sources):
+        if index in hits:
+            yield hits[index]
+            continue
+        found = next(computed)
+        key = keys[index]
+        if cache is not None and key and not any(d.kind == "unreadable" for d in found):
+            cache.put(source, key, found)
+        yield found
 
 
 def build_packet(
@@ -224,6 +243,7 @@ def build_packet(
     force: bool = False,
     progress: Progress | None = None,
     layout: str = "folder",
+    runtime: Runtime | None = None,
 ) -> Manifest:
     """Read `folder` and write its packet to `out` (atomically); returns the packet's manifest.
 
@@ -233,7 +253,9 @@ def build_packet(
 
     folder, out = Path(folder), Path(out)
     check_destination(folder, out, force=force, layout=layout)
-    with open_folder(folder, options, progress=progress, exclude=(out,)) as reading:
+    with open_folder(
+        folder, options, progress=progress, exclude=(out,), runtime=runtime
+    ) as reading:
         write_packet(
             reading.manifest, reading.sources, out, force=force, progress=progress, layout=layout
         )

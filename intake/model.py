@@ -198,6 +198,23 @@ class Document:
             data.pop("text")
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """The inverse of to_dict(with_text=True): a Document with its nested records."""
+        fields = dict(data)
+        fields["patient"] = Person(**fields["patient"]) if fields.get("patient") else None
+        fields["labs"] = [LabResult(**lab) for lab in fields.get("labs", [])]
+        fields["medications"] = [Medication(**med) for med in fields.get("medications", [])]
+        fields["imaging"] = [_study_from_dict(study) for study in fields.get("imaging", [])]
+        fields["files"] = [FileRef(**ref) for ref in fields.get("files", [])]
+        return cls(**fields)
+
+
+def _study_from_dict(data: dict[str, Any]) -> ImagingStudy:
+    fields = dict(data)
+    fields["series_detail"] = [Series(**series) for series in fields.get("series_detail", [])]
+    return ImagingStudy(**fields)
+
 
 @dataclass
 class ChecklistStatus:

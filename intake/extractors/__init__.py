@@ -39,7 +39,16 @@ _NOT_SUPPORTED = {
     ZIP: "a zip archive: intake does not open archives yet; unzip it into the folder",
 }
 
-__all__ = ["EXTRACTORS", "ExtractionError", "Extractor", "combine", "extract"]
+__all__ = ["EXTRACTORS", "ExtractionError", "Extractor", "combine", "extract", "extractor_key"]
+
+
+def extractor_key(source: Source) -> tuple[str, str] | None:
+    """Which extractors would read `source`, and their versions (the cache's key beside the
+    content hash); None when none would."""
+    accepting = [e for e in EXTRACTORS if e.accepts(source)]
+    if not accepting:
+        return None
+    return ",".join(e.name for e in accepting), ",".join(e.version for e in accepting)
 
 
 def extract(source: Source, extractors: list[Extractor] | None = None) -> list[Document]:
