@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -13,8 +14,10 @@ from pathlib import Path
 import click
 
 from intake import __version__, api
+from intake.cache import open_cache
 from intake.check import available_checklists
 from intake.errors import ExitCode, IntakeError, UsageError
+from intake.executors import DaskExecutor, make_executor
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_summary, print_to_do
 from intake.packet.render import to_do
@@ -91,6 +94,41 @@ def _options(checklist, appointment, patient_name, birth_date) -> api.Options:
     return api.Options(checklist=checklist, appointment=appointment, patient=patient)
 
 
+def runtime_options(command):
+    """--cache/--no-cache, --executor, --scheduler, --jobs: how the work is carried out."""
+    options = [
+        click.option("--cache", "cache_path", metavar="PATH", envvar="INTAKE_CACHE",
+                     help="Extraction cache file (default: a per-user cache folder; "
+                          "env INTAKE_CACHE; 'off' for none)."),
+        click.option("--no-cache", is_flag=True, help="Read every file afresh; store nothing."),
+        click.option("--executor", type=click.Choice(["local", "serial", "dask"]),
+                     default="local", show_default=True,
+                     help="Where extraction runs: a process per core, this process, or a "
+                          "Dask cluster (intake[dask])."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="With --executor dask: the scheduler, e.g. tcp://10.0.0.5:8786."),
+        click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+                     help="Processes to use (default: one per core)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@contextlib.contextmanager
+def _runtime(cache_path, no_cache, executor, scheduler, jobs):
+    """The Runtime the options ask for; closes the cache and the cluster client after."""
+    chosen = make_executor(executor, scheduler=scheduler, workers=jobs)
+    cache = None if no_cache else open_cache(cache_path)
+    try:
+        yield api.Runtime(executor=chosen, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()
+        if isinstance(chosen, DaskExecutor):
+            chosen.close()
+
+
 def silent_option(command):
     return click.option("-s", "--silent", is_flag=True, help="No progress display on stderr.")(
         command
@@ -117,6 +155,7 @@ def cli(debug: bool) -> None:
     "--with-text", is_flag=True, help="With --json: include the text read from each file."
 )
 @reading_options
+@runtime_options
 @silent_option
 @handle_errors
 def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) -> None:
@@ -129,8 +168,9 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     """
     if with_text and not as_json:
         raise click.UsageError("--with-text goes with --json")
-    with ProgressDisplay(enabled=not silent) as progress:
-        manifest = api.scan_folder(folder, _options(**reading), progress=progress)
+    settings = _split_runtime(reading)
+    with _runtime(**settings) as runtime, ProgressDisplay(enabled=not silent) as progress:
+        manifest = api.scan_folder(folder, _options(**reading), progress=progress, runtime=runtime)
     if as_json:
         click.echo(manifest.to_json(with_text=with_text))
     else:
@@ -154,6 +194,7 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
 @click.option("--only-pdf", is_flag=True, help="Write just PACKET.PDF to --out.")
 @click.option("--open", "open_after", is_flag=True, help="Open the packet when it is written.")
 @reading_options
+@runtime_options
 @silent_option
 @handle_errors
 def packet(
@@ -178,10 +219,11 @@ def packet(
     if as_zip and only_pdf:
         raise UsageError("choose one of --zip and --only-pdf")
     layout = "zip" if as_zip else "pdf" if only_pdf else "folder"
+    settings = _split_runtime(reading)
     options = dataclasses.replace(_options(**reading), reason=reason)
-    with ProgressDisplay(enabled=not silent) as progress:
+    with _runtime(**settings) as runtime, ProgressDisplay(enabled=not silent) as progress:
         manifest = api.build_packet(
-            folder, out, options, force=force, progress=progress, layout=layout
+            folder, out, options, force=force, progress=progress, layout=layout, runtime=runtime
         )
     print_summary(manifest, brief=True)
     print_to_do(to_do(manifest))
@@ -190,6 +232,111 @@ def packet(
     if open_after:
         click.launch(str(target))  # the system's viewer; nothing leaves the machine
     _exit_for(manifest)
+
+
+@cli.command()
+@click.argument("parent", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the packets (one per client) and DASHBOARD.HTM.",
+)
+@click.option(
+    "--changed-only",
+    is_flag=True,
+    help="Skip clients whose files did not change since their last packet.",
+)
+@click.option("--reason", metavar="TEXT", help="Reason for the second opinion, on every cover.")
+@reading_options
+@runtime_options
+@silent_option
+@handle_errors
+def batch(parent: Path, out: Path, changed_only: bool, reason: str | None, silent: bool,
+          **reading) -> None:  # fmt: skip
+    """Build a packet for each client folder in PARENT, and a dashboard.
+
+    \b
+    Example:
+        intake batch ~/Clients -o ~/Packets --changed-only
+    """
+    from intake.batch import run_batch
+
+    settings = _split_runtime(reading)
+    options = dataclasses.replace(_options(**reading), reason=reason)
+    cache_path = "off" if settings["no_cache"] else settings["cache_path"]
+    executor = None
+    if settings["executor"] == "dask":
+        executor = make_executor("dask", scheduler=settings["scheduler"])
+    elif settings["executor"] == "serial":
+        executor = make_executor("serial")
+    try:
+        with ProgressDisplay(enabled=not silent) as progress:
+            result = run_batch(
+                parent, out, options, jobs=settings["jobs"], changed_only=changed_only,
+                cache_path=cache_path, executor=executor, progress=progress,
+            )  # fmt: skip
+    finally:
+        if isinstance(executor, DaskExecutor):
+            executor.close()
+    for row in result.rows:
+        missing = ", ".join(row.missing_items) or "-"
+        click.echo(f"{row.client}\t{row.status}\t{row.documents} documents\tmissing: {missing}"
+                   + (f"\t{row.reason}" if row.reason else ""))  # fmt: skip
+    click.echo(f"Dashboard: {out / 'DASHBOARD.HTM'}")
+    if any(row.status in ("failed", "incomplete") for row in result.rows):
+        click.get_current_context().exit(ExitCode.INCOMPLETE)
+
+
+@cli.group("cache")
+def cache_group() -> None:
+    """Look at or empty the extraction cache."""
+
+
+@cache_group.command("info")
+@click.option("--cache", "cache_path", metavar="PATH", envvar="INTAKE_CACHE")
+@handle_errors
+def cache_info(cache_path: str | None) -> None:
+    """Where the cache is and how much it holds.
+
+    \b
+    Example:
+        intake cache info
+    """
+    cache = open_cache(cache_path)
+    if cache is None:
+        click.echo("The cache is off (INTAKE_CACHE=off) or cannot be opened.")
+        return
+    with cache:
+        info = cache.info()
+    click.echo(f"{info.path}\n{info.entries} entries for {info.files} files, "
+               f"{info.bytes / 2**20:.1f} MB (owner-only)")  # fmt: skip
+
+
+@cache_group.command("clear")
+@click.option("--cache", "cache_path", metavar="PATH", envvar="INTAKE_CACHE")
+@handle_errors
+def cache_clear(cache_path: str | None) -> None:
+    """Remove everything the cache holds.
+
+    \b
+    Example:
+        intake cache clear
+    """
+    cache = open_cache(cache_path)
+    if cache is None:
+        click.echo("The cache is off (INTAKE_CACHE=off) or cannot be opened.")
+        return
+    with cache:
+        removed = cache.clear()
+    click.echo(f"Removed {removed} entries from {cache.path}")
+
+
+def _split_runtime(values: dict) -> dict:
+    """Take the runtime options out of a command's keyword arguments."""
+    keys = ("cache_path", "no_cache", "executor", "scheduler", "jobs")
+    return {key: values.pop(key) for key in keys}
 
 
 @cli.command("checklists")

@@ -14,7 +14,14 @@ from intake.understand.classify import LABELS
 
 STATUS_STYLE = {"present": "green", "missing": "red", "incomplete": "yellow", "stale": "yellow"}
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
-STAGES = {"scan": "Finding files", "extract": "Reading files", "copy": "Copying into packet"}
+STAGES = {
+    "scan": "Finding files",
+    "extract": "Reading files",
+    "copy": "Copying into packet",
+    "pdf": "Writing PACKET.PDF",
+    "clients": "Clients done",
+    "files": "Files in clients done",
+}
 
 
 class ProgressDisplay:

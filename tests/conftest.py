@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import shutil
 import sys
 from datetime import date
@@ -29,6 +30,7 @@ def _load_samples_module():
 
 
 make_samples = _load_samples_module()
+os.environ["INTAKE_CACHE"] = "off"  # tests never write the user's cache; cache tests pass their own
 
 
 @pytest.fixture(scope="session")

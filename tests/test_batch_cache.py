@@ -1,0 +1,248 @@
+"""The extraction cache, batches of client folders, and the Dask executor (LocalCluster)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from intake import api
+from intake.batch import run_batch
+from intake.cache import ExtractionCache
+from intake.cli import cli
+from intake.executors import DaskExecutor, SerialExecutor
+from intake.extractors import EXTRACTORS
+from intake.model import Document, Source
+from tests.conftest import APPOINTMENT, tree_state
+
+OPTIONS = api.Options(appointment=APPOINTMENT)
+
+
+class CountingExecutor(SerialExecutor):
+    """Runs in this process and remembers which files were actually read."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def map(self, function, items):
+        self.read.extend(getattr(item, "location", str(item)) for item in items)
+        return super().map(function, items)
+
+
+def scan(folder: Path, cache: ExtractionCache) -> tuple[object, CountingExecutor]:
+    executor = CountingExecutor()
+    manifest = api.scan_folder(folder, OPTIONS, runtime=api.Runtime(executor, cache))
+    return manifest, executor
+
+
+def comparable(manifest) -> dict:
+    data = manifest.to_dict(with_text=True)
+    data.pop("tool")
+    return data
+
+
+def test_a_warm_run_reads_nothing_and_gives_the_same_manifest(copy_of, neurology, tmp_path):
+    folder = copy_of(neurology)
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        cold, first = scan(folder, cache)
+        warm, second = scan(folder, cache)
+    assert len(first.read) == 12 and second.read == []
+    assert comparable(warm) == comparable(cold)
+
+
+def test_renamed_or_moved_files_are_hits_and_changed_files_are_read_again(
+    copy_of, oncology, tmp_path
+):
+    folder = copy_of(oncology)
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        scan(folder, cache)
+        (folder / "archive").mkdir()
+        shutil.move(folder / "Mammogram report.pdf", folder / "archive" / "mammo 2026.pdf")
+        (folder / "questions.txt").write_text("Questions\nIs radiation needed after surgery?\n")
+        manifest, executor = scan(folder, cache)
+    assert executor.read == ["questions.txt"]  # the changed file only; the moved one is a hit
+    moved = next(d for d in manifest.documents if d.source == "archive/mammo 2026.pdf")
+    assert moved.kind == "imaging_report" and moved.files[0].source == "archive/mammo 2026.pdf"
+    questions = next(d for d in manifest.documents if d.kind == "questions")
+    assert "radiation" in questions.text
+
+
+def test_a_new_extractor_version_invalidates_its_entries(copy_of, neurology, tmp_path, monkeypatch):
+    folder = copy_of(neurology)
+    dicom = next(e for e in EXTRACTORS if e.name == "dicom")
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        scan(folder, cache)
+        monkeypatch.setattr(dicom, "version", dicom.version + "-next")
+        _, executor = scan(folder, cache)
+    assert len(executor.read) == 9  # the DICOM files; the PDFs and the photo stay cached
+
+
+def test_unreadable_results_are_not_stored(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        scan(folder, cache)
+        _, executor = scan(folder, cache)
+        assert cache.info().entries == 0
+    assert executor.read == ["broken.pdf"]
+
+
+def _writer(arguments: tuple[str, int]) -> int:
+    path, worker = arguments
+    with ExtractionCache(path) as cache:
+        for number in range(150):
+            source = Source(f"f{worker}-{number}", Path("x"), "text/plain",
+                            f"{worker:04d}{number:060d}", 1)  # fmt: skip
+            document = Document.for_source(source, kind="other", text="x" * 200)
+            cache.put(source, ("text", "2"), [document])
+            assert cache.get(source, ("text", "2"))[0].text == "x" * 200
+    return worker
+
+
+def test_parallel_workers_share_the_cache(tmp_path):
+    path = str(tmp_path / "cache.sqlite")
+    context = multiprocessing.get_context("spawn")  # fresh processes, separate connections
+    with context.Pool(4) as pool:
+        assert sorted(pool.map(_writer, [(path, w) for w in range(4)])) == [0, 1, 2, 3]
+    with ExtractionCache(path) as cache:
+        assert cache.info().entries == 600
+
+
+def test_cache_files_are_owner_only_whatever_the_umask(tmp_path, copy_of, neurology):
+    old = os.umask(0)
+    try:
+        with ExtractionCache(tmp_path / "cachedir" / "c.sqlite") as cache:
+            scan(copy_of(neurology), cache)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "cachedir").stat().st_mode & 0o777 == 0o700
+    for path in (tmp_path / "cachedir").iterdir():
+        assert path.stat().st_mode & 0o077 == 0, path.name
+
+
+def test_cache_info_and_clear_commands(tmp_path, copy_of, neurology):
+    path = tmp_path / "c.sqlite"
+    with ExtractionCache(path) as cache:
+        scan(copy_of(neurology), cache)
+    runner = CliRunner()
+    info = runner.invoke(cli, ["cache", "info", "--cache", str(path)])
+    assert info.exit_code == 0 and "12 entries for 12 files" in info.output
+    cleared = runner.invoke(cli, ["cache", "clear", "--cache", str(path)])
+    assert cleared.exit_code == 0 and "Removed 12 entries" in cleared.output
+    with ExtractionCache(path) as cache:
+        assert cache.info().entries == 0
+
+
+# --- batch -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clients(tmp_path, oncology, neurology):
+    parent = tmp_path / "clients"
+    shutil.copytree(oncology, parent / "ann-oncology")
+    shutil.copytree(neurology, parent / "bob-neurology")
+    (parent / "carl-broken").mkdir()
+    (parent / "carl-broken" / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    (parent / ".hidden").mkdir()
+    return parent
+
+
+def dashboard(out: Path) -> dict[str, dict]:
+    rows = csv.DictReader(io.StringIO((out / "dashboard.csv").read_text()))
+    return {row["client"]: row for row in rows}
+
+
+def test_batch_builds_every_client_and_survives_a_broken_one(clients, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "carl-broken").write_text("not a packet")  # its packet cannot be written
+    before = tree_state(clients)
+    result = run_batch(clients, out, OPTIONS, jobs=2, cache_path="off")
+    assert tree_state(clients) == before
+    rows = dashboard(out)
+    assert set(rows) == {"ann-oncology", "bob-neurology", "carl-broken"}
+    assert (
+        rows["carl-broken"]["status"] == "failed"
+        and "not an intake packet" in (rows["carl-broken"]["reason"])
+    )
+    assert rows["ann-oncology"]["status"] == "complete"
+    assert rows["bob-neurology"]["missing_items"] == "imaging treatment_plan questions"
+    assert int(rows["bob-neurology"]["documents"]) == 4
+    assert (out / "ann-oncology" / "INDEX.HTM").is_file()
+    html = (out / "DASHBOARD.HTM").read_text()
+    assert 'href="ann-oncology/INDEX.HTM"' in html and "carl-broken" in html
+    assert [r.client for r in result.rows] == ["ann-oncology", "bob-neurology", "carl-broken"]
+    assert (out / "dashboard.csv").stat().st_mode & 0o077 == 0
+
+
+def test_changed_only_rebuilds_just_the_changed_client(clients, tmp_path):
+    out = tmp_path / "out"
+    run_batch(clients, out, OPTIONS, jobs=1, cache_path="off")
+    first = dashboard(out)
+    (clients / "bob-neurology" / "questions.txt").write_text(
+        "Questions for the second opinion\n\nIs the MRI normal?\nShould I change my dose?\n"
+    )
+    run_batch(clients, out, OPTIONS, jobs=1, changed_only=True, cache_path="off")
+    second = dashboard(out)
+    assert "not rebuilt" in second["ann-oncology"]["reason"]
+    assert second["ann-oncology"]["last_run"] == first["ann-oncology"]["last_run"]
+    assert "questions" not in second["bob-neurology"]["missing_items"]
+    assert "not rebuilt" not in second["bob-neurology"]["reason"]
+
+
+def test_batch_command_line(clients, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["batch", str(clients), "-o", str(out), "--no-cache", "--jobs", "2", "-s",
+              "--appointment", "2026-11-25"],
+    )  # fmt: skip
+    assert result.exit_code == 5, result.output  # some clients are incomplete
+    assert "ann-oncology\tcomplete" in result.output
+    assert (out / "DASHBOARD.HTM").is_file()
+
+
+# --- Dask -------------------------------------------------------------------------------
+
+
+# A LocalCluster in this process (no worker processes, no dashboard) still resolves the local
+# host name: sockets are allowed for these tests, and only to this machine.
+@pytest.fixture
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1", "::1"])
+def test_dask_run_equals_the_local_run(dask_client, neurology, oncology):
+    for folder in (neurology, oncology):
+        local = api.scan_folder(folder, OPTIONS, runtime=api.Runtime(SerialExecutor()))
+        remote = api.scan_folder(folder, OPTIONS, runtime=api.Runtime(DaskExecutor(dask_client)))
+        assert comparable(remote) == comparable(local)
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1", "::1"])
+def test_dask_batch_equals_the_local_batch(dask_client, clients, tmp_path):
+    local = run_batch(clients, tmp_path / "local", OPTIONS, jobs=1, cache_path="off")
+    remote = run_batch(clients, tmp_path / "remote", OPTIONS, cache_path="off",
+                       executor=DaskExecutor(dask_client))  # fmt: skip
+
+    def rows(result):
+        return [(r.client, r.status, r.documents, r.missing_items, r.errors, r.warnings)
+                for r in result.rows]  # fmt: skip
+
+    assert rows(remote) == rows(local)
