@@ -6,6 +6,8 @@ packet. Both raise IntakeError subclasses for run-level problems only.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from intake.cache import ExtractionCache
 from intake.check import Checklist, check, load_checklist
 from intake.containers import Workspace
 from intake.executors import Executor, LocalExecutor
-from intake.extractors import combine, extract, extractor_key
+from intake.extractors import EXTRACTORS, combine, extract, extractor_key
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.scan import ScanResult, scan
 from intake.understand.enrich import enrich
@@ -102,9 +104,14 @@ def _read_folder(
     result = scan(folder, exclude=exclude, on_file=on_file, workspace=workspace)
     listing = xdm.take_metadata(result)
     viewer, viewer_finding = disc.take_viewer(result)
+    sources = {source.location: source for source in result.sources}
+    cache = runtime.cache if runtime else None
+    key = run_key(result, listing, viewer, rules, appointment, options)
+    earlier = cache.get_run(key) if cache is not None else None
+    if earlier is not None:  # the very same inputs: nothing to read again
+        return Reading(earlier, sources)
     documents = extract_all(result, progress, listing, runtime)
     patient = stated_patient(options.patient, documents)
-    sources = {source.location: source for source in result.sources}
     statuses, findings = check(
         documents, rules, result.skipped, appointment=appointment, patient=patient
     )
@@ -138,7 +145,31 @@ def _read_folder(
         tool={"name": "intake", "version": __version__},
         reason=options.reason,
     )
+    if cache is not None and not any(d.kind == "unreadable" for d in documents):
+        cache.put_run(key, manifest)  # a run with unreadable files is tried again next time
     return Reading(manifest, sources)
+
+
+def run_key(result: ScanResult, listing, viewer, rules, appointment: date, options) -> str:
+    """A digest of everything a folder's manifest depends on: every file's content, location
+    and type, what was skipped and why, the extractors' versions, the checklist, the
+    appointment and what the caregiver stated. Equal keys give equal manifests."""
+    parts = [
+        __version__,
+        [(e.name, e.version) for e in EXTRACTORS],
+        [(s.location, s.sha256, s.media_type, s.size) for s in result.sources],
+        sorted(result.unreadable),
+        [(s.path, s.reason) for s in result.skipped + listing.set_aside + viewer],
+        result.junk,
+        repr(rules),
+        appointment.isoformat(),
+        repr(options.patient),
+        options.reason,
+        repr(sorted(listing.entries.items())),
+        repr(listing.missing),
+        [(f.code, f.message) for f in listing.findings],
+    ]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
 def stated_patient(stated: Person | None, documents: list[Document]) -> Person:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from intake.model import Document, Source
+from intake.model import Document, Manifest, Source
 
 ENV_PATH = "INTAKE_CACHE"  # a path, or "off"
 FILE_NAME = "extraction-cache.sqlite"
@@ -31,8 +31,14 @@ CREATE TABLE IF NOT EXISTS results (
     documents TEXT NOT NULL,
     stored REAL NOT NULL,
     PRIMARY KEY (sha256, extractor, version)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    key TEXT PRIMARY KEY,
+    manifest TEXT NOT NULL,
+    stored REAL NOT NULL
+) WITHOUT ROWID;
 """
+MAX_RUNS = 500  # folder-level results kept (the oldest are dropped)
 
 
 def default_path() -> Path | None:
@@ -71,7 +77,7 @@ class ExtractionCache:
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(SCHEMA)
+        self._db.executescript(SCHEMA)
         for companion in ("-wal", "-shm"):
             _chmod_private(Path(f"{self.path}{companion}"))
 
@@ -98,6 +104,28 @@ class ExtractionCache:
                 (source.sha256, *key, payload, time.time()),
             )
 
+    def get_run(self, key: str) -> Manifest | None:
+        """A whole folder's manifest, stored under the key of its exact inputs."""
+        row = self._db.execute("SELECT manifest FROM runs WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return Manifest.from_dict(json.loads(row[0]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def put_run(self, key: str, manifest: Manifest) -> None:
+        payload = json.dumps(manifest.to_dict(with_text=True), ensure_ascii=False)
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", (key, payload, time.time())
+            )
+            self._db.execute(
+                "DELETE FROM runs WHERE key NOT IN "
+                "(SELECT key FROM runs ORDER BY stored DESC LIMIT ?)",
+                (MAX_RUNS,),
+            )
+
     def info(self) -> CacheInfo:
         entries, files = self._db.execute(
             "SELECT COUNT(*), COUNT(DISTINCT sha256) FROM results"
@@ -113,6 +141,7 @@ class ExtractionCache:
         """Remove every entry; returns how many there were."""
         (count,) = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
         self._db.execute("DELETE FROM results")
+        self._db.execute("DELETE FROM runs")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.execute("VACUUM")
         return count

@@ -6,6 +6,7 @@ Pure: (documents, checklist) -> statuses and findings. The checklist is data
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable
@@ -73,6 +74,19 @@ def available_checklists() -> list[Checklist]:
 def load_checklist(name_or_path: str | Path = "default") -> Checklist:
     """A shipped checklist by name, or a TOML file by path; UsageError when it is not valid."""
     path = Path(name_or_path)
+    if not (path.suffix == ".toml" or path.exists()):
+        return _shipped_checklist(str(name_or_path))
+    return _load_checklist(path)
+
+
+@functools.lru_cache(maxsize=32)
+def _shipped_checklist(name: str) -> Checklist:
+    """A checklist shipped in the package (they never change while intake runs)."""
+    return _load_checklist(Path(name))
+
+
+def _load_checklist(path: Path) -> Checklist:
+    name_or_path = str(path)
     if path.suffix == ".toml" or path.exists():
         try:
             text, origin = path.read_text(encoding="utf-8"), str(path)

@@ -58,9 +58,15 @@ class Workspace:
     """A private temporary folder for unpacked members; removed on close."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="intake-work-"))
-        os.chmod(self.root, 0o700)
+        self._root: Path | None = None  # made when the first member is unpacked
         self._count = 0
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="intake-work-"))
+            os.chmod(self._root, 0o700)
+        return self._root
 
     def new_file(self) -> tuple[Path, BinaryIO]:
         """A fresh owner-only file in the workspace, open for writing."""
@@ -70,7 +76,8 @@ class Workspace:
         return path, os.fdopen(fd, "wb")
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     def __enter__(self) -> Workspace:
         return self

@@ -301,6 +301,25 @@ class Manifest:
     def to_json(self, *, with_text: bool = False) -> str:
         return json.dumps(self.to_dict(with_text=with_text), indent=2, ensure_ascii=False)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        """The inverse of to_dict(with_text=True)."""
+        return cls(
+            patient=Person(**data["patient"]),
+            documents=[Document.from_dict(d) for d in data["documents"]],
+            checklist=[ChecklistStatus(**item) for item in data["checklist"]],
+            findings=[Finding(**finding) for finding in data["findings"]],
+            checklist_name=data.get("checklist_name", "default"),
+            suggested_checklist=data.get("suggested_checklist"),
+            appointment=data.get("appointment"),
+            timeline=[Event(**event) for event in data.get("timeline", [])],
+            reminders=list(data.get("reminders", [])),
+            skipped=[Skipped(**item) for item in data.get("skipped", [])],
+            skipped_junk=data.get("skipped_junk", 0),
+            tool=dict(data.get("tool", {})),
+            reason=data.get("reason"),
+        )
+
 
 def manifest_schema() -> dict[str, Any]:
     """The JSON Schema of intake.manifest/1, shipped in the package."""

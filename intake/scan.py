@@ -56,10 +56,11 @@ def is_junk(name: str) -> bool:
     return lower in JUNK_FILES or lower in JUNK_DIRS or name.startswith("._")
 
 
-def location_of(path: Path, root: Path) -> str:
+def location_of(path: Path | str, root: Path | str) -> str:
     """The path relative to `root`, '/'-separated, printable even for non-UTF-8 names."""
-    relative = os.fsencode(path.relative_to(root))
-    return relative.decode("utf-8", errors="backslashreplace").replace(os.sep, "/")
+    prefix, text = str(root).rstrip(os.sep) + os.sep, str(path)
+    relative = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(text, root)
+    return os.fsencode(relative).decode("utf-8", errors="backslashreplace").replace(os.sep, "/")
 
 
 def is_packet(folder: Path) -> bool:

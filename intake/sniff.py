@@ -124,6 +124,9 @@ def looks_like_bare_dicom(head: bytes) -> bool:
     return length < 0x1000 and ((element == 0 and length == 4) or element > 0)
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")  # control characters text never holds
+
+
 def _decode_text(head: bytes) -> str | None:
     """Decode `head` as text if it is text (UTF-8/16 or a Latin code page), else None."""
     if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
@@ -137,7 +140,7 @@ def _decode_text(head: bytes) -> str | None:
             text = head[: err.start].decode("utf-8")
     if not text:
         return None
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls = len(_CONTROLS.findall(text))
     if "\x00" in text or controls > len(text) * 0.01:
         return None
     return text.lstrip("\ufeff")
