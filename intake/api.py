@@ -21,7 +21,7 @@ from intake.containers import Workspace
 from intake.executors import Executor, LocalExecutor
 from intake.extractors import EXTRACTORS, combine, extract, extractor_key
 from intake.model import Document, Finding, Manifest, Person, Source
-from intake.scan import ScanResult, scan
+from intake.scan import ScanResult, open_archives, scan
 from intake.understand.enrich import enrich
 from intake.understand.people import consensus
 from intake.understand.specialty import suggest_specialty
@@ -58,9 +58,10 @@ def scan_folder(
     runtime: Runtime | None = None,
 ) -> Manifest:
     """Read every file in `folder` and check the set against the checklist."""
-    with open_folder(
-        folder, options, progress=progress, exclude=exclude, runtime=runtime
-    ) as reading:
+    with Workspace() as workspace:
+        reading = _read_folder(
+            folder, options or Options(), progress, exclude, workspace, runtime, need_sources=False
+        )
         return reading.manifest
 
 
@@ -89,6 +90,8 @@ def _read_folder(
     exclude: tuple[Path, ...],
     workspace: Workspace,
     runtime: Runtime | None = None,
+    *,
+    need_sources: bool = True,
 ) -> Reading:
     checklist = options.checklist
     rules = checklist if isinstance(checklist, Checklist) else load_checklist(checklist)
@@ -101,14 +104,17 @@ def _read_folder(
         if progress:
             progress("scan", found, None, location)
 
-    result = scan(folder, exclude=exclude, on_file=on_file, workspace=workspace)
+    result = scan(folder, exclude=exclude, on_file=on_file)
+    cache = runtime.cache if runtime else None
+    key = run_key(result, rules, appointment, options)
+    earlier = cache.get_run(key) if cache is not None else None
+    if earlier is not None and not need_sources:  # the very same inputs: nothing to read
+        return Reading(earlier, {})
+    open_archives(result, workspace)
     listing = xdm.take_metadata(result)
     viewer, viewer_finding = disc.take_viewer(result)
     sources = {source.location: source for source in result.sources}
-    cache = runtime.cache if runtime else None
-    key = run_key(result, listing, viewer, rules, appointment, options)
-    earlier = cache.get_run(key) if cache is not None else None
-    if earlier is not None:  # the very same inputs: nothing to read again
+    if earlier is not None:
         return Reading(earlier, sources)
     documents = extract_all(result, progress, listing, runtime)
     patient = stated_patient(options.patient, documents)
@@ -150,24 +156,22 @@ def _read_folder(
     return Reading(manifest, sources)
 
 
-def run_key(result: ScanResult, listing, viewer, rules, appointment: date, options) -> str:
+def run_key(result: ScanResult, rules, appointment: date, options) -> str:
     """A digest of everything a folder's manifest depends on: every file's content, location
-    and type, what was skipped and why, the extractors' versions, the checklist, the
-    appointment and what the caregiver stated. Equal keys give equal manifests."""
+    and type (an archive's content fixes its members'), what was skipped and why, intake's
+    and the extractors' versions, the checklist, the appointment and what the caregiver
+    stated. Equal keys give equal manifests."""
     parts = [
         __version__,
         [(e.name, e.version) for e in EXTRACTORS],
         [(s.location, s.sha256, s.media_type, s.size) for s in result.sources],
         sorted(result.unreadable),
-        [(s.path, s.reason) for s in result.skipped + listing.set_aside + viewer],
+        [(s.path, s.reason) for s in result.skipped],
         result.junk,
         repr(rules),
         appointment.isoformat(),
         repr(options.patient),
         options.reason,
-        repr(sorted(listing.entries.items())),
-        repr(listing.missing),
-        [(f.code, f.message) for f in listing.findings],
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 

@@ -150,12 +150,17 @@ def scan(
                     result.unreadable.append((location, outcome))
     result.sources.sort(key=lambda s: s.location)
     if workspace is not None:
-        opened = open_containers(result.sources, workspace, is_junk=is_junk)
-        result.sources = opened.sources
-        result.unreadable.extend(opened.refused)
-        result.junk += opened.junk
-        result.notes = opened.notes
+        open_archives(result, workspace)
     return result
+
+
+def open_archives(result: ScanResult, workspace: Workspace) -> None:
+    """Replace the archives among the scanned files by their members (in `workspace`)."""
+    opened = open_containers(result.sources, workspace, is_junk=is_junk)
+    result.sources = opened.sources
+    result.unreadable.extend(opened.refused)
+    result.junk += opened.junk
+    result.notes = opened.notes
 
 
 def _identify_batch(batch: list[tuple[Path, str]]) -> list[Source | str]:

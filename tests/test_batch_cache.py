@@ -246,3 +246,21 @@ def test_dask_batch_equals_the_local_batch(dask_client, clients, tmp_path):
                 for r in result.rows]  # fmt: skip
 
     assert rows(remote) == rows(local)
+
+
+def test_stored_run_is_used_only_for_the_same_inputs_and_packets_still_get_every_file(
+    oncology, tmp_path
+):
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        first, _ = scan(oncology, cache)
+        again, executor = scan(oncology, cache)
+        assert executor.read == [] and comparable(again) == comparable(first)
+        later = api.Options(appointment=APPOINTMENT.replace(year=2027))
+        moved = api.scan_folder(oncology, later, runtime=api.Runtime(SerialExecutor(), cache))
+        assert moved.appointment == "2027-11-25" and moved.appointment != first.appointment
+        stale = {i.id: i.status for i in moved.checklist}
+        assert stale["test_results"] == "stale"  # recomputed, not the stored manifest
+        out = tmp_path / "packet"
+        manifest = api.build_packet(oncology, out, OPTIONS, runtime=api.Runtime(cache=cache))
+    member = next(d for d in manifest.documents if "!/" in d.source)
+    assert member.packet_files and (out / member.packet_files[0]).is_file()
