@@ -6,6 +6,7 @@ packet. Both raise IntakeError subclasses for run-level problems only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -18,10 +19,17 @@ from intake import __version__, disc, xdm
 from intake.cache import ExtractionCache
 from intake.check import Checklist, check, load_checklist
 from intake.containers import Workspace
-from intake.executors import Executor, LocalExecutor
+from intake.executors import (
+    FILE_TIME_LIMIT,
+    WORKER_MEMORY,
+    Executor,
+    LocalExecutor,
+    map_limited,
+)
 from intake.extractors import EXTRACTORS, combine, extract, extractor_key
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.scan import ScanResult, open_archives, scan
+from intake.sniff import IMAGE_TYPES, PDF
 from intake.understand.enrich import enrich
 from intake.understand.people import consensus
 from intake.understand.specialty import suggest_specialty
@@ -235,6 +243,25 @@ def extract_all(
 PARALLEL_MIN_FILES = 64  # fewer files are read in this process: a pool costs more
 
 
+def slow_to_read(source: Source) -> bool:
+    """Files that may need OCR or heavy parsing: each runs alone under the time limit."""
+    return source.media_type == PDF or source.media_type in IMAGE_TYPES or source.size > 2**26
+
+
+def timed_out(
+    source: Source, error: BaseException, *, limit: float = FILE_TIME_LIMIT
+) -> list[Document]:
+    """What a file becomes when reading it was stopped: too slow, too big, or it crashed the
+    worker reading it."""
+    if isinstance(error, TimeoutError):
+        reason = f"reading it took longer than {limit:g} s: stopped"
+    elif isinstance(error, MemoryError):
+        reason = f"reading it needed more than {WORKER_MEMORY // 2**30} GB of memory: stopped"
+    else:
+        reason = f"the reader crashed on it ({type(error).__name__}): a damaged file?"
+    return [Document.unreadable(source, [reason])]
+
+
 @dataclass
 class Runtime:
     """How a run is carried out, not what it reads: where the work runs, what is cached."""
@@ -249,7 +276,9 @@ def extract_each(sources: list[Source], runtime: Runtime | None = None) -> Itera
     what was read; unreadable results are not stored, so they are tried again next time)."""
     runtime = runtime or Runtime()
     cache = runtime.cache
-    executor = runtime.executor or LocalExecutor(min_items=PARALLEL_MIN_FILES)
+    executor = runtime.executor or LocalExecutor(
+        min_items=PARALLEL_MIN_FILES, timeout=FILE_TIME_LIMIT, memory_limit=WORKER_MEMORY
+    )
     keys = [extractor_key(source) for source in sources]
     hits: dict[int, list[Document]] = {}
     if cache is not None:
@@ -258,7 +287,9 @@ def extract_each(sources: list[Source], runtime: Runtime | None = None) -> Itera
             if found is not None:
                 hits[index] = found
     misses = [source for index, source in enumerate(sources) if index not in hits]
-    computed = iter(executor.map(extract, misses))
+    limit = executor.timeout if isinstance(executor, LocalExecutor) else None
+    stopped = functools.partial(timed_out, limit=limit or FILE_TIME_LIMIT)
+    computed = iter(map_limited(executor, extract, misses, stopped, slow_to_read))
     for index, source in enumerate(sources):
         if index in hits:
             yield hits[index]

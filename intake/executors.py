@@ -8,16 +8,35 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from pebble import ProcessExpired
+
 from intake.errors import MissingDependency, UsageError
+
+FILE_TIME_LIMIT = float(os.environ.get("INTAKE_FILE_TIME_LIMIT", "120"))  # seconds per file
+WORKER_MEMORY = 4 * 2**30  # address space of an extraction worker
 
 
 class Executor(Protocol):
     def map(self, function: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]: ...
+
+
+def map_limited(
+    executor: Executor,
+    function: Callable[[Any], Any],
+    items: list[Any],
+    on_timeout: Callable[[Any, BaseException], Any],
+    heavy: Callable[[Any], bool] | None = None,
+) -> Iterator[Any]:
+    """executor.map(), with the per-item time limit where the executor keeps one;
+    `on_timeout(item, error)` stands for an item stopped (time, memory, a crashed worker)."""
+    if isinstance(executor, LocalExecutor):
+        return executor.map(function, items, on_timeout=on_timeout, heavy=heavy)
+    return executor.map(function, items)
 
 
 class SerialExecutor:
@@ -28,28 +47,127 @@ class SerialExecutor:
 
 
 class LocalExecutor:
-    """A process per core (forked where the system can: no re-import cost). If a worker dies
-    (a parser crashing the interpreter), the items not yet done run in this process."""
+    """A process per core (forked where the system can: no re-import cost).
 
-    def __init__(self, workers: int | None = None, *, min_items: int = 2) -> None:
+    With `timeout`, every item runs in a worker process under that time limit: items are
+    sent in small batches; a batch that overruns is run again item by item, and an item that
+    overruns alone is stopped (its worker killed) and replaced by `on_timeout(item)`. Workers
+    also get an address-space limit (`memory_limit` bytes) so a runaway parser fails with
+    MemoryError instead of exhausting the machine."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        min_items: int = 2,
+        timeout: float | None = None,
+        memory_limit: int | None = None,
+    ) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.min_items = min_items
+        self.timeout = timeout
+        self.memory_limit = memory_limit
 
-    def map(self, function: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+    def map(
+        self,
+        function: Callable[[Any], Any],
+        items: list[Any],
+        *,
+        on_timeout: Callable[[Any, BaseException], Any] | None = None,
+        heavy: Callable[[Any], bool] | None = None,
+    ) -> Iterator[Any]:
+        """Results in order. With a time limit, `heavy(item)` marks items that go alone
+        (slow to read: OCR), the others travel in large batches."""
+        if not items:
+            return iter(())
+        if self.timeout is not None and on_timeout is not None:
+            return self._limited(function, items, on_timeout, heavy or (lambda item: False))
+        return self._pooled(function, items)
+
+    def _pooled(self, function: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
         if self.workers < 2 or len(items) < self.min_items:
             yield from map(function, items)
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
         chunk = max(1, min(128, len(items) // (self.workers * 8)))
         done = 0
         try:
-            with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=context) as pool:
+            with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=_context()) as pool:
                 for result in pool.map(function, items, chunksize=chunk):
                     done += 1
                     yield result
         except BrokenProcessPool:
             yield from map(function, items[done:])
+
+    def _limited(
+        self,
+        function: Callable[[Any], Any],
+        items: list[Any],
+        on_timeout: Callable[[Any, BaseException], Any],
+        heavy: Callable[[Any], bool],
+    ) -> Iterator[Any]:
+        from pebble import ProcessPool
+
+        size = max(1, min(BATCH, -(-len(items) // self.workers)))
+        batches: list[list[Any]] = []
+        for item in items:
+            if heavy(item):
+                batches.append([item])
+            elif batches and len(batches[-1]) < size and not heavy(batches[-1][0]):
+                batches[-1].append(item)
+            else:
+                batches.append([item])
+        workers = max(1, min(self.workers, len(batches)))
+        pool = ProcessPool(
+            max_workers=workers,
+            context=_context(),
+            initializer=_limit_memory,
+            initargs=(self.memory_limit,),
+        )
+        try:
+            futures = [
+                pool.schedule(_run_batch, args=(function, batch), timeout=self.timeout)
+                for batch in batches
+            ]
+            for batch, future in zip(batches, futures, strict=True):
+                try:
+                    yield from future.result()
+                    continue
+                except (TimeoutError, ProcessExpired, MemoryError):
+                    pass
+                for item in batch:  # find the one that overruns: each alone, same limit
+                    alone = pool.schedule(function, args=(item,), timeout=self.timeout)
+                    try:
+                        yield alone.result()
+                    except (TimeoutError, ProcessExpired, MemoryError) as err:
+                        yield on_timeout(item, err)
+        finally:
+            pool.stop()  # every result is in: stop the workers now (join() would poll)
+
+
+BATCH = 1024  # light items per task under a time limit: few hand-offs; a rare retry is one by one
+
+
+def _run_batch(function: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
+    return [function(item) for item in batch]
+
+
+def _limit_memory(limit: int | None) -> None:
+    """In a worker: cap the address space (Linux; a no-op where unsupported)."""
+    if not limit:
+        return
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
 class DaskExecutor:
@@ -81,7 +199,7 @@ def make_executor(kind: str = "local", *, scheduler: str | None = None,
                   workers: int | None = None) -> Executor:  # fmt: skip
     """The executor a command line asks for."""
     if kind == "local":
-        return LocalExecutor(workers)
+        return LocalExecutor(workers, timeout=FILE_TIME_LIMIT, memory_limit=WORKER_MEMORY)
     if kind == "serial":
         return SerialExecutor()
     if kind == "dask":
@@ -89,8 +207,3 @@ def make_executor(kind: str = "local", *, scheduler: str | None = None,
             raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
         return DaskExecutor(scheduler)
     raise UsageError(f"unknown executor {kind!r} (local, serial or dask)")
-
-
-def run_all(executor: Executor, function: Callable[[Any], Any], items: Iterable[Any]) -> list:
-    """Every result, in order."""
-    return list(executor.map(function, list(items)))
