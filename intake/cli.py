@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -140,12 +141,17 @@ def silent_option(command):
 @click.option("--debug", is_flag=True, help="Show debug logging and full tracebacks.")
 def cli(debug: bool) -> None:
     """Turn a folder of medical records into an indexed packet for a second opinion."""
+    if not debug:  # libraries' warnings name no reason a caregiver can act on
+        warnings.filterwarnings("ignore")
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="intake: %(levelname)s: %(message)s",
         stream=sys.stderr,
         force=True,
     )
+    if not debug:  # libraries log their own parsing trouble; intake states the reason per file
+        for library in ("pydicom", "pdfminer", "PIL", "pikepdf", "fontTools"):
+            logging.getLogger(library).setLevel(logging.ERROR)
 
 
 @cli.command()

@@ -121,21 +121,29 @@ def referenced_files(source: Source) -> list[str]:
 
     The DICOMDIR is loaded with pydicom's FileSet (which validates its records); the File
     IDs come from its records so that files missing from the copy are listed too."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # FileSet warns for every missing file
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns for every odd value and missing file
+        try:
             dataset = pydicom.dcmread(source.path, force=True)
+            ids = []
+            for record in dataset.get("DirectoryRecordSequence") or []:
+                value = record.get("ReferencedFileID")
+                if value is None:
+                    continue
+                parts = [value] if isinstance(value, str) else list(value)
+                ids.append("/".join(str(p).strip() for p in parts))
+        except (InvalidDicomError, EOFError, ValueError, OSError, KeyError, AttributeError) as err:
+            raise ValueError(f"{type(err).__name__}: {err}") from err
+        try:
             FileSet(dataset)
-    except (InvalidDicomError, EOFError, ValueError, OSError, KeyError, AttributeError) as err:
-        raise ValueError(f"{type(err).__name__}: {err}") from err
-    ids = []
-    for record in dataset.get("DirectoryRecordSequence") or []:
-        value = record.get("ReferencedFileID")
-        if value is None:
-            continue
-        parts = [value] if isinstance(value, str) else list(value)
-        ids.append("/".join(str(p).strip() for p in parts))
+        except (ValueError, OSError, KeyError, AttributeError) as err:
+            if not any(_outside(file_id) for file_id in ids):  # those are reported as such
+                raise ValueError(f"{type(err).__name__}: {err}") from err
     return ids
+
+
+def _outside(file_id: str) -> bool:
+    return file_id.startswith("/") or ".." in file_id.split("/")
 
 
 def _check_one(
@@ -156,7 +164,7 @@ def _check_one(
         ]
     missing, outside, listed = [], [], set()
     for file_id in ids:
-        if file_id.startswith("/") or ".." in file_id.split("/"):
+        if _outside(file_id):
             outside.append(file_id)
             continue
         wanted = posixpath.join(root, file_id) if root else file_id
