@@ -1,0 +1,100 @@
+"""Property tests (hypothesis): the format-free parsers and the sniffer take any text or
+bytes without raising, and never return values that are not in their input."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intake.sniff import sniff
+from intake.understand.dates import document_date, find_dates, parse_date
+from intake.understand.labs import parse_labs
+from intake.understand.meds import parse_medications
+from intake.understand.people import display_name, find_patient, name_matches
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# text that looks like records: lab and medication lines, dates, names, and noise between
+WORDS = st.sampled_from(
+    ["Hemoglobin", "WBC", "Glucose", "Metformin", "Lisinopril", "tablet", "daily", "PRN", "H",
+     "L", "mg", "mg/dL", "g/dL", "x10E3/uL", "mL", "units", "Negative", "<", ">=", "-", "/",
+     "Patient:", "DOB:", "Name:", "Testwell,", "MARGUERITE", "Collected:", "03/14/1961",
+     "2026-10-14", "Oct", "14,", "2026", "twice", "by", "mouth"]
+)  # fmt: skip
+NUMBERS = st.one_of(
+    st.integers(0, 99999).map(str),
+    st.floats(0, 10000, allow_nan=False).map(lambda x: f"{x:.2f}"),
+    st.integers(1, 999).map(lambda n: f"{n:,}000"),
+)
+TOKENS = st.one_of(WORDS, NUMBERS, st.text(max_size=6))
+LINES = st.lists(TOKENS, max_size=12).map(" ".join)
+RECORD_TEXT = st.one_of(st.text(max_size=400), st.lists(LINES, max_size=12).map("\n".join))
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+@SETTINGS
+@given(RECORD_TEXT)
+def test_lab_parser_takes_anything_and_reads_only_what_is_there(text):
+    for lab in parse_labs(text):
+        assert lab.value and squash(lab.value) in squash(text)
+        assert squash(lab.test) in squash(text)
+        if lab.reference_range:
+            digits = re.findall(r"\d+", lab.reference_range)
+            assert all(d in text for d in digits)
+
+
+@SETTINGS
+@given(RECORD_TEXT)
+def test_medication_parser_takes_anything_and_reads_only_what_is_there(text):
+    for med in parse_medications(text):
+        assert all(word.lower() in text.lower() for word in med.name.split())
+        assert med.strength is not None
+        assert all(d in text for d in re.findall(r"\d+", med.strength.replace(",", "")))
+        assert med.raw and med.raw in text
+
+
+@SETTINGS
+@given(RECORD_TEXT)
+def test_dates_are_real_days_whose_numbers_are_in_the_text(text):
+    found = [parse_date(text), document_date(text)] + [d for d, _, _ in find_dates(text)]
+    for value in filter(None, found):
+        day = date.fromisoformat(value)  # a real calendar day
+        assert str(day.day) in text or f"{day.day:02d}" in text
+
+
+@SETTINGS
+@given(RECORD_TEXT)
+def test_names_come_from_the_text(text):
+    person = find_patient(text)
+    if person.name:
+        assert all(part.lower() in text.lower() for part in person.name.split())
+    shown = display_name(text[:80])
+    if shown:
+        assert all(part.lower() in text[:80].lower() for part in shown.split())
+    assert name_matches(text[:40], text[:40]) in (True, False)
+
+
+KNOWN_TYPES = {
+    "application/pdf", "application/dicom", "image/jpeg", "image/png", "image/tiff",
+    "image/heic", "image/webp", "image/gif", "application/zip", "application/hl7-cda+xml",
+    "application/xml", "application/fhir+json", "application/json", "text/html", "text/plain",
+    "application/rtf", "application/x-ole-storage", "application/x-executable",
+    "application/x-empty", "application/octet-stream",
+}  # fmt: skip
+MAGIC = st.sampled_from(
+    [b"", b"%PDF-1.7\n", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"PK\x03\x04", b"DICM",
+     b"\x02\x00\x00\x00", b"\x08\x00\x05\x00CS", b"<?xml ", b"{\"resourceType\":", b"MZ",
+     b"\xef\xbb\xbf", b"\xff\xfe", bytes(128) + b"DICM"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(MAGIC, st.binary(max_size=2048))
+def test_sniff_takes_any_bytes(magic, rest):
+    assert sniff(magic + rest) in KNOWN_TYPES
