@@ -32,6 +32,7 @@ from intake.scan import ScanResult, open_archives, scan
 from intake.sniff import IMAGE_TYPES, PDF
 from intake.understand.enrich import enrich
 from intake.understand.people import consensus
+from intake.understand.reconcile import dose_conflicts, merge_medications
 from intake.understand.specialty import suggest_specialty
 from intake.understand.timeline import build_timeline
 
@@ -129,6 +130,7 @@ def _read_folder(
     statuses, findings = check(
         documents, rules, result.skipped, appointment=appointment, patient=patient
     )
+    findings.extend(dose_conflicts(documents))
     findings.extend(xdm.verify(listing, documents, sources))
     findings.extend(disc.cross_check(documents, sources))
     if viewer_finding:
@@ -158,6 +160,7 @@ def _read_folder(
         skipped_junk=result.junk,
         tool={"name": "intake", "version": __version__},
         reason=options.reason,
+        medication_list=merge_medications(documents),
     )
     if cache is not None and not any(d.kind == "unreadable" for d in documents):
         cache.put_run(key, manifest)  # a run with unreadable files is tried again next time

@@ -22,6 +22,7 @@ from pathlib import Path
 from intake.model import Document, Manifest, Source
 
 ENV_PATH = "INTAKE_CACHE"  # a path, or "off"
+OFF_WORDS = frozenset({"off", "0", "no", "none", "false"})
 FILE_NAME = "extraction-cache.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -45,7 +46,7 @@ def default_path() -> Path | None:
     """Where the cache lives: $INTAKE_CACHE, else the per-user cache folder; None when off."""
     configured = os.environ.get(ENV_PATH)
     if configured:
-        return None if configured.lower() in ("off", "0", "no", "none") else Path(configured)
+        return None if configured.lower() in OFF_WORDS else Path(configured)
     if sys.platform == "darwin":
         base = Path.home() / "Library" / "Caches"
     elif os.name == "nt":
@@ -158,6 +159,8 @@ class ExtractionCache:
 
 def open_cache(path: Path | str | None = None) -> ExtractionCache | None:
     """The cache at `path` (default: default_path()), or None when off or unusable."""
+    if isinstance(path, str) and path.lower() in OFF_WORDS:
+        return None
     target = Path(path) if path else default_path()
     if target is None:
         return None

@@ -103,6 +103,8 @@ class Medication:
     frequency: str | None = None
     raw: str = ""
     dose: str | None = None  # how much per dose ("1 tablet", "500 mg"), when stated apart
+    generic: str | None = None  # the generic name (drug dictionary), when the name is known
+    match_score: float | None = None  # 100 exact; lower: an OCR-damaged name matched closely
     code: str | None = None  # RxNorm, when the source codes it
     status: str | None = None  # active, completed, stopped... when the source says
     start: str | None = None  # YYYY-MM-DD
@@ -217,6 +219,18 @@ def _study_from_dict(data: dict[str, Any]) -> ImagingStudy:
 
 
 @dataclass
+class MedicationRow:
+    """One drug across every document that lists it: the merged medication list."""
+
+    name: str  # the generic name, or the name as read when the dictionary does not know it
+    strengths: list[str]
+    frequencies: list[str]
+    routes: list[str]
+    documents: list[str]  # ids of the documents listing it
+    names_read: list[str]  # the names as written in those documents
+
+
+@dataclass
 class ChecklistStatus:
     """One what-to-bring item evaluated against the documents."""
 
@@ -272,6 +286,7 @@ class Manifest:
     skipped_junk: int = 0
     tool: dict[str, str] = field(default_factory=dict)
     reason: str | None = None  # why the second opinion is sought, when the caregiver said
+    medication_list: list[MedicationRow] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -296,6 +311,7 @@ class Manifest:
             "skipped": [asdict(s) for s in self.skipped],
             "skipped_junk": self.skipped_junk,
             "reason": self.reason,
+            "medication_list": [asdict(row) for row in self.medication_list],
         }
 
     def to_json(self, *, with_text: bool = False) -> str:
@@ -318,6 +334,7 @@ class Manifest:
             skipped_junk=data.get("skipped_junk", 0),
             tool=dict(data.get("tool", {})),
             reason=data.get("reason"),
+            medication_list=[MedicationRow(**row) for row in data.get("medication_list", [])],
         )
 
 

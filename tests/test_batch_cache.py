@@ -264,3 +264,12 @@ def test_stored_run_is_used_only_for_the_same_inputs_and_packets_still_get_every
         manifest = api.build_packet(oncology, out, OPTIONS, runtime=api.Runtime(cache=cache))
     member = next(d for d in manifest.documents if "!/" in d.source)
     assert member.packet_files and (out / member.packet_files[0]).is_file()
+
+
+def test_cache_off_means_no_cache_file_anywhere(tmp_path, neurology, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for word in ("off", "OFF", "none"):
+        monkeypatch.setenv("INTAKE_CACHE", word)
+        result = CliRunner().invoke(cli, ["scan", str(neurology), "-s"])
+        assert result.exit_code in (0, 5)
+    assert list(tmp_path.iterdir()) == []

@@ -59,7 +59,7 @@ def build_packet_pdf(
         ),
         Part(SUMMARY, "Checklist", pdf_pages.checklist_page(manifest), "Checklist-"),
         Part(SUMMARY, "Timeline", pdf_pages.timeline_page(manifest), "Timeline-"),
-        Part(SUMMARY, "Medications", pdf_pages.medications_page(documents), "Medications-"),
+        Part(SUMMARY, "Medications", pdf_pages.medications_page(manifest), "Medications-"),
         Part(SUMMARY, "Lab results", pdf_pages.labs_page(documents), "Labs-"),
     ]
     questions = [d for d in documents if d.kind == "questions"]

@@ -145,16 +145,26 @@ def timeline_page(manifest: Manifest) -> bytes:
     return render([p("Timeline", HEADING), table(rows, [1.0, 1.0, 5.1])], title="Timeline")
 
 
-def medications_page(documents: list[Document]) -> bytes:
-    """Every medication with its strength, how it is taken, and where it was read."""
-    rows = [["Medication", "Strength", "How taken", "Source"]]
-    for document in documents:
-        for med in document.medications:
-            how = ", ".join(filter(None, [med.route, med.frequency]))
-            rows.append([med.name, med.strength or "", how, f"{document.id} {document.title}"])
+def medications_page(manifest: Manifest) -> bytes:
+    """Each drug once, with its strengths, how it is taken, and the documents listing it;
+    rows where documents disagree are shaded."""
+    rows = [["Medication", "Strength", "How taken", "Listed in"]]
+    fills = {}
+    for number, row in enumerate(manifest.medication_list, start=1):
+        rows.append(
+            [
+                row.name,
+                " / ".join(row.strengths),
+                ", ".join(row.routes + row.frequencies),
+                ", ".join(row.documents),
+            ]
+        )
+        if len(row.strengths) > 1 or len(row.frequencies) > 1:
+            fills[number] = ABNORMAL
     if len(rows) == 1:
         rows.append(["No medications with dosages were found.", "", "", ""])
-    return render([p("Medications", HEADING), table(rows, [2.0, 1.1, 2.0, 2.0])], title="Meds")
+    flow = [p("Medications", HEADING), table(rows, [2.0, 1.3, 2.3, 1.5], fills=fills)]
+    return render(flow, title="Meds")
 
 
 def labs_page(documents: list[Document]) -> bytes:

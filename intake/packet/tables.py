@@ -9,8 +9,8 @@ from intake.model import Document
 
 LAB_COLUMNS = ["test", "value", "unit", "flag", "flag_derived", "reference_range", "collected",
                "loinc", "status", "document", "document_title", "source"]  # fmt: skip
-MED_COLUMNS = ["name", "strength", "dose", "form", "route", "frequency", "status", "start", "end",
-               "rxnorm", "raw", "document", "document_title", "source"]  # fmt: skip
+MED_COLUMNS = ["name", "generic", "strength", "dose", "form", "route", "frequency", "status",
+               "start", "end", "rxnorm", "raw", "document", "document_title", "source"]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from intake.model import Document
 from intake.understand.classify import classify, refine, title_for
 from intake.understand.dates import document_date
+from intake.understand.drugs import normalise
 from intake.understand.labs import parse_labs
 from intake.understand.meds import parse_medications
 from intake.understand.people import find_patient
@@ -41,4 +42,14 @@ def enrich(document: Document) -> Document:
     patient = find_patient(text)
     document.patient = document.patient or (None if patient.is_empty() else patient)
     document.title = document.title or title_for(kind, text)
+    name_generics(document)
     return document
+
+
+def name_generics(document: Document) -> None:
+    """Each medication's generic name from the drug dictionary (kept as read when unknown)."""
+    for medication in document.medications:
+        if medication.generic is None:
+            match = normalise(medication.name)
+            if match:
+                medication.generic, medication.match_score = match.generic, match.score
