@@ -103,6 +103,10 @@ class Medication:
     frequency: str | None = None
     raw: str = ""
     dose: str | None = None  # how much per dose ("1 tablet", "500 mg"), when stated apart
+    quantity: str | None = None  # dispensed, from a pharmacy label ("60 tablets")
+    refills: str | None = None  # from a pharmacy label ("2", "0")
+    prescriber: str | None = None
+    pharmacy: str | None = None
     generic: str | None = None  # the generic name (drug dictionary), when the name is known
     match_score: float | None = None  # 100 exact; lower: an OCR-damaged name matched closely
     code: str | None = None  # RxNorm, when the source codes it

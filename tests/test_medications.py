@@ -88,3 +88,42 @@ def test_a_portal_summary_and_a_typed_list_disagreeing_give_a_finding(tmp_path):
     assert len(rows["Anastrozole"].documents) == 2  # Arimidex and anastrozole: one drug
     typed = next(d for d in manifest.documents if d.source == "my medications.txt")
     assert {m.generic for m in typed.medications} == {"Metformin", "Anastrozole"}
+
+
+LABEL = """WALGREENS PHARMACY #4821   (555) 555-0199
+Rx# 7654321    Date Filled: 10/06/2026
+TESTWELL, MARGUERITE
+METFORMIN HCL 500 MG TAB
+TAKE 1 TABLET BY MOUTH TWICE DAILY WITH MEALS
+QTY: 60 TABLETS    REFILLS: 2
+Dr. Alice Carefield MD
+"""
+
+
+def test_a_pharmacy_label_parses_to_the_same_fields_with_its_details():
+    from intake.understand.meds import parse_medications
+
+    (label,) = parse_medications(LABEL)
+    assert (label.strength, label.form, label.route, label.frequency) == (
+        "500 mg", "tablet", "by mouth", "twice daily"
+    )  # fmt: skip
+    assert (label.quantity, label.refills, label.prescriber, label.pharmacy, label.start) == (
+        "60 tablets", "2", "Alice Carefield", "WALGREENS PHARMACY", "2026-10-06"
+    )  # fmt: skip
+
+
+def test_a_photographed_pharmacy_label_is_read_by_tesseract(tmp_path):
+    from tests.conftest import make_samples
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    make_samples.medication_photo(
+        folder / "IMG_0420.JPG", LABEL.strip().splitlines(), tilt=2.0, exif_rotated=True, seed=7
+    )
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+    (photo,) = manifest.documents
+    (metformin,) = photo.medications
+    assert (metformin.generic, metformin.strength, metformin.frequency) == (
+        "Metformin", "500 mg", "twice daily"
+    )  # fmt: skip
+    assert metformin.refills == "2" and metformin.quantity.startswith("60")

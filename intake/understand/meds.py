@@ -102,14 +102,79 @@ NOT_NAMES = frozenset(
 )
 
 
+SIG_START = re.compile(r"^\s*(?:take|use|apply|inhale|inject|place|insert|instill|chew|dissolve|"
+                       r"give|spray)\b", re.I)  # fmt: skip
+QUANTITY_RE = re.compile(
+    r"\b(?:qty|quantity|disp(?:ense)?)\b[\s:#.]*(?P<q>\d+(?:\.\d+)?"
+    r"(?:\s*(?:tablets?|tabs?|capsules?|caps?|ml|each|ea))?)", re.I)  # fmt: skip
+REFILLS_RE = re.compile(r"\b(?:refills?|rf)\b[\s:#.]*(?P<r>\d+|none|no)\b", re.I)
+PRESCRIBER_RE = re.compile(
+    r"\b(?:prescriber|prescribed by|dr\.?|doctor)\s*[:#]?\s*(?P<p>[A-Z][A-Za-z.'\- ]{2,40}?)"
+    r"(?=\s{2,}|\s*(?:md|do|np|pa)\b|$)", re.I | re.M)  # fmt: skip
+PHARMACY_RE = re.compile(r"(?P<ph>[A-Z][A-Za-z&'. ]{2,40}\s(?:pharmacy|drugs?|rx))\b", re.I)
+START_RE = re.compile(
+    r"\b(?:start(?:ed)?|began|since|filled|date filled)\b[\s:]*(?P<d>[^\n]{6,30})", re.I
+)
+LABEL_WINDOW = 8  # lines after a drug line that may hold its label's details
+LABEL_HEADER = 4  # lines before it (a label's pharmacy, Rx number, fill date)
+
+
 def parse_medications(text: str) -> list[Medication]:
-    """Every medication line in `text` that states a strength."""
+    """Every medication line in `text` that states a strength.
+
+    A pharmacy label prints the directions on the line after the drug ("TAKE 1 TABLET BY
+    MOUTH TWICE DAILY"); they complete it. Quantity, refills, prescriber, pharmacy and a start
+    or fill date are read from the label's lines when printed."""
+    lines = text.splitlines()
     meds = []
-    for line in text.splitlines():
+    for index, line in enumerate(lines):
         med = parse_medication_line(line)
-        if med:
-            meds.append(med)
+        if not med:
+            continue
+        following = lines[index + 1 : index + 1 + LABEL_WINDOW]
+        stop = next((i for i, nxt in enumerate(following) if parse_medication_line(nxt)), None)
+        window = following[:stop]
+        if window and SIG_START.match(window[0]):
+            _complete_from_sig(med, window[0])
+        header = []
+        for previous in reversed(lines[max(0, index - LABEL_HEADER) : index]):
+            if parse_medication_line(previous):
+                break
+            header.insert(0, previous)
+        _label_details(med, "\n".join([*header, line, *window]))
+        meds.append(med)
     return meds
+
+
+def _complete_from_sig(med: Medication, sig: str) -> None:
+    """Fill what the drug line left open from the directions line below it."""
+    med.route = med.route or _lookup(ROUTES, sig)
+    med.form = med.form or _lookup(FORMS, sig)
+    frequency = _frequency(sig)
+    prn = PRN_RE.search(sig)
+    if prn:
+        reason = (prn.group("reason") or "").strip()
+        frequency = ", ".join(
+            filter(None, [frequency, "as needed" + (f" for {reason}" if reason else "")])
+        )
+    med.frequency = med.frequency or frequency
+    med.raw = f"{med.raw} — {sig.strip()}"
+
+
+def _label_details(med: Medication, block: str) -> None:
+    from intake.understand.dates import parse_date
+
+    if match := QUANTITY_RE.search(block):
+        med.quantity = med.quantity or " ".join(match.group("q").lower().split())
+    if match := REFILLS_RE.search(block):
+        value = match.group("r").lower()
+        med.refills = med.refills or ("0" if value in ("none", "no") else value)
+    if match := PRESCRIBER_RE.search(block):
+        med.prescriber = med.prescriber or " ".join(match.group("p").split()).strip(" .")
+    if match := PHARMACY_RE.search(block):
+        med.pharmacy = med.pharmacy or " ".join(match.group("ph").split())
+    if match := START_RE.search(block):
+        med.start = med.start or parse_date(match.group("d"))
 
 
 def parse_medication_line(line: str) -> Medication | None:
