@@ -29,7 +29,8 @@ def merge_medications(documents: list[Document]) -> list[MedicationRow]:
             _add(row.frequencies, medication.frequency)
             _add(row.routes, medication.route)
             _add(row.documents, document.id)
-            _add(row.names_read, medication.name)
+            if medication.name.lower() not in (n.lower() for n in row.names_read):
+                row.names_read.append(medication.name)
     return sorted(rows.values(), key=lambda row: row.name.lower())
 
 
