@@ -31,6 +31,7 @@ import make_samples  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import classify  # noqa: E402
+import photos  # noqa: E402
 import make_disc  # noqa: E402
 import pydicom  # noqa: E402
 
@@ -351,10 +352,12 @@ def main() -> None:
         print(" | ".join(str(row.get(key, "")) for key in header))
     print()
     understanding = classify.main()
+    print()
+    photo_results = photos.main()
     (ROOT / "bench" / "results.json").write_text(
         json.dumps(
             {"machine": machine, "peak_rss_mb": round(peak_mb), "results": rows,
-             "understanding": understanding},
+             "understanding": understanding, "photos": photo_results},
             indent=2,
         )
     )  # fmt: skip

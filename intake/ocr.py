@@ -76,7 +76,7 @@ def _assemble(data: dict[str, list]) -> OcrText:
         confidences.append(conf)
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         lines.setdefault(key, []).append(
-            (data["left"][i], data["width"][i], data["height"][i], word)
+            (data["word_num"][i], data["left"][i], data["width"][i], data["height"][i], word)
         )
     out: list[str] = []
     previous_block = None
@@ -86,9 +86,10 @@ def _assemble(data: dict[str, list]) -> OcrText:
         previous_block = key[0]
         parts: list[str] = []
         right = None
-        for left, width, height, word in sorted(lines[key]):
+        for _, left, width, height, word in sorted(lines[key]):  # Tesseract's reading order
             if right is not None:
-                parts.append("   " if left - right > max(height, 8) * 1.2 else " ")
+                wide = left - right > max(height, 8) * 1.2
+                parts.append("   " if wide else " ")
             parts.append(word)
             right = left + width
         out.append("".join(parts))

@@ -71,9 +71,19 @@ class ImageExtractor(Extractor):
         ]
 
 
+CONTRAST_TRY_BELOW = 85.0  # mean word confidence under which a contrast-stretched copy is tried
+
+
 def read_upright(image: Image.Image) -> ocr.OcrText:
-    """OCR `image`; if unsure, also try it turned 90/180/270 degrees and keep the best."""
+    """OCR `image`; if unsure, also try it turned 90/180/270 degrees and keep the best.
+
+    A dim or washed-out photo is also read with its contrast stretched; that reading is kept
+    only when Tesseract is surer of it. (Small skew is left to Tesseract's line finding.)"""
     best = ocr.read_image(image)
+    if (best.confidence or 0) < CONTRAST_TRY_BELOW and best.words:
+        stretched = ocr.read_image(ImageOps.autocontrast(image, cutoff=1))
+        if _quality(stretched) > _quality(best):
+            best = stretched
     if (best.confidence or 0) >= LOW_CONFIDENCE and best.words >= 5:
         return best
     for angle in (90, 180, 270):
