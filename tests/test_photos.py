@@ -77,3 +77,28 @@ def test_heic_and_label_photos(read_photos):
     assert (label.generic, label.strength, label.frequency, label.refills) == (
         "Levetiracetam", "500 mg", "twice daily", "3"
     )  # fmt: skip
+
+
+def test_a_heic_photo_without_pillow_heif_names_what_is_missing(read_photos, monkeypatch, tmp_path):
+    from intake.extractors import extract
+    from intake.scan import identify
+
+    monkeypatch.setattr("intake.extractors.image.HAVE_HEIF", False)
+    photos, _ = read_photos
+    folder = tmp_path / "p"
+    make_photos.render(next(p for p in photos if p.file == "brands.heic"), folder / "x.heic", 1)
+    (document,) = extract(identify(folder / "x.heic", "x.heic"))
+    assert document.kind == "unreadable" and "needs pillow-heif" in document.warnings[0]
+
+
+def test_a_100_megapixel_photo_is_scaled_and_read(tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (12000, 8400), 250)  # 100.8 million pixels
+    draw = ImageDraw.Draw(image)
+    draw.text((500, 900), "Metformin 500 mg twice daily", fill=0,
+              font=ImageFont.load_default(size=220))  # fmt: skip
+    image.save(tmp_path / "huge.jpg", quality=70)
+    manifest = api.scan_folder(tmp_path, api.Options(appointment=APPOINTMENT))
+    (document,) = manifest.documents
+    assert [(m.generic, m.strength) for m in document.medications] == [("Metformin", "500 mg")]
