@@ -31,8 +31,8 @@ import make_samples  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import classify  # noqa: E402
-import photos  # noqa: E402
 import make_disc  # noqa: E402
+import photos  # noqa: E402
 import pydicom  # noqa: E402
 
 from intake import api  # noqa: E402

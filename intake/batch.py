@@ -123,8 +123,9 @@ def run_batch(
 
     parent, out = Path(parent), Path(out)
     options = options or Options()
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(out, 0o700)
+    if not out.exists():  # made owner-only; a folder the navigator already had keeps its mode
+        out.mkdir(parents=True, mode=0o700)
+        os.chmod(out, 0o700)
     state = _load_state(out)
     clients = client_folders(parent, out)
     rows: dict[str, ClientRow] = {}

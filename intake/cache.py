@@ -187,7 +187,11 @@ def rebind(document: Document, source: Source) -> Document:
 
 
 def _private_folder(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Make the cache's folder owner-only when intake creates it; an existing folder (the
+    user's choice, e.g. /tmp) keeps its permissions: the cache files themselves are 0600."""
+    if folder.exists():
+        return
+    folder.mkdir(parents=True, mode=0o700)
     os.chmod(folder, 0o700)
 
 

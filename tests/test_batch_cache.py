@@ -273,3 +273,19 @@ def test_cache_off_means_no_cache_file_anywhere(tmp_path, neurology, monkeypatch
         result = CliRunner().invoke(cli, ["scan", str(neurology), "-s"])
         assert result.exit_code in (0, 5)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_keeps_its_permissions(tmp_path, clients):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    with ExtractionCache(shared / "c.sqlite") as cache:
+        cache.put(Source("a", Path("a"), "text/plain", "0" * 64, 1), ("text", "2"), [])
+    assert shared.stat().st_mode & 0o777 == 0o755  # never chmod a folder intake did not make
+    assert (shared / "c.sqlite").stat().st_mode & 0o077 == 0
+    out = tmp_path / "existing-out"
+    out.mkdir()
+    out.chmod(0o755)
+    run_batch(clients, out, OPTIONS, jobs=1, cache_path="off")
+    assert out.stat().st_mode & 0o777 == 0o755
+    assert (out / "dashboard.csv").stat().st_mode & 0o077 == 0
