@@ -282,7 +282,7 @@ def extract_each(sources: list[Source], runtime: Runtime | None = None) -> Itera
     executor = runtime.executor or LocalExecutor(
         min_items=PARALLEL_MIN_FILES, timeout=FILE_TIME_LIMIT, memory_limit=WORKER_MEMORY
     )
-    keys = [extractor_key(source) for source in sources]
+    keys = [extractor_key(s) for s in sources] if cache is not None else [None] * len(sources)
     hits: dict[int, list[Document]] = {}
     if cache is not None:
         for index, (source, key) in enumerate(zip(sources, keys, strict=True)):

@@ -310,9 +310,8 @@ def cache_info(cache_path: str | None) -> None:
     Example:
         intake cache info
     """
-    cache = open_cache(cache_path)
+    cache = _open_cache_or_say(cache_path)
     if cache is None:
-        click.echo("The cache is off (INTAKE_CACHE=off) or cannot be opened.")
         return
     with cache:
         info = cache.info()
@@ -330,13 +329,20 @@ def cache_clear(cache_path: str | None) -> None:
     Example:
         intake cache clear
     """
-    cache = open_cache(cache_path)
+    cache = _open_cache_or_say(cache_path)
     if cache is None:
-        click.echo("The cache is off (INTAKE_CACHE=off) or cannot be opened.")
         return
     with cache:
         removed = cache.clear()
     click.echo(f"Removed {removed} entries from {cache.path}")
+
+
+def _open_cache_or_say(cache_path: str | None):
+    """The cache the option names, or None after saying it is off or cannot be opened."""
+    cache = open_cache(cache_path)
+    if cache is None:
+        click.echo("The cache is off (INTAKE_CACHE=off) or cannot be opened.")
+    return cache
 
 
 def _split_runtime(values: dict) -> dict:

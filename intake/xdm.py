@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
+from intake.cda.hl7 import local
 from intake.cda.read import KIND_BY_LOINC
 from intake.model import Document, Finding, Person, Skipped, Source
 from intake.scan import ScanResult
@@ -137,7 +138,7 @@ def read_metadata(source: Source) -> list[XdmEntry]:
         raise ValueError(f"refused unsafe XML ({type(err).__name__})") from err
     except (ParseError, OSError) as err:
         raise ValueError(f"damaged XML ({err})") from err
-    return [_entry(e) for e in root.iter() if _local(e) == "ExtrinsicObject"]
+    return [_entry(e) for e in root.iter() if local(e) == "ExtrinsicObject"]
 
 
 def _entry(element: Element) -> XdmEntry:
@@ -151,7 +152,7 @@ def _entry(element: Element) -> XdmEntry:
         mime_type=element.get("mimeType"),
         patient=_patient(slots.get("sourcePatientInfo", [])),
     )
-    for classification in (c for c in element if _local(c) == "Classification"):
+    for classification in (c for c in element if local(c) == "Classification"):
         scheme = classification.get("classificationScheme")
         if scheme == CLASS_CODE:
             entry.class_code = _name(classification) or classification.get("nodeRepresentation")
@@ -163,7 +164,7 @@ def _entry(element: Element) -> XdmEntry:
             people = [_xcn(v) for v in inner.get("authorPerson", [])]
             places = [v.split("^", 1)[0] for v in inner.get("authorInstitution", [])]
             entry.author = ", ".join(filter(None, [*people, *places])) or None
-    for identifier in (c for c in element if _local(c) == "ExternalIdentifier"):
+    for identifier in (c for c in element if local(c) == "ExternalIdentifier"):
         if identifier.get("identificationScheme") == PATIENT_ID and identifier.get("value"):
             patient_id = identifier.get("value", "").split("^", 1)[0]
             entry.patient = entry.patient or Person()
@@ -182,8 +183,8 @@ def _uri_from_parts(slots: dict[str, list[str]]) -> str:
 
 def _slots(element: Element) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for slot in (c for c in element if _local(c) == "Slot"):
-        values = [(v.text or "").strip() for v in slot.iter() if _local(v) == "Value"]
+    for slot in (c for c in element if local(c) == "Slot"):
+        values = [(v.text or "").strip() for v in slot.iter() if local(v) == "Value"]
         found[slot.get("name", "")] = values
     uri = found.get("URI")
     if uri and len(uri) > 1 and all("|" in v for v in uri):
@@ -193,9 +194,9 @@ def _slots(element: Element) -> dict[str, list[str]]:
 
 def _name(element: Element) -> str | None:
     for child in element:
-        if _local(child) == "Name":
+        if local(child) == "Name":
             for localized in child.iter():
-                if _local(localized) == "LocalizedString" and localized.get("value"):
+                if local(localized) == "LocalizedString" and localized.get("value"):
                     return " ".join(localized.get("value", "").split())
     return None
 
@@ -231,11 +232,6 @@ def _int(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _local(element: Element) -> str:
-    name = element.tag if isinstance(element.tag, str) else ""
-    return name.rsplit("}", 1)[-1]
 
 
 def describe(document: Document, entry: XdmEntry | None) -> None:

@@ -29,8 +29,14 @@ from intake.cda.hl7 import (
 )
 from intake.cda.narrative import narrative_lines
 from intake.model import LabResult, Medication
-from intake.understand.labs import canonical_unit, derive_flag
-from intake.understand.meds import STRENGTH_RE, canonical_strength, parse_medication_line, route_of
+from intake.understand.labs import canonical_unit, derive_flag, range_text
+from intake.understand.meds import (
+    STRENGTH_RE,
+    as_needed,
+    canonical_strength,
+    parse_medication_line,
+    route_of,
+)
 
 PROSE_SECTIONS = frozenset(
     {"plan", "diagnoses", "hospital_course", "assessment", "reason", "problems", "allergies"}
@@ -86,8 +92,7 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
     how_often = frequency(times) or (parsed.frequency if parsed else None)
     reason = _precondition(activity, refs)
     if reason is not None:
-        as_needed = "as needed" + (f" for {reason.lower()}" if reason else "")
-        how_often = ", ".join(filter(None, [how_often, as_needed]))
+        how_often = as_needed(how_often, reason.lower())
     span = next((t for t in times if xsi_type(t) in ("IVL_TS", "")), None)
     status = first(activity, "statusCode")
     form = parsed.form if parsed else None
@@ -204,14 +209,11 @@ def _value(element: Element | None, refs: dict[str, str]) -> tuple[str, str | No
 
 def _interval(element: Element) -> tuple[str, str | None] | None:
     low, high = quantity(first(element, "low")), quantity(first(element, "high"))
+    span = range_text(low and low[0], high and high[0])
+    if span is None:
+        return None
     unit = (low or high or ("", None))[1]
-    if low and high:
-        return f"{low[0]}-{high[0]}", _unit(unit) if unit else None
-    if low:
-        return f">={low[0]}", _unit(unit) if unit else None
-    if high:
-        return f"<={high[0]}", _unit(unit) if unit else None
-    return None
+    return span, _unit(unit) if unit else None
 
 
 def _reference_range(observation: Element, refs: dict[str, str]) -> str | None:

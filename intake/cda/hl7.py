@@ -83,7 +83,7 @@ def code_of(element: Element | None, refs: dict[str, str]) -> Code | None:
     """A CD/CE/CV element (or a code with nullFlavor and a translation) as a Code."""
     if element is None:
         return None
-    original = _original_text(element, refs)
+    original = reference_text(first(element, "originalText"), refs)
     code, system, display = (
         element.get("code"),
         element.get("codeSystem"),
@@ -108,18 +108,6 @@ def code_in(element: Element | None, system: str) -> str | None:
         if candidate.get("codeSystem") == system and candidate.get("code"):
             return candidate.get("code")
     return None
-
-
-def _original_text(element: Element, refs: dict[str, str]) -> str | None:
-    original = first(element, "originalText")
-    if original is None:
-        return None
-    reference = first(original, "reference")
-    if reference is not None:
-        resolved = refs.get(reference.get("value", "").lstrip("#"))
-        if resolved:
-            return resolved
-    return text(original) or None
 
 
 def reference_text(element: Element | None, refs: dict[str, str]) -> str | None:

@@ -19,9 +19,10 @@ from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, LabResult, Medication, Person, Source
 from intake.sniff import FHIR_JSON
 from intake.understand.dates import parse_date
-from intake.understand.labs import canonical_unit, derive_flag
+from intake.understand.labs import canonical_unit, derive_flag, range_text
 from intake.understand.meds import (
     EVENT_WORDS,
+    as_needed,
     canonical_strength,
     parse_medication_line,
     period_words,
@@ -309,11 +310,7 @@ class FhirReading:
         needed = dosage.get("asNeededBoolean") or dosage.get("asNeededCodeableConcept")
         if needed:
             reason = _concept_text(dosage.get("asNeededCodeableConcept"))
-            how_often = ", ".join(
-                filter(
-                    None, [how_often, "as needed" + (f" for {reason.lower()}" if reason else "")]
-                )
-            )
+            how_often = as_needed(how_often, reason.lower() if reason else None)
         period = resource.get("effectivePeriod") or {}
         dose_value, dose_unit = _dose_quantity(dosage)
         return Medication(
@@ -448,12 +445,9 @@ def _reference_range(observation: dict[str, Any]) -> str | None:
             return reference["text"].strip()
         low, _ = _quantity(reference.get("low"))
         high, _unit = _quantity(reference.get("high"))
-        if low and high:
-            return f"{low}-{high}"
-        if low:
-            return f">={low}"
-        if high:
-            return f"<={high}"
+        span = range_text(low, high)
+        if span:
+            return span
     return None
 
 

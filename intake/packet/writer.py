@@ -184,14 +184,7 @@ def _copy_documents(
     for document in documents:
         if document.media_type == DICOM:  # into the DICOM file-set (write_file_set)
             continue
-        names = []
         for ref in document.files:
-            if ref.source in copied:
-                names.append(copied[ref.source])
-                continue
-            number += 1
-            names.append(f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}")
-        for ref, name in zip(document.files, names, strict=True):
             done += 1
             source = sources.get(ref.source)
             if source is None:  # listed but never readable (e.g. permission denied)
@@ -199,6 +192,8 @@ def _copy_documents(
             if ref.source in copied:
                 document.packet_files.append(copied[ref.source])
                 continue
+            number += 1
+            name = f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
             copied[ref.source] = name
             if files.copy(source.path, name) != ref.sha256:
                 document.warnings.append(f"{ref.source} changed while intake was reading it")

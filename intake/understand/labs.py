@@ -169,6 +169,17 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
     )
 
 
+def range_text(low: str | None, high: str | None) -> str | None:
+    """A reference range from its bounds as labs print it: '3.5-5.0', '>=60', '<=200'."""
+    if low and high:
+        return f"{low}-{high}"
+    if low:
+        return f">={low}"
+    if high:
+        return f"<={high}"
+    return None
+
+
 _TRAILING_UNIT = re.compile(r"\s*[A-Za-zµ%][\w/%^.*µ²³\[\]]*$")
 
 

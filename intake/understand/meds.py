@@ -126,24 +126,30 @@ def parse_medications(text: str) -> list[Medication]:
     MOUTH TWICE DAILY"); they complete it. Quantity, refills, prescriber, pharmacy and a start
     or fill date are read from the label's lines when printed."""
     lines = text.splitlines()
+    parsed = [parse_medication_line(line) for line in lines]  # each line read once
     meds = []
-    for index, line in enumerate(lines):
-        med = parse_medication_line(line)
+    for index, med in enumerate(parsed):
         if not med:
             continue
-        following = lines[index + 1 : index + 1 + LABEL_WINDOW]
-        stop = next((i for i, nxt in enumerate(following) if parse_medication_line(nxt)), None)
-        window = following[:stop]
+        after = parsed[index + 1 : index + 1 + LABEL_WINDOW]
+        stop = next((i for i, other in enumerate(after) if other), len(after))
+        window = lines[index + 1 : index + 1 + stop]
         if window and SIG_START.match(window[0]):
             _complete_from_sig(med, window[0])
-        header = []
-        for previous in reversed(lines[max(0, index - LABEL_HEADER) : index]):
-            if parse_medication_line(previous):
+        header: list[str] = []
+        for back in range(index - 1, max(-1, index - 1 - LABEL_HEADER), -1):
+            if parsed[back]:
                 break
-            header.insert(0, previous)
-        _label_details(med, "\n".join([*header, line, *window]))
+            header.insert(0, lines[back])
+        _label_details(med, "\n".join([*header, lines[index], *window]))
         meds.append(med)
     return meds
+
+
+def as_needed(frequency: str | None, reason: str | None) -> str:
+    """'every 8 hours' + 'nausea' -> 'every 8 hours, as needed for nausea' (reason optional)."""
+    needed = "as needed" + (f" for {reason}" if reason else "")
+    return ", ".join(filter(None, [frequency, needed]))
 
 
 def _complete_from_sig(med: Medication, sig: str) -> None:
@@ -153,10 +159,7 @@ def _complete_from_sig(med: Medication, sig: str) -> None:
     frequency = _frequency(sig)
     prn = PRN_RE.search(sig)
     if prn:
-        reason = (prn.group("reason") or "").strip()
-        frequency = ", ".join(
-            filter(None, [frequency, "as needed" + (f" for {reason}" if reason else "")])
-        )
+        frequency = as_needed(frequency, (prn.group("reason") or "").strip())
     med.frequency = med.frequency or frequency
     med.raw = f"{med.raw} — {sig.strip()}"
 
@@ -190,10 +193,7 @@ def parse_medication_line(line: str) -> Medication | None:
     frequency = _frequency(tail)
     prn = PRN_RE.search(tail)
     if prn:
-        reason = (prn.group("reason") or "").strip()
-        frequency = ", ".join(
-            filter(None, [frequency, "as needed" + (f" for {reason}" if reason else "")])
-        )
+        frequency = as_needed(frequency, (prn.group("reason") or "").strip())
     return Medication(
         name=name,
         strength=canonical_strength(match.group("strength")),
