@@ -29,7 +29,7 @@ from intake.cda.hl7 import (
 )
 from intake.cda.narrative import narrative_lines
 from intake.model import LabResult, Medication
-from intake.understand.labs import canonical_unit, derive_flag, range_text
+from intake.understand.labs import canonical_unit, range_text, settle_flag
 from intake.understand.meds import (
     STRENGTH_RE,
     as_needed,
@@ -162,13 +162,8 @@ def _result(
     test = code.original or short_loinc_name(code.display or "")
     reference = _reference_range(observation, refs)
     interpretation = first(observation, "interpretationCode")
-    flag = None
-    derived = False
-    if interpretation is not None and interpretation.get("code"):
-        flag = INTERPRETATION.get(interpretation.get("code", "").upper())
-    elif reference:
-        flag = derive_flag(shown, reference)
-        derived = flag is not None
+    stated = "" if interpretation is None else (interpretation.get("code") or "")
+    flag, derived = settle_flag(INTERPRETATION.get(stated.upper()), bool(stated), shown, reference)
     status = first(observation, "statusCode")
     return LabResult(
         test=test,

@@ -19,7 +19,7 @@ from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, LabResult, Medication, Person, Source
 from intake.sniff import FHIR_JSON
 from intake.understand.dates import parse_date
-from intake.understand.labs import canonical_unit, derive_flag, range_text
+from intake.understand.labs import canonical_unit, range_text, settle_flag
 from intake.understand.meds import (
     EVENT_WORDS,
     as_needed,
@@ -257,13 +257,9 @@ class FhirReading:
         if not test or value is None:
             return None
         reference = _reference_range(observation)
-        flag, derived = None, False
         codes = [c for i in _list(observation.get("interpretation")) for c in _codes(i)]
-        if codes:
-            flag = next((INTERPRETATION[c] for c in codes if c in INTERPRETATION), None)
-        elif reference:
-            flag = derive_flag(value, reference)
-            derived = flag is not None
+        stated = next((INTERPRETATION[c] for c in codes if c in INTERPRETATION), None)
+        flag, derived = settle_flag(stated, bool(codes), value, reference)
         return LabResult(
             test=test,
             value=value,

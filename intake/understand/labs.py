@@ -169,6 +169,19 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
     )
 
 
+def settle_flag(
+    stated: str | None, interpreted: bool, value: str, reference: str | None
+) -> tuple[str | None, bool]:
+    """(flag, derived): the flag a coded source states when it gives an interpretation,
+    otherwise the one its reference range implies, marked as derived."""
+    if interpreted:
+        return stated, False
+    if reference:
+        flag = derive_flag(value, reference)
+        return flag, flag is not None
+    return None, False
+
+
 def range_text(low: str | None, high: str | None) -> str | None:
     """A reference range from its bounds as labs print it: '3.5-5.0', '>=60', '<=200'."""
     if low and high:
