@@ -90,6 +90,10 @@ class LabResult:
     raw: str = ""
     code: str | None = None  # LOINC, when the source codes it
     status: str | None = None  # final, preliminary, corrected... when the source says
+    reported: str | None = None  # YYYY-MM-DD the lab issued the result
+    specimen: str | None = None  # serum, whole blood, urine...
+    performing_lab: str | None = None
+    ordering_provider: str | None = None
 
 
 @dataclass

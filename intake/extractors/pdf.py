@@ -1,112 +1,272 @@
-"""PDF: the text layer through pdfplumber; pages without one are rendered and OCR'd."""
+"""PDF: a fast PDFium pass sorts every page (text, scanned, mixed); only pages that look like
+lab tables get pdfplumber's word positions; scanned and mixed pages are OCR'd in parallel.
+
+Lab results are read from positioned words (text layer or OCR alike) by
+understand.labs, so columns survive whatever produced the page.
+"""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import os
+import re
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pypdfium2
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from intake import ocr
 from intake.extractors.base import ExtractionError, Extractor
-from intake.model import Document, Source
+from intake.model import Document, LabResult, Source
 from intake.sniff import PDF
+from intake.understand.lab_table import Row, Word, group_rows, row_text, words_from_text
+from intake.understand.labs import parse_lab_line, read_lab_rows
 
 OCR_DPI = 300
 MIN_TEXT_CHARS = 20  # fewer visible characters than this: the page is a scan
+MIXED_IMAGE_SHARE = 0.3  # an image over this share of a page with a sparse text layer: mixed
+SPARSE_TEXT_CHARS = 400  # a text layer this short beside a large image is a stamp, not the page
+LOW_CONFIDENCE = 70.0  # mean OCR word confidence under which a page is named for checking
+PAGE_TIMEOUT = 60.0  # seconds Tesseract may spend on one page
+PASSWORD_HINT = (
+    "password-protected: open it with its password and save an unprotected copy "
+    "(or print it to PDF), then run intake again"
+)
+LAB_HINTS = re.compile(
+    r"reference\s+(?:range|interval)|standard\s+range|normal\s+range|your\s+value"
+    r"|tests?\s+ordered|out\s+of\s+range|\bunits?\b.{0,40}\b(?:range|flag)\b|\bflag\b",
+    re.I,
+)
 
 
 class PdfExtractor(Extractor):
-    """Text and page count of a PDF, OCR for scanned pages."""
+    """Text, lab results and page count of a PDF, OCR for scanned pages."""
 
     name = "pdf"
-    version = "1"
+    version = "2"
     priority = 0.0
     media_types = frozenset({PDF})
 
     def extract(self, source: Source) -> list[Document]:
-        text = read_pdf(source.path)
+        read = read_pdf(source.path)
         return [
             Document.for_source(
                 source,
-                pages=text.pages,
-                text=text.text,
-                warnings=text.warnings,
-                ocr_confidence=text.ocr_confidence,
+                pages=read.pages,
+                text=read.text,
+                labs=read.labs,
+                warnings=read.warnings,
+                ocr_confidence=read.ocr_confidence,
             )
         ]
 
 
 @dataclass
 class PdfText:
-    """What a PDF says: its text (OCR'd where pages had none), page count, warnings."""
+    """What a PDF says: its text (OCR'd where pages had none), page count, warnings,
+    the lab results its pages hold and how each page was read."""
 
     text: str
     pages: int
     warnings: list[str]
     ocr_confidence: float | None
+    labs: list[LabResult] = field(default_factory=list)
+    page_kinds: list[str] = field(default_factory=list)  # text, scanned or mixed, per page
+
+
+@dataclass
+class Page:
+    """One page after triage, then after reading."""
+
+    index: int
+    kind: str  # text, scanned, mixed
+    text: str
+    lab_like: bool = False
+    rows: list[Row] = field(default_factory=list)
+    confidence: float | None = None
 
 
 def read_pdf(pdf: Path | bytes) -> PdfText:
     """Read a PDF file or PDF bytes (e.g. encapsulated in DICOM); ExtractionError if it can't."""
-    pages, scanned = _read_text_layer(pdf)
     warnings: list[str] = []
-    confidences: list[float] = []
-    if scanned:
-        for index, result in zip(scanned, _ocr_pages(pdf, scanned), strict=True):
-            pages[index] = result.text
-            warnings += [f"page {index + 1}: {w}" for w in result.warnings]
-            if result.confidence is not None:
-                confidences.append(result.confidence)
-        warnings.append(f"{len(scanned)} of {len(pages)} pages had no text layer: read by OCR")
-    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
-    return PdfText("\n\f\n".join(pages).strip(), len(pages), warnings, confidence)
-
-
-def _read_text_layer(pdf: Path | bytes) -> tuple[list[str], list[int]]:
-    """Each page's text, and the indexes of pages that need OCR."""
-    pages: list[str] = []
-    scanned: list[int] = []
+    document, data = _open(pdf, warnings)
     try:
-        stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
-        with pdfplumber.open(stream) as pdf_file:
-            for index, page in enumerate(pdf_file.pages):
-                text = page.extract_text() or ""
-                page.close()  # frees the page's cached objects: long PDFs stay small
-                if sum(not ch.isspace() for ch in text) < MIN_TEXT_CHARS:
-                    scanned.append(index)
-                pages.append(text)
-    except PdfminerException as err:
-        raise ExtractionError(_pdfminer_reason(err)) from err
-    if not pages:
-        raise ExtractionError("the PDF has no pages")
-    return pages, scanned
-
-
-def _ocr_pages(pdf: Path | bytes, indexes: list[int]) -> list[ocr.OcrText]:
-    """Render the given pages with PDFium and OCR them."""
-    results = []
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        for index in indexes:
-            page = document[index]
-            image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
-            page.close()
-            results.append(ocr.read_image(image))
+        pages = list(_triage(document))
+        if not pages:
+            raise ExtractionError("the PDF has no pages")
+        _ocr(document, [p for p in pages if p.kind != "text"], warnings)
     finally:
         document.close()
-    return results
+    _position_words(data if data is not None else pdf, [p for p in pages if p.kind == "text"],
+                    warnings)  # fmt: skip
+    rows = [row for page in pages for row in (page.rows or words_from_text(page.text))]
+    confidences = [p.confidence for p in pages if p.confidence is not None]
+    scanned = [p.index + 1 for p in pages if p.kind != "text"]
+    if scanned:
+        warnings.append(f"{len(scanned)} of {len(pages)} pages had no text layer (or only part "
+                        f"of one): read by OCR")  # fmt: skip
+    return PdfText(
+        "\n\f\n".join(p.text for p in pages).strip(),
+        len(pages),
+        warnings,
+        round(sum(confidences) / len(confidences), 1) if confidences else None,
+        labs=read_lab_rows(rows),
+        page_kinds=[p.kind for p in pages],
+    )
 
 
-def _pdfminer_reason(err: PdfminerException) -> str:
-    cause = err.args[0] if err.args else err
-    if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
-        return (
-            "password-protected: open it with its password and save an unprotected copy "
-            "(or print it to PDF), then run intake again"
+def _open(pdf: Path | bytes, warnings: list[str]) -> tuple[pypdfium2.PdfDocument, bytes | None]:
+    """PDFium's document; a damaged file is repaired by qpdf (pikepdf) and the repaired
+    bytes returned for the other readers."""
+    try:
+        return pypdfium2.PdfDocument(pdf), None
+    except pypdfium2.PdfiumError as err:
+        if "password" in str(err).lower():
+            raise ExtractionError(PASSWORD_HINT) from err
+        first = err
+    try:
+        source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+        buffer = io.BytesIO()
+        with pikepdf.open(source) as repaired:
+            repaired.save(buffer)
+    except pikepdf.PasswordError as err:
+        raise ExtractionError(PASSWORD_HINT) from err
+    except Exception as err:  # qpdf could not make sense of it either
+        raise ExtractionError(f"damaged or not a PDF, and qpdf could not repair it ({err})") from err
+    data = buffer.getvalue()
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as err:
+        raise ExtractionError(f"damaged or not a PDF ({first})") from err
+    warnings.append("the PDF was damaged: read from a copy repaired by qpdf")
+    return document, data
+
+
+def _triage(document: pypdfium2.PdfDocument) -> Iterator[Page]:
+    """Each page's text layer and kind, one page in memory at a time."""
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+        textpage.close()
+        image_share = _image_share(page)
+        page.close()
+        visible = sum(not ch.isspace() for ch in text)
+        if visible < MIN_TEXT_CHARS or _is_junk(text):
+            kind = "scanned"
+        elif image_share >= MIXED_IMAGE_SHARE and visible < SPARSE_TEXT_CHARS:
+            kind = "mixed"
+        else:
+            kind = "text"
+        yield Page(index, kind, text if kind != "scanned" else "", lab_like=_looks_like_labs(text))
+
+
+def _image_share(page: pypdfium2.PdfPage) -> float:
+    width, height = page.get_size()
+    area = 0.0
+    for image in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+        left, bottom, right, top = image.get_bounds()
+        area += max(0.0, min(right, width) - max(left, 0)) * max(0.0, min(top, height) - max(bottom, 0))
+    return min(area / (width * height), 1.0) if width and height else 0.0
+
+
+def _is_junk(text: str) -> bool:
+    """A text layer no one can read: unmapped glyphs, private-use codes, no words."""
+    visible = [ch for ch in text if not ch.isspace()]
+    odd = sum(ch in "\ufffd\ufffe" or "\ue000" <= ch <= "\uf8ff" or ord(ch) < 32 for ch in visible)
+    tokens = text.split()
+    wordlike = sum(bool(re.search(r"[A-Za-z]{2}|\d", token)) for token in tokens)
+    return odd > len(visible) * 0.3 or wordlike < len(tokens) * 0.3
+
+
+def _looks_like_labs(text: str) -> bool:
+    if LAB_HINTS.search(text):
+        return True
+    hits = 0
+    for line in text.splitlines():
+        if parse_lab_line(line):
+            hits += 1
+            if hits >= 2:
+                return True
+    return False
+
+
+def ocr_workers() -> int:
+    """Tesseract processes to run at once: one per core this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        cores = os.cpu_count() or 1
+    return max(1, int(os.environ.get("INTAKE_OCR_JOBS", cores)))
+
+
+def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]) -> None:
+    """Render pages one at a time (PDFium is single-threaded) while Tesseract reads the
+    rendered ones in parallel, one thread each; at most a few images wait in memory."""
+    if not pages:
+        return
+    workers = ocr_workers()
+    pending: list[tuple[Page, Future[ocr.OcrText]]] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for page in pages:
+            pdf_page = document[page.index]
+            image = pdf_page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+            pdf_page.close()
+            pending.append((page, pool.submit(ocr.read_page, image, timeout=PAGE_TIMEOUT)))
+            del image
+            while sum(not future.done() for _, future in pending) > workers:
+                next(future for _, future in pending if not future.done()).result()
+        for page, future in pending:
+            _take_ocr(page, future.result(), warnings)
+
+
+def _take_ocr(page: Page, result: ocr.OcrText, warnings: list[str]) -> None:
+    number = page.index + 1
+    warnings += [f"page {number}: {w}" for w in result.warnings]
+    if result.turned:
+        warnings.append(f"page {number}: scanned turned {result.turned}°: read upright")
+    if result.confidence is not None and result.confidence < LOW_CONFIDENCE:
+        warnings.append(
+            f"page {number}: low OCR confidence ({result.confidence:.0f}%): check its values "
+            "against the page"
         )
-    return f"damaged or not a PDF ({type(cause).__name__}: {cause})"
+    page.confidence = result.confidence
+    page.rows = group_rows(Word(text, x0, x1, top, bottom) for text, x0, x1, top, bottom in result.boxes)
+    if page.kind == "mixed":  # keep the exact text layer; add what only the image holds
+        known = {_squash(line) for line in page.text.splitlines()}
+        extra = [line for line in result.text.splitlines() if _squash(line) not in known]
+        page.text = "\n".join([page.text.rstrip(), *extra])
+    else:
+        page.text = result.text
+
+
+def _squash(line: str) -> str:
+    return re.sub(r"\s+", "", line).lower()
+
+
+def _position_words(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -> None:
+    """pdfplumber's word boxes for the text pages that look like lab tables."""
+    wanted = [p for p in pages if p.lab_like]
+    if not wanted:
+        return
+    stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+    try:
+        with pdfplumber.open(stream, pages=[p.index + 1 for p in wanted]) as document:
+            for page, plumbed in zip(wanted, document.pages, strict=True):
+                words = plumbed.extract_words(keep_blank_chars=False, use_text_flow=False)
+                page.rows = group_rows(
+                    Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words
+                )
+                page.text = "\n".join(row_text(row) for row in page.rows)
+                plumbed.close()  # frees the page's cached objects
+    except PdfminerException as err:
+        cause = err.args[0] if err.args else err
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+            raise ExtractionError(PASSWORD_HINT) from err
+        warnings.append(f"word positions unreadable ({type(cause).__name__}): labs read as lines")

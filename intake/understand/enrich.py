@@ -29,8 +29,10 @@ def enrich(document: Document) -> Document:
     date = document_date(text)
     if document.structured:  # coded entries (C-CDA, FHIR): the text is not mined again
         labs, medications = document.labs, document.medications
-    else:
-        labs = parse_labs(text, collected=document.date or date)
+    else:  # results an extractor read from word positions (PDF) beat the flattened text
+        labs = document.labs or parse_labs(text, collected=document.date or date)
+        for lab in labs:
+            lab.collected = lab.collected or document.date or date
         medications = parse_medications(text)
     kind = document.kind or classify(text, labs=len(labs), medications=len(medications))
     kind, subtype = refine(kind, text)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from intake.model import LabResult
+from intake.understand.lab_facts import facts_for, read_facts
+from intake.understand.lab_table import Column, Row, cells, header_columns, row_text, words_from_text
 
 FLAGS = {
     "H": "H",
@@ -26,6 +28,10 @@ FLAGS = {
 OCR_FLAGS = {"I": "L", "l": "L", "|": "L", "I:": "L", "L:": "L", "i": "L", "H:": "H", "#": "H"}
 QUALITATIVE = (
     "not detected",
+    "non reactive",
+    "none detected",
+    "none seen",
+    "not reactive",
     "non-reactive",
     "nonreactive",
     "negative",
@@ -41,7 +47,9 @@ VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?P<num>{_NUMBER})$")
 RANGE_RE = re.compile(
     rf"^(?:(?P<lo>{_NUMBER})\s*[-–]\s*(?P<hi>{_NUMBER})|(?P<cmp>[<>]=?|≤|≥)\s*(?P<lim>{_NUMBER}))$"
 )
-UNIT_RE = re.compile(r"^(?=.*[A-Za-zµ%])[A-Za-zµ%][\w/%^.*µ²³]*$|^x?10[Ee^]\d+/\w+$|^%$")
+UNIT_RE = re.compile(
+    r"^(?=.*[A-Za-zµ%])[A-Za-zµ%][\w/%^.*µ²³]*$|^x?10[Ee^]\d+/\w+$|^%$|^/[A-Za-z]+$"
+)
 KNOWN_UNITS = (
     "mg/dL",
     "g/dL",
@@ -61,6 +69,12 @@ KNOWN_UNITS = (
     "U/L",
     "IU/L",
     "mIU/mL",
+    "mIU/L",
+    "mg/g",
+    "/HPF",
+    "/LPF",
+    "Thousand/uL",
+    "Million/uL",
     "uIU/mL",
     "IU/mL",
     "U/mL",
@@ -83,6 +97,7 @@ KNOWN_UNITS = (
     "mOsm/kg",
     "Eq/L",
 )
+TEST_STRIP = " .:*|—-‘’'\"°"  # leaders, OCR specks and quotes around a test name
 _OCR_CONFUSIONS = str.maketrans({"l": "i", "0": "o", "|": "i", "1": "i"})
 
 
@@ -100,7 +115,7 @@ def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
-    return _UNIT_KEYS.get(_unit_key(unit), unit)
+    return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
 
 
 def _unit_key(unit: str) -> str:
@@ -110,39 +125,175 @@ def _unit_key(unit: str) -> str:
 _UNIT_KEYS = {_unit_key(unit): unit for unit in KNOWN_UNITS}
 _NOT_TESTS = re.compile(
     r"^(?:page|phone|fax|dob|date|age|mrn|id|npi|account|acct|patient|collected|received|"
-    r"reported|printed|specimen|ordered|time|zip|suite|room|bed)\b",
+    r"reported|printed|specimen|ordered|ordering|performing|performed|time|zip|suite|room|bed"
+    r"|laboratory\s+director|director|result\s+status|report\s+status)\b",
     re.IGNORECASE,
 )
 
 
 def parse_labs(text: str, *, collected: str | None = None) -> list[LabResult]:
-    """Every lab result line in `text`; lines with no unit, range or flag are not results."""
+    """Every lab result in plain text (columns found by character position)."""
+    return read_lab_rows(words_from_text(text), collected=collected)
+
+
+def read_lab_rows(rows: list[Row], *, collected: str | None = None) -> list[LabResult]:
+    """Every lab result in rows of positioned words (PDF text layer, OCR or plain text).
+
+    Rows under a header ("Tests Ordered / Result / Flag / Units / Reference Interval",
+    "Component / Your Value / Standard Range", a cumulative report's dates) are cut into
+    cells by its columns; other rows are read as one-result-per-line. Each result takes
+    the report's facts (collected, reported, specimen, lab, orderer, status) nearest it.
+    """
+    lines = [row_text(row) for row in rows]
+    facts = read_facts(lines)
+    found: list[tuple[int, LabResult]] = []
+    columns: list[Column] | None = None
+    pending = ""  # a test name wrapped onto the row above its values
+    for index, row in enumerate(rows):
+        header = header_columns(row)
+        if header:
+            columns, pending = header, ""
+            continue
+        results: list[LabResult] = []
+        if columns:
+            row_cells = cells(row, columns)
+            results = results_from_cells(row_cells, pending=pending)
+            only_test = [c.role for c, _ in row_cells] == ["test"]
+            pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
+        if not results:
+            line = parse_lab_line(lines[index])
+            results = [line] if line else []
+        found += [(index, result) for result in results]
+    for index, result in found:
+        _apply_facts(result, facts_for(facts, index), collected)
+    return [result for _, result in found]
+
+
+def _apply_facts(result: LabResult, facts: dict[str, str], collected: str | None) -> None:
+    result.collected = result.collected or facts.get("collected") or collected
+    result.reported = result.reported or facts.get("reported")
+    result.specimen = result.specimen or facts.get("specimen")
+    result.performing_lab = result.performing_lab or facts.get("performing_lab")
+    result.ordering_provider = result.ordering_provider or facts.get("ordering_provider")
+    result.status = result.status or facts.get("status")
+
+
+def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> list[LabResult]:
+    """The results one table row holds: one, or one per date column (cumulative report)."""
+    row = [(column, tidy_ocr(text)) for column, text in row]
+    by_role = {column.role: text for column, text in row if column.role != "date"}
+    test = (by_role.get("test") or pending).strip(TEST_STRIP)
+    if not _is_test_name(test):
+        return []
+    unit = canonical_unit(by_role["unit"]) if by_role.get("unit") else None
+    reference, range_unit = split_range(by_role.get("range", ""))
+    stated_flag = flag_word(by_role.get("flag", ""))
+    raw = "   ".join(text for _, text in row)
+    dated = [(column.date, text) for column, text in row if column.role == "date"]
+    if not dated:
+        dated = [(None, by_role.get("value") or by_role.get("out") or "")]
     results = []
-    for line in text.splitlines():
-        result = parse_lab_line(line, collected=collected)
-        if result:
-            results.append(result)
+    for date, cell in dated:
+        parsed = parse_value_cell(cell)
+        if parsed is None:
+            continue
+        value, cell_flag, cell_unit = parsed
+        flag = cell_flag or stated_flag
+        result = LabResult(
+            test=test,
+            value=value,
+            unit=unit or cell_unit or range_unit,
+            reference_range=reference,
+            flag=flag,
+            collected=date,
+            raw=raw,
+        )
+        if not (result.unit or reference or flag):
+            continue  # a bare number in a table row (an address, an ID): not a result
+        if flag is None and reference:
+            result.flag = derive_flag(value, reference)
+            result.flag_derived = result.flag is not None
+        results.append(result)
     return results
 
 
+def parse_value_cell(cell: str) -> tuple[str, str | None, str | None] | None:
+    """(value, flag, unit) from a result cell: '11.2', '11.2 H', '<0.01', '1,250 High',
+    '140 mmol/L', 'Not Detected'; None when the cell holds no value."""
+    tokens = [t for t in _tokens(cell.strip()) if re.search(r"[\w<>%/]", t)]  # OCR specks out
+    if not tokens:
+        return None
+    start = next(
+        (i for i, t in enumerate(tokens) if VALUE_RE.match(t) or _is_qualitative(t)), None
+    )
+    if start is None or start > 1:
+        return None
+    flag = flag_word(tokens[0]) if start == 1 else None
+    if start == 1 and flag is None:
+        return None
+    value = tokens[start]
+    unit = None
+    for token in tokens[start + 1 :]:
+        word_flag = flag_word(token)
+        if flag is None and word_flag:
+            flag = word_flag
+        elif unit is None and UNIT_RE.match(token):
+            unit = canonical_unit(token)
+        else:
+            return None
+    return value, flag, unit
+
+
+def flag_word(text: str) -> str | None:
+    """A printed flag ('H', 'High', '(L)', 'Abnormal', 'H*', 'Critical') as H/L/HH/LL/A/critical."""
+    word = text.strip().strip("()[]").upper()
+    return FLAGS.get(word)
+
+
+def split_range(cell: str) -> tuple[str | None, str | None]:
+    """(range, unit) from a reference cell: '135 - 145 mmol/L' → ('135-145', 'mmol/L'),
+    '> OR = 50 mg/dL' → ('>=50', 'mg/dL'), 'Negative' → ('Negative', None)."""
+    text = cell.strip().strip("()[]")
+    if not text:
+        return None, None
+    text = re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text, flags=re.I)
+    text = re.sub(r"^(?:ref(?:erence)?(?:\s+range)?|normal)\s*:?\s*", "", text, flags=re.I)
+    tokens = _tokens(text)
+    if tokens and RANGE_RE.match(tokens[0]):
+        unit = " ".join(tokens[1:]) or None
+        return tokens[0], canonical_unit(unit) if unit and UNIT_RE.match(unit) else None
+    return text, None
+
+
 def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | None:
-    """One line as a LabResult, or None when it is not a result line."""
+    """One line as a LabResult, or None when it is not a result line.
+
+    Dot leaders, bracketed ranges ('(70-99)', '[ref 4.0-5.6]') and flags as words
+    ('High') are read; a word the line cannot explain means prose, not a result.
+    """
     raw = line.strip()
-    tokens = _tokens(raw)
+    text = re.sub(r"\s\.{2,}\s?|\.{3,}", "   ", tidy_ocr(raw))  # dot leaders
+    text = re.sub(
+        r"[(\[]\s*(?:ref(?:erence)?\.?(?:\s+range)?\s*:?\s*)?([^()\[\]]+?)\s*[)\]]",
+        lambda m: m.group(1) if _is_range_text(m.group(1)) else m.group(0),
+        text,
+        flags=re.I,
+    )
+    tokens = _tokens(text)
     if len(tokens) < 2 or len(tokens) > 14:
         return None
     start = _value_index(tokens)
     if start is None:
         return None
-    test = " ".join(tokens[:start]).strip(" .:*")
+    test = " ".join(tokens[:start]).strip(TEST_STRIP)
     if not _is_test_name(test):
         return None
     value, rest = _value(tokens, start)
     flag = unit = reference = None
     for position, token in enumerate(rest):
         upper = token.upper()
-        if flag is None and upper in FLAGS:
-            flag = FLAGS[upper]
+        if flag is None and flag_word(token):
+            flag = flag_word(token)
         elif flag is None and position == 0 and token in OCR_FLAGS:
             flag = OCR_FLAGS[token]
         elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token)):
@@ -167,6 +318,11 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
         flag_derived=derived,
         raw=raw,
     )
+
+
+def _is_range_text(text: str) -> bool:
+    core = re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text.strip(), flags=re.I)
+    return bool(RANGE_RE.match(core.replace(" ", ""))) or _is_qualitative(core)
 
 
 def settle_flag(
@@ -213,16 +369,37 @@ def derive_flag(value: str, reference: str) -> str | None:
 
 
 def _tokens(line: str) -> list[str]:
-    """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each."""
+    """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each, and a
+    flag OCR glued to its value ('212H', '6.1.H') split off."""
+    line = re.sub(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)", r"\1 \2", line)
     line = re.sub(rf"({_NUMBER})\s+[-–]\s+({_NUMBER})", r"\1-\2", line)
     line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
     line = re.sub(
-        r"\bnot\s+detected\b",
+        r"\b(?:not|non|none)\s+(?:detected|reactive|seen)\b",
         lambda m: re.sub(r"\s+", "\ue000", m.group(0)),
         line,
         flags=re.IGNORECASE,
     )
-    return [t.replace("\ue000", " ") for t in line.split()]
+    tokens = []
+    for token in line.split():
+        token = token.replace("\ue000", " ")
+        bare = token.rstrip(".:,;")
+        if bare != token and (VALUE_RE.match(bare) or RANGE_RE.match(bare) or "/" in bare):
+            token = bare  # OCR's trailing speck: "1.1." "mmol/L."
+        if re.search(r"[\w<>%/]", token):  # a lone mark (":", "—") is a speck
+            tokens.append(token)
+    return tokens
+
+
+_OCR_MARKS = str.maketrans({"°": " ", "¢": " ", "“": " ", "”": " ", "‘": " ", "’": " "})
+
+
+def tidy_ocr(text: str) -> str:
+    """Undo OCR's usual damage to a result line: stray marks, '5:2' for '5.2' inside a
+    bracketed range, 'A1c' read as 'Alc'."""
+    text = text.translate(_OCR_MARKS)
+    text = re.sub(r"\bA[lI|]c\b", "A1c", text)
+    return re.sub(r"(?<=\d):(?=\d(?![\d:]*\s*(?:am|pm)\b))", ".", text, flags=re.I) if "(" in text else text
 
 
 def _value_index(tokens: list[str]) -> int | None:
@@ -238,7 +415,14 @@ def _value(tokens: list[str], start: int) -> tuple[str, list[str]]:
 
 def _is_test_name(test: str) -> bool:
     letters = sum(ch.isalpha() for ch in test)
-    return letters >= 2 and test[:1].isalpha() and not _NOT_TESTS.match(test) and len(test) <= 60
+    labelled = re.search(r"[A-Za-z]:\s", test)  # "Performing Lab: ..." is a label, not a test
+    return (
+        letters >= 2
+        and test[:1].isalpha()
+        and not labelled
+        and not _NOT_TESTS.match(test)
+        and len(test) <= 60
+    )
 
 
 def _is_qualitative(token: str) -> bool:

@@ -1,0 +1,151 @@
+"""What a lab report says about its results as a whole: when the specimen was collected and
+the report issued, the specimen, the performing lab, who ordered it, the result status.
+
+Facts are read line by line with their position, so a report with several sections
+(a portal printout with one "Collected on" per panel) gives each result its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.understand.dates import parse_date
+
+_LABEL_WORDS = frozenset(
+    "specimen type id source collected collection received reported report date time status "
+    "result resulted sex gender dob age physician provider doctor account number patient mrn "
+    "phone fax npi lab site ordered ordering by performed performing at client control "
+    "requisition accession fasting printed page".split()
+)
+_DATE_FACTS = {
+    "collected": re.compile(
+        r"\b(?:date(?:/time)?\s+collected|collect(?:ed|ion)(?:\s+(?:date|time|on))*"
+        r"|specimen\s+collected|drawn(?:\s+on)?|date\s+of\s+collection)\b",
+        re.I,
+    ),
+    "reported": re.compile(
+        r"\b(?:date\s+reported|report(?:ed)?(?:\s+(?:date|on))?|resulted(?:\s+on)?"
+        r"|result\s+date|date\s+resulted|verified(?:\s+on)?|final\s+report\s+date)\b(?!\s+status)",
+        re.I,
+    ),
+}
+_TEXT_FACTS = {
+    "specimen": re.compile(
+        r"\b(?:specimen(?:\s+(?:type|source))?|sample\s+type|source)\s*:", re.I
+    ),
+    "performing_lab": re.compile(
+        r"\b(?:performing\s+(?:lab(?:oratory)?|site|location)|performed\s+(?:at|by)"
+        r"|testing\s+(?:lab(?:oratory)?|site))\s*:?",
+        re.I,
+    ),
+    "ordering_provider": re.compile(
+        r"\b(?:ordering\s+(?:physician|provider|doctor|clinician)|ordered\s+by"
+        r"|requesting\s+(?:physician|provider)|ordering)\s*:",
+        re.I,
+    ),
+}
+_STATUS = re.compile(
+    r"\b(?:(?:report|result)\s+status|status)\s*:?\s*(?P<a>final|preliminary|corrected|amended"
+    r"|partial|pending|cancell?ed)\b|\b(?P<b>final|preliminary|corrected|amended)\s+report\b",
+    re.I,
+)
+_LAB_NAME = re.compile(r"\b(?:laborator(?:y|ies)|diagnostics|lab)\b", re.I)
+_CODE = re.compile(r"^(?:[A-Z0-9]{1,3}\s+)+(?=[A-Z][a-z])")
+_CREDENTIALS = {"MD", "DO", "NP", "PA", "RN", "PHD", "DNP", "FNP", "APRN", "PA-C", "MBBS", "DR"}
+_HEADING_ROWS = 6
+
+
+@dataclass
+class Fact:
+    """One fact and the row it was read from."""
+
+    name: str
+    value: str
+    row: int
+
+
+def read_facts(lines: list[str]) -> list[Fact]:
+    """Every fact on every line, in order; the lab named in the heading as a fallback."""
+    facts: list[Fact] = []
+    for row, line in enumerate(lines):
+        for name, label in _DATE_FACTS.items():
+            for match in label.finditer(line):
+                value = parse_date(line[match.end() : match.end() + 40])
+                if value:
+                    facts.append(Fact(name, value, row))
+                    break
+        for name, label in _TEXT_FACTS.items():
+            match = label.search(line)
+            if not match:
+                continue
+            value = _value_after(line, match.end())
+            if not value and row + 1 < len(lines):  # "PERFORMING SITE:" above its lines
+                value = _value_after(lines[row + 1], 0)
+            value = _clean(name, value)
+            if value:
+                facts.append(Fact(name, value, row))
+        status = _STATUS.search(line)
+        if status:
+            facts.append(Fact("status", (status.group("a") or status.group("b")).lower(), row))
+    if not any(f.name == "performing_lab" for f in facts):
+        for row, line in enumerate(lines[:_HEADING_ROWS]):
+            if _LAB_NAME.search(line) and ":" not in line:
+                facts.append(Fact("performing_lab", _clean("performing_lab", line), -1))
+                break
+    return facts
+
+
+def facts_for(facts: list[Fact], row: int) -> dict[str, str]:
+    """The facts that apply to a result on `row`: for each, the nearest one above it,
+    else the nearest below (a footer)."""
+    chosen: dict[str, str] = {}
+    for name in {f.name for f in facts}:
+        above = [f for f in facts if f.name == name and f.row <= row]
+        below = [f for f in facts if f.name == name and f.row > row]
+        fact = above[-1] if above else below[0]
+        chosen[name] = fact.value
+    return chosen
+
+
+def _value_after(line: str, start: int) -> str:
+    """The text after a label, up to the next 'Label:' or a wide gap."""
+    rest = line[start:].strip()
+    rest = re.split(r"\s{3,}", rest, maxsplit=1)[0]
+    words = rest.split(" ")
+    for index, word in enumerate(words):
+        if index and word.endswith(":"):  # the next label: its words are not the value
+            start = index
+            while start > 0 and words[start - 1].lower().strip(":") in _LABEL_WORDS:
+                start -= 1
+            if words[index].lower().strip(":") in _LABEL_WORDS or start < index:
+                return " ".join(words[:start]).strip()
+    return rest
+
+
+def _clean(name: str, value: str) -> str | None:
+    value = value.strip(" :;-")
+    if name == "specimen" and (not value or _looks_like_id(value)):
+        return None
+    if name == "performing_lab":
+        value = _CODE.sub("", value.split(",")[0].strip()).strip()
+    if name == "ordering_provider":
+        value = _name_case(value)
+    elif value.isupper() and len(value) > 3:
+        value = value.capitalize() if name == "specimen" else value.title()
+    return value or None
+
+
+def _looks_like_id(value: str) -> bool:
+    return len(value.split()) == 1 and bool(re.search(r"\d", value))
+
+
+def _name_case(value: str) -> str:
+    """'A EXAMPLE, MD' → 'A Example, MD'; mixed-case names are kept as written."""
+    if not value.isupper():
+        return value
+    words = []
+    for word in value.split():
+        bare = word.strip(",.")
+        words.append(word if bare in _CREDENTIALS or len(bare) == 1 else word.title())
+    return " ".join(words)

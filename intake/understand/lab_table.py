@@ -1,0 +1,177 @@
+"""Positioned words into rows and lab-table columns, whatever produced the words.
+
+A PDF text layer (pdfplumber words), Tesseract's word boxes and plain text (one
+character = one unit of width) all become `Word`s; rows are words sharing a line;
+a header row ("Tests Ordered  Result  Flag  Units  Reference Interval") names the
+columns, and the data rows below it are cut into cells by those columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from intake.understand.dates import parse_date
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word and its box (any unit: points, pixels, characters), top < bottom."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+Row = list[Word]
+
+# header labels by column role; matched greedily, longest first, over a row's words
+HEADER_LABELS: dict[str, tuple[str, ...]] = {
+    "test": ("tests ordered", "test name", "test description", "lab test", "tests", "test",
+             "components", "component", "analyte", "description", "procedure", "parameter"),
+    "value": ("your value", "current result", "result value", "observed value", "results",
+              "result", "value", "in range", "within range", "normal"),
+    "out": ("out of range", "out-of-range", "abnormal result", "outside range", "abnormal"),
+    "flag": ("abnormal flag", "abn flag", "flags", "flag", "h/l", "abn", "indicator"),
+    "unit": ("units", "unit", "uom"),
+    "range": ("reference interval", "reference range", "reference ranges", "standard range",
+              "normal range", "ref range", "ref. range", "ref interval", "reference values",
+              "expected range", "normal values", "reference", "range"),
+    "lab": ("performing lab", "lab code", "lab", "site"),
+    "status": ("result status", "status"),
+}  # fmt: skip
+_LABELS = sorted(
+    {
+        (words, role)
+        for role, labels in HEADER_LABELS.items()
+        for label in labels
+        for words in (tuple(label.split()), (label.replace(" ", ""),))  # OCR: "TestName"
+    },
+    key=lambda item: (-len(item[0]), item),
+)
+
+
+@dataclass
+class Column:
+    """A header cell: what the column holds, where it sits, its date (cumulative reports)."""
+
+    role: str
+    x0: float
+    x1: float
+    date: str | None = None
+
+
+def words_from_text(text: str) -> list[Row]:
+    """Plain text as rows of words, one character wide each, one line high."""
+    rows = []
+    for number, line in enumerate(text.splitlines()):
+        row = [
+            Word(m.group(), m.start(), m.end(), number, number + 1)
+            for m in re.finditer(r"\S+", line)
+        ]
+        if row:
+            rows.append(row)
+    return rows
+
+
+def group_rows(words: Iterable[Word]) -> list[Row]:
+    """Words on the same line, top to bottom, each row left to right."""
+    rows: list[tuple[float, float, list[Word]]] = []  # (middle, height, words)
+    for word in sorted(words, key=lambda w: (w.middle, w.x0)):
+        height = word.bottom - word.top
+        if rows and abs(word.middle - rows[-1][0]) <= max(rows[-1][1], height) * 0.45:
+            middle, row_height, members = rows[-1]
+            members.append(word)
+            rows[-1] = (middle, max(row_height, height), members)
+        else:
+            rows.append((word.middle, height, [word]))
+    return [sorted(members, key=lambda w: w.x0) for _, _, members in rows]
+
+
+def row_text(row: Row) -> str:
+    """A row as text: words joined by a space, wide gaps (column breaks) by three."""
+    parts: list[str] = []
+    for previous, word in zip([None, *row], row, strict=False):
+        if previous is not None:
+            gap = word.x0 - previous.x1
+            parts.append("   " if gap > _height(row) * 1.5 else " ")
+        parts.append(word.text)
+    return "".join(parts)
+
+
+def header_columns(row: Row) -> list[Column] | None:
+    """The columns a lab-table header row names, or None when the row is not one.
+
+    An unknown word set apart from its neighbours (a column intake has no name for, or
+    an OCR misreading of one) becomes an "other" column, so its cells stay out of the
+    known ones; short specks are ignored."""
+    columns: list[Column] = []
+    unmatched = 0
+    index = 0
+    words = [_bare(w.text) for w in row]
+    height = _height(row)
+    while index < len(row):
+        for label, role in _LABELS:
+            if tuple(words[index : index + len(label)]) == label:
+                end = index + len(label) - 1
+                columns.append(Column(role, row[index].x0, row[end].x1))
+                index = end + 1
+                break
+        else:
+            word = row[index]
+            date = parse_date(word.text) if re.search(r"\d", word.text) else None
+            if date:
+                columns.append(Column("date", word.x0, word.x1, date))
+            elif len(words[index]) >= 3:
+                unmatched += 1
+                apart = not columns or word.x0 - columns[-1].x1 > height * 1.5
+                if apart:
+                    columns.append(Column("other", word.x0, word.x1))
+            index += 1
+    roles = {column.role for column in columns}
+    values = roles & {"value", "out"} or ("date" in roles and "value" not in roles)
+    known = [column for column in columns if column.role != "other"]
+    enough = len(roles & {"range", "unit", "flag"}) >= 1 and len(known) >= 3
+    if "test" not in roles or not values or not enough or unmatched > len(known) // 2:
+        return None
+    if columns[0].role != "test":
+        return None
+    return columns
+
+
+def _bare(word: str) -> str:
+    """A header word as compared: lower case, OCR's stray marks removed."""
+    return re.sub(r"[^a-z0-9/.\-]", "", word.lower()).strip(".-")
+
+
+def cells(row: Row, columns: list[Column]) -> list[tuple[Column, str]]:
+    """The row's text cut at the columns' boundaries: (column, text) for non-empty cells.
+    A word belongs to the last column it starts in, so long test names stay whole."""
+    bounds = _boundaries(columns, _height(row))
+    found: dict[int, list[str]] = {}
+    for word in row:
+        index = sum(word.x0 >= bound for bound in bounds)
+        found.setdefault(index, []).append(word.text)
+    return [(columns[i], " ".join(texts)) for i, texts in sorted(found.items())]
+
+
+def _boundaries(columns: list[Column], height: float) -> list[float]:
+    """Where each column after the first begins: a little before its header (values may
+    start left of it), never more than halfway back to the previous header."""
+    bounds = []
+    for previous, column in zip(columns, columns[1:], strict=False):
+        gap = max(column.x0 - previous.x1, 0.0)
+        bounds.append(column.x0 - min(gap / 2, height * 1.5))
+    return bounds
+
+
+def _height(row: Row) -> float:
+    heights = sorted(w.bottom - w.top for w in row)
+    return heights[len(heights) // 2] if heights else 1.0
