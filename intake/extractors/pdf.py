@@ -96,8 +96,13 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
     """Read a PDF file or PDF bytes (e.g. encapsulated in DICOM); ExtractionError if it can't."""
     warnings: list[str] = []
     document, data = _open(pdf, warnings)
+    if _is_truncated(pdf):
+        warnings.append(
+            "damaged PDF: the file ends early (truncated download or copy): read what could be "
+            "recovered; ask for a fresh copy"
+        )
     try:
-        pages = list(_triage(document))
+        pages = list(_triage(document, warnings))
         if not pages:
             raise ExtractionError("the PDF has no pages")
         _ocr(document, [p for p in pages if p.kind != "text"], warnings)
@@ -105,6 +110,10 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
         document.close()
     _position_words(data if data is not None else pdf, [p for p in pages if p.kind == "text"],
                     warnings)  # fmt: skip
+    damaged = any(w.startswith(("damaged", "the PDF was damaged")) for w in warnings)
+    if damaged and not any(p.text.strip() for p in pages):
+        reason = "; ".join(w for w in warnings if "damaged" in w)
+        raise ExtractionError(f"{reason}. Nothing could be recovered from it")
     rows = [row for page in pages for row in (page.rows or words_from_text(page.text))]
     confidences = [p.confidence for p in pages if p.confidence is not None]
     scanned = [p.index + 1 for p in pages if p.kind != "text"]
@@ -148,10 +157,15 @@ def _open(pdf: Path | bytes, warnings: list[str]) -> tuple[pypdfium2.PdfDocument
     return document, data
 
 
-def _triage(document: pypdfium2.PdfDocument) -> Iterator[Page]:
+def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Page]:
     """Each page's text layer and kind, one page in memory at a time."""
+    lost: list[int] = []
     for index in range(len(document)):
-        page = document[index]
+        try:
+            page = document[index]
+        except pypdfium2.PdfiumError:
+            lost.append(index + 1)
+            continue
         textpage = page.get_textpage()
         text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
         textpage.close()
@@ -165,6 +179,27 @@ def _triage(document: pypdfium2.PdfDocument) -> Iterator[Page]:
         else:
             kind = "text"
         yield Page(index, kind, text if kind != "scanned" else "", lab_like=_looks_like_labs(text))
+    if lost and len(lost) == len(document):
+        raise ExtractionError("damaged PDF: none of its pages could be loaded")
+    if lost:
+        warnings.append(f"damaged PDF: page(s) {_numbers(lost)} could not be loaded")
+
+
+def _numbers(pages: list[int]) -> str:
+    shown = ", ".join(map(str, pages[:10]))
+    return shown + (f" and {len(pages) - 10} more" if len(pages) > 10 else "")
+
+
+def _is_truncated(pdf: Path | bytes) -> bool:
+    """No end-of-file marker near the end: the download or copy stopped early."""
+    if isinstance(pdf, bytes):
+        tail = pdf[-2048:]
+    else:
+        with open(pdf, "rb") as handle:
+            handle.seek(0, io.SEEK_END)
+            handle.seek(max(0, handle.tell() - 2048))
+            tail = handle.read()
+    return b"%%EOF" not in tail
 
 
 def _image_share(page: pypdfium2.PdfPage) -> float:

@@ -220,7 +220,10 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
 def parse_value_cell(cell: str) -> tuple[str, str | None, str | None] | None:
     """(value, flag, unit) from a result cell: '11.2', '11.2 H', '<0.01', '1,250 High',
     '140 mmol/L', 'Not Detected'; None when the cell holds no value."""
-    tokens = [t for t in _tokens(cell.strip()) if re.search(r"[\w<>%/]", t)]  # OCR specks out
+    tokens = [
+        t.replace(":", ".") if re.fullmatch(r"[02-9]\d{0,2}:\d{1,3}", t) else t  # OCR's ':'
+        for t in _tokens(cell.strip())  # for '.'; a titer (1:160) is kept as written
+    ]
     if not tokens:
         return None
     start = next(
