@@ -62,7 +62,10 @@ def score(results: list[LabResult], truth: list[Truth]) -> tuple[Counter, Counte
             continue
         remaining.remove(match)
         for field in FIELDS:
-            mine, theirs = normal(field, getattr(result, field)), normal(field, getattr(match, field))
+            mine, theirs = (
+                normal(field, getattr(result, field)),
+                normal(field, getattr(match, field)),
+            )
             correct[field] += mine is not None and mine == theirs
     return correct, given, expected
 
@@ -91,8 +94,9 @@ def measure(folder: Path, *, verbose: bool = False) -> dict[str, dict[str, tuple
             total.update(part)
         if verbose:
             seconds = time.perf_counter() - started
-            print(f"  {name:34} {len(read.labs):3}/{len(report.results):3} results  "
-                  f"{sum(correct.values())}/{sum(expected.values())} fields  {seconds:.1f}s")  # fmt: skip
+            fields = f"{sum(correct.values())}/{sum(expected.values())} fields"
+            print(f"  {name:34} {len(read.labs):3}/{len(report.results):3} results  {fields}  "
+                  f"{seconds:.1f}s")  # fmt: skip
     return {
         group: {
             field: (

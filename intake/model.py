@@ -182,6 +182,8 @@ class Document:
     )  # problems, allergies... one line each
     structured: bool = False  # labs and medications came from coded entries: text not mined
     about_study: str | None = None  # the Study Instance UID a report (DICOM SR, PDF) belongs to
+    labs_read: bool = False  # the extractor read lab results from the page layout (PDF):
+    # the flattened text is not mined for them again
 
     @classmethod
     def for_source(cls, source: Source, **fields: Any) -> Document:

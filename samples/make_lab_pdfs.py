@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generate lab report PDFs in the layouts real labs and portals print, with their truth.
+"""Generate lab report PDFs in the layouts real labs and portals print, and one clinical PDF
+of each kind, with their truth.
 
 Deterministic and offline; the patient and every value are invented.
 
@@ -10,7 +11,8 @@ at 300 and 200 dpi, slightly skewed, dusted and JPEG-compressed into an image-on
 One more file puts the cumulative report on a landscape page turned by /Rotate, and one
 scan is fed sideways. OUT/truth.json holds, per file, every result the page shows
 (test, value, unit, reference range, flag and whether it is printed or to be derived,
-collected date) and the report's facts (reported date, specimen, lab, orderer, status).
+collected date) and the report's facts (reported date, specimen, lab, orderer, status);
+OUT/clinical.json the kind, date, patient and report fields of each clinical-*.pdf.
 """
 
 from __future__ import annotations
@@ -169,7 +171,9 @@ def national_a(out: Path) -> Report:
         sheet.line("Specimen ID: ZZ-123-456-7890-0       Account Number: ZZ0001")
         sheet.line("Date Collected: 10/02/2026 0830 Local    Date Received: 10/02/2026")
         sheet.line("Date Reported: 10/04/2026 1105 ET        Report Status: Final")
-        sheet.line("Ordering Physician: A EXAMPLE, MD        Specimen: Serum and whole blood", gap=20)
+        sheet.line(
+            "Ordering Physician: A EXAMPLE, MD        Specimen: Serum and whole blood", gap=20
+        )
         header = ["TESTS ORDERED", "RESULT", "FLAG", "UNITS", "REFERENCE INTERVAL", "LAB"]
         sheet.row(xs, header, font="Helvetica-Bold", size=8.5, gap=4)
         sheet.rule()
@@ -178,7 +182,9 @@ def national_a(out: Path) -> Report:
     def page_footer() -> None:
         sheet.y = 70
         sheet.line("01  EN  Example National Laboratories, 1234 Sample Way, Testville, NC 27000")
-        sheet.line("Dir: J Example, MD    For inquiries, contact the physician who ordered the test.")
+        sheet.line(
+            "Dir: J Example, MD    For inquiries, contact the physician who ordered the test."
+        )
         sheet.line(f"Page {sheet.pages} of 2", x=500)
 
     page_header()
@@ -252,7 +258,7 @@ def national_b(out: Path) -> Report:
         core, _, unit = reference.partition(" ")
         if reference.startswith("> OR ="):
             core, unit = ">=" + reference.split()[3], reference.split()[4]
-        if core.isalpha() or "-" in core and core.replace("-", "").isalpha():
+        if core.isalpha() or ("-" in core and core.replace("-", "").isalpha()):
             core, unit = reference, ""
         results.append(Truth(test, value, unit or None, core, flag, **facts))
     sheet.y -= 10
@@ -390,12 +396,23 @@ def plain(out: Path) -> Report:
     sheet.line("Specimen: Whole blood (fingerstick)", **mono, gap=20)
     results = []
     for test, value, unit, reference, flag in PLAIN:
-        shown = f"{test}: {value} {unit}".rstrip() + f"  (ref {reference})" + (f"  {flag}" if flag else "")
+        shown = (
+            f"{test}: {value} {unit}".rstrip()
+            + f"  (ref {reference})"
+            + (f"  {flag}" if flag else "")
+        )
         sheet.line(shown, **mono)
         derived = _derive(value, reference) if not flag else None
         results.append(
-            Truth(test, value, unit or None, reference, flag or derived, derived=bool(derived),
-                  **facts)  # fmt: skip
+            Truth(
+                test,
+                value,
+                unit or None,
+                reference,
+                flag or derived,
+                derived=bool(derived),
+                **facts,
+            )
         )
     sheet.y -= 10
     sheet.line("Performed at: Example Family Clinic Laboratory, CLIA ZZD0000000", **mono)
@@ -438,10 +455,20 @@ def cumulative(out: Path, *, turned: bool = False) -> Report:
             value, _, flag = cell.partition(" ")
             derived = _derive(value, reference) if not flag else None
             results.append(
-                Truth(test, value, unit, reference, flag or derived, collected,
-                      derived=bool(derived), reported="2026-10-04", specimen="Blood",
-                      performing_lab="Example Cancer Center Laboratory",
-                      ordering_provider="Dr. Alex Example", status="final")  # fmt: skip
+                Truth(
+                    test,
+                    value,
+                    unit,
+                    reference,
+                    flag or derived,
+                    collected,
+                    derived=bool(derived),
+                    reported="2026-10-04",
+                    specimen="Blood",
+                    performing_lab="Example Cancer Center Laboratory",
+                    ordering_provider="Dr. Alex Example",
+                    status="final",
+                )
             )
     sheet.y -= 10
     sheet.line("Performing Lab: Example Cancer Center Laboratory, 77 Sample St, Testville")
@@ -501,6 +528,82 @@ def scan(source: Path, out: Path, *, dpi: int, skew: float, seed: int, turn: int
     return len(images)
 
 
+# --- clinical PDFs: one per kind, the service date differing from the print date ------------
+
+HEADER = ["Patient: LABWELL, ROSALIND    DOB: 03/14/1958    MRN: ZZ44120"]
+CLINICAL: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
+    "pathology_report": ("2026-09-08", [
+        "Example Regional Pathology", "SURGICAL PATHOLOGY REPORT", *HEADER,
+        "Date of Procedure: 09/08/2026      Date Reported: 09/11/2026",
+        "SPECIMEN: Left breast, core needle biopsy", "GROSS DESCRIPTION: Three cores, 1.5 cm.",
+        "MICROSCOPIC DESCRIPTION: Infiltrating ductal carcinoma.",
+        "FINAL DIAGNOSIS: Invasive ductal carcinoma, grade 2. Estrogen receptor positive.",
+        "Printed: 11/20/2026"], {}),
+    "imaging_report": ("2026-08-03", [
+        "Lakeside Example Imaging", "RADIOLOGY REPORT", *HEADER,
+        "Exam Date: 08/03/2026      Printed: 11/20/2026",
+        "EXAM: MRI BRAIN WITHOUT AND WITH CONTRAST", "TECHNIQUE: Multiplanar multisequence.",
+        "COMPARISON: CT head 06/01/2026.", "FINDINGS: A 9 mm enhancing lesion in the left",
+        "frontal lobe without surrounding edema.",
+        "IMPRESSION: 9 mm enhancing left frontal lesion.",
+        "Follow-up MRI in 3 months is suggested.", "", "Electronically signed: Dr. R Example"],
+        {"exam": ["MRI BRAIN WITHOUT AND WITH CONTRAST"], "modality": ["MR"],
+         "impression": ["9 mm enhancing left frontal lesion.",
+                        "Follow-up MRI in 3 months is suggested."]}),
+    "operative_note": ("2026-09-20", [
+        "Example General Hospital", "OPERATIVE REPORT", *HEADER,
+        "Date of Surgery: 09/20/2026      Dictated: 09/21/2026",
+        "PREOPERATIVE DIAGNOSIS: Left breast carcinoma.",
+        "POSTOPERATIVE DIAGNOSIS: Same.", "PROCEDURE: Left lumpectomy with sentinel node biopsy.",
+        "ANESTHESIA: General.  ESTIMATED BLOOD LOSS: 20 mL.", "Printed: 11/20/2026"], {}),
+    "discharge_summary": ("2026-07-12", [
+        "Example General Hospital", "DISCHARGE SUMMARY", *HEADER,
+        "Admission Date: 07/09/2026      Discharge Date: 07/12/2026",
+        "DISCHARGE DIAGNOSES: Community-acquired pneumonia.",
+        "HOSPITAL COURSE: Treated with antibiotics; improved.",
+        "Printed: 11/20/2026"], {}),
+    "consult_note": ("2026-10-14", [
+        "Example Oncology Associates", "CONSULTATION NOTE", *HEADER,
+        "Date of Service: 10/14/2026", "REASON FOR CONSULTATION: Newly diagnosed breast cancer.",
+        "HISTORY OF PRESENT ILLNESS: Found on screening mammogram.",
+        "ASSESSMENT: Stage IIA. Discussed options.", "Printed: 11/20/2026"], {}),
+    "visit_summary": ("2026-10-21", [
+        "Example Family Clinic", "AFTER VISIT SUMMARY", *HEADER,
+        "Visit Date: 10/21/2026      Provider: Casey Example, MD",
+        "Reason for visit: follow-up of blood pressure.",
+        "Instructions: keep a home blood pressure log.", "Printed: 11/20/2026"], {}),
+    "treatment_plan": ("2026-10-28", [
+        "Example Oncology Associates", "TREATMENT PLAN", *HEADER,
+        "Plan Date: 10/28/2026", "Regimen: adjuvant chemotherapy, 4 cycles every 21 days,",
+        "then radiation therapy. Goals: cure.", "Next steps: port placement.",
+        "Printed: 11/20/2026"], {}),
+    "referral": ("2026-10-30", [
+        "Example Family Clinic", "REFERRAL", *HEADER,
+        "Referral Date: 10/30/2026", "Referred to: Example Cancer Center, second opinion.",
+        "Reason for referral: confirm the treatment plan.",
+        "Referring physician: Casey Example, MD", "Printed: 11/20/2026"], {}),
+    "insurance": ("2026-01-01", [
+        "Example Health Plan", "MEMBER INSURANCE CARD", *HEADER,
+        "Effective Date: 01/01/2026", "Member ID: ZZ123456789   Group Number: ZZ0042",
+        "Subscriber: Rosalind Labwell   Payer ID: 00000", "Printed: 11/20/2026"], {}),
+}  # fmt: skip
+
+
+def clinical(out: Path) -> dict[str, dict]:
+    """One born-digital PDF per clinical kind; returns their truth by file name."""
+    truth = {}
+    for kind, (date, lines, fields) in CLINICAL.items():
+        sheet = Sheet(out / f"clinical-{kind}.pdf")
+        sheet.line(lines[0], font="Helvetica-Bold", size=13, gap=18)
+        sheet.line(lines[1], font="Helvetica-Bold", size=12, gap=18)
+        for line in lines[2:]:
+            sheet.line(line, size=10, gap=15)
+        sheet.save()
+        truth[f"clinical-{kind}.pdf"] = {"kind": kind, "date": date, "patient": PATIENT,
+                                          "birth_date": BIRTH, "fields": fields}  # fmt: skip
+    return truth
+
+
 LAYOUTS: dict[str, Callable[[Path], Report]] = {
     "national-a": national_a,
     "national-b": national_b,
@@ -529,6 +632,7 @@ def build(out: Path) -> dict[str, Report]:
     truth[sideways] = Report("portal", report.results, pages=report.pages, scanned_dpi=300)
     payload = {name: asdict(report) for name, report in truth.items()}
     (out / "truth.json").write_text(json.dumps(payload, indent=1) + "\n")
+    (out / "clinical.json").write_text(json.dumps(clinical(out), indent=1) + "\n")
     return truth
 
 

@@ -61,6 +61,7 @@ class PdfExtractor(Extractor):
                 pages=read.pages,
                 text=read.text,
                 labs=read.labs,
+                labs_read=True,
                 warnings=read.warnings,
                 ocr_confidence=read.ocr_confidence,
             )
@@ -96,11 +97,6 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
     """Read a PDF file or PDF bytes (e.g. encapsulated in DICOM); ExtractionError if it can't."""
     warnings: list[str] = []
     document, data = _open(pdf, warnings)
-    if _is_truncated(pdf):
-        warnings.append(
-            "damaged PDF: the file ends early (truncated download or copy): read what could be "
-            "recovered; ask for a fresh copy"
-        )
     try:
         pages = list(_triage(document, warnings))
         if not pages:
@@ -114,7 +110,9 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
     if damaged and not any(p.text.strip() for p in pages):
         reason = "; ".join(w for w in warnings if "damaged" in w)
         raise ExtractionError(f"{reason}. Nothing could be recovered from it")
-    rows = [row for page in pages for row in (page.rows or words_from_text(page.text))]
+    rows = [  # only pages that look like lab reports are read for results
+        row for page in pages if page.lab_like for row in (page.rows or words_from_text(page.text))
+    ]
     confidences = [p.confidence for p in pages if p.confidence is not None]
     scanned = [p.index + 1 for p in pages if p.kind != "text"]
     if scanned:
@@ -131,30 +129,49 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
 
 
 def _open(pdf: Path | bytes, warnings: list[str]) -> tuple[pypdfium2.PdfDocument, bytes | None]:
-    """PDFium's document; a damaged file is repaired by qpdf (pikepdf) and the repaired
-    bytes returned for the other readers."""
+    """PDFium's document, and for a damaged file the bytes qpdf (pikepdf) repaired, which
+    the other readers then use. A truncated file is repaired even when PDFium copes."""
+    truncated = _is_truncated(pdf)
+    if truncated:
+        warnings.append(
+            "damaged PDF: the file ends early (truncated download or copy): read what could be "
+            "recovered; ask for a fresh copy"
+        )
     try:
-        return pypdfium2.PdfDocument(pdf), None
+        document = pypdfium2.PdfDocument(pdf)
     except pypdfium2.PdfiumError as err:
         if "password" in str(err).lower():
             raise ExtractionError(PASSWORD_HINT) from err
-        first = err
+        data = _repair(pdf, err)
+        try:
+            document = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError as again:
+            raise ExtractionError(f"damaged or not a PDF ({err})") from again
+        warnings.append("the PDF was damaged: read from a copy repaired by qpdf")
+        return document, data
+    if not truncated:
+        return document, None
     try:
-        source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
-        buffer = io.BytesIO()
+        return document, _repair(pdf, None)
+    except ExtractionError:  # PDFium recovered more than qpdf can: the others read as is
+        return document, None
+
+
+def _repair(pdf: Path | bytes, first: Exception | None) -> bytes:
+    """A PDF rewritten by qpdf, which rebuilds a broken cross-reference table."""
+    source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+    buffer = io.BytesIO()
+    try:
         with pikepdf.open(source) as repaired:
             repaired.save(buffer)
     except pikepdf.PasswordError as err:
         raise ExtractionError(PASSWORD_HINT) from err
     except Exception as err:  # qpdf could not make sense of it either
-        raise ExtractionError(f"damaged or not a PDF, and qpdf could not repair it ({err})") from err
-    data = buffer.getvalue()
-    try:
-        document = pypdfium2.PdfDocument(data)
-    except pypdfium2.PdfiumError as err:
-        raise ExtractionError(f"damaged or not a PDF ({first})") from err
-    warnings.append("the PDF was damaged: read from a copy repaired by qpdf")
-    return document, data
+        reason = first or err
+        raise ExtractionError(
+            f"damaged or not a PDF, and qpdf could not repair it ({reason})"
+        ) from err
+    return buffer.getvalue()
 
 
 def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Page]:
@@ -169,15 +186,18 @@ def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Pa
         textpage = page.get_textpage()
         text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
         textpage.close()
-        image_share = _image_share(page)
-        page.close()
-        visible = sum(not ch.isspace() for ch in text)
+        visible = len("".join(text.split()))
         if visible < MIN_TEXT_CHARS or _is_junk(text):
             kind = "scanned"
-        elif image_share >= MIXED_IMAGE_SHARE and visible < SPARSE_TEXT_CHARS:
-            kind = "mixed"
+        elif (
+            visible < SPARSE_TEXT_CHARS
+            and _image_share(page) >= MIXED_IMAGE_SHARE
+            and not _only_invisible_text(page)  # a searchable scan's OCR layer is kept
+        ):
+            kind = "mixed"  # a printed header or stamp over a scanned page
         else:
             kind = "text"
+        page.close()
         yield Page(index, kind, text if kind != "scanned" else "", lab_like=_looks_like_labs(text))
     if lost and len(lost) == len(document):
         raise ExtractionError("damaged PDF: none of its pages could be loaded")
@@ -207,22 +227,43 @@ def _image_share(page: pypdfium2.PdfPage) -> float:
     area = 0.0
     for image in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
         left, bottom, right, top = image.get_bounds()
-        area += max(0.0, min(right, width) - max(left, 0)) * max(0.0, min(top, height) - max(bottom, 0))
+        area += max(0.0, min(right, width) - max(left, 0)) * max(
+            0.0, min(top, height) - max(bottom, 0)
+        )
     return min(area / (width * height), 1.0) if width and height else 0.0
+
+
+_ODD = re.compile("[\ufffd\ufffe\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f]")
+_WORDLIKE = re.compile(r"\S*(?:[A-Za-z]{2}|\d)\S*")
+_RANGE_HINT = re.compile(
+    r"\d\s*-\s*\d|[<>]=?\s*\d|\b(?:negative|positive|detected|reactive)\b", re.I
+)
+
+
+def _only_invisible_text(page: pypdfium2.PdfPage) -> bool:
+    """All the page's text is drawn invisibly: the OCR layer of a 'searchable' scan."""
+    modes = {
+        pypdfium2.raw.FPDFTextObj_GetTextRenderMode(text.raw)
+        for text in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_TEXT,), max_depth=2)
+    }
+    return modes == {pypdfium2.raw.FPDF_TEXTRENDERMODE_INVISIBLE}
 
 
 def _is_junk(text: str) -> bool:
     """A text layer no one can read: unmapped glyphs, private-use codes, no words."""
-    visible = [ch for ch in text if not ch.isspace()]
-    odd = sum(ch in "\ufffd\ufffe" or "\ue000" <= ch <= "\uf8ff" or ord(ch) < 32 for ch in visible)
-    tokens = text.split()
-    wordlike = sum(bool(re.search(r"[A-Za-z]{2}|\d", token)) for token in tokens)
-    return odd > len(visible) * 0.3 or wordlike < len(tokens) * 0.3
+    visible = len("".join(text.split()))
+    tokens = len(text.split())
+    odd = len(_ODD.findall(text))
+    return odd > visible * 0.3 or len(_WORDLIKE.findall(text)) < tokens * 0.3
 
 
 def _looks_like_labs(text: str) -> bool:
+    """A lab table's header words, or at least two result lines (only looked for when a
+    range or qualitative result appears at all)."""
     if LAB_HINTS.search(text):
         return True
+    if not _RANGE_HINT.search(text):
+        return False
     hits = 0
     for line in text.splitlines():
         if parse_lab_line(line):
@@ -272,7 +313,10 @@ def _take_ocr(page: Page, result: ocr.OcrText, warnings: list[str]) -> None:
             "against the page"
         )
     page.confidence = result.confidence
-    page.rows = group_rows(Word(text, x0, x1, top, bottom) for text, x0, x1, top, bottom in result.boxes)
+    page.lab_like = _looks_like_labs(result.text)
+    page.rows = group_rows(
+        Word(text, x0, x1, top, bottom) for text, x0, x1, top, bottom in result.boxes
+    )
     if page.kind == "mixed":  # keep the exact text layer; add what only the image holds
         known = {_squash(line) for line in page.text.splitlines()}
         extra = [line for line in result.text.splitlines() if _squash(line) not in known]
@@ -285,23 +329,29 @@ def _squash(line: str) -> str:
     return re.sub(r"\s+", "", line).lower()
 
 
+PLUMBER_CHUNK = 50  # pages per pdfplumber opening: pdfminer's object cache stays bounded
+
+
 def _position_words(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -> None:
     """pdfplumber's word boxes for the text pages that look like lab tables."""
     wanted = [p for p in pages if p.lab_like]
-    if not wanted:
-        return
-    stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
-    try:
-        with pdfplumber.open(stream, pages=[p.index + 1 for p in wanted]) as document:
-            for page, plumbed in zip(wanted, document.pages, strict=True):
-                words = plumbed.extract_words(keep_blank_chars=False, use_text_flow=False)
-                page.rows = group_rows(
-                    Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words
-                )
-                page.text = "\n".join(row_text(row) for row in page.rows)
-                plumbed.close()  # frees the page's cached objects
-    except PdfminerException as err:
-        cause = err.args[0] if err.args else err
-        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
-            raise ExtractionError(PASSWORD_HINT) from err
-        warnings.append(f"word positions unreadable ({type(cause).__name__}): labs read as lines")
+    for start in range(0, len(wanted), PLUMBER_CHUNK):
+        chunk = wanted[start : start + PLUMBER_CHUNK]
+        stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+        try:
+            with pdfplumber.open(stream, pages=[p.index + 1 for p in chunk]) as document:
+                for page, plumbed in zip(chunk, document.pages, strict=True):
+                    words = plumbed.extract_words(keep_blank_chars=False, use_text_flow=False)
+                    page.rows = group_rows(
+                        Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words
+                    )
+                    page.text = "\n".join(row_text(row) for row in page.rows)
+                    plumbed.close()  # frees the page's cached objects
+        except PdfminerException as err:
+            cause = err.args[0] if err.args else err
+            if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+                raise ExtractionError(PASSWORD_HINT) from err
+            warnings.append(
+                f"word positions unreadable ({type(cause).__name__}): labs read as lines"
+            )
+            return

@@ -42,13 +42,14 @@ DATE_RE = re.compile(
 BIRTH_LABEL = re.compile(r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|born)\b", re.I)
 CLINICAL_LABEL = re.compile(
     r"\b(?:collect(?:ed|ion)(?:\s+date)?|date\s+collected|date\s+of\s+service|service\s+date|DOS"
-    r"|(?:date\s+of\s+)?(?:procedure|exam(?:ination)?|study|visit|encounter|surgery|admission"
-    r"|discharge|consult(?:ation)?|appointment)(?:\s+date)?|admitted|discharged"
+    r"|(?:date\s+of\s+)?(?:procedure|exam(?:ination)?|study|visit|encounter|surgery"
+    r"|discharge|consult(?:ation)?|appointment)(?:\s+date)?|discharged"
     r"|plan\s+date|date\s+of\s+plan)\b",
     re.I,
 )
-REPORT_LABEL = re.compile(
+REPORT_LABEL = re.compile(  # and admission: a stay's summary is dated by its discharge
     r"\b(?:report(?:ed)?(?:\s+date)?|date\s+reported|signed(?:\s+on)?|final(?:ized)?|date"
+    r"|admission(?:\s+date)?|date\s+of\s+admission|admitted"
     r"|dictated|verified|received)\b",
     re.I,
 )

@@ -6,6 +6,7 @@ from intake.model import Document
 from intake.understand.classify import classify, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.drugs import normalise
+from intake.understand.imaging_report import imaging_fields
 from intake.understand.labs import parse_labs
 from intake.understand.meds import parse_medications
 from intake.understand.people import find_patient
@@ -30,7 +31,9 @@ def enrich(document: Document) -> Document:
     if document.structured:  # coded entries (C-CDA, FHIR): the text is not mined again
         labs, medications = document.labs, document.medications
     else:  # results an extractor read from word positions (PDF) beat the flattened text
-        labs = document.labs or parse_labs(text, collected=document.date or date)
+        labs = document.labs
+        if not document.labs_read:
+            labs = parse_labs(text, collected=document.date or date)
         for lab in labs:
             lab.collected = lab.collected or document.date or date
         medications = parse_medications(text)
@@ -41,6 +44,8 @@ def enrich(document: Document) -> Document:
     if not document.structured:
         document.labs = labs if kind == "lab_report" else []
         document.medications = [] if kind in NO_MEDICATIONS else medications
+    if kind == "imaging_report" and "exam" not in document.sections:
+        document.sections = {**imaging_fields(text), **document.sections}
     patient = find_patient(text)
     document.patient = document.patient or (None if patient.is_empty() else patient)
     document.title = document.title or title_for(kind, text)

@@ -7,16 +7,58 @@ Facts are read line by line with their position, so a report with several sectio
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from intake.understand.dates import parse_date
 
 _LABEL_WORDS = frozenset(
-    "specimen type id source collected collection received reported report date time status "
-    "result resulted sex gender dob age physician provider doctor account number patient mrn "
-    "phone fax npi lab site ordered ordering by performed performing at client control "
-    "requisition accession fasting printed page".split()
+    [
+        "specimen",
+        "type",
+        "id",
+        "source",
+        "collected",
+        "collection",
+        "received",
+        "reported",
+        "report",
+        "date",
+        "time",
+        "status",
+        "result",
+        "resulted",
+        "sex",
+        "gender",
+        "dob",
+        "age",
+        "physician",
+        "provider",
+        "doctor",
+        "account",
+        "number",
+        "patient",
+        "mrn",
+        "phone",
+        "fax",
+        "npi",
+        "lab",
+        "site",
+        "ordered",
+        "ordering",
+        "by",
+        "performed",
+        "performing",
+        "at",
+        "client",
+        "control",
+        "requisition",
+        "accession",
+        "fasting",
+        "printed",
+        "page",
+    ]
 )
 _DATE_FACTS = {
     "collected": re.compile(
@@ -31,9 +73,7 @@ _DATE_FACTS = {
     ),
 }
 _TEXT_FACTS = {
-    "specimen": re.compile(
-        r"\b(?:specimen(?:\s+(?:type|source))?|sample\s+type|source)\s*:", re.I
-    ),
+    "specimen": re.compile(r"\b(?:specimen(?:\s+(?:type|source))?|sample\s+type|source)\s*:", re.I),
     "performing_lab": re.compile(
         r"\b(?:performing\s+(?:lab(?:oratory)?|site|location)|performed\s+(?:at|by)"
         r"|testing\s+(?:lab(?:oratory)?|site))\s*:?",
@@ -89,23 +129,31 @@ def read_facts(lines: list[str]) -> list[Fact]:
         if status:
             facts.append(Fact("status", (status.group("a") or status.group("b")).lower(), row))
     if not any(f.name == "performing_lab" for f in facts):
-        for row, line in enumerate(lines[:_HEADING_ROWS]):
+        for line in lines[:_HEADING_ROWS]:
             if _LAB_NAME.search(line) and ":" not in line:
                 facts.append(Fact("performing_lab", _clean("performing_lab", line), -1))
                 break
     return facts
 
 
-def facts_for(facts: list[Fact], row: int) -> dict[str, str]:
-    """The facts that apply to a result on `row`: for each, the nearest one above it,
-    else the nearest below (a footer)."""
-    chosen: dict[str, str] = {}
-    for name in {f.name for f in facts}:
-        above = [f for f in facts if f.name == name and f.row <= row]
-        below = [f for f in facts if f.name == name and f.row > row]
-        fact = above[-1] if above else below[0]
-        chosen[name] = fact.value
-    return chosen
+class FactIndex:
+    """Facts by name in row order, for finding the one nearest a row quickly."""
+
+    def __init__(self, facts: list[Fact]) -> None:
+        self._rows: dict[str, list[int]] = {}
+        self._values: dict[str, list[str]] = {}
+        for fact in sorted(facts, key=lambda f: f.row):
+            self._rows.setdefault(fact.name, []).append(fact.row)
+            self._values.setdefault(fact.name, []).append(fact.value)
+
+    def at(self, row: int) -> dict[str, str]:
+        """The facts that apply to a result on `row`: for each, the nearest one above it,
+        else the nearest below (a footer)."""
+        chosen = {}
+        for name, rows in self._rows.items():
+            position = bisect.bisect_right(rows, row)
+            chosen[name] = self._values[name][position - 1 if position else 0]
+        return chosen
 
 
 def _value_after(line: str, start: int) -> str:

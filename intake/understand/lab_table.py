@@ -8,6 +8,7 @@ columns, and the data rows below it are cut into cells by those columns.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from intake.understand.dates import parse_date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Word:
     """One word and its box (any unit: points, pixels, characters), top < bottom."""
 
@@ -56,6 +57,9 @@ _LABELS = sorted(
     },
     key=lambda item: (-len(item[0]), item),
 )
+
+
+_TEST_LABELS = [label for label, role in _LABELS if role == "test"]
 
 
 @dataclass
@@ -112,10 +116,15 @@ def header_columns(row: Row) -> list[Column] | None:
     An unknown word set apart from its neighbours (a column intake has no name for, or
     an OCR misreading of one) becomes an "other" column, so its cells stay out of the
     known ones; short specks are ignored."""
+    words = [_bare(w.text) for w in row]
+    first = next((i for i, word in enumerate(words) if len(word) >= 3), None)
+    if first is None or not any(
+        tuple(words[first : first + len(label)]) == label for label in _TEST_LABELS
+    ):
+        return None  # a header's first column names the test: most rows stop here
     columns: list[Column] = []
     unmatched = 0
     index = 0
-    words = [_bare(w.text) for w in row]
     height = _height(row)
     while index < len(row):
         for label, role in _LABELS:
@@ -166,7 +175,7 @@ def _boundaries(columns: list[Column], height: float) -> list[float]:
     """Where each column after the first begins: a little before its header (values may
     start left of it), never more than halfway back to the previous header."""
     bounds = []
-    for previous, column in zip(columns, columns[1:], strict=False):
+    for previous, column in itertools.pairwise(columns):
         gap = max(column.x0 - previous.x1, 0.0)
         bounds.append(column.x0 - min(gap / 2, height * 1.5))
     return bounds

@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 
 from intake.model import LabResult
-from intake.understand.lab_facts import facts_for, read_facts
-from intake.understand.lab_table import Column, Row, cells, header_columns, row_text, words_from_text
+from intake.understand.lab_facts import FactIndex, read_facts
+from intake.understand.lab_table import (
+    Column,
+    Row,
+    cells,
+    header_columns,
+    row_text,
+    words_from_text,
+)
 
 FLAGS = {
     "H": "H",
@@ -164,8 +171,9 @@ def read_lab_rows(rows: list[Row], *, collected: str | None = None) -> list[LabR
             line = parse_lab_line(lines[index])
             results = [line] if line else []
         found += [(index, result) for result in results]
+    index_of_facts = FactIndex(facts)
     for index, result in found:
-        _apply_facts(result, facts_for(facts, index), collected)
+        _apply_facts(result, index_of_facts.at(index), collected)
     return [result for _, result in found]
 
 
@@ -226,9 +234,7 @@ def parse_value_cell(cell: str) -> tuple[str, str | None, str | None] | None:
     ]
     if not tokens:
         return None
-    start = next(
-        (i for i, t in enumerate(tokens) if VALUE_RE.match(t) or _is_qualitative(t)), None
-    )
+    start = next((i for i, t in enumerate(tokens) if VALUE_RE.match(t) or _is_qualitative(t)), None)
     if start is None or start > 1:
         return None
     flag = flag_word(tokens[0]) if start == 1 else None
@@ -402,7 +408,11 @@ def tidy_ocr(text: str) -> str:
     bracketed range, 'A1c' read as 'Alc'."""
     text = text.translate(_OCR_MARKS)
     text = re.sub(r"\bA[lI|]c\b", "A1c", text)
-    return re.sub(r"(?<=\d):(?=\d(?![\d:]*\s*(?:am|pm)\b))", ".", text, flags=re.I) if "(" in text else text
+    return (
+        re.sub(r"(?<=\d):(?=\d(?![\d:]*\s*(?:am|pm)\b))", ".", text, flags=re.I)
+        if "(" in text
+        else text
+    )
 
 
 def _value_index(tokens: list[str]) -> int | None:
