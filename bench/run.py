@@ -32,6 +32,7 @@ import make_samples  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 import classify  # noqa: E402
 import make_disc  # noqa: E402
+import pdfs  # noqa: E402
 import photos  # noqa: E402
 import pydicom  # noqa: E402
 
@@ -354,10 +355,12 @@ def main() -> None:
     understanding = classify.main()
     print()
     photo_results = photos.main()
+    print()
+    pdf_results = pdfs.main()
     (ROOT / "bench" / "results.json").write_text(
         json.dumps(
             {"machine": machine, "peak_rss_mb": round(peak_mb), "results": rows,
-             "understanding": understanding, "photos": photo_results},
+             "understanding": understanding, "photos": photo_results, "pdfs": pdf_results},
             indent=2,
         )
     )  # fmt: skip

@@ -43,6 +43,7 @@ class OcrText:
     boxes: list[Box] = field(default_factory=list)
     turned: int = 0  # degrees the image was turned (counter-clockwise) to read it upright
     deskewed: float = 0.0  # degrees of skew corrected before reading
+    line_skew: float = 0.0  # degrees of skew measured along the lines Tesseract read
 
 
 @cache
@@ -83,27 +84,67 @@ def read_image(
 # one uniform block of lines; no second pass for white-on-black text (printed pages have none)
 PAGE_CONFIG = "--psm 6 -c tessedit_do_invert=0"
 PAGE_SURE = 60.0  # mean word confidence under which a page is also tried turned (OSD)
-MAX_SKEW = 4.0  # degrees searched either way when straightening a scanned page
+
+
+def read_pages(images: list[Image.Image], *, timeout: float = 60.0) -> list[OcrText]:
+    """OCR scanned printed pages as lines (psm 6) in one Tesseract process, which loads its
+    model once (20% more pages per second than a process per page); each page's word boxes
+    straightened, and a page Tesseract is unsure of tried again turned upright.
+
+    `timeout` is per page: the run may take that times the pages; past it, each page is
+    read alone under its own limit, so one hard page cannot cost the others their reading.
+    Tesseract copes with a few degrees of skew itself; pages are not rotated (a full
+    rotation costs more than it gains): the word boxes are turned by the skew measured
+    along Tesseract's own lines, so rows line up for table reading. (Handing Tesseract a
+    scan's own JPEG instead of PDFium's rendering was 13% faster but lost a decimal point
+    on a sample page: pages are rendered.)"""
+    if len(images) == 1:
+        return [read_page(images[0], timeout=timeout)]
+    check_tesseract()
+    with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
+        paths = []
+        for number, image in enumerate(images):
+            path = os.path.join(folder, f"page{number:04d}.tif")
+            image.save(path, format="TIFF")
+            paths.append(path)
+        listing = os.path.join(folder, "pages.txt")
+        with open(listing, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(paths) + "\n")
+        try:
+            data = pytesseract.image_to_data(
+                listing,
+                timeout=timeout * len(images),
+                config=PAGE_CONFIG,
+                output_type=pytesseract.Output.DICT,
+            )
+        except RuntimeError:  # the time ran out: page by page, each under its own limit
+            return [read_page(image, timeout=timeout) for image in images]
+    by_page: list[dict[str, list]] = [{key: [] for key in data} for _ in images]
+    for i, page_number in enumerate(data["page_num"]):
+        if 1 <= page_number <= len(images):
+            for key, values in data.items():
+                by_page[page_number - 1][key].append(values[i])
+    return [
+        _settle(image, _assemble(page), timeout)
+        for image, page in zip(images, by_page, strict=True)
+    ]
 
 
 def read_page(image: Image.Image, *, timeout: float = 60.0) -> OcrText:
-    """OCR a scanned printed page as lines (psm 6), its word boxes straightened, turned
-    upright first when Tesseract's orientation detection says it lies sideways or upside down.
+    """OCR one scanned printed page (see read_pages)."""
+    return _settle(image, _read_page_file(image, timeout), timeout)
 
-    Tesseract copes with a degree or two of skew itself; the page is not rotated (a full
-    rotation costs more than it gains): the boxes are, so rows line up for table reading.
-    (Handing Tesseract a scan's own JPEG instead of PDFium's rendering was 13% faster but
-    lost a decimal point on a sample page: pages are rendered.)"""
-    angle = skew_angle(image)
-    result = _read_page_file(image, timeout)
-    _straighten(result, angle, image.size)
+
+def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
+    """Straighten a page's boxes; if Tesseract was unsure, try the page turned as OSD says."""
+    _straighten(result, result.line_skew, image.size)
     if (result.confidence or 0) >= PAGE_SURE and result.words >= 10:
         return result
     turn = _orientation(image, timeout)
     if turn:
         turned = image.rotate(turn, expand=True)
         again = _read_page_file(turned, timeout)
-        _straighten(again, skew_angle(turned), turned.size)
+        _straighten(again, again.line_skew, turned.size)
         if (again.confidence or 0) > (result.confidence or 0) + 10 and again.words >= 10:
             again.turned = turn
             return again
@@ -137,26 +178,6 @@ def _straighten(result: OcrText, angle: float, size: tuple[int, int]) -> None:
     result.boxes = boxes
 
 
-def skew_angle(image: Image.Image) -> float:
-    """The small rotation (degrees, counter-clockwise) that makes a page's text lines level:
-    the angle whose row profile of a reduced copy is sharpest (projection profile)."""
-    small = image.convert("L")
-    small.thumbnail((700, 700), Image.BILINEAR)
-    ink = small.point(lambda v: 255 if v < 140 else 0)
-    best, best_score = 0.0, -1.0
-    for step in (0.5, 0.1):
-        centre = best
-        for tenths in range(-int(MAX_SKEW * 10), int(MAX_SKEW * 10) + 1, int(step * 10)):
-            angle = centre + tenths / 10 if step < 0.5 else tenths / 10
-            if step < 0.5 and abs(angle - centre) > 0.5:
-                continue
-            rows = np.asarray(ink.rotate(angle, Image.NEAREST), dtype=np.float32).sum(axis=1)
-            score = float(np.square(np.diff(rows)).sum())
-            if score > best_score:
-                best, best_score = angle, score
-    return round(best, 1)
-
-
 def _orientation(image: Image.Image, timeout: float) -> int:
     """Degrees (counter-clockwise) that turn the page upright, by Tesseract OSD; 0 if unsure."""
     try:
@@ -172,7 +193,7 @@ def _orientation(image: Image.Image, timeout: float) -> int:
 
 def _assemble(data: dict[str, list]) -> OcrText:
     """Rebuild lines from Tesseract's word boxes; wide gaps between words become 3 spaces."""
-    lines: dict[tuple[int, int, int], list[tuple[int, int, int, str]]] = {}
+    lines: dict[tuple[int, int, int], list[tuple[int, int, int, int, str]]] = {}
     confidences: list[float] = []
     boxes: list[Box] = []
     for i, word in enumerate(data["text"]):
@@ -181,12 +202,10 @@ def _assemble(data: dict[str, list]) -> OcrText:
         if not word or conf < 0:
             continue
         confidences.append(conf)
-        left, top = data["left"][i], data["top"][i]
-        boxes.append((word, left, left + data["width"][i], top, top + data["height"][i]))
+        left, top, width, height = (data[k][i] for k in ("left", "top", "width", "height"))
+        boxes.append((word, left, left + width, top, top + height))
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        lines.setdefault(key, []).append(
-            (data["word_num"][i], data["left"][i], data["width"][i], data["height"][i], word)
-        )
+        lines.setdefault(key, []).append((data["word_num"][i], left, width, height, word))
     out: list[str] = []
     previous_block = None
     for key in sorted(lines):
@@ -203,4 +222,27 @@ def _assemble(data: dict[str, list]) -> OcrText:
             right = left + width
         out.append("".join(parts))
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
-    return OcrText("\n".join(out), confidence=mean, words=len(confidences), boxes=boxes)
+    result = OcrText("\n".join(out), confidence=mean, words=len(confidences), boxes=boxes)
+    result.line_skew = line_skew(data)
+    return result
+
+
+def line_skew(data: dict[str, list]) -> float:
+    """The page's skew (degrees, counter-clockwise to level it) from the lines Tesseract
+    found: the median slope of word centres along each line of three or more words."""
+    lines: dict[tuple[int, int, int], list[tuple[float, float]]] = {}
+    for i, word in enumerate(data["text"]):
+        if (word or "").strip() and float(data["conf"][i]) >= 0:
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            centre = (
+                data["left"][i] + data["width"][i] / 2,
+                data["top"][i] + data["height"][i] / 2,
+            )
+            lines.setdefault(key, []).append(centre)
+    slopes = []
+    for points in lines.values():
+        xs = np.array([x for x, _ in points])
+        if len(points) < 3 or np.ptp(xs) < 200:
+            continue
+        slopes.append(np.polyfit(xs, np.array([y for _, y in points]), 1)[0])
+    return round(math.degrees(math.atan(float(np.median(slopes)))), 2) if slopes else 0.0

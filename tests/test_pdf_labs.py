@@ -163,10 +163,25 @@ def test_a_low_confidence_page_is_named(tmp_path):
     assert low and all(w.startswith("page 2:") for w in low)
 
 
-def test_ocr_gives_up_on_a_page_after_its_time_limit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pages", [1, 3])
+def test_ocr_gives_up_on_a_page_after_its_time_limit(tmp_path, monkeypatch, pages):
     monkeypatch.setattr(pdf_reader, "PAGE_TIMEOUT", 0.01)
-    read = read_pdf(image_pdf(tmp_path / "slow.pdf", [page_image(RESULT_LINES)]))
-    assert any(w.startswith("page 1: OCR gave up") for w in read.warnings)
+    monkeypatch.setenv("INTAKE_OCR_JOBS", "1")  # several pages share one Tesseract run
+    read = read_pdf(image_pdf(tmp_path / "slow.pdf", [page_image(RESULT_LINES)] * pages))
+    for number in range(1, pages + 1):
+        assert any(w.startswith(f"page {number}: OCR gave up") for w in read.warnings)
+
+
+def test_pages_read_together_match_pages_read_alone(tmp_path, monkeypatch):
+    images = [page_image(RESULT_LINES), page_image(RESULT_LINES[:2]), page_image(RESULT_LINES)]
+    path = image_pdf(tmp_path / "three.pdf", images)
+    monkeypatch.setenv("INTAKE_OCR_JOBS", "1")
+    together = read_pdf(path)
+    monkeypatch.setattr(pdf_reader, "OCR_BATCH", 1)
+    alone = read_pdf(path)
+    assert together.text == alone.text
+    assert [lab.test for lab in together.labs] == ["Glucose", "Sodium", "Creatinine", "Glucose",
+                                                   "Glucose", "Sodium", "Creatinine"]  # fmt: skip
 
 
 def test_pages_are_ocrd_in_parallel_one_thread_each():
