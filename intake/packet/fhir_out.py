@@ -140,6 +140,10 @@ def _observation(lab: LabResult, subject: dict, key: str) -> dict[str, Any]:
         resource["valueString"] = lab.value
     if lab.collected:
         resource["effectiveDateTime"] = lab.collected
+    if lab.specimen:
+        resource["specimen"] = {"display": lab.specimen}
+    if lab.performing_lab:
+        resource["performer"] = [{"display": lab.performing_lab}]
     if lab.reference_range:
         span = _RANGE.match(lab.reference_range)
         reference: dict[str, Any] = {"text": lab.reference_range}

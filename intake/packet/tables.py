@@ -8,7 +8,8 @@ import io
 from intake.model import Document
 
 LAB_COLUMNS = ["test", "value", "unit", "flag", "flag_derived", "reference_range", "collected",
-               "loinc", "status", "document", "document_title", "source"]  # fmt: skip
+               "reported", "loinc", "status", "specimen", "performing_lab", "ordering_provider",
+               "document", "document_title", "source"]  # fmt: skip
 MED_COLUMNS = ["name", "generic", "strength", "dose", "form", "route", "frequency", "status",
                "start", "end", "rxnorm", "raw", "document", "document_title", "source"]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,8 +26,12 @@ def labs_csv(documents: list[Document]) -> str:
             lab.flag_derived,
             lab.reference_range,
             lab.collected,
+            lab.reported,
             lab.code,
             lab.status,
+            lab.specimen,
+            lab.performing_lab,
+            lab.ordering_provider,
             d.id,
             d.title,
             d.source,
