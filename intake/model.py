@@ -76,7 +76,7 @@ class Person:
         return not (self.name or self.birth_date or self.identifiers)
 
 
-@dataclass
+@dataclass(slots=True)  # a long statement holds tens of thousands
 class LabResult:
     """One measured value from a lab report, whatever the format it came in."""
 

@@ -7,7 +7,14 @@ import pytest
 from intake.model import Person
 from intake.understand.classify import classify
 from intake.understand.dates import birth_date, document_date, parse_date, parse_dicom_date
-from intake.understand.labs import derive_flag, parse_lab_line, parse_labs
+from intake.understand.labs import (
+    derive_flag,
+    flag_word,
+    parse_lab_line,
+    parse_labs,
+    parse_value_cell,
+    split_range,
+)
 from intake.understand.meds import parse_medication_line
 from intake.understand.people import consensus, dicom_name, display_name, find_patient, name_key
 
@@ -234,3 +241,52 @@ def test_classify(text, kind):
 
 def test_parsed_results_are_evidence_for_lab_reports():
     assert classify("ACME\nWBC 3.1 L x10E3/uL 3.4-10.8", labs=8) == "lab_report"
+
+
+@pytest.mark.parametrize(
+    ("printed", "flag"),
+    [("H", "H"), ("High", "H"), ("(L)", "L"), ("LOW", "L"), ("HH", "HH"), ("LL", "LL"),
+     ("H*", "HH"), ("A", "A"), ("Abnormal", "A"), ("Critical", "critical"), ("", None),
+     ("Final", None)],
+)  # fmt: skip
+def test_printed_flags(printed, flag):
+    assert flag_word(printed) == flag
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("135 - 145 mmol/L", ("135-145", "mmol/L")), ("> OR = 50 mg/dL", (">=50", "mg/dL")),
+     ("<200", ("<200", None)), (">=60 mL/min/1.73m2", (">=60", "mL/min/1.73m2")),
+     ("Negative", ("Negative", None)), ("(Not detected)", ("Not detected", None)),
+     ("3.4-10.8 01", ("3.4-10.8", None)), ("", (None, None))],
+)  # fmt: skip
+def test_reference_cells(cell, expected):
+    assert split_range(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("11.2", ("11.2", None, None)), ("212 H", ("212", "H", None)),
+     ("212H", ("212", "H", None)), ("1,250 High", ("1,250", "H", None)),
+     ("< 0.01", ("<0.01", None, None)), ("140 mmol/L", ("140", None, "mmol/L")),
+     ("NOT DETECTED", ("NOT DETECTED", None, None)), ("2:10", ("2.10", None, None)),
+     ("1:160", ("1:160", None, None)), ("see note", None), ("Testtown, NJ", None)],
+)  # fmt: skip
+def test_result_cells(cell, expected):
+    assert parse_value_cell(cell) == expected
+
+
+def test_report_facts_apply_to_the_results_below_them():
+    text = (
+        "Ordering Physician: A EXAMPLE, MD   Specimen: Serum\n"
+        "Collected: 03/01/2026   Report Status: Final\n"
+        "Sodium 140 mmol/L 135-145\n"
+        "Collected on Apr 2, 2026   Result status: Corrected\n"
+        "Potassium 5.9 mmol/L 3.5-5.1\n"
+        "Performed by: Example Hospital Laboratory, 1 Sample St\n"
+    )
+    sodium, potassium = parse_labs(text)
+    assert (sodium.collected, sodium.status, sodium.specimen) == ("2026-03-01", "final", "Serum")
+    assert (potassium.collected, potassium.status) == ("2026-04-02", "corrected")
+    assert sodium.ordering_provider == "A Example, MD"
+    assert {sodium.performing_lab, potassium.performing_lab} == {"Example Hospital Laboratory"}

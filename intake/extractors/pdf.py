@@ -26,7 +26,7 @@ from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, LabResult, Source
 from intake.sniff import PDF
 from intake.understand.lab_table import Row, Word, group_rows, row_text, words_from_text
-from intake.understand.labs import parse_lab_line, read_lab_rows
+from intake.understand.labs import LabReader, parse_lab_line
 
 OCR_DPI = 300
 MIN_TEXT_CHARS = 20  # fewer visible characters than this: the page is a scan
@@ -104,15 +104,11 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
         _ocr(document, [p for p in pages if p.kind != "text"], warnings)
     finally:
         document.close()
-    _position_words(data if data is not None else pdf, [p for p in pages if p.kind == "text"],
-                    warnings)  # fmt: skip
     damaged = any(w.startswith(("damaged", "the PDF was damaged")) for w in warnings)
     if damaged and not any(p.text.strip() for p in pages):
         reason = "; ".join(w for w in warnings if "damaged" in w)
         raise ExtractionError(f"{reason}. Nothing could be recovered from it")
-    rows = [  # only pages that look like lab reports are read for results
-        row for page in pages if page.lab_like for row in (page.rows or words_from_text(page.text))
-    ]
+    labs = _read_labs(data if data is not None else pdf, pages, warnings)
     confidences = [p.confidence for p in pages if p.confidence is not None]
     scanned = [p.index + 1 for p in pages if p.kind != "text"]
     if scanned:
@@ -123,7 +119,7 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
         len(pages),
         warnings,
         round(sum(confidences) / len(confidences), 1) if confidences else None,
-        labs=read_lab_rows(rows),
+        labs=labs,
         page_kinds=[p.kind for p in pages],
     )
 
@@ -334,9 +330,22 @@ def _squash(line: str) -> str:
 PLUMBER_CHUNK = 50  # pages per pdfplumber opening: pdfminer's object cache stays bounded
 
 
-def _position_words(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -> None:
-    """pdfplumber's word boxes for the text pages that look like lab tables."""
-    wanted = [p for p in pages if p.lab_like]
+def _read_labs(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -> list[LabResult]:
+    """Lab results of the pages that look like lab reports, page by page in order: each
+    page's word boxes (pdfplumber's, or OCR's) are read and let go."""
+    reader = LabReader()
+    plumbed = _word_rows(pdf, [p for p in pages if p.lab_like and p.kind == "text"], warnings)
+    for page in pages:
+        if page.lab_like:
+            rows = next(plumbed) if page.kind == "text" else page.rows
+            reader.read(rows or words_from_text(page.text))
+            page.rows = []
+    return reader.finish()
+
+
+def _word_rows(pdf: Path | bytes, wanted: list[Page], warnings: list[str]) -> Iterator[list[Row]]:
+    """pdfplumber's word boxes, as rows, for each wanted page in order (the page's text
+    becomes the rows' text, column gaps kept); PDFium's text lines if pdfminer fails."""
     for start in range(0, len(wanted), PLUMBER_CHUNK):
         chunk = wanted[start : start + PLUMBER_CHUNK]
         stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
@@ -344,11 +353,12 @@ def _position_words(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -
             with pdfplumber.open(stream, pages=[p.index + 1 for p in chunk]) as document:
                 for page, plumbed in zip(chunk, document.pages, strict=True):
                     words = plumbed.extract_words(keep_blank_chars=False, use_text_flow=False)
-                    page.rows = group_rows(
+                    rows = group_rows(
                         Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words
                     )
-                    page.text = "\n".join(row_text(row) for row in page.rows)
                     plumbed.close()  # frees the page's cached objects
+                    page.text = "\n".join(row_text(row) for row in rows)
+                    yield rows
         except PdfminerException as err:
             cause = err.args[0] if err.args else err
             if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
@@ -356,4 +366,6 @@ def _position_words(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -
             warnings.append(
                 f"word positions unreadable ({type(cause).__name__}): labs read as lines"
             )
-            return
+            break
+    while True:  # pages left after a failure: their PDFium text
+        yield []

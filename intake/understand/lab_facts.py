@@ -105,10 +105,11 @@ class Fact:
     row: int
 
 
-def read_facts(lines: list[str]) -> list[Fact]:
-    """Every fact on every line, in order; the lab named in the heading as a fallback."""
+def read_facts(lines: list[str], first_row: int = 0) -> list[Fact]:
+    """Every fact on every line, in order, numbered from `first_row`."""
     facts: list[Fact] = []
-    for row, line in enumerate(lines):
+    for number, line in enumerate(lines):
+        row = first_row + number
         for name, label in _DATE_FACTS.items():
             for match in label.finditer(line):
                 value = parse_date(line[match.end() : match.end() + 40])
@@ -120,20 +121,25 @@ def read_facts(lines: list[str]) -> list[Fact]:
             if not match:
                 continue
             value = _value_after(line, match.end())
-            if not value and row + 1 < len(lines):  # "PERFORMING SITE:" above its lines
-                value = _value_after(lines[row + 1], 0)
+            if not value and number + 1 < len(lines):  # "PERFORMING SITE:" above its lines
+                value = _value_after(lines[number + 1], 0)
             value = _clean(name, value)
             if value:
                 facts.append(Fact(name, value, row))
         status = _STATUS.search(line)
         if status:
             facts.append(Fact("status", (status.group("a") or status.group("b")).lower(), row))
-    if not any(f.name == "performing_lab" for f in facts):
-        for line in lines[:_HEADING_ROWS]:
-            if _LAB_NAME.search(line) and ":" not in line:
-                facts.append(Fact("performing_lab", _clean("performing_lab", line), -1))
-                break
     return facts
+
+
+def heading_lab(lines: list[str]) -> Fact | None:
+    """The lab a report's heading names ("Example National Laboratories"), for reports that
+    name their performing lab nowhere else."""
+    for line in lines[:_HEADING_ROWS]:
+        if _LAB_NAME.search(line) and ":" not in line:
+            value = _clean("performing_lab", line)
+            return Fact("performing_lab", value, -1) if value else None
+    return None
 
 
 class FactIndex:

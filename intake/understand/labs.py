@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from intake.model import LabResult
-from intake.understand.lab_facts import FactIndex, read_facts
+from intake.understand.lab_facts import Fact, FactIndex, heading_lab, read_facts
 from intake.understand.lab_table import (
     Column,
     Row,
@@ -50,7 +50,7 @@ QUALITATIVE = (
     "trace",
 )
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?P<num>{_NUMBER})$")
+VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?:(?P<num>{_NUMBER})|(?P<titer>1:\d{{1,5}}))$")
 RANGE_RE = re.compile(
     rf"^(?:(?P<lo>{_NUMBER})\s*[-–]\s*(?P<hi>{_NUMBER})|(?P<cmp>[<>]=?|≤|≥)\s*(?P<lim>{_NUMBER}))$"
 )
@@ -144,37 +144,62 @@ def parse_labs(text: str, *, collected: str | None = None) -> list[LabResult]:
 
 
 def read_lab_rows(rows: list[Row], *, collected: str | None = None) -> list[LabResult]:
-    """Every lab result in rows of positioned words (PDF text layer, OCR or plain text).
+    """Every lab result in rows of positioned words (PDF text layer, OCR or plain text)."""
+    reader = LabReader()
+    reader.read(rows)
+    return reader.finish(collected=collected)
+
+
+class LabReader:
+    """Reads lab results page by page, so a long document's word boxes need not all be held.
 
     Rows under a header ("Tests Ordered / Result / Flag / Units / Reference Interval",
     "Component / Your Value / Standard Range", a cumulative report's dates) are cut into
-    cells by its columns; other rows are read as one-result-per-line. Each result takes
-    the report's facts (collected, reported, specimen, lab, orderer, status) nearest it.
+    cells by its columns (a header carries over to the next page); other rows are read as
+    one-result-per-line. At the end each result takes the report's facts (collected,
+    reported, specimen, lab, orderer, status) nearest it.
     """
-    lines = [row_text(row) for row in rows]
-    facts = read_facts(lines)
-    found: list[tuple[int, LabResult]] = []
-    columns: list[Column] | None = None
-    pending = ""  # a test name wrapped onto the row above its values
-    for index, row in enumerate(rows):
-        header = header_columns(row)
-        if header:
-            columns, pending = header, ""
-            continue
-        results: list[LabResult] = []
-        if columns:
-            row_cells = cells(row, columns)
-            results = results_from_cells(row_cells, pending=pending)
-            only_test = [c.role for c, _ in row_cells] == ["test"]
-            pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
-        if not results:
-            line = parse_lab_line(lines[index])
-            results = [line] if line else []
-        found += [(index, result) for result in results]
-    index_of_facts = FactIndex(facts)
-    for index, result in found:
-        _apply_facts(result, index_of_facts.at(index), collected)
-    return [result for _, result in found]
+
+    def __init__(self) -> None:
+        self.rows_read = 0
+        self.facts: list[Fact] = []
+        self.heading: Fact | None = None
+        self.found: list[tuple[int, LabResult]] = []
+        self.columns: list[Column] | None = None
+        self.pending = ""  # a test name wrapped onto the row above its values
+
+    def read(self, rows: list[Row]) -> None:
+        """Read one page's (or text's) rows."""
+        lines = [row_text(row) for row in rows]
+        if not self.rows_read:
+            self.heading = heading_lab(lines)
+        self.facts += read_facts(lines, self.rows_read)
+        for number, row in enumerate(rows):
+            header = header_columns(row)
+            if header:
+                self.columns, self.pending = header, ""
+                continue
+            results: list[LabResult] = []
+            if self.columns:
+                row_cells = cells(row, self.columns)
+                results = results_from_cells(row_cells, pending=self.pending)
+                only_test = [c.role for c, _ in row_cells] == ["test"]
+                self.pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
+            if not results:
+                line = parse_lab_line(lines[number])
+                results = [line] if line else []
+            self.found += [(self.rows_read + number, result) for result in results]
+        self.rows_read += len(rows)
+
+    def finish(self, *, collected: str | None = None) -> list[LabResult]:
+        """The results read, each with its facts; `collected` where the report gives none."""
+        facts = self.facts
+        if self.heading and not any(f.name == "performing_lab" for f in facts):
+            facts = [*facts, self.heading]
+        index = FactIndex(facts)
+        for row, result in self.found:
+            _apply_facts(result, index.at(row), collected)
+        return [result for _, result in self.found]
 
 
 def _apply_facts(result: LabResult, facts: dict[str, str], collected: str | None) -> None:
@@ -444,4 +469,4 @@ def _is_qualitative(token: str) -> bool:
 
 def _number(value: str) -> float | None:
     match = VALUE_RE.match(value.replace(" ", ""))
-    return float(match.group("num").replace(",", "")) if match else None
+    return float(match.group("num").replace(",", "")) if match and match.group("num") else None
