@@ -49,7 +49,7 @@ class PdfExtractor(Extractor):
     """Text, lab results and page count of a PDF, OCR for scanned pages."""
 
     name = "pdf"
-    version = "2"
+    version = "3"
     priority = 0.0
     media_types = frozenset({PDF})
 

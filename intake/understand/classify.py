@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from intake.understand.lab_table import header_columns, words_from_text
+
 HEADING_LINES = 12
 RULES: dict[str, list[tuple[str, float]]] = {
     "lab_report": [
@@ -16,6 +18,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"specimen\s+(?:collected|type)|date\s+collected|collection\s+date", 1),
         (r"complete\s+blood\s+count|\bcbc\b|metabolic\s+panel|\bcmp\b|lipid\s+panel", 2),
         (r"tests?\s+ordered|standard\s+range|your\s+value", 2),
+        (r"cumulative\s+(?:results?|report)|test\s+results?", 2),
     ],
     "pathology_report": [
         (r"surgical\s+pathology|pathology\s+report|cytopathology", 4),
@@ -122,9 +125,18 @@ def title_for(kind: str, text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()][:HEADING_LINES]
     for pattern, _weight in _COMPILED.get(kind, []):
         for line in lines:
-            if pattern.search(line) and len(line) <= 80:
+            if pattern.search(line) and _is_heading(line):
                 return line
     return LABELS.get(kind, kind)
+
+
+def _is_heading(line: str) -> bool:
+    """A line that can title a document: short, not a 'Label: value' field line, not a
+    table's column names ('Test  Result  Units  Reference Range')."""
+    if len(line) > 80 or re.search(r"\w:\s", line):
+        return False
+    rows = words_from_text(line)
+    return not (rows and header_columns(rows[0]) is not None)
 
 
 # subtype: (kind it implies or None to keep the kind, title patterns, body patterns).
