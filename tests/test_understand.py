@@ -290,3 +290,13 @@ def test_report_facts_apply_to_the_results_below_them():
     assert (potassium.collected, potassium.status) == ("2026-04-02", "corrected")
     assert sodium.ordering_provider == "A Example, MD"
     assert {sodium.performing_lab, potassium.performing_lab} == {"Example Hospital Laboratory"}
+
+
+@pytest.mark.parametrize(
+    ("value", "reference", "flag"),
+    [("Positive", "Negative", "A"), ("DETECTED", "Not Detected", "A"),
+     ("Reactive", "Non Reactive", "A"), ("Negative", "Negative", None),
+     ("Positive", "Positive", None), ("7.2", "4.0-5.6", "H"), ("0.21", "0.45-4.50", "L")],
+)  # fmt: skip
+def test_flags_derived_from_ranges(value, reference, flag):
+    assert derive_flag(value, reference) == flag

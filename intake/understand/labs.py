@@ -243,9 +243,7 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
         )
         if not (result.unit or reference or flag):
             continue  # a bare number in a table row (an address, an ID): not a result
-        if flag is None and reference:
-            result.flag = derive_flag(value, reference)
-            result.flag_derived = result.flag is not None
+        result.flag, result.flag_derived = settle_flag(flag, flag is not None, value, reference)
         results.append(result)
     return results
 
@@ -338,10 +336,7 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):
         return None
-    derived = False
-    if flag is None and reference:
-        flag = derive_flag(value, reference)
-        derived = flag is not None
+    flag, derived = settle_flag(flag, flag is not None, value, reference)
     return LabResult(
         test=test,
         value=value,
@@ -386,8 +381,16 @@ def range_text(low: str | None, high: str | None) -> str | None:
 _TRAILING_UNIT = re.compile(r"\s*[A-Za-zµ%][\w/%^.*µ²³\[\]]*$")
 
 
+_NEGATIVE = {"negative", "not detected", "non reactive", "non-reactive", "nonreactive",
+             "none detected", "none seen", "not reactive"}  # fmt: skip
+_POSITIVE = {"positive", "detected", "reactive"}
+
+
 def derive_flag(value: str, reference: str) -> str | None:
-    """H or L when a numeric value falls outside a numeric range; None when inside or unknown."""
+    """H or L when a numeric value falls outside a numeric range; A when a positive result's
+    range is negative; None when inside or unknown."""
+    if value.lower() in _POSITIVE and reference.strip().lower() in _NEGATIVE:
+        return "A"
     number = _number(value)
     core = _TRAILING_UNIT.sub("", reference.strip())
     match = RANGE_RE.match(core.replace(" ", ""))
