@@ -279,3 +279,28 @@ def test_plain_text_tables_use_the_same_columns():
     assert (labs["Potassium"].value, labs["Potassium"].unit, labs["Potassium"].flag) == (
         "5.6", "mmol/L", "H")  # fmt: skip
     assert (labs["Glucose"].reference_range, labs["Glucose"].flag_derived) == ("70-99", True)
+
+
+def test_only_pages_that_look_like_lab_tables_get_word_positions(tmp_path, monkeypatch):
+    """A spy around the real pdfplumber.open records which pages it is asked for."""
+    path = tmp_path / "visit-and-labs.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.drawString(72, 720, "Visit note: doing well; plan unchanged.")
+    pdf.showPage()
+    pdf.drawString(72, 720, "Test        Result    Units    Reference Range")
+    pdf.drawString(72, 704, "Glucose     105       mg/dL    70-99")
+    pdf.showPage()
+    pdf.drawString(72, 720, "Discussed the results with the patient's daughter.")
+    pdf.showPage()
+    pdf.save()
+    asked: list[list[int]] = []
+    real_open = pdf_reader.pdfplumber.open
+
+    def spy(source, *args, **kwargs):
+        asked.append(kwargs.get("pages"))
+        return real_open(source, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_reader.pdfplumber, "open", spy)
+    read = read_pdf(path)
+    assert asked == [[2]]
+    assert [(lab.test, lab.flag, lab.flag_derived) for lab in read.labs] == [("Glucose", "H", True)]
