@@ -113,16 +113,25 @@ def main() -> int:
     verbose = "--verbose" in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         figures = measure(Path(tmp), verbose=verbose)
+    return 0 if print_table(figures) else 1
+
+
+def print_table(figures: dict[str, dict[str, tuple[float, float]]]) -> bool:
+    """Print precision and recall per group and field; True when every target is met."""
     print(f"{'lab fields':14}" + "".join(f"{field:>18}" for field in FIELDS))
-    short = True
+    met = True
     for group, fields in figures.items():
         cells = "".join(f"{f'P {p:.3f} R {r:.3f}':>18}" for p, r in fields.values())
         target = TARGETS.get(group)
         low = min(min(p, r) for p, r in fields.values())
-        mark = "" if target is None else (" ok" if low >= target else f" BELOW {target}")
-        short = short and (target is None or low >= target)
+        mark = (
+            ""
+            if target is None
+            else (f" ok (>= {target})" if low >= target else f" BELOW {target}")
+        )
+        met = met and (target is None or low >= target)
         print(f"{group:14}{cells}  min {low:.3f}{mark}")
-    return 0 if short else 1
+    return met
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "samples"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import lab_accuracy  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from intake.extractors import pdf as pdf_reader  # noqa: E402
 
@@ -85,20 +86,11 @@ def triage(path: Path) -> int:
     return len(pages)
 
 
-def best(function, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def triage_row(temp: Path) -> dict:
     path = long_pdf(temp / "long-400.pdf", 400)
-    raw = best(lambda: raw_text(path))
-    ours = best(lambda: triage(path))
-    whole = best(lambda: pdf_reader.read_pdf(path), repeat=1)
+    raw = best_of(lambda: raw_text(path))
+    ours = best_of(lambda: triage(path))
+    whole = best_of(lambda: pdf_reader.read_pdf(path), repeat=1)
     return {
         "benchmark": "PDF page triage, 400 born-digital pages",
         "pages_per_s": round(400 / ours),
@@ -134,8 +126,8 @@ def ocr_row(folder: Path, temp: Path) -> dict:
             if limit is not None:
                 os.environ["OMP_THREAD_LIMIT"] = limit
 
-    baseline = best(plain, repeat=1)
-    mine = best(lambda: pdf_reader.read_pdf(path), repeat=1)
+    baseline = best_of(plain, repeat=1)
+    mine = best_of(lambda: pdf_reader.read_pdf(path), repeat=1)
     return {
         "benchmark": f"OCR of scanned lab reports, {pages} pages (300 and 200 dpi scans)",
         "pages_per_s": round(pages / mine, 2),
@@ -194,11 +186,7 @@ def main() -> dict:
         if row.get("note"):
             print(f"    ({row['note']})")
     print()
-    print(f"{'lab fields':14}" + "".join(f"{f:>18}" for f in lab_accuracy.FIELDS))
-    for group, fields in accuracy.items():
-        cells = "".join(f"{f'P {p:.3f} R {r:.3f}':>18}" for p, r in fields.values())
-        target = lab_accuracy.TARGETS.get(group)
-        print(f"{group:14}{cells}" + (f"  target >= {target}" if target else ""))
+    lab_accuracy.print_table(accuracy)
     return {
         "rows": rows,
         "lab_accuracy": {

@@ -35,6 +35,7 @@ import make_disc  # noqa: E402
 import pdfs  # noqa: E402
 import photos  # noqa: E402
 import pydicom  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from intake import api  # noqa: E402
 from intake.cache import ExtractionCache  # noqa: E402
@@ -42,18 +43,6 @@ from intake.containers import Workspace, open_containers  # noqa: E402
 from intake.extractors import combine, dicom  # noqa: E402
 from intake.packet.writer import write_packet  # noqa: E402
 from intake.scan import identify, is_junk, scan  # noqa: E402
-
-REPEAT = 3
-
-
-def best_of(function, repeat: int = REPEAT) -> float:
-    """The fastest of `repeat` runs, in seconds (the least disturbed by other work)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def hash_only(folder: Path) -> None:

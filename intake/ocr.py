@@ -42,8 +42,8 @@ class OcrText:
     warnings: list[str] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)
     turned: int = 0  # degrees the image was turned (counter-clockwise) to read it upright
-    deskewed: float = 0.0  # degrees of skew corrected before reading
-    line_skew: float = 0.0  # degrees of skew measured along the lines Tesseract read
+    line_skew: float = 0.0  # degrees of skew measured along Tesseract's lines (boxes of
+    # printed pages are straightened by it)
 
 
 @cache
@@ -60,16 +60,14 @@ def check_tesseract() -> str:
 
 
 def read_image(
-    image: Image.Image | str, *, lang: str = "eng", timeout: float = 60.0, psm: int | None = None
+    image: Image.Image | str, *, lang: str = "eng", timeout: float = 60.0, config: str = ""
 ) -> OcrText:
-    """OCR one image; a timeout gives empty text and a warning, not an exception.
-
-    `psm` 6 reads the image as one block of lines: right for a printed page, where rows
-    must stay rows; the default (3) finds blocks itself, right for photos."""
+    """OCR one image (or image file); a timeout gives empty text and a warning, not an
+    exception. Tesseract's defaults find blocks themselves, right for photos; printed pages
+    pass PAGE_CONFIG."""
     check_tesseract()
     if isinstance(image, Image.Image) and image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    config = PAGE_CONFIG if psm == 6 else ""
     try:
         data = pytesseract.image_to_data(
             image, lang=lang, timeout=timeout, config=config, output_type=pytesseract.Output.DICT
@@ -137,14 +135,14 @@ def read_page(image: Image.Image, *, timeout: float = 60.0) -> OcrText:
 
 def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
     """Straighten a page's boxes; if Tesseract was unsure, try the page turned as OSD says."""
-    _straighten(result, result.line_skew, image.size)
+    _straighten(result, image.size)
     if (result.confidence or 0) >= PAGE_SURE and result.words >= 10:
         return result
     turn = _orientation(image, timeout)
     if turn:
         turned = image.rotate(turn, expand=True)
         again = _read_page_file(turned, timeout)
-        _straighten(again, again.line_skew, turned.size)
+        _straighten(again, turned.size)
         if (again.confidence or 0) > (result.confidence or 0) + 10 and again.words >= 10:
             again.turned = turn
             return again
@@ -152,17 +150,18 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
 
 
 def _read_page_file(image: Image.Image, timeout: float) -> OcrText:
-    """read_image(psm=6) through an uncompressed private file: pytesseract's own PNG
+    """A printed page read through an uncompressed private file: pytesseract's own PNG
     encoding of a 300-dpi page costs a quarter of Tesseract's time."""
     with tempfile.NamedTemporaryFile(suffix=".tif", prefix="intake-") as handle:  # 0600
         image.save(handle, format="TIFF")
         handle.flush()
-        return read_image(handle.name, timeout=timeout, psm=6)
+        return read_image(handle.name, timeout=timeout, config=PAGE_CONFIG)
 
 
-def _straighten(result: OcrText, angle: float, size: tuple[int, int]) -> None:
-    """Turn word boxes by `angle` degrees (counter-clockwise) about the image centre."""
-    result.deskewed = angle
+def _straighten(result: OcrText, size: tuple[int, int]) -> None:
+    """Turn the word boxes by the page's skew (result.line_skew, counter-clockwise) about
+    the image centre, so the rows of a slightly skewed page line up."""
+    angle = result.line_skew
     if not angle:
         return
     cx, cy = size[0] / 2, size[1] / 2

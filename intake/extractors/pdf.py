@@ -183,7 +183,7 @@ def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Pa
         text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
         textpage.close()
         visible = len("".join(text.split()))
-        if visible < MIN_TEXT_CHARS or _is_junk(text):
+        if visible < MIN_TEXT_CHARS or _is_junk(text, visible):
             kind = "scanned"
         elif (
             visible < SPARSE_TEXT_CHARS
@@ -245,9 +245,9 @@ def _only_invisible_text(page: pypdfium2.PdfPage) -> bool:
     return modes == {pypdfium2.raw.FPDF_TEXTRENDERMODE_INVISIBLE}
 
 
-def _is_junk(text: str) -> bool:
-    """A text layer no one can read: unmapped glyphs, private-use codes, no words."""
-    visible = len("".join(text.split()))
+def _is_junk(text: str, visible: int) -> bool:
+    """A text layer no one can read (`visible` non-space characters): unmapped glyphs,
+    private-use codes, no words."""
     tokens = len(text.split())
     odd = len(_ODD.findall(text))
     return odd > visible * 0.3 or len(_WORDLIKE.findall(text)) < tokens * 0.3

@@ -40,7 +40,7 @@ def enrich(document: Document) -> Document:
     kind = document.kind or classify(text, labs=len(labs), medications=len(medications))
     kind, subtype = refine(kind, text)
     document.kind, document.subtype = kind, subtype
-    collected = [lab.collected for lab in document.labs or labs if lab.collected]
+    collected = [lab.collected for lab in labs if lab.collected]
     if kind == "lab_report" and collected and not document.date:
         date = max(collected)  # a cumulative report: its latest collection
     document.date = document.date or date

@@ -33,22 +33,10 @@ FLAGS = {
 }
 # what OCR makes of a lone flag letter in its own column
 OCR_FLAGS = {"I": "L", "l": "L", "|": "L", "I:": "L", "L:": "L", "i": "L", "H:": "H", "#": "H"}
-QUALITATIVE = (
-    "not detected",
-    "non reactive",
-    "none detected",
-    "none seen",
-    "not reactive",
-    "non-reactive",
-    "nonreactive",
-    "negative",
-    "positive",
-    "detected",
-    "reactive",
-    "normal",
-    "abnormal",
-    "trace",
-)
+NEGATIVE = frozenset({"negative", "not detected", "non reactive", "non-reactive", "nonreactive",
+                      "none detected", "none seen", "not reactive"})  # fmt: skip
+POSITIVE = frozenset({"positive", "detected", "reactive"})
+QUALITATIVE = NEGATIVE | POSITIVE | {"normal", "abnormal", "trace"}
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?:(?P<num>{_NUMBER})|(?P<titer>1:\d{{1,5}}))$")
 RANGE_RE = re.compile(
@@ -288,7 +276,7 @@ def split_range(cell: str) -> tuple[str | None, str | None]:
     text = cell.strip().strip("()[]")
     if not text:
         return None, None
-    text = re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text, flags=re.I)
+    text = _or_equal(text)
     text = re.sub(r"^(?:ref(?:erence)?(?:\s+range)?|normal)\s*:?\s*", "", text, flags=re.I)
     tokens = _tokens(text)
     if tokens and RANGE_RE.match(tokens[0]):
@@ -349,8 +337,13 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
     )
 
 
+def _or_equal(text: str) -> str:
+    """'> OR = 50' (as some labs print it) → '>=50'."""
+    return re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text, flags=re.I)
+
+
 def _is_range_text(text: str) -> bool:
-    core = re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text.strip(), flags=re.I)
+    core = _or_equal(text.strip())
     return bool(RANGE_RE.match(core.replace(" ", ""))) or _is_qualitative(core)
 
 
@@ -381,15 +374,10 @@ def range_text(low: str | None, high: str | None) -> str | None:
 _TRAILING_UNIT = re.compile(r"\s*[A-Za-zµ%][\w/%^.*µ²³\[\]]*$")
 
 
-_NEGATIVE = {"negative", "not detected", "non reactive", "non-reactive", "nonreactive",
-             "none detected", "none seen", "not reactive"}  # fmt: skip
-_POSITIVE = {"positive", "detected", "reactive"}
-
-
 def derive_flag(value: str, reference: str) -> str | None:
     """H or L when a numeric value falls outside a numeric range; A when a positive result's
     range is negative; None when inside or unknown."""
-    if value.lower() in _POSITIVE and reference.strip().lower() in _NEGATIVE:
+    if value.lower() in POSITIVE and reference.strip().lower() in NEGATIVE:
         return "A"
     number = _number(value)
     core = _TRAILING_UNIT.sub("", reference.strip())
