@@ -354,6 +354,16 @@ def identity_findings(documents: list[Document], patient: Person) -> list[Findin
         if document.kind in ("unreadable", "questions"):
             continue
         person = document.patient
+        if person and person.name and document.others_named:
+            findings.append(
+                Finding(
+                    "two-patients",
+                    "error",
+                    f"{document.source} holds records of more than one person: "
+                    + " and ".join([person.name, *document.others_named]),
+                    [document.id],
+                )
+            )
         if person is None or not (person.name or person.birth_date):
             if document.text.strip() or document.kind != "other":
                 anonymous.append(document)

@@ -9,6 +9,7 @@ Viewer software (autorun.inf, programs and their folders) is summarised in one l
 from __future__ import annotations
 
 import posixpath
+import re
 import warnings
 from pathlib import PurePosixPath
 
@@ -18,7 +19,20 @@ from pydicom.fileset import FileSet
 
 from intake.model import Document, Finding, Skipped, Source
 from intake.scan import ScanResult
-from intake.sniff import DICOM, EXECUTABLE
+from intake.sniff import (
+    CDA,
+    DICOM,
+    EXECUTABLE,
+    FHIR_JSON,
+    GIF,
+    HTML,
+    IMAGE_TYPES,
+    JSON,
+    PDF,
+    RTF,
+    TEXT,
+    XML,
+)
 
 DISC_MARKERS = frozenset({"autorun.inf", "dicomdir"})
 VIEWER_EXTENSIONS = frozenset(
@@ -31,27 +45,33 @@ VIEWER_EXTENSIONS = frozenset(
 EXAMPLES = 3
 
 
+WEB_FOLDERS = frozenset({"ihe_pdi"})  # IHE PDI: the disc's web content lives here
+INDEX_PAGES = frozenset({"index.htm", "index.html", "readme.txt", "readme.htm", "readme.html"})
+RECORD_TYPES = frozenset({PDF, CDA, FHIR_JSON, TEXT, RTF, XML, JSON, HTML, *IMAGE_TYPES})
+SMALL_IMAGE = 24 * 1024  # a button or a thumbnail, not a photographed record
+_LINK = re.compile(rb"""(?:src|href)\s*=\s*["']?([^"'\s>#?]+)""", re.I)
+
+
 def take_viewer(result: ScanResult) -> tuple[list[Skipped], Finding | None]:
-    """Take viewer software out of the scanned sources; returns it (as skipped paths) and one
-    info finding summarising it, or nothing when the folder holds none."""
+    """Take a disc's viewer software and web content out of the scanned sources; returns it
+    (as skipped paths) and one info finding summarising it, or nothing when there is none.
+
+    On a disc (a folder holding a DICOMDIR or autorun.inf): programs and the folders they
+    sit in, autorun and support files, the IHE PDI web content (INDEX.HTM, README.TXT,
+    IHE_PDI/) and every page or picture its pages link to, GIFs, small pictures in the
+    disc's folders, and files of no record type. Never DICOM; never a record at the root
+    of the records folder itself unless a disc page links to it."""
     roots = _disc_roots(result.sources)
     programs = [s for s in result.sources if s.media_type == EXECUTABLE]
     viewer_folders = {_top_folder(s.location, roots) for s in programs}
     viewer_folders.discard(None)
+    linked = _linked_from_pages(result.sources, roots)
+    strong = _strong_roots(result.sources, roots)
     viewer: list[Source] = []
     for source in result.sources:
         if source.media_type == DICOM:
             continue
-        suffix = PurePosixPath(source.location).suffix.lower()
-        name = posixpath.basename(source.location).lower()
-        under_viewer = any(source.location.startswith(f"{f}/") for f in viewer_folders)
-        on_disc = any(_within(source.location, root) for root in roots)
-        if (
-            source.media_type == EXECUTABLE
-            or under_viewer
-            or name == "autorun.inf"
-            or (on_disc and suffix in VIEWER_EXTENSIONS)
-        ):
+        if source.location in linked or _is_viewer_file(source, roots, strong, viewer_folders):
             viewer.append(source)
     if not viewer:
         return [], None
@@ -60,20 +80,112 @@ def take_viewer(result: ScanResult) -> tuple[list[Skipped], Finding | None]:
     skipped = [
         Skipped(s.location, "viewer software from the imaging disc: not a record") for s in viewer
     ]
-    loose = {
-        s.location
-        for s in viewer
-        if not any(s.location.startswith(f"{f}/") for f in viewer_folders)
-    }
-    places = sorted({f"{f}/" for f in viewer_folders} | loose)
+    places = sorted({_place(s.location, roots, viewer_folders) for s in viewer})
     shown = ", ".join(places[:EXAMPLES]) + (", ..." if len(places) > EXAMPLES else "")
     finding = Finding(
         "viewer-software",
         "info",
-        f"viewer software from the imaging disc ({len(viewer)} files: {shown}) is not needed "
-        "to read the images and is not copied into the packet",
+        f"viewer software and web pages from the imaging disc ({len(viewer)} files: {shown}) "
+        "are not needed to read the images and are not copied into the packet",
     )
     return skipped, finding
+
+
+VIEWER_WORDS = (
+    "viewer", "view", "bin", "program", "app", "lib", "help", "manual", "tools", "software",
+    "setup", "install", "java", "jre", "plugin", "resource", "skin", "evlite", "osirix",
+    "radiant", "efilm", "synapse", "centricity", "inteleviewer",
+)  # fmt: skip
+SUPPORT_TYPES = frozenset({HTML, GIF, TEXT, XML, JSON, RTF})  # in a disc's folders: its pages
+# and settings, not records
+
+
+def _is_viewer_file(
+    source: Source, roots: set[str], strong: set[str], viewer_folders: set[str | None]
+) -> bool:
+    location = source.location
+    name = posixpath.basename(location).lower()
+    suffix = PurePosixPath(location).suffix.lower()
+    if source.media_type == EXECUTABLE or name == "autorun.inf":
+        return True
+    if any(location.startswith(f"{f}/") for f in viewer_folders):
+        return True
+    if not any(_within(location, r) for r in roots):
+        return False
+    root = _root_of(location, roots)
+    rest = location[len(root) :]
+    folders = [part.lower() for part in rest.split("/")[:-1]]
+    if suffix in VIEWER_EXTENSIONS or any(f in WEB_FOLDERS for f in folders):
+        return True
+    if root.rstrip("/") not in strong:  # a bare DICOMDIR beside the records: no guesswork
+        return False
+    if not folders:  # the disc's root: its index pages, label print, support files
+        own = root == ""  # the disc copied over the records folder: the caregiver's own
+        return (  # text and pictures may lie beside it
+            name in INDEX_PAGES
+            or source.media_type not in RECORD_TYPES
+            or source.media_type in (SUPPORT_TYPES - {TEXT, RTF} if own else SUPPORT_TYPES)
+            or (not own and source.media_type in IMAGE_TYPES)
+        )
+    if any(word in folder for folder in folders for word in VIEWER_WORDS):
+        return True
+    if source.media_type not in RECORD_TYPES or source.media_type in SUPPORT_TYPES:
+        return True
+    return source.media_type in IMAGE_TYPES and source.size <= SMALL_IMAGE
+
+
+def _strong_roots(sources: list[Source], roots: set[str]) -> set[str]:
+    """Disc roots that are surely a copied disc: autorun.inf, an index page or IHE_PDI/ at
+    the root (a lone DICOMDIR may sit among the caregiver's own files)."""
+    strong = set()
+    for source in sources:
+        folder, name = posixpath.split(source.location)
+        top = folder.split("/")[-1].lower() if folder else ""
+        if folder in roots and name.lower() in ("autorun.inf", "index.htm", "index.html"):
+            strong.add(folder)
+        elif top in WEB_FOLDERS and posixpath.dirname(folder) in roots:
+            strong.add(posixpath.dirname(folder))
+    return strong
+
+
+def _linked_from_pages(sources: list[Source], roots: set[str]) -> set[str]:
+    """Files that a disc's HTML pages (INDEX.HTM, IHE_PDI/...) link to or show."""
+    if not roots:
+        return set()
+    by_lower = {s.location.lower(): s.location for s in sources}
+    found: set[str] = set()
+    pages = [
+        s
+        for s in sources
+        if s.media_type == HTML and any(_within(s.location, r) for r in roots) and s.size < 2**22
+    ]
+    for page in pages[:200]:
+        try:
+            with page.open() as handle:
+                body = handle.read(2**22)
+        except OSError:
+            continue
+        found.add(page.location)
+        folder = posixpath.dirname(page.location)
+        for match in _LINK.finditer(body):
+            target = match.group(1).decode("latin-1").replace("\\", "/")
+            if "://" in target or target.startswith(("mailto:", "javascript:", "/")):
+                continue
+            joined = posixpath.normpath(posixpath.join(folder, target)).lower()
+            if joined in by_lower and not joined.startswith("../"):
+                found.add(by_lower[joined])
+    return found
+
+
+def _place(location: str, roots: set[str], viewer_folders: set[str | None]) -> str:
+    """Where a viewer file sits, as shown in the summary: its viewer folder, or its first
+    folder on the disc, or the file itself."""
+    for folder in viewer_folders:
+        if folder and location.startswith(f"{folder}/"):
+            return f"{folder}/"
+    root = _root_of(location, roots)
+    rest = location[len(root) :]
+    return f"{root}{rest.split('/', 1)[0]}/" if "/" in rest else location
 
 
 def _disc_roots(sources: list[Source]) -> set[str]:

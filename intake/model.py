@@ -184,6 +184,8 @@ class Document:
     about_study: str | None = None  # the Study Instance UID a report (DICOM SR, PDF) belongs to
     labs_read: bool = False  # the extractor read lab results from the page layout (PDF):
     # the flattened text is not mined for them again
+    others_named: list[str] = field(default_factory=list)  # people named as patient besides
+    # `patient` (a file holding two people's reports)
 
     @classmethod
     def for_source(cls, source: Source, **fields: Any) -> Document:

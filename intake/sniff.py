@@ -162,7 +162,7 @@ def _sniff_text(text: str) -> str:
     if stripped.startswith("{\\rtf"):
         return RTF
     if stripped.startswith(("{", "[")):
-        if re.search(r'"resourceType"\s*:', text):
+        if re.search(r'"(?:resourceType|fullUrl)"\s*:', text):
             return FHIR_JSON
         return JSON if re.match(r"[{\[]\s*[\"\[{\]}]", stripped) else TEXT
     return TEXT

@@ -6,12 +6,14 @@ the same as one from a PDF or a photo.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from intake.cda.hl7 import (
     LOINC,
     RXNORM,
+    Code,
     code_in,
     code_of,
     end_date,
@@ -31,6 +33,7 @@ from intake.cda.narrative import narrative_lines
 from intake.model import LabResult, Medication
 from intake.understand.labs import canonical_unit, range_text, settle_flag
 from intake.understand.meds import (
+    PLACEHOLDER,
     STRENGTH_RE,
     as_needed,
     canonical_strength,
@@ -72,35 +75,41 @@ def medications(section: Element, refs: dict[str, str]) -> list[Medication]:
 
 
 def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
+    """A medication activity, or None for a negated entry ("not taking") or a placeholder
+    ("No known medications", "No medication information")."""
+    if activity.get("negationInd") == "true":
+        return None
     material = first(activity, "consumable", "manufacturedProduct", "manufacturedMaterial")
     code = code_of(first(material, "code"), refs)
-    name = (code.name if code else None) or text(first(material, "name"))
-    if not name:
+    name = (_drug_name(code) if code else None) or text(first(material, "name"))
+    if not name or PLACEHOLDER.search(name):
         return None
     sig = reference_text(first(activity, "text"), refs)
-    parsed = parse_medication_line(name) or (parse_medication_line(sig) if sig else None)
-    strength = parsed.strength if parsed else None
+    parsed = parse_medication_line(name)
+    from_sig = parse_medication_line(sig) if sig and not parsed else None
+    strength = (parsed or from_sig).strength if (parsed or from_sig) else None
     dose = quantity(first(activity, "doseQuantity"))
     if not strength and dose and dose[1] and STRENGTH_RE.fullmatch(f"{dose[0]} {_unit(dose[1])}"):
         strength = canonical_strength(f"{dose[0]} {_unit(dose[1])}")
     route_code = code_of(first(activity, "routeCode"), refs)
     route_words = (route_code.name or "") if route_code else ""
     route = route_of(route_words) or (route_words.lower() or None)
-    if not route and parsed:
-        route = parsed.route
+    written = parsed or from_sig
+    if not route and written:
+        route = written.route
     times = every(activity, "effectiveTime")
-    how_often = frequency(times) or (parsed.frequency if parsed else None)
+    how_often = frequency(times) or (written.frequency if written else None)
     reason = _precondition(activity, refs)
     if reason is not None:
         how_often = as_needed(how_often, reason.lower())
     span = next((t for t in times if xsi_type(t) in ("IVL_TS", "")), None)
     status = first(activity, "statusCode")
-    form = parsed.form if parsed else None
+    form = written.form if written else None
     return Medication(
-        name=(parsed.name if parsed else name),
+        name=(parsed.name if parsed else name),  # never a name read from the directions
         dose=dose_words(dose, form),
         strength=strength,
-        form=parsed.form if parsed else None,
+        form=form,
         route=route,
         frequency=how_often,
         raw=" — ".join(filter(None, [name, sig])),
@@ -109,6 +118,20 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         start=timestamp(first(span, "low")),
         end=end_date(span),
     )
+
+
+def _drug_name(code: Code) -> str | None:
+    """The words a medication's code stands for: its original text, unless that text points
+    at something else (the directions, the code system's name) while a display name is given."""
+    from intake.understand.drugs import normalise
+
+    original, display = code.original, code.display
+    if not (original and display):
+        return original or display
+    shared = set(re.findall(r"[a-z]{3,}", original.lower())) & set(
+        re.findall(r"[a-z]{3,}", display.lower())
+    )
+    return original if shared or normalise(original, fuzzy=False) else display
 
 
 def dose_words(dose: tuple[str, str | None] | None, form: str | None) -> str | None:
@@ -156,10 +179,13 @@ def _result(
         return None
     code = code_of(first(observation, "code"), refs)
     value = _value(first(observation, "value"), refs)
-    if not code or not code.name or value is None:
+    if value is None:
         return None
     shown, unit = value
-    test = code.original or short_loinc_name(code.display or "")
+    test = (code.original or short_loinc_name(code.display or "")) if code else ""
+    test = test or _narrative_name(observation, refs, shown)
+    if not test:
+        return None
     reference = _reference_range(observation, refs)
     interpretation = first(observation, "interpretationCode")
     stated = "" if interpretation is None else (interpretation.get("code") or "")
@@ -177,6 +203,17 @@ def _result(
         code=code_in(first(observation, "code"), LOINC),
         status=None if is_null(status) else status.get("code"),  # type: ignore[union-attr]
     )
+
+
+def _narrative_name(observation: Element, refs: dict[str, str], value: str) -> str:
+    """The test's name from the narrative the observation's text points at, for results
+    whose code carries no display name: the words before the value when the narrative row
+    holds the value too."""
+    words = reference_text(first(observation, "text"), refs) or ""
+    if value and value in words:
+        words = words[: words.index(value)]
+    words = " ".join(words.split()).strip(" :-")
+    return words if 0 < len(words) <= 80 and any(c.isalpha() for c in words) else ""
 
 
 def short_loinc_name(display: str) -> str:

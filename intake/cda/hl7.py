@@ -196,7 +196,12 @@ def frequency(effective_times: list[Element]) -> str | None:
     return None
 
 
+NULL_WORDS = frozenset({"null", "none", "nullflavor", "unknown", "n/a", "na"})
+
+
 def _clean(value: str | None) -> str | None:
+    """Words as shown, or None for nothing (or a vendor's literal 'null')."""
     if not value:
         return None
-    return " ".join(value.split()) or None
+    words = " ".join(value.split())
+    return None if not words or words.lower() in NULL_WORDS else words

@@ -24,7 +24,7 @@ class CcdaExtractor(Extractor):
     """Patient, date, title, author, document type, sections and coded entries of a C-CDA."""
 
     name = "ccda"
-    version = "2"
+    version = "3"
     priority = 0.0
     media_types = frozenset({CDA})
     max_bytes = 50 * 2**20

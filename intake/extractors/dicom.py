@@ -31,6 +31,7 @@ COUNTED = {"KO": "key object selection", "PR": "presentation state"}
 MAX_SR_DEPTH = 32
 HEADER_TAGS = [
     "SOPClassUID",
+    "SOPInstanceUID",
     "StudyInstanceUID",
     "SeriesInstanceUID",
     "StudyDate",
@@ -53,7 +54,7 @@ class DicomExtractor(Extractor):
     """One document per study: modality, date, description, series and instance counts."""
 
     name = "dicom"
-    version = "1"
+    version = "2"
     priority = 0.0
     media_types = frozenset({DICOM})
 
@@ -73,9 +74,11 @@ class DicomExtractor(Extractor):
                     title="DICOMDIR (index of the imaging disc)",
                 )
             ]
-        study_uid = header["StudyInstanceUID"]
-        if not study_uid:
-            raise ExtractionError("DICOM file without a Study Instance UID")
+        study_uid = header["StudyInstanceUID"] or ""
+        instance = header["SOPInstanceUID"] or ds.file_meta.get("MediaStorageSOPInstanceUID")
+        if not (study_uid or header["SeriesInstanceUID"] or instance):
+            raise ExtractionError("damaged DICOM file: no study, series or instance UID")
+        warnings = [] if study_uid else [NO_STUDY_UID]
         date = parse_dicom_date(header["StudyDate"]) or parse_dicom_date(header["SeriesDate"])
         patient = Person(
             name=dicom_name(header["PatientName"] or ""),
@@ -114,19 +117,35 @@ class DicomExtractor(Extractor):
         )
         return [
             Document.for_source(
-                source, kind="imaging_study", date=date, patient=patient, imaging=[study]
+                source,
+                kind="imaging_study",
+                date=date,
+                patient=patient,
+                imaging=[study],
+                warnings=warnings,
             )
         ]
 
     def combine(self, documents: list[Document]) -> list[Document]:
+        """One document per study; files without a Study Instance UID grouped by series,
+        else each alone."""
         studies: dict[str, list[Document]] = {}
         others: list[Document] = []
         for document in documents:
             if document.kind == "imaging_study" and document.imaging:
-                studies.setdefault(document.imaging[0].study_uid, []).append(document)
+                study = document.imaging[0]
+                series = study.series_detail[0].uid if study.series_detail else None
+                key = study.study_uid or (f"series:{series}" if series else document.source)
+                studies.setdefault(key, []).append(document)
             else:
                 others.append(document)
         return others + [merge_study(group) for group in studies.values()]
+
+
+NO_STUDY_UID = (
+    "no Study Instance UID in the file: its images are grouped by series (or file), and a "
+    "report cannot be matched to them by study"
+)
 
 
 def merge_study(instances: list[Document]) -> Document:
@@ -308,17 +327,26 @@ PIXEL_DATA_TAG = b"\xe0\x7f\x10\x00"  # (7FE0,0010), little endian
 
 def _read_header(source: Source) -> pydicom.Dataset:
     """The header elements intake uses, never the pixel data. Most headers fit in the first
-    64 KB: those are parsed from memory, larger ones from the file."""
+    64 KB: those are parsed from memory; larger ones (a disc's DICOMDIR), and any whose
+    parse runs past the first 64 KB, from the file."""
     with source.open() as handle:
         head = handle.read(HEADER_READ)
-        if len(head) == HEADER_READ and PIXEL_DATA_TAG not in head:
-            handle.seek(0)
-            return pydicom.dcmread(
-                handle, stop_before_pixels=True, force=True, specific_tags=HEADER_TAG_NUMBERS
-            )
-    return pydicom.dcmread(
-        io.BytesIO(head), stop_before_pixels=True, force=True, specific_tags=HEADER_TAG_NUMBERS
-    )
+        whole = len(head) < HEADER_READ
+        if whole or PIXEL_DATA_TAG in head:
+            try:
+                return pydicom.dcmread(
+                    io.BytesIO(head),
+                    stop_before_pixels=True,
+                    force=True,
+                    specific_tags=HEADER_TAG_NUMBERS,
+                )
+            except (EOFError, OSError, ValueError):
+                if whole:
+                    raise
+        handle.seek(0)
+        return pydicom.dcmread(
+            handle, stop_before_pixels=True, force=True, specific_tags=HEADER_TAG_NUMBERS
+        )
 
 
 HEADER_CACHE_SIZE = 4096

@@ -22,6 +22,7 @@ from intake.understand.dates import parse_date
 from intake.understand.labs import canonical_unit, range_text, settle_flag
 from intake.understand.meds import (
     EVENT_WORDS,
+    PLACEHOLDER,
     as_needed,
     canonical_strength,
     parse_medication_line,
@@ -88,7 +89,7 @@ class FhirExtractor(Extractor):
     """Documents from a FHIR R4 Bundle or NDJSON export."""
 
     name = "fhir"
-    version = "1"
+    version = "2"
     priority = 0.0
     media_types = frozenset({FHIR_JSON})
     max_bytes = MAX_BYTES
@@ -123,11 +124,7 @@ class FhirReading:
             members = [r for r in results if r]
             in_reports.update(id(r) for r in members)
             found.append(self._report(report, members))
-        loose = [
-            o
-            for o in self._of("Observation")
-            if id(o) not in in_reports and not _is_category(o, "vital-signs")
-        ]
+        loose = [o for o in self._of("Observation") if id(o) not in in_reports and _may_be_lab(o)]
         labs = [lab for o in loose if (lab := self._lab(o))]
         if labs:
             found.append(self._document("lab_report", "Lab results", labs=labs))
@@ -229,7 +226,17 @@ class FhirReading:
 
     def _patient(self) -> Person | None:
         patients = self._of("Patient")
-        if not patients:
+        if not patients:  # a lone resource names its patient in subject.display
+            shown = {
+                subject["display"].strip()
+                for r in self.resources
+                if isinstance(subject := r.get("subject") or r.get("patient"), dict)
+                and isinstance(subject.get("display"), str)
+                and subject["display"].strip()
+            }
+            if len(shown) == 1:
+                name = shown.pop()
+                return Person(name=display_name(name) or name)
             return None
         patient = patients[0]
         names = _list(patient.get("name"))
@@ -276,6 +283,8 @@ class FhirReading:
         )
 
     def _medication(self, resource: dict[str, Any]) -> Medication | None:
+        """A medication resource, or None for a placeholder, an absent/unknown code or one
+        not taken."""
         concept = resource.get("medicationCodeableConcept")
         if concept is None:
             medication = self.by_reference.get(_ref(resource.get("medicationReference")))
@@ -285,7 +294,9 @@ class FhirReading:
                 contained = [c for c in resource["contained"] if c.get("id") == wanted]
                 concept = contained[0].get("code") if contained else None
         name = _concept_text(concept)
-        if not name:
+        if not name or PLACEHOLDER.search(name) or _absent_code(concept):
+            return None  # "No known medications", IPS absent/unknown codes
+        if resource.get("status") in ("not-taken", "entered-in-error"):
             return None
         dosages = _list(resource.get("dosageInstruction") or resource.get("dosage"))
         dosage = dosages[0] if dosages else {}
@@ -387,6 +398,19 @@ def _code_in(concept: Any, system: str) -> str | None:
         if coding.get("system") == system and isinstance(coding.get("code"), str):
             return coding["code"]
     return None
+
+
+NOT_LAB_CATEGORIES = frozenset(
+    {"vital-signs", "social-history", "survey", "exam", "activity", "functional-status",
+     "sdoh", "pregnancy", "imaging", "procedure", "therapy"}
+)  # fmt: skip
+
+
+def _may_be_lab(observation: dict[str, Any]) -> bool:
+    """An Observation that can be a lab result: categorised laboratory, or not categorised
+    at all (never social history, vital signs, surveys or pregnancy status)."""
+    codes = {c for cc in _list(observation.get("category")) for c in _codes(cc)}
+    return "laboratory" in codes or not (codes & NOT_LAB_CATEGORIES)
 
 
 def _is_category(resource: dict[str, Any], code: str) -> bool:
@@ -526,3 +550,15 @@ def _summary_text(document: Document) -> str:
         lines.append(section.replace("_", " ").capitalize())
         lines.extend(items)
     return "\n".join(lines)
+
+
+ABSENT_SYSTEMS = ("absent-unknown", "data-absent-reason")
+
+
+def _absent_code(concept: Any) -> bool:
+    """Whether a concept says that nothing is known (IPS absent/unknown, data-absent)."""
+    codings = _list((concept or {}).get("coding")) if isinstance(concept, dict) else []
+    return any(
+        isinstance(c, dict) and any(s in str(c.get("system", "")) for s in ABSENT_SYSTEMS)
+        for c in codings
+    )

@@ -29,7 +29,7 @@ MONTHS = {
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE_RE = re.compile(
     r"(?<![\d/.-])(?:"
-    r"(?P<iy>(?:19|20)\d\d)-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"(?P<iy>(?:19|20)\d\d)(?P<isep>[-./])(?P<im>\d{1,2})(?P=isep)(?P<id>\d{1,2})"
     r"|(?P<um>\d{1,2})[/.-](?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2})"
     r"|" + _MONTH + r"\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<my>\d{4})"
     r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?[\s-]"
@@ -72,6 +72,8 @@ def parse_date(text: str) -> str | None:
 def parse_dicom_date(value: str | None) -> str | None:
     """A DICOM DA value (YYYYMMDD) as YYYY-MM-DD, or None when malformed."""
     value = (value or "").strip()
+    if re.fullmatch(r"\d{4}\.\d{2}\.\d{2}", value):  # ACR-NEMA and old DICOM: 1994.11.05
+        value = value.replace(".", "")
     if not re.fullmatch(r"\d{8}", value):
         return None
     return _valid(int(value[:4]), int(value[4:6]), int(value[6:]))

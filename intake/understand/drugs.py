@@ -96,8 +96,10 @@ def _copy_path() -> Path | None:
     return cache.parent / f"drug-names-{version}.json"
 
 
-def normalise(name: str) -> DrugMatch | None:
-    """The generic drug `name` stands for, or None when the dictionary does not know it."""
+def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:
+    """The generic drug `name` stands for, or None when the dictionary does not know it.
+
+    Without `fuzzy` only exact names count (text that was typed, not OCR-read)."""
     names, singles = _dictionary()
     cleaned = " ".join(name.lower().split())
     if not cleaned:
@@ -109,6 +111,8 @@ def normalise(name: str) -> DrugMatch | None:
     for word in words:
         if word in names:
             return DrugMatch(names[word], 100.0, word)
+    if not fuzzy:
+        return None
     for word in words:  # OCR's usual confusions, then a close spelling
         fixed = word
         for wrong, right in OCR_FIXES:

@@ -9,7 +9,7 @@ from intake.understand.drugs import normalise
 from intake.understand.imaging_report import imaging_fields
 from intake.understand.labs import parse_labs
 from intake.understand.meds import parse_medications
-from intake.understand.people import find_patient
+from intake.understand.people import find_patient, name_matches, named_people
 
 # kinds whose numbers are measurements, not doses: medication lines are not read from them
 NO_MEDICATIONS = frozenset({"lab_report", "imaging_report", "pathology_report"})
@@ -36,7 +36,7 @@ def enrich(document: Document) -> Document:
             labs = parse_labs(text, collected=document.date or date)
         for lab in labs:
             lab.collected = lab.collected or document.date or date
-        medications = parse_medications(text)
+        medications = parse_medications(text, ocr=document.ocr_confidence is not None)
     kind = document.kind or classify(text, labs=len(labs), medications=len(medications))
     kind, subtype = refine(kind, text)
     document.kind, document.subtype = kind, subtype
@@ -51,6 +51,10 @@ def enrich(document: Document) -> Document:
         document.sections = {**imaging_fields(text), **document.sections}
     patient = find_patient(text)
     document.patient = document.patient or (None if patient.is_empty() else patient)
+    if document.patient and document.patient.name:
+        document.others_named = [
+            name for name in named_people(text) if not name_matches(name, document.patient.name)
+        ]
     document.title = document.title or title_for(kind, text)
     name_generics(document)
     return document

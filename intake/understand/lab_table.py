@@ -37,8 +37,10 @@ Row = list[Word]
 HEADER_LABELS: dict[str, tuple[str, ...]] = {
     "test": ("tests ordered", "test name", "test description", "lab test", "tests", "test",
              "components", "component", "analyte", "description", "procedure", "parameter"),
-    "value": ("your value", "current result", "result value", "observed value", "results",
-              "result", "value", "in range", "within range", "normal"),
+    "value": ("current result and flag", "your value", "current result", "result value",
+              "observed value", "results", "result", "value", "in range", "within range", "normal"),
+    "previous": ("previous result and date", "previous result", "prior result",
+                 "previous value", "last result"),
     "out": ("out of range", "out-of-range", "abnormal result", "outside range", "abnormal"),
     "flag": ("abnormal flag", "abn flag", "flags", "flag", "h/l", "abn", "indicator"),
     "unit": ("units", "unit", "uom"),

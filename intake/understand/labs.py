@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from intake.model import LabResult
+from intake.understand.dates import find_dates
 from intake.understand.lab_facts import Fact, FactIndex, heading_lab, read_facts
 from intake.understand.lab_table import (
     Column,
@@ -40,7 +41,8 @@ QUALITATIVE = NEGATIVE | POSITIVE | {"normal", "abnormal", "trace"}
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?:(?P<num>{_NUMBER})|(?P<titer>1:\d{{1,5}}))$")
 RANGE_RE = re.compile(
-    rf"^(?:(?P<lo>{_NUMBER})\s*[-–]\s*(?P<hi>{_NUMBER})|(?P<cmp>[<>]=?|≤|≥)\s*(?P<lim>{_NUMBER}))$"
+    rf"^(?:(?P<lo>{_NUMBER})\s*[-–]\s*(?P<hi>{_NUMBER})"
+    rf"|(?P<cmp>[<>]=?|≤|≥)\s*(?P<lim>{_NUMBER}|1:\d{{1,5}}))$"
 )
 UNIT_RE = re.compile(
     r"^(?=.*[A-Za-zµ%])[A-Za-zµ%][\w/%^.*µ²³]*$|^x?10[Ee^]\d+/\w+$|^%$|^/[A-Za-z]+$"
@@ -119,7 +121,13 @@ def _unit_key(unit: str) -> str:
 
 _UNIT_KEYS = {_unit_key(unit): unit for unit in KNOWN_UNITS}
 _NOT_TESTS = re.compile(
-    r"^(?:page|phone|fax|dob|date|age|mrn|id|npi|account|acct|patient|collected|received|"
+    r"^(?:desirable|undesirable|optimal|near\s+optimal|borderline|very\s+high|high\s+risk"
+    r"|low\s+risk|moderate\s+risk|average\s+risk|risk|deficien|insufficien|sufficien|toxic"
+    r"|pre-?diabet|diabet|non-?diabet|normal\b|abnormal\b|elevated|target|goal|recommended"
+    r"|adults?\b|child(?:ren)?\b|males?\b|females?\b|men\b|women\b|pregnan|trimester"
+    r"|infants?\b|newborns?\b|stage\b|grade\b|category\b|interpretation|note\b|comments?\b"
+    r"|method|remarks?|ages?\b|\d+\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)"
+    r"|page|phone|fax|dob|date|age|mrn|id|npi|account|acct|patient|collected|received|"
     r"reported|printed|specimen|ordered|ordering|performing|performed|time|zip|suite|room|bed"
     r"|laboratory\s+director|director|result\s+status|report\s+status)\b",
     re.IGNORECASE,
@@ -176,8 +184,26 @@ class LabReader:
             if not results:
                 line = parse_lab_line(lines[number])
                 results = [line] if line else []
+            if not results and self._range_below(lines[number], self.rows_read + number):
+                continue
             self.found += [(self.rows_read + number, result) for result in results]
         self.rows_read += len(rows)
+
+    def _range_below(self, line: str, row: int) -> bool:
+        """A reference range printed alone on the line below its result ('(12.0-15.5)')
+        completes that result; True when it did."""
+        if not self.found or self.found[-1][0] != row - 1 or self.found[-1][1].reference_range:
+            return False
+        reference, unit = split_range(line)
+        if not reference or not (RANGE_RE.match(reference) or _is_qualitative(reference)):
+            return False
+        result = self.found[-1][1]
+        if unit and result.unit and canonical_unit(unit) != result.unit:
+            return False
+        result.reference_range, result.unit = reference, result.unit or unit
+        if result.flag is None or result.flag_derived:
+            result.flag, result.flag_derived = settle_flag(None, False, result.value, reference)
+        return True
 
     def finish(self, *, collected: str | None = None) -> list[LabResult]:
         """The results read, each with its facts; `collected` where the report gives none."""
@@ -233,7 +259,37 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
             continue  # a bare number in a table row (an address, an ID): not a result
         result.flag, result.flag_derived = settle_flag(flag, flag is not None, value, reference)
         results.append(result)
-    return results
+    earlier = _previous_result(by_role.get("previous", ""), results[0] if results else None)
+    return results + ([earlier] if earlier else [])
+
+
+def _previous_result(cell: str, current: LabResult | None) -> LabResult | None:
+    """The earlier result a 'Previous Result and Date' column prints ('5.5  01/05/2020'),
+    as a result of its own with that date; None without a current result or a date."""
+    if current is None or not cell.strip():
+        return None
+    dates = find_dates(cell)
+    if len(dates) != 1:
+        return None
+    when, start, end = dates[0]
+    parsed = parse_value_cell(cell[:start] + " " + cell[end:])
+    if parsed is None:
+        return None
+    value, flag, unit = parsed
+    if unit and current.unit and unit != current.unit:
+        return None
+    reference = current.reference_range
+    flag, derived = settle_flag(flag, flag is not None, value, reference)
+    return LabResult(
+        test=current.test,
+        value=value,
+        unit=unit or current.unit,
+        reference_range=reference,
+        flag=flag,
+        collected=when,
+        flag_derived=derived,
+        raw=cell.strip(),
+    )
 
 
 def parse_value_cell(cell: str) -> tuple[str, str | None, str | None] | None:
@@ -320,6 +376,8 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
             reference = token
         elif unit is None and UNIT_RE.match(token) and upper not in FLAGS:
             unit = canonical_unit(token)
+        elif reference and rest[position - 1] == reference and UNIT_RE.match(token):
+            unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
         else:
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):
@@ -338,8 +396,20 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
 
 
 def _or_equal(text: str) -> str:
-    """'> OR = 50' (as some labs print it) → '>=50'."""
-    return re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text, flags=re.I)
+    """'> OR = 50' (as some labs print it) → '>=50'; 'Up to 40' → '<=40', 'Less than 5.7'
+    → '<5.7', 'More than 60' → '>60'."""
+    text = re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text, flags=re.I)
+    for words, sign in RANGE_WORDS:
+        text = re.sub(rf"\b(?:{words})\s*[:-]?\s*(?=\d|\.\d)", sign, text, flags=re.I)
+    return text
+
+
+RANGE_WORDS = (
+    (r"up\s*to|upto|less\s+than\s+or\s+equal\s+to|not\s+more\s+than", "<="),
+    (r"less\s+than|below|under", "<"),
+    (r"greater\s+than\s+or\s+equal\s+to|at\s+least", ">="),
+    (r"more\s+than|greater\s+than|above|over", ">"),
+)
 
 
 def _is_range_text(text: str) -> bool:
@@ -353,6 +423,10 @@ def settle_flag(
     """(flag, derived): the flag a coded source states when it gives an interpretation,
     otherwise the one its reference range implies, marked as derived."""
     if interpreted:
+        if stated is None and reference:  # called normal, yet outside its own range: the
+            flag = derive_flag(value, reference)  # range is shown, so the flag follows it
+            if flag in ("H", "L"):
+                return flag, True
         return stated, False
     if reference:
         flag = derive_flag(value, reference)
@@ -396,6 +470,7 @@ def derive_flag(value: str, reference: str) -> str | None:
 def _tokens(line: str) -> list[str]:
     """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each, and a
     flag OCR glued to its value ('212H', '6.1.H') split off."""
+    line = _or_equal(line)
     line = re.sub(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)", r"\1 \2", line)
     line = re.sub(rf"({_NUMBER})\s+[-–]\s+({_NUMBER})", r"\1-\2", line)
     line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)

@@ -7,9 +7,11 @@ import re
 from intake.model import Medication
 
 _UNIT = r"(?i:mg/ml|mg|mcg|µg|g|ml|units?|iu|%|meq|mmol)"
+# a number starts only where no digit, point or comma stands before it, so a long run of
+# digits is tried once, not from every position (linear time on a pasted barcode)
+_NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\d.])\.\d+"
 STRENGTH_RE = re.compile(
-    rf"(?P<strength>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?\s*{_UNIT}|\d*\.?\d+\s*{_UNIT}"
-    rf"(?:\s*/\s*\d*\.?\d*\s*(?i:ml))?)(?![A-Za-z])",
+    rf"(?P<strength>(?:{_NUMBER})\s*{_UNIT}(?:\s*/\s*(?:\d+(?:\.\d+)?)?\s*(?i:ml))?)(?![A-Za-z])",
 )
 FORMS = {
     "tablet": r"tab(?:let)?s?|tbs?",
@@ -119,14 +121,93 @@ LABEL_WINDOW = 8  # lines after a drug line that may hold its label's details
 LABEL_HEADER = 4  # lines before it (a label's pharmacy, Rx number, fill date)
 
 
-def parse_medications(text: str) -> list[Medication]:
-    """Every medication line in `text` that states a strength.
+MED_HEADING = re.compile(
+    r"^[\W\d]*(?:(?:current|active|home|discharge|admission|outpatient|inpatient|new|my|your"
+    r"|list\s+of|changed|continued?|ongoing|prescribed|outside)\s+)*"
+    r"(?:medications?|medicines?|meds|prescriptions?|drugs?|rx|medication\s+list)"
+    r"(?:\s+(?:list|taken|prescribed|on\s+admission|at\s+discharge|on\s+discharge|reconciliation"
+    r"|and\s+supplements|\(.{0,30}\)))*\s*(?::(?P<rest>.*))?$",
+    re.I,
+)
+OTHER_HEADING = re.compile(
+    r"^[\W\d]*(?:allerg|problems?\b|diagnos|results?\b|lab(?:s|oratory)?\b|vital|immuni[sz]"
+    r"|procedures?\b|encounters?\b|plan\b|assessment|(?:past|medical|social|family|surgical)"
+    r"\s+history|review\s+of|physical|exam(?:ination)?\b|impression|findings|instructions"
+    r"|follow|tests?\b|orders?\b|chief|reason|hpi\b|subjective|objective|signature|signed"
+    r"|electronically|page\s+\d|insurance|payer|care\s+team|functional|goals|notes?\b)",
+    re.I,
+)
+PLACEHOLDER = re.compile(
+    r"^\W*(?:no|none|nil|not|denies|unknown|n/a)\b|\bno\s+known\b"
+    r"|\bnot\s+(?:applicable|available|on\s+file|taking)\b|\bno\s+(?:current\s+|active\s+)?"
+    r"(?:medications?|meds)\b|\bno\s+medication\s+(?:data|information)\b",
+    re.I,
+)
+CONCENTRATION = re.compile(r"\s*/\s*(?:d?l|[uµ]l|kg|m2|min|h|hr|g)\b", re.I)  # g/dL, mg/kg
+TAIL_RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\.?\d|\b(?:ref(?:erence)?|range|normal)\b", re.I)
+MEASURED = re.compile(
+    r"(?:\b(?:of|was|were|is|are|at|from|about|approximately|than|measured|measuring)|[=<>])\s*$",
+    re.I,
+)
+BLOCK_LINES = 80  # a medication block ends by then, at another heading, or at a long gap
+BLOCK_GAP = 3  # blank lines that end a block
+
+
+def medication_blocks(lines: list[str]) -> list[bool]:
+    """For each line, whether it stands in a medication block: under a "Medications:" heading
+    (or after it on the heading's own line) until another section's heading or a long gap."""
+    inside = [False] * len(lines)
+    block_left, blank = 0, 0
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        heading = MED_HEADING.match(stripped) if len(stripped) <= 80 else None
+        if heading and (len(stripped) <= 60 or heading.group("rest")):
+            block_left, blank = BLOCK_LINES, 0
+            inside[index] = bool((heading.group("rest") or "").strip())
+            continue
+        if not stripped:
+            blank += 1
+            if blank >= BLOCK_GAP:
+                block_left = 0
+            continue
+        blank = 0
+        ends = len(stripped) <= 50 and OTHER_HEADING.match(stripped)
+        if block_left and ends and not STRENGTH_RE.search(stripped):
+            block_left = 0
+        if block_left:
+            inside[index] = True
+            block_left -= 1
+    return inside
+
+
+def measurement_shaped(line: str, match: re.Match[str]) -> bool:
+    """A value that is measured, not a dose: a concentration unit (13.2 g/dL), a reference
+    range or range words after it, or prose leading up to it ("fraction of 45%")."""
+    tail = line[match.end() :]
+    if CONCENTRATION.match(tail):
+        return True
+    if TAIL_RANGE.search(tail) and not _frequency(tail):
+        return True
+    return bool(MEASURED.search(line[: match.start()]))
+
+
+def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
+    """Medications a free text states: where a medication is what the text means.
+
+    A line counts when it names a drug the dictionary knows, with a strength, and either
+    stands in a medication block ("Medications:") or carries directions of its own (a
+    frequency, route or form, or a directions line below, as on a pharmacy label). Lab
+    lines, vital signs, measurements in prose, placeholders and negations never count.
+    Close spellings are matched only in text that OCR read (`ocr`).
 
     A pharmacy label prints the directions on the line after the drug ("TAKE 1 TABLET BY
     MOUTH TWICE DAILY"); they complete it. Quantity, refills, prescriber, pharmacy and a start
     or fill date are read from the label's lines when printed."""
+    from intake.understand.drugs import normalise
+
     lines = text.splitlines()
-    parsed = [parse_medication_line(line) for line in lines]  # each line read once
+    inside = medication_blocks(lines)
+    parsed = [_candidate(line) for line in lines]  # each line read once
     meds = []
     for index, med in enumerate(parsed):
         if not med:
@@ -134,8 +215,16 @@ def parse_medications(text: str) -> list[Medication]:
         after = parsed[index + 1 : index + 1 + LABEL_WINDOW]
         stop = next((i for i, other in enumerate(after) if other), len(after))
         window = lines[index + 1 : index + 1 + stop]
+        directed = bool(med.frequency or med.route or med.form)
         if window and SIG_START.match(window[0]):
             _complete_from_sig(med, window[0])
+            directed = True
+        if not (directed or inside[index]):
+            continue
+        match = normalise(med.name, fuzzy=ocr)
+        if match is None:
+            continue
+        med.generic, med.match_score = match.generic, match.score
         header: list[str] = []
         for back in range(index - 1, max(-1, index - 1 - LABEL_HEADER), -1):
             if parsed[back]:
@@ -144,6 +233,14 @@ def parse_medications(text: str) -> list[Medication]:
         _label_details(med, "\n".join([*header, lines[index], *window]))
         meds.append(med)
     return meds
+
+
+def _candidate(line: str) -> Medication | None:
+    """A line's medication reading, unless the line is a placeholder or a measurement."""
+    match = STRENGTH_RE.search(line)
+    if not match or PLACEHOLDER.search(line) or measurement_shaped(line, match):
+        return None
+    return parse_medication_line(line)
 
 
 def as_needed(frequency: str | None, reason: str | None) -> str:
@@ -263,6 +360,7 @@ def route_of(text: str) -> str | None:
 def _name(before: str) -> str | None:
     """The drug name: the words before the strength, without bullets, numbers and filler."""
     before = re.sub(r"^[\s\-–•*·>\d.)]+", "", before)
+    before = re.sub(r"\([^()]*\)", " ", before)  # "Aranesp (Albumin Free) 500 MCG/ML"
     before = re.split(r"[:;(]", before)[-1]
     words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*", before)
     while words and words[0].lower() in NOT_NAMES:

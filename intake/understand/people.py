@@ -12,7 +12,17 @@ from intake.model import Person
 from intake.understand.dates import birth_date
 
 NAME_LABEL = re.compile(
-    r"\b(?:patient(?:'s)?\s+name|patient|pt\.?\s+name|name)\s*[:#]\s*", re.IGNORECASE
+    r"\b(?:patient(?:'s)?\s+name|patient|pt\.?\s+name|name)(?:\s*[:#]\s*|\s{2,}|\t)",
+    re.IGNORECASE,
+)
+# a title line naming its person: "Blood Test Report - Akshay Jadhav"
+TITLE_NAME = re.compile(
+    r"^\s*[A-Za-z][A-Za-z ]{2,60}\b(?:report|results?|summary|record)\s*[-–—:|]\s*"
+    r"(?P<name>[A-Z][A-Za-z'.-]+(?:\s+[A-Z][A-Za-z'.-]+){1,3})\s*$",
+    re.IGNORECASE,
+)
+HONORIFIC = re.compile(
+    r"^(?:mr|mrs|ms|miss|mx|master|baby|smt|shri|sri|kum|kumari|mast|m/s)\.?\s+", re.IGNORECASE
 )
 _STOP = re.compile(
     r"\s{2,}|\t|\b(?:D\.?O\.?B\.?|DOB|date\s+of\s+birth|birth\s*date|MRN|sex|gender|age|acct|"
@@ -29,14 +39,40 @@ def find_patient(text: str) -> Person:
 
 
 def find_name(text: str) -> str | None:
-    """The name after a 'Patient:'/'Name:' label, displayed as 'First Middle Last'."""
-    for line in text.splitlines()[:80]:
-        for label in NAME_LABEL.finditer(line):
-            rest = _STOP.split(line[label.end() :], maxsplit=1)[0].strip(" ,;:")
-            name = display_name(rest)
-            if name:
-                return name
-    return None
+    """The name after a 'Patient:'/'Name:' label (or in a title line 'Report - Name'),
+    displayed as 'First Middle Last'."""
+    return next(iter(named_people(text, limit=1)), None)
+
+
+def named_people(text: str, *, limit: int = 4) -> list[str]:
+    """The different people a text names under a patient/name label, in order of first
+    mention (a file holding two people's reports names both)."""
+    found: list[str] = []
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        for name in _names_in(line, title=number < HEADING_LINES):
+            if not any(name_matches(name, other) for other in found):
+                found.append(name)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+HEADING_LINES = 6  # a title line naming the person is among the first lines
+
+
+def _names_in(line: str, *, title: bool) -> list[str]:
+    names = []
+    for label in NAME_LABEL.finditer(line):
+        rest = _STOP.split(line[label.end() :], maxsplit=1)[0].strip(" ,;:")
+        name = display_name(HONORIFIC.sub("", rest))
+        if name:
+            names.append(name)
+    if not names and title and (match := TITLE_NAME.match(line)):
+        name = display_name(match.group("name"))
+        if name:
+            names.append(name)
+    return names
 
 
 def display_name(raw: str) -> str | None:
