@@ -40,7 +40,9 @@ PASSWORD_HINT = (
 )
 LAB_HINTS = re.compile(
     r"reference\s+(?:range|interval)|standard\s+range|normal\s+range|your\s+value"
-    r"|tests?\s+ordered|out\s+of\s+range|\bunits?\b.{0,40}\b(?:range|flag)\b|\bflag\b",
+    r"|tests?\s+ordered|out\s+of\s+range|\bunits?\b.{0,40}\b(?:range|flag)\b|\bflag\b"
+    r"|valor(?:es)?\s+de\s+refer[eê]ncia|intervalo\s+de\s+refer|rango\s+de\s+refer"
+    r"|valeurs?\s+de\s+r[ée]f[ée]rence|referenzbereich|biological\s+ref",
     re.I,
 )
 
@@ -49,7 +51,7 @@ class PdfExtractor(Extractor):
     """Text, lab results and page count of a PDF, OCR for scanned pages."""
 
     name = "pdf"
-    version = "3"
+    version = "4"
     priority = 0.0
     media_types = frozenset({PDF})
 
@@ -232,7 +234,7 @@ def _image_share(page: pypdfium2.PdfPage) -> float:
 _ODD = re.compile("[\ufffd\ufffe\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f]")
 _WORDLIKE = re.compile(r"\S*(?:[A-Za-z]{2}|\d)\S*")
 _RANGE_HINT = re.compile(
-    r"\d\s*-\s*\d|[<>]=?\s*\d|\b(?:negative|positive|detected|reactive)\b", re.I
+    r"\d\s*(?:-|\ba\b|\bto\b)\s*\d|[<>]=?\s*\d|\b(?:negative|positive|detected|reactive)\b", re.I
 )
 
 
@@ -352,7 +354,9 @@ def _word_rows(pdf: Path | bytes, wanted: list[Page], warnings: list[str]) -> It
         try:
             with pdfplumber.open(stream, pages=[p.index + 1 for p in chunk]) as document:
                 for page, plumbed in zip(chunk, document.pages, strict=True):
-                    words = plumbed.extract_words(keep_blank_chars=False, use_text_flow=False)
+                    words = plumbed.extract_words(  # tight kerning: a gap of 15% of the
+                        keep_blank_chars=False, use_text_flow=False, x_tolerance_ratio=0.15
+                    )  # font size splits words, as PDF readers show them
                     rows = group_rows(
                         Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words
                     )

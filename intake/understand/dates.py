@@ -39,7 +39,11 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 
-BIRTH_LABEL = re.compile(r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|born)\b", re.I)
+BIRTH_LABEL = re.compile(
+    r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|born|data\s+de\s+nascimento"
+    r"|fecha\s+de\s+nacimiento|geburtsdatum|D\.?N\.?(?=\s*:))",
+    re.I,
+)
 CLINICAL_LABEL = re.compile(
     r"\b(?:collect(?:ed|ion)(?:\s+date)?|date\s+collected|date\s+of\s+service|service\s+date|DOS"
     r"|(?:date\s+of\s+)?(?:procedure|exam(?:ination)?|study|visit|encounter|surgery"
@@ -60,13 +64,28 @@ PRINT_LABEL = re.compile(
 _LABEL_REACH = 40  # characters between a label and its date
 
 
-def parse_date(text: str) -> str | None:
-    """The first date in `text` as YYYY-MM-DD, or None."""
+def parse_date(text: str, *, day_first: bool = False) -> str | None:
+    """The first date in `text` as YYYY-MM-DD, or None. `day_first` reads 05/04/1990 as
+    5 April (the document's own dates show which order it uses: see day_first_order)."""
     for match in DATE_RE.finditer(text):
-        value = _to_iso(match)
+        value = _to_iso(match, day_first=day_first)
         if value:
             return value
     return None
+
+
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?![\d/])")
+
+
+def day_first_order(text: str) -> bool:
+    """True when the text's unambiguous numeric dates put the day first (23/10/2023) and
+    none puts the month first (10/23/2023)."""
+    firsts = seconds = 0
+    for match in _NUMERIC_DATE.finditer(text[:200_000]):
+        first, second = int(match.group(1)), int(match.group(2))
+        firsts += first > 12 >= second
+        seconds += second > 12 >= first
+    return firsts > 0 and seconds == 0
 
 
 def parse_dicom_date(value: str | None) -> str | None:
@@ -79,11 +98,11 @@ def parse_dicom_date(value: str | None) -> str | None:
     return _valid(int(value[:4]), int(value[4:6]), int(value[6:]))
 
 
-def find_dates(text: str) -> list[tuple[str, int, int]]:
+def find_dates(text: str, *, day_first: bool = False) -> list[tuple[str, int, int]]:
     """Every valid date in `text`: (YYYY-MM-DD, start, end)."""
     found = []
     for match in DATE_RE.finditer(text):
-        value = _to_iso(match)
+        value = _to_iso(match, day_first=day_first)
         if value:
             found.append((value, match.start(), match.end()))
     return found
@@ -91,9 +110,10 @@ def find_dates(text: str) -> list[tuple[str, int, int]]:
 
 def birth_date(text: str) -> str | None:
     """The birth date a document states next to a DOB label, or None."""
+    day_first = day_first_order(text)
     for line in text.splitlines():
         for label in BIRTH_LABEL.finditer(line):
-            value = parse_date(line[label.end() : label.end() + _LABEL_REACH])
+            value = parse_date(line[label.end() : label.end() + _LABEL_REACH], day_first=day_first)
             if value:
                 return value
     return None
@@ -105,8 +125,9 @@ def document_date(text: str) -> str | None:
     Birth dates and print/download dates are never chosen.
     """
     best: dict[int, str] = {}
+    day_first = day_first_order(text)
     for line in text.splitlines():
-        for value, start, _end in find_dates(line):
+        for value, start, _end in find_dates(line, day_first=day_first):
             before = line[max(0, start - _LABEL_REACH) : start]
             rank = _rank(before)
             if rank is not None and rank not in best:
@@ -131,7 +152,7 @@ def _rank(before: str) -> int | None:
     return max(labels, key=lambda item: item[0])[1]  # the label nearest the date wins
 
 
-def _to_iso(match: re.Match[str]) -> str | None:
+def _to_iso(match: re.Match[str], *, day_first: bool = False) -> str | None:
     g = match.groupdict()
     if g["iy"]:
         return _valid(int(g["iy"]), int(g["im"]), int(g["id"]))
@@ -140,7 +161,7 @@ def _to_iso(match: re.Match[str]) -> str | None:
         if len(g["uy"]) == 2:
             year += 2000 if year <= (date.today().year % 100) + 1 else 1900
         first, second = int(g["um"]), int(g["ud"])
-        if first > 12 >= second:  # 14/09/2026: day first
+        if first > 12 >= second or (day_first and second <= 12):  # 14/09/2026: day first
             first, second = second, first
         return _valid(year, first, second)
     if g["my"]:

@@ -38,14 +38,16 @@ NEGATIVE = frozenset({"negative", "not detected", "non reactive", "non-reactive"
                       "none detected", "none seen", "not reactive"})  # fmt: skip
 POSITIVE = frozenset({"positive", "detected", "reactive"})
 QUALITATIVE = NEGATIVE | POSITIVE | {"normal", "abnormal", "trace"}
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# 1,250 and 1,250.5 (thousands), 13.8, and the decimal comma most of the world prints
+# (13,8; never three digits after it, which would be a thousands group)
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
 VALUE_RE = re.compile(rf"^(?P<cmp>[<>]=?|≤|≥)?\s*(?:(?P<num>{_NUMBER})|(?P<titer>1:\d{{1,5}}))$")
 RANGE_RE = re.compile(
     rf"^(?:(?P<lo>{_NUMBER})\s*[-–]\s*(?P<hi>{_NUMBER})"
     rf"|(?P<cmp>[<>]=?|≤|≥)\s*(?P<lim>{_NUMBER}|1:\d{{1,5}}))$"
 )
 UNIT_RE = re.compile(
-    r"^(?=.*[A-Za-zµ%])[A-Za-zµ%][\w/%^.*µ²³]*$|^x?10[Ee^]\d+/\w+$|^%$|^/[A-Za-z]+$"
+    r"^(?=.*[A-Za-zµ%])[A-Za-zµ%][\w/%^.*µ²³]*$|^x?10[Ee^]\d+/\w+$|^%$|^/[A-Za-zµ]+$"
 )
 KNOWN_UNITS = (
     "mg/dL",
@@ -213,7 +215,21 @@ class LabReader:
         index = FactIndex(facts)
         for row, result in self.found:
             _apply_facts(result, index.at(row), collected)
+            _unit_from_name(result)
         return [result for _, result in self.found]
+
+
+_NAMED_UNIT = re.compile(r"^(?P<test>.*\S)\s*[(\[](?P<unit>[^()\[\]]{1,20})[)\]]$")
+
+
+def _unit_from_name(result: LabResult) -> None:
+    """'GLICOSE (mg/dl)' with no unit of its own: the unit its name prints."""
+    match = _NAMED_UNIT.match(result.test)
+    if result.unit or not match:
+        return
+    unit = match.group("unit").strip()
+    if UNIT_RE.match(unit) and (unit in ("%",) or "/" in unit or _unit_key(unit) in _UNIT_KEYS):
+        result.test, result.unit = match.group("test").strip(TEST_STRIP), canonical_unit(unit)
 
 
 def _apply_facts(result: LabResult, facts: dict[str, str], collected: str | None) -> None:
@@ -472,7 +488,8 @@ def _tokens(line: str) -> list[str]:
     flag OCR glued to its value ('212H', '6.1.H') split off."""
     line = _or_equal(line)
     line = re.sub(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)", r"\1 \2", line)
-    line = re.sub(rf"({_NUMBER})\s+[-–]\s+({_NUMBER})", r"\1-\2", line)
+    line = re.sub(rf"({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})", r"\1-\2", line)
+    line = re.sub(r"([µu])\s+L\b", r"\1L", line)  # '10^6/µ L': one unit, never a flag
     line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
     line = re.sub(
         r"\b(?:not|non|none)\s+(?:detected|reactive|seen)\b",
@@ -534,5 +551,12 @@ def _is_qualitative(token: str) -> bool:
 
 
 def _number(value: str) -> float | None:
+    """A value's number: '1,250' 1250, '13,8' 13.8 (decimal comma), '9.480' 9.48 (a
+    thousands point reads the same way in the value and in its range, so flags hold)."""
     match = VALUE_RE.match(value.replace(" ", ""))
-    return float(match.group("num").replace(",", "")) if match and match.group("num") else None
+    if not (match and match.group("num")):
+        return None
+    number = match.group("num")
+    if re.fullmatch(r"\d+,\d{1,2}", number):
+        return float(number.replace(",", "."))
+    return float(number.replace(",", ""))
