@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SAMPLES := samples/generated
 PACKETS := packets
 
-.PHONY: packet test bench lint samples tesseract clean
+.PHONY: packet test bench bench-real lint samples tesseract clean
 
 $(BIN)/intake: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: $(BIN)/intake tesseract
 
 bench: $(BIN)/intake tesseract
 	$(BIN)/python bench/run.py
+
+# scores intake on the real-world corpus (corpus/README.md says where its files live)
+bench-real: $(BIN)/intake tesseract
+	@command -v pdftotext >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq poppler-utils >/dev/null; } || true
+	$(BIN)/python bench/real.py
 
 lint: $(BIN)/intake
 	$(BIN)/ruff check .

@@ -32,6 +32,7 @@ MAX_SR_DEPTH = 32
 HEADER_TAGS = [
     "SOPClassUID",
     "SOPInstanceUID",
+    "Rows",
     "StudyInstanceUID",
     "SeriesInstanceUID",
     "StudyDate",
@@ -75,9 +76,11 @@ class DicomExtractor(Extractor):
                 )
             ]
         study_uid = header["StudyInstanceUID"] or ""
-        instance = header["SOPInstanceUID"] or ds.file_meta.get("MediaStorageSOPInstanceUID")
-        if not (study_uid or header["SeriesInstanceUID"] or instance):
-            raise ExtractionError("damaged DICOM file: no study, series or instance UID")
+        image = header["SOPInstanceUID"] and header["Rows"]  # an instance with its pixels
+        if not (study_uid or header["SeriesInstanceUID"] or image):  # described: not a file
+            raise ExtractionError(  # cut short or garbled before them
+                "damaged DICOM file: no study or series UID, nor an image description"
+            )
         warnings = [] if study_uid else [NO_STUDY_UID]
         date = parse_dicom_date(header["StudyDate"]) or parse_dicom_date(header["SeriesDate"])
         patient = Person(

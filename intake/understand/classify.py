@@ -113,7 +113,8 @@ def score(text: str, *, labs: int = 0, medications: int = 0) -> dict[str, float]
             elif pattern.search(body):
                 total += weight
         scores[kind] = total
-    scores["lab_report"] += min(labs, 10) * 0.6
+    scores["lab_report"] += (1.4 if labs else 0.0) + min(labs, 10) * 0.6  # one result
+    # with its unit and range already makes a lab report of an otherwise silent page
     scores["medication_list"] += min(medications, 10) * 0.8
     asked = sum(1 for line in lines if line.rstrip().endswith("?"))
     scores["questions"] += asked * 1.5 if asked >= 2 and asked * 3 >= len(lines) else 0.0

@@ -123,7 +123,7 @@ def _unit_key(unit: str) -> str:
 
 _UNIT_KEYS = {_unit_key(unit): unit for unit in KNOWN_UNITS}
 _NOT_TESTS = re.compile(
-    r"^(?:desirable|undesirable|optimal|near\s+optimal|borderline|very\s+high|high\s+risk"
+    r"^(?:(?:very\s+)?(?:high|low|moderate|severe|mild)(?:\s+risk)?$|desirable|undesirable|optimal|near\s+optimal|borderline|very\s+high|high\s+risk"
     r"|low\s+risk|moderate\s+risk|average\s+risk|risk|deficien|insufficien|sufficien|toxic"
     r"|pre-?diabet|diabet|non-?diabet|normal\b|abnormal\b|elevated|target|goal|recommended"
     r"|adults?\b|child(?:ren)?\b|males?\b|females?\b|men\b|women\b|pregnan|trimester"
