@@ -17,7 +17,7 @@ from pathlib import Path
 
 from intake import __version__, disc, xdm
 from intake.cache import ExtractionCache
-from intake.check import Checklist, check, load_checklist
+from intake.check import Checklist, check, load_checklist, most_severe_first
 from intake.containers import Workspace
 from intake.executors import (
     FILE_TIME_LIMIT,
@@ -135,6 +135,7 @@ def _read_folder(
     findings.extend(disc.cross_check(documents, sources))
     if viewer_finding:
         findings.append(viewer_finding)
+    findings = most_severe_first(findings)  # the ones found after check() too
     suggested = None
     if rules.name == "default":
         suggested = suggest_specialty(d.text for d in documents)

@@ -342,8 +342,16 @@ def check(
             )
     findings += unreadable_findings(documents) + duplicate_findings(documents)
     findings += [Finding("skipped-path", "info", f"{s.path}: {s.reason}", []) for s in skipped]
-    order = {"error": 0, "warning": 1, "info": 2}
-    return statuses, sorted(findings, key=lambda f: order[f.severity])
+    return statuses, most_severe_first(findings)
+
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def most_severe_first(findings: list[Finding]) -> list[Finding]:
+    """Findings in the order a reader needs them: errors, then warnings, then notes (stable
+    within a severity)."""
+    return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
 
 
 def identity_findings(documents: list[Document], patient: Person) -> list[Finding]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from intake import api
@@ -112,3 +114,15 @@ def test_invalid_checklists_are_usage_errors(tmp_path, text, message):
 def test_unknown_checklist_name_lists_the_known_ones():
     with pytest.raises(UsageError, match=r"known: .*default"):
         load_checklist("astrology")
+
+
+def test_findings_made_after_the_checklist_are_sorted_with_the_rest(tmp_path):
+    """A dose conflict (found after check()) stands above every info finding."""
+
+    (tmp_path / "list a.txt").write_text("My medications\nMetformin 500 mg twice daily\n")
+    (tmp_path / "list b.txt").write_text("Current medications\nMetformin 1000 mg twice daily\n")
+    manifest = api.scan_folder(tmp_path, api.Options(appointment=date(2026, 1, 1)))
+    severities = [f.severity for f in manifest.findings]
+    assert "medication-dose-conflict" in {f.code for f in manifest.findings}
+    assert "info" in severities and "warning" in severities
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)
