@@ -390,9 +390,9 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
             flag = OCR_FLAGS[token]
         elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token)):
             reference = token
-        elif unit is None and UNIT_RE.match(token) and upper not in FLAGS:
+        elif unit is None and is_unit_word(token) and upper not in FLAGS:
             unit = canonical_unit(token)
-        elif reference and rest[position - 1] == reference and UNIT_RE.match(token):
+        elif reference and rest[position - 1] == reference and is_unit_word(token):
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
         else:
             return None  # an unexplained word: prose, not a result line
@@ -409,6 +409,59 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
         flag_derived=derived,
         raw=raw,
     )
+
+
+BARE_UNITS = frozenset(
+    [
+        "fl",
+        "pg",
+        "sec",
+        "s",
+        "min",
+        "h",
+        "hr",
+        "mm",
+        "cm",
+        "m",
+        "kg",
+        "g",
+        "mg",
+        "mcg",
+        "ug",
+        "ng",
+        "l",
+        "dl",
+        "ml",
+        "u",
+        "iu",
+        "mu",
+        "meq",
+        "mmol",
+        "umol",
+        "mol",
+        "ratio",
+        "index",
+        "cells",
+        "copies",
+        "titer",
+        "mmhg",
+        "bpm",
+        "gms",
+        "gm",
+        "gm%",
+        "gms%",
+        "mosm",
+    ]
+)
+
+
+def is_unit_word(token: str) -> bool:
+    """A word a result line prints as its unit: a known unit, one with '/', '%' or '^' in it
+    ('mg/dL', 'x10E3/uL'), or a bare unit ('fL', 'sec'). Prose words ('MAX', 'to') are not."""
+    if not UNIT_RE.match(token):
+        return False
+    known = _unit_key(canonical_unit(token)) in _UNIT_KEYS
+    return known or bool(re.search(r"[/%^]", token)) or token.lower() in BARE_UNITS
 
 
 def _or_equal(text: str) -> str:
@@ -543,6 +596,7 @@ def _is_test_name(test: str) -> bool:
         and not labelled
         and not _NOT_TESTS.match(test)
         and len(test) <= 60
+        and sum(word.isalpha() and word.islower() for word in test.split()) < 4  # prose
     )
 
 
