@@ -31,7 +31,6 @@ COUNTED = {"KO": "key object selection", "PR": "presentation state"}
 MAX_SR_DEPTH = 32
 HEADER_TAGS = [
     "SOPClassUID",
-    "SOPInstanceUID",
     "Rows",
     "StudyInstanceUID",
     "SeriesInstanceUID",
@@ -76,7 +75,7 @@ class DicomExtractor(Extractor):
                 )
             ]
         study_uid = header["StudyInstanceUID"] or ""
-        image = header["SOPInstanceUID"] and header["Rows"]  # an instance with its pixels
+        image = ds.get("SOPInstanceUID") and header["Rows"]  # an instance with its pixels
         if not (study_uid or header["SeriesInstanceUID"] or image):  # described: not a file
             raise ExtractionError(  # cut short or garbled before them
                 "damaged DICOM file: no study or series UID, nor an image description"
@@ -323,6 +322,8 @@ def study_title(modality: str | None, description: str | None) -> str:
 
 
 HEADER_TAG_NUMBERS = [Tag(keyword) for keyword in HEADER_TAGS]  # converted once, not per file
+READ_TAG_NUMBERS = [*HEADER_TAG_NUMBERS, Tag("SOPInstanceUID")]  # read too, but unique per file:
+# kept out of the decoded-header cache's key
 CHARSET_TAG = Tag("SpecificCharacterSet")
 HEADER_READ = 1 << 16
 PIXEL_DATA_TAG = b"\xe0\x7f\x10\x00"  # (7FE0,0010), little endian
@@ -341,14 +342,14 @@ def _read_header(source: Source) -> pydicom.Dataset:
                     io.BytesIO(head),
                     stop_before_pixels=True,
                     force=True,
-                    specific_tags=HEADER_TAG_NUMBERS,
+                    specific_tags=READ_TAG_NUMBERS,
                 )
             except (EOFError, OSError, ValueError):
                 if whole:
                     raise
         handle.seek(0)
         return pydicom.dcmread(
-            handle, stop_before_pixels=True, force=True, specific_tags=HEADER_TAG_NUMBERS
+            handle, stop_before_pixels=True, force=True, specific_tags=READ_TAG_NUMBERS
         )
 
 
