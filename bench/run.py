@@ -42,6 +42,7 @@ from intake.cache import ExtractionCache  # noqa: E402
 from intake.containers import Workspace, open_containers  # noqa: E402
 from intake.extractors import combine, dicom  # noqa: E402
 from intake.packet.writer import write_packet  # noqa: E402
+from intake.runtime import Runtime  # noqa: E402
 from intake.scan import identify, is_junk, scan  # noqa: E402
 
 
@@ -144,7 +145,8 @@ def disc_rows(temp: Path) -> list[dict]:
                     list(pool.map(read_header, paths, chunksize=64))
 
             def index(sources=result.sources) -> None:
-                combine([d for found in api.extract_each(sources) for d in found])
+                readings = Runtime().read_all(sources)
+                combine([d for reading in readings for d in reading.documents])
 
             floor_seconds, index_seconds = best_of(floor, 5), best_of(index, 5)
             rows.append(
@@ -247,8 +249,9 @@ BATCH_SCRIPT = """
 import json, re, sys, time
 from pathlib import Path
 from intake.batch import run_batch
+from intake.runtime import Runtime
 start = time.perf_counter()
-run_batch(sys.argv[1], sys.argv[2], jobs=int(sys.argv[3]), cache_path="off")
+run_batch(sys.argv[1], sys.argv[2], runtime=Runtime(jobs=int(sys.argv[3])), cache_path="off")
 elapsed = time.perf_counter() - start
 status = Path("/proc/self/status").read_text()
 peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024

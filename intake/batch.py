@@ -1,8 +1,11 @@
 """Many client folders at once: one packet per subfolder, and a dashboard for the navigator.
 
-Clients run in parallel (a process each, or on a Dask cluster); a client that fails is a row
-saying why, never the end of the batch. `changed_only` skips clients whose files (paths,
-sizes, modification times) are as they were at their last packet. The state of each run is
+Clients run in parallel (a process each, or on a Dask cluster), and each client's files run
+in worker processes under the same per-file time and memory limits as in `scan`: `--jobs N`
+is the number of worker processes reading files at once, shared among the clients running
+together. A client that fails is a row saying why, never the end of the batch.
+`changed_only` skips clients whose files (paths, sizes, modification times) are as they
+were at their last packet. The state of each run is
 kept in OUT/.intake-batch.json (no record contents: names of folders and fingerprints).
 """
 
@@ -16,7 +19,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from intake.errors import IntakeError
 from intake.executors import Executor, LocalExecutor, SerialExecutor
 from intake.packet.render import environment
 from intake.packet.writer import PrivateFiles
+from intake.runtime import FileLimits, Runtime, default_extractors
 from intake.scan import is_junk, is_packet
 
 STATE_FILE = ".intake-batch.json"
@@ -63,6 +67,10 @@ class ClientJob:
     cache_path: str | None
     fingerprint: str
     files: int
+    extractors: tuple = ()  # the runtime's registry (empty: the default one)
+    limits: FileLimits = field(default_factory=FileLimits)
+    file_workers: int = 1  # worker processes reading this client's files
+    in_process: bool = False  # read files in the client's process, without limits (serial)
 
 
 @dataclass
@@ -112,17 +120,21 @@ def run_batch(
     out: Path | str,
     options=None,
     *,
-    jobs: int | None = None,
+    runtime: Runtime | None = None,
     changed_only: bool = False,
     cache_path: str | None = None,
-    executor: Executor | None = None,
     progress: Callable[[str, int, int | None, str], None] | None = None,
 ) -> BatchResult:
-    """Build a packet for every client folder of `parent` under `out`, then the dashboard."""
+    """Build a packet for every client folder of `parent` under `out`, then the dashboard.
+
+    `runtime` says how files are read (registry, limits, `jobs`); its executor, when given,
+    runs the clients (serial: one after another, files in process; Dask: on the cluster).
+    Each client opens the cache at `cache_path` itself ("off": none)."""
     from intake.api import Options
 
     parent, out = Path(parent), Path(out)
     options = options or Options()
+    runtime = runtime or Runtime()
     if not out.exists():  # made owner-only; a folder the navigator already had keeps its mode
         out.mkdir(parents=True, mode=0o700)
         os.chmod(out, 0o700)
@@ -145,9 +157,7 @@ def run_batch(
             rows[print_name] = row
             continue
         todo.append(ClientJob(folder, out / print_name, options, cache_path, mark, files))
-    runner = executor or (
-        LocalExecutor(jobs, min_items=2) if (jobs or 0) != 1 else SerialExecutor()
-    )
+    runner, todo = _plan(runtime, todo)
     total_files = sum(job.files for job in todo)
     files_done = 0
     for done, (job, row) in enumerate(zip(todo, runner.map(build_client, todo), strict=True), 1):
@@ -162,16 +172,39 @@ def run_batch(
     return BatchResult(ordered, out)
 
 
+def _plan(runtime: Runtime, todo: list[ClientJob]) -> tuple[Executor, list[ClientJob]]:
+    """What runs the clients, and each client's share of the file workers: up to `jobs`
+    clients at once, the `jobs` worker processes divided among them."""
+    extractors = tuple(runtime.extractors)
+    if isinstance(runtime.executor, SerialExecutor):
+        planned = [replace(j, extractors=extractors, in_process=True) for j in todo]
+        return runtime.executor, planned
+    jobs = runtime.jobs or os.cpu_count() or 1
+    at_once = max(1, min(len(todo), jobs))
+    planned = [
+        replace(
+            j, extractors=extractors, limits=runtime.limits, file_workers=max(1, jobs // at_once)
+        )
+        for j in todo
+    ]
+    return runtime.executor or LocalExecutor(at_once, min_items=2), planned
+
+
 def build_client(job: ClientJob) -> ClientRow:
     """One client's packet (in a worker); any failure becomes the row's reason."""
     from intake import api
-    from intake.executors import SerialExecutor
 
     started = datetime.now().isoformat(timespec="seconds")
     name = job.folder.name
     cache = open_cache(job.cache_path) if job.cache_path != "off" else None
     try:
-        runtime = api.Runtime(executor=SerialExecutor(), cache=cache)
+        runtime = api.Runtime(
+            extractors=job.extractors or default_extractors(),
+            limits=job.limits,
+            jobs=job.file_workers,
+            executor=SerialExecutor() if job.in_process else None,
+            cache=cache,
+        )
         manifest = api.build_packet(job.folder, job.out, job.options, force=True, runtime=runtime)
     except IntakeError as err:
         return ClientRow(name, "failed", last_run=started, fingerprint=job.fingerprint,

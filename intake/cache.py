@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from intake.model import Document, Manifest, Source
@@ -173,17 +173,19 @@ def open_cache(path: Path | str | None = None) -> ExtractionCache | None:
 def rebind(document: Document, source: Source) -> Document:
     """A cached per-file document, pointed at where the file is now (renamed or moved)."""
     old = document.source
-    if old != source.location:
-        old_name, new_name = Path(old).name, Path(source.location).name
-        document.source = source.location
-        if document.title == old_name:
-            document.title = new_name
-        for study in document.imaging:
-            for series in study.series_detail:
-                if series.sample == old:
-                    series.sample = source.location
-    document.files = [source.ref]
-    return document
+    if old == source.location:
+        return replace(document, files=(source.ref,))
+    old_name, new_name = Path(old).name, Path(source.location).name
+    for study in document.imaging:  # a record decoded from the cache: this run's own copy
+        for series in study.series_detail:
+            if series.sample == old:
+                series.sample = source.location
+    return replace(
+        document,
+        source=source.location,
+        title=new_name if document.title == old_name else document.title,
+        files=(source.ref,),
+    )
 
 
 def _private_folder(folder: Path) -> None:

@@ -1,6 +1,6 @@
 """Evaluate a checklist against the documents, and find what is wrong with the set.
 
-Pure: (documents, checklist) -> statuses and findings. The checklist is data
+Pure: (documents, checklist, options) -> an Assessment. The checklist is data
 (intake/checklists/*.toml); extra rules named by `requires` live in RULES below.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
@@ -19,6 +19,8 @@ from intake.errors import UsageError
 from intake.model import KINDS, ChecklistStatus, Document, Finding, Person, Skipped
 from intake.understand.classify import SUBTYPES
 from intake.understand.people import differences
+from intake.understand.reconcile import dose_conflicts
+from intake.understand.specialty import suggest_specialty
 
 
 @dataclass(frozen=True)
@@ -301,15 +303,77 @@ def study_label(study: Document) -> str:
 # --- findings ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """What checking the set found: each item's status, every finding (most severe first,
+    sorted once, here), the caregiver's to-do list, and a better checklist to use."""
+
+    statuses: tuple[ChecklistStatus, ...]
+    findings: tuple[Finding, ...]
+    to_do: tuple[str, ...]
+    suggested_checklist: str | None = None
+
+
 def check(
-    documents: list[Document],
+    documents: Sequence[Document],
     checklist: Checklist,
-    skipped: list[Skipped] = (),
+    skipped: Sequence[Skipped] = (),
     *,
     appointment: date | None = None,
     patient: Person | None = None,
+    evidence: Sequence[Finding] = (),
+) -> Assessment:
+    """Every status and every finding about the set, most severe first, and the to-do list.
+
+    `evidence` holds findings only the files themselves can show (XDM digests, a disc's
+    DICOMDIR, its viewer): they are judged and sorted with the rest."""
+    statuses, findings = _evaluate(documents, checklist, skipped, appointment, patient)
+    findings += dose_conflicts(documents)
+    findings += evidence
+    suggested = None
+    if checklist.name == "default":
+        suggested = suggest_specialty(d.text for d in documents)
+    if suggested:
+        findings.append(
+            Finding(
+                "suggest-checklist",
+                "info",
+                f"these records look like {suggested}: run with --checklist {suggested}",
+            )
+        )
+    findings = most_severe_first(findings)
+    return Assessment(
+        statuses=tuple(statuses),
+        findings=tuple(findings),
+        to_do=tuple(to_do(statuses, findings, checklist.reminders)),
+        suggested_checklist=suggested,
+    )
+
+
+ACTION_FINDINGS = ("imaging-without-report", "report-without-images", "unreadable-file")
+
+
+def to_do(
+    statuses: Sequence[ChecklistStatus], findings: Sequence[Finding], reminders: Sequence[str]
+) -> list[str]:
+    """What the caregiver should still do before the appointment, from checklist and findings."""
+    actions = [f.message for f in findings if f.code in ACTION_FINDINGS]
+    covered = (
+        {"imaging"} if any(f.code.startswith(("imaging-", "report-")) for f in findings) else set()
+    )
+    for status in statuses:
+        if status.status in ("missing", "incomplete", "stale") and status.id not in covered:
+            actions.append(f"{status.label}: {status.note}" if status.note else status.label)
+    return actions + list(reminders)
+
+
+def _evaluate(
+    documents: Sequence[Document],
+    checklist: Checklist,
+    skipped: Sequence[Skipped],
+    appointment: date | None,
+    patient: Person | None,
 ) -> tuple[list[ChecklistStatus], list[Finding]]:
-    """Checklist statuses and every finding about the set, most severe first."""
     statuses: list[ChecklistStatus] = []
     findings: list[Finding] = identity_findings(documents, patient) if patient else []
     for item in checklist.items:
@@ -342,13 +406,13 @@ def check(
             )
     findings += unreadable_findings(documents) + duplicate_findings(documents)
     findings += [Finding("skipped-path", "info", f"{s.path}: {s.reason}", []) for s in skipped]
-    return statuses, most_severe_first(findings)
+    return statuses, findings
 
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def most_severe_first(findings: list[Finding]) -> list[Finding]:
+def most_severe_first(findings: Iterable[Finding]) -> list[Finding]:
     """Findings in the order a reader needs them: errors, then warnings, then notes (stable
     within a severity)."""
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])

@@ -18,10 +18,8 @@ from intake import __version__, api
 from intake.cache import open_cache
 from intake.check import available_checklists
 from intake.errors import ExitCode, IntakeError, UsageError
-from intake.executors import DaskExecutor, make_executor
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_summary, print_to_do
-from intake.packet.render import to_do
 from intake.understand.dates import parse_date
 from intake.understand.people import display_name
 
@@ -109,7 +107,8 @@ def runtime_options(command):
         click.option("--scheduler", metavar="ADDRESS",
                      help="With --executor dask: the scheduler, e.g. tcp://10.0.0.5:8786."),
         click.option("--jobs", type=click.IntRange(min=1), metavar="N",
-                     help="Processes to use (default: one per core)."),
+                     help="Worker processes reading files at once, in every command "
+                          "(default: one per core; batch shares them among the clients)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -117,12 +116,15 @@ def runtime_options(command):
 
 
 @contextlib.contextmanager
-def _runtime(cache_path, no_cache, executor, scheduler, jobs):
-    """The Runtime the options ask for; closes the cache and the cluster client after."""
-    chosen = make_executor(executor, scheduler=scheduler, workers=jobs)
-    cache = None if no_cache else open_cache(cache_path)
+def _runtime(cache_path, no_cache, executor, scheduler, jobs, *, with_cache: bool = True):
+    """The Runtime the options ask for; closes the cache and the cluster client after.
+    `--jobs` is the number of worker processes reading files at once, in every command."""
+    from intake.executors import DaskExecutor, make_executor
+
+    chosen = None if executor == "local" else make_executor(executor, scheduler=scheduler)
+    cache = None if no_cache or not with_cache else open_cache(cache_path)
     try:
-        yield api.Runtime(executor=chosen, cache=cache)
+        yield api.Runtime(jobs=jobs, executor=chosen, cache=cache)
     finally:
         if cache is not None:
             cache.close()
@@ -232,7 +234,7 @@ def packet(
             folder, out, options, force=force, progress=progress, layout=layout, runtime=runtime
         )
     print_summary(manifest, brief=True)
-    print_to_do(to_do(manifest))
+    print_to_do(list(manifest.to_do))
     target = out / "INDEX.HTM" if layout == "folder" else out
     click.echo(f"Packet written to {out} (open {target})")
     if open_after:
@@ -272,20 +274,14 @@ def batch(parent: Path, out: Path, changed_only: bool, reason: str | None, silen
     settings = _split_runtime(reading)
     options = dataclasses.replace(_options(**reading), reason=reason)
     cache_path = "off" if settings["no_cache"] else settings["cache_path"]
-    executor = None
-    if settings["executor"] == "dask":
-        executor = make_executor("dask", scheduler=settings["scheduler"])
-    elif settings["executor"] == "serial":
-        executor = make_executor("serial")
-    try:
-        with ProgressDisplay(enabled=not silent) as progress:
-            result = run_batch(
-                parent, out, options, jobs=settings["jobs"], changed_only=changed_only,
-                cache_path=cache_path, executor=executor, progress=progress,
-            )  # fmt: skip
-    finally:
-        if isinstance(executor, DaskExecutor):
-            executor.close()
+    with (
+        _runtime(**settings, with_cache=False) as runtime,  # each client opens the cache
+        ProgressDisplay(enabled=not silent) as progress,
+    ):
+        result = run_batch(
+            parent, out, options, runtime=runtime, changed_only=changed_only,
+            cache_path=cache_path, progress=progress,
+        )  # fmt: skip
     for row in result.rows:
         missing = ", ".join(row.missing_items) or "-"
         click.echo(f"{row.client}\t{row.status}\t{row.documents} documents\tmissing: {missing}"

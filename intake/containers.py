@@ -9,8 +9,6 @@ Sizes are counted while decompressing, so a lying header cannot get past the lim
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import hashlib
 import os
@@ -26,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from intake.model import Source
-from intake.sniff import FHIR_JSON, HEAD_SIZE, ZIP, sniff
+from intake.sniff import HEAD_SIZE, ZIP, sniff
 
 MEMBER_SEPARATOR = "!/"  # "portal.zip!/IHE_XDM/SUBSET01/DOC0001.XML"
 CHUNK = 1 << 20
@@ -75,6 +73,14 @@ class Workspace:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         return path, os.fdopen(fd, "wb")
 
+    def add(self, location: str, data: bytes) -> Source:
+        """A file carried inside another (a FHIR attachment), written here and identified."""
+        path, out = self.new_file()
+        with out:
+            out.write(data)
+        digest = hashlib.sha256(data).hexdigest()
+        return Source(location, path, sniff(data[:HEAD_SIZE]), digest, len(data))
+
     def close(self) -> None:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
@@ -107,10 +113,7 @@ def open_containers(
     opened = Opened()
     for source in sources:
         budget = _Budget(limits.max_total_bytes)
-        if source.media_type == FHIR_JSON:
-            opened.sources.append(source)  # read itself, and its attachments beside it
-            _open_fhir_attachments(source, workspace, budget, opened)
-        elif is_container(source):
+        if is_container(source):
             _open_zip(source, workspace, limits, budget, 1, is_junk, opened)
         else:
             opened.sources.append(source)
@@ -178,72 +181,6 @@ def _open_zip(
                     _open_zip(source, workspace, limits, budget, depth + 1, is_junk, opened)
                 continue
             opened.sources.append(source)
-
-
-ATTACHMENT_EXTENSIONS = {
-    "application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", "image/jpeg": ".jpg",
-    "image/png": ".png", "image/tiff": ".tif", "application/xml": ".xml", "text/xml": ".xml",
-    "application/dicom": ".dcm", "application/hl7-cda+xml": ".xml",
-}  # fmt: skip
-
-
-def _open_fhir_attachments(
-    source: Source, workspace: Workspace, budget: _Budget, opened: Opened
-) -> None:
-    """Unpack inline attachments (DocumentReference.content, DiagnosticReport.presentedForm)."""
-    from intake.extractors.base import ExtractionError
-    from intake.extractors.fhir import MAX_BYTES, attachment_note, load_resources
-
-    if source.size > MAX_BYTES:
-        return  # the extractor reports the size
-    try:
-        with source.open() as handle:
-            resources = load_resources(handle.read())
-    except (ExtractionError, OSError):
-        return  # the extractor reports why
-    seen: set[str] = set()
-    for resource in resources:
-        kind = resource.get("resourceType")
-        if kind == "DocumentReference":
-            attachments = [
-                c.get("attachment") for c in resource.get("content") or [] if isinstance(c, dict)
-            ]
-        elif kind == "DiagnosticReport":
-            attachments = list(resource.get("presentedForm") or [])
-        else:
-            continue
-        label = f"{kind}-{resource.get('id') or 'unnamed'}"
-        for number, attachment in enumerate(attachments, start=1):
-            if not isinstance(attachment, dict) or not isinstance(attachment.get("data"), str):
-                continue
-            extension = ATTACHMENT_EXTENSIONS.get(str(attachment.get("contentType")), ".bin")
-            location = _unique(
-                f"{source.location}{MEMBER_SEPARATOR}{label}-{number}{extension}", seen
-            )
-            try:
-                data = base64.b64decode(attachment["data"], validate=False)
-            except (binascii.Error, ValueError):
-                opened.refused.append(
-                    (location, "attachment damaged: its base64 data cannot be decoded")
-                )
-                continue
-            if len(data) > budget.remaining:
-                opened.refused.append((location, "attachment too large: not unpacked"))
-                continue
-            budget.remaining -= len(data)
-            path, out = workspace.new_file()
-            with out:
-                out.write(data)
-            opened.sources.append(
-                Source(
-                    location,
-                    path,
-                    sniff(data[:HEAD_SIZE]),
-                    hashlib.sha256(data).hexdigest(),
-                    len(data),
-                )
-            )
-            opened.notes[location] = attachment_note(resource, attachment)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:

@@ -141,7 +141,8 @@ class LocalExecutor:
                     except (TimeoutError, ProcessExpired, MemoryError) as err:
                         yield on_timeout(item, err)
         finally:
-            pool.stop()  # every result is in: stop the workers now (join() would poll)
+            pool.stop()  # every result is in: stop the workers now, and wait until they are
+            pool.join()  # gone (a worker left running blocks the exit of a batch's client)
 
 
 BATCH = 1024  # light items per task under a time limit: few hand-offs; a rare retry is one by one

@@ -1,19 +1,21 @@
 """The data intake passes from stage to stage: plain dataclasses, no behaviour beyond shaping.
 
-`Manifest.to_dict()` produces the `intake.manifest/1` contract of DESIGN.md; fields
-may be added but the contract's names never change.
+A `Document` is frozen once made (its collections are tuples): each stage returns new ones
+(`dataclasses.replace`) instead of changing what an earlier stage produced.
+`Manifest.to_contract()` writes the `intake.manifest/1` contract of DESIGN.md, field by
+field; `to_dict()`/`from_dict()` are the full internal record (the cache's), not the contract.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal, get_args
 
 SCHEMA_ID = "intake.manifest/1"
 
-KINDS = (
+Kind = Literal[
     "lab_report",
     "imaging_study",
     "imaging_report",
@@ -29,10 +31,18 @@ KINDS = (
     "questions",
     "other",
     "unreadable",
-)
-
-STATUSES = ("present", "missing", "incomplete", "stale")
-SEVERITIES = ("error", "warning", "info")
+]
+Status = Literal["present", "missing", "incomplete", "stale"]
+Severity = Literal["error", "warning", "info"]
+Flag = Literal["H", "L", "HH", "LL", "A", "AA", "critical"]
+EventCategory = Literal[
+    "diagnosis", "test", "imaging", "procedure", "treatment", "medication", "visit", "other"
+]
+KINDS: tuple[str, ...] = get_args(Kind)
+STATUSES: tuple[str, ...] = get_args(Status)
+SEVERITIES: tuple[str, ...] = get_args(Severity)  # most severe first
+FLAGS: tuple[str, ...] = get_args(Flag)
+EVENT_CATEGORIES: tuple[str, ...] = get_args(EventCategory)
 
 
 @dataclass(frozen=True)
@@ -64,13 +74,16 @@ class FileRef:
     media_type: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Person:
     """Who a document says it is about."""
 
     name: str | None = None
     birth_date: str | None = None  # YYYY-MM-DD
-    identifiers: list[str] = field(default_factory=list)
+    identifiers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifiers", tuple(self.identifiers))
 
     def is_empty(self) -> bool:
         return not (self.name or self.birth_date or self.identifiers)
@@ -129,7 +142,6 @@ class Series:
     description: str | None
     instances: int
     sample: str | None = None  # one instance's source, middle of the series (for its preview)
-    preview: str | None = None  # the packet's preview image of the series, when one was made
 
 
 @dataclass
@@ -151,9 +163,37 @@ class ImagingStudy:
     # states: counted, not listed as series
 
 
-@dataclass
+@dataclass(frozen=True)
+class NarrativeSection:
+    """One section of a structured document (C-CDA) as the packet shows it: its title, its
+    nesting depth, its narrative as safe HTML and as lines, or its coded entries."""
+
+    title: str
+    depth: int = 0
+    html: str = ""
+    lines: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    medications: tuple[Medication, ...] = ()
+    results: tuple[LabResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """What the packet needs to show a structured document readably, read in the worker that
+    parsed it (so the packet never parses the file again)."""
+
+    type_code: str | None = None  # LOINC document type
+    sections: tuple[NarrativeSection, ...] = ()
+
+
+TUPLE_FIELDS = ("labs", "medications", "imaging", "warnings", "files", "others_named")
+
+
+@dataclass(frozen=True)
 class Document:
-    """What one file (or one DICOM study's files) holds, as the provider would name it."""
+    """What one file (or one DICOM study's files) holds, as the provider would name it.
+
+    Frozen: a stage that learns more returns a new one (`dataclasses.replace`)."""
 
     source: str
     sha256: str | None
@@ -166,16 +206,14 @@ class Document:
     title: str = ""
     patient: Person | None = None
     pages: int | None = None
-    labs: list[LabResult] = field(default_factory=list)
-    medications: list[Medication] = field(default_factory=list)
-    imaging: list[ImagingStudy] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    labs: tuple[LabResult, ...] = ()
+    medications: tuple[Medication, ...] = ()
+    imaging: tuple[ImagingStudy, ...] = ()
+    warnings: tuple[str, ...] = ()
     text: str = ""
-    files: list[FileRef] = field(default_factory=list)
+    files: tuple[FileRef, ...] = ()
     extractor: str | None = None
     ocr_confidence: float | None = None  # mean word confidence, 0-100, when OCR read it
-    packet_files: list[str] = field(default_factory=list)  # where the packet holds its copies
-    readable: str | None = None  # the packet's rendered page for it (C-CDA), when there is one
     author: str | None = None  # who wrote it, with their organisation
     sections: dict[str, list[str]] = field(
         default_factory=dict
@@ -184,8 +222,15 @@ class Document:
     about_study: str | None = None  # the Study Instance UID a report (DICOM SR, PDF) belongs to
     labs_read: bool = False  # the extractor read lab results from the page layout (PDF):
     # the flattened text is not mined for them again
-    others_named: list[str] = field(default_factory=list)  # people named as patient besides
-    # `patient` (a file holding two people's reports)
+    others_named: tuple[str, ...] = ()  # people named as patient besides `patient`
+    # (a file holding two people's reports)
+    narrative: Narrative | None = None  # sections to show (C-CDA): internal, not the contract
+
+    def __post_init__(self) -> None:
+        for name in TUPLE_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
 
     @classmethod
     def for_source(cls, source: Source, **fields: Any) -> Document:
@@ -195,7 +240,7 @@ class Document:
             sha256=source.sha256,
             size=source.size,
             media_type=source.media_type,
-            files=[source.ref],
+            files=(source.ref,),
             **fields,
         )
 
@@ -203,10 +248,40 @@ class Document:
     def unreadable(cls, source: Source, reasons: list[str]) -> Document:
         """A file that could not be read; `reasons` say why, one per extractor tried."""
         return cls.for_source(
-            source, kind="unreadable", title=Path(source.location).name, warnings=list(reasons)
+            source, kind="unreadable", title=Path(source.location).name, warnings=tuple(reasons)
         )
 
+    def to_contract(self, *, with_text: bool = False) -> dict[str, Any]:
+        """This document as `intake.manifest/1` says: the documented fields, nothing internal."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "source": self.source,
+            "sha256": self.sha256,
+            "size": self.size,
+            "media_type": self.media_type,
+            "kind": self.kind,
+            "subtype": self.subtype,
+            "date": self.date,
+            "title": self.title,
+            "author": self.author,
+            "patient": _person(self.patient),
+            "others_named": list(self.others_named),
+            "pages": self.pages,
+            "labs": [_lab(lab) for lab in self.labs],
+            "medications": [asdict(medication) for medication in self.medications],
+            "imaging": [_study(study) for study in self.imaging],
+            "sections": {name: list(lines) for name, lines in self.sections.items()},
+            "files": [asdict(ref) for ref in self.files],
+            "extractor": self.extractor,
+            "ocr_confidence": self.ocr_confidence,
+            "warnings": list(self.warnings),
+        }
+        if with_text:
+            data["text"] = self.text
+        return data
+
     def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
+        """The full internal record (for the cache): every field, the internal ones too."""
         data = asdict(self)
         if not with_text:
             data.pop("text")
@@ -215,22 +290,85 @@ class Document:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
         """The inverse of to_dict(with_text=True): a Document with its nested records."""
-        fields = dict(data)
-        fields["patient"] = Person(**fields["patient"]) if fields.get("patient") else None
-        fields["labs"] = [LabResult(**lab) for lab in fields.get("labs", [])]
-        fields["medications"] = [Medication(**med) for med in fields.get("medications", [])]
-        fields["imaging"] = [_study_from_dict(study) for study in fields.get("imaging", [])]
-        fields["files"] = [FileRef(**ref) for ref in fields.get("files", [])]
-        return cls(**fields)
+        known = {f.name for f in fields(cls)}
+        values = {name: value for name, value in data.items() if name in known}
+        values["patient"] = Person(**values["patient"]) if values.get("patient") else None
+        values["labs"] = [LabResult(**lab) for lab in values.get("labs", [])]
+        values["medications"] = [Medication(**med) for med in values.get("medications", [])]
+        values["imaging"] = [_study_from_dict(study) for study in values.get("imaging", [])]
+        values["files"] = [FileRef(**ref) for ref in values.get("files", [])]
+        if values.get("narrative"):
+            values["narrative"] = _narrative_from_dict(values["narrative"])
+        return cls(**values)
+
+
+def _person(person: Person | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {
+        "name": person.name,
+        "birth_date": person.birth_date,
+        "identifiers": list(person.identifiers),
+    }
+
+
+LAB_CONTRACT = (
+    "test", "value", "unit", "reference_range", "flag", "flag_derived", "collected", "code",
+    "status", "reported", "specimen", "performing_lab", "ordering_provider", "raw",
+)  # fmt: skip
+STUDY_CONTRACT = (
+    "study_uid", "date", "modality", "description", "body_part", "series", "instances",
+    "accession", "institution", "referring_physician",
+)  # fmt: skip
+
+
+def _lab(lab: LabResult) -> dict[str, Any]:
+    return {name: getattr(lab, name) for name in LAB_CONTRACT}
+
+
+def _study(study: ImagingStudy) -> dict[str, Any]:
+    data = {name: getattr(study, name) for name in STUDY_CONTRACT}
+    data["series_detail"] = [
+        {
+            "uid": s.uid,
+            "number": s.number,
+            "modality": s.modality,
+            "description": s.description,
+            "instances": s.instances,
+        }
+        for s in study.series_detail
+    ]
+    data["other_objects"] = dict(study.other_objects)
+    return data
+
+
+def _narrative_from_dict(data: dict[str, Any]) -> Narrative:
+    sections = []
+    for section in data.get("sections", []):
+        values = dict(section)
+        values["lines"] = tuple(values.get("lines", ()))
+        values["items"] = tuple(values.get("items", ()))
+        values["medications"] = tuple(Medication(**m) for m in values.get("medications", ()))
+        values["results"] = tuple(LabResult(**r) for r in values.get("results", ()))
+        sections.append(NarrativeSection(**values))
+    return Narrative(type_code=data.get("type_code"), sections=tuple(sections))
 
 
 def _study_from_dict(data: dict[str, Any]) -> ImagingStudy:
-    fields = dict(data)
-    fields["series_detail"] = [Series(**series) for series in fields.get("series_detail", [])]
-    return ImagingStudy(**fields)
+    values = _known(ImagingStudy, data)
+    values["series_detail"] = [
+        Series(**_known(Series, series)) for series in values.get("series_detail", [])
+    ]
+    return ImagingStudy(**values)
 
 
-@dataclass
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `data` that are fields of `cls` (a record from an older version)."""
+    names = {f.name for f in fields(cls)}
+    return {name: value for name, value in data.items() if name in names}
+
+
+@dataclass(frozen=True)
 class MedicationRow:
     """One drug across every document that lists it: the merged medication list."""
 
@@ -242,38 +380,38 @@ class MedicationRow:
     names_read: list[str]  # the names as written in those documents
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChecklistStatus:
     """One what-to-bring item evaluated against the documents."""
 
     id: str
     label: str
-    status: str  # present | missing | incomplete | stale
+    status: Status
     documents: list[str] = field(default_factory=list)
     note: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
     """Something the caregiver or provider should know about the set."""
 
     code: str
-    severity: str  # error | warning | info
+    severity: Severity
     message: str
     documents: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Event:
     """One dated step of the story: a test, a scan, a diagnosis, a procedure, a treatment."""
 
     date: str  # YYYY-MM-DD
-    category: str  # diagnosis | test | imaging | procedure | treatment | medication | visit | other
+    category: EventCategory
     title: str
     documents: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Skipped:
     """A path the scan passed over on purpose (a link out of the folder, a device file)."""
 
@@ -281,24 +419,34 @@ class Skipped:
     reason: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Manifest:
     """Everything intake learned about one folder: the `intake.manifest/1` contract."""
 
     patient: Person
-    documents: list[Document]
-    checklist: list[ChecklistStatus]
-    findings: list[Finding]
+    documents: tuple[Document, ...]
+    checklist: tuple[ChecklistStatus, ...]
+    findings: tuple[Finding, ...]
     checklist_name: str = "default"
     suggested_checklist: str | None = None
     appointment: str | None = None  # YYYY-MM-DD that staleness is measured against
-    timeline: list[Event] = field(default_factory=list)
-    reminders: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    timeline: tuple[Event, ...] = ()
+    reminders: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
     skipped_junk: int = 0
     tool: dict[str, str] = field(default_factory=dict)
     reason: str | None = None  # why the second opinion is sought, when the caregiver said
-    medication_list: list[MedicationRow] = field(default_factory=list)
+    medication_list: tuple[MedicationRow, ...] = ()
+    to_do: tuple[str, ...] = ()  # the caregiver's to-do list, most urgent first
+
+    def __post_init__(self) -> None:
+        for name in (
+            "documents", "checklist", "findings", "timeline", "reminders", "skipped",
+            "medication_list", "to_do",
+        ):  # fmt: skip
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
 
     @property
     def complete(self) -> bool:
@@ -307,46 +455,57 @@ class Manifest:
             doc.kind == "unreadable" for doc in self.documents
         )
 
-    def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
+    def to_contract(self, *, with_text: bool = False) -> dict[str, Any]:
+        """The `intake.manifest/1` object: what `scan --json` prints and every packet holds;
+        only documented fields, the same whichever command made it."""
         return {
             "schema": SCHEMA_ID,
-            "tool": self.tool,
-            "patient": asdict(self.patient),
-            "documents": [doc.to_dict(with_text=with_text) for doc in self.documents],
+            "tool": dict(self.tool),
+            "patient": _person(self.patient),
+            "documents": [doc.to_contract(with_text=with_text) for doc in self.documents],
             "checklist_name": self.checklist_name,
             "suggested_checklist": self.suggested_checklist,
             "appointment": self.appointment,
+            "reason": self.reason,
             "checklist": [asdict(item) for item in self.checklist],
+            "findings": [asdict(f) for f in self.findings],
+            "to_do": list(self.to_do),
             "timeline": [asdict(event) for event in self.timeline],
             "reminders": list(self.reminders),
-            "findings": [asdict(f) for f in self.findings],
+            "medication_list": [asdict(row) for row in self.medication_list],
             "skipped": [asdict(s) for s in self.skipped],
             "skipped_junk": self.skipped_junk,
-            "reason": self.reason,
-            "medication_list": [asdict(row) for row in self.medication_list],
         }
 
     def to_json(self, *, with_text: bool = False) -> str:
-        return json.dumps(self.to_dict(with_text=with_text), indent=2, ensure_ascii=False)
+        """The contract as JSON text."""
+        return json.dumps(self.to_contract(with_text=with_text), indent=2, ensure_ascii=False)
+
+    def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
+        """The full internal record (the run cache's): documents with their internal fields."""
+        data = self.to_contract()
+        data["documents"] = [doc.to_dict(with_text=with_text) for doc in self.documents]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
         """The inverse of to_dict(with_text=True)."""
         return cls(
             patient=Person(**data["patient"]),
-            documents=[Document.from_dict(d) for d in data["documents"]],
-            checklist=[ChecklistStatus(**item) for item in data["checklist"]],
-            findings=[Finding(**finding) for finding in data["findings"]],
+            documents=tuple(Document.from_dict(d) for d in data["documents"]),
+            checklist=tuple(ChecklistStatus(**item) for item in data["checklist"]),
+            findings=tuple(Finding(**finding) for finding in data["findings"]),
             checklist_name=data.get("checklist_name", "default"),
             suggested_checklist=data.get("suggested_checklist"),
             appointment=data.get("appointment"),
-            timeline=[Event(**event) for event in data.get("timeline", [])],
-            reminders=list(data.get("reminders", [])),
-            skipped=[Skipped(**item) for item in data.get("skipped", [])],
+            timeline=tuple(Event(**event) for event in data.get("timeline", [])),
+            reminders=tuple(data.get("reminders", [])),
+            skipped=tuple(Skipped(**item) for item in data.get("skipped", [])),
             skipped_junk=data.get("skipped_junk", 0),
             tool=dict(data.get("tool", {})),
             reason=data.get("reason"),
-            medication_list=[MedicationRow(**row) for row in data.get("medication_list", [])],
+            medication_list=tuple(MedicationRow(**row) for row in data.get("medication_list", [])),
+            to_do=tuple(data.get("to_do", [])),
         )
 
 

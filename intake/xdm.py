@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeTree
@@ -167,9 +167,10 @@ def _entry(element: Element) -> XdmEntry:
     for identifier in (c for c in element if local(c) == "ExternalIdentifier"):
         if identifier.get("identificationScheme") == PATIENT_ID and identifier.get("value"):
             patient_id = identifier.get("value", "").split("^", 1)[0]
-            entry.patient = entry.patient or Person()
-            if patient_id and patient_id not in entry.patient.identifiers:
-                entry.patient.identifiers.append(patient_id)
+            patient = entry.patient or Person()
+            if patient_id and patient_id not in patient.identifiers:
+                patient = replace(patient, identifiers=(*patient.identifiers, patient_id))
+            entry.patient = patient
     return entry
 
 
@@ -203,18 +204,20 @@ def _name(element: Element) -> str | None:
 
 def _patient(values: list[str]) -> Person | None:
     """sourcePatientInfo: PID-3 identifiers, PID-5 name (Family^Given^Middle), PID-7 birth."""
-    person = Person()
+    name = birth_date = None
+    identifiers: list[str] = []
     for value in values:
         field_name, _, content = value.partition("|")
         if field_name == "PID-3" and content:
-            person.identifiers.append(content.split("^", 1)[0])
+            identifiers.append(content.split("^", 1)[0])
         elif field_name == "PID-5" and content:
             family, _, rest = content.partition("^")
             given = " ".join(p for p in rest.split("^")[:2] if p)
             full = " ".join(filter(None, [given, family]))
-            person.name = display_name(full) or full or None
+            name = display_name(full) or full or None
         elif field_name == "PID-7" and content:
-            person.birth_date = parse_dicom_date(content[:8])
+            birth_date = parse_dicom_date(content[:8])
+    person = Person(name, birth_date, tuple(identifiers))
     return None if person.is_empty() else person
 
 
@@ -234,25 +237,26 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def describe(document: Document, entry: XdmEntry | None) -> None:
-    """Fill what the document's own bytes left open from its metadata (before understanding)."""
+def describe(document: Document, entry: XdmEntry | None) -> Document:
+    """What the document's own bytes left open, filled from its metadata (before understanding)."""
     if entry is None:
-        return
-    document.title = document.title or entry.title or ""
-    document.date = document.date or entry.created
-    document.kind = document.kind or entry.kind or ""
-    document.author = document.author or entry.author
-    if document.patient is None and entry.patient is not None:
-        document.patient = entry.patient
+        return document
+    return replace(
+        document,
+        title=document.title or entry.title or "",
+        date=document.date or entry.created,
+        kind=document.kind or entry.kind or "",
+        author=document.author or entry.author,
+        patient=document.patient if document.patient is not None else entry.patient,
+    )
 
 
-def settle_kind(document: Document, entry: XdmEntry | None) -> None:
-    """Use the metadata's document type when reading the document found none."""
+def settle_kind(document: Document, entry: XdmEntry | None) -> Document:
+    """The metadata's document type, when reading the document found none."""
     if entry is None or document.kind not in ("", "other"):
-        return
+        return document
     kind = KIND_BY_LOINC.get(entry.type_code or "")
-    if kind:
-        document.kind = kind
+    return replace(document, kind=kind) if kind else document
 
 
 def verify(

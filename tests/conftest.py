@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -85,3 +86,16 @@ def tree_state(folder: Path) -> dict[str, tuple[str, int]]:
 
 def by_kind(manifest, kind: str):
     return [d for d in manifest.documents if d.kind == kind]
+
+
+def packet_index(out: Path) -> dict[str, dict]:
+    """The packet's own index (EXTRA/packet-index.json): document id -> files, readable
+    page, previews and notes."""
+    return json.loads((out / "EXTRA" / "packet-index.json").read_text(encoding="utf-8"))[
+        "documents"
+    ]
+
+
+def packet_files(out: Path, document) -> list[str]:
+    """Where the packet at `out` holds `document`'s copies."""
+    return packet_index(out).get(document.id, {}).get("files", [])

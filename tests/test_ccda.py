@@ -15,7 +15,7 @@ from intake.cda.narrative import narrative_html
 from intake.cda.read import read_cda
 from intake.extractors import extract
 from intake.scan import identify
-from tests.conftest import APPOINTMENT, ROOT
+from tests.conftest import APPOINTMENT, ROOT, packet_index
 
 FIXTURES = ROOT / "samples" / "ccda"
 
@@ -42,7 +42,7 @@ def test_r21_ccd_header_and_coded_entries():
     )
     assert document.patient.name == "Marguerite A Testwell"
     assert document.patient.birth_date == "1961-03-14"
-    assert document.patient.identifiers == ["ZZ-0000123"]
+    assert document.patient.identifiers == ("ZZ-0000123",)
     assert document.author == "Dr. Alice Carefield, Sample Valley Oncology Clinic"
 
     anastrozole = med(document, "anastrozole")
@@ -93,7 +93,7 @@ def test_r21_ccd_header_and_coded_entries():
 def test_r11_prefixed_namespace_nullflavors_and_template_only_sections():
     document = document_from(FIXTURES / "ccd_r11_prefixed.xml")
     assert document.patient.name == "Marguerite Testwell"
-    assert document.patient.identifiers == ["ZZ-0000123"]  # the masked SSN id is left out
+    assert document.patient.identifiers == ("ZZ-0000123",)  # the masked SSN id is left out
     assert document.author == "Riverbend Primary Care"
     lisinopril = med(document, "lisinopril")  # code nullFlavor, RxNorm in a translation
     assert (lisinopril.code, lisinopril.strength, lisinopril.route) == (
@@ -174,7 +174,7 @@ def test_minimal_and_nonxml_body_documents_do_not_crash(tmp_path):
     document = document_from(path)
     assert document.kind == ""  # left for understanding, which reads the text
     assert "Referral letter" in document.text
-    assert document.medications == [] and document.labs == []
+    assert document.medications == () and document.labs == ()
 
 
 def test_ccda_values_satisfy_the_checklist_and_are_not_mined_twice(tmp_path):
@@ -196,7 +196,8 @@ def test_packet_holds_a_readable_page_for_each_ccda(tmp_path):
     shutil.copyfile(FIXTURES / "ccd_r21.xml", folder / "CCD.xml")
     out = tmp_path / "packet"
     manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
-    pages = {d.source: d.readable for d in manifest.documents}
+    index = packet_index(out)
+    pages = {d.source: index[d.id]["readable"] for d in manifest.documents}
     assert all(pages.values())
     discharge = (out / pages["discharge.txt"]).read_text(encoding="utf-8")
     assert "Febrile neutropenia, resolved." in discharge
@@ -205,7 +206,7 @@ def test_packet_holds_a_readable_page_for_each_ccda(tmp_path):
         assert banned not in discharge
     ccd = (out / pages["CCD.xml"]).read_text(encoding="utf-8")
     assert "<td>Penicillin G</td>" in ccd and "Continue anastrozole" in ccd
-    (original,) = next(d for d in manifest.documents if d.source == "CCD.xml").packet_files
+    (original,) = index[next(d.id for d in manifest.documents if d.source == "CCD.xml")]["files"]
     assert f'href="../{original}"' in ccd
     assert (out / original).read_bytes() == (FIXTURES / "ccd_r21.xml").read_bytes()
     index = (out / "INDEX.HTM").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from intake import api
 from intake.containers import Limits, Workspace, member_name, open_containers
 from intake.model import manifest_schema
 from intake.scan import identify, is_junk, scan
-from tests.conftest import APPOINTMENT, make_samples, tree_state
+from tests.conftest import APPOINTMENT, make_samples, packet_files, tree_state
 
 ONCOLOGY = make_samples.ONCOLOGY
 CCD = make_samples.ccda_fixture("ccd_r21.xml")
@@ -301,7 +301,7 @@ def test_packet_copies_archive_members_byte_identical(tmp_path):
     out = tmp_path / "packet"
     manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
     (document,) = manifest.documents
-    (copy,) = document.packet_files
+    (copy,) = packet_files(out, document)
     assert (out / copy).read_bytes() == CCD
 
 

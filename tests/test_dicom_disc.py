@@ -23,7 +23,7 @@ from intake import api
 from intake.extractors import extract
 from intake.packet.previews import NoPreview, render_preview
 from intake.scan import identify
-from tests.conftest import APPOINTMENT, ROOT
+from tests.conftest import APPOINTMENT, ROOT, packet_files, packet_index
 
 
 def _load_disc_module():
@@ -181,14 +181,17 @@ def test_packet_dicomdir_reloads_and_covers_every_instance(disc_packet, disc):
         assert relative.parts[0] == "DICOM" and len(relative.parts) <= 8
         assert is_conformant_file_id(relative)
     copies = [
-        name for d in manifest.documents for name in d.packet_files if name.startswith("DICOM/")
+        name
+        for d in manifest.documents
+        for name in packet_files(out, d)
+        if name.startswith("DICOM/")
     ]
     assert len(copies) == INSTANCES
     for document in manifest.documents:
         if document.subtype == "dicomdir":  # the disc's own index: replaced by the packet's
-            assert document.packet_files == []
+            assert packet_files(out, document) == []
             continue
-        for ref, name in zip(document.files, document.packet_files, strict=True):
+        for ref, name in zip(document.files, packet_files(out, document), strict=True):
             if ref.media_type == "application/dicom":  # Part 10 originals: byte-identical
                 assert (out / name).read_bytes() == (disc / ref.source).read_bytes()
     assert (out / "DICOMDIR").stat().st_mode & 0o077 == 0
@@ -212,7 +215,7 @@ def test_the_packet_adds_no_dciodvfy_errors_to_rewritten_instances(tmp_path):
     manifest = api.build_packet(tmp_path / "disc", out, api.Options(appointment=APPOINTMENT))
     checked = 0
     for document in manifest.documents:
-        for ref, name in zip(document.files, document.packet_files, strict=True):
+        for ref, name in zip(document.files, packet_files(out, document), strict=True):
             original = tmp_path / "disc" / ref.source
             if original.read_bytes()[128:132] == b"DICM":
                 continue
@@ -229,17 +232,23 @@ def _iod_errors(path: Path) -> set[str]:
 def test_previews_for_every_series_including_compressed_ones(disc_packet):
     out, manifest = disc_packet
     index = (out / "INDEX.HTM").read_text(encoding="utf-8")
+    previews = {
+        (doc_id, p["study"], p["series"]): p["file"]
+        for doc_id, entry in packet_index(out).items()
+        for p in entry["previews"]
+    }
     for document in manifest.documents:
-        for study in document.imaging:
-            for series in study.series_detail:
-                assert series.preview, (document.title, series.description)
-                image = Image.open(out / series.preview)
+        for study_number, study in enumerate(document.imaging):
+            for series_number, series in enumerate(study.series_detail):
+                preview = previews.get((document.id, study_number, series_number))
+                assert preview, (document.title, series.description)
+                image = Image.open(out / preview)
                 assert max(image.size) <= 256 and image.getextrema() != (0, 0)
-                assert f'src="{series.preview}"' in index
+                assert f'src="{preview}"' in index
     syntaxes = {
         pydicom.dcmread(out / name, stop_before_pixels=True).file_meta.TransferSyntaxUID.name
         for d in manifest.documents
-        for name in d.packet_files
+        for name in packet_files(out, d)
         if name.startswith("DICOM/")
     }
     assert {"RLE Lossless", "JPEG 2000 Image Compression (Lossless Only)"} <= syntaxes
@@ -294,10 +303,13 @@ def test_an_undecodable_series_gets_a_note_not_a_failure(tmp_path):
     folder = tmp_path / "records"
     folder.mkdir()
     shutil.copyfile(broken, folder / "IM0001")
-    manifest = api.build_packet(folder, tmp_path / "out", api.Options(appointment=APPOINTMENT))
+    out = tmp_path / "out"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
     (study,) = [d for d in manifest.documents if d.kind == "imaging_study"]
-    assert any("no preview (cannot decode" in w for w in study.warnings)
-    assert study.packet_files  # the images are still in the packet
+    notes = packet_index(out)[study.id]["notes"]
+    assert any("no preview (cannot decode" in w for w in notes)
+    assert "no preview (cannot decode" in (out / "INDEX.HTM").read_text(encoding="utf-8")
+    assert packet_files(out, study)  # the images are still in the packet
 
 
 def test_pydicom_sr_test_file_reads_as_a_report():

@@ -13,9 +13,13 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
 from intake import api
+from intake.containers import Workspace
+from intake.extraction import extract as extract_stage
 from intake.extractors import EXTRACTORS, extract
 from intake.extractors.base import Extractor
+from intake.inventory import take_inventory
 from intake.model import Document
+from intake.runtime import Runtime
 from intake.scan import ScanResult, identify, scan
 
 from .conftest import by_kind, make_samples
@@ -207,7 +211,7 @@ def test_a_crashing_extractor_is_noted_and_the_next_one_tried(oncology):
     assert document.extractor == "pdf"
     (failed,) = extract(source, [CrashingExtractor()])
     assert failed.kind == "unreadable"
-    assert failed.warnings == ["crashing: RuntimeError: parser bug"]
+    assert failed.warnings == ("crashing: RuntimeError: parser bug",)
 
 
 def test_a_file_nobody_reads_is_kept_as_other_with_the_reason(tmp_path):
@@ -221,9 +225,10 @@ def test_files_the_scan_could_not_read_are_listed_as_unreadable(tmp_path):
     (tmp_path / "ok.txt").write_text("Visit summary\nChief complaint: cough\n")
     result = scan(tmp_path)
     result.unreadable.append(("locked.pdf", "cannot be read: Permission denied"))
-    documents = api.extract_all(result)
-    locked = next(d for d in documents if d.source == "locked.pdf")
-    assert locked.kind == "unreadable" and locked.warnings == ["cannot be read: Permission denied"]
+    with Workspace() as workspace:
+        extraction = extract_stage(take_inventory(result, workspace), Runtime(), workspace)
+    locked = next(d for d in extraction.documents if d.source == "locked.pdf")
+    assert locked.kind == "unreadable" and locked.warnings == ("cannot be read: Permission denied",)
 
 
 def test_heic_photo_is_read(tmp_path, oncology):
@@ -258,4 +263,4 @@ def test_files_over_an_extractors_size_cap_are_refused_unread(tmp_path):
     claimed = Source("huge.txt", path, "text/plain", "0" * 64, 21 * 2**20)
     (document,) = extract(claimed)
     assert document.kind == "unreadable"
-    assert document.warnings == ["text: file larger than 20 MB"]
+    assert document.warnings == ("text: file larger than 20 MB",)

@@ -11,7 +11,7 @@ import jsonschema
 
 from intake import api
 from intake.model import manifest_schema
-from tests.conftest import APPOINTMENT, ROOT, make_samples
+from tests.conftest import APPOINTMENT, ROOT, make_samples, packet_files
 
 BUNDLE = ROOT / "samples" / "fhir" / "export_bundle.json"
 
@@ -135,7 +135,7 @@ def test_packet_copies_an_export_once_for_all_its_documents(tmp_path):
     shutil.copyfile(BUNDLE, folder / "export.json")
     out = tmp_path / "packet"
     manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
-    copies = {d.packet_files[0] for d in manifest.documents if d.source == "export.json"}
+    copies = {packet_files(out, d)[0] for d in manifest.documents if d.source == "export.json"}
     assert len(copies) == 1
     (copy,) = copies
     assert (out / copy).read_bytes() == BUNDLE.read_bytes()

@@ -180,14 +180,16 @@ class Crashing(Extractor):
         return []
 
 
-def test_a_file_that_hangs_or_crashes_its_reader_is_stopped_and_reported(tmp_path, monkeypatch):
-    monkeypatch.setattr("intake.extractors.EXTRACTORS", [Hanging(), Crashing(), *EXTRACTORS])
+def test_a_file_that_hangs_or_crashes_its_reader_is_stopped_and_reported(tmp_path):
     folder = tmp_path / "records"
     folder.mkdir()
     (folder / "hang.txt").write_text("Visit summary\n")
     (folder / "crash.txt").write_text("Visit summary\n")
     (folder / "fine.txt").write_text("Visit summary\nChief complaint: cough\n")
-    runtime = api.Runtime(LocalExecutor(2, timeout=2, memory_limit=2**31))
+    runtime = api.Runtime(
+        extractors=(Hanging(), Crashing(), *EXTRACTORS),
+        executor=LocalExecutor(2, timeout=2, memory_limit=2**31),
+    )
     started = time.monotonic()
     manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT), runtime=runtime)
     assert time.monotonic() - started < 60

@@ -19,7 +19,7 @@ from intake.cli import cli
 from intake.errors import ExitCode, UsageError
 from intake.model import manifest_schema
 
-from .conftest import tree_state
+from .conftest import packet_index, tree_state
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +45,11 @@ def test_packet_manifest_validates_and_points_at_byte_identical_copies(neuro_pac
     manifest = json.loads((out / "EXTRA" / "manifest.json").read_text())
     jsonschema.validate(manifest, manifest_schema())
     copied = 0
+    index = packet_index(out)
     for document in manifest["documents"]:
-        assert len(document["packet_files"]) == len(document["files"])
-        for ref, name in zip(document["files"], document["packet_files"], strict=True):
+        copies = index.get(document["id"], {}).get("files", [])
+        assert len(copies) == len(document["files"])
+        for ref, name in zip(document["files"], copies, strict=True):
             original = (neurology / ref["source"]).read_bytes()
             copy = (out / name).read_bytes()
             if document["media_type"] == "application/dicom" and original[128:132] != b"DICM":

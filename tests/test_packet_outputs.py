@@ -28,7 +28,7 @@ from intake.model import Source
 from intake.packet.render import distinct
 from intake.packet.tables import _cell
 from intake.xdm import read_metadata
-from tests.conftest import APPOINTMENT
+from tests.conftest import APPOINTMENT, packet_files
 
 REASON = "Confirm the staging and whether chemotherapy is needed"
 
@@ -132,8 +132,8 @@ def test_xdm_metadata_is_well_formed_and_matches_the_copies(onco_packet):
         assert entry.sha1 == hashlib.sha1(data).hexdigest() and entry.size == len(data)
         assert entry.patient and entry.patient.birth_date == "1961-03-14"
         assert entry.type_code and entry.title
-    kinds = {d.kind for d in manifest.documents if d.packet_files and
-             d.packet_files[0].startswith("IHE_XDM")}  # fmt: skip
+    kinds = {d.kind for d in manifest.documents if packet_files(out, d) and
+             packet_files(out, d)[0].startswith("IHE_XDM")}  # fmt: skip
     assert "pathology_report" in kinds
 
 

@@ -63,9 +63,9 @@ def test_frequencies_of_a_clean_list(read_photos):
 def test_photos_without_medications_give_none_and_say_so(read_photos):
     _, documents = read_photos
     card = documents["insurance-card.jpg"]
-    assert card.kind == "insurance" and card.medications == []
+    assert card.kind == "insurance" and card.medications == ()
     drawing = documents["drawing.jpg"]
-    assert drawing.medications == [] and any("check by hand" in w for w in drawing.warnings)
+    assert drawing.medications == () and any("check by hand" in w for w in drawing.warnings)
 
 
 def test_heic_and_label_photos(read_photos):

@@ -72,13 +72,12 @@ def test_close_spellings_only_in_ocr_text():
 
 
 def test_a_lab_pdf_line_is_not_a_medication_list():
-    document = Document("labs.pdf", None, 0, "application/pdf")
-    document.text = "Patient: Jane Roe\nHemoglobin 13.2 g/dL 12.0-15.5\nWBC 6.1 x10E3/uL 3.4-10.8"
-    enrich(document)
-    assert document.kind == "lab_report" and document.medications == []
-    one = Document("one.pdf", None, 0, "application/pdf")
-    one.text = "Hemoglobin 13.2 g/dL 12.0-15.5"  # a one-line lab PDF
-    assert enrich(one).kind == "lab_report" and one.medications == []
+    text = "Patient: Jane Roe\nHemoglobin 13.2 g/dL 12.0-15.5\nWBC 6.1 x10E3/uL 3.4-10.8"
+    document = enrich(Document("labs.pdf", None, 0, "application/pdf", text=text))
+    assert document.kind == "lab_report" and document.medications == ()
+    one = Document("one.pdf", None, 0, "application/pdf", text="Hemoglobin 13.2 g/dL 12.0-15.5")
+    one = enrich(one)  # a one-line lab PDF
+    assert one.kind == "lab_report" and one.medications == ()
 
 
 def test_strength_pattern_is_linear_on_a_pasted_barcode():
@@ -256,17 +255,16 @@ def test_names_as_real_headers_print_them():
 
 
 def test_two_people_in_one_file_is_an_error_naming_both():
-    document = Document("two.pdf", "a" * 64, 10, "application/pdf", id="D0001")
-    document.text = (
+    text = (
         "Patient: SAMPLE, ANNA   DOB: 01/23/1990\nGlucose 90 mg/dL 65-99\n\n"
         "Patient: OTHER, BEN   DOB: 03/04/1985\nGlucose 101 mg/dL 65-99\n"
     )
-    enrich(document)
+    document = enrich(Document("two.pdf", "a" * 64, 10, "application/pdf", id="D0001", text=text))
     assert named_people(document.text) == ["Anna Sample", "Ben Other"]
-    _statuses, findings = check(
+    findings = check(
         [document], load_checklist("default"), appointment=date(2026, 1, 1),
         patient=document.patient,
-    )  # fmt: skip
+    ).findings  # fmt: skip
     (two,) = [f for f in findings if f.code == "two-patients"]
     assert two.severity == "error" and "Anna Sample" in two.message and "Ben Other" in two.message
 

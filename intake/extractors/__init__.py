@@ -8,9 +8,11 @@ Nothing raised by a single file ever stops the run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 
 from intake.errors import MissingDependency
-from intake.extractors.base import ExtractionError, Extractor
+from intake.extractors.base import Attachment, ExtractionError, Extractor, FileReading
 from intake.extractors.ccda import CcdaExtractor
 from intake.extractors.dicom import DicomExtractor
 from intake.extractors.fhir import FhirExtractor
@@ -22,30 +24,45 @@ from intake.sniff import EMPTY, EXECUTABLE, ZIP
 
 log = logging.getLogger(__name__)
 
-EXTRACTORS: list[Extractor] = sorted(
-    [
-        PdfExtractor(),
-        DicomExtractor(),
-        ImageExtractor(),
-        CcdaExtractor(),
-        FhirExtractor(),
-        TextExtractor(),
-    ],
-    key=lambda extractor: extractor.priority,
-)
+EXTRACTORS: tuple[Extractor, ...] = tuple(
+    sorted(
+        [
+            PdfExtractor(),
+            DicomExtractor(),
+            ImageExtractor(),
+            CcdaExtractor(),
+            FhirExtractor(),
+            TextExtractor(),
+        ],
+        key=lambda extractor: extractor.priority,
+    )
+)  # the default registry; a Runtime may carry another
 _NOT_SUPPORTED = {
     EMPTY: "empty file (0 bytes)",
     EXECUTABLE: "a program (viewer software?), not a record",
     ZIP: "a zip archive: intake does not open archives yet; unzip it into the folder",
 }
 
-__all__ = ["EXTRACTORS", "ExtractionError", "Extractor", "combine", "extract", "extractor_key"]
+__all__ = [
+    "EXTRACTORS",
+    "Attachment",
+    "ExtractionError",
+    "Extractor",
+    "FileReading",
+    "combine",
+    "extract",
+    "extractor_key",
+    "read_file",
+]
 
 
-def extractor_key(source: Source) -> tuple[str, str] | None:
+def extractor_key(
+    source: Source, extractors: Sequence[Extractor] | None = None
+) -> tuple[str, str] | None:
     """Which extractors would read `source`, and their versions (the cache's key beside the
     content hash); None when none would."""
-    accepting = [e for e in EXTRACTORS if e.accepts(source)]
+    registry = extractors if extractors is not None else EXTRACTORS
+    accepting = [e for e in registry if e.accepts(source)]
     if not accepting:
         return None
     return ",".join(e.name for e in accepting), ",".join(e.version for e in accepting)
@@ -53,6 +70,11 @@ def extractor_key(source: Source) -> tuple[str, str] | None:
 
 def extract(source: Source, extractors: list[Extractor] | None = None) -> list[Document]:
     """Turn one scanned file into documents; never raises for a bad file."""
+    return list(read_file(source, extractors).documents)
+
+
+def read_file(source: Source, extractors: Sequence[Extractor] | None = None) -> FileReading:
+    """One scanned file's documents and the files it carries; never raises for a bad file."""
     failures: list[str] = []
     for extractor in extractors if extractors is not None else EXTRACTORS:
         if not extractor.accepts(source):
@@ -61,30 +83,31 @@ def extract(source: Source, extractors: list[Extractor] | None = None) -> list[D
             failures.append(f"{extractor.name}: file larger than {extractor.max_bytes // 2**20} MB")
             continue
         try:
-            documents = extractor.extract(source)
+            reading = extractor.read(source)
         except (ExtractionError, MissingDependency) as err:
             failures.append(f"{extractor.name}: {err}")
         except Exception as err:  # a parser bug or a hostile file: note it, try the next
             log.debug("extractor %s failed on %s", extractor.name, source.location, exc_info=True)
             failures.append(f"{extractor.name}: {type(err).__name__}: {err}")
         else:
-            for document in documents:
-                document.extractor = document.extractor or extractor.name
-            return documents
+            documents = tuple(
+                d if d.extractor else replace(d, extractor=extractor.name)
+                for d in reading.documents
+            )
+            return FileReading(documents, reading.attachments)
     if failures:
         log.warning("%s: unreadable (%s)", source.location, "; ".join(failures))
-        return [Document.unreadable(source, failures)]
+        return FileReading((Document.unreadable(source, failures),))
     if source.media_type == EMPTY:
-        return [Document.unreadable(source, [_NOT_SUPPORTED[EMPTY]])]
+        return FileReading((Document.unreadable(source, [_NOT_SUPPORTED[EMPTY]]),))
     reason = _NOT_SUPPORTED.get(source.media_type, f"no extractor reads {source.media_type} files")
-    return [
-        Document.for_source(
-            source, kind="other", title=source.location.rsplit("/", 1)[-1], warnings=[reason]
-        )
-    ]
+    title = source.location.rsplit("/", 1)[-1]
+    return FileReading((Document.for_source(source, kind="other", title=title, warnings=[reason]),))
 
 
-def combine(documents: list[Document], extractors: list[Extractor] | None = None) -> list[Document]:
+def combine(
+    documents: list[Document], extractors: Sequence[Extractor] | None = None
+) -> list[Document]:
     """Let each extractor merge its own documents (e.g. DICOM files into studies)."""
     registry = extractors if extractors is not None else EXTRACTORS
     by_name = {extractor.name: extractor for extractor in registry}

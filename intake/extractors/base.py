@@ -1,8 +1,28 @@
-"""What every extractor is: a cheap `accepts()` on the sniffed type, and `extract()`."""
+"""What every extractor is: a cheap `accepts()` on the sniffed type, and `read()`/`extract()`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from intake.model import Document, Source
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried inside another (a FHIR export's base64 PDF): read like a scanned file."""
+
+    location: str  # "export.json!/DocumentReference-1-1.pdf"
+    data: bytes | None  # None when it could not be decoded (then `refused` says why)
+    note: dict[str, str]  # what its container says of it: title, date, kind
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """What reading one file gave: its documents, and the files it carries (read next)."""
+
+    documents: tuple[Document, ...]
+    attachments: tuple[Attachment, ...] = ()
 
 
 class ExtractionError(Exception):
@@ -25,6 +45,10 @@ class Extractor:
     def extract(self, source: Source) -> list[Document]:
         """Read the file into documents; raise ExtractionError with a reason when it can't."""
         raise NotImplementedError
+
+    def read(self, source: Source) -> FileReading:
+        """extract(), with any files the source carries (override to parse once for both)."""
+        return FileReading(tuple(self.extract(source)))
 
     def combine(self, documents: list[Document]) -> list[Document]:
         """Merge this extractor's documents across files (DICOM: one per study). Default: as is."""

@@ -11,10 +11,10 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 
-from intake.cda.narrative import narrative_lines
-from intake.cda.read import CdaDocument, medication_list, read_cda, result_list
+from intake.cda.narrative import narrative_html, narrative_lines
+from intake.cda.read import CdaDocument, Section, medication_list, read_cda, result_list
 from intake.extractors.base import ExtractionError, Extractor
-from intake.model import Document, Source
+from intake.model import Document, Narrative, NarrativeSection, Source
 from intake.sniff import CDA
 
 CODED = frozenset({"medications", "results"})
@@ -24,7 +24,7 @@ class CcdaExtractor(Extractor):
     """Patient, date, title, author, document type, sections and coded entries of a C-CDA."""
 
     name = "ccda"
-    version = "3"
+    version = "4"
     priority = 0.0
     media_types = frozenset({CDA})
     max_bytes = 50 * 2**20
@@ -50,6 +50,7 @@ class CcdaExtractor(Extractor):
                 sections={kind: list(dict.fromkeys(lines)) for kind, lines in sections.items()},
                 structured=bool(medications or labs),
                 text=document_text(cda),
+                narrative=narrative_of(cda),
             )
         ]
 
@@ -63,6 +64,30 @@ def load(source: Source) -> CdaDocument:
         raise ExtractionError(f"refused unsafe XML ({type(err).__name__})") from err
     except ParseError as err:
         raise ExtractionError(f"damaged XML ({err})") from err
+
+
+def narrative_of(cda: CdaDocument) -> Narrative:
+    """What the packet shows of the document, read now so it is never parsed again: each
+    section's narrative as safe HTML and as lines, or its coded entries."""
+    return Narrative(type_code=cda.type_code, sections=tuple(_sections(cda.sections, 0)))
+
+
+def _sections(sections: list[Section], depth: int) -> list[NarrativeSection]:
+    shown = []
+    for section in sections:
+        shown.append(
+            NarrativeSection(
+                title=section.title,
+                depth=depth,
+                html=narrative_html(section.narrative),
+                lines=tuple(narrative_lines(section.narrative)),
+                items=tuple(section.items),
+                medications=tuple(section.medications),
+                results=tuple(section.results),
+            )
+        )
+        shown.extend(_sections(section.children, depth + 1))
+    return shown
 
 
 def document_text(cda: CdaDocument) -> str:

@@ -273,20 +273,31 @@ def _content_lines(item: pydicom.Dataset, lines: list[str], depth: int) -> None:
         _content_lines(child, lines, depth + 1)
 
 
-def _encapsulated_pdf(
-    source: Source, study_uid: str, date: str | None, patient: Person
-) -> Document:
-    """A PDF wrapped in DICOM (a report scanned into PACS): read through the PDF reader."""
-    from intake.extractors.pdf import read_pdf
+def encapsulated_pdf(source: Source) -> bytes:
+    """The PDF a DICOM file wraps (a report scanned into PACS), without its even-length
+    padding; ExtractionError when there is none or it cannot be read."""
+    return _read_encapsulated(source)[1]
 
+
+def _read_encapsulated(source: Source) -> tuple[pydicom.Dataset, bytes]:
     try:
         with source.open() as handle:
             ds = pydicom.dcmread(handle, force=True)
         data = bytes(ds.EncapsulatedDocument)
     except (InvalidDicomError, EOFError, ValueError, OSError, KeyError, AttributeError) as err:
         raise ExtractionError(f"encapsulated PDF cannot be read ({type(err).__name__})") from err
-    if data.endswith(b"\x00"):  # padded to an even length
-        data = data[:-1]
+    if not data.startswith(b"%PDF"):
+        raise ExtractionError("the encapsulated document is not a PDF")
+    return ds, data[:-1] if data.endswith(b"\x00") else data
+
+
+def _encapsulated_pdf(
+    source: Source, study_uid: str, date: str | None, patient: Person
+) -> Document:
+    """A PDF wrapped in DICOM: read through the PDF reader."""
+    from intake.extractors.pdf import read_pdf
+
+    ds, data = _read_encapsulated(source)
     pdf = read_pdf(data)
     return Document.for_source(
         source,

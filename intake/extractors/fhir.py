@@ -11,11 +11,14 @@ unpacked as files of their own by intake.containers and read by their own extrac
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-from intake.extractors.base import ExtractionError, Extractor
+from intake.extractors.base import Attachment, ExtractionError, Extractor, FileReading
 from intake.model import Document, LabResult, Medication, Person, Source
 from intake.sniff import FHIR_JSON
 from intake.understand.dates import parse_date
@@ -95,11 +98,16 @@ class FhirExtractor(Extractor):
     max_bytes = MAX_BYTES
 
     def extract(self, source: Source) -> list[Document]:
+        return list(self.read(source).documents)
+
+    def read(self, source: Source) -> FileReading:
+        """The export's documents and its inline attachments, from one parse."""
         with source.open() as handle:
             resources = load_resources(handle.read(MAX_BYTES + 1))
         if not resources:
             raise ExtractionError("JSON without FHIR resources")
-        return FhirReading(source, resources).documents()
+        documents = FhirReading(source, resources).documents()
+        return FileReading(tuple(documents), tuple(attachments(source.location, resources)))
 
 
 class FhirReading:
@@ -142,10 +150,11 @@ class FhirReading:
             )
         linked = self._linked_only()
         if found and linked:
-            found[0].warnings.append(
+            note = (
                 f"the export only links to {len(linked)} document(s) it does not hold "
                 f"({', '.join(linked[:3])}): download them from the portal"
             )
+            found[0] = replace(found[0], warnings=(*found[0].warnings, note))
         if not found:
             kinds = sorted({r["resourceType"] for r in self.resources})
             found.append(
@@ -184,9 +193,11 @@ class FhirReading:
         )
         dates = [lab.collected for lab in document.labs if lab.collected]
         dates += [m.start for m in document.medications if m.start]
-        document.date = document.date or (max(dates) if dates else None)
-        document.text = document.text or _summary_text(document)
-        return document
+        return replace(
+            document,
+            date=document.date or (max(dates) if dates else None),
+            text=document.text or _summary_text(document),
+        )
 
     def _report(self, report: dict[str, Any], members: list[dict[str, Any]]) -> Document:
         categories = {c for cc in _list(report.get("category")) for c in _codes(cc)}
@@ -337,6 +348,48 @@ class FhirReading:
             ),
             end=_date(period.get("end")),
         )
+
+
+ATTACHMENT_EXTENSIONS = {
+    "application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif",
+    "text/plain": ".txt", "text/html": ".html", "application/xml": ".xml", "text/xml": ".xml",
+    "application/dicom": ".dcm", "application/hl7-cda+xml": ".xml",
+}  # fmt: skip
+MEMBER_SEPARATOR = "!/"  # as for archive members: "export.json!/DocumentReference-1-1.pdf"
+
+
+def attachments(location: str, resources: list[dict[str, Any]]) -> Iterator[Attachment]:
+    """Inline attachments (DocumentReference.content, DiagnosticReport.presentedForm), decoded."""
+    seen: set[str] = set()
+    for resource in resources:
+        kind = resource.get("resourceType")
+        if kind == "DocumentReference":
+            found = [
+                c.get("attachment") for c in _list(resource.get("content")) if isinstance(c, dict)
+            ]
+        elif kind == "DiagnosticReport":
+            found = _list(resource.get("presentedForm"))
+        else:
+            continue
+        label = f"{kind}-{resource.get('id') or 'unnamed'}"
+        for number, attachment in enumerate(found, start=1):
+            if not isinstance(attachment, dict) or not isinstance(attachment.get("data"), str):
+                continue
+            extension = ATTACHMENT_EXTENSIONS.get(str(attachment.get("contentType")), ".bin")
+            name = wanted = f"{location}{MEMBER_SEPARATOR}{label}-{number}{extension}"
+            copy = 1
+            while name in seen:  # two resources with one id
+                copy += 1
+                name = f"{wanted} ({copy})"
+            seen.add(name)
+            note = attachment_note(resource, attachment)
+            try:
+                data = base64.b64decode(attachment["data"], validate=False)
+            except (binascii.Error, ValueError):
+                reason = "attachment damaged: its base64 data cannot be decoded"
+                yield Attachment(name, None, note, reason)
+                continue
+            yield Attachment(name, data, note)
 
 
 def attachment_note(resource: dict[str, Any], attachment: dict[str, Any]) -> dict[str, str]:

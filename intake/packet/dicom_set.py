@@ -23,6 +23,7 @@ from pydicom.fileset import DIRECTORY_RECORDERS, FileSet
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from intake.model import Document, Source
+from intake.packet.index import PacketIndex
 
 DICOM_FOLDER = "DICOM"
 FILE_SET_ID = "INTAKE"
@@ -55,9 +56,11 @@ def conformant_sr_records() -> Iterator[None]:
         DIRECTORY_RECORDERS["SR DOCUMENT"] = default
 
 
-def write_file_set(documents: list[Document], sources: dict[str, Source], root: Path) -> int:
+def write_file_set(
+    documents: list[Document], sources: dict[str, Source], root: Path, index: PacketIndex
+) -> int:
     """Write every DICOM instance the documents stand for under `root`/DICOM with a DICOMDIR
-    at `root`; fills each document's packet_files. Returns the number of instances written.
+    at `root`; records each document's files in `index`. Returns the instances written.
 
     An instance pydicom cannot take (no SOP Instance UID, damaged) is left out with a
     warning on its document; the others are written."""
@@ -73,9 +76,10 @@ def write_file_set(documents: list[Document], sources: dict[str, Source], root: 
                 try:
                     instance = file_set.add(_part10(source.path))
                 except Exception as err:  # pydicom refuses it: say so, keep going
-                    document.warnings.append(
+                    index.note(
+                        document,
                         f"{ref.source}: not in the packet's DICOM file-set "
-                        f"({type(err).__name__}: {err})"
+                        f"({type(err).__name__}: {err})",
                     )
                     continue
                 uid_of[ref.source] = instance.SOPInstanceUID
@@ -86,34 +90,33 @@ def write_file_set(documents: list[Document], sources: dict[str, Source], root: 
         _move_under_dicom_folder(stage, root)
         paths = _prefix_file_ids(root)
     for document in documents:
-        document.packet_files = []
+        entry = index.entry(document)
         for ref in document.files:
             name = paths.get(uid_of.get(ref.source, ""))
             if name is None:
                 continue
-            document.packet_files.append(name)
-            _keep_original_bytes(sources[ref.source], root / name, ref.sha256, document)
+            entry.files.append(name)
+            if not _keep_original_bytes(sources[ref.source], root / name, ref.sha256):
+                entry.notes.append(f"{ref.source} changed while intake was reading it")
     _make_private(root / DICOM_FOLDER, root / "DICOMDIR")
     return len(uid_of)
 
 
-def _keep_original_bytes(
-    source: Source, written: Path, sha256: str | None, document: Document
-) -> None:
+def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> bool:
     """A file that already is a Part 10 file (preamble + DICM) goes in byte-identical;
-    one without the preamble keeps pydicom's Part 10 rewrite (same data set, new header)."""
+    one without the preamble keeps pydicom's Part 10 rewrite (same data set, new header).
+    False when the bytes copied are not the ones read (the file changed meanwhile)."""
     with open(source.path, "rb") as handle:
         head = handle.read(132)
         if head[128:132] != b"DICM":
-            return
+            return True
         handle.seek(0)
         digest = hashlib.sha256()
         with open(written, "wb") as out:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
                 out.write(chunk)
-    if sha256 and digest.hexdigest() != sha256:
-        document.warnings.append(f"{source.location} changed while intake was reading it")
+    return not sha256 or digest.hexdigest() == sha256
 
 
 def _part10(path: Path) -> pydicom.Dataset:

@@ -17,6 +17,7 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 
 from intake.model import Document, LabResult, Manifest, Medication
+from intake.packet.index import PacketIndex
 
 INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 INTERPRETATION = {
@@ -35,13 +36,15 @@ _NUMBER = re.compile(r"^(?P<cmp><=|>=|<|>)?\s*(?P<num>-?\d+(?:\.\d+)?)$")
 _RANGE = re.compile(r"^\s*(?P<lo>-?\d+(?:\.\d+)?)\s*[-–]\s*(?P<hi>-?\d+(?:\.\d+)?)")
 
 
-def fhir_bundle(manifest: Manifest, documents: list[Document], root: Path) -> str:
+def fhir_bundle(
+    manifest: Manifest, documents: list[Document], root: Path, index: PacketIndex
+) -> str:
     """The collection Bundle as JSON text; raises pydantic's ValidationError if invalid."""
     entries: list[dict[str, Any]] = [_entry("Patient", "patient", _patient(manifest))]
     subject = {"reference": "urn:uuid:patient"}
     for document in documents:
         key = document.id.lower()
-        entries.append(_entry("DocumentReference", key, _document(document, subject, root)))
+        entries.append(_entry("DocumentReference", key, _document(document, subject, root, index)))
         for number, lab in enumerate(document.labs, start=1):
             entries.append(
                 _entry("Observation", f"{key}-lab{number}", _observation(lab, subject, key))
@@ -81,9 +84,9 @@ def _patient(manifest: Manifest) -> dict[str, Any]:
     return resource
 
 
-def _document(document: Document, subject: dict, root: Path) -> dict[str, Any]:
+def _document(document: Document, subject: dict, root: Path, index: PacketIndex) -> dict[str, Any]:
     attachments = []
-    for name in document.packet_files[:1] or []:
+    for name in [copy] if (copy := index.first(document)) else []:
         data = (root / name).read_bytes()
         attachments.append(
             {

@@ -17,10 +17,11 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
 from intake.extractors.base import ExtractionError
-from intake.extractors.ccda import load
+from intake.extractors.dicom import encapsulated_pdf
 from intake.model import Document, Manifest, Source
 from intake.packet import pdf_pages
 from intake.packet.categories import by_category
+from intake.packet.index import PacketIndex
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
 
 SUMMARY = "Summary"
@@ -41,6 +42,7 @@ def build_packet_pdf(
     manifest: Manifest,
     sources: dict[str, Source],
     root: Path,
+    index: PacketIndex,
     *,
     documents: list[Document],
     prepared: str,
@@ -69,7 +71,7 @@ def build_packet_pdf(
                 continue
             title = " ".join(filter(None, [document.date, document.title or document.source]))
             parts.append(
-                Part(category, title, _pages_for(document, sources, root), f"{document.id}-")
+                Part(category, title, _pages_for(document, sources, root, index), f"{document.id}-")
             )
     parts.append(Part(CLOSING, "Questions and concerns",
                       pdf_pages.questions_sheet(questions, prompts), "Questions-"))  # fmt: skip
@@ -77,46 +79,40 @@ def build_packet_pdf(
     return assemble(parts)
 
 
-def _pages_for(document: Document, sources: dict[str, Source], root: Path) -> bytes | Path:
+def _pages_for(
+    document: Document, sources: dict[str, Source], root: Path, index: PacketIndex
+) -> bytes | Path:
     """The pages standing for one document in the packet."""
     source = sources.get(document.files[0].source) if document.files else None
+    copy = index.first(document)
     if document.kind == "unreadable" or source is None:
         reason = "; ".join(document.warnings) or "the file could not be read"
-        return pdf_pages.placeholder(document, reason)
+        return pdf_pages.placeholder(document, reason, copy)
     try:
         if document.media_type == PDF:
             return source.path
         if document.media_type == DICOM and document.kind == "imaging_study":
             previews = {
-                s.preview: root / s.preview
-                for study in document.imaging
-                for s in study.series_detail
-                if s.preview
+                (study, series): root / name
+                for study, study_detail in enumerate(document.imaging)
+                for series in range(len(study_detail.series_detail))
+                if (name := index.preview(document, study, series))
             }
             return pdf_pages.study_page(document, previews)
         if document.media_type == DICOM:
-            embedded = _encapsulated_pdf(source)
-            return embedded if embedded else pdf_pages.text_pages(document.text, document)
-        if document.media_type == CDA:
-            return pdf_pages.cda_pages(load(source), document)
+            try:
+                return encapsulated_pdf(source)
+            except ExtractionError:
+                return pdf_pages.text_pages(document.text, document)
+        if document.media_type == CDA and document.narrative is not None:
+            return pdf_pages.cda_pages(document)
         if document.media_type in IMAGE_TYPES:
             return pdf_pages.image_page(source.path, document)
         if document.text.strip():
             return pdf_pages.text_pages(document.text, document)
     except (ExtractionError, OSError, ValueError) as err:
-        return pdf_pages.placeholder(document, str(err))
-    return pdf_pages.placeholder(document, "open the original file from the packet")
-
-
-def _encapsulated_pdf(source: Source) -> bytes | None:
-    import pydicom
-
-    try:
-        ds = pydicom.dcmread(source.path, force=True)
-        data = bytes(ds.EncapsulatedDocument)
-    except Exception:
-        return None
-    return data.rstrip(b"\0") if data.startswith(b"%PDF") else None
+        return pdf_pages.placeholder(document, str(err), copy)
+    return pdf_pages.placeholder(document, "open the original file from the packet", copy)
 
 
 def assemble(parts: list[Part]) -> bytes:

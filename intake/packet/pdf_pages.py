@@ -26,8 +26,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from intake.cda.narrative import narrative_lines
-from intake.cda.read import CdaDocument
 from intake.model import Document, LabResult, Manifest
 
 rl_config.invariant = 1  # the same packet gives the same bytes: no timestamps, no random IDs
@@ -202,10 +200,10 @@ def labs_page(documents: list[Document]) -> bytes:
     return render([p("Lab results", HEADING), table(rows, widths, fills=fills)], title="Labs")
 
 
-def study_page(document: Document, previews: dict[str, Path]) -> bytes:
-    """An imaging study: its facts, its series and their previews."""
+def study_page(document: Document, previews: dict[tuple[int, int], Path]) -> bytes:
+    """An imaging study: its facts, its series and their previews ((study, series) -> PNG)."""
     flow = [p(f"{document.title} {document.date or ''}", HEADING)]
-    for study in document.imaging:
+    for study_index, study in enumerate(document.imaging):
         facts = [
             ["Study", ""],
             ["Date", study.date or ""],
@@ -218,36 +216,39 @@ def study_page(document: Document, previews: dict[str, Path]) -> bytes:
         ]
         flow.append(table(facts, [2.0, 5.1]))
         flow.append(Spacer(1, 8))
-        for series in study.series_detail:
+        for series_index, series in enumerate(study.series_detail):
             label = f"{series.number or ''} {series.description or series.modality or 'series'}"
             parts = [p(f"{label.strip()}: {series.instances} images", SUBHEADING)]
-            if series.preview and series.preview in previews:
-                parts.append(Image(str(previews[series.preview]), width=2 * inch, height=2 * inch,
+            preview = previews.get((study_index, series_index))
+            if preview:
+                parts.append(Image(str(preview), width=2 * inch, height=2 * inch,
                                    kind="proportional"))  # fmt: skip
             flow.append(KeepTogether(parts))
     flow.append(p("The images themselves are in the packet's DICOM folder (open DICOMDIR).", SMALL))
     return render(flow, title=document.title or "Imaging study")
 
 
-def cda_pages(cda: CdaDocument, document: Document) -> bytes:
-    """A C-CDA as readable pages: header, then each section's narrative."""
-    patient = cda.patient
-    flow = [p(cda.title or "Clinical document", HEADING)]
+def cda_pages(document: Document) -> bytes:
+    """A C-CDA as readable pages: header, then each section's narrative (as its reader kept
+    it: the file is not parsed again)."""
+    patient = document.patient
+    flow = [p(document.title or "Clinical document", HEADING)]
     header = " · ".join(
         filter(
             None,
             [
                 patient.name if patient else None,
                 f"born {patient.birth_date}" if patient and patient.birth_date else None,
-                f"dated {cda.date}" if cda.date else None,
-                cda.author,
+                f"dated {document.date}" if document.date else None,
+                document.author,
             ],
         )
     )
     flow.append(p(header, SMALL))
-    for section in cda.walk():
+    sections = document.narrative.sections if document.narrative else ()
+    for section in sections:
         flow.append(p(section.title, SUBHEADING))
-        lines = narrative_lines(section.narrative) or section.items
+        lines = section.lines or section.items
         flow += [p(line, CELL) for line in lines] or [p("No information.", SMALL)]
     return render(flow, title=f"{document.id} {document.title}")
 
@@ -277,15 +278,15 @@ def image_page(path: Path, document: Document) -> bytes:
     return render(flow, title=f"{document.id} {document.title}")
 
 
-def placeholder(document: Document, reason: str) -> bytes:
+def placeholder(document: Document, reason: str, copy: str | None = None) -> bytes:
     """A page standing for a document that could not be included, saying why."""
     flow = [
         p(document.title or document.source, HEADING),
         p(f"This document could not be included in this PDF: {reason}."),
         p(f"Original file: {document.source}", SMALL),
     ]
-    if document.packet_files:
-        flow.append(p(f"Its copy in the packet: {document.packet_files[0]}", SMALL))
+    if copy:
+        flow.append(p(f"Its copy in the packet: {copy}", SMALL))
     return render(flow, title=f"{document.id} {document.title}")
 
 

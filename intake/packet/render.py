@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from intake import __version__
 from intake.model import Document, Manifest
 from intake.packet.categories import by_category
+from intake.packet.index import PacketIndex
 from intake.understand.classify import LABELS
 
 _env = Environment(
@@ -34,23 +35,6 @@ QUESTION_PROMPTS = [
     "Is there a clinical trial I could take part in?",
     "How would your recommendation change what happens next, and who coordinates it?",
 ]
-
-
-ACTION_FINDINGS = ("imaging-without-report", "report-without-images", "unreadable-file")
-
-
-def to_do(manifest: Manifest) -> list[str]:
-    """What the caregiver should still do before the appointment, from checklist and findings."""
-    actions = [f.message for f in manifest.findings if f.code in ACTION_FINDINGS]
-    covered = (
-        {"imaging"}
-        if any(f.code.startswith(("imaging-", "report-")) for f in manifest.findings)
-        else set()
-    )
-    for status in manifest.checklist:
-        if status.status in ("missing", "incomplete", "stale") and status.id not in covered:
-            actions.append(f"{status.label}: {status.note}" if status.note else status.label)
-    return actions + list(manifest.reminders)
 
 
 def distinct(documents: list[Document]) -> list[Document]:
@@ -90,7 +74,7 @@ def summary_lines(documents: list[Document]) -> list[tuple[str, list[tuple[str, 
     return grouped
 
 
-def render_index(manifest: Manifest) -> str:
+def render_index(manifest: Manifest, packet: PacketIndex) -> str:
     """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
     documents = {d.id: d for d in manifest.documents}
     unique = distinct(manifest.documents)
@@ -100,9 +84,10 @@ def render_index(manifest: Manifest) -> str:
         documents=documents,
         labs=[(lab, d) for d in unique for lab in d.labs],
         medications=[(med, d) for d in unique for med in d.medications],
-        studies=[(s, d) for d in unique for s in d.imaging],
+        studies=[(s, d, number) for d in unique for number, s in enumerate(d.imaging)],
         summaries=summary_lines(unique),
-        to_do=to_do(manifest),
+        to_do=list(manifest.to_do),
+        packet=packet,
         unreported={
             doc_id
             for f in manifest.findings

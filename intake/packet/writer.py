@@ -15,15 +15,14 @@ from datetime import date
 from pathlib import Path
 
 from intake.errors import UsageError
-from intake.extractors.base import ExtractionError
-from intake.extractors.ccda import load
 from intake.model import Document, Manifest, Source
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import write_file_set
 from intake.packet.fhir_out import fhir_bundle
+from intake.packet.index import PacketIndex
 from intake.packet.packet_pdf import build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
-from intake.packet.render import QUESTION_PROMPTS, distinct, render_index, render_readme, to_do
+from intake.packet.render import QUESTION_PROMPTS, distinct, render_index, render_readme
 from intake.packet.tables import labs_csv, meds_csv
 from intake.packet.xdm_metadata import metadata_xml
 from intake.scan import is_packet
@@ -126,12 +125,14 @@ def _write_contents(
 ) -> None:
     """Everything a packet holds, written under `files.root`."""
     root = files.root
-    _copy_documents(manifest.documents, sources, files, progress)
-    imaging = [d for d in manifest.documents if d.media_type == DICOM and d.subtype != "dicomdir"]
-    write_file_set(imaging, sources, root)
-    _write_previews(imaging, sources, files)
-    _render_readable(manifest.documents, sources, files)
-    unique = distinct(manifest.documents)
+    documents = list(manifest.documents)
+    index = PacketIndex()
+    _copy_documents(documents, sources, files, index, progress)
+    imaging = [d for d in documents if d.media_type == DICOM and d.subtype != "dicomdir"]
+    write_file_set(imaging, sources, root, index)
+    _write_previews(imaging, sources, files, index)
+    _render_readable(documents, files, index)
+    unique = distinct(documents)
     if progress:
         progress("pdf", 0, None, "PACKET.PDF")
     files.write_bytes(
@@ -140,23 +141,23 @@ def _write_contents(
             manifest,
             sources,
             root,
+            index,
             documents=unique,
             prepared=date.today().isoformat(),
             reason=manifest.reason,
-            to_do=to_do(manifest),
+            to_do=list(manifest.to_do),
             prompts=QUESTION_PROMPTS,
         ),
     )
-    if any(
-        name.startswith(f"{XDM_FOLDER}/") for d in manifest.documents for name in d.packet_files
-    ):
+    if any(name.startswith(f"{XDM_FOLDER}/") for d in documents for name in index.files(d)):
         files.write_bytes(
-            f"{XDM_FOLDER}/METADATA.XML", metadata_xml(manifest, manifest.documents, root)
+            f"{XDM_FOLDER}/METADATA.XML", metadata_xml(manifest, documents, root, index)
         )
     files.write_text("README.TXT", render_readme())
-    files.write_text("INDEX.HTM", render_index(manifest))
+    files.write_text("INDEX.HTM", render_index(manifest, index))
     files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
-    files.write_text("EXTRA/fhir-bundle.json", fhir_bundle(manifest, unique, root) + "\n")
+    files.write_text("EXTRA/packet-index.json", json.dumps(index.to_dict(), indent=2) + "\n")
+    files.write_text("EXTRA/fhir-bundle.json", fhir_bundle(manifest, unique, root, index) + "\n")
     files.write_text("EXTRA/LABS.CSV", labs_csv(unique))
     files.write_text("EXTRA/MEDS.CSV", meds_csv(unique))
     files.write_checksums("EXTRA/SHA256SUM.TXT")
@@ -176,7 +177,11 @@ def _fsync_file(path: Path) -> None:
 
 
 def _copy_documents(
-    documents: list[Document], sources: dict[str, Source], files: PrivateFiles, progress
+    documents: list[Document],
+    sources: dict[str, Source],
+    files: PrivateFiles,
+    index: PacketIndex,
+    progress,
 ) -> None:
     number = done = 0
     total = sum(len(d.files) for d in documents)
@@ -189,15 +194,16 @@ def _copy_documents(
             source = sources.get(ref.source)
             if source is None:  # listed but never readable (e.g. permission denied)
                 continue
+            entry = index.entry(document)
             if ref.source in copied:
-                document.packet_files.append(copied[ref.source])
+                entry.files.append(copied[ref.source])
                 continue
             number += 1
             name = f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
             copied[ref.source] = name
             if files.copy(source.path, name) != ref.sha256:
-                document.warnings.append(f"{ref.source} changed while intake was reading it")
-            document.packet_files.append(name)
+                entry.notes.append(f"{ref.source} changed while intake was reading it")
+            entry.files.append(name)
             if progress:
                 progress("copy", done, total, ref.source)
 
@@ -206,40 +212,39 @@ READABLE_FOLDER = "READABLE"
 PREVIEW_FOLDER = "PREVIEW"
 
 
-def _write_previews(documents: list[Document], sources: dict[str, Source], files) -> None:
+def _write_previews(
+    documents: list[Document], sources: dict[str, Source], files, index: PacketIndex
+) -> None:
     """A small PNG per series of each study (PREVIEW/D0001/SE0001.PNG), or a note why not."""
     for document in documents:
-        for study in document.imaging:
-            for number, series in enumerate(study.series_detail, start=1):
+        number = 0  # series numbered through the document's studies
+        for study_index, study in enumerate(document.imaging):
+            for series_index, series in enumerate(study.series_detail):
+                number += 1
                 source = sources.get(series.sample or "")
                 if source is None:
                     continue
                 try:
                     png = render_preview(source.path)
                 except NoPreview as err:
-                    label = series.description or f"series {series.number or number}"
-                    document.warnings.append(f"{label}: no preview ({err})")
+                    label = series.description or f"series {series.number or series_index + 1}"
+                    index.note(document, f"{label}: no preview ({err})")
                     continue
                 name = f"{PREVIEW_FOLDER}/{document.id}/SE{number:04d}.PNG"
                 files.write_bytes(name, png)
-                series.preview = name
+                index.entry(document).previews.setdefault(study_index, {})[series_index] = name
 
 
-def _render_readable(documents: list[Document], sources: dict[str, Source], files) -> None:
-    """A readable HTML page beside each C-CDA's XML copy (READABLE/D0001.HTM)."""
+def _render_readable(documents: list[Document], files, index: PacketIndex) -> None:
+    """A readable HTML page beside each C-CDA's XML copy (READABLE/D0001.HTM), from what its
+    reader kept (the file is not parsed again)."""
     for document in documents:
-        source = sources.get(document.source)
-        if document.media_type != CDA or not document.packet_files or source is None:
-            continue
-        try:
-            cda = load(source)
-        except ExtractionError as err:
-            document.warnings.append(f"no readable page: {err}")
+        copy = index.first(document)
+        if document.media_type != CDA or document.narrative is None or copy is None:
             continue
         name = f"{READABLE_FOLDER}/{document.id}.HTM"
-        original = f"../{document.packet_files[0]}"
-        files.write_text(name, render_cda_page(cda, source=document.source, original=original))
-        document.readable = name
+        files.write_text(name, render_cda_page(document, original=f"../{copy}"))
+        index.entry(document).readable = name
 
 
 class PrivateFiles:

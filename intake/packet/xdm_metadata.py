@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from intake.model import Document, Manifest
+from intake.packet.index import PacketIndex
 
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
@@ -51,7 +52,9 @@ TYPE_BY_KIND = {
 OTHER_TYPE = ("47045-0", "Study report")
 
 
-def metadata_xml(manifest: Manifest, documents: list[Document], root: Path) -> bytes:
+def metadata_xml(
+    manifest: Manifest, documents: list[Document], root: Path, index: PacketIndex
+) -> bytes:
     """METADATA.XML for the documents copied into IHE_XDM/SUBSET01 under `root`."""
     patient_id = _patient_id(manifest)
     now = datetime.now().strftime("%Y%m%d%H%M%S")
@@ -75,7 +78,7 @@ def metadata_xml(manifest: Manifest, documents: list[Document], root: Path) -> b
     )
     number = 0
     for document in documents:
-        for name in document.packet_files:
+        for name in index.files(document):
             if not name.startswith("IHE_XDM/SUBSET01/"):
                 continue
             number += 1

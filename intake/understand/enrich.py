@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from intake.model import Document
+from collections.abc import Iterable
+from dataclasses import replace
+
+from intake.model import Document, Medication
 from intake.understand.classify import classify, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.drugs import normalise
@@ -16,17 +19,19 @@ NO_MEDICATIONS = frozenset({"lab_report", "imaging_report", "pathology_report"})
 
 
 def enrich(document: Document) -> Document:
-    """Fill in what the extractor left open (kind "", date, patient, title); returns it.
+    """The document with what the extractor left open filled in (kind "", date, patient,
+    title, labs and medications read from its text, generic drug names).
 
     A kind the extractor already knows (DICOM study, C-CDA document type) is kept; its text,
     if any, is still read for lab results, medications, dates and the patient.
     """
     text = document.text
     if not text.strip():
+        warnings = document.warnings
         if not document.kind:
-            document.warnings.append("no text could be read from it")
-        document.title = document.title or title_for(document.kind or "other", text)
-        return document
+            warnings = (*warnings, "no text could be read from it")
+        title = document.title or title_for(document.kind or "other", text)
+        return replace(document, title=title, warnings=warnings)
     date = document_date(text)
     if document.structured:  # coded entries (C-CDA, FHIR): the text is not mined again
         labs, medications = document.labs, document.medications
@@ -39,30 +44,38 @@ def enrich(document: Document) -> Document:
         medications = parse_medications(text, ocr=document.ocr_confidence is not None)
     kind = document.kind or classify(text, labs=len(labs), medications=len(medications))
     kind, subtype = refine(kind, text)
-    document.kind, document.subtype = kind, subtype
     collected = [lab.collected for lab in labs if lab.collected]
     if kind == "lab_report" and collected and not document.date:
         date = max(collected)  # a cumulative report: its latest collection
-    document.date = document.date or date
     if not document.structured:
-        document.labs = labs if kind == "lab_report" else []
-        document.medications = [] if kind in NO_MEDICATIONS else medications
-    if kind == "imaging_report" and "exam" not in document.sections:
-        document.sections = {**imaging_fields(text), **document.sections}
-    patient = find_patient(text)
-    document.patient = document.patient or (None if patient.is_empty() else patient)
-    if document.patient and document.patient.name:
-        document.others_named = [
-            name for name in named_people(text) if not name_matches(name, document.patient.name)
-        ]
-    document.title = document.title or title_for(kind, text)
-    name_generics(document)
-    return document
+        labs = labs if kind == "lab_report" else []
+        medications = [] if kind in NO_MEDICATIONS else medications
+    sections = document.sections
+    if kind == "imaging_report" and "exam" not in sections:
+        sections = {**imaging_fields(text), **sections}
+    found = find_patient(text)
+    patient = document.patient or (None if found.is_empty() else found)
+    others = document.others_named
+    if patient and patient.name:
+        others = tuple(name for name in named_people(text) if not name_matches(name, patient.name))
+    name_generics(medications)
+    return replace(
+        document,
+        kind=kind,
+        subtype=subtype,
+        date=document.date or date,
+        labs=tuple(labs),
+        medications=tuple(medications),
+        sections=sections,
+        patient=patient,
+        others_named=others,
+        title=document.title or title_for(kind, text),
+    )
 
 
-def name_generics(document: Document) -> None:
+def name_generics(medications: Iterable[Medication]) -> None:
     """Each medication's generic name from the drug dictionary (kept as read when unknown)."""
-    for medication in document.medications:
+    for medication in medications:
         if medication.generic is None:
             match = normalise(medication.name)
             if match:

@@ -1,0 +1,91 @@
+"""The extract stage: every file of an Inventory through the runtime's extractors, once.
+
+Files run in workers under the per-file limits (or come from the cache). Files a reading
+finds inside another (a FHIR export's base64 attachments) are written to the run's private
+workspace and read the same way, to a bounded depth. Per-format merging (DICOM files into
+studies) happens here too; meaning is the understand stage's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intake.containers import Limits, Workspace
+from intake.extractors import combine
+from intake.extractors.base import Attachment
+from intake.inventory import Inventory
+from intake.model import Document, Source
+from intake.runtime import Progress, Runtime
+
+MAX_CARRIED_DEPTH = 3  # attachments inside attachments inside attachments
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Documents as the extractors read them, and every file they came from (the scanned
+    ones and those found inside them) by location, for the packet to copy."""
+
+    documents: tuple[Document, ...]
+    sources: dict[str, Source]
+    notes: dict[str, dict[str, str]]  # what a file said of one it carries: title, date, kind
+
+
+def extract(
+    inventory: Inventory,
+    runtime: Runtime,
+    workspace: Workspace,
+    progress: Progress | None = None,
+) -> Extraction:
+    """Read every file of `inventory` (and the files they carry) into documents."""
+    documents: list[Document] = []
+    sources = inventory.by_location()
+    notes: dict[str, dict[str, str]] = {}
+    budget = Limits().max_total_bytes  # everything unpacked from the files' attachments
+    pending = list(inventory.sources)
+    for depth in range(MAX_CARRIED_DEPTH + 1):
+        carried: list[Source] = []
+        total = len(pending)
+        for done, (source, reading) in enumerate(
+            zip(pending, runtime.read_all(pending), strict=True), start=1
+        ):
+            documents.extend(reading.documents)
+            for attachment in reading.attachments:
+                notes[attachment.location] = attachment.note
+                reason = _refusal(attachment, budget, depth)
+                if reason:
+                    documents.append(_unopened(attachment.location, reason))
+                    continue
+                budget -= len(attachment.data or b"")
+                carried.append(workspace.add(attachment.location, attachment.data or b""))
+            if progress:
+                progress("extract", done, total, source.location)
+        sources.update((s.location, s) for s in carried)
+        pending = carried
+        if not pending:
+            break
+    for location, reason in inventory.unreadable:
+        documents.append(_unopened(location, reason))
+    return Extraction(tuple(combine(documents, runtime.extractors)), sources, notes)
+
+
+def _refusal(attachment: Attachment, budget: int, depth: int) -> str | None:
+    if attachment.refused:
+        return attachment.refused
+    if depth >= MAX_CARRIED_DEPTH:
+        return f"attached more than {MAX_CARRIED_DEPTH} files deep: not unpacked"
+    if len(attachment.data or b"") > budget:
+        return "attachment too large: not unpacked"
+    return None
+
+
+def _unopened(location: str, reason: str) -> Document:
+    """A file that was found but could not be opened or unpacked."""
+    return Document(
+        source=location,
+        sha256=None,
+        size=0,
+        media_type="application/octet-stream",
+        kind="unreadable",
+        title=location.rsplit("/", 1)[-1],
+        warnings=(reason,),
+    )

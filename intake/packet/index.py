@@ -1,0 +1,76 @@
+"""The packet's own index: where each document's copies, readable page and previews are in
+the packet, and what writing it noticed. Packet-only data lives here, never in Document,
+so the manifest a packet holds is the one `scan` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from intake.model import Document
+
+
+@dataclass
+class PacketEntry:
+    """One document's place in the packet."""
+
+    files: list[str] = field(default_factory=list)  # its copies, packet-relative
+    readable: str | None = None  # a rendered page (C-CDA)
+    previews: dict[int, dict[int, str]] = field(default_factory=dict)  # study -> series -> PNG
+    notes: list[str] = field(default_factory=list)  # what writing the packet found
+
+
+class PacketIndex:
+    """Every document's PacketEntry, by document id; filled while the packet is written."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, PacketEntry] = {}
+
+    def entry(self, document: Document) -> PacketEntry:
+        return self._entries.setdefault(document.id, PacketEntry())
+
+    def files(self, document: Document) -> list[str]:
+        """The document's copies in the packet (empty when it has none)."""
+        entry = self._entries.get(document.id)
+        return list(entry.files) if entry else []
+
+    def first(self, document: Document) -> str | None:
+        """The document's main copy, or None."""
+        files = self.files(document)
+        return files[0] if files else None
+
+    def readable(self, document: Document) -> str | None:
+        entry = self._entries.get(document.id)
+        return entry.readable if entry else None
+
+    def preview(self, document: Document, study: int, series: int) -> str | None:
+        """The preview PNG of a study's series (0-based indexes), or None."""
+        entry = self._entries.get(document.id)
+        return entry.previews.get(study, {}).get(series) if entry else None
+
+    def notes(self, document: Document) -> list[str]:
+        entry = self._entries.get(document.id)
+        return list(entry.notes) if entry else []
+
+    def note(self, document: Document, text: str) -> None:
+        self.entry(document).notes.append(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """EXTRA/packet-index.json: document id -> its files, page, previews, notes."""
+        return {
+            "schema": "intake.packet-index/1",
+            "documents": {
+                doc_id: {
+                    "files": entry.files,
+                    "readable": entry.readable,
+                    "previews": [
+                        {"study": study, "series": series, "file": name}
+                        for study, by_series in sorted(entry.previews.items())
+                        for series, name in sorted(by_series.items())
+                    ],
+                    "notes": entry.notes,
+                }
+                for doc_id, entry in sorted(self._entries.items())
+            },
+        }

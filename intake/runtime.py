@@ -1,0 +1,158 @@
+"""How a run is carried out, not what it reads: one object for `scan`, `packet` and `batch`.
+
+A `Runtime` carries the extractor registry, the per-file limits, the executor that runs
+per-file work, the extraction cache, and where derived data (the drug dictionary's checked
+copy) may be kept. Nothing here is global: two runtimes in one process do not share state.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from intake.executors import FILE_TIME_LIMIT, WORKER_MEMORY, Executor, LocalExecutor, map_limited
+from intake.model import Document, Source
+from intake.sniff import IMAGE_TYPES, PDF
+
+if TYPE_CHECKING:
+    from intake.cache import ExtractionCache
+    from intake.extractors.base import Extractor, FileReading
+
+
+def default_extractors() -> tuple[Extractor, ...]:
+    """The registry intake ships: one extractor per format."""
+    from intake.extractors import EXTRACTORS
+
+    return EXTRACTORS
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What one file may cost: wall time and the address space of the worker reading it."""
+
+    seconds: float = FILE_TIME_LIMIT
+    memory: int = WORKER_MEMORY
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """The per-file work a worker does: read one source with the runtime's registry.
+
+    Picklable (sent to worker processes); the settings it carries are applied only while
+    it runs, never at import and never process-wide."""
+
+    extractors: tuple[Extractor, ...]
+    data_folder: Path | None = None  # where derived data may be kept; None: nothing stored
+
+    def __call__(self, source: Source) -> FileReading:
+        from intake.extractors import read_file
+
+        with worker_settings(self.data_folder):
+            return read_file(source, self.extractors)
+
+
+def worker_settings(data_folder: Path | None):
+    """The settings one read runs under (the drug dictionary's copy); a context manager."""
+    import contextlib
+
+    return contextlib.nullcontext(data_folder)
+
+
+PARALLEL_MIN_FILES = 64  # without a time limit, fewer files are read in this process
+
+
+@dataclass
+class Runtime:
+    """How a run is carried out. `jobs` is the number of worker processes reading files at
+    once, in every command (default: one per core); `executor` replaces the local pool."""
+
+    extractors: tuple[Extractor, ...] = field(default_factory=default_extractors)
+    limits: FileLimits = field(default_factory=FileLimits)
+    jobs: int | None = None
+    executor: Executor | None = None
+    cache: ExtractionCache | None = None
+
+    @property
+    def data_folder(self) -> Path | None:
+        """Where derived data may be kept: the cache's folder; None without a cache."""
+        return Path(self.cache.path).parent if self.cache is not None else None
+
+    def file_executor(self) -> Executor:
+        """What runs per-file work: the given executor, or a local pool with the limits."""
+        return self.executor or LocalExecutor(
+            self.jobs,
+            min_items=PARALLEL_MIN_FILES,
+            timeout=self.limits.seconds,
+            memory_limit=self.limits.memory,
+        )
+
+    def reader(self) -> ReadFile:
+        return ReadFile(tuple(self.extractors), self.data_folder)
+
+    def read_all(self, sources: Sequence[Source]) -> Iterator[FileReading]:
+        """Each source read (in order): from the cache when it holds the same content read by
+        the same extractor versions, else through the executor under the limits (storing what
+        was read; unreadable results and files carrying others are read again next time)."""
+        from intake.extractors import extractor_key
+        from intake.extractors.base import FileReading
+
+        cache = self.cache
+        executor = self.file_executor()
+        keys = [extractor_key(s, self.extractors) if cache is not None else None for s in sources]
+        hits: dict[int, FileReading] = {}
+        if cache is not None:
+            for index, (source, key) in enumerate(zip(sources, keys, strict=True)):
+                found = cache.get(source, key) if key else None
+                if found is not None:
+                    hits[index] = FileReading(tuple(found))
+        misses = [source for index, source in enumerate(sources) if index not in hits]
+        limit = executor.timeout if isinstance(executor, LocalExecutor) else None
+        stopped = functools.partial(stopped_reading, limit=limit or self.limits.seconds)
+        computed = iter(map_limited(executor, self.reader(), misses, stopped, slow_to_read))
+        try:
+            for index, source in enumerate(sources):
+                if index in hits:
+                    yield hits[index]
+                    continue
+                reading = next(computed)
+                key = keys[index]
+                if (
+                    cache is not None
+                    and key
+                    and not reading.attachments
+                    and not any(d.kind == "unreadable" for d in reading.documents)
+                ):
+                    cache.put(source, key, reading.documents)
+                yield reading
+        finally:  # stop the workers now, not when the iterator is garbage collected
+            close = getattr(computed, "close", None)
+            if close is not None:
+                close()
+
+
+def slow_to_read(source: Source) -> bool:
+    """Files that may need OCR or heavy parsing: each runs alone under the time limit."""
+    return source.media_type == PDF or source.media_type in IMAGE_TYPES or source.size > 2**26
+
+
+def stopped_reading(
+    source: Source, error: BaseException, *, limit: float = FILE_TIME_LIMIT
+) -> FileReading:
+    """What a file becomes when reading it was stopped: too slow, too big, or it crashed the
+    worker reading it."""
+    from intake.extractors.base import FileReading
+
+    if isinstance(error, TimeoutError):
+        reason = f"reading it took longer than {limit:g} s: stopped"
+    elif isinstance(error, MemoryError):
+        reason = f"reading it needed more than {WORKER_MEMORY // 2**30} GB of memory: stopped"
+    else:
+        reason = f"the reader crashed on it ({type(error).__name__}): a damaged file?"
+    return FileReading((Document.unreadable(source, [reason]),))
+
+
+Progress = Callable[[str, int, int | None, str], None]
+"""progress(stage, done, total, location): called as work advances; never prints itself."""
