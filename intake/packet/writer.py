@@ -6,7 +6,6 @@ Every folder is 0700 and every file 0600, whatever the umask: packets hold healt
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -312,8 +311,3 @@ def fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def manifest_from_packet(out: Path) -> dict:
-    """The manifest a packet holds (for tools and tests reading packets)."""
-    return json.loads((out / "EXTRA" / "manifest.json").read_text(encoding="utf-8"))
