@@ -73,13 +73,12 @@ def scan(
     *,
     exclude: Iterable[Path] = (),
     on_file: Callable[[str], None] | None = None,
-    workspace: Workspace | None = None,
 ) -> ScanResult:
     """Walk `root` and identify every regular file in it.
 
     `exclude` lists folders to leave out (such as the packet being written).
     `on_file` is called with each file's location, for progress display.
-    With a `workspace`, archives are opened there and replaced by their members.
+    Archives stay closed here: open_archives() replaces them by their members.
     """
     root = Path(root)
     if not root.is_dir():
@@ -149,8 +148,6 @@ def scan(
                 else:
                     result.unreadable.append((location, outcome))
     result.sources.sort(key=lambda s: s.location)
-    if workspace is not None:
-        open_archives(result, workspace)
     return result
 
 

@@ -25,7 +25,6 @@ from intake.scan import ScanResult
 from intake.understand.dates import parse_dicom_date
 from intake.understand.people import display_name
 
-CLASS_CODE = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
 TYPE_CODE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d9de3d"
 AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"
 PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
@@ -39,14 +38,11 @@ class XdmEntry:
     uri: str
     title: str | None = None
     created: str | None = None  # YYYY-MM-DD
-    class_code: str | None = None  # display name
     type_code: str | None = None  # LOINC document type code
-    type_name: str | None = None
     author: str | None = None
     patient: Person | None = None
     sha1: str | None = None
     size: int | None = None
-    mime_type: str | None = None
     kind: str | None = None  # stated outright (FHIR DocumentReference type): used as is
 
 
@@ -149,16 +145,12 @@ def _entry(element: Element) -> XdmEntry:
         created=parse_dicom_date((slots.get("creationTime") or [""])[0][:8]),
         sha1=((slots.get("hash") or [None])[0] or "").lower() or None,
         size=_int((slots.get("size") or [None])[0]),
-        mime_type=element.get("mimeType"),
         patient=_patient(slots.get("sourcePatientInfo", [])),
     )
     for classification in (c for c in element if local(c) == "Classification"):
         scheme = classification.get("classificationScheme")
-        if scheme == CLASS_CODE:
-            entry.class_code = _name(classification) or classification.get("nodeRepresentation")
-        elif scheme == TYPE_CODE:
+        if scheme == TYPE_CODE:
             entry.type_code = classification.get("nodeRepresentation")
-            entry.type_name = _name(classification)
         elif scheme == AUTHOR:
             inner = _slots(classification)
             people = [_xcn(v) for v in inner.get("authorPerson", [])]

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import click
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -74,12 +75,35 @@ def test_checklists_command(runner):
     assert "  questions\t" in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["scan"], ["packet"], ["checklists"]])
-def test_every_command_has_help_with_an_example(runner, command):
-    result = runner.invoke(cli, [*command, "--help"])
-    assert result.exit_code == 0
-    assert "Usage:" in result.stdout
-    if command:
+def commands(
+    group: click.Group, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], click.Command]]:
+    """The group itself and every command under it (subgroups walked too), by their path."""
+    found: list[tuple[tuple[str, ...], click.Command]] = [(path, group)]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += commands(command, (*path, name))
+        else:
+            found.append(((*path, name), command))
+    return found
+
+
+def test_the_walk_reaches_every_command_and_subcommand():
+    paths = [path for path, _ in commands(cli)]
+    assert paths[0] == () and len(paths) == len(set(paths))
+    assert {(name,) for name in cli.commands} <= set(paths)
+    assert {("cache", "info"), ("cache", "clear")} <= set(paths)  # a subgroup's commands too
+
+
+@pytest.mark.parametrize(
+    ("path", "command"),
+    [pytest.param(path, command, id=" ".join(path) or "intake") for path, command in commands(cli)],
+)
+def test_every_command_has_help_with_an_example(runner, path, command):
+    result = runner.invoke(cli, [*path, "--help"], prog_name="intake")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(" ".join(["Usage: intake", *path, "[OPTIONS]"]))
+    if not isinstance(command, click.Group):
         assert "Example:" in result.stdout
 
 

@@ -20,7 +20,7 @@ from intake.extractors.base import Extractor
 from intake.inventory import take_inventory
 from intake.model import Document
 from intake.runtime import Runtime
-from intake.scan import ScanResult, identify, scan
+from intake.scan import identify, scan
 
 from .conftest import by_kind, make_samples
 
@@ -252,7 +252,12 @@ def test_unreadable_factory_keeps_the_file_identity(oncology):
         source.size,
         "questions.txt",
     )
-    assert isinstance(ScanResult(root=oncology).sources, list)
+    assert (document.kind, document.title, document.warnings) == (
+        "unreadable",
+        "questions.txt",
+        ("why",),
+    )
+    assert document.files == (source.ref,)
 
 
 def test_files_over_an_extractors_size_cap_are_refused_unread(tmp_path):

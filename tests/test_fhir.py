@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import jsonschema
@@ -155,3 +156,32 @@ def test_index_lists_every_document_an_export_holds(tmp_path):
     assert "Penicillin G: Hives" in index
     assert "every 8 hours, as needed for nausea" in index  # from the medication list document
     assert "Hemoglobin A1c" in index  # from the results outside any report
+
+
+def test_a_zip_inside_an_attachment_is_named_as_such_not_opened(tmp_path):
+    # the scan opens every zip in the folder; a zip that reaches the extractors can only have
+    # come inside a FHIR attachment, and the document says so (not "unzip it into the folder")
+    zipped = tmp_path / "notes.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("note.txt", "Progress note\nAssessment: stable\n")
+    reference = {
+        "resourceType": "DocumentReference",
+        "id": "z1",
+        "status": "current",
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/zip",
+                    "data": base64.b64encode(zipped.read_bytes()).decode(),
+                }
+            }
+        ],
+    }
+    manifest = read(folder_with(tmp_path, "export.json", json.dumps(reference).encode()))
+    (attached,) = [
+        d for d in manifest.documents if d.source == "export.json!/DocumentReference-z1-1.bin"
+    ]
+    assert (attached.kind, attached.media_type) == ("other", "application/zip")
+    assert attached.warnings == [
+        "a zip archive inside a FHIR attachment: not opened (only zips in the folder are)"
+    ]

@@ -77,7 +77,7 @@ def test_names_come_from_the_text(text):
     shown = display_name(text[:80])
     if shown:  # casefold: "µ" (micro sign) title-cases to Greek "Μ"
         assert all(part.casefold() in text[:80].casefold() for part in shown.split())
-    assert name_matches(text[:40], text[:40]) in (True, False)
+    assert name_matches(text[:40], text[:40]) is True  # any text, even no name, matches itself
 
 
 KNOWN_TYPES = {

@@ -17,7 +17,6 @@ from intake.cda import entries
 from intake.cda.hl7 import (
     LOINC,
     code_in,
-    code_of,
     every,
     first,
     local,
@@ -166,8 +165,3 @@ def medication_list(document: CdaDocument) -> list[Medication]:
 def result_list(document: CdaDocument) -> list[LabResult]:
     """All results in the document's results sections."""
     return [r for s in document.walk() for r in s.results]
-
-
-def code_name(element: Element | None, refs: dict[str, str]) -> str | None:
-    code = code_of(element, refs)
-    return code.name if code else None

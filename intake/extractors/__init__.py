@@ -40,7 +40,8 @@ EXTRACTORS: tuple[Extractor, ...] = tuple(
 _NOT_SUPPORTED = {
     EMPTY: "empty file (0 bytes)",
     EXECUTABLE: "a program (viewer software?), not a record",
-    ZIP: "a zip archive: intake does not open archives yet; unzip it into the folder",
+    # the scan opens every zip in the folder; one still here came inside a FHIR attachment
+    ZIP: "a zip archive inside a FHIR attachment: not opened (only zips in the folder are)",
 }
 
 __all__ = [

@@ -17,8 +17,6 @@ from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, Narrative, NarrativeSection, Source
 from intake.sniff import CDA
 
-CODED = frozenset({"medications", "results"})
-
 
 class CcdaExtractor(Extractor):
     """Patient, date, title, author, document type, sections and coded entries of a C-CDA."""

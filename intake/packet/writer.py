@@ -317,8 +317,3 @@ def fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def manifest_from_packet(out: Path) -> dict:
-    """The manifest a packet holds (for tools and tests reading packets)."""
-    return json.loads((out / "EXTRA" / "manifest.json").read_text(encoding="utf-8"))

@@ -19,7 +19,6 @@ from intake.packet.index import PacketIndex
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
 DOCUMENT_ENTRY = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
-SUBMISSION_SET = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
 CLASS_CODE = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
 TYPE_CODE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d9de3d"
 FORMAT_CODE = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"

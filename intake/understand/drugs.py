@@ -41,7 +41,6 @@ class DrugMatch:
 
     generic: str
     score: float  # 100 for an exact match
-    matched: str  # the dictionary name that matched
 
 
 OCR_FIXES = (("rn", "m"), ("1", "l"), ("0", "o"), ("|", "l"), ("vv", "w"), ("5", "s"))
@@ -105,12 +104,12 @@ def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:
     if not cleaned:
         return None
     if cleaned in names:
-        return DrugMatch(names[cleaned], 100.0, cleaned)
+        return DrugMatch(names[cleaned], 100.0)
     words = [w.lower() for w in _WORD.findall(name.replace("1", "l").replace("|", "l"))]
     words = [w for w in words if w not in DIRECTION_WORDS]
     for word in words:
         if word in names:
-            return DrugMatch(names[word], 100.0, word)
+            return DrugMatch(names[word], 100.0)
     if not fuzzy:
         return None
     for word in words:  # OCR's usual confusions, then a close spelling
@@ -118,10 +117,10 @@ def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:
         for wrong, right in OCR_FIXES:
             fixed = fixed.replace(wrong, right)
         if fixed in names:
-            return DrugMatch(names[fixed], 99.0, fixed)
+            return DrugMatch(names[fixed], 99.0)
         if len(word) < MIN_FUZZY_LENGTH:
             continue
         best = process.extractOne(word, singles, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
         if best:
-            return DrugMatch(names[best[0]], round(best[1], 1), best[0])
+            return DrugMatch(names[best[0]], round(best[1], 1))
     return None
