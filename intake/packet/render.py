@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from datetime import date
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from functools import cache
+from typing import TYPE_CHECKING
 
 from intake import __version__
 from intake.model import Document, Manifest
 from intake.packet.categories import by_category
 from intake.understand.classify import LABELS
 
-_env = Environment(
-    loader=PackageLoader("intake", "templates"),
-    autoescape=select_autoescape(["htm", "html", "j2"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
+@cache
 def environment() -> Environment:
-    """The packet's Jinja2 environment (autoescaping on, undefined names are errors)."""
-    return _env
+    """The packet's Jinja2 environment (autoescaping on, undefined names are errors), made
+    on first use: importing Jinja2 is slow, and the CLI's other commands need none of it."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("intake", "templates"),
+        autoescape=select_autoescape(["htm", "html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 QUESTION_PROMPTS = [
@@ -94,30 +99,34 @@ def render_index(manifest: Manifest) -> str:
     """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
     documents = {d.id: d for d in manifest.documents}
     unique = distinct(manifest.documents)
-    return _env.get_template("INDEX.HTM.j2").render(
-        m=manifest,
-        categories=by_category(manifest.documents),
-        documents=documents,
-        labs=[(lab, d) for d in unique for lab in d.labs],
-        medications=[(med, d) for d in unique for med in d.medications],
-        studies=[(s, d) for d in unique for s in d.imaging],
-        summaries=summary_lines(unique),
-        to_do=to_do(manifest),
-        unreported={
-            doc_id
-            for f in manifest.findings
-            if f.code == "imaging-without-report"
-            for doc_id in f.documents
-        },
-        has_questions=any(d.kind == "questions" for d in manifest.documents),
-        questions=[d for d in unique if d.kind == "questions"],
-        prompts=QUESTION_PROMPTS,
-        labels=LABELS,
-        prepared=date.today().isoformat(),
-        version=__version__,
+    return (
+        environment()
+        .get_template("INDEX.HTM.j2")
+        .render(
+            m=manifest,
+            categories=by_category(manifest.documents),
+            documents=documents,
+            labs=[(lab, d) for d in unique for lab in d.labs],
+            medications=[(med, d) for d in unique for med in d.medications],
+            studies=[(s, d) for d in unique for s in d.imaging],
+            summaries=summary_lines(unique),
+            to_do=to_do(manifest),
+            unreported={
+                doc_id
+                for f in manifest.findings
+                if f.code == "imaging-without-report"
+                for doc_id in f.documents
+            },
+            has_questions=any(d.kind == "questions" for d in manifest.documents),
+            questions=[d for d in unique if d.kind == "questions"],
+            prompts=QUESTION_PROMPTS,
+            labels=LABELS,
+            prepared=date.today().isoformat(),
+            version=__version__,
+        )
     )
 
 
 def render_readme() -> str:
     """README.TXT: what the packet is and how to open it (no patient data)."""
-    return _env.get_template("README.TXT.j2").render(version=__version__)
+    return environment().get_template("README.TXT.j2").render(version=__version__)
