@@ -83,3 +83,24 @@ def test_a_warm_rerun_of_an_unchanged_folder_loads_no_heavy_library(oncology, tm
     )
     assert heavy_loaded_by(code, str(oncology), env=env) != []  # cold: every file is read
     assert heavy_loaded_by(code, str(oncology), env=env) == []
+
+
+def test_a_heic_photo_becomes_a_packet_page_in_a_process_that_read_no_photo(tmp_path):
+    """pillow-heif registers on first need: PACKET.PDF (written from cached results, with no
+    extractor run in this process) registers it itself before opening a HEIC photo."""
+    pytest.importorskip("pillow_heif")
+    from tests.test_photos import make_photos
+
+    photo = next(p for p in make_photos.PHOTOS if p.file == "brands.heic")
+    make_photos.render(photo, tmp_path / "brands.heic", 1)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from intake.model import Document\n"
+        "from intake.packet.pdf_pages import image_page\n"
+        "from intake.scan import identify\n"
+        "source = identify(Path(sys.argv[2]), 'brands.heic')\n"
+        "assert source.media_type == 'image/heic', source.media_type\n"
+        "assert image_page(source.path, Document.for_source(source)).startswith(b'%PDF-')\n"
+    )
+    assert "PIL" in heavy_loaded_by(code, str(tmp_path / "brands.heic"))
