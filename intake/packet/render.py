@@ -99,31 +99,28 @@ def render_index(manifest: Manifest) -> str:
     """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
     documents = {d.id: d for d in manifest.documents}
     unique = distinct(manifest.documents)
-    return (
-        environment()
-        .get_template("INDEX.HTM.j2")
-        .render(
-            m=manifest,
-            categories=by_category(manifest.documents),
-            documents=documents,
-            labs=[(lab, d) for d in unique for lab in d.labs],
-            medications=[(med, d) for d in unique for med in d.medications],
-            studies=[(s, d) for d in unique for s in d.imaging],
-            summaries=summary_lines(unique),
-            to_do=to_do(manifest),
-            unreported={
-                doc_id
-                for f in manifest.findings
-                if f.code == "imaging-without-report"
-                for doc_id in f.documents
-            },
-            has_questions=any(d.kind == "questions" for d in manifest.documents),
-            questions=[d for d in unique if d.kind == "questions"],
-            prompts=QUESTION_PROMPTS,
-            labels=LABELS,
-            prepared=date.today().isoformat(),
-            version=__version__,
-        )
+    template = environment().get_template("INDEX.HTM.j2")
+    return template.render(
+        m=manifest,
+        categories=by_category(manifest.documents),
+        documents=documents,
+        labs=[(lab, d) for d in unique for lab in d.labs],
+        medications=[(med, d) for d in unique for med in d.medications],
+        studies=[(s, d) for d in unique for s in d.imaging],
+        summaries=summary_lines(unique),
+        to_do=to_do(manifest),
+        unreported={
+            doc_id
+            for f in manifest.findings
+            if f.code == "imaging-without-report"
+            for doc_id in f.documents
+        },
+        has_questions=any(d.kind == "questions" for d in manifest.documents),
+        questions=[d for d in unique if d.kind == "questions"],
+        prompts=QUESTION_PROMPTS,
+        labels=LABELS,
+        prepared=date.today().isoformat(),
+        version=__version__,
     )
 
 
