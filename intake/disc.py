@@ -13,10 +13,6 @@ import re
 import warnings
 from pathlib import PurePosixPath
 
-import pydicom
-from pydicom.errors import InvalidDicomError
-from pydicom.fileset import FileSet
-
 from intake.model import Document, Finding, Skipped, Source
 from intake.scan import ScanResult
 from intake.sniff import (
@@ -233,6 +229,10 @@ def referenced_files(source: Source) -> list[str]:
 
     The DICOMDIR is loaded with pydicom's FileSet (which validates its records); the File
     IDs come from its records so that files missing from the copy are listed too."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+    from pydicom.fileset import FileSet
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pydicom warns for every odd value and missing file
         try:

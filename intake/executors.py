@@ -6,14 +6,9 @@ Every executor has one method, `map(function, items)`, yielding results in the o
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
-
-from pebble import ProcessExpired
 
 from intake.errors import MissingDependency, UsageError
 
@@ -85,6 +80,9 @@ class LocalExecutor:
         return self._pooled(function, items)
 
     def _pooled(self, function: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         if self.workers < 2 or len(items) < self.min_items:
             yield from map(function, items)
             return
@@ -105,7 +103,7 @@ class LocalExecutor:
         on_timeout: Callable[[Any, BaseException], Any],
         heavy: Callable[[Any], bool],
     ) -> Iterator[Any]:
-        from pebble import ProcessPool
+        from pebble import ProcessExpired, ProcessPool
 
         size = max(1, min(BATCH, -(-len(items) // self.workers)))
         batches: list[list[Any]] = []
@@ -167,6 +165,8 @@ def _limit_memory(limit: int | None) -> None:
 
 
 def _context():
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 

@@ -11,15 +11,14 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from functools import cache
-
-import numpy as np
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from intake.errors import MissingDependency
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by every tesseract process
+if TYPE_CHECKING:  # Pillow, numpy and pytesseract are imported where used: slow to import
+    from PIL import Image
 
-import pytesseract
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by every tesseract process
 
 MIN_VERSION = (4, 1)
 INSTALL_HINT = (
@@ -49,6 +48,8 @@ class OcrText:
 @cache
 def check_tesseract() -> str:
     """Return Tesseract's version, or raise MissingDependency with install advice."""
+    import pytesseract
+
     try:
         version = pytesseract.get_tesseract_version()
     except (pytesseract.TesseractNotFoundError, OSError) as err:
@@ -65,6 +66,9 @@ def read_image(
     """OCR one image (or image file); a timeout gives empty text and a warning, not an
     exception. Tesseract's defaults find blocks themselves, right for photos; printed pages
     pass PAGE_CONFIG."""
+    import pytesseract
+    from PIL import Image
+
     check_tesseract()
     if isinstance(image, Image.Image) and image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
@@ -96,6 +100,8 @@ def read_pages(images: list[Image.Image], *, timeout: float = 60.0) -> list[OcrT
     along Tesseract's own lines, so rows line up for table reading. (Handing Tesseract a
     scan's own JPEG instead of PDFium's rendering was 13% faster but lost a decimal point
     on a sample page: pages are rendered.)"""
+    import pytesseract
+
     if len(images) == 1:
         return [read_page(images[0], timeout=timeout)]
     check_tesseract()
@@ -179,6 +185,8 @@ def _straighten(result: OcrText, size: tuple[int, int]) -> None:
 
 def _orientation(image: Image.Image, timeout: float) -> int:
     """Degrees (counter-clockwise) that turn the page upright, by Tesseract OSD; 0 if unsure."""
+    import pytesseract
+
     try:
         osd = pytesseract.image_to_osd(
             image, config="--psm 0", timeout=timeout, output_type=pytesseract.Output.DICT
@@ -229,6 +237,8 @@ def _assemble(data: dict[str, list]) -> OcrText:
 def line_skew(data: dict[str, list]) -> float:
     """The page's skew (degrees, counter-clockwise to level it) from the lines Tesseract
     found: the median slope of word centres along each line of three or more words."""
+    import numpy as np
+
     lines: dict[tuple[int, int, int], list[tuple[float, float]]] = {}
     for i, word in enumerate(data["text"]):
         if (word or "").strip() and float(data["conf"][i]) >= 0:

@@ -1,16 +1,19 @@
-"""What the CLI shows a person: a rich summary on stdout and progress on stderr."""
+"""What the CLI shows a person: a rich summary on stdout and progress on stderr.
+
+Rich is imported when something is shown: `intake scan --json` and a run without a
+terminal never need it.
+"""
 
 from __future__ import annotations
 
 import sys
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from intake.model import Manifest
 from intake.understand.classify import LABELS
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 STATUS_STYLE = {"present": "green", "missing": "red", "incomplete": "yellow", "stale": "yellow"}
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
@@ -34,6 +37,9 @@ class ProgressDisplay:
 
     def __enter__(self) -> ProgressDisplay:
         if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -58,6 +64,10 @@ class ProgressDisplay:
 
 def print_summary(manifest: Manifest, *, brief: bool = False) -> None:
     """Documents (unless brief), checklist and findings as tables on stdout."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     console = Console(file=sys.stdout, highlight=False)
     patient = manifest.patient
     who = patient.name or "patient name not found"
@@ -88,6 +98,8 @@ def print_to_do(actions: list[str]) -> None:
     """The to-do list before the appointment, one checkbox line each."""
     if not actions:
         return
+    from rich.console import Console
+
     console = Console(file=sys.stdout, highlight=False)
     console.print("[bold]To do before the appointment[/bold]")
     for action in actions:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pdfplumber
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -294,13 +295,13 @@ def test_only_pages_that_look_like_lab_tables_get_word_positions(tmp_path, monke
     pdf.showPage()
     pdf.save()
     asked: list[list[int]] = []
-    real_open = pdf_reader.pdfplumber.open
+    real_open = pdfplumber.open
 
     def spy(source, *args, **kwargs):
         asked.append(kwargs.get("pages"))
         return real_open(source, *args, **kwargs)
 
-    monkeypatch.setattr(pdf_reader.pdfplumber, "open", spy)
+    monkeypatch.setattr(pdfplumber, "open", spy)
     read = read_pdf(path)
     assert asked == [[2]]
     assert [(lab.test, lab.flag, lab.flag_derived) for lab in read.labs] == [("Glucose", "H", True)]

@@ -83,7 +83,7 @@ def test_a_heic_photo_without_pillow_heif_names_what_is_missing(read_photos, mon
     from intake.extractors import extract
     from intake.scan import identify
 
-    monkeypatch.setattr("intake.extractors.image.HAVE_HEIF", False)
+    monkeypatch.setattr("intake.extractors.image.heif_available", lambda: False)
     photos, _ = read_photos
     folder = tmp_path / "p"
     make_photos.render(next(p for p in photos if p.file == "brands.heic"), folder / "x.heic", 1)

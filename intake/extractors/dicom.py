@@ -11,16 +11,18 @@ import hashlib
 import io
 import posixpath
 from collections import Counter
-
-import pydicom
-from pydicom.errors import InvalidDicomError
-from pydicom.tag import BaseTag, Tag
+from functools import cache
+from typing import TYPE_CHECKING
 
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, ImagingStudy, Person, Series, Source
 from intake.sniff import DICOM
 from intake.understand.dates import parse_dicom_date
 from intake.understand.people import dicom_name
+
+if TYPE_CHECKING:
+    import pydicom
+    from pydicom.tag import BaseTag
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
@@ -59,6 +61,8 @@ class DicomExtractor(Extractor):
     media_types = frozenset({DICOM})
 
     def extract(self, source: Source) -> list[Document]:
+        from pydicom.errors import InvalidDicomError
+
         try:
             ds = _read_header(source)
         except (InvalidDicomError, EOFError, ValueError, OSError, KeyError) as err:
@@ -221,6 +225,9 @@ def _structured_report(
     source: Source, header: dict[str, str | None], study_uid: str, date: str | None, patient: Person
 ) -> Document:
     """A DICOM SR as an imaging report: its content tree as indented lines of text."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
     try:
         with source.open() as handle:
             ds = pydicom.dcmread(handle, stop_before_pixels=True, force=True)
@@ -280,6 +287,9 @@ def encapsulated_pdf(source: Source) -> bytes:
 
 
 def _read_encapsulated(source: Source) -> tuple[pydicom.Dataset, bytes]:
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
     try:
         with source.open() as handle:
             ds = pydicom.dcmread(handle, force=True)
@@ -332,10 +342,17 @@ def study_title(modality: str | None, description: str | None) -> str:
     return " ".join(filter(None, [modality, description])) or "Imaging study"
 
 
-HEADER_TAG_NUMBERS = [Tag(keyword) for keyword in HEADER_TAGS]  # converted once, not per file
-READ_TAG_NUMBERS = [*HEADER_TAG_NUMBERS, Tag("SOPInstanceUID")]  # read too, but unique per file:
-# kept out of the decoded-header cache's key
-CHARSET_TAG = Tag("SpecificCharacterSet")
+@cache
+def _tag_numbers() -> tuple[list[BaseTag], list[BaseTag], BaseTag]:
+    """HEADER_TAGS as tag numbers, converted once (on first use: importing pydicom is slow),
+    not per file; the tags read (SOPInstanceUID too, but unique per file: kept out of the
+    decoded-header cache's key); the character set's tag."""
+    from pydicom.tag import Tag
+
+    header = [Tag(keyword) for keyword in HEADER_TAGS]
+    return header, [*header, Tag("SOPInstanceUID")], Tag("SpecificCharacterSet")
+
+
 HEADER_READ = 1 << 16
 PIXEL_DATA_TAG = b"\xe0\x7f\x10\x00"  # (7FE0,0010), little endian
 
@@ -344,6 +361,9 @@ def _read_header(source: Source) -> pydicom.Dataset:
     """The header elements intake uses, never the pixel data. Most headers fit in the first
     64 KB: those are parsed from memory; larger ones (a disc's DICOMDIR), and any whose
     parse runs past the first 64 KB, from the file."""
+    import pydicom
+
+    read_tags = _tag_numbers()[1]
     with source.open() as handle:
         head = handle.read(HEADER_READ)
         whole = len(head) < HEADER_READ
@@ -353,15 +373,13 @@ def _read_header(source: Source) -> pydicom.Dataset:
                     io.BytesIO(head),
                     stop_before_pixels=True,
                     force=True,
-                    specific_tags=READ_TAG_NUMBERS,
+                    specific_tags=read_tags,
                 )
             except (EOFError, OSError, ValueError):
                 if whole:
                     raise
         handle.seek(0)
-        return pydicom.dcmread(
-            handle, stop_before_pixels=True, force=True, specific_tags=READ_TAG_NUMBERS
-        )
+        return pydicom.dcmread(handle, stop_before_pixels=True, force=True, specific_tags=read_tags)
 
 
 HEADER_CACHE_SIZE = 4096
@@ -372,7 +390,8 @@ def header_values(ds: pydicom.Dataset) -> dict[str, str | None]:
     """The HEADER_TAGS of `ds` as clean text. Files of one series repeat the same bytes for
     nearly all of them, so values are decoded once per distinct raw bytes (the cache key is
     the raw values themselves, character set included: equal bytes, equal text)."""
-    key = tuple(_raw(ds, tag) for tag in (CHARSET_TAG, *HEADER_TAG_NUMBERS))
+    header_tags, _, charset_tag = _tag_numbers()
+    key = tuple(_raw(ds, tag) for tag in (charset_tag, *header_tags))
     cached = _header_cache.get(key)
     if cached is None:
         cached = {keyword: _get(ds, keyword) for keyword in HEADER_TAGS}

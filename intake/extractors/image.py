@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from intake import ocr
 from intake.extractors.base import ExtractionError, Extractor
+from intake.heif import heif_available
 from intake.model import Document, Source
 from intake.sniff import HEIC, IMAGE_TYPES
 
-try:  # optional: iPhone photos
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-    HAVE_HEIF = True
-except ImportError:  # pragma: no cover - depends on the install
-    HAVE_HEIF = False
+if TYPE_CHECKING:  # Pillow is imported where used: `intake --help` needs none of it
+    from PIL import Image
 
 MAX_SIDE = 4000  # larger photos are scaled down: Tesseract gains nothing and slows down
 MIN_SIDE = 1000  # smaller ones are scaled up so text reaches a readable size
@@ -32,8 +28,10 @@ class ImageExtractor(Extractor):
     media_types = IMAGE_TYPES
 
     def extract(self, source: Source) -> list[Document]:
-        if source.media_type == HEIC and not HAVE_HEIF:
+        if source.media_type == HEIC and not heif_available():
             raise ExtractionError("HEIC photo needs pillow-heif: pip install pillow-heif")
+        from PIL import Image, ImageSequence, UnidentifiedImageError
+
         texts: list[str] = []
         warnings: list[str] = []
         confidences: list[float] = []
@@ -79,6 +77,8 @@ def read_upright(image: Image.Image) -> ocr.OcrText:
 
     A dim or washed-out photo is also read with its contrast stretched; that reading is kept
     only when Tesseract is surer of it. (Small skew is left to Tesseract's line finding.)"""
+    from PIL import ImageOps
+
     best = ocr.read_image(image)
     if (best.confidence or 0) < CONTRAST_TRY_BELOW and best.words:
         stretched = ocr.read_image(ImageOps.autocontrast(image, cutoff=1))
@@ -99,6 +99,8 @@ def _quality(result: ocr.OcrText) -> float:
 
 def _prepare(frame: Image.Image, warnings: list[str]) -> Image.Image:
     """Apply EXIF orientation, convert to grayscale, bring the size into Tesseract's range."""
+    from PIL import ImageOps
+
     try:
         frame = ImageOps.exif_transpose(frame)
     except Exception:  # garbage EXIF: keep the pixels as stored

@@ -14,12 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pdfplumber
-import pikepdf
-import pypdfium2
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfplumber.utils.exceptions import PdfminerException
+from typing import TYPE_CHECKING
 
 from intake import ocr
 from intake.extractors.base import ExtractionError, Extractor
@@ -27,6 +22,9 @@ from intake.model import Document, LabResult, Source
 from intake.sniff import PDF
 from intake.understand.lab_table import Row, Word, group_rows, row_text, words_from_text
 from intake.understand.labs import LabReader, parse_lab_line
+
+if TYPE_CHECKING:  # the PDF libraries are imported where used: slow to import
+    import pypdfium2
 
 OCR_DPI = 300
 MIN_TEXT_CHARS = 20  # fewer visible characters than this: the page is a scan
@@ -129,6 +127,8 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
 def _open(pdf: Path | bytes, warnings: list[str]) -> tuple[pypdfium2.PdfDocument, bytes | None]:
     """PDFium's document, and for a damaged file the bytes qpdf (pikepdf) repaired, which
     the other readers then use. A truncated file is repaired even when PDFium copes."""
+    import pypdfium2
+
     truncated = _is_truncated(pdf)
     if truncated:
         warnings.append(
@@ -157,6 +157,8 @@ def _open(pdf: Path | bytes, warnings: list[str]) -> tuple[pypdfium2.PdfDocument
 
 def _repair(pdf: Path | bytes, first: Exception | None) -> bytes:
     """A PDF rewritten by qpdf, which rebuilds a broken cross-reference table."""
+    import pikepdf
+
     source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
     buffer = io.BytesIO()
     try:
@@ -174,6 +176,8 @@ def _repair(pdf: Path | bytes, first: Exception | None) -> bytes:
 
 def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Page]:
     """Each page's text layer and kind, one page in memory at a time."""
+    import pypdfium2
+
     lost: list[int] = []
     for index in range(len(document)):
         try:
@@ -221,6 +225,8 @@ def _is_truncated(pdf: Path | bytes) -> bool:
 
 
 def _image_share(page: pypdfium2.PdfPage) -> float:
+    import pypdfium2
+
     width, height = page.get_size()
     area = 0.0
     for image in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
@@ -240,6 +246,8 @@ _RANGE_HINT = re.compile(
 
 def _only_invisible_text(page: pypdfium2.PdfPage) -> bool:
     """All the page's text is drawn invisibly: the OCR layer of a 'searchable' scan."""
+    import pypdfium2
+
     modes = {
         pypdfium2.raw.FPDFTextObj_GetTextRenderMode(text.raw)
         for text in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_TEXT,), max_depth=2)
@@ -348,6 +356,10 @@ def _read_labs(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -> lis
 def _word_rows(pdf: Path | bytes, wanted: list[Page], warnings: list[str]) -> Iterator[list[Row]]:
     """pdfplumber's word boxes, as rows, for each wanted page in order (the page's text
     becomes the rows' text, column gaps kept); PDFium's text lines if pdfminer fails."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
     for start in range(0, len(wanted), PLUMBER_CHUNK):
         chunk = wanted[start : start + PLUMBER_CHUNK]
         stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf

@@ -26,6 +26,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from intake.heif import heif_available
 from intake.model import Document, LabResult, Manifest
 
 rl_config.invariant = 1  # the same packet gives the same bytes: no timestamps, no random IDs
@@ -265,6 +266,8 @@ def image_page(path: Path, document: Document) -> bytes:
     """A photo or scan, upright (EXIF applied), fitted to one page."""
     from PIL import Image as PillowImage
     from PIL import ImageOps
+
+    heif_available()  # a HEIC photo opens once pillow-heif is registered
 
     with PillowImage.open(path) as original:
         upright = ImageOps.exif_transpose(original).convert("RGB")

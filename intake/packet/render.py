@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from functools import cache
+from typing import TYPE_CHECKING
 
 from intake import __version__
 from intake.model import Document, Manifest
@@ -12,18 +12,23 @@ from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex
 from intake.understand.classify import LABELS
 
-_env = Environment(
-    loader=PackageLoader("intake", "templates"),
-    autoescape=select_autoescape(["htm", "html", "j2"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
+@cache
 def environment() -> Environment:
-    """The packet's Jinja2 environment (autoescaping on, undefined names are errors)."""
-    return _env
+    """The packet's Jinja2 environment (autoescaping on, undefined names are errors), made
+    on first use: importing Jinja2 is slow, and the CLI's other commands need none of it."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("intake", "templates"),
+        autoescape=select_autoescape(["htm", "html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 QUESTION_PROMPTS = [
@@ -78,7 +83,8 @@ def render_index(manifest: Manifest, packet: PacketIndex) -> str:
     """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
     documents = {d.id: d for d in manifest.documents}
     unique = distinct(manifest.documents)
-    return _env.get_template("INDEX.HTM.j2").render(
+    template = environment().get_template("INDEX.HTM.j2")
+    return template.render(
         m=manifest,
         categories=by_category(manifest.documents),
         documents=documents,
@@ -105,4 +111,4 @@ def render_index(manifest: Manifest, packet: PacketIndex) -> str:
 
 def render_readme() -> str:
     """README.TXT: what the packet is and how to open it (no patient data)."""
-    return _env.get_template("README.TXT.j2").render(version=__version__)
+    return environment().get_template("README.TXT.j2").render(version=__version__)

@@ -7,6 +7,7 @@ double. Parsed lab results and medications add evidence of their own.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from intake.understand.lab_table import header_columns, words_from_text
 
@@ -71,7 +72,6 @@ RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "questions": [(r"\bquestions?\b|concerns?\b|\bask\b", 1)],
 }
-_COMPILED = {kind: [(re.compile(p, re.I), w) for p, w in rules] for kind, rules in RULES.items()}
 MIN_SCORE = 2.0
 LABELS = {
     "lab_report": "Lab report",
@@ -92,6 +92,12 @@ LABELS = {
 }
 
 
+@cache
+def _compiled() -> dict[str, list[tuple[re.Pattern[str], float]]]:
+    """RULES compiled, on first use: a run served from the cache classifies nothing."""
+    return {kind: [(re.compile(p, re.I), w) for p, w in rules] for kind, rules in RULES.items()}
+
+
 def classify(text: str, *, labs: int = 0, medications: int = 0) -> str:
     """The DESIGN.md kind of a document from its text and what was parsed from it."""
     scores = score(text, labs=labs, medications=medications)
@@ -105,7 +111,7 @@ def score(text: str, *, labs: int = 0, medications: int = 0) -> dict[str, float]
     heading = "\n".join(lines[:HEADING_LINES])
     body = "\n".join(lines[HEADING_LINES:])
     scores = {}
-    for kind, rules in _COMPILED.items():
+    for kind, rules in _compiled().items():
         total = 0.0
         for pattern, weight in rules:
             if pattern.search(heading):
@@ -124,7 +130,7 @@ def score(text: str, *, labs: int = 0, medications: int = 0) -> dict[str, float]
 def title_for(kind: str, text: str) -> str:
     """A short title: the heading line that named the kind, else the kind's label."""
     lines = [line.strip() for line in text.splitlines() if line.strip()][:HEADING_LINES]
-    for pattern, _weight in _COMPILED.get(kind, []):
+    for pattern, _weight in _compiled().get(kind, []):
         for line in lines:
             if pattern.search(line) and _is_heading(line):
                 return line

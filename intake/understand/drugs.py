@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.metadata
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from rapidfuzz import fuzz, process
 
 FUZZY_THRESHOLD = 90.0  # ratio 0-100; "Metforrnin" scores 90+, "Metoprolol" vs "Metformin" not
 MIN_FUZZY_LENGTH = 6
@@ -83,6 +80,8 @@ def _singles(names: dict[str, str]) -> list[str]:
 
 
 def _copy_path() -> Path | None:
+    import importlib.metadata
+
     from intake.cache import default_path
 
     cache = default_path()
@@ -120,6 +119,8 @@ def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:
             return DrugMatch(names[fixed], 99.0)
         if len(word) < MIN_FUZZY_LENGTH:
             continue
+        from rapidfuzz import fuzz, process
+
         best = process.extractOne(word, singles, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
         if best:
             return DrugMatch(names[best[0]], round(best[1], 1))

@@ -6,8 +6,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz
-
 from intake.model import Person
 from intake.understand.dates import birth_date
 
@@ -134,6 +132,8 @@ NAME_MATCH = 88.0  # rapidfuzz token-set score at or above which two names are o
 def name_matches(first: str, second: str) -> bool:
     """True when two names are one person: order, case, punctuation, initials, a middle name
     present on one side only and small OCR slips do not matter."""
+    from rapidfuzz import fuzz
+
     a, b = " ".join(sorted(name_key(first))), " ".join(sorted(name_key(second)))
     if not a or not b:
         return True  # nothing to compare
