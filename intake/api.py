@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from intake import __version__, disc, xdm
-from intake.cache import ExtractionCache
+from intake.cache import ExtractionCache, storable
 from intake.check import Checklist, check, load_checklist, most_severe_first
 from intake.containers import Workspace
 from intake.executors import (
@@ -163,7 +163,7 @@ def _read_folder(
         reason=options.reason,
         medication_list=merge_medications(documents),
     )
-    if cache is not None and not any(d.kind == "unreadable" for d in documents):
+    if cache is not None and storable(documents):
         cache.put_run(key, manifest)  # a run with unreadable files is tried again next time
     return Reading(manifest, sources)
 
@@ -300,7 +300,7 @@ def extract_each(sources: list[Source], runtime: Runtime | None = None) -> Itera
             continue
         found = next(computed)
         key = keys[index]
-        if cache is not None and key and not any(d.kind == "unreadable" for d in found):
+        if cache is not None and key and storable(found):
             cache.put(source, key, found)
         yield found
 

@@ -10,7 +10,6 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -29,8 +28,6 @@ from reportlab.platypus import (
 from intake.cda.narrative import narrative_lines
 from intake.cda.read import CdaDocument
 from intake.model import Document, LabResult, Manifest
-
-rl_config.invariant = 1  # the same packet gives the same bytes: no timestamps, no random IDs
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=12)
@@ -56,6 +53,7 @@ def render(flowables: list, *, title: str) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
+        invariant=1,  # the same packet gives the same bytes: no timestamps, no random IDs
         pagesize=letter,
         title=title,
         author="intake",

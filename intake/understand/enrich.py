@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from intake.model import Document
+from intake.ocr_missing import lacks_ocr
 from intake.understand.classify import classify, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.drugs import normalise
@@ -23,7 +24,7 @@ def enrich(document: Document) -> Document:
     """
     text = document.text
     if not text.strip():
-        if not document.kind:
+        if not document.kind and not lacks_ocr(document):  # else its warning says why
             document.warnings.append("no text could be read from it")
         document.title = document.title or title_for(document.kind or "other", text)
         return document
