@@ -23,7 +23,6 @@ from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_summary, print_to_do
 from intake.packet.render import to_do
 from intake.understand.dates import parse_date
-from intake.understand.drugs import names_copy
 from intake.understand.people import display_name
 
 log = logging.getLogger("intake")
@@ -120,6 +119,8 @@ def runtime_options(command):
 @contextlib.contextmanager
 def _runtime(cache_path, no_cache, executor, scheduler, jobs):
     """The Runtime the options ask for; closes the cache and the cluster client after."""
+    from intake.understand.drugs import names_copy
+
     chosen = make_executor(executor, scheduler=scheduler, workers=jobs)
     cache = None if no_cache else open_cache(cache_path)
     if not no_cache:

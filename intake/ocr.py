@@ -123,15 +123,14 @@ def image_to_data(
 ) -> dict[str, list]:
     """Tesseract's word boxes for an image (a PIL image, an image file, or a file listing
     image files): its TSV as columns (numbers as int, as pytesseract gave them)."""
-    with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
-        if isinstance(image, Image.Image):
+    if isinstance(image, Image.Image):
+        with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
             path = os.path.join(folder, "image.png")
             image.save(path, format="PNG")
-        else:
-            path = image
-        arguments = [path, "stdout", *(["-l", lang] if lang else [])]
-        arguments += ["-c", "tessedit_create_tsv=1", *shlex.split(config)]
-        return _tsv_columns(run_tesseract(arguments, timeout=timeout))
+            return image_to_data(path, lang=lang, config=config, timeout=timeout)
+    arguments = [image, "stdout", *(["-l", lang] if lang else [])]
+    arguments += ["-c", "tessedit_create_tsv=1", *shlex.split(config)]
+    return _tsv_columns(run_tesseract(arguments, timeout=timeout))
 
 
 def _tsv_columns(tsv: str) -> dict[str, list]:

@@ -24,18 +24,22 @@ BATCH_REASON = "scanned pages or photos not read: Tesseract OCR is missing or to
 
 
 def warning(what: str, reason: str = NOT_INSTALLED) -> str:
-    """The document's warning; `what` names what went unread ("page 2 of 3", "the photo"),
+    """The document's warning; `what` names what went unread ("page 2 of 3", "the image"),
     `reason` is why (it starts with "Tesseract")."""
-    return f"{what} not read: {reason} (scanned: reading it needs OCR)"
+    return f"{what} not read: {reason} (it needs OCR)"
 
 
-def pages_warning(numbers: list[int], total: int, reason: str = NOT_INSTALLED) -> str:
-    """The warning for the scanned pages `numbers` (1-based) of a `total`-page PDF."""
+def pages_warning(
+    numbers: list[int], total: int, reason: str = NOT_INSTALLED, *, images_only: bool = False
+) -> str:
+    """The warning for pages `numbers` (1-based) of a `total`-page PDF: scanned pages, or
+    with `images_only` the scanned part of mixed pages (whose text layer is kept)."""
     shown = ", ".join(map(str, numbers[:10])) + (
         f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
     )
     label = "page" if len(numbers) == 1 else "pages"
-    return warning(f"{label} {shown} of {total}", reason)
+    what = f"{label} {shown} of {total}"
+    return warning(f"the images on {what} (their text is kept)" if images_only else what, reason)
 
 
 def advice(unread_files: int) -> str:

@@ -28,6 +28,7 @@ from intake.executors import SerialExecutor
 from intake.extractors.pdf import read_pdf
 from intake.model import manifest_schema
 from intake.ocr_missing import INSTALL_HINT
+from intake.packet.render import to_do
 from tests.conftest import APPOINTMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,8 +102,27 @@ def test_without_tesseract_the_text_page_is_kept_and_page_2_named(records, hidde
     assert "Assessment: stable angina, follow up" in read.text
     assert "Walk thirty" not in read.text
     assert read.pages == 2
+    assert read.warnings == ["page 2 of 2 not read: Tesseract OCR is not installed (it needs OCR)"]
+
+
+def test_without_tesseract_a_mixed_page_keeps_its_printed_text(tmp_path, hidden_tesseract):
+    path = tmp_path / "stamped.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    buffer = io.BytesIO()
+    _page_image(SCANNED_PAGE).save(buffer, "PNG")
+    buffer.seek(0)
+    pdf.drawImage(ImageReader(buffer), 0, 0, width=612, height=740)
+    pdf.setFont("Helvetica", 9)
+    pdf.drawString(40, 770, "Downloaded from the patient portal on 2026-03-02, page 1 of 1")
+    pdf.showPage()
+    pdf.save()
+    read = read_pdf(path)
+    assert read.page_kinds == ["mixed"]
+    assert "Downloaded from the patient portal" in read.text
+    assert "Walk thirty" not in read.text
     assert read.warnings == [
-        "page 2 of 2 not read: Tesseract OCR is not installed (scanned: reading it needs OCR)"
+        "the images on page 1 of 1 (their text is kept) not read: Tesseract OCR is not "
+        "installed (it needs OCR)"
     ]
 
 
@@ -134,7 +154,7 @@ def test_cli_keeps_text_reports_unread_pages_and_exits_3(records, no_tesseract_p
     assert pdf["pages"] == 2
     assert "page 2 of 2 not read: Tesseract OCR is not installed" in " ".join(pdf["warnings"])
     assert photo["warnings"] == [
-        "the image not read: Tesseract OCR is not installed (scanned: reading it needs OCR)"
+        "the image not read: Tesseract OCR is not installed (it needs OCR)"
     ]
     codes = [(f["code"], f["documents"]) for f in manifest["findings"]]
     assert ("ocr-missing", [pdf["id"]]) in codes
@@ -156,6 +176,7 @@ def test_unread_pages_are_not_cached_and_are_read_once_tesseract_is_back(
         ocr.check_tesseract.cache_clear()
         second = api.scan_folder(records, options, runtime=runtime)
     assert sum(f.code == "ocr-missing" for f in first.findings) == 2
+    assert sum("not read: Tesseract" in line for line in to_do(first)) == 2  # caregiver's to-do
     assert not any(f.code == "ocr-missing" for f in second.findings)
     texts = {d.source: d.text for d in second.documents}
     assert "Walk thirty minutes" in texts["visit.pdf"]

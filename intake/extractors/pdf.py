@@ -288,8 +288,14 @@ def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]
     try:
         ocr.check_tesseract()
     except ocr.TesseractMissing as err:
-        numbers = [page.index + 1 for page in pages]
-        warnings.append(ocr_missing.pages_warning(numbers, len(document), err.reason))
+        for kind in ("scanned", "mixed"):
+            numbers = [page.index + 1 for page in pages if page.kind == kind]
+            if numbers:
+                warnings.append(
+                    ocr_missing.pages_warning(
+                        numbers, len(document), err.reason, images_only=kind == "mixed"
+                    )
+                )
         return False
     workers = ocr_workers()
     size = max(1, min(OCR_BATCH, -(-len(pages) // workers)))

@@ -36,7 +36,12 @@ QUESTION_PROMPTS = [
 ]
 
 
-ACTION_FINDINGS = ("imaging-without-report", "report-without-images", "unreadable-file")
+ACTION_FINDINGS = (
+    "imaging-without-report",
+    "report-without-images",
+    "unreadable-file",
+    "ocr-missing",  # install Tesseract and run again: scanned pages were not read
+)
 
 
 def to_do(manifest: Manifest) -> list[str]:
