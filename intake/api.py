@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from intake import __version__, disc, xdm
+from intake.cache import storable
 from intake.check import Checklist, check, load_checklist
 from intake.containers import Workspace
 from intake.extraction import Extraction, extract
@@ -120,18 +121,19 @@ def read_folder(
     inventory = take_inventory(walked, workspace)
     if earlier is not None and _holds_every_file(earlier, inventory):
         return Reading(earlier, inventory.by_location())
-    extraction = extract(inventory, runtime, workspace, progress)
-    listing = {**xdm.from_notes(extraction.notes), **inventory.listing.entries}
-    documents = understand(extraction.documents, listing)
-    patient = stated_patient(options.patient, documents)
-    assessment = check(
-        documents,
-        rules,
-        inventory.skipped,
-        appointment=appointment,
-        patient=patient,
-        evidence=evidence(inventory, extraction, documents),
-    )
+    with runtime.settings():
+        extraction = extract(inventory, runtime, workspace, progress)
+        listing = {**xdm.from_notes(extraction.notes), **inventory.listing.entries}
+        documents = understand(extraction.documents, listing)
+        patient = stated_patient(options.patient, documents)
+        assessment = check(
+            documents,
+            rules,
+            inventory.skipped,
+            appointment=appointment,
+            patient=patient,
+            evidence=evidence(inventory, extraction, documents),
+        )
     manifest = Manifest(
         patient=patient,
         documents=documents,
@@ -149,8 +151,8 @@ def read_folder(
         reason=options.reason,
         medication_list=tuple(merge_medications(list(documents))),
     )
-    if runtime.cache is not None and not any(d.kind == "unreadable" for d in documents):
-        runtime.cache.put_run(key, manifest)  # a run with unreadable files is tried again
+    if runtime.cache is not None and storable(documents):
+        runtime.cache.put_run(key, manifest)  # a run with unread files is tried again
     return Reading(manifest, extraction.sources)
 
 

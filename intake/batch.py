@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from intake import __version__
+from intake import __version__, ocr_missing
 from intake.cache import open_cache
 from intake.errors import IntakeError
 from intake.executors import Executor, LocalExecutor, SerialExecutor
@@ -151,6 +151,7 @@ def run_batch(
             and earlier
             and earlier.get("fingerprint") == mark
             and (out / earlier.get("packet", "\0")).exists()
+            and earlier.get("reason") != ocr_missing.BATCH_REASON  # read again: OCR now?
         ):
             row = ClientRow(**{k: v for k, v in earlier.items() if k in ClientRow.__annotations__})
             row.reason = f"unchanged since its packet of {row.last_run}: not rebuilt"
@@ -218,9 +219,10 @@ def build_client(job: ClientJob) -> ClientRow:
         if cache is not None:
             cache.close()
     severities = [f.severity for f in manifest.findings]
+    unread = ocr_missing.unread(manifest)
     return ClientRow(
         client=name,
-        status="complete" if manifest.complete else "incomplete",
+        status="complete" if manifest.complete and not unread else "incomplete",
         documents=len(manifest.documents),
         missing_items=[i.id for i in manifest.checklist if i.status != "present"],
         errors=severities.count("error"),
@@ -230,6 +232,7 @@ def build_client(job: ClientJob) -> ClientRow:
         packet=f"{name}/INDEX.HTM",
         last_run=started,
         fingerprint=job.fingerprint,
+        reason=ocr_missing.BATCH_REASON if unread else "",
     )
 
 

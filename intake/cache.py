@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from intake.model import Document, Manifest, Source
+from intake.ocr_missing import lacks_ocr
 
 ENV_PATH = "INTAKE_CACHE"  # a path, or "off"
 OFF_WORDS = frozenset({"off", "0", "no", "none", "false"})
@@ -43,17 +44,38 @@ MAX_RUNS = 500  # folder-level results kept (the oldest are dropped)
 
 
 def default_path() -> Path | None:
-    """Where the cache lives: $INTAKE_CACHE, else the per-user cache folder; None when off."""
+    """Where the cache lives: $INTAKE_CACHE, else the per-user cache folder; None when off or
+    when there is no per-user folder to use (no_default_reason() says why)."""
+    return _default()[0]
+
+
+def no_default_reason() -> str | None:
+    """Why default_path() is None ("HOME is not set", "INTAKE_CACHE=off"); None when it is
+    not."""
+    return _default()[1]
+
+
+def _default() -> tuple[Path | None, str | None]:
+    """The default cache file, or None and the reason. HOME is read, never guessed: a
+    service account without one gets no cache rather than a folder somewhere else."""
     configured = os.environ.get(ENV_PATH)
     if configured:
-        return None if configured.lower() in OFF_WORDS else Path(configured)
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    elif os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "intake" / FILE_NAME
+        if configured.lower() in OFF_WORDS:
+            return None, f"{ENV_PATH}={configured}"
+        return Path(configured), None
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA")
+        if not base:
+            return None, "LOCALAPPDATA is not set"
+        return Path(base) / "intake" / FILE_NAME, None
+    home = os.environ.get("HOME")
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if sys.platform != "darwin" and xdg and os.path.isabs(xdg):
+        return Path(xdg) / "intake" / FILE_NAME, None
+    if not home:
+        return None, "HOME is not set"
+    caches = ("Library", "Caches") if sys.platform == "darwin" else (".cache",)
+    return Path(home).joinpath(*caches, "intake", FILE_NAME), None
 
 
 @dataclass
@@ -168,6 +190,12 @@ def open_cache(path: Path | str | None = None) -> ExtractionCache | None:
         return ExtractionCache(target)
     except (OSError, sqlite3.Error):
         return None
+
+
+def storable(documents: Iterable[Document]) -> bool:
+    """Whether what was read may be cached: not when a file was unreadable or its scanned
+    pages went unread for lack of Tesseract (both are tried again next time)."""
+    return not any(d.kind == "unreadable" or lacks_ocr(d) for d in documents)
 
 
 def rebind(document: Document, source: Source) -> Document:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
+from intake import ocr_missing
 from intake.errors import UsageError
 from intake.model import KINDS, ChecklistStatus, Document, Finding, Person, Skipped
 from intake.understand.classify import SUBTYPES
@@ -350,7 +351,12 @@ def check(
     )
 
 
-ACTION_FINDINGS = ("imaging-without-report", "report-without-images", "unreadable-file")
+ACTION_FINDINGS = (
+    "imaging-without-report",
+    "report-without-images",
+    "unreadable-file",
+    "ocr-missing",  # install Tesseract and run again: scanned pages were not read
+)
 
 
 def to_do(
@@ -466,10 +472,13 @@ def identity_findings(documents: list[Document], patient: Person) -> list[Findin
 
 
 def unreadable_findings(documents: list[Document]) -> list[Finding]:
-    """One error per file that could not be read, and a note per file no extractor reads."""
-    findings = []
+    """One error per file that could not be read, a note per file no extractor reads, and a
+    warning per file whose scanned pages were not read for lack of Tesseract."""
+    findings = ocr_missing.findings(documents)
     for document in documents:
         reason = "; ".join(document.warnings) or "unknown reason"
+        if ocr_missing.lacks_ocr(document) and document.kind != "unreadable":
+            continue  # said above, with what to do
         if document.kind == "unreadable":
             findings.append(
                 Finding(

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from intake import __version__, api
-from intake.cache import open_cache
+from intake import __version__, api, ocr_missing
+from intake.cache import no_default_reason, open_cache
 from intake.check import available_checklists
 from intake.errors import ExitCode, IntakeError, UsageError
 from intake.model import Manifest, Person
@@ -123,6 +123,8 @@ def _runtime(cache_path, no_cache, executor, scheduler, jobs, *, with_cache: boo
 
     chosen = None if executor == "local" else make_executor(executor, scheduler=scheduler)
     cache = None if no_cache or not with_cache else open_cache(cache_path)
+    if not no_cache:
+        _say_if_no_cache(cache_path)
     try:
         yield api.Runtime(jobs=jobs, executor=chosen, cache=cache)
     finally:
@@ -130,6 +132,14 @@ def _runtime(cache_path, no_cache, executor, scheduler, jobs, *, with_cache: boo
             cache.close()
         if isinstance(chosen, DaskExecutor):
             chosen.close()
+
+
+def _say_if_no_cache(cache_path: str | None) -> None:
+    """Say once why there is no cache when none was asked for and the default has no place
+    (e.g. HOME is not set for a service account)."""
+    reason = no_default_reason() if cache_path is None else None
+    if reason:
+        click.echo(f"intake: no cache: {reason}; use --cache PATH", err=True)
 
 
 def silent_option(command):
@@ -287,6 +297,10 @@ def batch(parent: Path, out: Path, changed_only: bool, reason: str | None, silen
         click.echo(f"{row.client}\t{row.status}\t{row.documents} documents\tmissing: {missing}"
                    + (f"\t{row.reason}" if row.reason else ""))  # fmt: skip
     click.echo(f"Dashboard: {out / 'DASHBOARD.HTM'}")
+    unread = sum(row.reason == ocr_missing.BATCH_REASON for row in result.rows)
+    if unread:
+        click.echo(ocr_missing.advice(unread), err=True)
+        click.get_current_context().exit(ExitCode.MISSING_DEPENDENCY)
     if any(row.status in ("failed", "incomplete") for row in result.rows):
         click.get_current_context().exit(ExitCode.INCOMPLETE)
 
@@ -337,7 +351,11 @@ def _open_cache_or_say(cache_path: str | None):
     """The cache the option names, or None after saying it is off or cannot be opened."""
     cache = open_cache(cache_path)
     if cache is None:
-        click.echo("The cache is off (INTAKE_CACHE=off) or cannot be opened.")
+        reason = no_default_reason() if not cache_path else None
+        if reason:
+            click.echo(f"There is no cache: {reason} (use --cache PATH).")
+        else:
+            click.echo("The cache is off (INTAKE_CACHE=off) or cannot be opened.")
     return cache
 
 
@@ -363,7 +381,13 @@ def checklists_command() -> None:
 
 
 def _exit_for(manifest: Manifest) -> None:
-    """Exit INCOMPLETE when items are missing or files unreadable, so scripts can tell."""
+    """Exit MISSING_DEPENDENCY when scanned pages or photos went unread for lack of
+    Tesseract (saying once how to install it), else INCOMPLETE when items are missing or
+    files unreadable, so scripts can tell."""
+    unread = ocr_missing.unread(manifest)
+    if unread:
+        click.echo(ocr_missing.advice(unread), err=True)
+        click.get_current_context().exit(ExitCode.MISSING_DEPENDENCY)
     if not manifest.complete:
         click.get_current_context().exit(ExitCode.INCOMPLETE)
 

@@ -1,30 +1,55 @@
-"""The one place intake calls Tesseract (through pytesseract).
+"""The one place intake calls Tesseract.
 
-Each call runs one Tesseract process limited to one thread (parallelism comes
-from running several processes), with a timeout, and keeps word confidences.
+Each call runs one Tesseract process limited to one thread (parallelism comes from running
+several processes), with a timeout, and keeps word confidences. The thread limit is given
+to each Tesseract process's own environment: importing or using this module never changes
+the environment of intake's process. (pytesseract cannot pass an environment to the
+process, so Tesseract is run here directly; its TSV and OSD output are read the same way.)
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
+import shlex
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
 from intake.errors import MissingDependency
+from intake.ocr_missing import INSTALL_HINT, NOT_INSTALLED
 
-if TYPE_CHECKING:  # Pillow, numpy and pytesseract are imported where used: slow to import
+if TYPE_CHECKING:  # Pillow and numpy are imported where used: slow to import
     from PIL import Image
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by every tesseract process
-
+TESSERACT = "tesseract"  # found on PATH
 MIN_VERSION = (4, 1)
-INSTALL_HINT = (
-    "install Tesseract OCR: 'sudo apt-get install tesseract-ocr' (Debian/Ubuntu), "
-    "'brew install tesseract' (macOS)"
-)
+PROCESS_ENV = {"OMP_THREAD_LIMIT": "1"}  # one thread per Tesseract process, unless set
+TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left",
+               "top", "width", "height", "conf", "text")  # fmt: skip
+
+
+class TesseractMissing(MissingDependency):
+    """No usable Tesseract; `reason` says why in a few words (its text adds the install
+    command)."""
+
+    @property
+    def reason(self) -> str:
+        return str(self.args[0]) if self.args else NOT_INSTALLED
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {INSTALL_HINT}"
+
+
+class TesseractFailed(RuntimeError):
+    """Tesseract ran and failed (its exit status and message)."""
+
+
+class OcrTimeout(Exception):
+    """Tesseract was stopped at its time limit."""
 
 
 Box = tuple[str, int, int, int, int]  # word, left, right, top, bottom (pixels)
@@ -45,19 +70,91 @@ class OcrText:
     # printed pages are straightened by it)
 
 
+def process_env() -> dict[str, str]:
+    """The environment a Tesseract process runs with: intake's, plus PROCESS_ENV where the
+    user did not set those variables."""
+    return {**PROCESS_ENV, **os.environ}
+
+
+def run_tesseract(arguments: list[str], *, timeout: float | None) -> str:
+    """Run `tesseract ARGUMENTS` (output to stdout) and return what it printed.
+
+    MissingDependency if there is no Tesseract, OcrTimeout when it was stopped at
+    `timeout` seconds, TesseractFailed when it failed."""
+    try:
+        done = subprocess.run(
+            [TESSERACT, *arguments],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=process_env(),
+            timeout=timeout or None,
+            check=False,
+        )
+    except FileNotFoundError as err:
+        raise TesseractMissing(NOT_INSTALLED) from err
+    except subprocess.TimeoutExpired as err:  # subprocess.run has killed it
+        raise OcrTimeout(f"Tesseract stopped after {timeout:g}s") from err
+    if done.returncode:
+        message = " ".join(done.stderr.decode("utf-8", "replace").split())
+        raise TesseractFailed(f"Tesseract failed ({done.returncode}): {message}")
+    return done.stdout.decode("utf-8", "replace")
+
+
 @cache
 def check_tesseract() -> str:
-    """Return Tesseract's version, or raise MissingDependency with install advice."""
-    import pytesseract
-
+    """Return Tesseract's version, or raise TesseractMissing (a MissingDependency) with
+    install advice."""
     try:
-        version = pytesseract.get_tesseract_version()
-    except (pytesseract.TesseractNotFoundError, OSError) as err:
-        raise MissingDependency(f"Tesseract OCR is not installed: {INSTALL_HINT}") from err
-    if (version.major, version.minor) < MIN_VERSION:
+        printed = run_tesseract(["--version"], timeout=30)
+    except (OSError, OcrTimeout, TesseractFailed) as err:
+        raise TesseractMissing(f"Tesseract OCR does not run ({err})") from err
+    found = re.search(r"tesseract\s+v?(\d+)\.(\d+)(\S*)", printed)
+    if found is None:
+        raise TesseractMissing("Tesseract OCR gave no version: is it installed properly?")
+    major, minor = int(found[1]), int(found[2])
+    version = f"{major}.{minor}{found[3]}"
+    if (major, minor) < MIN_VERSION:
         wanted = ".".join(map(str, MIN_VERSION))
-        raise MissingDependency(f"Tesseract {wanted}+ is needed, found {version}: {INSTALL_HINT}")
-    return str(version)
+        raise TesseractMissing(f"Tesseract {wanted}+ is needed, found {version}")
+    return version
+
+
+def image_to_data(
+    image: Image.Image | str, *, lang: str | None = None, config: str = "", timeout: float
+) -> dict[str, list]:
+    """Tesseract's word boxes for an image (a PIL image, an image file, or a file listing
+    image files): its TSV as columns (numbers as int, as pytesseract gave them)."""
+    from PIL import Image
+
+    if isinstance(image, Image.Image):
+        with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
+            path = os.path.join(folder, "image.png")
+            image.save(path, format="PNG")
+            return image_to_data(path, lang=lang, config=config, timeout=timeout)
+    arguments = [image, "stdout", *(["-l", lang] if lang else [])]
+    arguments += ["-c", "tessedit_create_tsv=1", *shlex.split(config)]
+    return _tsv_columns(run_tesseract(arguments, timeout=timeout))
+
+
+def _tsv_columns(tsv: str) -> dict[str, list]:
+    """Tesseract's TSV as {column: values}; the last column (the word) stays text."""
+    rows = [line.split("\t") for line in tsv.strip("\n").split("\n")]
+    if len(rows) < 2:
+        return {name: [] for name in TSV_COLUMNS}
+    header, rows = rows[0], rows[1:]
+    columns: dict[str, list] = {name: [] for name in header}
+    last = len(header) - 1
+    for row in rows:
+        row = row + [""] * (len(header) - len(row))  # an empty last word loses its cell
+        for i, name in enumerate(header):
+            if i == last:
+                columns[name].append(row[i])
+                continue
+            try:
+                columns[name].append(int(float(row[i])))
+            except ValueError:
+                columns[name].append(row[i])
+    return columns
 
 
 def read_image(
@@ -66,19 +163,14 @@ def read_image(
     """OCR one image (or image file); a timeout gives empty text and a warning, not an
     exception. Tesseract's defaults find blocks themselves, right for photos; printed pages
     pass PAGE_CONFIG."""
-    import pytesseract
     from PIL import Image
 
     check_tesseract()
     if isinstance(image, Image.Image) and image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
     try:
-        data = pytesseract.image_to_data(
-            image, lang=lang, timeout=timeout, config=config, output_type=pytesseract.Output.DICT
-        )
-    except pytesseract.TesseractError:
-        raise
-    except RuntimeError:  # pytesseract's way of saying the timeout struck
+        data = image_to_data(image, lang=lang, timeout=timeout, config=config)
+    except OcrTimeout:
         return OcrText("", warnings=[f"OCR gave up after {timeout:g}s"])
     return _assemble(data)
 
@@ -100,8 +192,6 @@ def read_pages(images: list[Image.Image], *, timeout: float = 60.0) -> list[OcrT
     along Tesseract's own lines, so rows line up for table reading. (Handing Tesseract a
     scan's own JPEG instead of PDFium's rendering was 13% faster but lost a decimal point
     on a sample page: pages are rendered.)"""
-    import pytesseract
-
     if len(images) == 1:
         return [read_page(images[0], timeout=timeout)]
     check_tesseract()
@@ -115,13 +205,8 @@ def read_pages(images: list[Image.Image], *, timeout: float = 60.0) -> list[OcrT
         with open(listing, "w", encoding="utf-8") as handle:
             handle.write("\n".join(paths) + "\n")
         try:
-            data = pytesseract.image_to_data(
-                listing,
-                timeout=timeout * len(images),
-                config=PAGE_CONFIG,
-                output_type=pytesseract.Output.DICT,
-            )
-        except RuntimeError:  # the time ran out: page by page, each under its own limit
+            data = image_to_data(listing, timeout=timeout * len(images), config=PAGE_CONFIG)
+        except (OcrTimeout, TesseractFailed):  # page by page, each under its own limit
             return [read_page(image, timeout=timeout) for image in images]
     by_page: list[dict[str, list]] = [{key: [] for key in data} for _ in images]
     for i, page_number in enumerate(data["page_num"]):
@@ -156,8 +241,8 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
 
 
 def _read_page_file(image: Image.Image, timeout: float) -> OcrText:
-    """A printed page read through an uncompressed private file: pytesseract's own PNG
-    encoding of a 300-dpi page costs a quarter of Tesseract's time."""
+    """A printed page read through an uncompressed private file: encoding a 300-dpi page
+    as PNG costs a quarter of Tesseract's time."""
     with tempfile.NamedTemporaryFile(suffix=".tif", prefix="intake-") as handle:  # 0600
         image.save(handle, format="TIFF")
         handle.flush()
@@ -185,17 +270,21 @@ def _straighten(result: OcrText, size: tuple[int, int]) -> None:
 
 def _orientation(image: Image.Image, timeout: float) -> int:
     """Degrees (counter-clockwise) that turn the page upright, by Tesseract OSD; 0 if unsure."""
-    import pytesseract
-
+    with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
+        path = os.path.join(folder, "page.png")
+        image.save(path, format="PNG")
+        try:
+            printed = run_tesseract([path, "stdout", "-l", "osd", "--psm", "0"], timeout=timeout)
+        except (OcrTimeout, TesseractFailed):  # too little text to tell
+            return 0
+    osd = dict(line.split(": ", 1) for line in printed.splitlines() if ": " in line)
     try:
-        osd = pytesseract.image_to_osd(
-            image, config="--psm 0", timeout=timeout, output_type=pytesseract.Output.DICT
-        )
-    except (pytesseract.TesseractError, RuntimeError):  # too little text to tell
+        sure, rotate = float(osd.get("Orientation confidence", 0)), int(osd.get("Rotate", 0))
+    except ValueError:
         return 0
-    if float(osd.get("orientation_conf", 0)) < 1.0:
+    if sure < 1.0:
         return 0
-    return (360 - int(osd.get("rotate", 0))) % 360
+    return (360 - rotate) % 360
 
 
 def _assemble(data: dict[str, list]) -> OcrText:

@@ -55,10 +55,11 @@ class ReadFile:
 
 
 def worker_settings(data_folder: Path | None):
-    """The settings one read runs under (the drug dictionary's copy); a context manager."""
-    import contextlib
+    """The settings work runs under, in a worker or in this process (where the drug
+    dictionary's checked copy lives); a context manager, nothing process-wide."""
+    from intake.understand.drugs import names_copy
 
-    return contextlib.nullcontext(data_folder)
+    return names_copy(data_folder)
 
 
 PARALLEL_MIN_FILES = 64  # without a time limit, fewer files are read in this process
@@ -89,6 +90,11 @@ class Runtime:
             memory_limit=self.limits.memory,
         )
 
+    def settings(self):
+        """The settings this process's work runs under while the block runs (a context
+        manager; workers enter the same through ReadFile)."""
+        return worker_settings(self.data_folder)
+
     def reader(self) -> ReadFile:
         return ReadFile(tuple(self.extractors), self.data_folder)
 
@@ -96,6 +102,7 @@ class Runtime:
         """Each source read (in order): from the cache when it holds the same content read by
         the same extractor versions, else through the executor under the limits (storing what
         was read; unreadable results and files carrying others are read again next time)."""
+        from intake.cache import storable
         from intake.extractors import extractor_key
         from intake.extractors.base import FileReading
 
@@ -123,7 +130,7 @@ class Runtime:
                     cache is not None
                     and key
                     and not reading.attachments
-                    and not any(d.kind == "unreadable" for d in reading.documents)
+                    and storable(reading.documents)
                 ):
                     cache.put(source, key, reading.documents)
                 yield reading

@@ -182,6 +182,6 @@ def test_a_zip_inside_an_attachment_is_named_as_such_not_opened(tmp_path):
         d for d in manifest.documents if d.source == "export.json!/DocumentReference-z1-1.bin"
     ]
     assert (attached.kind, attached.media_type) == ("other", "application/zip")
-    assert attached.warnings == [
-        "a zip archive inside a FHIR attachment: not opened (only zips in the folder are)"
-    ]
+    assert attached.warnings == (
+        "a zip archive inside a FHIR attachment: not opened (only zips in the folder are)",
+    )

@@ -185,11 +185,14 @@ def test_pages_read_together_match_pages_read_alone(tmp_path, monkeypatch):
                                                    "Glucose", "Sodium", "Creatinine"]  # fmt: skip
 
 
-def test_pages_are_ocrd_in_parallel_one_thread_each():
-    assert pdf_reader.ocr_workers() >= 1
-    import os
+def test_pages_are_ocrd_in_parallel_one_thread_each(monkeypatch):
+    from intake import ocr
 
-    assert os.environ.get("OMP_THREAD_LIMIT") == "1"
+    assert pdf_reader.ocr_workers() >= 1
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    assert ocr.process_env()["OMP_THREAD_LIMIT"] == "1"  # Tesseract's own environment only
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "4")  # the user's own setting wins
+    assert ocr.process_env()["OMP_THREAD_LIMIT"] == "4"
 
 
 def test_empty_user_password_is_read_and_a_real_password_is_named(lab_pdfs, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from intake import ocr
+from intake import ocr, ocr_missing
 from intake.extractors.base import ExtractionError, Extractor
 from intake.heif import heif_available
 from intake.model import Document, Source
@@ -36,7 +36,14 @@ class ImageExtractor(Extractor):
         warnings: list[str] = []
         confidences: list[float] = []
         try:
+            ocr.check_tesseract()
+            missing = None
+        except ocr.TesseractMissing as err:  # the image is still opened: is it one?
+            missing = err.reason
+        try:
             with source.open() as handle, Image.open(handle) as image:
+                if missing is not None:
+                    return [_not_read(source, image, missing)]
                 frames = 0
                 for frame in ImageSequence.Iterator(image):
                     frames += 1
@@ -67,6 +74,15 @@ class ImageExtractor(Extractor):
                 ocr_confidence=confidence,
             )
         ]
+
+
+def _not_read(source: Source, image: Image.Image, reason: str) -> Document:
+    """The photo or scan, its pages counted but not read: there is no usable Tesseract."""
+    frames = min(getattr(image, "n_frames", 1), MAX_FRAMES)
+    what = "the image" if frames == 1 else f"its {frames} pages"
+    return Document.for_source(
+        source, pages=frames, text="", warnings=[ocr_missing.warning(what, reason)]
+    )
 
 
 CONTRAST_TRY_BELOW = 85.0  # mean word confidence under which a contrast-stretched copy is tried

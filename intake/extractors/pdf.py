@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake import ocr
+from intake import ocr, ocr_missing
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, LabResult, Source
 from intake.sniff import PDF
@@ -101,7 +101,7 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
         pages = list(_triage(document, warnings))
         if not pages:
             raise ExtractionError("the PDF has no pages")
-        _ocr(document, [p for p in pages if p.kind != "text"], warnings)
+        read_by_ocr = _ocr(document, [p for p in pages if p.kind != "text"], warnings)
     finally:
         document.close()
     damaged = any(w.startswith(("damaged", "the PDF was damaged")) for w in warnings)
@@ -111,7 +111,7 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
     labs = _read_labs(data if data is not None else pdf, pages, warnings)
     confidences = [p.confidence for p in pages if p.confidence is not None]
     scanned = [p.index + 1 for p in pages if p.kind != "text"]
-    if scanned:
+    if scanned and read_by_ocr:
         warnings.append(f"{len(scanned)} of {len(pages)} pages had no text layer (or only part "
                         f"of one): read by OCR")  # fmt: skip
     return PdfText(
@@ -285,11 +285,26 @@ def ocr_workers() -> int:
 OCR_BATCH = 4  # pages per Tesseract process at most (one model load for all of them)
 
 
-def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]) -> None:
+def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]) -> bool:
     """Render pages (PDFium is single-threaded) while Tesseract processes read the rendered
-    ones in parallel, a few pages each, one thread each; few images wait in memory."""
+    ones in parallel, a few pages each, one thread each; few images wait in memory.
+
+    Without a usable Tesseract the pages are left as they are (a mixed page keeps its text
+    layer, a scanned one stays empty) and a warning names them; returns whether OCR ran."""
     if not pages:
-        return
+        return False
+    try:
+        ocr.check_tesseract()
+    except ocr.TesseractMissing as err:
+        for kind in ("scanned", "mixed"):
+            numbers = [page.index + 1 for page in pages if page.kind == kind]
+            if numbers:
+                warnings.append(
+                    ocr_missing.pages_warning(
+                        numbers, len(document), err.reason, images_only=kind == "mixed"
+                    )
+                )
+        return False
     workers = ocr_workers()
     size = max(1, min(OCR_BATCH, -(-len(pages) // workers)))
     pending: list[tuple[list[Page], Future[list[ocr.OcrText]]]] = []
@@ -308,6 +323,7 @@ def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]
         for batch, future in pending:
             for page, result in zip(batch, future.result(), strict=True):
                 _take_ocr(page, result, warnings)
+    return True
 
 
 def _take_ocr(page: Page, result: ocr.OcrText, warnings: list[str]) -> None:

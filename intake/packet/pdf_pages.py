@@ -10,7 +10,6 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -28,8 +27,6 @@ from reportlab.platypus import (
 
 from intake.heif import heif_available
 from intake.model import Document, LabResult, Manifest
-
-rl_config.invariant = 1  # the same packet gives the same bytes: no timestamps, no random IDs
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=12)
@@ -55,6 +52,7 @@ def render(flowables: list, *, title: str) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
+        invariant=1,  # the same packet gives the same bytes: no timestamps, no random IDs
         pagesize=letter,
         title=title,
         author="intake",

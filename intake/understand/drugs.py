@@ -1,20 +1,34 @@
 """Brand and generic drug names to one generic name, offline.
 
 The dictionary is the `drug-named-entity-recognition` package's bundled data (about 100,000
-names and synonyms for 20,000 drugs; its network helpers are never called). A name matches
-exactly first (the whole name, then each word); OCR-damaged single words fall back to
-rapidfuzz under a conservative threshold, and the score is kept. Words that are part of
-directions (take, twice, daily, tablet, with food...) never become drugs; unknown names are
-kept as read.
+names and synonyms for 20,000 drugs), read from its data file without importing the package
+(whose import reads and writes files in the home folder and takes over a second; its network
+helpers are never called). A name matches exactly first (the whole name, then each word);
+OCR-damaged single words fall back to rapidfuzz under a conservative threshold, and the
+score is kept. Words that are part of directions (take, twice, daily, tablet, with food...)
+never become drugs; unknown names are kept as read.
+
+A plain copy of the two columns intake uses may be kept in a folder the caller names with
+`names_copy()` (the cache's folder); none is read or written otherwise. The copy is checked
+before use (see `_read_copy`).
 """
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import functools
+import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import os
+import pickle
 import re
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,55 +57,160 @@ class DrugMatch:
 OCR_FIXES = (("rn", "m"), ("1", "l"), ("0", "o"), ("|", "l"), ("vv", "w"), ("5", "s"))
 
 
-@functools.lru_cache(maxsize=1)
+PACKAGE = "drug-named-entity-recognition"
+DATA_FILE = "drug_ner_dictionary.pkl.bz2"  # in the package's folder
+COPY_FORMAT = "intake.drug-names/1"
+_copy_folder: ContextVar[Path | None] = ContextVar("intake_drug_names_copy", default=None)
+
+
+@contextlib.contextmanager
+def names_copy(path: Path | str | None) -> Iterator[None]:
+    """While the block runs, keep a plain copy of the dictionary in the folder `path` and
+    read it from there (None: no copy is read or written; the package data is loaded).
+
+    The folder is given, never derived from HOME: the caller passes the cache's folder, or
+    None when nothing may be stored (--no-cache). A context variable holds it, so threads and
+    nested blocks see their own; enter it in each worker process too."""
+    token = _copy_folder.set(Path(path) if path is not None else None)
+    try:
+        yield
+    finally:
+        _copy_folder.reset(token)
+
+
 def _dictionary() -> tuple[dict[str, str], list[str]]:
-    """{written name: generic name} and the one-word names fuzzy matching may pick from.
+    """{written name: generic name} and the one-word names fuzzy matching may pick from."""
+    return _load(_copy_folder.get())
 
-    Loading the package's compressed data takes over a second, so a plain copy of the two
-    columns intake uses is kept in the cache folder (drug names only, no health data)."""
-    copy = _copy_path()
-    if copy is not None:
-        try:
-            names = json.loads(copy.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            names = None
-        if isinstance(names, dict) and names:
-            return names, _singles(names)
-    from drug_named_entity_recognition import drugs_finder
 
-    canonical = drugs_finder.drug_canonical_to_data
-    names = {
-        variant: canonical.get(keys[0], {}).get("name") or keys[0].title()
-        for variant, keys in drugs_finder.drug_variant_to_canonical.items()
-        if keys
-    }
-    if copy is not None:
-        with contextlib.suppress(OSError):
-            copy.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            temp = copy.with_name(f".{copy.name}.{os.getpid()}")
-            temp.write_text(json.dumps(names), encoding="utf-8")
-            os.chmod(temp, 0o600)
-            os.replace(temp, copy)
+@functools.lru_cache(maxsize=1)
+def _load(folder: Path | None) -> tuple[dict[str, str], list[str]]:
+    """The dictionary, from a verified copy in `folder` when there is one, else from the
+    package data (then copied into `folder`, when given). Loaded once per process and
+    folder."""
+    data = _package_data()
+    names = _read_copy(folder / data.copy_name, data) if folder is not None else None
+    if names is None:
+        names = data.names()
+        if folder is not None:
+            _write_copy(folder, data, names)
     return names, _singles(names)
+
+
+@dataclass(frozen=True)
+class _PackageData:
+    """The package's data file: where it is, its version and the SHA-256 of its bytes."""
+
+    path: Path
+    version: str
+    sha256: str
+    raw: bytes
+
+    @property
+    def copy_name(self) -> str:
+        return f"drug-names-{self.version}.json"
+
+    def names(self) -> dict[str, str]:
+        """{every written variant: its generic name}, as the package's finder reads them."""
+        data = pickle.loads(bz2.decompress(self.raw))  # the installed package's own data
+        canonical = data["drug_canonical_to_data"]
+        return {
+            variant: canonical.get(keys[0], {}).get("name") or keys[0].title()
+            for variant, keys in data["drug_variant_to_canonical"].items()
+            if keys
+        }
+
+
+def _package_data() -> _PackageData:
+    """The installed package's data file, found without importing the package."""
+    spec = importlib.util.find_spec("drug_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{PACKAGE} is not installed: pip install {PACKAGE}")
+    path = Path(next(iter(spec.submodule_search_locations))) / DATA_FILE
+    raw = path.read_bytes()
+    version = importlib.metadata.version(PACKAGE)
+    return _PackageData(path, version, hashlib.sha256(raw).hexdigest(), raw)
+
+
+def _read_copy(path: Path, data: _PackageData) -> dict[str, str] | None:
+    """The names in the copy at `path`, or None when it is missing or cannot be trusted.
+
+    The copy is one line of envelope (format, the package's version, the SHA-256 of the
+    package's data file it was made from, the SHA-256 of the names that follow) and the
+    names as JSON. It is used only when it is a regular file of this user's that no one
+    else may write, made from the very data file installed now, and its names hash to the
+    digest: an edited, truncated or stale copy is ignored (and rewritten). Comparing a sample
+    of names with the package would mean loading the package data, the cost the copy
+    avoids; the digests tie the copy to it instead."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+        if not (mine and stat.S_ISREG(info.st_mode)) or info.st_mode & 0o022:
+            return None
+        try:
+            raw = handle.read()
+        except OSError:
+            return None
+    header, newline, payload = raw.partition(b"\n")
+    try:
+        envelope = json.loads(header)
+    except ValueError:
+        return None
+    expected = {
+        "format": COPY_FORMAT,
+        "package": PACKAGE,
+        "package_version": data.version,
+        "source_sha256": data.sha256,
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    if not newline or envelope != expected:
+        return None
+    try:
+        names = json.loads(payload)
+    except ValueError:
+        return None
+    return names if isinstance(names, dict) and names else None
+
+
+def _write_copy(folder: Path, data: _PackageData, names: dict[str, str]) -> None:
+    """Write the copy owner-only and atomically (a private temporary file renamed into
+    place) in `folder`, made 0700 if intake creates it; copies of other versions go. A
+    folder that cannot be written just means no copy."""
+    payload = json.dumps(names, ensure_ascii=False, separators=(",", ":")).encode()
+    envelope = {
+        "format": COPY_FORMAT,
+        "package": PACKAGE,
+        "package_version": data.version,
+        "source_sha256": data.sha256,
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    temp = None
+    try:
+        if not folder.exists():
+            folder.mkdir(parents=True, mode=0o700)
+            os.chmod(folder, 0o700)
+        fd, temp = tempfile.mkstemp(prefix=".drug-names-", suffix=".partial", dir=folder)
+        with os.fdopen(fd, "wb") as handle:  # mkstemp made it 0600
+            handle.write(json.dumps(envelope).encode() + b"\n" + payload)
+        os.replace(temp, folder / data.copy_name)
+        temp = None
+        for old in folder.glob("drug-names-*.json"):
+            if old.name != data.copy_name:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
 
 
 def _singles(names: dict[str, str]) -> list[str]:
     return [n for n in names if " " not in n and len(n) >= MIN_FUZZY_LENGTH]
-
-
-def _copy_path() -> Path | None:
-    import importlib.metadata
-
-    from intake.cache import default_path
-
-    cache = default_path()
-    if cache is None:
-        return None
-    try:
-        version = importlib.metadata.version("drug-named-entity-recognition")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    return cache.parent / f"drug-names-{version}.json"
 
 
 def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:

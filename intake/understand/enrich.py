@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from intake.model import Document, Medication
+from intake.ocr_missing import lacks_ocr
 from intake.understand.classify import classify, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.drugs import normalise
@@ -28,7 +29,7 @@ def enrich(document: Document) -> Document:
     text = document.text
     if not text.strip():
         warnings = document.warnings
-        if not document.kind:
+        if not document.kind and not lacks_ocr(document):  # else its warning says why
             warnings = (*warnings, "no text could be read from it")
         title = document.title or title_for(document.kind or "other", text)
         return replace(document, title=title, warnings=warnings)
