@@ -178,7 +178,7 @@ def _parse(
         except ChecklistError as err:
             raise ChecklistError(str(err), err.line or line) from err
         if len(items) > MAX_ITEMS:
-            raise ChecklistError(f"more than {MAX_ITEMS} items")
+            raise ChecklistError(f"more than {MAX_ITEMS} items", line)
     raw_reminders = data.get("reminders", [])
     _expect(raw_reminders, list, "reminders")
     if len(raw_reminders) > MAX_REMINDERS:
