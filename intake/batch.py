@@ -11,9 +11,7 @@ kept in OUT/.intake-batch.json (no record contents: names of folders and fingerp
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import time
@@ -25,6 +23,7 @@ from pathlib import Path
 
 from intake import __version__, ocr_missing
 from intake.cache import open_cache
+from intake.csv_cells import csv_text
 from intake.errors import IntakeError
 from intake.executors import Executor, LocalExecutor, SerialExecutor
 from intake.packet.render import environment
@@ -250,14 +249,12 @@ def _save_state(out: Path, rows: list[ClientRow]) -> None:
 
 
 def _write_dashboard(out: Path, rows: list[ClientRow]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    table = []
     for row in rows:
         values = asdict(row)
         values["missing_items"] = " ".join(row.missing_items)
-        writer.writerow([values[column] for column in CSV_COLUMNS])
-    _replace_private(out / DASHBOARD_CSV, buffer.getvalue())
+        table.append([values[column] for column in CSV_COLUMNS])
+    _replace_private(out / DASHBOARD_CSV, csv_text(CSV_COLUMNS, table))
     attention = sorted(rows, key=lambda r: (r.status != "failed", -len(r.missing_items),
                                             -r.errors, -r.warnings, r.client))  # fmt: skip
     html = (

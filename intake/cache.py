@@ -4,20 +4,25 @@ Keyed by the file's content (SHA-256) and the extractors that read its format (n
 versions): a renamed or moved file is a hit, a changed extractor misses. Values are JSON,
 never pickle. The cache holds what was read from health records, so its folder is 0700 and
 its files 0600 whatever the umask. Several processes may read and write it at once (WAL,
-with a busy timeout); a cache that cannot be opened or written is skipped, never fatal.
+with a busy timeout); nothing about the cache ever fails a run: a damaged cache file is
+moved aside (renamed with the time) and a new one started, a cache another process holds
+locked for more than 5 s is left alone for the rest of the run, and a cache that cannot be
+opened is skipped, each said once on stderr.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from intake.model import Document, Manifest, Source
 from intake.ocr_missing import lacks_ocr
@@ -41,6 +46,13 @@ CREATE TABLE IF NOT EXISTS runs (
 ) WITHOUT ROWID;
 """
 MAX_RUNS = 500  # folder-level results kept (the oldest are dropped)
+BUSY_TIMEOUT = 5.0  # seconds to wait for another process's lock before going on without
+COMPANIONS = ("-wal", "-shm", "-journal")
+DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def default_path() -> Path | None:
@@ -89,70 +101,183 @@ class CacheInfo:
 
 
 class ExtractionCache:
-    """Extraction results by content hash and extractor versions."""
+    """Extraction results by content hash and extractor versions.
 
-    def __init__(self, path: Path | str) -> None:
+    Every operation is guarded: a fault (damaged file, lock held too long, disk trouble)
+    is said once and the run goes on, with a new cache or without one."""
+
+    def __init__(self, path: Path | str, *, timeout: float = BUSY_TIMEOUT) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             self.path = self.path / FILE_NAME
+        self.timeout = timeout
+        self._db: sqlite3.Connection | None = None
+        self._said: set[str] = set()
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError as err:
+            if not _is_damaged(err):
+                raise
+            self._replace_damaged(err)
+
+    def _connect(self) -> sqlite3.Connection:
         _private_folder(self.path.parent)
         _touch_private(self.path)
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        db.text_factory = bytes  # decoded by _text(): damaged bytes never reach a message
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+        except BaseException:
+            db.close()
+            raise
         for companion in ("-wal", "-shm"):
             _chmod_private(Path(f"{self.path}{companion}"))
+        return db
+
+    @property
+    def usable(self) -> bool:
+        """False once a fault left this run without the cache."""
+        return self._db is not None
+
+    def _guard(self, action: Callable[[sqlite3.Connection], T], default: T) -> T:
+        """`action` on the database, or `default` when there is none or it fails."""
+        if self._db is None:
+            return default
+        try:
+            return action(self._db)
+        except sqlite3.Error as err:
+            self._fault(err)
+            return default
+
+    def _fault(self, err: sqlite3.Error) -> None:
+        if _is_damaged(err):
+            self._replace_damaged(err)
+        elif _is_busy(err):
+            self._give_up(
+                f"the cache {self.path} is locked by another process (waited "
+                f"{self.timeout:g} s): going on without it for this run"
+            )
+        else:
+            self._give_up(f"the cache {self.path} failed ({_reason(err)}): going on without it")
+
+    def _give_up(self, message: str) -> None:
+        self._say(message)
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+
+    def _text(self, raw: bytes | str) -> str | None:
+        """A stored value as text; None (and the cache replaced) when its bytes are damaged."""
+        if isinstance(raw, str):
+            return raw
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self._replace_damaged("a stored value is not UTF-8 text")
+            return None
+
+    def _replace_damaged(self, err: sqlite3.Error | str) -> None:
+        """Move a damaged cache file aside (renamed with the time) and start a new one."""
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+        aside = Path(f"{self.path}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            for companion in ("", *COMPANIONS):
+                current = Path(f"{self.path}{companion}")
+                if current.exists():
+                    os.replace(current, f"{aside}{companion}")
+            self._db = self._connect()
+        except (OSError, sqlite3.Error) as again:
+            self._say(
+                f"the cache {self.path} is damaged ({_reason(err)}) and could not be replaced "
+                f"({_reason(again)}): going on without it"
+            )
+            self._db = None
+            return
+        self._say(
+            f"the cache {self.path} was damaged ({_reason(err)}): moved aside to {aside.name} "
+            "(delete it when you like; it holds what was read from records), a new one started"
+        )
+
+    def _say(self, message: str) -> None:
+        if message not in self._said:
+            self._said.add(message)
+            log.warning("%s", message)
 
     def get(self, source: Source, key: tuple[str, str]) -> list[Document] | None:
         """The documents stored for this content and these extractors, bound to `source`."""
-        row = self._db.execute(
-            "SELECT documents FROM results WHERE sha256=? AND extractor=? AND version=?",
-            (source.sha256, *key),
-        ).fetchone()
+        row = self._guard(
+            lambda db: db.execute(
+                "SELECT documents FROM results WHERE sha256=? AND extractor=? AND version=?",
+                (source.sha256, *key),
+            ).fetchone(),
+            None,
+        )
         if row is None:
             return None
         try:
-            documents = [Document.from_dict(d) for d in json.loads(row[0])]
-        except (ValueError, TypeError, KeyError):
+            text = self._text(row[0])
+            if text is None:
+                return None
+            documents = [Document.from_dict(d) for d in json.loads(text)]
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None  # written by another intake version: read the file again
         return [rebind(document, source) for document in documents]
 
     def put(self, source: Source, key: tuple[str, str], documents: Iterable[Document]) -> None:
         """Store what was read (with text, so nothing must be read twice)."""
+        if self._db is None:
+            return
         payload = json.dumps([d.to_dict(with_text=True) for d in documents], ensure_ascii=False)
-        with contextlib.suppress(sqlite3.Error):
-            self._db.execute(
+        self._guard(
+            lambda db: db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
                 (source.sha256, *key, payload, time.time()),
-            )
+            ),
+            None,
+        )
 
     def get_run(self, key: str) -> Manifest | None:
         """A whole folder's manifest, stored under the key of its exact inputs."""
-        row = self._db.execute("SELECT manifest FROM runs WHERE key=?", (key,)).fetchone()
+        row = self._guard(
+            lambda db: db.execute("SELECT manifest FROM runs WHERE key=?", (key,)).fetchone(),
+            None,
+        )
         if row is None:
             return None
         try:
-            return Manifest.from_dict(json.loads(row[0]))
-        except (ValueError, TypeError, KeyError):
+            text = self._text(row[0])
+            return None if text is None else Manifest.from_dict(json.loads(text))
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
     def put_run(self, key: str, manifest: Manifest) -> None:
+        if self._db is None:
+            return
         payload = json.dumps(manifest.to_dict(with_text=True), ensure_ascii=False)
-        with contextlib.suppress(sqlite3.Error):
-            self._db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", (key, payload, time.time())
-            )
-            self._db.execute(
+
+        def store(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", (key, payload, time.time()))
+            db.execute(
                 "DELETE FROM runs WHERE key NOT IN "
                 "(SELECT key FROM runs ORDER BY stored DESC LIMIT ?)",
                 (MAX_RUNS,),
             )
 
+        self._guard(store, None)
+
     def info(self) -> CacheInfo:
-        entries, files = self._db.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT sha256) FROM results"
-        ).fetchone()
+        entries, files = self._guard(
+            lambda db: db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT sha256) FROM results"
+            ).fetchone(),
+            (0, 0),
+        )
         size = sum(
             Path(f"{self.path}{suffix}").stat().st_size
             for suffix in ("", "-wal", "-shm")
@@ -162,15 +287,22 @@ class ExtractionCache:
 
     def clear(self) -> int:
         """Remove every entry; returns how many there were."""
-        (count,) = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
-        self._db.execute("DELETE FROM results")
-        self._db.execute("DELETE FROM runs")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.execute("VACUUM")
-        return count
+
+        def empty(db: sqlite3.Connection) -> int:
+            (count,) = db.execute("SELECT COUNT(*) FROM results").fetchone()
+            db.execute("DELETE FROM results")
+            db.execute("DELETE FROM runs")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("VACUUM")
+            return count
+
+        return self._guard(empty, 0)
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
 
     def __enter__(self) -> ExtractionCache:
         return self
@@ -187,9 +319,34 @@ def open_cache(path: Path | str | None = None) -> ExtractionCache | None:
     if target is None:
         return None
     try:
-        return ExtractionCache(target)
-    except (OSError, sqlite3.Error):
+        cache = ExtractionCache(target)
+    except (OSError, sqlite3.Error) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        if isinstance(err, sqlite3.Error) and _is_busy(err):
+            reason = f"locked by another process (waited {BUSY_TIMEOUT:g} s)"
+        log.warning("the cache %s cannot be used (%s): going on without it", target, reason)
         return None
+    return cache if cache.usable else None
+
+
+def _reason(err: BaseException | str) -> str:
+    """An error as a short reason that holds no stored content (SQLite quotes the text it
+    could not decode: that text is from a record)."""
+    text = str(err).split(" with text ", 1)[0].splitlines()[0] if str(err) else ""
+    return text[:160] or type(err).__name__
+
+
+def _is_damaged(err: sqlite3.Error) -> bool:
+    name = getattr(err, "sqlite_errorname", "") or ""
+    text = str(err)
+    return name.startswith(DAMAGED) or any(
+        words in text for words in ("malformed", "not a database", "Could not decode")
+    )
+
+
+def _is_busy(err: sqlite3.Error) -> bool:
+    name = getattr(err, "sqlite_errorname", "") or ""
+    return name.startswith(BUSY) or "locked" in str(err)
 
 
 def storable(documents: Iterable[Document]) -> bool:

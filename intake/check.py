@@ -7,6 +7,7 @@ Pure: (documents, checklist, options) -> an Assessment. The checklist is data
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
@@ -74,70 +75,198 @@ def available_checklists() -> list[Checklist]:
     return [load_checklist(name) for name in names]
 
 
+MAX_CHECKLIST_BYTES = 1 * 2**20  # a what-to-bring list is a page, not a database
+MAX_ITEMS = 500
+MAX_REMINDERS = 500
+MAX_PATTERN = 2000  # characters of an item's `content` expression
+MAX_AGE_DAYS = 36_500  # a hundred years
+MAX_EXTENDS = 8  # checklists extending checklists
+
+
+class ChecklistError(ValueError):
+    """What is wrong with a checklist, with the TOML line when it is known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def load_checklist(name_or_path: str | Path = "default") -> Checklist:
-    """A shipped checklist by name, or a TOML file by path; UsageError when it is not valid."""
+    """A shipped checklist by name, or a TOML file by path; UsageError (exit 2) naming the
+    file, and the line when known, when it cannot be read or is not a valid checklist."""
+    return _load(name_or_path, chain=())
+
+
+def _load(name_or_path: str | Path, chain: tuple[str, ...]) -> Checklist:
     path = Path(name_or_path)
     if not (path.suffix == ".toml" or path.exists()):
+        if chain and str(name_or_path) in chain:
+            raise UsageError(_cycle(chain, str(name_or_path)))
         return _shipped_checklist(str(name_or_path))
-    return _load_checklist(path)
+    return _load_checklist(path, chain)
 
 
 @functools.lru_cache(maxsize=32)
 def _shipped_checklist(name: str) -> Checklist:
     """A checklist shipped in the package (they never change while intake runs)."""
-    return _load_checklist(Path(name))
+    return _load_checklist(Path(name), ())
 
 
-def _load_checklist(path: Path) -> Checklist:
+def _load_checklist(path: Path, chain: tuple[str, ...]) -> Checklist:
     name_or_path = str(path)
     if path.suffix == ".toml" or path.exists():
+        origin = str(path)
+        identity = os.path.realpath(path)
+        if identity in chain:
+            raise UsageError(_cycle(chain, identity))
         try:
-            text, origin = path.read_text(encoding="utf-8"), str(path)
+            size = path.stat().st_size
+            if size > MAX_CHECKLIST_BYTES:
+                raise UsageError(
+                    f"checklist {path} is not valid: {size // 2**20} MB, more than "
+                    f"{MAX_CHECKLIST_BYTES // 2**20} MB (a checklist is a short list)"
+                )
+            text = path.read_text(encoding="utf-8")
         except OSError as err:
             raise UsageError(f"checklist {path}: cannot be read ({err.strerror})") from err
+        except UnicodeDecodeError as err:
+            raise UsageError(f"checklist {path} is not valid: not UTF-8 text") from err
     else:
         resource = resources.files("intake.checklists") / f"{name_or_path}.toml"
         if not resource.is_file():
             known = ", ".join(c.name for c in available_checklists())
             raise UsageError(f"no checklist named {name_or_path!r} (known: {known})")
         text, origin = resource.read_text(encoding="utf-8"), f"{name_or_path}.toml"
+        identity = name_or_path
+    chain = (*chain, identity)
+    if len(chain) > MAX_EXTENDS:
+        raise UsageError(f"checklist {origin}: extends checklists more than {MAX_EXTENDS} deep")
     try:
-        return _parse(tomllib.loads(text), origin)
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as err:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:  # its message ends "(at line N, column M)"
+        raise UsageError(f"checklist {origin} is not valid: {err}") from err
+    try:
+        return _parse(data, _item_lines(text), origin, path.parent, chain)
+    except ChecklistError as err:
+        where = f" (line {err.line})" if err.line else ""
+        raise UsageError(f"checklist {origin} is not valid{where}: {err}") from err
+    except (KeyError, TypeError, ValueError) as err:
         raise UsageError(f"checklist {origin} is not valid: {err}") from err
 
 
-def _parse(data: dict, origin: str) -> Checklist:
-    base = load_checklist(data["extends"]) if data.get("extends") else None
+def _cycle(chain: tuple[str, ...], again: str) -> str:
+    """A checklist that extends itself, directly or through others."""
+    names = " -> ".join(Path(link).name for link in (*chain, again))
+    return f"checklist {chain[0]} is not valid: it extends itself ({names})"
+
+
+def _parse(
+    data: dict, lines: list[int], origin: str, folder: Path, chain: tuple[str, ...]
+) -> Checklist:
+    for key in ("name", "label", "extends"):
+        _expect(data.get(key, ""), str, key)
+    extends = data.get("extends")
+    base = _load(_extended(extends, folder), chain) if extends else None
+    raw_items = data.get("items", [])
+    if base is None and "items" not in data:
+        raise ChecklistError("it has no [[items]]")
+    _expect(raw_items, list, "items")
     items = {item.id: item for item in base.items} if base else {}
-    for raw in data.get("items", []) if base else data["items"]:
-        items[raw["id"]] = _parse_item(raw)
-    reminders = (base.reminders if base else ()) + tuple(
-        r["text"] for r in data.get("reminders", [])
-    )
+    for number, raw in enumerate(raw_items):
+        line = lines[number] if number < len(lines) else None
+        if not isinstance(raw, dict):
+            raise ChecklistError(f"item {number + 1} is not a table", line)
+        try:
+            items[raw.get("id")] = _parse_item(raw)
+        except ChecklistError as err:
+            raise ChecklistError(str(err), err.line or line) from err
+        if len(items) > MAX_ITEMS:
+            raise ChecklistError(f"more than {MAX_ITEMS} items", line)
+    raw_reminders = data.get("reminders", [])
+    _expect(raw_reminders, list, "reminders")
+    if len(raw_reminders) > MAX_REMINDERS:
+        raise ChecklistError(f"more than {MAX_REMINDERS} reminders")
+    for reminder in raw_reminders:
+        if not isinstance(reminder, dict) or not isinstance(reminder.get("text"), str):
+            raise ChecklistError('each [[reminders]] needs text = "..."')
+    reminders = (base.reminders if base else ()) + tuple(r["text"] for r in raw_reminders)
     return Checklist(
         data.get("name", Path(origin).stem), data.get("label", ""), tuple(items.values()), reminders
     )
 
 
+def _extended(extends: str, folder: Path) -> str | Path:
+    """What `extends` names: a shipped list, or a TOML path (relative to the checklist's own
+    folder first)."""
+    beside = folder / extends
+    return beside if Path(extends).suffix == ".toml" and beside.exists() else extends
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line of each [[items]] header, so an error can say where the item is."""
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if re.match(r"\s*\[\[\s*items\s*\]\]", line)
+    ]
+
+
+def _expect(value: object, kind: type, key: str, item: str = "") -> None:
+    if not isinstance(value, kind) or isinstance(value, bool):
+        where = f"item {item!r}: " if item else ""
+        raise ChecklistError(f"{where}{key} must be {_KIND_WORDS[kind]}")
+
+
+_KIND_WORDS = {str: "text", list: "a list", int: "a whole number", dict: "a table"}
+
+
 def _parse_item(raw: dict) -> ItemRule:
+    item_id = raw.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        raise ChecklistError('an item has no id = "..."')
+    for key in ("label", "hint", "requires", "content"):
+        if key in raw:
+            _expect(raw[key], str, key, item_id)
+    if "label" not in raw:
+        raise ChecklistError(f'item {item_id!r} has no label = "..."')
+    for key in ("kinds", "subtypes"):
+        _expect(raw.get(key, []), list, key, item_id)
+        if not all(isinstance(value, str) for value in raw.get(key, [])):
+            raise ChecklistError(f"item {item_id!r}: {key} must be a list of names")
     kinds = tuple(raw.get("kinds", ()))
     subtypes = tuple(raw.get("subtypes", ()))
     if not kinds and not subtypes:
-        raise ValueError(f"item {raw['id']!r} names no kinds or subtypes")
+        raise ChecklistError(f"item {item_id!r} names no kinds or subtypes")
     unknown = [k for k in kinds if k not in KINDS] + [s for s in subtypes if s not in SUBTYPES]
     if unknown:
-        raise ValueError(f"item {raw['id']!r} names unknown kinds {unknown}")
+        raise ChecklistError(f"item {item_id!r} names unknown kinds {unknown}")
     requires = raw.get("requires")
     if requires and requires not in RULES:
-        raise ValueError(f"item {raw['id']!r} requires unknown rule {requires!r}")
-    content = re.compile(raw["content"], re.IGNORECASE) if raw.get("content") else None
+        raise ChecklistError(f"item {item_id!r} requires unknown rule {requires!r}")
+    content = _pattern(raw.get("content"), item_id)
     max_age = raw.get("max_age_days")
-    if max_age is not None and (not isinstance(max_age, int) or max_age <= 0):
-        raise ValueError(f"item {raw['id']!r}: max_age_days must be a positive whole number")
+    if max_age is not None and (
+        not isinstance(max_age, int) or isinstance(max_age, bool) or not 0 < max_age <= MAX_AGE_DAYS
+    ):
+        raise ChecklistError(
+            f"item {item_id!r}: max_age_days must be a whole number from 1 to {MAX_AGE_DAYS}"
+        )
     return ItemRule(
-        raw["id"], raw["label"], kinds, requires, raw.get("hint", ""), subtypes, content, max_age
+        item_id, raw["label"], kinds, requires, raw.get("hint", ""), subtypes, content, max_age
     )
+
+
+def _pattern(text: str | None, item_id: str) -> re.Pattern[str] | None:
+    if not text:
+        return None
+    if len(text) > MAX_PATTERN:
+        raise ChecklistError(f"item {item_id!r}: content longer than {MAX_PATTERN} characters")
+    try:
+        return re.compile(text, re.IGNORECASE)
+    except (re.error, RecursionError, OverflowError) as err:
+        raise ChecklistError(
+            f"item {item_id!r}: content is not a valid regular expression ({err})"
+        ) from err
 
 
 # --- evaluation -------------------------------------------------------------------------------

@@ -20,10 +20,18 @@ from intake.check import available_checklists
 from intake.errors import ExitCode, IntakeError, UsageError
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_summary, print_to_do
+from intake.terminal import shown, shown_lines
 from intake.understand.dates import parse_date
 from intake.understand.people import display_name
 
 log = logging.getLogger("intake")
+
+
+class TerminalFormatter(logging.Formatter):
+    """Log lines name files: their control characters are shown escaped (terminal.shown)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return shown_lines(super().formatMessage(record))
 
 
 def handle_errors(command):
@@ -36,7 +44,7 @@ def handle_errors(command):
         try:
             return command(*args, **kwargs)
         except IntakeError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {shown_lines(err)}", err=True)
             ctx.exit(err.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -48,7 +56,8 @@ def handle_errors(command):
             if debug:
                 raise
             click.echo(
-                f"Error: unexpected {type(err).__name__}: {err} (run with --debug for details)",
+                f"Error: unexpected {type(err).__name__}: {shown_lines(err)} "
+                "(run with --debug for details)",
                 err=True,
             )
             ctx.exit(ExitCode.ERROR)
@@ -155,11 +164,10 @@ def cli(debug: bool) -> None:
     """Turn a folder of medical records into an indexed packet for a second opinion."""
     if not debug:  # libraries' warnings name no reason a caregiver can act on
         warnings.filterwarnings("ignore")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TerminalFormatter("intake: %(levelname)s: %(message)s"))
     logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="intake: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
+        level=logging.DEBUG if debug else logging.WARNING, handlers=[handler], force=True
     )
     if not debug:  # libraries log their own parsing trouble; intake states the reason per file
         for library in ("pydicom", "pdfminer", "PIL", "pikepdf", "fontTools"):
@@ -246,7 +254,7 @@ def packet(
     print_summary(manifest, brief=True)
     print_to_do(list(manifest.to_do))
     target = out / "INDEX.HTM" if layout == "folder" else out
-    click.echo(f"Packet written to {out} (open {target})")
+    click.echo(f"Packet written to {shown(out)} (open {shown(target)})")
     if open_after:
         click.launch(str(target))  # the system's viewer; nothing leaves the machine
     _exit_for(manifest)
@@ -294,9 +302,10 @@ def batch(parent: Path, out: Path, changed_only: bool, reason: str | None, silen
         )  # fmt: skip
     for row in result.rows:
         missing = ", ".join(row.missing_items) or "-"
-        click.echo(f"{row.client}\t{row.status}\t{row.documents} documents\tmissing: {missing}"
-                   + (f"\t{row.reason}" if row.reason else ""))  # fmt: skip
-    click.echo(f"Dashboard: {out / 'DASHBOARD.HTM'}")
+        reason = f"\t{shown(row.reason)}" if row.reason else ""
+        click.echo(f"{shown(row.client)}\t{row.status}\t{row.documents} documents\tmissing: "
+                   f"{shown(missing)}{reason}")  # fmt: skip
+    click.echo(f"Dashboard: {shown(out / 'DASHBOARD.HTM')}")
     unread = sum(row.reason == ocr_missing.BATCH_REASON for row in result.rows)
     if unread:
         click.echo(ocr_missing.advice(unread), err=True)
@@ -325,7 +334,7 @@ def cache_info(cache_path: str | None) -> None:
         return
     with cache:
         info = cache.info()
-    click.echo(f"{info.path}\n{info.entries} entries for {info.files} files, "
+    click.echo(f"{shown(info.path)}\n{info.entries} entries for {info.files} files, "
                f"{info.bytes / 2**20:.1f} MB (owner-only)")  # fmt: skip
 
 
@@ -344,7 +353,7 @@ def cache_clear(cache_path: str | None) -> None:
         return
     with cache:
         removed = cache.clear()
-    click.echo(f"Removed {removed} entries from {cache.path}")
+    click.echo(f"Removed {removed} entries from {shown(cache.path)}")
 
 
 def _open_cache_or_say(cache_path: str | None):

@@ -1,8 +1,7 @@
-"""What the CLI shows a person: a rich summary on stdout and progress on stderr.
-
-Rich is imported when something is shown: `intake scan --json` and a run without a
-terminal never need it.
-"""
+"""What the CLI shows a person: a rich summary on stdout and progress on stderr. Every text
+from a record or a file name goes through terminal.shown(): no escape sequence reaches the
+terminal. Rich is imported when something is shown: `intake scan --json` and a run without
+a terminal never need it."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from intake.model import Manifest
+from intake.terminal import shown
 from intake.understand.classify import LABELS
 
 if TYPE_CHECKING:
@@ -73,25 +73,27 @@ def print_summary(manifest: Manifest, *, brief: bool = False) -> None:
     who = patient.name or "patient name not found"
     if patient.birth_date:
         who += f", born {patient.birth_date}"
-    console.print(f"[bold]{escape(who)}[/bold]: {len(manifest.documents)} documents")
+    console.print(f"[bold]{escape(shown(who))}[/bold]: {len(manifest.documents)} documents")
     if not brief:
         table = Table("id", "kind", "date", "title", "source", box=None, pad_edge=False)
         for doc in manifest.documents:
             kind = LABELS.get(doc.kind, doc.kind)
-            table.add_row(doc.id, kind, doc.date or "", escape(doc.title), escape(doc.source))
+            table.add_row(
+                doc.id, kind, doc.date or "", escape(shown(doc.title)), escape(shown(doc.source))
+            )
         console.print(table)
     checklist = Table("checklist", "status", "note", box=None, pad_edge=False)
     for item in manifest.checklist:
         style = STATUS_STYLE.get(item.status, "")
         checklist.add_row(
-            escape(item.label), f"[{style}]{item.status}[/{style}]", escape(item.note)
+            escape(shown(item.label)), f"[{style}]{item.status}[/{style}]", escape(shown(item.note))
         )
     console.print(checklist)
     for finding in manifest.findings:
         if brief and finding.severity == "info":
             continue
         style = SEVERITY_STYLE[finding.severity]
-        console.print(f"[{style}]{finding.severity}[/{style}] {escape(finding.message)}")
+        console.print(f"[{style}]{finding.severity}[/{style}] {escape(shown(finding.message))}")
 
 
 def print_to_do(actions: list[str]) -> None:
@@ -103,4 +105,4 @@ def print_to_do(actions: list[str]) -> None:
     console = Console(file=sys.stdout, highlight=False)
     console.print("[bold]To do before the appointment[/bold]")
     for action in actions:
-        console.print(f"  [ ] {action}", markup=False)
+        console.print(f"  [ ] {shown(action)}", markup=False)

@@ -5,7 +5,8 @@ document, with title, creation time, class and type codes, author, patient, SHA-
 beside DOC0001.XML... The metadata names, dates and types documents whose own bytes say
 little (a PDF without a date, an image); its hash and size catch damaged or altered files.
 Downloads that follow XDM loosely (no METADATA.XML, other folder names) simply yield their
-files. Parsing uses defusedxml with DTDs forbidden: no entities, no network.
+files. Parsing is intake.safe_load's: defusedxml with DTDs forbidden (no entities, no
+network) and a depth limit.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from xml.etree.ElementTree import Element, ParseError
 
-import defusedxml.ElementTree as SafeTree
-from defusedxml import DefusedXmlException
-
 from intake.cda.hl7 import local
 from intake.cda.read import KIND_BY_LOINC
 from intake.model import Document, Finding, Person, Skipped, Source
+from intake.safe_load import parse_xml
 from intake.scan import ScanResult
 from intake.understand.dates import parse_dicom_date
 from intake.understand.people import display_name
@@ -129,9 +128,7 @@ def read_metadata(source: Source) -> list[XdmEntry]:
     """The ExtrinsicObjects of an XDM METADATA.XML; ValueError when it cannot be read safely."""
     try:
         with source.open() as handle:
-            root = SafeTree.parse(handle, forbid_dtd=True).getroot()
-    except DefusedXmlException as err:
-        raise ValueError(f"refused unsafe XML ({type(err).__name__})") from err
+            root = parse_xml(handle)  # safe_load.Refused (a ValueError) names its reason
     except (ParseError, OSError) as err:
         raise ValueError(f"damaged XML ({err})") from err
     return [_entry(e) for e in root.iter() if local(e) == "ExtrinsicObject"]

@@ -24,10 +24,10 @@ from PIL import Image
 
 from intake import api
 from intake.cli import cli
+from intake.csv_cells import cell as _cell
 from intake.errors import ExitCode
 from intake.model import Source
 from intake.packet.render import distinct
-from intake.packet.tables import _cell
 from intake.xdm import read_metadata
 from tests.conftest import APPOINTMENT, packet_files
 

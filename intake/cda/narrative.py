@@ -84,7 +84,7 @@ def _html(node: Element, out: list[str], *, top: bool = False) -> None:
             spans = "".join(
                 f' {a}="{int(node.get(a, "1"))}"'
                 for a in SPANS
-                if node.get(a, "").isdigit() and tag in ("td", "th")
+                if _is_span(node.get(a, "")) and tag in ("td", "th")
             )
             out.append(f"<{tag}{spans}>")
         out.append(escape(node.text or ""))
@@ -94,3 +94,8 @@ def _html(node: Element, out: list[str], *, top: bool = False) -> None:
             out.append(f"</{tag}>")
     if not top:
         out.append(escape(node.tail or ""))
+
+
+def _is_span(value: str) -> bool:
+    """A table span as HTML takes it: 1 to 4 ASCII digits (not '²', not 5,000 digits)."""
+    return value.isascii() and value.isdigit() and len(value) <= 4

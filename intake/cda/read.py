@@ -1,17 +1,16 @@
 """Read a C-CDA document (R1.1 or R2.1, any document type) into plain data.
 
-Parsing is defusedxml with DTDs forbidden: no external entities, no entity expansion, no
-network. Missing sections, nullFlavors, BOMs, stylesheet instructions and namespace
-prefixes are all tolerated; a section that cannot be understood is kept as narrative.
+Parsing is intake.safe_load's (defusedxml with DTDs forbidden: no external entities, no
+entity expansion, no network; a depth limit). Missing sections, nullFlavors, BOMs,
+stylesheet instructions and namespace prefixes are all tolerated; a section that cannot be
+understood is kept as narrative.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import BinaryIO
-from xml.etree.ElementTree import Element
-
-import defusedxml.ElementTree as SafeTree
+from xml.etree.ElementTree import Element, ParseError
 
 from intake.cda import entries
 from intake.cda.hl7 import (
@@ -27,6 +26,7 @@ from intake.cda.hl7 import (
 )
 from intake.cda.sections import TITLES, section_kind
 from intake.model import LabResult, Medication, Person
+from intake.safe_load import parse_xml
 from intake.understand.people import display_name
 
 # LOINC document type codes -> kinds
@@ -80,10 +80,11 @@ class CdaDocument:
 
 
 def read_cda(handle: BinaryIO) -> CdaDocument:
-    """Parse a C-CDA from a binary stream; raises defusedxml/ParseError for unsafe or bad XML."""
-    root = SafeTree.parse(handle, forbid_dtd=True).getroot()
+    """Parse a C-CDA from a binary stream; raises safe_load.Refused for unsafe or too deep
+    XML, ParseError for damaged XML."""
+    root = parse_xml(handle)
     if local(root) != "ClinicalDocument":
-        raise SafeTree.ParseError(f"root element is {local(root)}, not ClinicalDocument")
+        raise ParseError(f"root element is {local(root)}, not ClinicalDocument")
     refs = narrative_ids(root)
     type_code = code_in(first(root, "code"), LOINC) or (first(root, "code") or root).get("code")
     date = timestamp(first(root, "effectiveTime"))

@@ -1,6 +1,7 @@
 """C-CDA documents (portal downloads, R1.1 and R2.1): identity, type, sections and entries.
 
-Parsed with defusedxml (intake.cda): no external entities, no DTD tricks, no network.
+Parsed by intake.safe_load (defusedxml): no external entities, no DTD tricks, no network,
+a depth limit.
 Coded medications and results become the same Medication and LabResult records that PDF
 and photo text yields, so the medication list and lab tables work across sources.
 """
@@ -9,12 +10,11 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-
 from intake.cda.narrative import narrative_html, narrative_lines
 from intake.cda.read import CdaDocument, Section, medication_list, read_cda, result_list
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, Narrative, NarrativeSection, Source
+from intake.safe_load import Refused
 from intake.sniff import CDA
 
 
@@ -58,8 +58,8 @@ def load(source: Source) -> CdaDocument:
     try:
         with source.open() as handle:
             return read_cda(handle)
-    except DefusedXmlException as err:
-        raise ExtractionError(f"refused unsafe XML ({type(err).__name__})") from err
+    except Refused as err:
+        raise ExtractionError(str(err)) from err
     except ParseError as err:
         raise ExtractionError(f"damaged XML ({err})") from err
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from intake.extractors.base import Attachment, ExtractionError, Extractor, FileReading
 from intake.model import Document, LabResult, Medication, Person, Source
+from intake.safe_load import Refused, load_json
 from intake.sniff import FHIR_JSON
 from intake.understand.dates import parse_date
 from intake.understand.labs import canonical_unit, range_text, settle_flag
@@ -59,20 +60,28 @@ SUMMARY_SECTIONS = {
 
 
 def load_resources(data: bytes) -> list[dict[str, Any]]:
-    """Every resource in a FHIR JSON document (Bundles unwrapped, nested too) or NDJSON."""
-    text = data.decode("utf-8-sig", errors="replace")
+    """Every resource in a FHIR JSON document (Bundles unwrapped, nested too) or NDJSON;
+    ExtractionError when it is damaged, too large, too deep or holds a runaway number."""
     try:
-        parsed: Any = json.loads(text)
-        roots = parsed if isinstance(parsed, list) else [parsed]
+        return list(_unwrap(_roots(data)))
+    except Refused as err:
+        raise ExtractionError(str(err)) from err
+
+
+def _roots(data: bytes) -> list[Any]:
+    try:
+        parsed: Any = load_json(data, max_bytes=MAX_BYTES)
+        return parsed if isinstance(parsed, list) else [parsed]
     except json.JSONDecodeError as err:
         roots = []
+        text = data.decode("utf-8-sig", errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    roots.append(json.loads(line))
+                    roots.append(load_json(line, max_bytes=MAX_BYTES))
                 except json.JSONDecodeError:
                     raise ExtractionError(f"damaged JSON (line {number}: {err.msg})") from err
-    return list(_unwrap(roots))
+        return roots
 
 
 def _unwrap(items: list[Any], depth: int = 0) -> Iterator[dict[str, Any]]:

@@ -238,7 +238,7 @@ def _image_share(page: pypdfium2.PdfPage) -> float:
 
 
 _ODD = re.compile("[\ufffd\ufffe\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f]")
-_WORDLIKE = re.compile(r"\S*(?:[A-Za-z]{2}|\d)\S*")
+_WORDLIKE = re.compile(r"[A-Za-z]{2}|\d")  # searched per token: linear on a row of dots
 _RANGE_HINT = re.compile(
     r"\d\s*(?:-|\ba\b|\bto\b)\s*\d|[<>]=?\s*\d|\b(?:negative|positive|detected|reactive)\b", re.I
 )
@@ -258,9 +258,10 @@ def _only_invisible_text(page: pypdfium2.PdfPage) -> bool:
 def _is_junk(text: str, visible: int) -> bool:
     """A text layer no one can read (`visible` non-space characters): unmapped glyphs,
     private-use codes, no words."""
-    tokens = len(text.split())
+    tokens = text.split()
     odd = len(_ODD.findall(text))
-    return odd > visible * 0.3 or len(_WORDLIKE.findall(text)) < tokens * 0.3
+    wordlike = sum(1 for token in tokens if _WORDLIKE.search(token))
+    return odd > visible * 0.3 or wordlike < len(tokens) * 0.3
 
 
 def _looks_like_labs(text: str) -> bool:

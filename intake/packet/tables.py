@@ -1,10 +1,9 @@
-"""EXTRA/LABS.CSV and EXTRA/MEDS.CSV: the tables a spreadsheet or another tool opens."""
+"""EXTRA/LABS.CSV and EXTRA/MEDS.CSV: the tables a spreadsheet or another tool opens (cells
+through intake.csv_cells, so nothing read from a record runs as a formula)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
+from intake.csv_cells import csv_text
 from intake.model import Document
 
 LAB_COLUMNS = ["test", "value", "unit", "flag", "flag_derived", "reference_range", "collected",
@@ -12,7 +11,6 @@ LAB_COLUMNS = ["test", "value", "unit", "flag", "flag_derived", "reference_range
                "document", "document_title", "source"]  # fmt: skip
 MED_COLUMNS = ["name", "generic", "strength", "dose", "form", "route", "frequency", "status",
                "start", "end", "rxnorm", "raw", "document", "document_title", "source"]  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def labs_csv(documents: list[Document]) -> str:
@@ -39,7 +37,7 @@ def labs_csv(documents: list[Document]) -> str:
         for d in documents
         for lab in d.labs
     ]
-    return _csv(LAB_COLUMNS, rows)
+    return csv_text(LAB_COLUMNS, rows)
 
 
 def meds_csv(documents: list[Document]) -> str:
@@ -64,29 +62,4 @@ def meds_csv(documents: list[Document]) -> str:
         for d in documents
         for m in d.medications
     ]
-    return _csv(MED_COLUMNS, rows)
-
-
-def _csv(columns: list[str], rows: list[list[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
-
-
-def _cell(value: object) -> str:
-    """Text for a cell; a value a spreadsheet would run as a formula is quoted with '."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return csv_text(MED_COLUMNS, rows)

@@ -109,10 +109,11 @@ def group_rows(words: Iterable[Word]) -> list[Row]:
 def row_text(row: Row) -> str:
     """A row as text: words joined by a space, wide gaps (column breaks) by three."""
     parts: list[str] = []
+    wide = _height(row) * 1.5  # once per row: a long row stays linear
     for previous, word in zip([None, *row], row, strict=False):
         if previous is not None:
             gap = word.x0 - previous.x1
-            parts.append("   " if gap > _height(row) * 1.5 else " ")
+            parts.append("   " if gap > wide else " ")
         parts.append(word.text)
     return "".join(parts)
 

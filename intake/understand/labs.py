@@ -514,7 +514,14 @@ def range_text(low: str | None, high: str | None) -> str | None:
     return None
 
 
-_TRAILING_UNIT = re.compile(r"\s*[A-Za-zµ%][\w/%^.*µ²³\[\]]*$")
+# a unit at the end of a range ("3.5-5.0 g/dL"), matched on the reversed text from its end:
+# one start position, so linear however long the text (a search for it was quadratic)
+_TRAILING_UNIT_REVERSED = re.compile(r"[\w/%^.*µ²³\[\]]*[A-Za-zµ%]\s*")
+
+
+def _without_trailing_unit(text: str) -> str:
+    match = _TRAILING_UNIT_REVERSED.match(text[::-1])
+    return text[: len(text) - match.end()] if match else text
 
 
 def derive_flag(value: str, reference: str) -> str | None:
@@ -523,7 +530,7 @@ def derive_flag(value: str, reference: str) -> str | None:
     if value.lower() in POSITIVE and reference.strip().lower() in NEGATIVE:
         return "A"
     number = _number(value)
-    core = _TRAILING_UNIT.sub("", reference.strip())
+    core = _without_trailing_unit(reference.strip())
     match = RANGE_RE.match(core.replace(" ", ""))
     if number is None or not match or VALUE_RE.match(value).group("cmp"):  # type: ignore[union-attr]
         return None
@@ -541,7 +548,7 @@ def _tokens(line: str) -> list[str]:
     flag OCR glued to its value ('212H', '6.1.H') split off."""
     line = _or_equal(line)
     line = re.sub(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)", r"\1 \2", line)
-    line = re.sub(rf"({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})", r"\1-\2", line)
+    line = re.sub(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})", r"\1-\2", line)
     line = re.sub(r"([µu])\s+L\b", r"\1L", line)  # '10^6/µ L': one unit, never a flag
     line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
     line = re.sub(
@@ -570,7 +577,7 @@ def tidy_ocr(text: str) -> str:
     text = text.translate(_OCR_MARKS)
     text = re.sub(r"\bA[lI|]c\b", "A1c", text)
     return (
-        re.sub(r"(?<=\d):(?=\d(?![\d:]*\s*(?:am|pm)\b))", ".", text, flags=re.I)
+        re.sub(r"(?<=\d):(?=\d(?![\d:]{0,8}\s{0,3}(?:am|pm)\b))", ".", text, flags=re.I)
         if "(" in text
         else text
     )

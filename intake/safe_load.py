@@ -1,0 +1,99 @@
+"""Bounded loading of the JSON and XML that records hold: size, depth and number length are
+checked before any code walks the tree, so a crafted file is refused with its reason instead
+of ending the run (Python's recursion limit, the 4,300-digit integer limit).
+
+`load_json` measures the nesting depth with a linear scan of the brackets outside strings
+before parsing, and parses integers through a function that refuses very long ones.
+`parse_xml` parses with defusedxml (DTDs forbidden: no entities, no external resources, no
+network) as a stream of start/end events, counting the depth as it goes, and returns the
+standard library's Element tree that intake.cda and intake.xdm read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from itertools import accumulate
+from typing import Any, BinaryIO
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeTree
+from defusedxml import DefusedXmlException
+
+MAX_JSON_DEPTH = 100  # FHIR resources nest about 10 deep; contained resources a few more
+MAX_XML_DEPTH = 256  # libxml2's own limit; a C-CDA nests about 40 deep with its narrative
+MAX_DIGITS = 1000  # an integer longer than this is no measurement
+MAX_BYTES = 200 * 2**20
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS_ONLY = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 for an opening, -1 for a closing
+
+
+class Refused(ValueError):
+    """The data is too large, too deep or malformed; the message says which, for a person."""
+
+
+def json_depth(data: bytes) -> int:
+    """How deep arrays and objects nest in JSON `data` (brackets inside strings not counted).
+
+    Linear time: strings are cut out by one regular expression, the brackets left are
+    summed by C code; a Python loop never runs per character."""
+    brackets = _STRING.sub(b"", data).translate(_STEP, _BRACKETS_ONLY)
+    return max(accumulate(memoryview(brackets).cast("b")), default=0)
+
+
+def load_json(
+    data: bytes | str,
+    *,
+    max_depth: int = MAX_JSON_DEPTH,
+    max_bytes: int = MAX_BYTES,
+    max_digits: int = MAX_DIGITS,
+) -> Any:
+    """Parse JSON text; Refused when it is larger, deeper or holds a longer integer than
+    allowed. Malformed JSON raises json.JSONDecodeError as usual (callers try NDJSON)."""
+    raw = data.encode("utf-8", errors="surrogatepass") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise Refused(f"JSON larger than {max_bytes // 2**20} MB: not read")
+    depth = json_depth(raw)
+    if depth > max_depth:
+        raise Refused(f"JSON nested {depth} deep (more than {max_depth}): not read")
+    text = data if isinstance(data, str) else data.decode("utf-8-sig", errors="replace")
+    return json.loads(text, parse_int=_integer(max_digits))
+
+
+def _integer(max_digits: int):
+    def parse(text: str) -> int:
+        digits = len(text.lstrip("-"))
+        if digits > max_digits:
+            raise Refused(f"JSON holds a number {digits} digits long (more than {max_digits})")
+        return int(text)
+
+    return parse
+
+
+def parse_xml(data: bytes | BinaryIO, *, max_depth: int = MAX_XML_DEPTH) -> Element:
+    """The root element of XML `data` (bytes or a binary stream).
+
+    Refused for a DTD, entities, external references or elements nested deeper than
+    `max_depth` (checked while parsing, before the tree is complete); ParseError (from the
+    standard library) for XML that is not well formed."""
+    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    depth = 0
+    root: Element | None = None
+    try:
+        for event, element in SafeTree.iterparse(stream, events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = element
+                if depth > max_depth:
+                    raise Refused(f"XML nested more than {max_depth} deep: not read")
+            else:
+                depth -= 1
+    except DefusedXmlException as err:
+        raise Refused(f"refused unsafe XML ({type(err).__name__})") from err
+    if root is None:
+        raise ParseError("no element found")
+    return root

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Generate the fault corpus (issue 19): inputs that once ended a run or stalled it. Each
+case names its required outcome and the words of the reason, so the tests hold intake to
+a specific answer for each.
+
+    python tests/faults/make_faults.py OUT          records/ and checklists/ under OUT
+    python tests/faults/make_faults.py damage DB    random bytes over every page but the first
+    python tests/faults/make_faults.py hold DB      hold DB in an exclusive transaction until
+                                                    stdin closes (prints "held" when it does)
+
+records/      files to scan: structures nested far too deep, a 5,000-digit number, lines of
+              20,000 characters (a pasted barcode, dot leaders), a name with ESC sequences,
+              next to good files that must still be read
+checklists/   checklist files that must each be a usage error (exit 2) naming the file, the
+              reason and, where known, the line
+
+Fictional content only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import sqlite3
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+LONG = 20_000  # characters in a long line
+ESC_NAME = "evil\x1b[31mred\x1b]0;title\x07.txt"  # colours and a window title in a name
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # a file below records/
+    where: str  # "unreadable" | "read" | "finding"
+    reason: str  # words the reason must hold ("" for "read")
+
+
+@dataclass(frozen=True)
+class BadChecklist:
+    name: str  # a file below checklists/
+    reason: str  # words the usage error must hold
+    line: int | None = None  # the line the error must name, when known
+
+
+def _ccda(sections: str) -> bytes:
+    return (
+        '<?xml version="1.0"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3">'
+        '<code code="34133-9" codeSystem="2.16.840.1.113883.6.1"/><title>Visit summary</title>'
+        f"<component><structuredBody>{sections}</structuredBody></component>"
+        "</ClinicalDocument>\n"
+    ).encode()
+
+
+def _section(title: str, narrative: str) -> str:
+    return (
+        f"<component><section><title>{title}</title><text>{narrative}</text></section></component>"
+    )
+
+
+def _pdf(lines: list[str]) -> bytes:
+    from reportlab import rl_config
+    from reportlab.pdfgen import canvas
+
+    rl_config.invariant = 1
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    for row, line in enumerate(lines):
+        page.drawString(72, 720 - 16 * row, line)
+    page.save()
+    return buffer.getvalue()
+
+
+def _observation(value: str) -> str:
+    return (
+        '{"resourceType": "Observation", "id": "o1", "status": "final",'
+        ' "code": {"text": "Hemoglobin"}, "valueQuantity": {"value": '
+        + value
+        + ', "unit": "g/dL"}}'
+    )
+
+
+def _nested_extension(depth: int) -> dict:
+    extension: dict = {"url": "http://example.org/leaf", "valueString": "x"}
+    for _ in range(depth):
+        extension = {"url": "http://example.org/branch", "extension": [extension]}
+    return extension
+
+
+def barcode() -> str:
+    """A pasted barcode: one line of 20,000 digits."""
+    return "".join(random.Random(19).choice("0123456789") for _ in range(LONG))
+
+
+def long_lines() -> str:
+    """Lines of 20,000 characters in the shapes that made an expression or a loop over a
+    line's words take quadratic time (each took seconds to minutes), alone and after the
+    headings that send a line to the date, name, medication and lab readers."""
+
+    def run(unit: str) -> str:
+        return (unit * (LONG // len(unit) + 1))[:LONG]
+
+    digits = barcode()
+    shapes = ["1", "1 ", "1.", "- ", ". ", "1, ", "1 / ", "\t1", "Ab ", "1:", "(1) ", "<1 ",
+              "1H ", "AB ", "a: ", "1.5 "]  # fmt: skip
+    lines = [digits, *(run(shape) for shape in shapes)]
+    lines += ["Date of service: " + digits, "Patient: " + run("1, "), "Final diagnosis:",
+              run("- "), "Current medications:", "Metformin " + digits, run("1 "),
+              "RADIOLOGY REPORT", "IMPRESSION: " + run("1 / "), "LABORATORY REPORT",
+              "Test  Result  Flag  Units  Reference Interval", "Glucose " + run("1 - "),
+              "Hemoglobin 12.1 g/dL 11.5-15.5"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def build_records(root: Path) -> list[Case]:
+    """Write records/ under `root`; returns the cases."""
+    root.mkdir(parents=True, exist_ok=True)
+    cases: list[Case] = []
+
+    def write(name: str, data: bytes | str, where: str, reason: str) -> None:
+        (root / name).write_bytes(data.encode() if isinstance(data, str) else data)
+        cases.append(Case(name, where, reason))
+
+    depth = 100_000
+    write("fhir-nested-100000.json",
+          '{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": '
+          + _observation("[" * depth + "]" * depth) + "}]}",
+          "unreadable", "nested 100005 deep")  # fmt: skip
+    write("fhir-5000-digit-number.json", _observation("9" * 5000), "unreadable",
+          "5000 digits long")  # fmt: skip
+    brackets = '{"resourceType": "Observation", "id": "b", "note": [{"text": "' + "[{" * 5000
+    write("fhir-brackets-in-strings.json", brackets + '"}], "valueString": "ok"}', "read", "")
+    observation = json.loads(_observation("13.2"))
+    observation["extension"] = [_nested_extension(40)]  # 83 deep: within the limit
+    write("fhir-deep-but-fine.json", json.dumps(observation), "read", "")
+    depth = 10_000
+    write("ccda-narrative-10000-deep.xml",
+          _ccda(_section("Notes", "<list><item>" * depth + "x" + "</item></list>" * depth)),
+          "unreadable", "nested more than 256 deep")  # fmt: skip
+    span = '<table><tbody><tr><td colspan="' + "9" * 5000 + '">Metformin</td></tr></tbody></table>'
+    write("ccda-5000-digit-colspan.xml", _ccda(_section("Medications", span)), "read", "")
+    metadata = (
+        '<?xml version="1.0"?><SubmitObjectsRequest '
+        'xmlns="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0">'
+        + "<a>" * 10_000 + "</a>" * 10_000 + "</SubmitObjectsRequest>"
+    ).encode()  # fmt: skip
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata)
+        zipped.writestr("IHE_XDM/SUBSET01/DOC0001.TXT", "Visit summary\nChief complaint: cough\n")
+    write("xdm-metadata-10000-deep.zip", archive.getvalue(), "finding",
+          "nested more than 256 deep")  # fmt: skip
+
+    write("barcode-20000-digits.txt", barcode() + "\n", "read", "")
+    write("long-lines.txt", long_lines(), "read", "")
+    write("ones-20000.txt", "1" * LONG + "\n", "read", "")
+    write("spaced-ones.txt", "1 " * (LONG // 2) + "\n", "read", "")
+    write("dotted-ones.txt", "1." * (LONG // 2) + "\n", "read", "")
+    write("medications-long-line.txt",
+          "Current medications:\nMetformin " + "1" * LONG + "\nLisinopril 10 mg daily\n",
+          "read", "")  # fmt: skip
+    write("lab-long-line.txt",
+          "LABORATORY REPORT\nTest  Result  Flag  Units  Reference Interval\nGlucose "
+          + "1 - " * (LONG // 4) + "\nHemoglobin 12.1 g/dL 11.5-15.5\n",
+          "read", "")  # fmt: skip
+    write("dot-leaders-20000.pdf", _pdf(["Visit summary", "." * LONG]), "read", "")
+    write(ESC_NAME, "Visit summary\nChief complaint: headache\n", "read", "")
+    write("good-note.txt", "Visit summary\nChief complaint: cough\n", "read", "")
+    return cases
+
+
+def _item(number: int, extra: str = "") -> str:
+    return (
+        f'[[items]]\nid = "item{number}"\nlabel = "Item {number}"\nkinds = ["questions"]\n' + extra
+    )
+
+
+def build_checklists(root: Path) -> list[BadChecklist]:
+    """Write checklists/ under `root`; returns the bad checklists."""
+    root.mkdir(parents=True, exist_ok=True)
+    cases: list[BadChecklist] = []
+
+    def write(name: str, text: str | bytes, reason: str, line: int | None = None) -> None:
+        (root / name).write_bytes(text.encode() if isinstance(text, str) else text)
+        cases.append(BadChecklist(name, reason, line))
+
+    write("extends-itself.toml", 'name = "self"\nextends = "extends-itself.toml"\n' + _item(1),
+          "extends itself (extends-itself.toml -> extends-itself.toml)")  # fmt: skip
+    (root / "loop-b.toml").write_text('extends = "loop-a.toml"\n')
+    write("loop-a.toml", 'extends = "loop-b.toml"\n',
+          "extends itself (loop-a.toml -> loop-b.toml -> loop-a.toml)")  # fmt: skip
+    write("bad-regex.toml", _item(1) + "\n" + _item(2, 'content = "[unterminated"\n'),
+          "not a valid regular expression (unterminated character set", line=6)  # fmt: skip
+    write("huge-max-age.toml", _item(1, "max_age_days = 99999999999999999\n"),
+          "max_age_days must be a whole number from 1 to 36500", line=1)  # fmt: skip
+    write("syntax-error.toml", _item(1) + 'hint = "unclosed\n', "at line 5")
+    write("items-not-tables.toml", 'items = ["records", "imaging"]\n', "item 1 is not a table")
+    write("kinds-not-a-list.toml", '[[items]]\nid = "x"\nlabel = "X"\nkinds = "questions"\n',
+          "kinds must be a list", line=1)  # fmt: skip
+    write("no-items.toml", 'name = "empty"\n', "no [[items]]")
+    write("600-items.toml", "\n".join(_item(n) for n in range(600)), "more than 500 items")
+    million = b"".join(b'[[items]]\nid="i%d"\nlabel=""\nkinds=["other"]\n' % n
+                       for n in range(1_000_000))  # fmt: skip
+    write("million-items.toml", million, "more than 1 MB")
+    write("not-utf8.toml", b'name = "caf\xe9"\n' + _item(1).encode(), "not UTF-8")
+    return cases
+
+
+def damage_sqlite(path: Path, seed: int = 7) -> int:
+    """Write random bytes over every page of a SQLite file but the first (its header and
+    schema stay, its tables do not); returns how many pages were damaged."""
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the pages in the file, not in the WAL
+    (pages,) = db.execute("PRAGMA page_count").fetchone()
+    (size,) = db.execute("PRAGMA page_size").fetchone()
+    db.close()
+    with open(path, "r+b") as handle:
+        handle.seek(size)
+        handle.write(random.Random(seed).randbytes(size * (pages - 1)))
+    return pages - 1
+
+
+def hold_exclusive(path: Path) -> None:
+    """Hold `path` in an exclusive transaction until stdin closes (another process's lock)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE IF NOT EXISTS held (x)")
+    db.execute("BEGIN EXCLUSIVE")
+    db.execute("INSERT INTO held VALUES (1)")
+    print("held", flush=True)
+    sys.stdin.read()
+    db.execute("ROLLBACK")
+    db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    if args[:1] == ["damage"]:
+        print(f"{damage_sqlite(Path(args[1]))} pages damaged")
+    elif args[:1] == ["hold"]:
+        hold_exclusive(Path(args[1]))
+    else:
+        out = Path(args[0])
+        for case in build_records(out / "records"):
+            print(f"{case.where:10} records/{case.name!r}")
+        for bad in build_checklists(out / "checklists"):
+            print(f"usage      checklists/{bad.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

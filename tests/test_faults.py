@@ -1,0 +1,418 @@
+"""Issue 19: one bad file or one fault never ends the run. Each case of the fault corpus
+(tests/faults/make_faults.py) has its required outcome: the run finishes with the normal exit
+code, the bad item is named with its reason, the other documents are read.
+
+Runs that could hang if a fault came back (a quadratic expression, a lock) run `intake` in a
+subprocess whose timeout is only a hang guard: nothing here asserts a duration."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from intake import api
+from intake.batch import run_batch
+from intake.check import load_checklist
+from intake.cli import cli
+from intake.csv_cells import cell, csv_text
+from intake.errors import ExitCode, UsageError
+from intake.executors import SerialExecutor
+from intake.runtime import Runtime
+from intake.safe_load import Refused, json_depth, load_json, parse_xml
+from intake.terminal import shown
+from tests.conftest import APPOINTMENT, ROOT
+
+HANG_GUARD = 300  # seconds: a run that takes this long has hung; never a speed check
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location(
+        "make_faults", ROOT / "tests" / "faults" / "make_faults.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_faults"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+make_faults = _load()
+
+
+def intake(*args: str, cache: str | Path = "off", timeout: float = HANG_GUARD):
+    """`python -m intake ARGS` in a subprocess, this tree first on the path."""
+    env = {**os.environ, "INTAKE_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "intake", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("faults")
+    return (
+        root,
+        make_faults.build_records(root / "records"),
+        make_faults.build_checklists(root / "checklists"),
+    )
+
+
+@pytest.fixture(scope="module")
+def outcome(corpus):
+    root, _, _ = corpus
+    result = intake("scan", str(root / "records"), "--json", "-s", "--appointment", "2026-11-25")
+    return result, json.loads(result.stdout)
+
+
+# --- deep and huge structures, long lines -----------------------------------------------------
+
+
+def test_the_corpus_run_finishes_with_problems_and_no_traceback(outcome):
+    result, manifest = outcome
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+    assert manifest["schema"] == "intake.manifest/1"
+
+
+def _outcome_of(case, manifest) -> tuple[str, str] | None:
+    """The case's document (unreadable or read, with its warnings), else a finding naming it."""
+    for document in manifest["documents"]:
+        if document["source"] == case.name:
+            where = "unreadable" if document["kind"] == "unreadable" else "read"
+            return where, " ".join(document["warnings"])
+    for finding in manifest["findings"]:
+        if finding["message"].startswith(case.name) and finding["code"] != "duplicate-file":
+            return "finding", finding["message"]
+    return None
+
+
+def pytest_generate_tests(metafunc):
+    if "case_name" in metafunc.fixturenames:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as temp:
+            names = [c.name for c in make_faults.build_records(Path(temp) / "records")]
+        metafunc.parametrize("case_name", names, ids=[shown(n) for n in names])
+
+
+def test_each_case_has_its_required_outcome(corpus, outcome, case_name):
+    _, cases, _ = corpus
+    case = next(c for c in cases if c.name == case_name)
+    _, manifest = outcome
+    found = _outcome_of(case, manifest)
+    assert found is not None, f"{case.name!r} is not listed"
+    where, reason = found
+    assert where == case.where, (case.name, where, reason)
+    assert case.reason in reason, (case.name, reason)
+
+
+def test_the_good_files_beside_the_bad_ones_are_read(outcome):
+    _, manifest = outcome
+    kinds = {d["source"]: d["kind"] for d in manifest["documents"]}
+    assert kinds["good-note.txt"] == "visit_summary"
+    assert kinds["xdm-metadata-10000-deep.zip!/IHE_XDM/SUBSET01/DOC0001.TXT"] == "visit_summary"
+    medications = next(
+        d for d in manifest["documents"] if d["source"] == "medications-long-line.txt"
+    )["medications"]
+    assert [m["name"] for m in medications] == ["Lisinopril"]
+    labs = next(d for d in manifest["documents"] if d["source"] == "lab-long-line.txt")["labs"]
+    assert ("Hemoglobin", "12.1") in {(lab["test"], lab["value"]) for lab in labs}
+
+
+def test_a_packet_of_the_corpus_is_written(corpus, tmp_path):
+    """The packet renders what scanning read: a 5,000-digit table span stays out of HTML."""
+    root, _, _ = corpus
+    out = tmp_path / "packet"
+    result = intake("packet", str(root / "records"), "-o", str(out), "-s")
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    readable = [p.read_text() for p in (out / "READABLE").glob("*.HTM")]
+    assert any("Metformin" in page for page in readable)
+    assert not any("9999" in page for page in readable)
+
+
+def test_a_pasted_barcode_and_other_long_lines_next_to_a_note_are_scanned(tmp_path):
+    """The 20,000-digit line that made the strength expression backtrack for minutes, and
+    lines of other shapes that were quadratic (together over a minute before issue 19)."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "barcode.txt").write_text(make_faults.barcode() + "\n")
+    (folder / "long-lines.txt").write_text(make_faults.long_lines())
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    result = intake("scan", str(folder), "--json", "-s", "--executor", "serial", timeout=60)
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    documents = {d["source"]: d for d in json.loads(result.stdout)["documents"]}
+    assert documents["barcode.txt"]["kind"] == "other"
+    assert documents["note.txt"]["kind"] == "visit_summary"
+    assert ("Hemoglobin", "12.1") in {
+        (r["test"], r["value"]) for r in documents["long-lines.txt"]["labs"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "depth"),
+    [
+        (b'{"a": [1, {"b": []}]}', 4),
+        (b'{"a": "[[[{{{", "b": "\\"[["}', 1),  # brackets and escaped quotes in strings
+        (b"[]", 1),
+        (b"7", 0),
+        (b"[" * 50_000 + b"]" * 50_000, 50_000),
+    ],
+)
+def test_json_depth_counts_brackets_outside_strings(data, depth):
+    assert json_depth(data) == depth
+
+
+def test_load_json_refuses_depth_size_and_runaway_numbers_and_parses_the_rest():
+    assert load_json(b'{"value": -12345678901234567890, "x": [1.5]}') == {
+        "value": -12345678901234567890,
+        "x": [1.5],
+    }
+    with pytest.raises(Refused, match="nested 101 deep"):
+        load_json(b"[" * 101 + b"]" * 101)
+    with pytest.raises(Refused, match="1001 digits long"):
+        load_json(b'{"v": ' + b"1" * 1001 + b"}")
+    with pytest.raises(Refused, match="larger than 1 MB"):
+        load_json(b"[" + b"0," * 2**20 + b"0]", max_bytes=2**20)
+    with pytest.raises(json.JSONDecodeError):
+        load_json(b'{"a": ')
+
+
+def test_parse_xml_refuses_depth_and_dtds_and_returns_the_tree():
+    root = parse_xml(b"<a><b><c>x</c></b></a>")
+    assert root.tag == "a" and root.find("b/c").text == "x"
+    with pytest.raises(Refused, match="nested more than 3 deep"):
+        parse_xml(b"<a><b><c><d/></c></b></a>", max_depth=3)
+    with pytest.raises(Refused, match="unsafe XML"):
+        parse_xml(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
+
+
+# --- checklists -------------------------------------------------------------------------------
+
+
+def _bad_checklist_names() -> list[str]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as temp:
+        return [c.name for c in make_faults.build_checklists(Path(temp))]
+
+
+@pytest.mark.parametrize("name", _bad_checklist_names())
+def test_a_bad_checklist_is_a_usage_error_naming_file_reason_and_line(corpus, name):
+    root, _, bad = corpus
+    case = next(c for c in bad if c.name == name)
+    path = root / "checklists" / name
+    result = CliRunner().invoke(cli, ["scan", str(root / "records"), "--checklist", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.output
+    message = result.stderr
+    assert message.startswith(f"Error: checklist {path}"), message
+    assert case.reason in message, message
+    if case.line:
+        assert f"(line {case.line})" in message, message
+    assert "unexpected" not in message
+
+
+def test_a_bad_checklist_stops_the_run_before_any_file_is_read(corpus):
+    root, _, _ = corpus
+
+    class Counting(SerialExecutor):
+        def __init__(self) -> None:
+            self.read: list[str] = []
+
+        def map(self, function, items):
+            items = list(items)
+            self.read.extend(str(item) for item in items)
+            return super().map(function, items)
+
+    executor = Counting()
+    options = api.Options(checklist=root / "checklists" / "loop-a.toml", appointment=APPOINTMENT)
+    with pytest.raises(UsageError, match="extends itself"):
+        api.scan_folder(root / "records", options, runtime=api.Runtime(executor))
+    assert executor.read == []
+
+
+def test_a_checklist_extending_a_shipped_one_and_a_file_beside_it_still_loads(tmp_path):
+    (tmp_path / "base.toml").write_text(
+        'extends = "default"\n[[items]]\nid = "x"\nlabel = "X"\nkinds = ["referral"]\n'
+        "max_age_days = 365\n"
+    )
+    (tmp_path / "mine.toml").write_text(
+        'extends = "base.toml"\n[[items]]\nid = "y"\nlabel = "Y"\nkinds = ["insurance"]\n'
+        'content = "(?i)member"\n'
+    )
+    checklist = load_checklist(tmp_path / "mine.toml")
+    ids = [item.id for item in checklist.items]
+    assert ids[:6] == ["records", "test_results", "imaging", "medications", "treatment_plan",
+                       "questions"] and ids[-2:] == ["x", "y"]  # fmt: skip
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    (folder / "labs.txt").write_text("LABORATORY REPORT\nHemoglobin 12.1 g/dL 11.5-15.5\n")
+    return folder
+
+
+def _scan(folder: Path, cache: str | Path, timeout: float = HANG_GUARD):
+    result = intake("scan", str(folder), "--json", "-s", "--appointment", "2026-11-25",
+                    cache=cache, timeout=timeout)  # fmt: skip
+    manifest = json.loads(result.stdout) if result.stdout.strip() else None
+    return result, manifest
+
+
+def _kinds(manifest) -> dict[str, str]:
+    return {d["source"]: d["kind"] for d in manifest["documents"]}
+
+
+def test_a_corrupt_cache_is_moved_aside_and_rebuilt_with_one_warning(small, tmp_path):
+    normal, expected = _scan(small, "off")
+    cache = tmp_path / "cache" / "c.sqlite"
+    _scan(small, cache)
+    assert make_faults.damage_sqlite(cache) >= 2
+    (small / "new.txt").write_text("Visit summary\nChief complaint: fever\n")
+    result, manifest = _scan(small, cache)
+    assert result.returncode == normal.returncode == ExitCode.INCOMPLETE, result.stderr
+    assert _kinds(manifest) == {**_kinds(expected), "new.txt": "visit_summary"}
+    assert result.stderr.count("was damaged") == 1, result.stderr
+    assert "database disk image is malformed" in result.stderr
+    aside = [p for p in cache.parent.iterdir() if p.name.startswith("c.sqlite.damaged-")]
+    assert aside and all(p.stat().st_mode & 0o077 == 0 for p in aside)
+    again, manifest = _scan(small, cache)  # the new cache works: no warning
+    assert again.returncode == normal.returncode and again.stderr == ""
+    assert _kinds(manifest)["new.txt"] == "visit_summary"
+
+
+def test_a_cache_file_that_is_not_a_database_is_moved_aside(small, tmp_path):
+    normal, expected = _scan(small, "off")
+    cache = tmp_path / "c.sqlite"
+    cache.write_bytes(os.urandom(8192))
+    cache.chmod(0o600)
+    result, manifest = _scan(small, cache)
+    assert result.returncode == normal.returncode, result.stderr
+    assert _kinds(manifest) == _kinds(expected)
+    assert result.stderr.count("was damaged (file is not a database)") == 1, result.stderr
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "a-folder-in-its-place", "no-permission"])
+def test_a_cache_that_cannot_be_opened_is_skipped_with_one_warning(small, tmp_path, where):
+    normal, expected = _scan(small, "off")
+    if where == "under-a-file":
+        (tmp_path / "plain").write_text("x")
+        cache = tmp_path / "plain" / "c.sqlite"
+    elif where == "a-folder-in-its-place":
+        cache = tmp_path / "cachedir"
+        (cache / "extraction-cache.sqlite").mkdir(parents=True)
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root reads files whatever their permissions")
+        cache = tmp_path / "c.sqlite"
+        _scan(small, cache)
+        cache.chmod(0)
+    result, manifest = _scan(small, cache)
+    assert result.returncode == normal.returncode, result.stderr
+    assert _kinds(manifest) == _kinds(expected)
+    warnings = [line for line in result.stderr.splitlines() if "cache" in line]
+    assert len(warnings) == 1 and "going on without it" in warnings[0], result.stderr
+
+
+@pytest.mark.parametrize("made_by", ["intake", "another-program"])
+def test_a_cache_locked_by_another_process_is_waited_for_briefly_then_left(
+    small, tmp_path, made_by
+):
+    normal, expected = _scan(small, "off")
+    cache = tmp_path / "c.sqlite"
+    if made_by == "intake":  # WAL mode, as intake leaves it: reads go on, writes wait
+        _scan(small, cache)
+        (small / "new.txt").write_text("Visit summary\nChief complaint: fever\n")
+        expected = {**_kinds(expected), "new.txt": "visit_summary"}
+    else:  # a rollback-journal database: even reading waits
+        expected = _kinds(expected)
+    holder = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "faults" / "make_faults.py"), "hold", str(cache)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result, manifest = _scan(small, cache, timeout=120)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert result.returncode == normal.returncode, result.stderr
+    assert _kinds(manifest) == expected
+    warnings = [line for line in result.stderr.splitlines() if "cache" in line]
+    assert len(warnings) == 1 and "locked by another process" in warnings[0], result.stderr
+
+
+# --- CSV cells and the terminal ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://x.invalid","open")', '\'=HYPERLINK("http://x.invalid","open")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\uff1d1+1", "'\uff1d1+1"),  # a full-width equals sign
+        ("-3.5", "-3.5"),
+        ("+7", "+7"),
+        ("Metformin 500 mg", "Metformin 500 mg"),
+        (None, ""),
+        (12, "12"),
+    ],
+)
+def test_csv_cells_never_start_a_formula(value, written):
+    assert cell(value) == written
+
+
+def test_the_dashboard_csv_writes_a_formula_client_name_as_text(tmp_path):
+    parent = tmp_path / "clients"
+    name = '=HYPERLINK("x.invalid","open")'
+    for client in (name, "plain"):
+        (parent / client).mkdir(parents=True)
+        (parent / client / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    out = tmp_path / "out"
+    run_batch(
+        parent, out, api.Options(appointment=APPOINTMENT), runtime=Runtime(jobs=1), cache_path="off"
+    )
+    rows = list(csv.reader(io.StringIO((out / "dashboard.csv").read_text())))
+    clients = [row[0] for row in rows[1:]]
+    assert "'" + name in clients and name not in clients and "plain" in clients
+    assert csv_text(["a"], [[name]]) == f'a\r\n"\'{name.replace(chr(34), chr(34) * 2)}"\r\n'
+
+
+def test_file_names_with_escape_sequences_are_shown_escaped(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / make_faults.ESC_NAME).write_text("Visit summary\nChief complaint: cough\n")
+    damaged = "bad\x1b[2J\r.pdf"
+    (folder / damaged).write_bytes(b"%PDF-1.4\nnot really a PDF")
+    result = intake("scan", str(folder), "-s")
+    out = result.stdout + result.stderr
+    assert result.returncode == ExitCode.INCOMPLETE, out
+    assert not any(ch in out for ch in "\x1b\x07\r"), repr(out)
+    assert shown(make_faults.ESC_NAME) in result.stdout
+    assert r"bad\x1b[2J\r.pdf: unreadable" in result.stderr  # the log line names it escaped
+    assert shown("a\u202egnp.exe\tb\x9b") == "a\\u202egnp.exe\\tb\\x9b"
+    shutil.rmtree(folder)
