@@ -16,12 +16,14 @@ import pytest
 from click.testing import CliRunner
 
 from intake import api
+from intake.batch import run_batch
 from intake.cli import cli
 from intake.errors import ExitCode
 from intake.executors import LocalExecutor
 from intake.extractors import EXTRACTORS
 from intake.extractors.base import Extractor
 from intake.model import Document
+from intake.runtime import FileLimits
 from intake.scan import is_packet
 from tests.conftest import APPOINTMENT, ROOT
 
@@ -179,6 +181,32 @@ class Crashing(Extractor):
     def extract(self, source):
         os.kill(os.getpid(), signal.SIGKILL)
         return []
+
+
+def test_a_hanging_reader_in_batch_is_stopped_at_the_same_file_limit(tmp_path):
+    """Batch runs clients in parallel, and each client's files keep the per-file limit."""
+    parent = tmp_path / "clients"
+    for name in ("ann", "bob"):
+        (parent / name).mkdir(parents=True)
+        (parent / name / "hang.txt").write_text("Visit summary\n")
+        (parent / name / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    runtime = api.Runtime(extractors=(Hanging(), *EXTRACTORS), limits=FileLimits(seconds=2), jobs=2)
+    started = time.monotonic()
+    result = run_batch(
+        parent, tmp_path / "out", api.Options(appointment=APPOINTMENT), runtime=runtime,
+        cache_path="off",
+    )  # fmt: skip
+    assert time.monotonic() - started < 60  # a hang guard: before, batch never stopped it
+    assert [row.client for row in result.rows] == ["ann", "bob"]
+    for row in result.rows:
+        assert (row.status, row.unreadable_files, row.documents) == ("incomplete", 1, 2)
+        manifest = json.loads(
+            (tmp_path / "out" / row.client / "EXTRA" / "manifest.json").read_text()
+        )
+        by_source = {d["source"]: d for d in manifest["documents"]}
+        assert by_source["hang.txt"]["kind"] == "unreadable"
+        assert "took longer than 2 s: stopped" in by_source["hang.txt"]["warnings"][0]
+        assert by_source["note.txt"]["kind"] == "visit_summary"
 
 
 def test_a_file_that_hangs_or_crashes_its_reader_is_stopped_and_reported(tmp_path):
