@@ -18,20 +18,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from intake import __version__, disc, xdm
+from intake import __version__
 from intake.cache import storable
-from intake.check import Checklist, check, load_checklist
+from intake.check import Checklist, load_checklist
 from intake.containers import Workspace
-from intake.extraction import Extraction, extract
-from intake.inventory import Inventory, take_inventory
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.runtime import Progress, Runtime
 from intake.scan import ScanResult, scan
-from intake.understand.people import consensus
-from intake.understand.reconcile import merge_medications
-from intake.understand.stage import understand
-from intake.understand.timeline import build_timeline
+
+if TYPE_CHECKING:
+    from intake.extraction import Extraction
+    from intake.inventory import Inventory
 
 __all__ = [
     "Options",
@@ -118,12 +117,22 @@ def read_folder(
     earlier = runtime.cache.get_run(key) if runtime.cache is not None else None
     if earlier is not None and not need_sources:  # the very same inputs: nothing to read
         return Reading(earlier, {})
+    # the stages proper, imported only when a folder is read (a run served whole from the
+    # cache never loads them)
+    from intake.check import check
+    from intake.extraction import extract
+    from intake.inventory import take_inventory
+    from intake.understand.reconcile import merge_medications
+    from intake.understand.stage import understand
+    from intake.understand.timeline import build_timeline
+    from intake.xdm import from_notes
+
     inventory = take_inventory(walked, workspace)
     if earlier is not None and _holds_every_file(earlier, inventory):
         return Reading(earlier, inventory.by_location())
     with runtime.settings():
         extraction = extract(inventory, runtime, workspace, progress)
-        listing = {**xdm.from_notes(extraction.notes), **inventory.listing.entries}
+        listing = {**from_notes(extraction.notes), **inventory.listing.entries}
         documents = understand(extraction.documents, listing)
         patient = stated_patient(options.patient, documents)
         assessment = check(
@@ -185,6 +194,8 @@ def evidence(
 ) -> list[Finding]:
     """Findings only the files themselves can show: XDM digests and listings, a disc's
     DICOMDIR against its files, the viewer set aside."""
+    from intake import disc, xdm
+
     found = xdm.verify(inventory.listing, list(documents), extraction.sources)
     found += disc.cross_check(list(documents), extraction.sources)
     if inventory.viewer:
@@ -199,7 +210,7 @@ def run_key(result: ScanResult, rules, appointment: date, options, runtime: Runt
     stated. Equal keys give equal manifests."""
     parts = [
         __version__,
-        [(e.name, e.version) for e in runtime.extractors],
+        runtime.versions(),
         [(s.location, s.sha256, s.media_type, s.size) for s in result.sources],
         sorted(result.unreadable),
         [(s.path, s.reason) for s in result.skipped],
@@ -214,6 +225,8 @@ def run_key(result: ScanResult, rules, appointment: date, options, runtime: Runt
 
 def stated_patient(stated: Person | None, documents: tuple[Document, ...]) -> Person:
     """Who the packet is for: what the caregiver stated, completed by what the records say."""
+    from intake.understand.people import consensus
+
     found = consensus(d.patient for d in documents if d.patient)
     if stated is None:
         return found

@@ -28,7 +28,7 @@ from intake.errors import IntakeError
 from intake.executors import Executor, LocalExecutor, SerialExecutor
 from intake.packet.render import environment
 from intake.packet.writer import PrivateFiles
-from intake.runtime import FileLimits, Runtime, default_extractors
+from intake.runtime import FileLimits, Runtime
 from intake.scan import is_junk, is_packet
 
 STATE_FILE = ".intake-batch.json"
@@ -175,7 +175,7 @@ def run_batch(
 def _plan(runtime: Runtime, todo: list[ClientJob]) -> tuple[Executor, list[ClientJob]]:
     """What runs the clients, and each client's share of the file workers: up to `jobs`
     clients at once, the `jobs` worker processes divided among them."""
-    extractors = tuple(runtime.extractors)
+    extractors = runtime.extractors or ()  # empty: the shipped registry
     if isinstance(runtime.executor, SerialExecutor):
         planned = [replace(j, extractors=extractors, in_process=True) for j in todo]
         return runtime.executor, planned
@@ -199,7 +199,7 @@ def build_client(job: ClientJob) -> ClientRow:
     cache = open_cache(job.cache_path) if job.cache_path != "off" else None
     try:
         runtime = api.Runtime(
-            extractors=job.extractors or default_extractors(),
+            extractors=job.extractors or None,
             limits=job.limits,
             jobs=job.file_workers,
             executor=SerialExecutor() if job.in_process else None,

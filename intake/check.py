@@ -20,9 +20,6 @@ from intake import ocr_missing
 from intake.errors import UsageError
 from intake.model import KINDS, ChecklistStatus, Document, Finding, Person, Skipped
 from intake.understand.classify import SUBTYPES
-from intake.understand.people import differences
-from intake.understand.reconcile import dose_conflicts
-from intake.understand.specialty import suggest_specialty
 
 
 @dataclass(frozen=True)
@@ -457,6 +454,9 @@ def check(
 
     `evidence` holds findings only the files themselves can show (XDM digests, a disc's
     DICOMDIR, its viewer): they are judged and sorted with the rest."""
+    from intake.understand.reconcile import dose_conflicts
+    from intake.understand.specialty import suggest_specialty
+
     statuses, findings = _evaluate(documents, checklist, skipped, appointment, patient)
     findings += dose_conflicts(documents)
     findings += evidence
@@ -555,6 +555,8 @@ def most_severe_first(findings: Iterable[Finding]) -> list[Finding]:
 
 def identity_findings(documents: list[Document], patient: Person) -> list[Finding]:
     """An error per document naming someone else; one note listing documents naming nobody."""
+    from intake.understand.people import differences
+
     findings = []
     anonymous = []
     for document in documents:

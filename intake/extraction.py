@@ -65,7 +65,7 @@ def extract(
             break
     for location, reason in inventory.unreadable:
         documents.append(_unopened(location, reason))
-    return Extraction(tuple(combine(documents, runtime.extractors)), sources, notes)
+    return Extraction(tuple(combine(documents, runtime.registry)), sources, notes)
 
 
 def _refusal(attachment: Attachment, budget: int, depth: int) -> str | None:

@@ -70,11 +70,25 @@ class Runtime:
     """How a run is carried out. `jobs` is the number of worker processes reading files at
     once, in every command (default: one per core); `executor` replaces the local pool."""
 
-    extractors: tuple[Extractor, ...] = field(default_factory=default_extractors)
+    extractors: tuple[Extractor, ...] | None = None  # None: the registry intake ships
     limits: FileLimits = field(default_factory=FileLimits)
     jobs: int | None = None
     executor: Executor | None = None
     cache: ExtractionCache | None = None
+
+    @property
+    def registry(self) -> tuple[Extractor, ...]:
+        """The extractors files are read with (the shipped ones unless others were given)."""
+        return self.extractors if self.extractors is not None else default_extractors()
+
+    def versions(self) -> list[tuple[str, str]]:
+        """Each extractor's name and version (a cache key's part), without importing the
+        shipped parsers when they are the ones used."""
+        if self.extractors is None:
+            from intake.extractor_versions import VERSIONS
+
+            return sorted(VERSIONS.items())
+        return [(e.name, e.version) for e in self.extractors]
 
     @property
     def data_folder(self) -> Path | None:
@@ -96,7 +110,7 @@ class Runtime:
         return worker_settings(self.data_folder)
 
     def reader(self) -> ReadFile:
-        return ReadFile(tuple(self.extractors), self.data_folder)
+        return ReadFile(tuple(self.registry), self.data_folder)
 
     def read_all(self, sources: Sequence[Source]) -> Iterator[FileReading]:
         """Each source read (in order): from the cache when it holds the same content read by
@@ -108,7 +122,8 @@ class Runtime:
 
         cache = self.cache
         executor = self.file_executor()
-        keys = [extractor_key(s, self.extractors) if cache is not None else None for s in sources]
+        registry = self.registry
+        keys = [extractor_key(s, registry) if cache is not None else None for s in sources]
         hits: dict[int, FileReading] = {}
         if cache is not None:
             for index, (source, key) in enumerate(zip(sources, keys, strict=True)):

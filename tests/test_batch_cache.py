@@ -18,6 +18,7 @@ from intake.cache import ExtractionCache
 from intake.cli import cli
 from intake.errors import ExitCode
 from intake.executors import DaskExecutor, SerialExecutor
+from intake.extractor_versions import VERSIONS
 from intake.extractors import EXTRACTORS
 from intake.model import Document, Source
 from intake.runtime import Runtime
@@ -81,8 +82,14 @@ def test_a_new_extractor_version_invalidates_its_entries(copy_of, neurology, tmp
     with ExtractionCache(tmp_path / "cache.sqlite") as cache:
         scan(folder, cache)
         monkeypatch.setattr(dicom, "version", dicom.version + "-next")
+        monkeypatch.setitem(VERSIONS, "dicom", dicom.version)  # as a release bumps both
         _, executor = scan(folder, cache)
     assert len(executor.read) == 9  # the DICOM files; the PDFs and the photo stay cached
+
+
+def test_the_version_table_is_the_registry_s():
+    """A run served whole from the cache is keyed by the table, without importing parsers."""
+    assert {e.name: e.version for e in EXTRACTORS} == VERSIONS
 
 
 def test_unreadable_results_are_not_stored(tmp_path):

@@ -12,6 +12,7 @@ from xml.etree.ElementTree import ParseError
 
 from intake.cda.narrative import narrative_html, narrative_lines
 from intake.cda.read import CdaDocument, Section, medication_list, read_cda, result_list
+from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, Narrative, NarrativeSection, Source
 from intake.safe_load import Refused
@@ -22,7 +23,7 @@ class CcdaExtractor(Extractor):
     """Patient, date, title, author, document type, sections and coded entries of a C-CDA."""
 
     name = "ccda"
-    version = "4"
+    version = VERSIONS["ccda"]
     priority = 0.0
     media_types = frozenset({CDA})
     max_bytes = 50 * 2**20

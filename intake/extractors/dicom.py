@@ -14,6 +14,7 @@ from collections import Counter
 from functools import cache
 from typing import TYPE_CHECKING
 
+from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, ImagingStudy, Person, Series, Source
 from intake.sniff import DICOM
@@ -56,7 +57,7 @@ class DicomExtractor(Extractor):
     """One document per study: modality, date, description, series and instance counts."""
 
     name = "dicom"
-    version = "2"
+    version = VERSIONS["dicom"]
     priority = 0.0
     media_types = frozenset({DICOM})
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from intake.extractor_versions import VERSIONS
 from intake.extractors.base import Attachment, ExtractionError, Extractor, FileReading
 from intake.model import Document, LabResult, Medication, Person, Source
 from intake.safe_load import Refused, load_json
@@ -101,7 +102,7 @@ class FhirExtractor(Extractor):
     """Documents from a FHIR R4 Bundle or NDJSON export."""
 
     name = "fhir"
-    version = "2"
+    version = VERSIONS["fhir"]
     priority = 0.0
     media_types = frozenset({FHIR_JSON})
     max_bytes = MAX_BYTES

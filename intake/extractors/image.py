@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from intake import ocr, ocr_missing
+from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.heif import heif_available
 from intake.model import Document, Source
@@ -23,7 +24,7 @@ class ImageExtractor(Extractor):
     """OCR text of a photographed or scanned page; tries the other orientations when unsure."""
 
     name = "image"
-    version = "1"
+    version = VERSIONS["image"]
     priority = 0.0
     media_types = IMAGE_TYPES
 

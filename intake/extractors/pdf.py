@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from intake import ocr, ocr_missing
+from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, LabResult, Source
 from intake.sniff import PDF
@@ -49,7 +50,7 @@ class PdfExtractor(Extractor):
     """Text, lab results and page count of a PDF, OCR for scanned pages."""
 
     name = "pdf"
-    version = "4"
+    version = VERSIONS["pdf"]
     priority = 0.0
     media_types = frozenset({PDF})
 

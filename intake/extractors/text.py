@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from intake.extractor_versions import VERSIONS
 from intake.extractors.base import Extractor
 from intake.model import Document, Source
 from intake.sniff import HTML, TEXT
@@ -15,7 +16,7 @@ class TextExtractor(Extractor):
     """Decode a text file (UTF-8, UTF-16 with BOM, or Windows-1252); HTML as its visible text."""
 
     name = "text"
-    version = "2"
+    version = VERSIONS["text"]
     priority = 5.0
     media_types = frozenset({TEXT, HTML})
     max_bytes = MAX_TEXT_BYTES

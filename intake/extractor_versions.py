@@ -1,0 +1,14 @@
+"""The shipped extractors' names and versions, readable without importing any parser: a run
+served from the cache needs them for its key, and nothing else of the extractors.
+
+Bump a version when that extractor's output changes, so cached results are read again.
+"""
+
+VERSIONS: dict[str, str] = {
+    "pdf": "4",
+    "dicom": "2",
+    "image": "1",
+    "ccda": "4",
+    "fhir": "2",
+    "text": "2",
+}
