@@ -99,3 +99,15 @@ def packet_index(out: Path) -> dict[str, dict]:
 def packet_files(out: Path, document) -> list[str]:
     """Where the packet at `out` holds `document`'s copies."""
     return packet_index(out).get(document.id, {}).get("files", [])
+
+
+def load_generator(path: Path):
+    """A committed generator script (tests/hostile/, tests/faults/) loaded as a module."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module

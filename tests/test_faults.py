@@ -8,7 +8,6 @@ subprocess whose timeout is only a hang guard: nothing here asserts a duration."
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -30,22 +29,12 @@ from intake.executors import SerialExecutor
 from intake.runtime import Runtime
 from intake.safe_load import Refused, json_depth, load_json, parse_xml
 from intake.terminal import shown
-from tests.conftest import APPOINTMENT, ROOT
+from tests.conftest import APPOINTMENT, ROOT, load_generator
 
 HANG_GUARD = 300  # seconds: a run that takes this long has hung; never a speed check
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location(
-        "make_faults", ROOT / "tests" / "faults" / "make_faults.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_faults"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-make_faults = _load()
+make_faults = load_generator(ROOT / "tests" / "faults" / "make_faults.py")
 
 
 def intake(*args: str, cache: str | Path = "off", timeout: float = HANG_GUARD):

@@ -3,7 +3,6 @@ outside the folder is read, nothing changes, nothing leaks, a killed run leaves 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -25,20 +24,9 @@ from intake.extractors.base import Extractor
 from intake.model import Document
 from intake.runtime import FileLimits
 from intake.scan import is_packet
-from tests.conftest import APPOINTMENT, ROOT
+from tests.conftest import APPOINTMENT, ROOT, load_generator
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location(
-        "make_hostile", ROOT / "tests" / "hostile" / "make_hostile.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_hostile"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-make_hostile = _load()
+make_hostile = load_generator(ROOT / "tests" / "hostile" / "make_hostile.py")
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int, str]]:

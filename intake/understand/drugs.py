@@ -160,14 +160,7 @@ def _read_copy(path: Path, data: _PackageData) -> dict[str, str] | None:
         envelope = json.loads(header)
     except ValueError:
         return None
-    expected = {
-        "format": COPY_FORMAT,
-        "package": PACKAGE,
-        "package_version": data.version,
-        "source_sha256": data.sha256,
-        "sha256": hashlib.sha256(payload).hexdigest(),
-    }
-    if not newline or envelope != expected:
+    if not newline or envelope != _envelope(data, payload):
         return None
     try:
         names = json.loads(payload)
@@ -176,18 +169,23 @@ def _read_copy(path: Path, data: _PackageData) -> dict[str, str] | None:
     return names if isinstance(names, dict) and names else None
 
 
-def _write_copy(folder: Path, data: _PackageData, names: dict[str, str]) -> None:
-    """Write the copy owner-only and atomically (a private temporary file renamed into
-    place) in `folder`, made 0700 if intake creates it; copies of other versions go. A
-    folder that cannot be written just means no copy."""
-    payload = json.dumps(names, ensure_ascii=False, separators=(",", ":")).encode()
-    envelope = {
+def _envelope(data: _PackageData, payload: bytes) -> dict[str, str]:
+    """The copy's header: what it was made from, and the digest of the names it holds."""
+    return {
         "format": COPY_FORMAT,
         "package": PACKAGE,
         "package_version": data.version,
         "source_sha256": data.sha256,
         "sha256": hashlib.sha256(payload).hexdigest(),
     }
+
+
+def _write_copy(folder: Path, data: _PackageData, names: dict[str, str]) -> None:
+    """Write the copy owner-only and atomically (a private temporary file renamed into
+    place) in `folder`, made 0700 if intake creates it; copies of other versions go. A
+    folder that cannot be written just means no copy."""
+    payload = json.dumps(names, ensure_ascii=False, separators=(",", ":")).encode()
+    envelope = _envelope(data, payload)
     temp = None
     try:
         if not folder.exists():

@@ -28,6 +28,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+HOSTILE_GENERATOR = Path(__file__).resolve().parents[1] / "hostile" / "make_hostile.py"
+
 LONG = 20_000  # characters in a long line
 ESC_NAME = "evil\x1b[31mred\x1b]0;title\x07.txt"  # colours and a window title in a name
 
@@ -62,16 +64,13 @@ def _section(title: str, narrative: str) -> str:
 
 
 def _pdf(lines: list[str]) -> bytes:
-    from reportlab import rl_config
-    from reportlab.pdfgen import canvas
+    """The hostile corpus's one-page text PDF (one generator for both corpora)."""
+    from importlib.util import module_from_spec, spec_from_file_location
 
-    rl_config.invariant = 1
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    for row, line in enumerate(lines):
-        page.drawString(72, 720 - 16 * row, line)
-    page.save()
-    return buffer.getvalue()
+    spec = spec_from_file_location("make_hostile", HOSTILE_GENERATOR)
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.text_pdf(lines)
 
 
 def _observation(value: str) -> str:

@@ -38,13 +38,12 @@ class Case:
     reason: str  # words the reason must hold ("" for "read")
 
 
-def _pdf(lines: list[str]) -> bytes:
-    from reportlab import rl_config
+def text_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF printing `lines` (the same bytes every time)."""
     from reportlab.pdfgen import canvas
 
-    rl_config.invariant = 1
     buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
+    page = canvas.Canvas(buffer, invariant=1)
     for row, line in enumerate(lines):
         page.drawString(72, 720 - 16 * row, line)
     page.save()
@@ -116,7 +115,7 @@ def build(root: Path) -> list[Case]:
         path.write_bytes(data)
         cases.append(Case(name, where, reason))
 
-    pdf = _pdf(["LABORATORY REPORT", "Hemoglobin 12.1 g/dL 11.5-15.5"])
+    pdf = text_pdf(["LABORATORY REPORT", "Hemoglobin 12.1 g/dL 11.5-15.5"])
     dicom = Path(get_testdata_file("CT_small.dcm")).read_bytes()
     zipped = _zip([("note.txt", b"Visit summary\nChief complaint: cough\n")])
 
