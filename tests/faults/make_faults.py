@@ -67,9 +67,12 @@ def _pdf(lines: list[str]) -> bytes:
     """The hostile corpus's one-page text PDF (one generator for both corpora)."""
     from importlib.util import module_from_spec, spec_from_file_location
 
-    spec = spec_from_file_location("make_hostile", HOSTILE_GENERATOR)
-    module = module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = sys.modules.get("make_hostile")
+    if module is None:
+        spec = spec_from_file_location("make_hostile", HOSTILE_GENERATOR)
+        module = module_from_spec(spec)
+        sys.modules["make_hostile"] = module  # its dataclasses look themselves up there
+        spec.loader.exec_module(module)
     return module.text_pdf(lines)
 
 
