@@ -619,7 +619,12 @@ def unreadable_findings(documents: list[Document]) -> list[Finding]:
                     [document.id],
                 )
             )
-        elif document.kind == "other" and not document.text and document.warnings:
+        elif (
+            document.kind == "other"
+            and not document.text
+            and document.warnings
+            and document.subtype != "dicomdir"  # the disc check says what is wrong with it
+        ):
             findings.append(
                 Finding("not-read", "info", f"{document.source}: {reason}", [document.id])
             )

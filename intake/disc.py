@@ -214,14 +214,18 @@ def _top_folder(location: str, roots: set[str]) -> str | None:
 
 
 def cross_check(documents: list[Document], sources: dict[str, Source]) -> list[Finding]:
-    """For every DICOMDIR: the files it lists that are missing, and DICOM files it omits."""
+    """For every DICOMDIR: the files it lists that are missing, and DICOM files it omits
+    (from what its reader listed: the DICOMDIR is not parsed again here)."""
     findings = []
     by_lower = {location.lower(): location for location in sources}
     for document in documents:
         if document.subtype != "dicomdir" or document.source not in sources:
             continue
-        findings.extend(_check_one(document, sources[document.source], sources, by_lower))
+        findings.extend(_check_one(document, sources, by_lower))
     return findings
+
+
+UNREADABLE_INDEX = "the disc's index cannot be read"
 
 
 def referenced_files(source: Source) -> list[str]:
@@ -259,17 +263,20 @@ def _outside(file_id: str) -> bool:
 
 
 def _check_one(
-    document: Document, source: Source, sources: dict[str, Source], by_lower: dict[str, str]
+    document: Document, sources: dict[str, Source], by_lower: dict[str, str]
 ) -> list[Finding]:
+    """What a DICOMDIR's listing (read by the DICOM extractor, in its worker) says against
+    the files this copy of the disc holds."""
     root = posixpath.dirname(document.source)
-    try:
-        ids = referenced_files(source)
-    except ValueError as err:
+    ids = document.listed
+    if ids is None:  # its reader said why
+        reason = next((w for w in document.warnings if w.startswith(UNREADABLE_INDEX)), "")
+        detail = reason.removeprefix(UNREADABLE_INDEX).strip() or "(no reason given)"
         return [
             Finding(
                 "dicomdir-unreadable",
                 "warning",
-                f"{document.source}: the disc's index cannot be read ({err}); "
+                f"{document.source}: the disc's index cannot be read {detail}; "
                 "its DICOM files were read one by one",
                 [document.id],
             )

@@ -187,6 +187,7 @@ class Narrative:
 
 
 TUPLE_FIELDS = ("labs", "medications", "imaging", "warnings", "files", "others_named")
+OPTIONAL_TUPLES = ("listed",)
 
 
 @dataclass(frozen=True)
@@ -225,11 +226,17 @@ class Document:
     others_named: tuple[str, ...] = ()  # people named as patient besides `patient`
     # (a file holding two people's reports)
     narrative: Narrative | None = None  # sections to show (C-CDA): internal, not the contract
+    listed: tuple[str, ...] | None = None  # the File IDs an index lists (a DICOMDIR), read
+    # in the worker that parsed it; None when it is no index or could not be read
 
     def __post_init__(self) -> None:
         for name in TUPLE_FIELDS:
             value = getattr(self, name)
             if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        for name in OPTIONAL_TUPLES:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
 
     @classmethod

@@ -379,3 +379,24 @@ def test_pydicom_dicomdir_test_sets_cross_check_clean(tmp_path, variant):
     assert not [f.message for f in manifest.findings if f.code.startswith("dicomdir")]
     instances = sum(d.imaging[0].instances for d in manifest.documents if d.imaging)
     assert instances == listed == on_disc
+
+
+def test_a_damaged_dicomdir_is_read_in_its_worker_and_said_once(tmp_path):
+    """The index is parsed once, by the DICOM extractor under the file limits; the disc
+    check uses what it listed, and a damaged one gives one finding with pydicom's reason."""
+    ds = pydicom.dcmread(get_testdata_file("DICOMDIR"))
+    ds.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity = 12345  # points nowhere
+    folder = tmp_path / "disc"
+    folder.mkdir()
+    ds.save_as(folder / "DICOMDIR")
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+    (index,) = [d for d in manifest.documents if d.subtype == "dicomdir"]
+    assert index.listed is None
+    (finding,) = [f for f in manifest.findings if index.id in f.documents]  # said once
+    assert finding.code == "dicomdir-unreadable"
+    assert "KeyError: 12345" in finding.message
+    good = tmp_path / "good"
+    good.mkdir()
+    shutil.copyfile(get_testdata_file("DICOMDIR"), good / "DICOMDIR")
+    (listed,) = [d for d in api.scan_folder(good).documents if d.subtype == "dicomdir"]
+    assert listed.listed and all(not name.startswith("/") for name in listed.listed)

@@ -71,12 +71,20 @@ class DicomExtractor(Extractor):
         header = header_values(ds)
         sop_class = str(header["SOPClassUID"] or ds.file_meta.get("MediaStorageSOPClassUID", ""))
         if sop_class == MEDIA_STORAGE_DIRECTORY:
+            from intake.disc import UNREADABLE_INDEX, referenced_files
+
+            try:  # read here, under the file's limits: the disc check uses what it lists
+                listed, warnings = tuple(referenced_files(source)), ()
+            except ValueError as err:
+                listed, warnings = None, (f"{UNREADABLE_INDEX} ({err})",)
             return [
                 Document.for_source(
                     source,
                     kind="other",
                     subtype="dicomdir",
                     title="DICOMDIR (index of the imaging disc)",
+                    listed=listed,
+                    warnings=warnings,
                 )
             ]
         study_uid = header["StudyInstanceUID"] or ""
