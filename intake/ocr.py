@@ -15,6 +15,9 @@ import re
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -70,10 +73,24 @@ class OcrText:
     # printed pages are straightened by it)
 
 
+_process_env: ContextVar[dict[str, str]] = ContextVar("intake_ocr_env", default=PROCESS_ENV)
+
+
+@contextmanager
+def environment(settings: dict[str, str]) -> Iterator[None]:
+    """While the block runs, Tesseract processes get `settings` (the Runtime's OCR
+    environment) where the user did not set those variables; nothing process-wide."""
+    token = _process_env.set(dict(settings))
+    try:
+        yield
+    finally:
+        _process_env.reset(token)
+
+
 def process_env() -> dict[str, str]:
-    """The environment a Tesseract process runs with: intake's, plus PROCESS_ENV where the
-    user did not set those variables."""
-    return {**PROCESS_ENV, **os.environ}
+    """The environment a Tesseract process runs with: intake's, plus the OCR settings in
+    force (PROCESS_ENV unless a Runtime gave others) where the user did not set them."""
+    return {**_process_env.get(), **os.environ}
 
 
 def run_tesseract(arguments: list[str], *, timeout: float | None) -> str:

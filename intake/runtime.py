@@ -1,12 +1,13 @@
 """How a run is carried out, not what it reads: one object for `scan`, `packet` and `batch`.
 
 A `Runtime` carries the extractor registry, the per-file limits, the executor that runs
-per-file work, the extraction cache, and where derived data (the drug dictionary's checked
-copy) may be kept. Nothing here is global: two runtimes in one process do not share state.
+per-file work, the extraction cache, where derived data (the drug dictionary's checked
+copy) may be kept, and the OCR environment (what every Tesseract process gets). Nothing here is global: two runtimes in one process do not share state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,20 +47,25 @@ class ReadFile:
 
     extractors: tuple[Extractor, ...]
     data_folder: Path | None = None  # where derived data may be kept; None: nothing stored
+    ocr_env: tuple[tuple[str, str], ...] = ()  # given to every Tesseract process
 
     def __call__(self, source: Source) -> FileReading:
         from intake.extractors import read_file
 
-        with worker_settings(self.data_folder):
+        with worker_settings(self.data_folder, dict(self.ocr_env)):
             return read_file(source, self.extractors)
 
 
-def worker_settings(data_folder: Path | None):
-    """The settings work runs under, in a worker or in this process (where the drug
-    dictionary's checked copy lives); a context manager, nothing process-wide."""
+@contextlib.contextmanager
+def worker_settings(data_folder: Path | None, ocr_env: dict[str, str]) -> Iterator[None]:
+    """The settings work runs under, in a worker or in this process: where the drug
+    dictionary's checked copy lives, the environment Tesseract processes get. Scoped to
+    the block; nothing process-wide."""
+    from intake import ocr
     from intake.understand.drugs import names_copy
 
-    return names_copy(data_folder)
+    with names_copy(data_folder), ocr.environment(ocr_env):
+        yield
 
 
 PARALLEL_MIN_FILES = 64  # without a time limit, fewer files are read in this process
@@ -75,6 +81,8 @@ class Runtime:
     jobs: int | None = None
     executor: Executor | None = None
     cache: ExtractionCache | None = None
+    ocr_env: dict[str, str] = field(default_factory=lambda: {"OMP_THREAD_LIMIT": "1"})
+    # the environment every Tesseract process gets (one thread each: files run in parallel)
 
     @property
     def registry(self) -> tuple[Extractor, ...]:
@@ -107,10 +115,10 @@ class Runtime:
     def settings(self):
         """The settings this process's work runs under while the block runs (a context
         manager; workers enter the same through ReadFile)."""
-        return worker_settings(self.data_folder)
+        return worker_settings(self.data_folder, self.ocr_env)
 
     def reader(self) -> ReadFile:
-        return ReadFile(tuple(self.registry), self.data_folder)
+        return ReadFile(tuple(self.registry), self.data_folder, tuple(self.ocr_env.items()))
 
     def read_all(self, sources: Sequence[Source]) -> Iterator[FileReading]:
         """Each source read (in order): from the cache when it holds the same content read by

@@ -243,3 +243,22 @@ def test_a_tampered_copy_is_not_used_and_is_rewritten(tmp_path, damage):
     assert _copy(folder).read_bytes() == raw  # rewritten from the package data
     assert _copy(folder).stat().st_mode & 0o777 == 0o600
     drugs._load.cache_clear()
+
+
+def test_the_runtime_carries_the_ocr_environment_to_tesseract():
+    """The OCR environment is the Runtime's, scoped to the work it runs: nothing in
+    os.environ, and a Runtime's own settings reach Tesseract's process environment."""
+    import os
+
+    from intake import ocr
+    from intake.runtime import Runtime
+
+    before = dict(os.environ)
+    runtime = Runtime(ocr_env={"OMP_THREAD_LIMIT": "3", "TESSDATA_TEST_MARK": "x"})
+    with runtime.settings():
+        inside = ocr.process_env()
+    assert inside["TESSDATA_TEST_MARK"] == "x"
+    assert inside["OMP_THREAD_LIMIT"] == os.environ.get("OMP_THREAD_LIMIT", "3")
+    assert "TESSDATA_TEST_MARK" not in ocr.process_env() and dict(os.environ) == before
+    reader = runtime.reader()
+    assert dict(reader.ocr_env)["TESSDATA_TEST_MARK"] == "x"  # travels to workers
