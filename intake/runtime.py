@@ -2,7 +2,8 @@
 
 A `Runtime` carries the extractor registry, the per-file limits, the executor that runs
 per-file work, the extraction cache, where derived data (the drug dictionary's checked
-copy) may be kept, and the OCR environment (what every Tesseract process gets). Nothing here is global: two runtimes in one process do not share state.
+copy) may be kept, and the OCR environment (what every Tesseract process gets). Nothing
+here is global: two runtimes in one process do not share state.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ class Runtime:
                 if found is not None:
                     hits[index] = FileReading(tuple(found))
         misses = [source for index, source in enumerate(sources) if index not in hits]
+        preload(registry, misses)
         limit = executor.timeout if isinstance(executor, LocalExecutor) else None
         stopped = functools.partial(stopped_reading, limit=limit or self.limits.seconds)
         computed = iter(map_limited(executor, self.reader(), misses, stopped, slow_to_read))
@@ -161,6 +163,22 @@ class Runtime:
             close = getattr(computed, "close", None)
             if close is not None:
                 close()
+
+
+def preload(registry: Sequence[Extractor], sources: Sequence[Source]) -> None:
+    """Import, in this process, the libraries the extractors of `sources` use, so forked
+    workers inherit them (a run served from the cache never gets here)."""
+    import importlib
+
+    wanted = {
+        module
+        for extractor in registry
+        if any(extractor.accepts(source) for source in sources)
+        for module in extractor.preload
+    }
+    for module in sorted(wanted):
+        with contextlib.suppress(ImportError):  # the worker says what its file lacks
+            importlib.import_module(module)
 
 
 def slow_to_read(source: Source) -> bool:

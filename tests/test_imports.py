@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,21 @@ def test_a_heic_photo_becomes_a_packet_page_in_a_process_that_read_no_photo(tmp_
         "assert image_page(source.path, Document.for_source(source)).startswith(b'%PDF-')\n"
     )
     assert "PIL" in heavy_loaded_by(code, str(tmp_path / "brands.heic"))
+
+
+def test_a_cold_read_loads_its_readers_once_in_the_parent_for_the_workers(tmp_path):
+    """Before the pool forks, the parent imports what the files' extractors need (pydicom
+    for a DICOM file), so workers inherit it instead of importing it each (a DICOM unit of
+    the real-world corpus: 0.75 s -> 0.31 s); nothing else is loaded."""
+    from pydicom.data import get_testdata_file
+
+    folder = tmp_path / "disc"
+    folder.mkdir()
+    (folder / "IM0001").write_bytes(Path(get_testdata_file("CT_small.dcm")).read_bytes())
+    code = (
+        "import sys\nfrom intake import api\nfrom intake.runtime import Runtime\n"
+        "api.scan_folder(sys.argv[2], runtime=Runtime())"
+    )
+    loaded = heavy_loaded_by(code, str(folder))
+    assert "pydicom" in loaded
+    assert not {"pdfplumber", "pypdfium2", "pikepdf"} & set(loaded)  # no PDF was read

@@ -38,6 +38,9 @@ class Extractor:
     media_types: frozenset[str] = frozenset()
     max_bytes: int | None = None  # larger files are refused by the registry, unread
 
+    preload: tuple[str, ...] = ()  # modules its workers need: imported once in the parent
+    # before a pool forks, so workers inherit them instead of importing each their own
+
     def accepts(self, source: Source) -> bool:
         """Cheap: decided from the sniffed media type alone."""
         return source.media_type in self.media_types

@@ -61,6 +61,8 @@ class DicomExtractor(Extractor):
     priority = 0.0
     media_types = frozenset({DICOM})
 
+    preload = ("pydicom", "pydicom.fileset")
+
     def extract(self, source: Source) -> list[Document]:
         from pydicom.errors import InvalidDicomError
 

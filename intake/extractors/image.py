@@ -28,6 +28,8 @@ class ImageExtractor(Extractor):
     priority = 0.0
     media_types = IMAGE_TYPES
 
+    preload = ("PIL.Image", "intake.ocr")
+
     def extract(self, source: Source) -> list[Document]:
         if source.media_type == HEIC and not heif_available():
             raise ExtractionError("HEIC photo needs pillow-heif: pip install pillow-heif")

@@ -54,6 +54,8 @@ class PdfExtractor(Extractor):
     priority = 0.0
     media_types = frozenset({PDF})
 
+    preload = ("pdfplumber", "pypdfium2", "pikepdf", "PIL.Image", "intake.ocr")
+
     def extract(self, source: Source) -> list[Document]:
         read = read_pdf(source.path)
         return [
