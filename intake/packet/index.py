@@ -94,7 +94,10 @@ class PacketIndex:
 
 
 def reason_of(err: BaseException) -> str:
-    """An exception as a short reason: its type and the first line of its message."""
+    """An exception as a short reason: its type and the first line of its message (an
+    OSError's without the path: the note names the file, not where it lived)."""
+    if isinstance(err, OSError) and err.strerror:
+        return f"{type(err).__name__}: {err.strerror}"
     lines = str(err).strip().splitlines()
     text = lines[0][:160] if lines else ""
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
