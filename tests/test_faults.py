@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from intake import api
 from intake.batch import run_batch
@@ -26,10 +28,11 @@ from intake.cli import cli
 from intake.csv_cells import cell, csv_text
 from intake.errors import ExitCode, UsageError
 from intake.executors import SerialExecutor
+from intake.packet.writer import write_packet
 from intake.runtime import Runtime
 from intake.safe_load import Refused, json_depth, load_json, parse_xml
 from intake.terminal import shown
-from tests.conftest import APPOINTMENT, ROOT, load_generator
+from tests.conftest import APPOINTMENT, ROOT, load_generator, packet_files, packet_index
 
 HANG_GUARD = 300  # seconds: a run that takes this long has hung; never a speed check
 
@@ -187,6 +190,102 @@ def test_parse_xml_refuses_depth_and_dtds_and_returns_the_tree():
         parse_xml(b"<a><b><c><d/></c></b></a>", max_depth=3)
     with pytest.raises(Refused, match="unsafe XML"):
         parse_xml(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
+
+
+# --- the packet: one document's failure is a note on it ---------------------------------------
+
+
+def _links_resolve(out: Path) -> None:
+    html = (out / "INDEX.HTM").read_text()
+    links = [link for link in re.findall(r'href="([^"#][^"]*)"', html)]
+    assert links and all((out / link).exists() for link in links), links
+    check = subprocess.run(["sha256sum", "-c", "--quiet", "EXTRA/SHA256SUM.TXT"], cwd=out,
+                           capture_output=True, text=True)  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_dicom_study_with_10kb_descriptions_is_cut_in_the_pdf_and_whole_in_the_index(tmp_path):
+    """reportlab raised LayoutError (a table row taller than a page) and the packet was lost."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "study.dcm").write_bytes(make_faults.long_text_dicom())
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    text = subprocess.run(["pdftotext", str(out / "PACKET.PDF"), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    last = make_faults.LONG_DESCRIPTION.split()[-2]
+    pages = text.split("\f")
+    timeline = next(page for page in pages if page.startswith("Timeline"))
+    study = next(page for page in pages if "The images themselves are in" in page)
+    for page in (timeline, study):  # a table cell, a heading and a subheading: cut
+        assert "CT word1 word2 word3" in page and re.search(r"word\d+\u2026", page), page
+        assert not re.search(rf"\b{last}\b", page)
+    assert "Chief complaint: cough" in text  # the note's page is there too
+    assert make_faults.LONG_DESCRIPTION in (out / "INDEX.HTM").read_text()
+    (study,) = [d for d in manifest.documents if d.source == "study.dcm"]
+    assert study.imaging[0].description == make_faults.LONG_DESCRIPTION
+    assert packet_files(out, study) and not packet_index(out)[study.id]["notes"]
+    _links_resolve(out)
+
+
+def test_a_lab_value_fhir_rejects_is_left_out_of_the_bundle_and_said(tmp_path):
+    """A 400-digit value (within the JSON reader's limit) is no FHIR decimal: the Bundle
+    failed its own validation and the packet was lost."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "huge.json").write_text(make_faults._observation("9" * 400))
+    (folder / "fine.json").write_text(make_faults._observation("13.2"))
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    data = json.loads((out / "EXTRA" / "fhir-bundle.json").read_text())
+    Bundle.model_validate(data)
+    kinds = [e["resource"]["resourceType"] for e in data["entry"]]
+    assert kinds.count("DocumentReference") == 2 and kinds.count("Observation") == 1
+    (kept,) = [
+        e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Observation"
+    ]
+    assert kept["valueQuantity"]["value"] == 13.2
+    (huge,) = [d for d in manifest.documents if d.source == "huge.json"]
+    assert huge.labs[0].value == "9" * 400  # the manifest keeps the value as read
+    (note,) = packet_index(out)[huge.id]["notes"]
+    assert note.startswith("huge.json: the Observation of Hemoglobin left out of "
+                           "EXTRA/fhir-bundle.json (FHIR rejects valueQuantity.value")  # fmt: skip
+    html = (out / "INDEX.HTM").read_text()
+    assert escape(note) in html
+    assert "EXTRA/fhir-bundle.json: 1 entry left out" in html
+
+
+def test_a_file_gone_between_scan_and_packet_is_noted_and_the_rest_is_packed(tmp_path):
+    """A report deleted and a photo replaced by other bytes after they were read: the copy
+    step raised FileNotFoundError and the packet was lost."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    report = make_faults._pdf(["Radiology report", "IMPRESSION: no acute findings"])
+    (folder / "report.pdf").write_bytes(report)
+    (folder / "study.dcm").write_bytes(make_faults.long_text_dicom())
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    out = tmp_path / "packet"
+    with api.open_folder(folder, api.Options(appointment=APPOINTMENT)) as reading:
+        (folder / "report.pdf").unlink()
+        write_packet(reading.manifest, reading.sources, out)
+        documents = {d.source: d for d in reading.manifest.documents}
+    index = packet_index(out)
+    report = documents["report.pdf"]
+    assert not packet_files(out, report)
+    (note,) = index[report.id]["notes"]
+    assert note == ("report.pdf: copying report.pdf into the packet failed "
+                    "(FileNotFoundError: No such file or directory)")  # fmt: skip
+    assert escape(note) in (out / "INDEX.HTM").read_text()
+    for source in ("study.dcm", "note.txt"):
+        assert packet_files(out, documents[source]), source
+    text = subprocess.run(["pdftotext", str(out / "PACKET.PDF"), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert "could not be included in this PDF" in text and "Chief complaint: cough" in text
+    assert not list(out.rglob("*.partial*"))
+    _links_resolve(out)
 
 
 # --- checklists -------------------------------------------------------------------------------

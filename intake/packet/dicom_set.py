@@ -96,8 +96,10 @@ def write_file_set(
             if name is None:
                 continue
             entry.files.append(name)
-            if not _keep_original_bytes(sources[ref.source], root / name, ref.sha256):
-                entry.notes.append(f"{ref.source} changed while intake was reading it")
+            # if the source went away meanwhile, pydicom's copy stays, with a note
+            with index.guard(document, f"copying {ref.source} byte for byte"):
+                if not _keep_original_bytes(sources[ref.source], root / name, ref.sha256):
+                    entry.notes.append(f"{ref.source} changed while intake was reading it")
     _make_private(root / DICOM_FOLDER, root / "DICOMDIR")
     return len(uid_of)
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
 
 from intake.model import Document, LabResult, Manifest, Medication
-from intake.packet.index import PacketIndex
+from intake.packet.index import PacketIndex, reason_of
 
 INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 INTERPRETATION = {
@@ -39,27 +42,63 @@ _RANGE = re.compile(r"^\s*(?P<lo>-?\d+(?:\.\d+)?)\s*[-–]\s*(?P<hi>-?\d+(?:\.\d
 def fhir_bundle(
     manifest: Manifest, documents: list[Document], root: Path, index: PacketIndex
 ) -> str:
-    """The collection Bundle as JSON text; raises pydantic's ValidationError if invalid."""
-    entries: list[dict[str, Any]] = [_entry("Patient", "patient", _patient(manifest))]
+    """The collection Bundle as JSON text. Each entry is validated alone: one FHIR rejects
+    (a value read from a record that no FHIR type holds) is left out, with a note on its
+    document and the count in the packet's notes; the rest of the bundle is written."""
+    entries: list[dict[str, Any]] = []
+    left_out = 0
+
+    def add(document: Document | None, what: str, kind: str, key: str,
+            resource: Callable[[], dict[str, Any]]) -> None:  # fmt: skip
+        nonlocal left_out
+        try:
+            entry = _entry(kind, key, resource())
+            Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
+                                   "entry": [entry]})  # fmt: skip
+        except MemoryError:
+            raise
+        except Exception as err:
+            left_out += 1
+            text = f"{what} left out of EXTRA/fhir-bundle.json ({_rejected(err)})"
+            if document is None:
+                index.general.append(text)
+            else:
+                index.note(document, f"{document.source}: {text}")
+            return
+        entries.append(entry)
+
+    add(None, "the Patient", "Patient", "patient", partial(_patient, manifest))
     subject = {"reference": "urn:uuid:patient"}
-    for document in documents:
-        key = document.id.lower()
-        entries.append(_entry("DocumentReference", key, _document(document, subject, root, index)))
-        for number, lab in enumerate(document.labs, start=1):
-            entries.append(
-                _entry("Observation", f"{key}-lab{number}", _observation(lab, subject, key))
-            )
-        for number, med in enumerate(document.medications, start=1):
-            entries.append(
-                _entry("MedicationStatement", f"{key}-med{number}", _statement(med, subject, key))
-            )
-        for number, study in enumerate(document.imaging, start=1):
-            entries.append(
-                _entry("ImagingStudy", f"{key}-study{number}", _study(study, subject, document))
-            )
+    for d in documents:
+        key = d.id.lower()
+        add(d, "its DocumentReference", "DocumentReference", key,
+            partial(_document, d, subject, root, index))  # fmt: skip
+        for number, lab in enumerate(d.labs, start=1):
+            add(d, f"the Observation of {lab.test[:60]}", "Observation", f"{key}-lab{number}",
+                partial(_observation, lab, subject, key))  # fmt: skip
+        for number, med in enumerate(d.medications, start=1):
+            add(d, f"the MedicationStatement of {med.name[:60]}", "MedicationStatement",
+                f"{key}-med{number}", partial(_statement, med, subject, key))  # fmt: skip
+        for number, study in enumerate(d.imaging, start=1):
+            add(d, f"ImagingStudy {number}", "ImagingStudy", f"{key}-study{number}",
+                partial(_study, study, subject, d))  # fmt: skip
+    if left_out:
+        index.general.append(
+            f"EXTRA/fhir-bundle.json: {left_out} {'entry' if left_out == 1 else 'entries'} "
+            "left out, holding values FHIR rejects (each is noted on its document)"
+        )
     bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
                                     "entry": entries})  # fmt: skip
     return bundle.model_dump_json(indent=2, exclude_none=True, by_alias=True)
+
+
+def _rejected(err: Exception) -> str:
+    """Where and why FHIR rejects an entry (its first error, without the value)."""
+    if isinstance(err, ValidationError) and err.errors():
+        first = err.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"][3:])  # inside the resource
+        return f"FHIR rejects {where}: {first['msg']}" if where else f"FHIR rejects: {first['msg']}"
+    return reason_of(err)
 
 
 def _entry(kind: str, key: str, resource: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,8 @@ so the manifest a packet holds is the one `scan` prints.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ class PacketIndex:
 
     def __init__(self) -> None:
         self._entries: dict[str, PacketEntry] = {}
+        self.general: list[str] = []  # notes on the packet as a whole (INDEX.HTM's findings)
 
     def entry(self, document: Document) -> PacketEntry:
         return self._entries.setdefault(document.id, PacketEntry())
@@ -56,8 +59,21 @@ class PacketIndex:
     def note(self, document: Document, text: str) -> None:
         self.entry(document).notes.append(text)
 
+    @contextmanager
+    def guard(self, document: Document, what: str) -> Iterator[None]:
+        """Run one document's part of the packet: any exception in the block becomes a note
+        on the document naming its file, `what` failed and why, and the packet goes on.
+        MemoryError and KeyboardInterrupt are never swallowed."""
+        try:
+            yield
+        except MemoryError:
+            raise
+        except Exception as err:
+            self.note(document, f"{document.source}: {what} failed ({reason_of(err)})")
+
     def to_dict(self) -> dict[str, Any]:
-        """EXTRA/packet-index.json: document id -> its files, page, previews, notes."""
+        """EXTRA/packet-index.json: document id -> its files, page, previews, notes; and the
+        notes on the packet as a whole."""
         return {
             "schema": "intake.packet-index/1",
             "documents": {
@@ -73,4 +89,15 @@ class PacketIndex:
                 }
                 for doc_id, entry in sorted(self._entries.items())
             },
+            "notes": self.general,
         }
+
+
+def reason_of(err: BaseException) -> str:
+    """An exception as a short reason: its type and the first line of its message (an
+    OSError's without the path: the note names the file, not where it lived)."""
+    if isinstance(err, OSError) and err.strerror:
+        return f"{type(err).__name__}: {err.strerror}"
+    lines = str(err).strip().splitlines()
+    text = lines[0][:160] if lines else ""
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

@@ -21,7 +21,7 @@ from intake.extractors.dicom import encapsulated_pdf
 from intake.model import Document, Manifest, Source
 from intake.packet import pdf_pages
 from intake.packet.categories import by_category
-from intake.packet.index import PacketIndex
+from intake.packet.index import PacketIndex, reason_of
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
 
 SUMMARY = "Summary"
@@ -52,18 +52,16 @@ def build_packet_pdf(
 ) -> bytes:
     """The whole PACKET.PDF as bytes. `root` is the packet being written (for previews);
     `documents` are the ones to include (byte-identical repeats already left out)."""
-    parts = [
-        Part(
-            SUMMARY,
-            "Cover and to-do list",
-            pdf_pages.cover(manifest, prepared=prepared, reason=reason, to_do=to_do),
-            "Cover-",
-        ),
-        Part(SUMMARY, "Checklist", pdf_pages.checklist_page(manifest), "Checklist-"),
-        Part(SUMMARY, "Timeline", pdf_pages.timeline_page(manifest), "Timeline-"),
-        Part(SUMMARY, "Medications", pdf_pages.medications_page(manifest), "Medications-"),
-        Part(SUMMARY, "Lab results", pdf_pages.labs_page(documents), "Labs-"),
-    ]
+    summary = [
+        ("Cover and to-do list", "Cover-",
+         lambda: pdf_pages.cover(manifest, prepared=prepared, reason=reason, to_do=to_do)),
+        ("Checklist", "Checklist-", lambda: pdf_pages.checklist_page(manifest)),
+        ("Timeline", "Timeline-", lambda: pdf_pages.timeline_page(manifest)),
+        ("Medications", "Medications-", lambda: pdf_pages.medications_page(manifest)),
+        ("Lab results", "Labs-", lambda: pdf_pages.labs_page(documents)),
+    ]  # fmt: skip
+    parts = [Part(SUMMARY, title, _whole_part(title, make), label)
+             for title, label, make in summary]  # fmt: skip
     questions = [d for d in documents if d.kind == "questions"]
     for category, members in by_category(documents):
         for document in members:
@@ -73,18 +71,44 @@ def build_packet_pdf(
             parts.append(
                 Part(category, title, _pages_for(document, sources, root, index), f"{document.id}-")
             )
-    parts.append(Part(CLOSING, "Questions and concerns",
-                      pdf_pages.questions_sheet(questions, prompts), "Questions-"))  # fmt: skip
+    sheet = _whole_part("Questions and concerns",
+                        lambda: pdf_pages.questions_sheet(questions, prompts))  # fmt: skip
+    parts.append(Part(CLOSING, "Questions and concerns", sheet, "Questions-"))
     parts.append(Part(CLOSING, "Notes", pdf_pages.notes_pages(), "Notes-"))
     return assemble(parts)
+
+
+def _whole_part(title: str, make) -> bytes:
+    """A part of the packet as a whole (cover, checklist, ...), or a page saying why not."""
+    try:
+        return make()
+    except MemoryError:
+        raise
+    except Exception as err:
+        stand_in = Document(source=title, sha256=None, size=0, media_type=PDF, title=title)
+        return pdf_pages.placeholder(stand_in, f"this part could not be made ({reason_of(err)})")
 
 
 def _pages_for(
     document: Document, sources: dict[str, Source], root: Path, index: PacketIndex
 ) -> bytes | Path:
-    """The pages standing for one document in the packet."""
-    source = sources.get(document.files[0].source) if document.files else None
+    """The pages standing for one document in the packet; whatever fails becomes a note on
+    the document and its placeholder page."""
     copy = index.first(document)
+    try:
+        return _render_pages(document, sources, root, index, copy)
+    except MemoryError:
+        raise
+    except Exception as err:
+        why = reason_of(err)
+        index.note(document, f"{document.source}: its pages in PACKET.PDF failed ({why})")
+        return _whole_part(document.id, lambda: pdf_pages.placeholder(document, why, copy))
+
+
+def _render_pages(
+    document: Document, sources: dict[str, Source], root: Path, index: PacketIndex, copy
+) -> bytes | Path:
+    source = sources.get(document.files[0].source) if document.files else None
     if document.kind == "unreadable" or source is None:
         reason = "; ".join(document.warnings) or "the file could not be read"
         return pdf_pages.placeholder(document, reason, copy)
@@ -116,7 +140,30 @@ def _pages_for(
 
 
 def assemble(parts: list[Part]) -> bytes:
-    """Join the parts into one PDF with an outline by category and page labels."""
+    """Join the parts into one PDF with an outline by category and page labels; when that
+    fails, the PDF is joined again without the parts that cannot be joined alone."""
+    try:
+        return _assemble(parts)
+    except MemoryError:
+        raise
+    except Exception:
+        kept = [part for part in parts if _joins(part)]
+        if len(kept) == len(parts):
+            raise
+        return _assemble(kept)
+
+
+def _joins(part: Part) -> bool:
+    try:
+        _assemble([part])
+    except MemoryError:
+        raise
+    except Exception:
+        return False
+    return True
+
+
+def _assemble(parts: list[Part]) -> bytes:
     out = Pdf.new()
     opened: list[Pdf] = []
     starts: list[tuple[Part, int]] = []
@@ -156,8 +203,10 @@ def _open(part: Part) -> Pdf | None:
             return Pdf.open(part.pdf)
         return Pdf.open(io.BytesIO(part.pdf))
     except pikepdf.PasswordError:
-        reason = "it is password-protected"
+        why = "it is password-protected"
     except pikepdf.PdfError as err:
-        reason = f"it is damaged ({str(err)[:120]})"
+        why = f"it is damaged ({str(err)[:120]})"
+    except OSError as err:  # the file went away or cannot be read now
+        why = f"it cannot be read ({reason_of(err)})"
     stand_in = Document(source=part.title, sha256=None, size=0, media_type=PDF, title=part.title)
-    return Pdf.open(io.BytesIO(pdf_pages.placeholder(stand_in, reason)))
+    return Pdf.open(io.BytesIO(pdf_pages.placeholder(stand_in, why)))

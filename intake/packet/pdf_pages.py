@@ -45,6 +45,13 @@ STATUS_FILL = {
 }
 NOTES_PAGES = 2
 TEXT_PAGE_LIMIT = 200_000  # characters of a text document laid out as pages
+MARGIN = 0.7 * inch
+FRAME_WIDTH = letter[0] - 2 * MARGIN - 12  # a page's text width (the frame's padding out)
+FRAME_HEIGHT = letter[1] - 2 * MARGIN - 12
+CELL_PADDING = 12  # a table cell's left + right padding
+MOST_OF_A_CELL = FRAME_HEIGHT / 3  # a table row never splits: its cells stay well under a page
+MOST_OF_A_HEADING = FRAME_HEIGHT / 6
+CUT = "…"
 
 
 def render(flowables: list, *, title: str) -> bytes:
@@ -56,10 +63,10 @@ def render(flowables: list, *, title: str) -> bytes:
         pagesize=letter,
         title=title,
         author="intake",
-        leftMargin=0.7 * inch,
-        rightMargin=0.7 * inch,
-        topMargin=0.7 * inch,
-        bottomMargin=0.7 * inch,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
     )
 
     def footer(canvas, doc) -> None:
@@ -78,9 +85,33 @@ def p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
+def fit(
+    text: str, style: ParagraphStyle, width: float = FRAME_WIDTH, height: float = MOST_OF_A_HEADING
+) -> Paragraph:
+    """A paragraph of `text` no taller than `height` points at `width`: text that cannot fit
+    is cut, ending in "…" (every table cell and heading goes through here: reportlab cannot
+    split a table row or a heading kept with what follows, and fails on one taller than a
+    page). The whole text stays in INDEX.HTM and the manifest."""
+    whole = p(text, style)
+    if whole.wrap(width, height)[1] <= height:
+        return whole
+    short, long = 0, len(text)  # the longest cut that fits: between these
+    while long - short > 1:
+        middle = (short + long) // 2
+        if p(text[:middle].rstrip() + CUT, style).wrap(width, height)[1] <= height:
+            short = middle
+        else:
+            long = middle
+    return p(text[:short].rstrip() + CUT, style)
+
+
 def table(rows: list[list[str]], widths: list[float], *, fills: dict[int, object] | None = None):
     """A table with a header row; `fills` colours whole rows (row index -> colour)."""
-    cells = [[p(str(cell), CELL) for cell in row] for row in rows]
+    cells = [
+        [fit(str(cell), CELL, width * inch - CELL_PADDING, MOST_OF_A_CELL)
+         for cell, width in zip(row, widths, strict=True)]
+        for row in rows
+    ]  # fmt: skip
     result = Table(cells, colWidths=[w * inch for w in widths], repeatRows=1)
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
@@ -97,8 +128,8 @@ def cover(manifest: Manifest, *, prepared: str, reason: str | None, to_do: list[
     """Who, when, why, and what to do before the appointment."""
     patient = manifest.patient
     flow = [
-        p("Medical records for a second opinion", TITLE),
-        p(patient.name or "Patient name not found in the records", HEADING),
+        fit("Medical records for a second opinion", TITLE),
+        fit(patient.name or "Patient name not found in the records", HEADING),
     ]
     facts = [
         ("Born", patient.birth_date or "not found"),
@@ -111,7 +142,7 @@ def cover(manifest: Manifest, *, prepared: str, reason: str | None, to_do: list[
     if reason:
         facts.insert(0, ("Reason for the second opinion", reason))
     flow.append(table([["", ""], *[[k, v] for k, v in facts]], [2.0, 5.0]))
-    flow += [Spacer(1, 12), p("To do before the appointment", HEADING)]
+    flow += [Spacer(1, 12), fit("To do before the appointment", HEADING)]
     flow += [p(f"[  ]  {item}") for item in to_do] or [p("Nothing: the packet is complete.")]
     flow += [Spacer(1, 12), p(f"Made by intake {manifest.tool.get('version', '')}.", SMALL)]
     return render(flow, title="Cover")
@@ -126,9 +157,12 @@ def checklist_page(manifest: Manifest) -> bytes:
         names = "; ".join(f"{i} {titles.get(i, '')}" for i in item.documents[:6])
         rows.append([item.label, item.status, names, item.note])
         fills[number] = STATUS_FILL.get(item.status, colors.white)
-    flow = [p("What to bring: checklist", HEADING), table(rows, [2.2, 0.8, 2.3, 1.8], fills=fills)]
+    flow = [
+        fit("What to bring: checklist", HEADING),
+        table(rows, [2.2, 0.8, 2.3, 1.8], fills=fills),
+    ]
     if manifest.findings:
-        flow += [Spacer(1, 10), p("Findings", HEADING)]
+        flow += [Spacer(1, 10), fit("Findings", HEADING)]
         flow += [p(f"{f.severity}: {f.message}", CELL) for f in manifest.findings]
     return render(flow, title="Checklist")
 
@@ -139,7 +173,7 @@ def timeline_page(manifest: Manifest) -> bytes:
     rows += [[e.date, e.category, e.title] for e in manifest.timeline]
     if len(rows) == 1:
         rows.append(["", "", "No dated events were found."])
-    return render([p("Timeline", HEADING), table(rows, [1.0, 1.0, 5.1])], title="Timeline")
+    return render([fit("Timeline", HEADING), table(rows, [1.0, 1.0, 5.1])], title="Timeline")
 
 
 def medications_page(manifest: Manifest) -> bytes:
@@ -160,7 +194,7 @@ def medications_page(manifest: Manifest) -> bytes:
             fills[number] = ABNORMAL
     if len(rows) == 1:
         rows.append(["No medications with dosages were found.", "", "", ""])
-    flow = [p("Medications", HEADING), table(rows, [2.0, 1.3, 2.3, 1.5], fills=fills)]
+    flow = [fit("Medications", HEADING), table(rows, [2.0, 1.3, 2.3, 1.5], fills=fills)]
     return render(flow, title="Meds")
 
 
@@ -196,12 +230,12 @@ def labs_page(documents: list[Document]) -> bytes:
     if len(rows) == 1:
         rows.append(["No lab values were read.", "", "", "", "", "", ""])
     widths = [1.6, 1.0, 0.7, 1.0, 0.85, 1.35, 0.6]
-    return render([p("Lab results", HEADING), table(rows, widths, fills=fills)], title="Labs")
+    return render([fit("Lab results", HEADING), table(rows, widths, fills=fills)], title="Labs")
 
 
 def study_page(document: Document, previews: dict[tuple[int, int], Path]) -> bytes:
     """An imaging study: its facts, its series and their previews ((study, series) -> PNG)."""
-    flow = [p(f"{document.title} {document.date or ''}", HEADING)]
+    flow = [fit(f"{document.title} {document.date or ''}", HEADING)]
     for study_index, study in enumerate(document.imaging):
         facts = [
             ["Study", ""],
@@ -217,7 +251,7 @@ def study_page(document: Document, previews: dict[tuple[int, int], Path]) -> byt
         flow.append(Spacer(1, 8))
         for series_index, series in enumerate(study.series_detail):
             label = f"{series.number or ''} {series.description or series.modality or 'series'}"
-            parts = [p(f"{label.strip()}: {series.instances} images", SUBHEADING)]
+            parts = [fit(f"{label.strip()}: {series.instances} images", SUBHEADING)]
             preview = previews.get((study_index, series_index))
             if preview:
                 parts.append(Image(str(preview), width=2 * inch, height=2 * inch,
@@ -231,7 +265,7 @@ def cda_pages(document: Document) -> bytes:
     """A C-CDA as readable pages: header, then each section's narrative (as its reader kept
     it: the file is not parsed again)."""
     patient = document.patient
-    flow = [p(document.title or "Clinical document", HEADING)]
+    flow = [fit(document.title or "Clinical document", HEADING)]
     header = " · ".join(
         filter(
             None,
@@ -246,7 +280,7 @@ def cda_pages(document: Document) -> bytes:
     flow.append(p(header, SMALL))
     sections = document.narrative.sections if document.narrative else ()
     for section in sections:
-        flow.append(p(section.title, SUBHEADING))
+        flow.append(fit(section.title, SUBHEADING))
         lines = section.lines or section.items
         flow += [p(line, CELL) for line in lines] or [p("No information.", SMALL)]
     return render(flow, title=f"{document.id} {document.title}")
@@ -255,7 +289,7 @@ def cda_pages(document: Document) -> bytes:
 def text_pages(text: str, document: Document) -> bytes:
     """A text document (notes, questions, HTML pages) as pages."""
     body = text[:TEXT_PAGE_LIMIT]
-    flow = [p(document.title or document.source, HEADING)]
+    flow = [fit(document.title or document.source, HEADING)]
     flow += [p(line, CELL) if line.strip() else Spacer(1, 6) for line in body.splitlines()]
     return render(flow, title=f"{document.id} {document.title}")
 
@@ -275,14 +309,14 @@ def image_page(path: Path, document: Document) -> bytes:
     buffer.seek(0)
     width, height = 7.1 * inch, 9.0 * inch
     picture = Image(buffer, width=width, height=height, kind="proportional")
-    flow = [p(f"{document.title or document.source}", SUBHEADING), picture]
+    flow = [fit(f"{document.title or document.source}", SUBHEADING), picture]
     return render(flow, title=f"{document.id} {document.title}")
 
 
 def placeholder(document: Document, reason: str, copy: str | None = None) -> bytes:
     """A page standing for a document that could not be included, saying why."""
     flow = [
-        p(document.title or document.source, HEADING),
+        fit(document.title or document.source, HEADING),
         p(f"This document could not be included in this PDF: {reason}."),
         p(f"Original file: {document.source}", SMALL),
     ]
@@ -293,7 +327,7 @@ def placeholder(document: Document, reason: str, copy: str | None = None) -> byt
 
 def questions_sheet(questions: list[Document], prompts: list[str]) -> bytes:
     """The patient's questions, or prompts to fill in, with space to write."""
-    flow = [p("Questions and concerns", HEADING)]
+    flow = [fit("Questions and concerns", HEADING)]
     if questions:
         for document in questions:
             flow += [p(line, BODY) for line in document.text.splitlines() if line.strip()]
@@ -309,7 +343,7 @@ def notes_pages(count: int = NOTES_PAGES) -> bytes:
     """Lined pages for notes during the appointment."""
     flow = []
     for page in range(count):
-        flow.append(p("Notes", HEADING))
+        flow.append(fit("Notes", HEADING))
         flow += [p("_" * 95, SMALL) for _ in range(34)]
         if page < count - 1:
             flow.append(PageBreak())

@@ -17,9 +17,9 @@ from pathlib import Path
 from intake.errors import UsageError
 from intake.model import Document, Manifest, Source
 from intake.packet.cda_page import render_cda_page
-from intake.packet.dicom_set import write_file_set
+from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
 from intake.packet.fhir_out import fhir_bundle
-from intake.packet.index import PacketIndex
+from intake.packet.index import PacketIndex, reason_of
 from intake.packet.packet_pdf import build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
 from intake.packet.render import QUESTION_PROMPTS, distinct, render_index, render_readme
@@ -123,13 +123,15 @@ def write_packet(
 def _write_contents(
     manifest: Manifest, sources: dict[str, Source], files: PrivateFiles, progress
 ) -> None:
-    """Everything a packet holds, written under `files.root`."""
+    """Everything a packet holds, written under `files.root`. What fails for one document
+    becomes a note on it (PacketIndex.guard) and the rest is written; INDEX.HTM, the
+    manifest and SHA256SUM.TXT are always written."""
     root = files.root
     documents = list(manifest.documents)
     index = PacketIndex()
     _copy_documents(documents, sources, files, index, progress)
     imaging = [d for d in documents if d.media_type == DICOM and d.subtype != "dicomdir"]
-    write_file_set(imaging, sources, root, index)
+    _write_file_set(imaging, sources, root, index)
     _write_previews(imaging, sources, files, index)
     _render_readable(documents, files, index)
     unique = distinct(documents)
@@ -153,13 +155,14 @@ def _write_contents(
         files.write_bytes(
             f"{XDM_FOLDER}/METADATA.XML", metadata_xml(manifest, documents, root, index)
         )
+    bundle = fhir_bundle(manifest, unique, root, index)  # its notes go into INDEX.HTM
     files.write_text("README.TXT", render_readme())
     files.write_text("INDEX.HTM", render_index(manifest, index))
     files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
     files.write_text("EXTRA/packet-index.json", json.dumps(index.to_dict(), indent=2) + "\n")
-    files.write_text("EXTRA/fhir-bundle.json", fhir_bundle(manifest, unique, root, index) + "\n")
-    files.write_text("EXTRA/LABS.CSV", labs_csv(unique))
-    files.write_text("EXTRA/MEDS.CSV", meds_csv(unique))
+    files.write_text("EXTRA/fhir-bundle.json", bundle + "\n")
+    files.write_text("EXTRA/LABS.CSV", labs_csv(unique, index))
+    files.write_text("EXTRA/MEDS.CSV", meds_csv(unique, index))
     files.write_checksums("EXTRA/SHA256SUM.TXT")
 
 
@@ -198,14 +201,35 @@ def _copy_documents(
             if ref.source in copied:
                 entry.files.append(copied[ref.source])
                 continue
-            number += 1
-            name = f"{XDM_FOLDER}/DOC{number:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
-            copied[ref.source] = name
-            if files.copy(source.path, name) != ref.sha256:
-                entry.notes.append(f"{ref.source} changed while intake was reading it")
-            entry.files.append(name)
+            name = f"{XDM_FOLDER}/DOC{number + 1:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
+            with index.guard(document, f"copying {ref.source} into the packet"):
+                digest = files.copy(source.path, name)
+                number += 1
+                copied[ref.source] = name
+                if digest != ref.sha256:
+                    entry.notes.append(f"{ref.source} changed while intake was reading it")
+                entry.files.append(name)
             if progress:
                 progress("copy", done, total, ref.source)
+
+
+def _write_file_set(
+    imaging: list[Document], sources: dict[str, Source], root: Path, index: PacketIndex
+) -> None:
+    """The DICOM file-set; when it cannot be written at all, each imaging document says so
+    and the packet holds no half-written DICOM folder."""
+    try:
+        write_file_set(imaging, sources, root, index)
+    except MemoryError:
+        raise
+    except Exception as err:
+        for document in imaging:
+            index.entry(document).files.clear()
+            index.note(document, f"{document.source}: not in the packet's DICOM file-set "
+                                 f"({reason_of(err)})")  # fmt: skip
+        shutil.rmtree(root / DICOM_FOLDER, ignore_errors=True)
+        shutil.rmtree(root / ".dicom-stage", ignore_errors=True)
+        (root / "DICOMDIR").unlink(missing_ok=True)
 
 
 READABLE_FOLDER = "READABLE"
@@ -224,15 +248,17 @@ def _write_previews(
                 source = sources.get(series.sample or "")
                 if source is None:
                     continue
-                try:
-                    png = render_preview(source.path)
-                except NoPreview as err:
-                    label = series.description or f"series {series.number or series_index + 1}"
-                    index.note(document, f"{label}: no preview ({err})")
-                    continue
-                name = f"{PREVIEW_FOLDER}/{document.id}/SE{number:04d}.PNG"
-                files.write_bytes(name, png)
-                index.entry(document).previews.setdefault(study_index, {})[series_index] = name
+                label = series.description or f"series {series.number or series_index + 1}"
+                with index.guard(document, f"the preview of {label}"):
+                    try:
+                        png = render_preview(source.path)
+                    except NoPreview as err:
+                        index.note(document, f"{label}: no preview ({err})")
+                        continue
+                    name = f"{PREVIEW_FOLDER}/{document.id}/SE{number:04d}.PNG"
+                    files.write_bytes(name, png)
+                    previews = index.entry(document).previews
+                    previews.setdefault(study_index, {})[series_index] = name
 
 
 def _render_readable(documents: list[Document], files, index: PacketIndex) -> None:
@@ -243,8 +269,9 @@ def _render_readable(documents: list[Document], files, index: PacketIndex) -> No
         if document.media_type != CDA or document.narrative is None or copy is None:
             continue
         name = f"{READABLE_FOLDER}/{document.id}.HTM"
-        files.write_text(name, render_cda_page(document, original=f"../{copy}"))
-        index.entry(document).readable = name
+        with index.guard(document, "its readable page"):
+            files.write_text(name, render_cda_page(document, original=f"../{copy}"))
+            index.entry(document).readable = name
 
 
 class PrivateFiles:
@@ -256,10 +283,15 @@ class PrivateFiles:
     def copy(self, source: Path, name: str) -> str:
         """Copy bytes exactly to `name`; returns the SHA-256 of what was written."""
         digest = hashlib.sha256()
-        with open(source, "rb") as reader, self._create(name) as writer:
-            while chunk := reader.read(CHUNK):
-                digest.update(chunk)
-                writer.write(chunk)
+        with open(source, "rb") as reader:
+            try:
+                with self._create(name) as writer:
+                    while chunk := reader.read(CHUNK):
+                        digest.update(chunk)
+                        writer.write(chunk)
+            except BaseException:
+                (self.root / name).unlink(missing_ok=True)  # no half copy left behind
+                raise
         return digest.hexdigest()
 
     def write_text(self, name: str, text: str) -> None:

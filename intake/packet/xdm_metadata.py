@@ -80,9 +80,15 @@ def metadata_xml(
         for name in index.files(document):
             if not name.startswith("IHE_XDM/SUBSET01/"):
                 continue
-            number += 1
-            entry_id = f"Document{number:04d}"
-            _document_entry(objects, entry_id, document, root / name, name, manifest, patient_id)
+            entry_id = f"Document{number + 1:04d}"
+            scratch = Element("scratch")  # joined to the list only once the entry is whole
+            with index.guard(document, "its entry in METADATA.XML"):
+                _document_entry(scratch, entry_id, document, root / name, name, manifest,
+                                patient_id)  # fmt: skip
+                objects.extend(scratch)
+                number += 1
+            if entry_id != f"Document{number:04d}":  # it failed: noted, left out
+                continue
             association = SubElement(
                 objects,
                 f"{{{RIM}}}Association",

@@ -10,7 +10,8 @@ a specific answer for each.
 
 records/      files to scan: structures nested far too deep, a 5,000-digit number, lines of
               20,000 characters (a pasted barcode, dot leaders), a name with ESC sequences,
-              next to good files that must still be read
+              a DICOM study with 10 kB descriptions, a lab value FHIR cannot hold, next to
+              good files that must still be read (and packed)
 checklists/   checklist files that must each be a usage error (exit 2) naming the file, the
               reason and, where known, the line
 
@@ -24,6 +25,7 @@ import json
 import random
 import sqlite3
 import sys
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +119,25 @@ def long_lines() -> str:
     return "\n".join(lines) + "\n"
 
 
+LONG_DESCRIPTION = " ".join(f"word{n}" for n in range(1, 1300))[:10_000]  # 10 kB of words
+
+
+def long_text_dicom() -> bytes:
+    """pydicom's CT_small.dcm with a 10 kB StudyDescription and SeriesDescription (far over
+    LO's 64 characters): a table row taller than a page in PACKET.PDF before issue 19."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.StudyDescription = LONG_DESCRIPTION
+    ds.SeriesDescription = "Axial " + LONG_DESCRIPTION[: 10_000 - 6]
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns of the length: that is the point
+        ds.save_as(out)
+    return out.getvalue()
+
+
 def build_records(root: Path) -> list[Case]:
     """Write records/ under `root`; returns the cases."""
     root.mkdir(parents=True, exist_ok=True)
@@ -134,6 +155,7 @@ def build_records(root: Path) -> list[Case]:
     write("fhir-5000-digit-number.json", _observation("9" * 5000), "unreadable",
           "5000 digits long")  # fmt: skip
     brackets = '{"resourceType": "Observation", "id": "b", "note": [{"text": "' + "[{" * 5000
+    write("fhir-400-digit-lab.json", _observation("9" * 400), "read", "")  # FHIR: no decimal
     write("fhir-brackets-in-strings.json", brackets + '"}], "valueString": "ok"}', "read", "")
     observation = json.loads(_observation("13.2"))
     observation["extension"] = [_nested_extension(40)]  # 83 deep: within the limit
@@ -169,6 +191,7 @@ def build_records(root: Path) -> list[Case]:
           + "1 - " * (LONG // 4) + "\nHemoglobin 12.1 g/dL 11.5-15.5\n",
           "read", "")  # fmt: skip
     write("dot-leaders-20000.pdf", _pdf(["Visit summary", "." * LONG]), "read", "")
+    write("dicom-10kb-descriptions.dcm", long_text_dicom(), "read", "")
     write(ESC_NAME, "Visit summary\nChief complaint: headache\n", "read", "")
     write("good-note.txt", "Visit summary\nChief complaint: cough\n", "read", "")
     return cases
