@@ -217,7 +217,11 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     help="Where to write the packet: a folder (must not exist, unless --force), or a file "
     "with --zip or --only-pdf.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing packet at --out.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an earlier intake packet, zip or PDF at --out (nothing else).",
+)
 @click.option("--reason", metavar="TEXT", help="Why a second opinion is sought (on the cover).")
 @click.option("--zip", "as_zip", is_flag=True, help="Write the packet as one zip file.")
 @click.option("--only-pdf", is_flag=True, help="Write just PACKET.PDF to --out.")

@@ -561,11 +561,13 @@ def _command(pid: int) -> str:
         return ""
 
 
-@pytest.mark.parametrize("when", ["reading", "writing"])
-def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_nothing(tmp_path, when):
+@pytest.mark.parametrize(
+    ("when", "stop"), [("reading", "SIGTERM"), ("writing", "SIGTERM"), ("reading", "SIGINT")]
+)
+def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_nothing(tmp_path, when, stop):
     """SIGTERM while Tesseract reads scanned pages (or while the packet is being written):
-    exit 143 with one line, no packet and no partial one, no workspace or OCR file in TMPDIR,
-    and no worker or Tesseract process left running."""
+    exit 143 (Ctrl-C: 130) with one line, no packet and no partial one, no workspace or OCR
+    file in TMPDIR, and no worker or Tesseract process left running."""
     import signal
     import time
 
@@ -600,13 +602,14 @@ def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_nothing(tmp_path, when):
         assert process.poll() is None, process.stderr.read()
         if when == "reading":
             assert any(_command(pid) == "tesseract" for pid in seen)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(getattr(signal, stop))
         _, stderr = process.communicate(timeout=HANG_GUARD)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == ExitCode.TERMINATED == 143, stderr
-    assert stderr.strip().splitlines() == ["intake: stopped (SIGTERM): nothing written"], stderr
+    code, said = (143, "SIGTERM") if stop == "SIGTERM" else (130, "Ctrl-C")
+    assert process.returncode == code, stderr
+    assert stderr.strip().splitlines() == [f"intake: stopped ({said}): nothing written"], stderr
     assert not out.exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".packet.")]
     assert list(temp.iterdir()) == []
