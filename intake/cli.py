@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import logging
 import os
+import signal
 import sys
 import warnings
 from datetime import date
@@ -17,7 +18,7 @@ import click
 from intake import __version__, api, ocr_missing
 from intake.cache import no_default_reason, open_cache
 from intake.check import available_checklists
-from intake.errors import ExitCode, IntakeError, UsageError
+from intake.errors import ExitCode, IntakeError, Terminated, UsageError
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_summary, print_to_do
 from intake.terminal import shown, shown_lines
@@ -43,6 +44,8 @@ def handle_errors(command):
         debug = ctx.find_root().params.get("debug", False)
         try:
             return command(*args, **kwargs)
+        except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the cleanups have run
+            ctx.exit(_stopped(err, batch=ctx.command.name == "batch"))
         except IntakeError as err:
             click.echo(f"Error: {shown_lines(err)}", err=True)
             ctx.exit(err.exit_code)
@@ -214,7 +217,11 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     help="Where to write the packet: a folder (must not exist, unless --force), or a file "
     "with --zip or --only-pdf.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing packet at --out.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an earlier intake packet, zip or PDF at --out (nothing else).",
+)
 @click.option("--reason", metavar="TEXT", help="Why a second opinion is sought (on the cover).")
 @click.option("--zip", "as_zip", is_flag=True, help="Write the packet as one zip file.")
 @click.option("--only-pdf", is_flag=True, help="Write just PACKET.PDF to --out.")
@@ -402,13 +409,45 @@ def _exit_for(manifest: Manifest) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; returns the exit code."""
+    """Console-script entry point; returns the exit code. SIGTERM stops a run the way Ctrl-C
+    does: the workers, the workspace and the partial packet are cleaned up (exit 143; 130)."""
+    previous = _on_sigterm()
     try:
         result = cli.main(args=argv, prog_name="intake", standalone_mode=False)
     except click.ClickException as err:
         err.show()
         return err.exit_code
-    except click.Abort:
+    except click.Abort as err:
+        if isinstance(err.__cause__, KeyboardInterrupt):  # outside a command's own handling
+            return _stopped(err.__cause__)
         click.echo("Aborted.", err=True)
         return ExitCode.ERROR
+    except KeyboardInterrupt as err:
+        return _stopped(err)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _on_sigterm():
+    """Make SIGTERM raise Terminated in the main thread (once: a second SIGTERM during the
+    cleanup is ignored); returns the handler it replaced, None when it cannot (not the main
+    thread)."""
+
+    def terminated(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, terminated)
+    except ValueError:
+        return None
+
+
+def _stopped(err: BaseException, *, batch: bool = False) -> ExitCode:
+    """Say the run was stopped, and by what; the exit code for it (128 + the signal)."""
+    terminated = isinstance(err, Terminated)
+    kept = "packets finished before it are kept" if batch else "nothing written"
+    click.echo(f"intake: stopped ({'SIGTERM' if terminated else 'Ctrl-C'}): {kept}", err=True)
+    return ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED

@@ -19,6 +19,9 @@ class ExitCode(IntEnum):
     MISSING_DEPENDENCY = 3
     INPUT_UNREADABLE = 4
     INCOMPLETE = 5  # done, but checklist items are missing/incomplete or files unreadable
+    CANNOT_WRITE = 6  # the output could not be written (no space, read-only, gone): nothing left
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT): stopped, cleaned up, nothing written
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM): the same
 
 
 class IntakeError(Exception):
@@ -37,6 +40,17 @@ class InputUnreadable(IntakeError):
     """The folder to scan is missing, not a folder, or cannot be listed."""
 
     exit_code = ExitCode.INPUT_UNREADABLE
+
+
+class CannotWrite(IntakeError):
+    """The output could not be written (full, read-only, its folder gone); nothing partial
+    is left behind."""
+
+    exit_code = ExitCode.CANNOT_WRITE
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so the same cleanup as Ctrl-C runs."""
 
 
 class MissingDependency(IntakeError):

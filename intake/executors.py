@@ -7,7 +7,9 @@ Every executor has one method, `map(function, items)`, yielding results in the o
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from intake.errors import MissingDependency, UsageError
@@ -118,7 +120,7 @@ class LocalExecutor:
         pool = ProcessPool(
             max_workers=workers,
             context=_context(),
-            initializer=_limit_memory,
+            initializer=_start_worker,
             initargs=(self.memory_limit,),
         )
         try:
@@ -133,7 +135,7 @@ class LocalExecutor:
                 except (TimeoutError, ProcessExpired, MemoryError):
                     pass
                 for item in batch:  # find the one that overruns: each alone, same limit
-                    alone = pool.schedule(function, args=(item,), timeout=self.timeout)
+                    alone = pool.schedule(_run_one, args=(function, item), timeout=self.timeout)
                     try:
                         yield alone.result()
                     except (TimeoutError, ProcessExpired, MemoryError) as err:
@@ -147,7 +149,64 @@ BATCH = 1024  # light items per task under a time limit: few hand-offs; a rare r
 
 
 def _run_batch(function: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
-    return [function(item) for item in batch]
+    with _WORKER.task():
+        return [function(item) for item in batch]
+
+
+def _run_one(function: Callable[[Any], Any], item: Any) -> Any:
+    with _WORKER.task():
+        return function(item)
+
+
+class _Stopping(BaseException):
+    """Raised in a worker's task when the pool stops the worker (SIGTERM)."""
+
+
+class _WorkerStop:
+    """How a pool worker stops: SIGTERM (the pool stopping it: Ctrl-C, SIGTERM, a time limit)
+    first unwinds the running task, so its cleanups run (subprocess.run kills Tesseract,
+    temporary folders are removed), then exits the way the pool's own handler does."""
+
+    def __init__(self) -> None:
+        self.exit: Any = None  # the pool's SIGTERM handler (exits the worker)
+        self.running = False
+        self.stopping = False
+
+    def install(self) -> None:
+        self.exit = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, self._on_term)
+
+    def _on_term(self, signum: int, frame: Any) -> None:
+        self.stopping = True
+        if self.running:
+            raise _Stopping()
+        self._exit()
+
+    def _exit(self) -> None:
+        if callable(self.exit):
+            self.exit(signal.SIGTERM, None)
+        os._exit(128 + signal.SIGTERM)
+
+    @contextmanager
+    def task(self):
+        self.running = True
+        try:
+            yield
+        except _Stopping:
+            self._exit()
+        finally:
+            self.running = False
+            if self.stopping:
+                self._exit()
+
+
+_WORKER = _WorkerStop()
+
+
+def _start_worker(memory_limit: int | None) -> None:
+    """In a new pool worker: the memory limit, and SIGTERM unwinding the running task."""
+    _limit_memory(memory_limit)
+    _WORKER.install()
 
 
 def _limit_memory(limit: int | None) -> None:

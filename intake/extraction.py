@@ -8,6 +8,7 @@ studies) happens here too; meaning is the understand stage's.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 
 from intake.containers import Limits, Workspace
@@ -45,20 +46,19 @@ def extract(
     for depth in range(MAX_CARRIED_DEPTH + 1):
         carried: list[Source] = []
         total = len(pending)
-        for done, (source, reading) in enumerate(
-            zip(pending, runtime.read_all(pending), strict=True), start=1
-        ):
-            documents.extend(reading.documents)
-            for attachment in reading.attachments:
-                notes[attachment.location] = attachment.note
-                reason = _refusal(attachment, budget, depth)
-                if reason:
-                    documents.append(_unopened(attachment.location, reason))
-                    continue
-                budget -= len(attachment.data or b"")
-                carried.append(workspace.add(attachment.location, attachment.data or b""))
-            if progress:
-                progress("extract", done, total, source.location)
+        with closing(runtime.read_all(pending)) as readings:  # workers stop on any exit
+            for done, (source, reading) in enumerate(zip(pending, readings, strict=True), 1):
+                documents.extend(reading.documents)
+                for attachment in reading.attachments:
+                    notes[attachment.location] = attachment.note
+                    reason = _refusal(attachment, budget, depth)
+                    if reason:
+                        documents.append(_unopened(attachment.location, reason))
+                        continue
+                    budget -= len(attachment.data or b"")
+                    carried.append(workspace.add(attachment.location, attachment.data or b""))
+                if progress:
+                    progress("extract", done, total, source.location)
         sources.update((s.location, s) for s in carried)
         pending = carried
         if not pending:

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from intake.batch import run_batch
 from intake.check import load_checklist
 from intake.cli import cli
 from intake.csv_cells import cell, csv_text
-from intake.errors import ExitCode, UsageError
+from intake.errors import CannotWrite, ExitCode, UsageError
 from intake.executors import SerialExecutor
 from intake.packet.writer import write_packet
 from intake.runtime import Runtime
@@ -40,9 +41,11 @@ HANG_GUARD = 300  # seconds: a run that takes this long has hung; never a speed 
 make_faults = load_generator(ROOT / "tests" / "faults" / "make_faults.py")
 
 
-def intake(*args: str, cache: str | Path = "off", timeout: float = HANG_GUARD):
+def intake(
+    *args: str, cache: str | Path = "off", timeout: float = HANG_GUARD, env: dict | None = None
+):
     """`python -m intake ARGS` in a subprocess, this tree first on the path."""
-    env = {**os.environ, "INTAKE_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "INTAKE_CACHE": str(cache), "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "intake", *args],
         capture_output=True,
@@ -504,3 +507,218 @@ def test_file_names_with_escape_sequences_are_shown_escaped(tmp_path):
     assert r"bad\x1b[2J\r.pdf: unreadable" in result.stderr  # the log line names it escaped
     assert shown("a\u202egnp.exe\tb\x9b") == "a\\u202egnp.exe\\tb\\x9b"
     shutil.rmtree(folder)
+
+
+# --- the output: full, read-only, gone; --force; SIGTERM --------------------------------------
+
+
+@pytest.fixture
+def mounted(tmp_path):
+    """mount(options) -> a fresh tmpfs folder mounted with `options` (root only; else skip)."""
+    mounts: list[Path] = []
+
+    def mount(options: str) -> Path:
+        where = tmp_path / f"mnt{len(mounts)}"
+        where.mkdir()
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small file system needs root")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                              capture_output=True)  # fmt: skip
+        if done.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr!r}")
+        mounts.append(where)
+        return where
+
+    yield mount
+    for where in mounts:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _cannot_write(result, out: Path, reason: str) -> None:
+    """The run ended with CANNOT_WRITE, one line naming OUT and the reason, nothing left."""
+    assert result.returncode == ExitCode.CANNOT_WRITE, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"Error: cannot write the packet to {out}: {reason}"], result.stderr
+    assert not out.exists()
+    if out.parent.is_dir():
+        assert not [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+
+
+@pytest.mark.parametrize("layout", ["folder", "zip"])
+def test_a_full_output_file_system_is_one_line_and_leaves_nothing(small, mounted, layout):
+    (small / "big-note.txt").write_text("Visit summary\n" + "Chief complaint: cough\n" * 20_000)
+    disk = mounted("size=64k,mode=0700")
+    out = disk / ("packet.zip" if layout == "zip" else "packet")
+    temp = small.parent / "tmp"
+    temp.mkdir()
+    extra = ["--zip"] if layout == "zip" else []
+    result = intake("packet", str(small), "-o", str(out), "-s", *extra, env={"TMPDIR": str(temp)})
+    _cannot_write(result, out, "no space left on device")
+    assert list(disk.iterdir()) == [] and list(temp.iterdir()) == []
+
+
+def test_a_read_only_output_folder_is_one_line_and_leaves_nothing(small, tmp_path, mounted):
+    if os.geteuid() == 0:  # root writes whatever the mode: a read-only file system instead
+        folder = mounted("ro,size=64k")
+        reason = "read-only file system"
+    else:
+        folder = tmp_path / "read-only"
+        folder.mkdir(mode=0o500)
+        reason = "permission denied"
+    for out in (folder / "packet", folder / "new" / "packet"):
+        result = intake("packet", str(small), "-o", str(out), "-s")
+        _cannot_write(result, out, reason)
+    assert list(folder.iterdir()) == []
+
+
+def test_an_output_folder_that_vanishes_during_the_run_is_cannot_write(small, tmp_path):
+    parent = tmp_path / "gone"
+    out = parent / "packet"
+
+    def progress(stage, done, total, name):
+        if stage == "pdf":  # the packet is half written: its folder goes (a USB stick pulled)
+            shutil.rmtree(parent)
+
+    with pytest.raises(CannotWrite, match=r"cannot write the packet to .*: no such file") as err:
+        api.build_packet(small, out, api.Options(appointment=APPOINTMENT), progress=progress)
+    assert err.value.exit_code == ExitCode.CANNOT_WRITE
+    assert not parent.exists()
+
+
+def _random_pdf(path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), invariant=1)
+    pdf.drawString(72, 720, "My own download: not a packet")
+    pdf.save()
+
+
+def _random_zip(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("photos/one.txt", "a client's own zip")
+        archive.writestr("EXTRA/manifest.json", '{"schema": "something.else/1"}')
+
+
+@pytest.mark.parametrize(("flag", "make"), [("--only-pdf", _random_pdf), ("--zip", _random_zip)])
+def test_force_refuses_a_pdf_or_zip_intake_did_not_write(small, tmp_path, flag, make):
+    out = tmp_path / ("mine.pdf" if flag == "--only-pdf" else "mine.zip")
+    make(out)
+    before = out.read_bytes()
+    result = intake("packet", str(small), "-o", str(out), flag, "--force", "-s")
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert f"Error: {out} exists and is not a" in result.stderr and "not replacing it" in (
+        result.stderr
+    )
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("flag", ["--only-pdf", "--zip"])
+def test_force_replaces_an_earlier_intake_pdf_or_zip(small, tmp_path, flag):
+    out = tmp_path / ("packet.pdf" if flag == "--only-pdf" else "packet.zip")
+    first = intake("packet", str(small), "-o", str(out), flag, "-s")
+    assert first.returncode == ExitCode.INCOMPLETE, first.stderr
+    (small / "more.txt").write_text("Visit summary\nChief complaint: fever\n")
+    again = intake("packet", str(small), "-o", str(out), flag, "--force", "-s")
+    assert again.returncode == ExitCode.INCOMPLETE, again.stderr
+    if flag == "--zip":
+        with zipfile.ZipFile(out) as archive:
+            manifest = json.loads(archive.read("EXTRA/manifest.json"))
+        assert "more.txt" in {d["source"] for d in manifest["documents"]}
+    else:
+        import pikepdf
+
+        with pikepdf.open(out) as pdf:
+            assert str(pdf.docinfo["/IntakePacket"]).startswith("intake ")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (its children, theirs...), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("when", "stop"), [("reading", "SIGTERM"), ("writing", "SIGTERM"), ("reading", "SIGINT")]
+)
+def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_nothing(tmp_path, when, stop):
+    """SIGTERM while Tesseract reads scanned pages (or while the packet is being written):
+    exit 143 (Ctrl-C: 130) with one line, no packet and no partial one, no workspace or OCR
+    file in TMPDIR, and no worker or Tesseract process left running."""
+    import signal
+    import time
+
+    from tests.conftest import make_samples
+
+    records = tmp_path / "records"
+    for number in range(6):
+        lines = ["# Example Lab (fictional)", "LABORATORY REPORT", f"Hemoglobin|12.{number}|g/dL"]
+        make_samples.scanned_pdf(records / f"scan{number}.pdf", lines * 6, skew=0.5 + number / 10)
+    (records / "bundle.zip").write_bytes(_zip_of({"inside/note.txt": b"Visit summary\n"}))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "packet"
+    env = {**os.environ, "INTAKE_CACHE": "off", "PYTHONPATH": str(ROOT), "TMPDIR": str(temp)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "intake", "packet", str(records), "-o", str(out), "-s"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + HANG_GUARD
+        while process.poll() is None and time.monotonic() < deadline:
+            below = _descendants(process.pid)
+            seen.update(below)
+            if when == "reading" and any(_command(pid) == "tesseract" for pid in below):
+                break
+            if when == "writing" and any(
+                p.name.startswith(".packet.partial-") for p in tmp_path.iterdir()
+            ):
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, process.stderr.read()
+        if when == "reading":
+            assert any(_command(pid) == "tesseract" for pid in seen)
+        process.send_signal(getattr(signal, stop))
+        _, stderr = process.communicate(timeout=HANG_GUARD)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    code, said = (143, "SIGTERM") if stop == "SIGTERM" else (130, "Ctrl-C")
+    assert process.returncode == code, stderr
+    assert stderr.strip().splitlines() == [f"intake: stopped ({said}): nothing written"], stderr
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".packet.")]
+    assert list(temp.iterdir()) == []
+    time.sleep(0.5)  # a stopped worker's exit is reaped by then (not a speed check)
+    assert [pid for pid in seen if _alive(pid)] == []
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

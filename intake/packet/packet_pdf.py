@@ -16,6 +16,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
+from intake import __version__
 from intake.extractors.base import ExtractionError
 from intake.extractors.dicom import encapsulated_pdf
 from intake.model import Document, Manifest, Source
@@ -24,6 +25,8 @@ from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex, reason_of
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
 
+MARK = Name("/IntakePacket")  # in the document information: "intake <version>"; --force
+# replaces a PDF only when it carries this (a PDF intake wrote)
 SUMMARY = "Summary"
 CLOSING = "Questions and notes"
 
@@ -187,6 +190,8 @@ def _assemble(parts: list[Part]) -> bytes:
                 current.children.append(OutlineItem(part.title, start))
         out.Root.PageLabels = Dictionary(Nums=Array(labels))
         out.Root.PageMode = Name.UseOutlines
+        out.docinfo[MARK] = String(f"intake {__version__}")
+        out.docinfo[Name.Creator] = String(f"intake {__version__}")
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
         return buffer.getvalue()

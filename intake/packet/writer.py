@@ -5,6 +5,7 @@ Every folder is 0700 and every file 0600, whatever the umask: packets hold healt
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -14,13 +15,13 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-from intake.errors import UsageError
+from intake.errors import CannotWrite, UsageError
 from intake.model import Document, Manifest, Source
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
 from intake.packet.fhir_out import fhir_bundle
 from intake.packet.index import PacketIndex, reason_of
-from intake.packet.packet_pdf import build_packet_pdf
+from intake.packet.packet_pdf import MARK, build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
 from intake.packet.render import QUESTION_PROMPTS, distinct, render_index, render_readme
 from intake.packet.tables import labs_csv, meds_csv
@@ -50,11 +51,14 @@ CHUNK = 1 << 20
 
 
 LAYOUTS = ("folder", "zip", "pdf")
-FILE_MAGIC = {"zip": b"PK\x03\x04", "pdf": b"%PDF-"}
+MANIFEST_SCHEMA = "intake.manifest/1"
+MANIFEST_MAX = 256 * 2**20  # bytes of EXTRA/manifest.json read from a zip to recognise it
+WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}  # whatever the file
 
 
 def check_destination(folder: Path, out: Path, *, force: bool, layout: str = "folder") -> None:
-    """Refuse an output that would overwrite records or a packet without --force."""
+    """Refuse an output that would overwrite records or a packet without --force; with
+    --force, refuse anything but an earlier intake packet, zip or PDF."""
     if layout not in LAYOUTS:
         raise UsageError(f"unknown packet layout {layout!r}")
     folder, out = folder.resolve(), out.resolve()
@@ -68,19 +72,44 @@ def check_destination(folder: Path, out: Path, *, force: bool, layout: str = "fo
         if not force:
             raise UsageError(f"{out} already exists: use --force to replace it")
         if layout != "folder":
-            if not _is_earlier_file(out, layout):
-                raise UsageError(f"{out} exists and is not an intake {layout}: not replacing it")
+            if not is_earlier_file(out, layout):
+                raise UsageError(
+                    f"{out} exists and is not a {layout} intake wrote: not replacing it"
+                )
         elif not out.is_dir() or out.is_symlink() or (any(out.iterdir()) and not is_packet(out)):
             raise UsageError(f"{out} exists and is not an intake packet: not replacing it")
     if out.parent.exists() and not out.parent.is_dir():
         raise UsageError(f"{out.parent}: is not a folder")
 
 
-def _is_earlier_file(out: Path, layout: str) -> bool:
+def is_earlier_file(out: Path, layout: str) -> bool:
+    """True for a zip holding an intake manifest (EXTRA/manifest.json, its schema) or a PDF
+    carrying intake's mark (packet_pdf.MARK): the only files --force replaces."""
     if not out.is_file() or out.is_symlink():
         return False
-    with open(out, "rb") as handle:
-        return handle.read(8).startswith(FILE_MAGIC[layout])
+    return _is_packet_zip(out) if layout == "zip" else _is_packet_pdf(out)
+
+
+def _is_packet_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("EXTRA/manifest.json")
+            if info.file_size > MANIFEST_MAX:
+                return False
+            manifest = json.loads(archive.read(info))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, RuntimeError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("schema") == MANIFEST_SCHEMA
+
+
+def _is_packet_pdf(path: Path) -> bool:
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            return str(pdf.docinfo.get(MARK, "")).startswith("intake ")
+    except (pikepdf.PdfError, pikepdf.PasswordError, OSError, ValueError):
+        return False
 
 
 def write_packet(
@@ -94,8 +123,20 @@ def write_packet(
 ) -> Path:
     """Write the packet for `manifest` to `out`; nothing appears at `out` until it is complete.
 
-    `layout` "zip" writes the packet as one zip file, "pdf" writes just PACKET.PDF."""
+    `layout` "zip" writes the packet as one zip file, "pdf" writes just PACKET.PDF.
+    CannotWrite when the output cannot be written (no space, read-only, its folder gone);
+    the hidden partial packet is removed first."""
     out = Path(out).absolute()
+    try:
+        _write_packet(manifest, sources, out, force=force, progress=progress, layout=layout)
+    except OSError as err:
+        if not cannot_write(err, out):
+            raise
+        raise CannotWrite(f"cannot write the packet to {out}: {_reason(err)}") from err
+    return out
+
+
+def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
@@ -117,7 +158,28 @@ def write_packet(
             fsync_folder(out.parent)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
-    return out
+
+
+def cannot_write(err: OSError, out: Path) -> bool:
+    """True when `err` is the output failing (a full or read-only file system, or a path of
+    the output: OUT, its folders, the hidden partial packet), not a record failing to read."""
+    if err.errno in WRITE_FAULTS:
+        return True
+    for name in (err.filename, err.filename2):
+        if name is None or isinstance(name, int):
+            continue
+        path = Path(os.fsdecode(name)).absolute()
+        if path == out or path in out.parents:
+            return True
+        ours = f".{out.name}."  # .OUT.partial-*, .OUT.old-*
+        if any(p.parent == out.parent and p.name.startswith(ours) for p in (path, *path.parents)):
+            return True
+    return False
+
+
+def _reason(err: OSError) -> str:
+    text = os.strerror(err.errno) if err.errno else str(err)
+    return text[:1].lower() + text[1:]
 
 
 def _write_contents(
@@ -329,8 +391,17 @@ def _move_into_place(temp: Path, out: Path, *, force: bool) -> None:
         if not force:
             raise UsageError(f"{out} already exists: use --force to replace it")
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rename(out, old / out.name)
-        os.rename(temp, out)
+        try:
+            os.rename(out, old / out.name)
+        except OSError:
+            old.rmdir()
+            raise
+        try:
+            os.rename(temp, out)
+        except OSError:
+            os.rename(old / out.name, out)  # the earlier packet back, whole (if this fails
+            shutil.rmtree(old, ignore_errors=True)  # too, it stays in .OUT.old-*)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(temp, out)
