@@ -46,7 +46,8 @@ def extract(
     for depth in range(MAX_CARRIED_DEPTH + 1):
         carried: list[Source] = []
         total = len(pending)
-        with closing(runtime.read_all(pending)) as readings:  # workers stop on any exit
+        readings = runtime.read_all(pending, workspace.root)  # temporary files go there
+        with closing(readings):  # the workers stop on any exit
             for done, (source, reading) in enumerate(zip(pending, readings, strict=True), 1):
                 documents.extend(reading.documents)
                 for attachment in reading.attachments:

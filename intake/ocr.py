@@ -74,17 +74,32 @@ class OcrText:
 
 
 _process_env: ContextVar[dict[str, str]] = ContextVar("intake_ocr_env", default=PROCESS_ENV)
+_temp_folder: ContextVar[str | None] = ContextVar("intake_ocr_temp", default=None)
 
 
 @contextmanager
-def environment(settings: dict[str, str]) -> Iterator[None]:
+def environment(settings: dict[str, str], temp_folder: str | None = None) -> Iterator[None]:
     """While the block runs, Tesseract processes get `settings` (the Runtime's OCR
-    environment) where the user did not set those variables; nothing process-wide."""
-    token = _process_env.set(dict(settings))
+    environment) where the user did not set those variables, and page images go into
+    `temp_folder` (the run's private folder, removed when the run ends, whatever stops it);
+    nothing process-wide."""
+    env_token = _process_env.set(dict(settings))
+    temp_token = _temp_folder.set(temp_folder)
     try:
         yield
     finally:
-        _process_env.reset(token)
+        _process_env.reset(env_token)
+        _temp_folder.reset(temp_token)
+
+
+def _private_folder() -> tempfile.TemporaryDirectory:
+    """A folder for page images (0700, removed after), inside the run's private folder."""
+    return tempfile.TemporaryDirectory(prefix="intake-ocr-", dir=_temp_folder.get())
+
+
+def _private_file(suffix: str):
+    """A file for one page image (0600, removed after), inside the run's private folder."""
+    return tempfile.NamedTemporaryFile(suffix=suffix, prefix="intake-", dir=_temp_folder.get())
 
 
 def process_env() -> dict[str, str]:
@@ -144,7 +159,9 @@ def image_to_data(
     from PIL import Image
 
     if isinstance(image, Image.Image):
-        with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
+        with tempfile.TemporaryDirectory(
+            prefix="intake-ocr-", dir=_temp_folder.get()
+        ) as folder:  # 0700, removed after
             path = os.path.join(folder, "image.png")
             image.save(path, format="PNG")
             return image_to_data(path, lang=lang, config=config, timeout=timeout)
@@ -212,7 +229,9 @@ def read_pages(images: list[Image.Image], *, timeout: float = 60.0) -> list[OcrT
     if len(images) == 1:
         return [read_page(images[0], timeout=timeout)]
     check_tesseract()
-    with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
+    with tempfile.TemporaryDirectory(
+        prefix="intake-ocr-", dir=_temp_folder.get()
+    ) as folder:  # 0700, removed after
         paths = []
         for number, image in enumerate(images):
             path = os.path.join(folder, f"page{number:04d}.tif")
@@ -260,7 +279,9 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
 def _read_page_file(image: Image.Image, timeout: float) -> OcrText:
     """A printed page read through an uncompressed private file: encoding a 300-dpi page
     as PNG costs a quarter of Tesseract's time."""
-    with tempfile.NamedTemporaryFile(suffix=".tif", prefix="intake-") as handle:  # 0600
+    with tempfile.NamedTemporaryFile(
+        suffix=".tif", prefix="intake-", dir=_temp_folder.get()
+    ) as handle:  # 0600
         image.save(handle, format="TIFF")
         handle.flush()
         return read_image(handle.name, timeout=timeout, config=PAGE_CONFIG)
@@ -287,7 +308,9 @@ def _straighten(result: OcrText, size: tuple[int, int]) -> None:
 
 def _orientation(image: Image.Image, timeout: float) -> int:
     """Degrees (counter-clockwise) that turn the page upright, by Tesseract OSD; 0 if unsure."""
-    with tempfile.TemporaryDirectory(prefix="intake-ocr-") as folder:  # 0700, removed after
+    with tempfile.TemporaryDirectory(
+        prefix="intake-ocr-", dir=_temp_folder.get()
+    ) as folder:  # 0700, removed after
         path = os.path.join(folder, "page.png")
         image.save(path, format="PNG")
         try:

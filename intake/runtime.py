@@ -49,23 +49,26 @@ class ReadFile:
     extractors: tuple[Extractor, ...]
     data_folder: Path | None = None  # where derived data may be kept; None: nothing stored
     ocr_env: tuple[tuple[str, str], ...] = ()  # given to every Tesseract process
+    temp_folder: str | None = None  # the run's private folder for temporary files
 
     def __call__(self, source: Source) -> FileReading:
         from intake.extractors import read_file
 
-        with worker_settings(self.data_folder, dict(self.ocr_env)):
+        with worker_settings(self.data_folder, dict(self.ocr_env), self.temp_folder):
             return read_file(source, self.extractors)
 
 
 @contextlib.contextmanager
-def worker_settings(data_folder: Path | None, ocr_env: dict[str, str]) -> Iterator[None]:
+def worker_settings(
+    data_folder: Path | None, ocr_env: dict[str, str], temp_folder: str | None = None
+) -> Iterator[None]:
     """The settings work runs under, in a worker or in this process: where the drug
     dictionary's checked copy lives, the environment Tesseract processes get. Scoped to
     the block; nothing process-wide."""
     from intake import ocr
     from intake.understand.drugs import names_copy
 
-    with names_copy(data_folder), ocr.environment(ocr_env):
+    with names_copy(data_folder), ocr.environment(ocr_env, temp_folder):
         yield
 
 
@@ -118,10 +121,14 @@ class Runtime:
         manager; workers enter the same through ReadFile)."""
         return worker_settings(self.data_folder, self.ocr_env)
 
-    def reader(self) -> ReadFile:
-        return ReadFile(tuple(self.registry), self.data_folder, tuple(self.ocr_env.items()))
+    def reader(self, temp_folder: Path | None = None) -> ReadFile:
+        """The per-file work for workers; `temp_folder` holds their temporary files."""
+        temp = str(temp_folder) if temp_folder is not None else None
+        return ReadFile(tuple(self.registry), self.data_folder, tuple(self.ocr_env.items()), temp)
 
-    def read_all(self, sources: Sequence[Source]) -> Iterator[FileReading]:
+    def read_all(
+        self, sources: Sequence[Source], temp_folder: Path | None = None
+    ) -> Iterator[FileReading]:
         """Each source read (in order): from the cache when it holds the same content read by
         the same extractor versions, else through the executor under the limits (storing what
         was read; unreadable results and files carrying others are read again next time)."""
@@ -143,7 +150,8 @@ class Runtime:
         preload(registry, misses)
         limit = executor.timeout if isinstance(executor, LocalExecutor) else None
         stopped = functools.partial(stopped_reading, limit=limit or self.limits.seconds)
-        computed = iter(map_limited(executor, self.reader(), misses, stopped, slow_to_read))
+        reader = self.reader(temp_folder)
+        computed = iter(map_limited(executor, reader, misses, stopped, slow_to_read))
         try:
             for index, source in enumerate(sources):
                 if index in hits:

@@ -7,6 +7,7 @@ understand.labs, so columns survive whatever produced the page.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import os
 import re
@@ -320,7 +321,17 @@ def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]
                 pdf_page = document[page.index]
                 images.append(pdf_page.render(scale=OCR_DPI / 72, grayscale=True).to_pil())
                 pdf_page.close()
-            pending.append((batch, pool.submit(ocr.read_pages, images, timeout=PAGE_TIMEOUT)))
+            pending.append(
+                (
+                    batch,
+                    pool.submit(
+                        contextvars.copy_context().run,  # the run's OCR settings and folder
+                        ocr.read_pages,
+                        images,
+                        timeout=PAGE_TIMEOUT,
+                    ),
+                )
+            )
             del images
             while sum(not future.done() for _, future in pending) > workers:
                 next(future for _, future in pending if not future.done()).result()
