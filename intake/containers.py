@@ -35,7 +35,7 @@ class Limits:
     """How far an archive may expand before it is treated as a bomb."""
 
     max_depth: int = 3  # zips inside zips
-    max_members: int = 20_000  # per archive
+    max_members: int = 20_000  # per download: an archive and every archive inside it
     max_total_bytes: int = 8 * 2**30  # everything unpacked from one top-level archive
     max_ratio: int = 200  # uncompressed:compressed, checked once a member passes ratio_floor
     ratio_floor: int = 16 * 2**20
@@ -112,7 +112,7 @@ def open_containers(
     limits = limits or Limits()
     opened = Opened()
     for source in sources:
-        budget = _Budget(limits.max_total_bytes)
+        budget = _Budget(limits.max_total_bytes, limits.max_members)
         if is_container(source):
             _open_zip(source, workspace, limits, budget, 1, is_junk, opened)
         else:
@@ -123,7 +123,10 @@ def open_containers(
 
 @dataclass
 class _Budget:
+    """What one download may still unpack: bytes, and files (inner archives included)."""
+
     remaining: int
+    files: int
 
 
 def _open_zip(
@@ -163,6 +166,16 @@ def _open_zip(
                 opened.junk += 1
                 continue
             location = _unique(f"{archive.location}{MEMBER_SEPARATOR}{name}", seen)
+            if budget.files <= 0:
+                opened.refused.append(
+                    (
+                        archive.location,
+                        f"the download holds more than {limits.max_members} files in all "
+                        "(archives inside it included): the rest were not read",
+                    )
+                )
+                break
+            budget.files -= 1
             try:
                 _check_member(info, name, limits)
                 source = _unpack(reader, info, location, workspace, limits, budget)

@@ -261,6 +261,24 @@ def test_bombs_are_refused_before_they_expand(tmp_path):
     assert len(opened.sources) == 4
     assert "6 last ones were not read" in opened.refused[0][1]
 
+    inner = [write_zip(folder / f"inner{n}.zip", [(f"f{i}.txt", b"x") for i in range(3)])
+             for n in range(3)]  # fmt: skip
+    nested = write_zip(folder / "nested.zip", [(p.name, p.read_bytes()) for p in inner])
+    with Workspace() as workspace:  # 3 inner archives of 3 files: 9 files, the limit is 4
+        opened = open_containers(
+            [identify(nested, "nested.zip")],
+            workspace,
+            is_junk=is_junk,
+            limits=Limits(max_members=4),
+        )
+    # the limit counts every file unpacked from the download: inner0.zip and its 3 files
+    assert [s.location.rsplit("!/", 1)[-1] for s in opened.sources] == [
+        "f0.txt",
+        "f1.txt",
+        "f2.txt",
+    ]
+    assert any("more than 4 files in all" in reason for _, reason in opened.refused)
+
 
 def test_damaged_and_empty_archives_are_reported_and_the_rest_is_read(tmp_path):
     folder = tmp_path / "records"
