@@ -132,8 +132,10 @@ class LocalExecutor:
                 try:
                     yield from future.result()
                     continue
-                except (TimeoutError, ProcessExpired, MemoryError):
-                    pass
+                except (TimeoutError, ProcessExpired, MemoryError) as err:
+                    if len(batch) == 1:  # it ran alone already: not a second time
+                        yield on_timeout(batch[0], err)
+                        continue
                 for item in batch:  # find the one that overruns: each alone, same limit
                     alone = pool.schedule(_run_one, args=(function, item), timeout=self.timeout)
                     try:

@@ -197,6 +197,38 @@ def test_a_hanging_reader_in_batch_is_stopped_at_the_same_file_limit(tmp_path):
         assert by_source["note.txt"]["kind"] == "visit_summary"
 
 
+class CountingHang(Extractor):
+    """Notes each attempt in a file, then hangs: a PDF (read alone) stuck in its parser."""
+
+    name = "counting-hang"
+    priority = -1.0
+    media_types = frozenset({"application/pdf"})
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def extract(self, source):
+        with open(self.log, "a") as attempts:
+            attempts.write(f"{source.location}\n")
+        time.sleep(3600)
+        return []
+
+
+def test_a_file_read_alone_that_times_out_is_not_run_a_second_time(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "stuck.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    attempts = tmp_path / "attempts.txt"
+    runtime = api.Runtime(
+        extractors=(CountingHang(attempts), *EXTRACTORS),
+        executor=LocalExecutor(2, timeout=2, memory_limit=2**31),
+    )
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT), runtime=runtime)
+    (document,) = manifest.documents
+    assert "took longer than 2 s: stopped" in document.warnings[0]
+    assert attempts.read_text().splitlines() == ["stuck.pdf"]  # once: the limit, not twice it
+
+
 def test_a_file_that_hangs_or_crashes_its_reader_is_stopped_and_reported(tmp_path):
     folder = tmp_path / "records"
     folder.mkdir()
