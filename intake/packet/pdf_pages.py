@@ -45,6 +45,7 @@ STATUS_FILL = {
 }
 NOTES_PAGES = 2
 TEXT_PAGE_LIMIT = 200_000  # characters of a text document laid out as pages
+LINE_PIECE = 2_000  # a longer line is laid out as several paragraphs
 MARGIN = 0.7 * inch
 FRAME_WIDTH = letter[0] - 2 * MARGIN - 12  # a page's text width (the frame's padding out)
 FRAME_HEIGHT = letter[1] - 2 * MARGIN - 12
@@ -290,7 +291,12 @@ def text_pages(text: str, document: Document) -> bytes:
     """A text document (notes, questions, HTML pages) as pages."""
     body = text[:TEXT_PAGE_LIMIT]
     flow = [fit(document.title or document.source, HEADING)]
-    flow += [p(line, CELL) if line.strip() else Spacer(1, 6) for line in body.splitlines()]
+    for line in body.splitlines():
+        if not line.strip():
+            flow.append(Spacer(1, 6))
+            continue
+        for start in range(0, len(line), LINE_PIECE):  # reportlab splits one long paragraph
+            flow.append(p(line[start : start + LINE_PIECE], CELL))  # in quadratic time
     return render(flow, title=f"{document.id} {document.title}")
 
 
