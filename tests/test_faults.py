@@ -722,3 +722,30 @@ def _zip_of(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+def test_debug_logs_from_worker_processes_hold_no_record_contents(oncology, tmp_path):
+    """`--debug` in a real process, so the extracting workers are processes too: pdfminer's
+    debug lines quoted names, birth dates, record numbers and lab values (issue 19)."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    portal = oncology / "Portal downloads"
+    for name in ("labcorp_results_2026-10-02.pdf", "MyHealth_Download_2026-10-21.zip"):
+        shutil.copy(portal / name, folder / name)
+    manifest = json.loads(intake("scan", str(folder), "--json", "-s").stdout)
+    kinds = {d["kind"] for d in manifest["documents"]}
+    assert {"lab_report", "visit_summary"} <= kinds  # a PDF lab report and a C-CDA were read
+    patient = manifest["patient"]
+    year, month, day = patient["birth_date"].split("-")
+    secrets = [*patient["name"].split(), *patient["identifiers"], patient["birth_date"],
+               f"{month}/{day}/{year}"]  # fmt: skip
+    labs = [lab for d in manifest["documents"] for lab in d["labs"] if "." in lab["value"]]
+    assert labs
+    secrets += [lab["value"] for lab in labs]
+    result = intake("--debug", "scan", str(folder), "-s", "--jobs", "2")
+    assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
+    leaked = [secret for secret in secrets if secret.lower() in result.stderr.lower()]
+    assert leaked == [], result.stderr[:2000]
