@@ -749,3 +749,50 @@ def test_debug_logs_from_worker_processes_hold_no_record_contents(oncology, tmp_
     assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
     leaked = [secret for secret in secrets if secret.lower() in result.stderr.lower()]
     assert leaked == [], result.stderr[:2000]
+
+
+# --- no file silently missing from the packet -------------------------------------------------
+
+
+def test_inputs_whose_names_or_uids_collide_are_each_read_and_each_in_the_packet(tmp_path):
+    """A raw 0xff byte and a literal "\\xff" printed alike, a folder "portal.zip!" beside
+    portal.zip named its file like the zip's member, two DICOM files shared a SOP Instance
+    UID: each pair became one file in the packet and `sha256sum -c` still passed."""
+    folder = tmp_path / "records"
+    expected = make_faults.build_collisions(folder)
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    read = [ref.source for d in manifest.documents for ref in d.files]
+    assert sorted(read) == sorted(expected)  # each once, none merged into another
+    by_source = {ref.source: d for d in manifest.documents for ref in d.files}
+    index = packet_index(out)
+    for location, data in expected.items():
+        copies = [(out / name).read_bytes() for name in packet_files(out, by_source[location])]
+        assert data in copies, location
+    (imaging,) = {by_source["ct-first.dcm"].id, by_source["ct-second.dcm"].id}
+    assert index[imaging]["notes"] == [
+        "ct-second.dcm: same SOP Instance UID as ct-first.dcm: kept apart as "
+        "EXTRA/DICOM-APART/IM000001.DCM, not in DICOMDIR"
+    ]
+    _links_resolve(out)
+
+
+def test_a_document_whose_copy_is_missing_after_writing_gets_a_note(tmp_path):
+    """The packet is checked against the manifest after the copies: a copy missing from
+    the index or from disk is a note on its document, never silent."""
+    from intake.packet.index import PacketIndex
+    from intake.packet.writer import check_copies
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Visit summary\nChief complaint: cough\n")
+    (folder / "b.txt").write_text("Visit summary\nChief complaint: rash\n")
+    root = tmp_path / "packet"
+    root.mkdir()
+    with api.open_folder(folder, api.Options(appointment=APPOINTMENT)) as reading:
+        a, b = sorted(reading.manifest.documents, key=lambda d: d.source)
+        index = PacketIndex()
+        index.entry(a).place("a.txt", "IHE_XDM/SUBSET01/DOC0001.TXT")  # never written
+        check_copies([a, b], reading.sources, root, index)
+    assert index.notes(a) == ["a.txt: its copy is missing from the packet"]
+    assert index.notes(b) == ["b.txt: its copy is missing from the packet"]
