@@ -165,8 +165,9 @@ def silent_option(command):
 @click.option("--debug", is_flag=True, help="Show debug logging and full tracebacks.")
 def cli(debug: bool) -> None:
     """Turn a folder of medical records into an indexed packet for a second opinion."""
-    if not debug:  # libraries' warnings name no reason a caregiver can act on
-        warnings.filterwarnings("ignore")
+    warnings.filterwarnings("ignore")  # libraries' warnings name no reason a caregiver can
+    if debug:  # act on, and may quote a value they parse: with --debug, only intake's own
+        warnings.filterwarnings("default", module=r"intake(\.|$)")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(TerminalFormatter("intake: %(levelname)s: %(message)s"))
     handler.addFilter(only_intake_below_warning)
