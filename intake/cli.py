@@ -165,16 +165,28 @@ def silent_option(command):
 @click.option("--debug", is_flag=True, help="Show debug logging and full tracebacks.")
 def cli(debug: bool) -> None:
     """Turn a folder of medical records into an indexed packet for a second opinion."""
-    if not debug:  # libraries' warnings name no reason a caregiver can act on
-        warnings.filterwarnings("ignore")
+    warnings.filterwarnings("ignore")  # libraries' warnings name no reason a caregiver can
+    if debug:  # act on, and may quote a value they parse: with --debug, only intake's own
+        warnings.filterwarnings("default", module=r"intake(\.|$)")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(TerminalFormatter("intake: %(levelname)s: %(message)s"))
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING, handlers=[handler], force=True
-    )
-    if not debug:  # libraries log their own parsing trouble; intake states the reason per file
-        for library in ("pydicom", "pdfminer", "PIL", "pikepdf", "fontTools"):
-            logging.getLogger(library).setLevel(logging.ERROR)
+    handler.addFilter(only_intake_below_warning)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+    # libraries' debug output quotes what they parse (names, dates, lab values): capped at
+    # WARNING even with --debug (forked workers inherit this); without it, at ERROR
+    for library in LIBRARY_LOGGERS:
+        logging.getLogger(library).setLevel(logging.WARNING if debug else logging.ERROR)
+
+
+LIBRARY_LOGGERS = ("pdfminer", "pdfplumber", "PIL", "pydicom", "pikepdf", "fontTools",
+                   "reportlab", "fhir", "pydantic", "pytesseract", "markdown_it")  # fmt: skip
+
+
+def only_intake_below_warning(record: logging.LogRecord) -> bool:
+    """Debug and info lines only from intake's own loggers, whose lines name files and
+    reasons, never record text; other loggers' lines pass from WARNING up."""
+    return record.levelno >= logging.WARNING or record.name.split(".")[0] == "intake"
 
 
 @cli.command()

@@ -111,10 +111,11 @@ def open_containers(
     """Replace every archive in `sources` by its members (recursively, to a bounded depth)."""
     limits = limits or Limits()
     opened = Opened()
-    for source in sources:
+    taken = {source.location for source in sources}  # a folder named "portal.zip!" beside
+    for source in sources:  # portal.zip: its files keep their names, the members get " (2)"
         budget = _Budget(limits.max_total_bytes, limits.max_members)
         if is_container(source):
-            _open_zip(source, workspace, limits, budget, 1, is_junk, opened)
+            _open_zip(source, workspace, limits, budget, 1, is_junk, opened, taken)
         else:
             opened.sources.append(source)
     opened.sources.sort(key=lambda s: s.location)
@@ -137,6 +138,7 @@ def _open_zip(
     depth: int,
     is_junk: Callable[[str], bool],
     opened: Opened,
+    taken: set[str],
 ) -> None:
     try:
         reader = zipfile.ZipFile(archive.path)
@@ -148,7 +150,6 @@ def _open_zip(
         if not any(not info.is_dir() for info in members):
             opened.refused.append((archive.location, "an empty archive: it holds no files"))
             return
-        seen: set[str] = set()
         for number, info in enumerate(members):
             if number >= limits.max_members:
                 opened.refused.append(
@@ -165,7 +166,7 @@ def _open_zip(
             if any(is_junk(part) for part in name.split("/")):
                 opened.junk += 1
                 continue
-            location = _unique(f"{archive.location}{MEMBER_SEPARATOR}{name}", seen)
+            location = unique(f"{archive.location}{MEMBER_SEPARATOR}{name}", taken)
             if budget.files <= 0:
                 opened.refused.append(
                     (
@@ -191,7 +192,7 @@ def _open_zip(
                         )
                     )
                 else:
-                    _open_zip(source, workspace, limits, budget, depth + 1, is_junk, opened)
+                    _open_zip(source, workspace, limits, budget, depth + 1, is_junk, opened, taken)
                 continue
             opened.sources.append(source)
 
@@ -273,12 +274,13 @@ def _unpack(
     return Source(location, path, sniff(head), digest.hexdigest(), written)
 
 
-def _unique(location: str, seen: set[str]) -> str:
+def unique(location: str, taken: set[str]) -> str:
+    """`location`, or with " (2)", " (3)"... when another input has it; added to `taken`."""
     candidate, copy = location, 1
-    while candidate in seen:
+    while candidate in taken:
         copy += 1
         candidate = f"{location} ({copy})"
-    seen.add(candidate)
+    taken.add(candidate)
     return candidate
 
 

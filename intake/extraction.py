@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import closing
 from dataclasses import dataclass
 
-from intake.containers import Limits, Workspace
+from intake.containers import Limits, Workspace, unique
 from intake.extractors import combine
 from intake.extractors.base import Attachment
 from intake.inventory import Inventory
@@ -42,6 +42,7 @@ def extract(
     sources = inventory.by_location()
     notes: dict[str, dict[str, str]] = {}
     budget = Limits().max_total_bytes  # everything unpacked from the files' attachments
+    taken = set(sources) | {location for location, _ in inventory.unreadable}
     pending = list(inventory.sources)
     for depth in range(MAX_CARRIED_DEPTH + 1):
         carried: list[Source] = []
@@ -51,13 +52,14 @@ def extract(
             for done, (source, reading) in enumerate(zip(pending, readings, strict=True), 1):
                 documents.extend(reading.documents)
                 for attachment in reading.attachments:
-                    notes[attachment.location] = attachment.note
+                    location = unique(attachment.location, taken)  # never another's place
+                    notes[location] = attachment.note
                     reason = _refusal(attachment, budget, depth)
                     if reason:
-                        documents.append(_unopened(attachment.location, reason))
+                        documents.append(_unopened(location, reason))
                         continue
                     budget -= len(attachment.data or b"")
-                    carried.append(workspace.add(attachment.location, attachment.data or b""))
+                    carried.append(workspace.add(location, attachment.data or b""))
                 if progress:
                     progress("extract", done, total, source.location)
         sources.update((s.location, s) for s in carried)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from intake.containers import Workspace, open_containers
+from intake.containers import Workspace, open_containers, unique
 from intake.errors import InputUnreadable
 from intake.model import Skipped, Source
 from intake.sniff import HEAD_SIZE, sniff
@@ -133,6 +133,7 @@ def scan(
             files.append((path, location))
             with contextlib.suppress(OSError):
                 total_bytes += entry.stat(follow_symlinks=False).st_size
+    files = _unique_locations(files)
     batches = [files[i : i + HASH_BATCH] for i in range(0, len(files), HASH_BATCH)]
     threads = HASH_THREADS if total_bytes >= THREADED_HASHING_BYTES else 1
     with ThreadPoolExecutor(threads) as pool:  # hashlib releases the GIL while hashing
@@ -158,6 +159,22 @@ def open_archives(result: ScanResult, workspace: Workspace) -> None:
     result.unreadable.extend(opened.refused)
     result.junk += opened.junk
     result.notes = opened.notes
+
+
+def _unique_locations(files: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """Names that print alike (a raw byte 0xff and a literal backslash, x, f, f) keep apart:
+    in the order of their raw names, the later one gets " (2)" (containers.unique)."""
+    taken = {location for _, location in files}
+    if len(taken) == len(files):
+        return files
+    seen: set[str] = set()
+    kept = []
+    for path, location in sorted(files, key=lambda f: os.fsencode(f[0])):
+        if location in seen:
+            location = unique(location, taken)
+        seen.add(location)
+        kept.append((path, location))
+    return kept
 
 
 def _identify_batch(batch: list[tuple[Path, str]]) -> list[Source | str]:

@@ -737,3 +737,77 @@ def test_a_line_of_200000_characters_is_laid_out_whole(tmp_path):
         ["pdftotext", str(tmp_path / "pages.pdf"), "-"], capture_output=True, text=True, timeout=60
     )
     assert done.stdout.count("7") == 200_000
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+def test_debug_logs_from_worker_processes_hold_no_record_contents(oncology, tmp_path):
+    """`--debug` in a real process, so the extracting workers are processes too: pdfminer's
+    debug lines quoted names, birth dates, record numbers and lab values (issue 19)."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    portal = oncology / "Portal downloads"
+    for name in ("labcorp_results_2026-10-02.pdf", "MyHealth_Download_2026-10-21.zip"):
+        shutil.copy(portal / name, folder / name)
+    manifest = json.loads(intake("scan", str(folder), "--json", "-s").stdout)
+    kinds = {d["kind"] for d in manifest["documents"]}
+    assert {"lab_report", "visit_summary"} <= kinds  # a PDF lab report and a C-CDA were read
+    patient = manifest["patient"]
+    year, month, day = patient["birth_date"].split("-")
+    secrets = [*patient["name"].split(), *patient["identifiers"], patient["birth_date"],
+               f"{month}/{day}/{year}"]  # fmt: skip
+    labs = [lab for d in manifest["documents"] for lab in d["labs"] if "." in lab["value"]]
+    assert labs
+    secrets += [lab["value"] for lab in labs]
+    result = intake("--debug", "scan", str(folder), "-s", "--jobs", "2")
+    assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
+    leaked = [secret for secret in secrets if secret.lower() in result.stderr.lower()]
+    assert leaked == [], result.stderr[:2000]
+
+
+# --- no file silently missing from the packet -------------------------------------------------
+
+
+def test_inputs_whose_names_or_uids_collide_are_each_read_and_each_in_the_packet(tmp_path):
+    """A raw 0xff byte and a literal "\\xff" printed alike, a folder "portal.zip!" beside
+    portal.zip named its file like the zip's member, two DICOM files shared a SOP Instance
+    UID: each pair became one file in the packet and `sha256sum -c` still passed."""
+    folder = tmp_path / "records"
+    expected = make_faults.build_collisions(folder)
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    read = [ref.source for d in manifest.documents for ref in d.files]
+    assert sorted(read) == sorted(expected)  # each once, none merged into another
+    by_source = {ref.source: d for d in manifest.documents for ref in d.files}
+    index = packet_index(out)
+    for location, data in expected.items():
+        copies = [(out / name).read_bytes() for name in packet_files(out, by_source[location])]
+        assert data in copies, location
+    (imaging,) = {by_source["ct-first.dcm"].id, by_source["ct-second.dcm"].id}
+    assert index[imaging]["notes"] == [
+        "ct-second.dcm: same SOP Instance UID as ct-first.dcm: kept apart as "
+        "EXTRA/DICOM-APART/IM000001.DCM, not in DICOMDIR"
+    ]
+    _links_resolve(out)
+
+
+def test_a_document_whose_copy_is_missing_after_writing_gets_a_note(tmp_path):
+    """The packet is checked against the manifest after the copies: a copy missing from
+    the index or from disk is a note on its document, never silent."""
+    from intake.packet.index import PacketIndex
+    from intake.packet.writer import check_copies
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Visit summary\nChief complaint: cough\n")
+    (folder / "b.txt").write_text("Visit summary\nChief complaint: rash\n")
+    root = tmp_path / "packet"
+    root.mkdir()
+    with api.open_folder(folder, api.Options(appointment=APPOINTMENT)) as reading:
+        a, b = sorted(reading.manifest.documents, key=lambda d: d.source)
+        index = PacketIndex()
+        index.entry(a).place("a.txt", "IHE_XDM/SUBSET01/DOC0001.TXT")  # never written
+        check_copies([a, b], reading.sources, root, index)
+    assert index.notes(a) == ["a.txt: its copy is missing from the packet"]
+    assert index.notes(b) == ["b.txt: its copy is missing from the packet"]

@@ -8,6 +8,7 @@ Nothing raised by a single file ever stops the run.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -88,7 +89,9 @@ def read_file(source: Source, extractors: Sequence[Extractor] | None = None) -> 
         except (ExtractionError, MissingDependency) as err:
             failures.append(f"{extractor.name}: {err}")
         except Exception as err:  # a parser bug or a hostile file: note it, try the next
-            log.debug("extractor %s failed on %s", extractor.name, source.location, exc_info=True)
+            # the type and where it was raised, not the message: it may quote the record
+            log.debug("extractor %s failed on %s: %s", extractor.name, source.location,
+                      _where(err))  # fmt: skip
             failures.append(f"{extractor.name}: {type(err).__name__}: {err}")
         else:
             documents = tuple(
@@ -97,7 +100,8 @@ def read_file(source: Source, extractors: Sequence[Extractor] | None = None) -> 
             )
             return FileReading(documents, reading.attachments)
     if failures:
-        log.warning("%s: unreadable (%s)", source.location, "; ".join(failures))
+        tried = ", ".join(f.split(":", 1)[0] for f in failures)  # reasons: in the manifest
+        log.warning("%s: unreadable (tried: %s)", source.location, tried)
         return FileReading((Document.unreadable(source, failures),))
     if source.media_type == EMPTY:
         return FileReading((Document.unreadable(source, [_NOT_SUPPORTED[EMPTY]]),))
@@ -120,3 +124,12 @@ def combine(
         extractor = by_name.get(name or "")
         combined.extend(extractor.combine(group) if extractor else group)
     return combined
+
+
+def _where(err: BaseException) -> str:
+    """An exception's type and the frames it was raised through (file:line), no message."""
+    import traceback
+
+    frames = traceback.extract_tb(err.__traceback__)[-3:]
+    places = " <- ".join(f"{os.path.basename(f.filename)}:{f.lineno}" for f in reversed(frames))
+    return f"{type(err).__name__} at {places}" if places else type(err).__name__

@@ -13,7 +13,7 @@ import hashlib
 import os
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,15 +57,24 @@ def conformant_sr_records() -> Iterator[None]:
 
 
 def write_file_set(
-    documents: list[Document], sources: dict[str, Source], root: Path, index: PacketIndex
+    documents: list[Document],
+    sources: dict[str, Source],
+    root: Path,
+    index: PacketIndex,
+    *,
+    copy: Callable[[Path, str], str] | None = None,
 ) -> int:
     """Write every DICOM instance the documents stand for under `root`/DICOM with a DICOMDIR
     at `root`; records each document's files in `index`. Returns the instances written.
 
     An instance pydicom cannot take (no SOP Instance UID, damaged) is left out with a
-    warning on its document; the others are written."""
+    warning on its document; the others are written. A file-set holds one instance per SOP
+    Instance UID: a second file with the UID of another (other bytes) is copied apart with
+    `copy(path, name)` under EXTRA/DICOM-APART/, with a note naming both files."""
     file_set = FileSet()
     uid_of: dict[str, str] = {}  # source location -> SOP Instance UID
+    first: dict[str, tuple[str, str | None]] = {}  # UID -> (location, sha256) that took it
+    apart: list[tuple[Document, str, str]] = []  # (document, location, the first's location)
     with warnings.catch_warnings(), conformant_sr_records():
         warnings.simplefilter("ignore")
         for document in documents:
@@ -74,7 +83,12 @@ def write_file_set(
                 if source is None or ref.source in uid_of:
                     continue
                 try:
-                    instance = file_set.add(_part10(source.path))
+                    dataset = _part10(source.path)
+                    uid = str(dataset.SOPInstanceUID)
+                    if uid in first and first[uid][1] != ref.sha256:
+                        apart.append((document, ref.source, first[uid][0]))
+                        continue
+                    instance = file_set.add(dataset)
                 except Exception as err:  # pydicom refuses it: say so, keep going
                     index.note(
                         document,
@@ -83,6 +97,8 @@ def write_file_set(
                     )
                     continue
                 uid_of[ref.source] = instance.SOPInstanceUID
+                first.setdefault(uid, (ref.source, ref.sha256))
+        _copy_apart(apart, sources, index, copy)
         if not uid_of:
             return 0
         stage = root / ".dicom-stage"
@@ -95,13 +111,36 @@ def write_file_set(
             name = paths.get(uid_of.get(ref.source, ""))
             if name is None:
                 continue
-            entry.files.append(name)
+            entry.place(ref.source, name)
             # if the source went away meanwhile, pydicom's copy stays, with a note
             with index.guard(document, f"copying {ref.source} byte for byte"):
                 if not _keep_original_bytes(sources[ref.source], root / name, ref.sha256):
                     entry.notes.append(f"{ref.source} changed while intake was reading it")
     _make_private(root / DICOM_FOLDER, root / "DICOMDIR")
     return len(uid_of)
+
+
+APART_FOLDER = "EXTRA/DICOM-APART"
+
+
+def _copy_apart(
+    apart: list[tuple[Document, str, str]],
+    sources: dict[str, Source],
+    index: PacketIndex,
+    copy: Callable[[Path, str], str] | None,
+) -> None:
+    """Instances whose SOP Instance UID another file already has: plain copies, each with
+    a note naming both files (never silently one file for two)."""
+    for number, (document, location, other) in enumerate(apart, 1):
+        said = f"{location}: same SOP Instance UID as {other}"
+        if copy is None:
+            index.note(document, f"{said}: not in the packet's DICOM file-set")
+            continue
+        name = f"{APART_FOLDER}/IM{number:06d}.DCM"
+        with index.guard(document, f"copying {location} into the packet"):
+            copy(sources[location].path, name)
+            index.entry(document).place(location, name)
+            index.note(document, f"{said}: kept apart as {name}, not in DICOMDIR")
 
 
 def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> bool:

@@ -21,6 +21,12 @@ class PacketEntry:
     readable: str | None = None  # a rendered page (C-CDA)
     previews: dict[int, dict[int, str]] = field(default_factory=dict)  # study -> series -> PNG
     notes: list[str] = field(default_factory=list)  # what writing the packet found
+    placed: dict[str, str] = field(default_factory=dict)  # record location -> its copy
+
+    def place(self, location: str, name: str) -> None:
+        """The copy of the record at `location` is `name` in the packet."""
+        self.files.append(name)
+        self.placed[location] = name
 
 
 class PacketIndex:

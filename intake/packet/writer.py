@@ -193,7 +193,8 @@ def _write_contents(
     index = PacketIndex()
     _copy_documents(documents, sources, files, index, progress)
     imaging = [d for d in documents if d.media_type == DICOM and d.subtype != "dicomdir"]
-    _write_file_set(imaging, sources, root, index)
+    _write_file_set(imaging, sources, files, index)
+    check_copies(documents, sources, root, index)
     _write_previews(imaging, sources, files, index)
     _render_readable(documents, files, index)
     unique = distinct(documents)
@@ -261,7 +262,7 @@ def _copy_documents(
                 continue
             entry = index.entry(document)
             if ref.source in copied:
-                entry.files.append(copied[ref.source])
+                entry.place(ref.source, copied[ref.source])
                 continue
             name = f"{XDM_FOLDER}/DOC{number + 1:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
             with index.guard(document, f"copying {ref.source} into the packet"):
@@ -270,23 +271,45 @@ def _copy_documents(
                 copied[ref.source] = name
                 if digest != ref.sha256:
                     entry.notes.append(f"{ref.source} changed while intake was reading it")
-                entry.files.append(name)
+                entry.place(ref.source, name)
             if progress:
                 progress("copy", done, total, ref.source)
 
 
+def check_copies(
+    documents: list[Document], sources: dict[str, Source], root: Path, index: PacketIndex
+) -> None:
+    """Every record a document stands for has its copy in the packet, in the index and on
+    disk; a gap no note explains yet becomes one, so no file is ever silently left out."""
+    for document in documents:
+        if document.media_type == DICOM and document.subtype == "dicomdir":
+            continue  # the packet's own DICOMDIR replaces it
+        placed = index.entry(document).placed
+        for ref in document.files:
+            if ref.source not in sources:  # never readable: the manifest says so
+                continue
+            name = placed.get(ref.source)
+            if name is not None and (root / name).is_file():
+                continue
+            if any(ref.source in note for note in index.notes(document)):
+                continue  # already said why
+            index.note(document, f"{ref.source}: its copy is missing from the packet")
+
+
 def _write_file_set(
-    imaging: list[Document], sources: dict[str, Source], root: Path, index: PacketIndex
+    imaging: list[Document], sources: dict[str, Source], files: PrivateFiles, index: PacketIndex
 ) -> None:
     """The DICOM file-set; when it cannot be written at all, each imaging document says so
     and the packet holds no half-written DICOM folder."""
+    root = files.root
     try:
-        write_file_set(imaging, sources, root, index)
+        write_file_set(imaging, sources, root, index, copy=files.copy)
     except MemoryError:
         raise
     except Exception as err:
         for document in imaging:
             index.entry(document).files.clear()
+            index.entry(document).placed.clear()
             index.note(document, f"{document.source}: not in the packet's DICOM file-set "
                                  f"({reason_of(err)})")  # fmt: skip
         shutil.rmtree(root / DICOM_FOLDER, ignore_errors=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -195,6 +196,49 @@ def build_records(root: Path) -> list[Case]:
     write(ESC_NAME, "Visit summary\nChief complaint: headache\n", "read", "")
     write("good-note.txt", "Visit summary\nChief complaint: cough\n", "read", "")
     return cases
+
+
+def same_uid_dicom(comment: str) -> bytes:
+    """pydicom's CT_small.dcm with other bytes (a comment) and the same SOP Instance UID."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.ImageComments = comment
+    out = io.BytesIO()
+    ds.save_as(out)
+    return out.getvalue()
+
+
+def build_collisions(root: Path) -> dict[str, bytes]:
+    """Inputs that once shared one location or one packet file, so one went missing while
+    `sha256sum -c` passed: a raw 0xff byte and a literal backslash-x-f-f in two names, a
+    folder named "portal.zip!" beside portal.zip, two DICOM files with one SOP Instance
+    UID. Returns each input's location (as intake names it) -> its bytes: each must be read
+    and be in the packet."""
+    root.mkdir(parents=True, exist_ok=True)
+    files = {
+        b"a-\xff.txt": b"Visit summary\nChief complaint: cough\n",
+        b"a-\\xff.txt": b"Visit summary\nChief complaint: headache\n",
+        b"portal.zip!/note.txt": b"Visit summary\nChief complaint: rash\n",
+        b"ct-first.dcm": same_uid_dicom("first"),
+        b"ct-second.dcm": same_uid_dicom("second"),
+    }
+    for name, data in files.items():
+        path = Path(os.fsdecode(os.fsencode(root) + b"/" + name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    member = b"Visit summary\nChief complaint: fever\n"
+    with zipfile.ZipFile(root / "portal.zip", "w") as archive:
+        archive.writestr("note.txt", member)
+    return {  # in the order of raw names, the later of two alike gets " (2)"
+        "a-\\xff.txt": files[b"a-\\xff.txt"],
+        "a-\\xff.txt (2)": files[b"a-\xff.txt"],
+        "portal.zip!/note.txt": files[b"portal.zip!/note.txt"],
+        "portal.zip!/note.txt (2)": member,
+        "ct-first.dcm": files[b"ct-first.dcm"],
+        "ct-second.dcm": files[b"ct-second.dcm"],
+    }
 
 
 def _item(number: int, extra: str = "") -> str:
