@@ -74,7 +74,7 @@ def write_file_set(
                 if source is None or ref.source in uid_of:
                     continue
                 try:
-                    instance = file_set.add(_part10(source.path))
+                    instance = file_set.add(_part10(source))
                 except Exception as err:  # pydicom refuses it: say so, keep going
                     index.note(
                         document,
@@ -108,7 +108,7 @@ def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> b
     """A file that already is a Part 10 file (preamble + DICM) goes in byte-identical;
     one without the preamble keeps pydicom's Part 10 rewrite (same data set, new header).
     False when the bytes copied are not the ones read (the file changed meanwhile)."""
-    with open(source.path, "rb") as handle:
+    with source.open() as handle:
         head = handle.read(132)
         if head[128:132] != b"DICM":
             return True
@@ -121,9 +121,10 @@ def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> b
     return not sha256 or digest.hexdigest() == sha256
 
 
-def _part10(path: Path) -> pydicom.Dataset:
+def _part10(source: Source) -> pydicom.Dataset:
     """The instance with the file meta a Part 10 file needs (preamble-less files lack it)."""
-    ds = pydicom.dcmread(path, force=True)
+    with source.open() as handle:
+        ds = pydicom.dcmread(handle, force=True)
     meta = getattr(ds, "file_meta", None) or FileMetaDataset()
     if "TransferSyntaxUID" not in meta:
         implicit = ds.original_encoding[0] if ds.original_encoding else True
