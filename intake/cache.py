@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from intake.model import Document, Manifest, Source
+from intake.model import CHANGED_WHILE_READ, Document, Manifest, Source
 from intake.ocr_missing import lacks_ocr
 
 ENV_PATH = "INTAKE_CACHE"  # a path, or "off"
@@ -351,8 +351,12 @@ def _is_busy(err: sqlite3.Error) -> bool:
 
 def storable(documents: Iterable[Document]) -> bool:
     """Whether what was read may be cached: not when a file was unreadable or its scanned
-    pages went unread for lack of Tesseract (both are tried again next time)."""
-    return not any(d.kind == "unreadable" or lacks_ocr(d) for d in documents)
+    pages went unread for lack of Tesseract, nor when the file changed while it was read
+    (what was read is not what the hash names); all are tried again next time."""
+    return not any(
+        d.kind == "unreadable" or lacks_ocr(d) or CHANGED_WHILE_READ in d.warnings
+        for d in documents
+    )
 
 
 def rebind(document: Document, source: Source) -> Document:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from intake.model import Source
+from intake.model import Source, SourceChanged
 from intake.sniff import HEAD_SIZE, ZIP, sniff
 
 MEMBER_SEPARATOR = "!/"  # "portal.zip!/IHE_XDM/SUBSET01/DOC0001.XML"
@@ -140,12 +140,18 @@ def _open_zip(
     opened: Opened,
     taken: set[str],
 ) -> None:
+    stack = contextlib.ExitStack()  # the walked file (never a link swapped in), then the zip
     try:
-        reader = zipfile.ZipFile(archive.path)
+        reader = stack.enter_context(zipfile.ZipFile(stack.enter_context(archive.open())))
+    except SourceChanged as err:
+        stack.close()
+        opened.refused.append((archive.location, str(err)))
+        return
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        stack.close()
         opened.refused.append((archive.location, f"damaged zip archive: {_reason(err)}"))
         return
-    with reader:
+    with stack:
         members = reader.infolist()
         if not any(not info.is_dir() for info in members):
             opened.refused.append((archive.location, "an empty archive: it holds no files"))

@@ -8,12 +8,13 @@ Viewer software (autorun.inf, programs and their folders) is summarised in one l
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import warnings
 from pathlib import PurePosixPath
 
-from intake.model import Document, Finding, Skipped, Source
+from intake.model import Document, Finding, Skipped, Source, SourceChanged
 from intake.scan import ScanResult
 from intake.sniff import (
     CDA,
@@ -240,7 +241,9 @@ def referenced_files(source: Source) -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pydicom warns for every odd value and missing file
         try:
-            dataset = pydicom.dcmread(source.path, force=True)
+            with source.open() as handle:  # the walked file, never a link swapped in
+                dataset = pydicom.dcmread(handle, force=True)
+            dataset.filename = os.fspath(source.path)  # where FileSet finds its folder
             ids = []
             for record in dataset.get("DirectoryRecordSequence") or []:
                 value = record.get("ReferencedFileID")
@@ -248,6 +251,8 @@ def referenced_files(source: Source) -> list[str]:
                     continue
                 parts = [value] if isinstance(value, str) else list(value)
                 ids.append("/".join(str(p).strip() for p in parts))
+        except SourceChanged as err:
+            raise ValueError(str(err)) from err
         except (InvalidDicomError, EOFError, ValueError, OSError, KeyError, AttributeError) as err:
             raise ValueError(f"{type(err).__name__}: {err}") from err
         try:

@@ -8,7 +8,11 @@ field; `to_dict()`/`from_dict()` are the full internal record (the cache's), not
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
@@ -54,14 +58,80 @@ class Source:
     media_type: str  # sniffed from the bytes, never the extension
     sha256: str
     size: int
+    # what the walk saw (None for a member unpacked into the run's private workspace):
+    device: int | None = None
+    inode: int | None = None
+    mtime_ns: int | None = None
+    ctime_ns: int | None = None  # any write changes it, even one that puts the mtime back
 
     def open(self) -> BinaryIO:
-        """Open the bytes for reading (originals are only ever opened read-only)."""
-        return open(self.path, "rb")
+        """Open the bytes for reading: read-only, no link followed, a pipe never waited on,
+        and (for a walked file) only the very file the walk found: SourceChanged if the
+        path now holds another file, a link, a folder, or nothing."""
+        walked = self.inode is not None
+        if walked and os.path.realpath(self.path) != os.fspath(self.path):
+            raise SourceChanged(self.location)  # a folder on its path became a link
+        try:
+            fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+        except OSError as err:
+            if err.errno in _GONE:
+                raise SourceChanged(self.location) from err
+            raise
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or (walked and not self.same_as(info)):
+                raise SourceChanged(self.location)
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def same_as(self, info: os.stat_result) -> bool:
+        """Whether `info` (an fstat) is the file the walk found, unchanged since."""
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) == (
+            self.device,
+            self.inode,
+            self.size,
+            self.mtime_ns,
+        )
+
+    def read_bytes(self) -> bytes:
+        with self.open() as handle:
+            return handle.read()
+
+    def unchanged(self) -> bool:
+        """After reading: whether the file still is the walked one with the walked bytes
+        (its SHA-256 again), so what was read may be kept under that hash."""
+        if self.inode is None:
+            return True  # the run's own copy in its private workspace
+
+        try:
+            with self.open() as handle:
+                if os.fstat(handle.fileno()).st_ctime_ns != self.ctime_ns:
+                    return False  # written to since the walk, whatever it holds now
+                return hashlib.file_digest(handle, "sha256").hexdigest() == self.sha256
+        except (SourceChanged, OSError):
+            return False
 
     @property
     def ref(self) -> FileRef:
         return FileRef(self.location, self.sha256, self.size, self.media_type)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_GONE = {errno.ENOENT, errno.ELOOP, errno.ENOTDIR, errno.ENXIO, errno.EMLINK}
+# EMLINK: FreeBSD's O_NOFOLLOW on a link
+CHANGED_WHILE_READ = "the file changed while intake read it: not kept in the cache"
+
+
+class SourceChanged(Exception):
+    """The path of a walked file no longer holds that file (replaced by another, a link, a
+    folder or a pipe, changed, or deleted): it is not read."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(f"{location} changed after it was found: not read")
 
 
 @dataclass(frozen=True)

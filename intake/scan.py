@@ -199,7 +199,17 @@ def identify(path: Path, location: str) -> Source:
         head = handle.read(HEAD_SIZE)
         handle.seek(0)
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    return Source(location, path, sniff(head), digest, info.st_size)
+    return Source(
+        location,
+        path,
+        sniff(head),
+        digest,
+        info.st_size,
+        device=info.st_dev,
+        inode=info.st_ino,
+        mtime_ns=info.st_mtime_ns,
+        ctime_ns=info.st_ctime_ns,
+    )
 
 
 def _link_reason(path: Path, root: Path) -> str:

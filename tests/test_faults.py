@@ -24,11 +24,14 @@ from markupsafe import escape
 
 from intake import api
 from intake.batch import run_batch
+from intake.cache import ExtractionCache
 from intake.check import load_checklist
 from intake.cli import cli
 from intake.csv_cells import cell, csv_text
 from intake.errors import CannotWrite, ExitCode, UsageError
 from intake.executors import SerialExecutor
+from intake.extractors.text import TextExtractor
+from intake.model import CHANGED_WHILE_READ
 from intake.packet.writer import write_packet
 from intake.runtime import Runtime
 from intake.safe_load import Refused, json_depth, load_json, parse_xml
@@ -279,8 +282,7 @@ def test_a_file_gone_between_scan_and_packet_is_noted_and_the_rest_is_packed(tmp
     report = documents["report.pdf"]
     assert not packet_files(out, report)
     (note,) = index[report.id]["notes"]
-    assert note == ("report.pdf: copying report.pdf into the packet failed "
-                    "(FileNotFoundError: No such file or directory)")  # fmt: skip
+    assert note == "report.pdf changed after it was found: not read"
     assert escape(note) in (out / "INDEX.HTM").read_text()
     for source in ("study.dcm", "note.txt"):
         assert packet_files(out, documents[source]), source
@@ -289,6 +291,156 @@ def test_a_file_gone_between_scan_and_packet_is_noted_and_the_rest_is_packed(tmp
     assert "could not be included in this PDF" in text and "Chief complaint: cough" in text
     assert not list(out.rglob("*.partial*"))
     _links_resolve(out)
+
+
+# --- reads after the walk: links, pipes and changes swapped in ---------------------------------
+
+
+class Swapping(TextExtractor):
+    """Reads text files, but first swaps the paths it is given (a file or a parent folder)
+    for links to files outside the folder, as a change made while intake runs would."""
+
+    def __init__(self, swaps: dict[str, tuple[Path, Path]]) -> None:
+        self.swaps = swaps  # location -> (what to swap, where the link points)
+
+    def extract(self, source):
+        swap = self.swaps.pop(source.location, None)
+        if swap:
+            make_faults.swap_for_link(*swap)
+        return super().extract(source)
+
+
+def _records_and_secrets(tmp_path: Path) -> tuple[Path, Path]:
+    folder = tmp_path / "records"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "report.pdf").write_bytes(make_faults._pdf(["Radiology report", "IMPRESSION: clear"]))
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    (folder / "sub" / "labs.txt").write_text("LABORATORY REPORT\nHemoglobin 12.1 g/dL\n")
+    (folder / "plan.txt").write_text("Treatment plan\nFollow up in 3 months\n")
+    return folder, make_faults.write_secrets(tmp_path / "elsewhere")
+
+
+def _holds_secret(out: Path) -> list[str]:
+    """The packet's files holding the secret's bytes (PACKET.PDF by its text)."""
+    found = [p.name for p in out.rglob("*") if p.is_file() and make_faults.SECRET.encode()
+             in p.read_bytes()]  # fmt: skip
+    text = subprocess.run(["pdftotext", str(out / "PACKET.PDF"), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    return found + (["PACKET.PDF"] if make_faults.SECRET in text else [])
+
+
+def test_files_and_folders_swapped_for_links_after_the_walk_stay_out_of_the_packet(tmp_path):
+    """Copies followed links: a file (or its folder) replaced by a link to a file outside
+    the records after the scan put that file in the packet."""
+    folder, secrets = _records_and_secrets(tmp_path)
+    out = tmp_path / "packet"
+    with api.open_folder(folder, api.Options(appointment=APPOINTMENT)) as reading:
+        make_faults.swap_for_link(folder / "report.pdf", secrets / "secret.pdf")
+        make_faults.swap_for_link(folder / "note.txt", secrets / "secret.txt")
+        make_faults.swap_for_link(folder / "sub", secrets / "sub")
+        write_packet(reading.manifest, reading.sources, out)
+        documents = {d.source: d for d in reading.manifest.documents}
+    index = packet_index(out)
+    for location in ("report.pdf", "note.txt", "sub/labs.txt"):
+        document = documents[location]
+        assert not packet_files(out, document), location
+        assert index[document.id]["notes"] == [f"{location} changed after it was found: not read"]
+        assert escape(index[document.id]["notes"][0]) in (out / "INDEX.HTM").read_text()
+    assert packet_files(out, documents["plan.txt"])
+    assert _holds_secret(out) == []
+    _links_resolve(out)
+
+
+def test_a_file_or_folder_swapped_for_a_link_while_files_are_read_is_never_read(tmp_path):
+    """Extractors followed links: what the link pointed to was read and printed with
+    --with-text. Now the document is unreadable, saying why."""
+    folder, secrets = _records_and_secrets(tmp_path)
+    swapping = Swapping({
+        "note.txt": (folder / "note.txt", secrets / "secret.txt"),
+        "sub/labs.txt": (folder / "sub", secrets / "sub"),
+    })  # fmt: skip
+    runtime = Runtime(extractors=(swapping,), executor=SerialExecutor())
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT), runtime=runtime)
+    assert swapping.swaps == {}  # both swaps happened
+    text = json.dumps(manifest.to_contract(with_text=True))
+    assert make_faults.SECRET not in text
+    documents = {d.source: d for d in manifest.documents}
+    for location in ("note.txt", "sub/labs.txt"):
+        assert documents[location].kind == "unreadable"
+        assert documents[location].warnings == (f"{location} changed after it was found: not read",)
+    assert "Follow up" in documents["plan.txt"].text
+
+
+def test_a_pipe_a_folder_or_nothing_in_place_of_a_walked_file_never_hangs_the_packet(tmp_path):
+    """A FIFO swapped in hung the packet copy (open() waits for a writer); a file gone or
+    replaced by a folder ended the run."""
+    folder, _ = _records_and_secrets(tmp_path)
+    out = tmp_path / "packet"
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom intake import api\n"
+        "from intake.packet.writer import write_packet\n"
+        "from tests.faults.make_faults import swap_for_fifo\n"
+        "folder, out = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "with api.open_folder(folder) as reading:\n"
+        "    swap_for_fifo(folder / 'note.txt')\n"
+        "    (folder / 'plan.txt').unlink()\n"
+        "    (folder / 'plan.txt').mkdir()\n"
+        "    (folder / 'sub' / 'labs.txt').unlink()\n"
+        "    write_packet(reading.manifest, reading.sources, out)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(folder), str(out)],
+                            capture_output=True, text=True, timeout=HANG_GUARD, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "EXTRA" / "manifest.json").read_text())
+    ids = {d["source"]: d["id"] for d in manifest["documents"]}
+    index = packet_index(out)
+    for location in ("note.txt", "plan.txt", "sub/labs.txt"):
+        assert index[ids[location]]["notes"] == [f"{location} changed after it was found: not read"]
+        assert index[ids[location]]["files"] == []
+    assert index[ids["report.pdf"]]["files"]
+
+
+class Changing(TextExtractor):
+    """Reads text files; when told to, first rewrites the file in place (same size, its
+    modification time put back) as a sync client might between the scan's hash and the read."""
+
+    def __init__(self, log: Path, change: bool) -> None:
+        self.log, self.change = log, change
+
+    def extract(self, source):
+        with self.log.open("a") as log:
+            log.write(source.location + "\n")
+        if self.change:
+            before = os.stat(source.path)
+            source.path.write_bytes(source.path.read_bytes().replace(b"cough", b"fever"))
+            os.utime(source.path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        return super().extract(source)
+
+
+def test_a_file_changed_between_its_hash_and_its_read_is_not_cached(tmp_path):
+    """What was read was cached under the hash of the bytes before the change: the next run
+    with the old bytes back was served the other bytes' reading."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    note = folder / "note.txt"
+    note.write_text("Visit summary\nChief complaint: cough\n")
+    log = tmp_path / "reads.log"
+    options = api.Options(appointment=APPOINTMENT)
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        runtime = Runtime(extractors=(Changing(log, True),), executor=SerialExecutor(), cache=cache)
+        first = api.scan_folder(folder, options, runtime=runtime).documents[0]
+        assert "fever" in first.text  # what the file held when read...
+        assert first.warnings == (CHANGED_WHILE_READ,)  # ...said, and not kept
+        assert cache.info().entries == 0
+        note.write_text("Visit summary\nChief complaint: cough\n")  # the hashed bytes back
+        runtime = Runtime(
+            extractors=(Changing(log, False),), executor=SerialExecutor(), cache=cache
+        )
+        second = api.scan_folder(folder, options, runtime=runtime).documents[0]
+        assert "cough" in second.text and second.warnings == ()
+        assert cache.info().entries == 1
+    assert log.read_text().splitlines() == ["note.txt", "note.txt"]  # read again
 
 
 # --- checklists -------------------------------------------------------------------------------

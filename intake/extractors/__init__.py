@@ -20,7 +20,7 @@ from intake.extractors.fhir import FhirExtractor
 from intake.extractors.image import ImageExtractor
 from intake.extractors.pdf import PdfExtractor
 from intake.extractors.text import TextExtractor
-from intake.model import Document, Source
+from intake.model import CHANGED_WHILE_READ, Document, Source, SourceChanged
 from intake.sniff import EMPTY, EXECUTABLE, ZIP
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,8 @@ def read_file(source: Source, extractors: Sequence[Extractor] | None = None) -> 
             continue
         try:
             reading = extractor.read(source)
+        except SourceChanged as err:  # not the file the walk found: no extractor reads it
+            return FileReading((Document.unreadable(source, [str(err)]),))
         except (ExtractionError, MissingDependency) as err:
             failures.append(f"{extractor.name}: {err}")
         except Exception as err:  # a parser bug or a hostile file: note it, try the next
@@ -98,6 +100,10 @@ def read_file(source: Source, extractors: Sequence[Extractor] | None = None) -> 
                 d if d.extractor else replace(d, extractor=extractor.name)
                 for d in reading.documents
             )
+            if not source.unchanged():  # read bytes other than those hashed: said, not cached
+                documents = tuple(
+                    replace(d, warnings=(*d.warnings, CHANGED_WHILE_READ)) for d in documents
+                )
             return FileReading(documents, reading.attachments)
     if failures:
         tried = ", ".join(f.split(":", 1)[0] for f in failures)  # reasons: in the manifest

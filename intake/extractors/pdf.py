@@ -58,7 +58,7 @@ class PdfExtractor(Extractor):
     preload = ("pdfplumber", "pypdfium2", "pikepdf", "PIL.Image", "intake.ocr")
 
     def extract(self, source: Source) -> list[Document]:
-        read = read_pdf(source.path)
+        read = read_pdf(source.read_bytes())  # the walked file's bytes, never a swapped-in one
         return [
             Document.for_source(
                 source,

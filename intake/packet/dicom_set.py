@@ -62,7 +62,7 @@ def write_file_set(
     root: Path,
     index: PacketIndex,
     *,
-    copy: Callable[[Path, str], str] | None = None,
+    copy: Callable[[Source, str], str] | None = None,
 ) -> int:
     """Write every DICOM instance the documents stand for under `root`/DICOM with a DICOMDIR
     at `root`; records each document's files in `index`. Returns the instances written.
@@ -83,7 +83,7 @@ def write_file_set(
                 if source is None or ref.source in uid_of:
                     continue
                 try:
-                    dataset = _part10(source.path)
+                    dataset = _part10(source)
                     uid = str(dataset.SOPInstanceUID)
                     if uid in first and first[uid][1] != ref.sha256:
                         apart.append((document, ref.source, first[uid][0]))
@@ -127,7 +127,7 @@ def _copy_apart(
     apart: list[tuple[Document, str, str]],
     sources: dict[str, Source],
     index: PacketIndex,
-    copy: Callable[[Path, str], str] | None,
+    copy: Callable[[Source, str], str] | None,
 ) -> None:
     """Instances whose SOP Instance UID another file already has: plain copies, each with
     a note naming both files (never silently one file for two)."""
@@ -138,7 +138,7 @@ def _copy_apart(
             continue
         name = f"{APART_FOLDER}/IM{number:06d}.DCM"
         with index.guard(document, f"copying {location} into the packet"):
-            copy(sources[location].path, name)
+            copy(sources[location], name)
             index.entry(document).place(location, name)
             index.note(document, f"{said}: kept apart as {name}, not in DICOMDIR")
 
@@ -147,7 +147,7 @@ def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> b
     """A file that already is a Part 10 file (preamble + DICM) goes in byte-identical;
     one without the preamble keeps pydicom's Part 10 rewrite (same data set, new header).
     False when the bytes copied are not the ones read (the file changed meanwhile)."""
-    with open(source.path, "rb") as handle:
+    with source.open() as handle:
         head = handle.read(132)
         if head[128:132] != b"DICM":
             return True
@@ -160,9 +160,10 @@ def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> b
     return not sha256 or digest.hexdigest() == sha256
 
 
-def _part10(path: Path) -> pydicom.Dataset:
+def _part10(source: Source) -> pydicom.Dataset:
     """The instance with the file meta a Part 10 file needs (preamble-less files lack it)."""
-    ds = pydicom.dcmread(path, force=True)
+    with source.open() as handle:
+        ds = pydicom.dcmread(handle, force=True)
     meta = getattr(ds, "file_meta", None) or FileMetaDataset()
     if "TransferSyntaxUID" not in meta:
         implicit = ds.original_encoding[0] if ds.original_encoding else True

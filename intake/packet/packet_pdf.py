@@ -19,7 +19,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 from intake import __version__
 from intake.extractors.base import ExtractionError
 from intake.extractors.dicom import encapsulated_pdf
-from intake.model import Document, Manifest, Source
+from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet import pdf_pages
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex, reason_of
@@ -117,7 +117,7 @@ def _render_pages(
         return pdf_pages.placeholder(document, reason, copy)
     try:
         if document.media_type == PDF:
-            return source.path
+            return source.read_bytes()  # the walked file's bytes, never a swapped-in one
         if document.media_type == DICOM and document.kind == "imaging_study":
             previews = {
                 (study, series): root / name
@@ -134,10 +134,11 @@ def _render_pages(
         if document.media_type == CDA and document.narrative is not None:
             return pdf_pages.cda_pages(document)
         if document.media_type in IMAGE_TYPES:
-            return pdf_pages.image_page(source.path, document)
+            with source.open() as handle:
+                return pdf_pages.image_page(handle, document)
         if document.text.strip():
             return pdf_pages.text_pages(document.text, document)
-    except (ExtractionError, OSError, ValueError) as err:
+    except (ExtractionError, OSError, ValueError, SourceChanged) as err:
         return pdf_pages.placeholder(document, str(err), copy)
     return pdf_pages.placeholder(document, "open the original file from the packet", copy)
 

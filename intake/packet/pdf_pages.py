@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -300,7 +301,7 @@ def text_pages(text: str, document: Document) -> bytes:
     return render(flow, title=f"{document.id} {document.title}")
 
 
-def image_page(path: Path, document: Document) -> bytes:
+def image_page(path: Path | BinaryIO, document: Document) -> bytes:
     """A photo or scan, upright (EXIF applied), fitted to one page."""
     from PIL import Image as PillowImage
     from PIL import ImageOps

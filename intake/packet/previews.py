@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import pydicom
 from PIL import Image
@@ -24,8 +25,8 @@ class NoPreview(Exception):
     """Why a series has no preview; the message is shown."""
 
 
-def render_preview(path: Path, size: int = PREVIEW_SIZE) -> bytes:
-    """PNG bytes of the middle frame of the DICOM instance at `path`."""
+def render_preview(path: Path | BinaryIO, size: int = PREVIEW_SIZE) -> bytes:
+    """PNG bytes of the middle frame of the DICOM instance at `path` (or in an open file)."""
     import numpy as np
     from pydicom.pixels import apply_modality_lut, apply_voi_lut, pixel_array
 
@@ -42,6 +43,8 @@ def render_preview(path: Path, size: int = PREVIEW_SIZE) -> bytes:
             raise NoPreview(f"{columns}x{rows} is too large for a preview")
         frames = int(ds.get("NumberOfFrames") or 1)
         index = frames // 2 if frames > 1 else None
+        if not isinstance(path, Path):
+            path.seek(0)  # the pixels are read from the start again
         try:
             array = pixel_array(path, index=index)
         except Exception as err:

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from intake.errors import CannotWrite, UsageError
-from intake.model import Document, Manifest, Source
+from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
 from intake.packet.fhir_out import fhir_bundle
@@ -266,7 +266,11 @@ def _copy_documents(
                 continue
             name = f"{XDM_FOLDER}/DOC{number + 1:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
             with index.guard(document, f"copying {ref.source} into the packet"):
-                digest = files.copy(source.path, name)
+                try:
+                    digest = files.copy(source, name)
+                except SourceChanged as err:  # a link, a pipe or another file now: left out
+                    entry.notes.append(str(err))
+                    continue
                 number += 1
                 copied[ref.source] = name
                 if digest != ref.sha256:
@@ -336,7 +340,8 @@ def _write_previews(
                 label = series.description or f"series {series.number or series_index + 1}"
                 with index.guard(document, f"the preview of {label}"):
                     try:
-                        png = render_preview(source.path)
+                        with source.open() as handle:  # the walked file or SourceChanged
+                            png = render_preview(handle)
                     except NoPreview as err:
                         index.note(document, f"{label}: no preview ({err})")
                         continue
@@ -365,10 +370,11 @@ class PrivateFiles:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def copy(self, source: Path, name: str) -> str:
-        """Copy bytes exactly to `name`; returns the SHA-256 of what was written."""
+    def copy(self, source: Source, name: str) -> str:
+        """Copy a source's bytes exactly to `name`; returns the SHA-256 of what was written.
+        Only the file the walk found is read (SourceChanged otherwise: nothing written)."""
         digest = hashlib.sha256()
-        with open(source, "rb") as reader:
+        with source.open() as reader:
             try:
                 with self._create(name) as writer:
                     while chunk := reader.read(CHUNK):

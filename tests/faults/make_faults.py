@@ -241,6 +241,33 @@ def build_collisions(root: Path) -> dict[str, bytes]:
     }
 
 
+SECRET = "SECRET-7Q9X: outside the records folder, never to be read"
+
+
+def write_secrets(root: Path) -> Path:
+    """Files outside the records folder a link swapped in would point to (secret.txt,
+    secret.pdf, and a folder sub/ mirroring one of the records' subfolders)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "secret.txt").write_text(f"Visit summary\n{SECRET}\n")
+    (root / "secret.pdf").write_bytes(_pdf(["Visit summary", SECRET]))
+    (root / "sub").mkdir(exist_ok=True)
+    (root / "sub" / "labs.txt").write_text(f"LABORATORY REPORT\n{SECRET}\n")
+    return root
+
+
+def swap_for_link(path: Path, target: Path) -> None:
+    """Replace a file or folder the walk found by a symbolic link to `target` (what was
+    there is kept beside it, under another name)."""
+    path.rename(path.with_name(path.name + ".walked"))
+    path.symlink_to(target)
+
+
+def swap_for_fifo(path: Path) -> None:
+    """Replace a file the walk found by a named pipe no one writes to."""
+    path.unlink()
+    os.mkfifo(path)
+
+
 def _item(number: int, extra: str = "") -> str:
     return (
         f'[[items]]\nid = "item{number}"\nlabel = "Item {number}"\nkinds = ["questions"]\n' + extra
