@@ -165,6 +165,14 @@ def test_labs_and_meds_csv(onco_packet):
     assert len(meds) == sum(len(d.medications) for d in unique)
     ca = next(row for row in labs if row["test"] == "CA 27-29")
     assert (ca["value"], ca["flag"], ca["unit"]) == ("52.1", "H", "U/mL")
+    for name in ("LABS.CSV", "MEDS.CSV"):  # every row has its header's columns
+        rows = list(csv.reader(io.StringIO((out / "EXTRA" / name).read_text())))
+        assert {len(row) for row in rows} == {len(rows[0])}, name
+    listed = [(m, d) for d in unique for m in d.medications]
+    for row, (medication, document) in zip(meds, listed, strict=True):  # under their headers
+        assert (row["name"], row["generic"], row["strength"], row["document"]) == (
+            medication.name, medication.generic or "", medication.strength or "", document.id
+        )  # fmt: skip
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("-3.5") == "-3.5"
 
 

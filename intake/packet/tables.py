@@ -9,11 +9,23 @@ from intake.csv_cells import csv_text
 from intake.model import Document
 from intake.packet.index import PacketIndex
 
-LAB_COLUMNS = ["test", "value", "unit", "flag", "flag_derived", "reference_range", "collected",
-               "reported", "loinc", "status", "specimen", "performing_lab", "ordering_provider",
-               "document", "document_title", "source"]  # fmt: skip
-MED_COLUMNS = ["name", "generic", "strength", "dose", "form", "route", "frequency", "status",
-               "start", "end", "rxnorm", "raw", "document", "document_title", "source"]  # fmt: skip
+# (column, the record's attribute): header and cells come from one list, so they cannot
+# disagree (MEDS.CSV had 15 headers over 14 cells: "generic" was never written)
+LAB_FIELDS = (
+    ("test", "test"), ("value", "value"), ("unit", "unit"), ("flag", "flag"),
+    ("flag_derived", "flag_derived"), ("reference_range", "reference_range"),
+    ("collected", "collected"), ("reported", "reported"), ("loinc", "code"),
+    ("status", "status"), ("specimen", "specimen"), ("performing_lab", "performing_lab"),
+    ("ordering_provider", "ordering_provider"),
+)  # fmt: skip
+MED_FIELDS = (
+    ("name", "name"), ("generic", "generic"), ("strength", "strength"), ("dose", "dose"),
+    ("form", "form"), ("route", "route"), ("frequency", "frequency"), ("status", "status"),
+    ("start", "start"), ("end", "end"), ("rxnorm", "code"), ("raw", "raw"),
+)  # fmt: skip
+SOURCE_COLUMNS = ["document", "document_title", "source"]
+LAB_COLUMNS = [column for column, _ in LAB_FIELDS] + SOURCE_COLUMNS
+MED_COLUMNS = [column for column, _ in MED_FIELDS] + SOURCE_COLUMNS
 
 
 def _rows(
@@ -33,57 +45,27 @@ def _rows(
     return rows
 
 
-def labs_csv(documents: list[Document], index: PacketIndex | None = None) -> str:
-    """One row per lab result."""
+def _records(attribute: str, fields: tuple[tuple[str, str], ...]):
+    """A function giving one row per record in a document's `attribute` (labs, medications):
+    the fields in order, then the document's id, title and source."""
 
-    def rows(d: Document) -> list[list]:
+    def rows(document: Document) -> list[list]:
         return [
-            [
-                lab.test,
-                lab.value,
-                lab.unit,
-                lab.flag,
-                lab.flag_derived,
-                lab.reference_range,
-                lab.collected,
-                lab.reported,
-                lab.code,
-                lab.status,
-                lab.specimen,
-                lab.performing_lab,
-                lab.ordering_provider,
-                d.id,
-                d.title,
-                d.source,
-            ]
-            for lab in d.labs
+            [getattr(record, name) for _, name in fields]
+            + [document.id, document.title, document.source]
+            for record in getattr(document, attribute)
         ]
 
-    return csv_text(LAB_COLUMNS, _rows(documents, rows, index, "EXTRA/LABS.CSV"))
+    return rows
+
+
+def labs_csv(documents: list[Document], index: PacketIndex | None = None) -> str:
+    """One row per lab result."""
+    rows = _rows(documents, _records("labs", LAB_FIELDS), index, "EXTRA/LABS.CSV")
+    return csv_text(LAB_COLUMNS, rows)
 
 
 def meds_csv(documents: list[Document], index: PacketIndex | None = None) -> str:
     """One row per medication line, with the document it was read from."""
-
-    def rows(d: Document) -> list[list]:
-        return [
-            [
-                m.name,
-                m.strength,
-                m.dose,
-                m.form,
-                m.route,
-                m.frequency,
-                m.status,
-                m.start,
-                m.end,
-                m.code,
-                m.raw,
-                d.id,
-                d.title,
-                d.source,
-            ]
-            for m in d.medications
-        ]
-
-    return csv_text(MED_COLUMNS, _rows(documents, rows, index, "EXTRA/MEDS.CSV"))
+    rows = _rows(documents, _records("medications", MED_FIELDS), index, "EXTRA/MEDS.CSV")
+    return csv_text(MED_COLUMNS, rows)
