@@ -133,7 +133,7 @@ def _runtime(cache_path, no_cache, executor, scheduler, jobs, *, with_cache: boo
     `--jobs` is the number of worker processes reading files at once, in every command."""
     from intake.executors import DaskExecutor, make_executor
 
-    chosen = None if executor == "local" else make_executor(executor, scheduler=scheduler)
+    chosen = make_executor(executor, scheduler=scheduler)
     cache = None if no_cache or not with_cache else open_cache(cache_path)
     if not no_cache:
         _say_if_no_cache(cache_path)

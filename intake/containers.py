@@ -48,8 +48,6 @@ class Opened:
     sources: list[Source] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (location, reason)
     junk: int = 0
-    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # what a container says of a
-    # member: {"title", "date", "kind"} (a FHIR DocumentReference about its attachment)
 
 
 class Workspace:

@@ -257,11 +257,11 @@ class DaskExecutor:
             self.client.close()
 
 
-def make_executor(kind: str = "local", *, scheduler: str | None = None,
-                  workers: int | None = None) -> Executor:  # fmt: skip
-    """The executor a command line asks for."""
+def make_executor(kind: str = "local", *, scheduler: str | None = None) -> Executor | None:
+    """The executor a command line asks for; None for "local": the Runtime then makes its own
+    pool under its per-file limits (Runtime.file_executor)."""
     if kind == "local":
-        return LocalExecutor(workers, timeout=FILE_TIME_LIMIT, memory_limit=WORKER_MEMORY)
+        return None
     if kind == "serial":
         return SerialExecutor()
     if kind == "dask":

@@ -148,8 +148,12 @@ class Runtime:
                     hits[index] = FileReading(tuple(found))
         misses = [source for index, source in enumerate(sources) if index not in hits]
         preload(registry, misses)
-        limit = executor.timeout if isinstance(executor, LocalExecutor) else None
-        stopped = functools.partial(stopped_reading, limit=limit or self.limits.seconds)
+        local = isinstance(executor, LocalExecutor)  # its own limits, when it was given
+        stopped = functools.partial(
+            stopped_reading,
+            limit=(executor.timeout if local else None) or self.limits.seconds,
+            memory=(executor.memory_limit if local else None) or self.limits.memory,
+        )
         reader = self.reader(temp_folder)
         computed = iter(map_limited(executor, reader, misses, stopped, slow_to_read))
         try:
@@ -195,7 +199,11 @@ def slow_to_read(source: Source) -> bool:
 
 
 def stopped_reading(
-    source: Source, error: BaseException, *, limit: float = FILE_TIME_LIMIT
+    source: Source,
+    error: BaseException,
+    *,
+    limit: float = FILE_TIME_LIMIT,
+    memory: int = WORKER_MEMORY,
 ) -> FileReading:
     """What a file becomes when reading it was stopped: too slow, too big, or it crashed the
     worker reading it."""
@@ -204,7 +212,7 @@ def stopped_reading(
     if isinstance(error, TimeoutError):
         reason = f"reading it took longer than {limit:g} s: stopped"
     elif isinstance(error, MemoryError):
-        reason = f"reading it needed more than {WORKER_MEMORY // 2**30} GB of memory: stopped"
+        reason = f"reading it needed more than {memory / 2**30:g} GB of memory: stopped"
     else:
         reason = f"the reader crashed on it ({type(error).__name__}): a damaged file?"
     return FileReading((Document.unreadable(source, [reason]),))

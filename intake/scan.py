@@ -47,7 +47,6 @@ class ScanResult:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (location, reason)
     skipped: list[Skipped] = field(default_factory=list)
     junk: int = 0
-    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # containers' word on members
 
 
 def is_junk(name: str) -> bool:
@@ -158,7 +157,6 @@ def open_archives(result: ScanResult, workspace: Workspace) -> None:
     result.sources = opened.sources
     result.unreadable.extend(opened.refused)
     result.junk += opened.junk
-    result.notes = opened.notes
 
 
 def _unique_locations(files: list[tuple[Path, str]]) -> list[tuple[Path, str]]:

@@ -68,7 +68,7 @@ def from_notes(notes: dict[str, dict[str, str]]) -> dict[str, XdmEntry]:
 def take_metadata(result: ScanResult) -> XdmListing:
     """Find XDM METADATA.XML files among the scanned sources, read them, and take them (and the
     media's own INDEX.HTM/README.TXT) out of the sources; returns what they list."""
-    listing = XdmListing(entries=from_notes(result.notes))
+    listing = XdmListing()
     metadata = [s for s in result.sources if _is_metadata(s.location)]
     if not metadata:
         return listing

@@ -913,7 +913,7 @@ def test_debug_logs_from_worker_processes_hold_no_record_contents(oncology, tmp_
     assert labs
     secrets += [lab["value"] for lab in labs]
     result = intake("--debug", "scan", str(folder), "-s", "--jobs", "2")
-    assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr  # no imaging, no questions
     leaked = [secret for secret in secrets if secret.lower() in result.stderr.lower()]
     assert leaked == [], result.stderr[:2000]
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from intake.containers import MEMBER_SEPARATOR, unique
 from intake.extractor_versions import VERSIONS
 from intake.extractors.base import Attachment, ExtractionError, Extractor, FileReading
 from intake.model import Document, LabResult, Medication, Person, Source
@@ -365,7 +366,6 @@ ATTACHMENT_EXTENSIONS = {
     "text/plain": ".txt", "text/html": ".html", "application/xml": ".xml", "text/xml": ".xml",
     "application/dicom": ".dcm", "application/hl7-cda+xml": ".xml",
 }  # fmt: skip
-MEMBER_SEPARATOR = "!/"  # as for archive members: "export.json!/DocumentReference-1-1.pdf"
 
 
 def attachments(location: str, resources: list[dict[str, Any]]) -> Iterator[Attachment]:
@@ -386,12 +386,7 @@ def attachments(location: str, resources: list[dict[str, Any]]) -> Iterator[Atta
             if not isinstance(attachment, dict) or not isinstance(attachment.get("data"), str):
                 continue
             extension = ATTACHMENT_EXTENSIONS.get(str(attachment.get("contentType")), ".bin")
-            name = wanted = f"{location}{MEMBER_SEPARATOR}{label}-{number}{extension}"
-            copy = 1
-            while name in seen:  # two resources with one id
-                copy += 1
-                name = f"{wanted} ({copy})"
-            seen.add(name)
+            name = unique(f"{location}{MEMBER_SEPARATOR}{label}-{number}{extension}", seen)
             note = attachment_note(resource, attachment)
             try:
                 data = base64.b64decode(attachment["data"], validate=False)
