@@ -284,6 +284,10 @@ def score_unit(expected: dict, manifest: dict, unit: Path, tally: Tally, show: b
 
     tally.med_expected += len(wanted)
     tally.med_found += sum(any(w in med_names(m) for m in meds) for w in wanted)
+    if show:
+        for w in wanted:
+            if not any(w in med_names(m) for m in meds):
+                tally.misses.append(f"{label}: medication not found: {w}")
     complete = expected.get("medications_complete")
     if complete or (not wanted and expected.get("kind") != "medication_list"):
         tally.med_reported += len(meds)

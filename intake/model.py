@@ -159,6 +159,30 @@ class Person:
         return not (self.name or self.birth_date or self.identifiers)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A diagnosis or problem a record states, with what it says about it."""
+
+    name: str  # as written ("Invasive ductal carcinoma, left breast")
+    status: str | None = None  # active, resolved, inactive... when the source says
+    onset: str | None = None  # YYYY-MM-DD
+    code: str | None = None  # "SNOMED 254837009", "ICD-10 C50.912", when coded
+    detail: str | None = None  # stage, grade, receptor or molecular status, as stated
+    raw: str = ""  # the line or entry it was read from
+
+
+@dataclass(frozen=True)
+class Allergy:
+    """An allergy or intolerance a record states (or "no known allergies")."""
+
+    substance: str  # "Penicillin G", or "No known allergies"
+    reaction: str | None = None  # hives, anaphylaxis...
+    severity: str | None = None  # mild, moderate, severe...
+    status: str | None = None  # active, inactive, resolved...
+    code: str | None = None  # RxNorm/SNOMED, when coded
+    raw: str = ""
+
+
 @dataclass(slots=True)  # a long statement holds tens of thousands
 class LabResult:
     """One measured value from a lab report, whatever the format it came in."""
@@ -256,7 +280,16 @@ class Narrative:
     sections: tuple[NarrativeSection, ...] = ()
 
 
-TUPLE_FIELDS = ("labs", "medications", "imaging", "warnings", "files", "others_named")
+TUPLE_FIELDS = (
+    "labs",
+    "medications",
+    "problems",
+    "allergies",
+    "imaging",
+    "warnings",
+    "files",
+    "others_named",
+)
 OPTIONAL_TUPLES = ("listed",)
 
 
@@ -279,6 +312,8 @@ class Document:
     pages: int | None = None
     labs: tuple[LabResult, ...] = ()
     medications: tuple[Medication, ...] = ()
+    problems: tuple[Problem, ...] = ()  # diagnoses and problems the document states
+    allergies: tuple[Allergy, ...] = ()
     imaging: tuple[ImagingStudy, ...] = ()
     warnings: tuple[str, ...] = ()
     text: str = ""
@@ -346,6 +381,8 @@ class Document:
             "pages": self.pages,
             "labs": [_lab(lab) for lab in self.labs],
             "medications": [asdict(medication) for medication in self.medications],
+            "problems": [asdict(problem) for problem in self.problems],
+            "allergies": [asdict(allergy) for allergy in self.allergies],
             "imaging": [_study(study) for study in self.imaging],
             "sections": {name: list(lines) for name, lines in self.sections.items()},
             "files": [asdict(ref) for ref in self.files],
@@ -372,6 +409,8 @@ class Document:
         values["patient"] = Person(**values["patient"]) if values.get("patient") else None
         values["labs"] = [LabResult(**lab) for lab in values.get("labs", [])]
         values["medications"] = [Medication(**med) for med in values.get("medications", [])]
+        values["problems"] = [Problem(**p) for p in values.get("problems", [])]
+        values["allergies"] = [Allergy(**a) for a in values.get("allergies", [])]
         values["imaging"] = [_study_from_dict(study) for study in values.get("imaging", [])]
         values["files"] = [FileRef(**ref) for ref in values.get("files", [])]
         if values.get("narrative"):
