@@ -55,8 +55,9 @@ class Reading:
 class Options:
     """What the caregiver says about the run: the checklist, the appointment, who it is for."""
 
-    checklist: str | Path | Checklist = "default"
-    appointment: date | None = None  # default: today
+    checklist: str | Path | Checklist | None = None  # None: the default list, with a
+    # specialty's own items added when the records clearly fit one; "default": that list only
+    appointment: date | None = None  # None: not given (recency is measured from today)
     patient: Person | None = None  # stated identity; default: what most documents say
     reason: str | None = None  # why the second opinion is sought (shown on the cover)
 
@@ -142,6 +143,7 @@ def read_folder(
             appointment=appointment,
             patient=patient,
             evidence=evidence(inventory, extraction, documents),
+            add_specialty=options.checklist is None,
         )
     manifest = Manifest(
         patient=patient,
@@ -151,7 +153,7 @@ def read_folder(
         to_do=assessment.to_do,
         checklist_name=rules.name,
         suggested_checklist=assessment.suggested_checklist,
-        appointment=appointment.isoformat(),
+        appointment=options.appointment.isoformat() if options.appointment else None,
         timeline=tuple(build_timeline(list(documents))),
         reminders=rules.reminders,
         skipped=(*inventory.skipped, *inventory.set_aside),
@@ -167,7 +169,7 @@ def read_folder(
 
 def _checklist(options: Options) -> Checklist:
     chosen = options.checklist
-    return chosen if isinstance(chosen, Checklist) else load_checklist(chosen)
+    return chosen if isinstance(chosen, Checklist) else load_checklist(chosen or "default")
 
 
 def _counting(progress: Progress | None):
@@ -216,7 +218,9 @@ def run_key(result: ScanResult, rules, appointment: date, options, runtime: Runt
         [(s.path, s.reason) for s in result.skipped],
         result.junk,
         repr(rules),
+        options.checklist is None,  # a specialty's items may be added
         appointment.isoformat(),
+        options.appointment is None,
         repr(options.patient),
         options.reason,
     ]

@@ -6,6 +6,7 @@ Pure: (documents, checklist, options) -> an Assessment. The checklist is data
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -372,15 +373,51 @@ def _imaging_reports(item, matching, documents):
 
 
 # documents of other kinds that still satisfy an item: a summary's medications, a C-CDA's results
+_PLAN_WORDS = (
+    r"(?:assessment|impression)(?:\s*(?:and|&|/)\s*(?:plan|recommendations?))?"
+    r"|(?:treatment\s+)?plan(?:\s+of\s+(?:care|treatment))?|recommendations?"
+    r"|follow[- ]?up(?:\s+plan)?"
+)
+PLAN_HEADING = re.compile(  # "Assessment and Plan" alone on its line, or "Plan: ..."
+    rf"^[ \t]*(?:{_PLAN_WORDS})[ \t]*(?::|$)", re.IGNORECASE | re.MULTILINE
+)
+PLAN_SECTIONS = ("plan", "assessment")
+NOTE_KINDS = ("visit_summary", "consult_note", "discharge_summary")
+
+
+def states_a_plan(document: Document) -> bool:
+    """A first provider's note that holds its assessment and plan (a section or a heading)."""
+    if document.kind not in NOTE_KINDS:
+        return False
+    if any(document.sections.get(name) for name in PLAN_SECTIONS):
+        return True
+    return bool(PLAN_HEADING.search(document.text[:MAX_PLAN_SEARCH]))
+
+
+MAX_PLAN_SEARCH = 200_000  # characters of a note searched for its plan heading
+
+
+def _plan(item: ItemRule, matching: list[Document], documents: list[Document]):
+    if not matching:
+        return "missing", "", []
+    plans = [d for d in matching if d.kind == "treatment_plan"]
+    if plans:
+        return "present", "", []
+    titles = ", ".join(d.title or d.source for d in matching[:3])
+    return "present", f"the plan in {titles}", []
+
+
 ALSO_SATISFIED_BY: dict[str, Callable[[Document], bool]] = {
     "dosages": lambda d: bool(d.medications),
     "lab_values": lambda d: bool(d.labs),
+    "plan": states_a_plan,
 }
 
 RULES: dict[str, Rule] = {
     "lab_values": _lab_values,
     "dosages": _dosages,
     "imaging_reports": _imaging_reports,
+    "plan": _plan,
 }
 
 
@@ -449,11 +486,14 @@ def check(
     appointment: date | None = None,
     patient: Person | None = None,
     evidence: Sequence[Finding] = (),
+    add_specialty: bool = False,
 ) -> Assessment:
     """Every status and every finding about the set, most severe first, and the to-do list.
 
     `evidence` holds findings only the files themselves can show (XDM digests, a disc's
-    DICOMDIR, its viewer): they are judged and sorted with the rest."""
+    DICOMDIR, its viewer): they are judged and sorted with the rest. With `add_specialty`,
+    when the default list is used and the records clearly fit a specialty, that
+    specialty's own items are checked too (each status names its list)."""
     from intake.understand.reconcile import dose_conflicts
     from intake.understand.specialty import suggest_specialty
 
@@ -463,12 +503,25 @@ def check(
     suggested = None
     if checklist.name == "default":
         suggested = suggest_specialty(d.text for d in documents)
-    if suggested:
+    if suggested and add_specialty:
+        extra, extra_findings = _specialty_items(suggested, checklist, documents, appointment)
+        statuses += extra
+        findings += extra_findings
         findings.append(
             Finding(
                 "suggest-checklist",
                 "info",
-                f"these records look like {suggested}: run with --checklist {suggested}",
+                f"These records look like {suggested}: the {suggested} list's own items "
+                "are checked too, marked with its name.",
+            )
+        )
+    elif suggested:
+        findings.append(
+            Finding(
+                "suggest-checklist",
+                "info",
+                f"These records look like {suggested}: the {suggested} list would also "
+                "ask for its own items.",
             )
         )
     findings = most_severe_first(findings)
@@ -478,6 +531,18 @@ def check(
         to_do=tuple(to_do(statuses, findings, checklist.reminders)),
         suggested_checklist=suggested,
     )
+
+
+def _specialty_items(
+    name: str, checklist: Checklist, documents: Sequence[Document], appointment: date | None
+) -> tuple[list[ChecklistStatus], list[Finding]]:
+    """The items a specialty's list adds to `checklist`, evaluated and marked with its name."""
+    have = {item.id for item in checklist.items}
+    specialty = load_checklist(name)
+    extra = Checklist(name, specialty.label, tuple(i for i in specialty.items if i.id not in have))
+    statuses, findings = _evaluate(documents, extra, (), appointment, None, with_set=False)
+    statuses = [dataclasses.replace(status, checklist=name) for status in statuses]
+    return statuses, findings
 
 
 ACTION_FINDINGS = (
@@ -498,7 +563,9 @@ def to_do(
     )
     for status in statuses:
         if status.status in ("missing", "incomplete", "stale") and status.id not in covered:
-            actions.append(f"{status.label}: {status.note}" if status.note else status.label)
+            actions.append(
+                f"{status.heading()}: {status.note}" if status.note else status.heading()
+            )
     return actions + list(reminders)
 
 
@@ -508,6 +575,8 @@ def _evaluate(
     skipped: Sequence[Skipped],
     appointment: date | None,
     patient: Person | None,
+    *,
+    with_set: bool = True,
 ) -> tuple[list[ChecklistStatus], list[Finding]]:
     statuses: list[ChecklistStatus] = []
     findings: list[Finding] = identity_findings(documents, patient) if patient else []
@@ -539,8 +608,9 @@ def _evaluate(
                     status.documents,
                 )
             )
-    findings += unreadable_findings(documents) + duplicate_findings(documents)
-    findings += [Finding("skipped-path", "info", f"{s.path}: {s.reason}", []) for s in skipped]
+    if with_set:
+        findings += unreadable_findings(documents) + duplicate_findings(documents)
+        findings += [Finding("skipped-path", "info", f"{s.path}: {s.reason}", []) for s in skipped]
     return statuses, findings
 
 

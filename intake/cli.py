@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import logging
 import os
+import re
 import signal
 import sys
 import warnings
@@ -22,7 +23,6 @@ from intake.errors import ExitCode, IntakeError, Terminated, UsageError
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_summary, print_to_do
 from intake.terminal import shown, shown_lines
-from intake.understand.dates import parse_date
 from intake.understand.people import display_name
 
 log = logging.getLogger("intake")
@@ -71,11 +71,13 @@ def handle_errors(command):
 def reading_options(command):
     """--checklist, --appointment, --patient, --birth-date: what the caregiver tells intake."""
     options = [
-        click.option("--checklist", default="default", show_default=True, metavar="NAME|PATH",
-                     help="Which what-to-bring list to check against (see `intake checklists`)."),
+        click.option("--checklist", default=None, metavar="NAME|PATH",
+                     help="Which what-to-bring list to check against (see `intake checklists`). "
+                     "Default: the default list, plus a specialty's own items when the records "
+                     "clearly fit one; `--checklist default` keeps only the default list."),
         click.option("--appointment", metavar="YYYY-MM-DD", callback=_parse_day,
-                     help="Date of the second-opinion visit (default today): recency is "
-                     "measured from it."),
+                     help="Date of the second-opinion visit: recency is measured from it "
+                     "(from today when not given)."),
         click.option("--patient", "patient_name", metavar="NAME",
                      help="Who the packet is for (default: the name most records give)."),
         click.option("--birth-date", metavar="DATE", callback=_parse_day,
@@ -86,13 +88,21 @@ def reading_options(command):
     return command
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _parse_day(ctx, param, value: str | None) -> date | None:
+    """An ISO date (YYYY-MM-DD) only: "01/02/2026" is 1 February to some, 2 January to others."""
     if value is None:
         return None
-    parsed = parse_date(value)
-    if parsed is None:
-        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)")
-    return date.fromisoformat(parsed)
+    try:
+        if not ISO_DAY.fullmatch(value.strip()):
+            raise ValueError
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date: write it as YYYY-MM-DD (for example 2026-03-14)"
+        ) from None
 
 
 def _options(checklist, appointment, patient_name, birth_date) -> api.Options:

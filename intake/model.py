@@ -505,6 +505,11 @@ class ChecklistStatus:
     status: Status
     documents: list[str] = field(default_factory=list)
     note: str = ""
+    checklist: str | None = None  # the specialty list an item was added from, else None
+
+    def heading(self) -> str:
+        """The item as shown: its label, and the specialty list it was added from."""
+        return f"{self.label} ({self.checklist} list)" if self.checklist else self.label
 
 
 @dataclass(frozen=True)
@@ -566,10 +571,13 @@ class Manifest:
 
     @property
     def complete(self) -> bool:
-        """True when every item is present and no file was unreadable."""
-        return all(item.status == "present" for item in self.checklist) and not any(
-            doc.kind == "unreadable" for doc in self.documents
-        )
+        """True when every item of the chosen list is present and no file was unreadable.
+
+        Items added from a specialty's list are shown and flagged, but advisory: they do
+        not make the run incomplete (`--checklist oncology` makes them count)."""
+        return all(
+            item.status == "present" for item in self.checklist if item.checklist is None
+        ) and not any(doc.kind == "unreadable" for doc in self.documents)
 
     def to_contract(self, *, with_text: bool = False) -> dict[str, Any]:
         """The `intake.manifest/1` object: what `scan --json` prints and every packet holds;

@@ -86,7 +86,9 @@ def print_summary(manifest: Manifest, *, brief: bool = False) -> None:
     for item in manifest.checklist:
         style = STATUS_STYLE.get(item.status, "")
         checklist.add_row(
-            escape(shown(item.label)), f"[{style}]{item.status}[/{style}]", escape(shown(item.note))
+            escape(shown(item.heading())),
+            f"[{style}]{item.status}[/{style}]",
+            escape(shown(item.note)),
         )
     console.print(checklist)
     for finding in manifest.findings:

@@ -26,9 +26,28 @@ def test_default_checklist_has_the_contract_ids_and_reminders():
     assert "default" in [c.name for c in available_checklists()]
 
 
-def test_oncology_sample_has_everything(oncology_manifest):
-    assert statuses(oncology_manifest) == dict.fromkeys(CONTRACT_IDS, "present")
-    assert oncology_manifest.complete
+def test_oncology_sample_has_the_default_list_and_the_oncology_list_checked_too(
+    oncology_manifest,
+):
+    """Issue 17: the records fit oncology, so the oncology list's own items are checked too
+    (marked with its name): the molecular and operative reports the sample lacks are missing."""
+    default = {i.id: i.status for i in oncology_manifest.checklist if i.checklist is None}
+    added = {i.id: i.status for i in oncology_manifest.checklist if i.checklist == "oncology"}
+    assert default == dict.fromkeys(CONTRACT_IDS, "present")
+    assert added["molecular_report"] == "missing" and added["operative_report"] == "missing"
+    assert added["pathology_report"] == "present" and added["staging"] == "present"
+    assert not set(added) & set(CONTRACT_IDS)
+    assert oncology_manifest.complete  # added items are advisory: shown, flagged, not counted
+    assert any("(oncology list)" in line for line in oncology_manifest.to_do)
+
+
+def test_checklist_default_keeps_only_the_default_list(oncology):
+    manifest = api.scan_folder(
+        oncology, api.Options(checklist="default", appointment=date(2026, 11, 25))
+    )
+    assert [i.id for i in manifest.checklist] == CONTRACT_IDS
+    assert statuses(manifest) == dict.fromkeys(CONTRACT_IDS, "present")
+    assert manifest.complete
 
 
 def test_neurology_sample_flags_missing_questions_and_imaging_report(neurology_manifest):
@@ -55,7 +74,7 @@ def test_duplicates_are_found_by_hash(oncology_manifest):
 def test_items_satisfied_name_their_documents(oncology_manifest):
     ids = {d.id: d for d in oncology_manifest.documents}
     for item in oncology_manifest.checklist:
-        assert item.documents, item.id
+        assert bool(item.documents) == (item.status != "missing"), item.id
         assert all(doc_id in ids for doc_id in item.documents)
     imaging = next(i for i in oncology_manifest.checklist if i.id == "imaging")
     assert {ids[i].kind for i in imaging.documents} == {"imaging_study", "imaging_report"}
@@ -126,3 +145,31 @@ def test_findings_made_after_the_checklist_are_sorted_with_the_rest(tmp_path):
     assert "medication-dose-conflict" in {f.code for f in manifest.findings}
     assert "info" in severities and "warning" in severities
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
+
+
+def test_a_visit_note_with_its_plan_satisfies_the_treatment_plan(neurology_manifest):
+    """Issue 17: the neurology visit summary's assessment and follow-up are the first
+    provider's plan; the item says which document holds it."""
+    item = next(i for i in neurology_manifest.checklist if i.id == "treatment_plan")
+    titles = {d.id: d.title for d in neurology_manifest.documents}
+    assert item.status == "present"
+    assert [titles[i] for i in item.documents] == ["NEUROLOGY CLINIC VISIT SUMMARY"]
+    assert "the plan in NEUROLOGY CLINIC VISIT SUMMARY" in item.note
+
+
+@pytest.mark.parametrize(
+    ("text", "satisfies"),
+    [
+        ("VISIT SUMMARY\nAssessment and Plan\n1. Hypertension: continue lisinopril", True),
+        ("CONSULT NOTE\nPlan: start tamoxifen 20 mg daily", True),
+        ("VISIT SUMMARY\nImpression: migraine without aura", True),
+        ("VISIT SUMMARY\nReason for visit: cough\nExam: clear lungs", False),
+        ("VISIT SUMMARY\nThe patient has no plan to travel.", False),
+    ],
+)
+def test_plan_headings(tmp_path, text, satisfies):
+    (tmp_path / "note.txt").write_text(text + "\nPatient: Ann Example\n")
+    manifest = api.scan_folder(tmp_path, api.Options(checklist="default"))
+    kinds = {d.kind for d in manifest.documents}
+    assert kinds & {"visit_summary", "consult_note"}, kinds
+    assert (statuses(manifest)["treatment_plan"] == "present") is satisfies

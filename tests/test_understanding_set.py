@@ -74,8 +74,12 @@ def test_cli_patient_and_birth_date_options(oncology):
     manifest = json.loads(result.stdout)
     assert manifest["patient"]["birth_date"] == "1961-03-14"
     assert manifest["appointment"] == "2026-11-25"
-    bad = CliRunner().invoke(cli, ["scan", str(oncology), "--appointment", "soon"])
-    assert bad.exit_code == 2 and "not a date" in bad.stderr
+    for given in ("soon", "01/02/2026", "2026-13-01", "2026-1-2"):
+        bad = CliRunner().invoke(cli, ["scan", str(oncology), "--appointment", given])
+        assert bad.exit_code == 2 and "not an ISO date" in bad.stderr, given
+        assert "YYYY-MM-DD" in bad.stderr
+    unset = CliRunner().invoke(cli, ["scan", str(oncology), "--json"])
+    assert json.loads(unset.stdout)["appointment"] is None  # not given: never today's date
 
 
 def test_documents_without_identity_are_noted_not_failed(oncology_manifest):
@@ -146,7 +150,7 @@ def test_the_right_checklist_is_suggested(oncology_manifest, neurology_manifest)
     assert oncology_manifest.suggested_checklist == "oncology"
     assert neurology_manifest.suggested_checklist == "neurology"
     assert any(
-        f.code == "suggest-checklist" and "--checklist oncology" in f.message
+        f.code == "suggest-checklist" and "oncology list" in f.message
         for f in oncology_manifest.findings
     )
 

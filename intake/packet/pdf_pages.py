@@ -157,7 +157,7 @@ def checklist_page(manifest: Manifest) -> bytes:
     fills = {}
     for number, item in enumerate(manifest.checklist, start=1):
         names = "; ".join(f"{i} {titles.get(i, '')}" for i in item.documents[:6])
-        rows.append([item.label, item.status, names, item.note])
+        rows.append([item.heading(), item.status, names, item.note])
         fills[number] = STATUS_FILL.get(item.status, colors.white)
     flow = [
         fit("What to bring: checklist", HEADING),
