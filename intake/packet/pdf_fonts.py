@@ -116,15 +116,19 @@ def draw(canvas, x: float, y: float, text: str, size: float, fonts: Fonts) -> fl
 def find(
     latin: tuple[tuple[str, str], ...] = LATIN_FILES,
     cjk: tuple[tuple[str, int], ...] = CJK_FILES,
+    *,
+    fontconfig: bool = True,
 ) -> Fonts:
-    """Find and register the fonts (the first usable file of each list; fc-match is asked
-    when none of the known paths exists). Helvetica when there is no Latin font."""
+    """Find and register the fonts (the first usable file of each list; fc-match is asked,
+    if `fontconfig`, when none of the known paths exists). Helvetica when there is no Latin
+    font."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     notes: list[str] = []
     regular = bold = None
-    for regular_path, bold_path in (*latin, *_fc_match("DejaVu Sans", latin)):
+    asked = _fc_match("DejaVu Sans", latin) if fontconfig else []
+    for regular_path, bold_path in (*latin, *asked):
         try:
             regular = TTFont(REGULAR, regular_path)
             bold = TTFont(BOLD, bold_path) if _exists(bold_path) else TTFont(BOLD, regular_path)
