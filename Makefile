@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SAMPLES := samples/generated
 PACKETS := packets
 
-.PHONY: packet test bench bench-real lint samples tesseract clean
+.PHONY: packet test bench bench-real lint samples tesseract fonts clean
 
 $(BIN)/intake: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ tesseract:
 samples: $(BIN)/intake
 	$(BIN)/python samples/make_samples.py $(SAMPLES)
 
-packet: $(BIN)/intake tesseract samples
+packet: $(BIN)/intake tesseract fonts samples
 	@for folder in $(SAMPLES)/*/; do \
 	  name=$$(basename "$$folder"); \
 	  echo "== $$name"; \
@@ -39,7 +39,19 @@ packet: $(BIN)/intake tesseract samples
 	done; \
 	echo "Packets written: open $(PACKETS)/<patient>/INDEX.HTM"
 
-test: $(BIN)/intake tesseract
+# Unicode fonts for PACKET.PDF's own pages: DejaVu Sans, and a TrueType CJK font
+# (WenQuanYi Micro Hei: Noto CJK's CFF outlines cannot be embedded by reportlab)
+fonts:
+	@[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing fonts: apt-get install fonts-dejavu-core fonts-wqy-microhei"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "PACKET.PDF shows names in any script with these fonts installed:"; \
+	    echo "  sudo apt-get install fonts-dejavu-core fonts-wqy-microhei   (Debian, Ubuntu)"; \
+	  fi; }
+
+test: $(BIN)/intake tesseract fonts
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/intake tesseract

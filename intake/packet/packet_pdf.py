@@ -20,7 +20,7 @@ from intake import __version__
 from intake.extractors.base import ExtractionError
 from intake.extractors.dicom import encapsulated_pdf
 from intake.model import Document, Manifest, Source, SourceChanged
-from intake.packet import pdf_pages
+from intake.packet import pdf_fonts, pdf_pages, text_layer
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex, reason_of
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
@@ -39,6 +39,7 @@ class Part:
     title: str
     pdf: bytes | Path
     label: str  # page label prefix
+    own: bool = True  # pages intake wrote (they get its footer); False: a record's own PDF
 
 
 def build_packet_pdf(
@@ -55,6 +56,7 @@ def build_packet_pdf(
 ) -> bytes:
     """The whole PACKET.PDF as bytes. `root` is the packet being written (for previews);
     `documents` are the ones to include (byte-identical repeats already left out)."""
+    index.general += pdf_fonts.current().notes
     summary = [
         ("Cover and to-do list", "Cover-",
          lambda: pdf_pages.cover(manifest, prepared=prepared, reason=reason, to_do=to_do)),
@@ -71,14 +73,30 @@ def build_packet_pdf(
             if document.kind == "questions" or document.subtype == "dicomdir":
                 continue
             title = " ".join(filter(None, [document.date, document.title or document.source]))
-            parts.append(
-                Part(category, title, _pages_for(document, sources, root, index), f"{document.id}-")
-            )
+            pdf, own = _pages_for(document, sources, root, index)
+            parts.append(Part(category, title, pdf, f"{document.id}-", own))
     sheet = _whole_part("Questions and concerns",
                         lambda: pdf_pages.questions_sheet(questions, prompts))  # fmt: skip
     parts.append(Part(CLOSING, "Questions and concerns", sheet, "Questions-"))
     parts.append(Part(CLOSING, "Notes", pdf_pages.notes_pages(), "Notes-"))
-    return assemble(parts)
+    about = Info(
+        title=f"Medical records of {name}" if (name := manifest.patient.name) else
+        "Medical records for a second opinion",
+        subject=" - ".join(filter(None, [name or "Patient name not found",
+                                         f"second opinion: {reason}" if reason else None])),
+        patient=name or "",
+    )  # fmt: skip
+    return assemble(parts, about)
+
+
+@dataclass(frozen=True)
+class Info:
+    """PACKET.PDF's document information and its pages' footer."""
+
+    title: str
+    subject: str
+    patient: str  # in the footer of intake's own pages
+    language: str = "en"
 
 
 def _whole_part(title: str, make) -> bytes:
@@ -94,9 +112,10 @@ def _whole_part(title: str, make) -> bytes:
 
 def _pages_for(
     document: Document, sources: dict[str, Source], root: Path, index: PacketIndex
-) -> bytes | Path:
-    """The pages standing for one document in the packet; whatever fails becomes a note on
-    the document and its placeholder page."""
+) -> tuple[bytes | Path, bool]:
+    """The pages standing for one document in the packet, and whether intake wrote them
+    (False: the record's own PDF); whatever fails becomes a note on the document and its
+    placeholder page."""
     copy = index.first(document)
     try:
         return _render_pages(document, sources, root, index, copy)
@@ -105,19 +124,22 @@ def _pages_for(
     except Exception as err:
         why = reason_of(err)
         index.note(document, f"{document.source}: its pages in PACKET.PDF failed ({why})")
-        return _whole_part(document.id, lambda: pdf_pages.placeholder(document, why, copy))
+        return _whole_part(document.id, lambda: pdf_pages.placeholder(document, why, copy)), True
 
 
 def _render_pages(
     document: Document, sources: dict[str, Source], root: Path, index: PacketIndex, copy
-) -> bytes | Path:
+) -> tuple[bytes | Path, bool]:
     source = sources.get(document.files[0].source) if document.files else None
     if document.kind == "unreadable" or source is None:
         reason = "; ".join(document.warnings) or "the file could not be read"
-        return pdf_pages.placeholder(document, reason, copy)
+        return pdf_pages.placeholder(document, reason, copy), True
     try:
         if document.media_type == PDF:
-            return source.read_bytes()  # the walked file's bytes, never a swapped-in one
+            pdf = source.read_bytes()  # the walked file's bytes, never a swapped-in one
+            if document.ocr_confidence is not None:  # scanned pages: their OCR text, invisible
+                pdf = text_layer.add_to_scans(pdf, document.text)
+            return pdf, False
         if document.media_type == DICOM and document.kind == "imaging_study":
             previews = {
                 (study, series): root / name
@@ -125,36 +147,37 @@ def _render_pages(
                 for series in range(len(study_detail.series_detail))
                 if (name := index.preview(document, study, series))
             }
-            return pdf_pages.study_page(document, previews)
+            return pdf_pages.study_page(document, previews), True
         if document.media_type == DICOM:
             try:
-                return encapsulated_pdf(source)
+                return encapsulated_pdf(source), False
             except ExtractionError:
-                return pdf_pages.text_pages(document.text, document)
+                return pdf_pages.text_pages(document.text, document), True
         if document.media_type == CDA and document.narrative is not None:
-            return pdf_pages.cda_pages(document)
+            return pdf_pages.cda_pages(document), True
         if document.media_type in IMAGE_TYPES:
             with source.open() as handle:
-                return pdf_pages.image_page(handle, document)
+                return pdf_pages.image_page(handle, document), True
         if document.text.strip():
-            return pdf_pages.text_pages(document.text, document)
+            return pdf_pages.text_pages(document.text, document), True
     except (ExtractionError, OSError, ValueError, SourceChanged) as err:
-        return pdf_pages.placeholder(document, str(err), copy)
-    return pdf_pages.placeholder(document, "open the original file from the packet", copy)
+        return pdf_pages.placeholder(document, str(err), copy), True
+    return pdf_pages.placeholder(document, "open the original file from the packet", copy), True
 
 
-def assemble(parts: list[Part]) -> bytes:
-    """Join the parts into one PDF with an outline by category and page labels; when that
-    fails, the PDF is joined again without the parts that cannot be joined alone."""
+def assemble(parts: list[Part], about: Info | None = None) -> bytes:
+    """Join the parts into one PDF with an outline by category, page labels, the document
+    information and footers on intake's own pages; when that fails, the PDF is joined again
+    without the parts that cannot be joined alone."""
     try:
-        return _assemble(parts)
+        return _assemble(parts, about)
     except MemoryError:
         raise
     except Exception:
         kept = [part for part in parts if _joins(part)]
         if len(kept) == len(parts):
             raise
-        return _assemble(kept)
+        return _assemble(kept, about)
 
 
 def _joins(part: Part) -> bool:
@@ -167,7 +190,7 @@ def _joins(part: Part) -> bool:
     return True
 
 
-def _assemble(parts: list[Part]) -> bytes:
+def _assemble(parts: list[Part], about: Info | None = None) -> bytes:
     out = Pdf.new()
     opened: list[Pdf] = []
     starts: list[tuple[Part, int]] = []
@@ -182,16 +205,17 @@ def _assemble(parts: list[Part]) -> bytes:
             out.pages.extend(source.pages)
             starts.append((part, start))
             labels += [start, Dictionary(S=Name.D, P=String(part.label))]
-        with out.open_outline() as outline:
-            current: OutlineItem | None = None
-            for part, start in starts:
-                if current is None or current.title != part.category:
-                    current = OutlineItem(part.category, start)
-                    outline.root.append(current)
-                current.children.append(OutlineItem(part.title, start))
+        _outline(out, starts)
+        if about is not None:
+            opened += _footers(out, starts, about.patient)
+            out.docinfo[Name.Title] = String(about.title)
+            out.docinfo[Name.Subject] = String(about.subject)
+            out.Root.Lang = String(about.language)
+            out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
         out.Root.PageLabels = Dictionary(Nums=Array(labels))
         out.Root.PageMode = Name.UseOutlines
         out.docinfo[MARK] = String(f"intake {__version__}")
+        out.docinfo[Name.Author] = String("intake")
         out.docinfo[Name.Creator] = String(f"intake {__version__}")
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
@@ -200,6 +224,59 @@ def _assemble(parts: list[Part]) -> bytes:
         for source in opened:
             source.close()
         out.close()
+
+
+def _outline(out: Pdf, starts: list[tuple[Part, int]]) -> None:
+    """One bookmark per category with one per part under it; a category whose only part
+    has its own name is one bookmark (no child repeating its parent)."""
+    groups: list[tuple[str, list[tuple[Part, int]]]] = []
+    for part, start in starts:
+        if not groups or groups[-1][0] != part.category:
+            groups.append((part.category, []))
+        groups[-1][1].append((part, start))
+    with out.open_outline() as outline:
+        for category, members in groups:
+            item = OutlineItem(category, members[0][1])
+            outline.root.append(item)
+            if len(members) == 1 and members[0][0].title == category:
+                continue
+            item.children += [OutlineItem(part.title, start) for part, start in members]
+
+
+def _footers(out: Pdf, starts: list[tuple[Part, int]], patient: str) -> list[Pdf]:
+    """Stamp intake's own pages with the patient's name, the part and "page x of y";
+    returns the stamps' PDF, to be closed after `out` is saved."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    total = len(out.pages)
+    ends = [start for _, start in starts[1:]] + [total]
+    own = [
+        (number, part.title)
+        for (part, start), end in zip(starts, ends, strict=True)
+        if part.own
+        for number in range(start, end)
+    ]
+    if not own:
+        return []
+    fonts = pdf_fonts.current()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1, initialFontName=fonts.regular)
+    for number, title in own:
+        box = out.pages[number].mediabox
+        width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+        canvas.setPageSize((width, height))
+        canvas.setFillColorRGB(0.5, 0.5, 0.5)
+        left = " · ".join(filter(None, [patient, title]))[:100]
+        pdf_fonts.draw(canvas, 0.7 * 72, 0.45 * 72, left, 7.5, fonts)
+        right = f"page {number + 1} of {total}"
+        canvas.setFont(fonts.regular, 7.5)
+        canvas.drawRightString(width - 0.7 * 72, 0.45 * 72, right)
+        canvas.showPage()
+    canvas.save()
+    stamps = Pdf.open(io.BytesIO(buffer.getvalue()))
+    for stamp, (number, _) in zip(stamps.pages, own, strict=True):
+        out.pages[number].add_overlay(stamp)
+    return [stamps]
 
 
 def _open(part: Part) -> Pdf | None:

@@ -9,7 +9,6 @@ import io
 from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
@@ -28,6 +27,7 @@ from reportlab.platypus import (
 
 from intake.heif import heif_available
 from intake.model import Document, LabResult, Manifest
+from intake.packet import pdf_fonts, text_layer
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=12)
@@ -56,11 +56,15 @@ MOST_OF_A_HEADING = FRAME_HEIGHT / 6
 CUT = "…"
 
 
-def render(flowables: list, *, title: str) -> bytes:
-    """Lay out `flowables` on US Letter pages with a small footer; returns the PDF bytes."""
+def render(flowables: list, *, title: str, on_page=None) -> bytes:
+    """Lay out `flowables` on US Letter pages; returns the PDF bytes. The footer (patient,
+    page x of y) is stamped when PACKET.PDF is assembled; `on_page(canvas, doc)` may draw
+    more on each page."""
+    fonts = pdf_fonts.current()  # the fonts are registered before the pages are laid out
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
+        initialFontName=fonts.regular,  # no page names a font it does not embed
         invariant=1,  # the same packet gives the same bytes: no timestamps, no random IDs
         pagesize=letter,
         title=title,
@@ -71,20 +75,23 @@ def render(flowables: list, *, title: str) -> bytes:
         bottomMargin=MARGIN,
     )
 
-    def footer(canvas, doc) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(0.7 * inch, 0.45 * inch, title[:110])
-        canvas.restoreState()
+    def page(canvas, doc) -> None:
+        if on_page is not None:
+            on_page(canvas, doc)
 
-    document.build(flowables or [Spacer(1, 1)], onFirstPage=footer, onLaterPages=footer)
+    document.build(flowables or [Spacer(1, 1)], onFirstPage=page, onLaterPages=page)
     return buffer.getvalue()
 
 
 def p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
-    """A paragraph of plain text (escaped: record text never becomes markup)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    """A paragraph of plain text (escaped: record text never becomes markup), each run of
+    it in a font that can show it."""
+    fonts = pdf_fonts.current()
+    bold = "Bold" in style.fontName
+    face = fonts.bold if bold else fonts.regular
+    if face != style.fontName:  # no reference left to a font the page does not embed
+        style = ParagraphStyle(style.name, parent=style, fontName=face)
+    return Paragraph(pdf_fonts.markup(text, fonts, bold=bold), style)
 
 
 def fit(
@@ -118,6 +125,7 @@ def table(rows: list[list[str]], widths: list[float], *, fills: dict[int, object
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), pdf_fonts.current().regular),  # embedded, none other
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5d8de")),
     ]
     for row, fill in (fills or {}).items():
@@ -317,7 +325,13 @@ def image_page(path: Path | BinaryIO, document: Document) -> bytes:
     width, height = 7.1 * inch, 9.0 * inch
     picture = Image(buffer, width=width, height=height, kind="proportional")
     flow = [fit(f"{document.title or document.source}", SUBHEADING), picture]
-    return render(flow, title=f"{document.id} {document.title}")
+    ocr_text = text_layer.page_texts(document.text)[0]  # the frame shown: the first
+
+    def searchable(canvas, doc) -> None:  # the photo's OCR text, invisible, for search
+        if doc.page == 1:
+            text_layer.draw_invisible(canvas, ocr_text, *letter)
+
+    return render(flow, title=f"{document.id} {document.title}", on_page=searchable)
 
 
 def placeholder(document: Document, reason: str, copy: str | None = None) -> bytes:
