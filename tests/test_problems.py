@@ -243,3 +243,16 @@ def test_allergy_lines_and_nkda():
         "No known allergies"
     ]
     assert parse_allergies("Allergy testing scheduled for May.\n") == []
+
+
+@needs_corpus
+def test_discharge_diagnoses_of_a_real_pdf_with_a_wrapped_line():
+    document = read(corpus_file("clinical_pdf", "hl7_community_health_discharge_summary.pdf"))
+    names = [p.name for p in parse_problems(document.text, "discharge_summary")]
+    assert names == [
+        "Acute cerebrovascular accident/left basal ganglia and deep white matter of the left "
+        "parietal lobe",
+        "Hypertension",
+        "Urinary tract infection",
+        "Hypercholesterolemia",
+    ]

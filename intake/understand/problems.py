@@ -124,7 +124,12 @@ def _items(lines: list[str], *, listed_only: bool) -> list[str]:
 def _problem(item: str) -> Problem | None:
     """One item as a Problem: its first line's first clause (cut at ';' or ' - ' plans),
     with the detail stated anywhere in the item."""
-    first = item.split("\n", 1)[0]
+    lines = item.split("\n")
+    first = lines[0]
+    for wrapped in lines[1:]:  # a line the page wrapped ("...of the left parietal / lobe.")
+        if not wrapped[:1].islower():
+            break
+        first += " " + wrapped
     if first.rstrip().endswith(":"):  # a specimen label ("A. Breast, left, biopsy:")
         return None
     clause = re.split(r"\s*;\s*|\s+[-–—]\s+|:\s+", first, maxsplit=1)[0].strip()
