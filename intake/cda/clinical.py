@@ -24,6 +24,7 @@ from intake.cda.hl7 import (
     template_ids,
 )
 from intake.model import Allergy, Problem
+from intake.understand.problems import NO_ALLERGY_WORDS
 
 SYSTEMS = {
     "2.16.840.1.113883.6.96": "SNOMED",
@@ -51,7 +52,6 @@ NO_PROBLEMS = re.compile(
 NO_ALLERGIES = re.compile(
     r"\bno\s+known\s+(?:drug\s+)?(?:allerg|sensitiv)|\bNKD?A\b|\bno\s+(?:drug\s+)?allerg", re.I
 )
-NO_ALLERGY_CODES = frozenset({"716186003", "409137002", "428607008", "428197003"})
 
 
 def problems(section: Element, refs: dict[str, str]) -> list[Problem]:
@@ -117,13 +117,16 @@ def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]
     says_none = (
         observation.get("negationInd") == "true"
         or NO_ALLERGIES.search(name)
-        or (value is not None and value.code in NO_ALLERGY_CODES)
-        or (agent is not None and agent.code in NO_ALLERGY_CODES)
+        or (value is not None and value.code in NO_ALLERGY_WORDS)
+        or (agent is not None and agent.code in NO_ALLERGY_WORDS)
     )
     if says_none:
         if name and not NO_ALLERGIES.search(name) and observation.get("negationInd") == "true":
             return None  # "not allergic to X" is not a statement about all allergies
-        return Allergy(substance="No known allergies", raw=name or "negated allergy entry")
+        code = next(
+            (c.code for c in (agent, value) if c and c.code in NO_ALLERGY_WORDS), "716186003"
+        )
+        return Allergy(substance=NO_ALLERGY_WORDS[code], raw=name or "negated allergy entry")
     if not name:
         return None
     reactions, severity = [], _severity(observation, refs)

@@ -37,6 +37,7 @@ from intake.understand.meds import (
     route_of,
 )
 from intake.understand.people import display_name
+from intake.understand.problems import NO_ALLERGY_WORDS
 
 MAX_BYTES = 200 * 2**20
 LOINC = "http://loinc.org"
@@ -382,14 +383,6 @@ CODE_SYSTEMS = {
 SKIPPED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 UNSURE_VERIFICATION = frozenset({"unconfirmed", "provisional", "differential"})
 NO_PROBLEM_CODES = frozenset({"160245001", "no-known-problems", "no-problem-info"})
-NO_ALLERGY_WORDS = {
-    "716186003": "No known allergies", "no-known-allergies": "No known allergies",
-    "409137002": "No known drug allergies",
-    "no-known-medication-allergies": "No known drug allergies",
-    "429625007": "No known food allergies", "no-known-food-allergies": "No known food allergies",
-    "428607008": "No known environmental allergies",
-    "no-known-environmental-allergies": "No known environmental allergies",
-}  # fmt: skip
 
 
 def problem_of(condition: dict[str, Any]) -> Problem | None:
