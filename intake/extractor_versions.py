@@ -8,7 +8,7 @@ VERSIONS: dict[str, str] = {
     "pdf": "4",
     "dicom": "3",
     "image": "1",
-    "ccda": "4",
-    "fhir": "2",
+    "ccda": "5",
+    "fhir": "3",
     "text": "2",
 }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
-from intake.cda import entries
+from intake.cda import clinical, entries
 from intake.cda.hl7 import (
     LOINC,
     code_in,
@@ -25,7 +25,7 @@ from intake.cda.hl7 import (
     timestamp,
 )
 from intake.cda.sections import TITLES, section_kind
-from intake.model import LabResult, Medication, Person
+from intake.model import Allergy, LabResult, Medication, Person, Problem
 from intake.safe_load import parse_xml
 from intake.understand.people import display_name
 
@@ -40,6 +40,7 @@ KIND_BY_LOINC = {
     "18776-5": "treatment_plan", "52521-2": "treatment_plan", "11502-2": "lab_report",
     "26436-6": "lab_report",
 }  # fmt: skip
+PROBLEM_SECTIONS = frozenset({"problems", "diagnoses"})
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Section:
     items: list[str] = field(default_factory=list)
     medications: list[Medication] = field(default_factory=list)
     results: list[LabResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    allergies: list[Allergy] = field(default_factory=list)
     children: list[Section] = field(default_factory=list)
 
 
@@ -124,6 +127,10 @@ def _section(element: Element, refs: dict[str, str], date: str | None) -> Sectio
         section.results = entries.results(element, refs, date)
     else:
         section.items = entries.items(element, kind, refs)
+    if kind in PROBLEM_SECTIONS:
+        section.problems = clinical.problems(element, refs)
+    elif kind == "allergies":
+        section.allergies = clinical.allergies(element, refs)
     section.children = [_section(s, refs, date) for s in _child_sections(element)]
     return section
 
@@ -161,6 +168,24 @@ def _author(root: Element) -> str | None:
 def medication_list(document: CdaDocument) -> list[Medication]:
     """All medications in the document's medication sections."""
     return [m for s in document.walk() for m in s.medications]
+
+
+def problem_list(document: CdaDocument) -> list[Problem]:
+    """The problems of every problem and diagnosis section, each once."""
+    found: list[Problem] = []
+    for problem in (p for s in document.walk() for p in s.problems):
+        if problem not in found:
+            found.append(problem)
+    return found
+
+
+def allergy_list(document: CdaDocument) -> list[Allergy]:
+    """The allergies of every allergy section, each once."""
+    found: list[Allergy] = []
+    for allergy in (a for s in document.walk() for a in s.allergies):
+        if allergy not in found:
+            found.append(allergy)
+    return found
 
 
 def result_list(document: CdaDocument) -> list[LabResult]:

@@ -2,8 +2,9 @@
 
 Parsed by intake.safe_load (defusedxml): no external entities, no DTD tricks, no network,
 a depth limit.
-Coded medications and results become the same Medication and LabResult records that PDF
-and photo text yields, so the medication list and lab tables work across sources.
+Coded medications, results, problems and allergies become the same Medication, LabResult,
+Problem and Allergy records that PDF and photo text yields, so the medication list, lab
+tables and problem list work across sources.
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from __future__ import annotations
 from xml.etree.ElementTree import ParseError
 
 from intake.cda.narrative import narrative_html, narrative_lines
-from intake.cda.read import CdaDocument, Section, medication_list, read_cda, result_list
+from intake.cda.read import (
+    CdaDocument,
+    Section,
+    allergy_list,
+    medication_list,
+    problem_list,
+    read_cda,
+    result_list,
+)
 from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, Narrative, NarrativeSection, Source
@@ -46,6 +55,8 @@ class CcdaExtractor(Extractor):
                 pages=1,
                 labs=labs,
                 medications=medications,
+                problems=tuple(problem_list(cda)),
+                allergies=tuple(allergy_list(cda)),
                 sections={kind: list(dict.fromkeys(lines)) for kind, lines in sections.items()},
                 structured=bool(medications or labs),
                 text=document_text(cda),

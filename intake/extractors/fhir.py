@@ -2,7 +2,8 @@
 
 Patient, Observation, DiagnosticReport, MedicationRequest/MedicationStatement, Condition,
 AllergyIntolerance, Procedure, Encounter and Immunization become the same records as PDFs,
-photos and C-CDAs give: lab results, medications, and one-line clinical items. One export
+photos and C-CDAs give: lab results, medications, problems, allergies, and one-line
+clinical items. One export
 becomes several documents: one per DiagnosticReport, one for results outside any report,
 one medication list, and one summary of problems, allergies, procedures and visits.
 Attachments with inline data (DocumentReference, DiagnosticReport.presentedForm) are
@@ -21,7 +22,7 @@ from typing import Any
 from intake.containers import MEMBER_SEPARATOR, unique
 from intake.extractor_versions import VERSIONS
 from intake.extractors.base import Attachment, ExtractionError, Extractor, FileReading
-from intake.model import Document, LabResult, Medication, Person, Source
+from intake.model import Allergy, Document, LabResult, Medication, Person, Problem, Source
 from intake.safe_load import Refused, load_json
 from intake.sniff import FHIR_JSON
 from intake.understand.dates import parse_date
@@ -36,6 +37,7 @@ from intake.understand.meds import (
     route_of,
 )
 from intake.understand.people import display_name
+from intake.understand.problems import NO_ALLERGY_WORDS
 
 MAX_BYTES = 200 * 2**20
 LOINC = "http://loinc.org"
@@ -155,9 +157,17 @@ class FhirReading:
         if medications:
             found.append(self._document("medication_list", "Medications", medications=medications))
         sections = self._summary_sections()
-        if sections:
+        problems = _distinct(p for r in self._of("Condition") if (p := problem_of(r)))
+        allergies = _distinct(a for r in self._of("AllergyIntolerance") if (a := allergy_of(r)))
+        if sections or problems or allergies:
             found.append(
-                self._document("visit_summary", "Health record summary", sections=sections)
+                self._document(
+                    "visit_summary",
+                    "Health record summary",
+                    sections=sections,
+                    problems=problems,
+                    allergies=allergies,
+                )
             )
         linked = self._linked_only()
         if found and linked:
@@ -359,6 +369,111 @@ class FhirReading:
             ),
             end=_date(period.get("end")),
         )
+
+
+# --- problems and allergies ----------------------------------------------------------------
+
+CODE_SYSTEMS = {
+    "http://snomed.info/sct": "SNOMED", "urn:oid:2.16.840.1.113883.6.96": "SNOMED",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10", "http://hl7.org/fhir/sid/icd-10": "ICD-10",
+    "urn:oid:2.16.840.1.113883.6.90": "ICD-10", "urn:oid:2.16.840.1.113883.6.3": "ICD-10",
+    "http://hl7.org/fhir/sid/icd-9-cm": "ICD-9", RXNORM: "RxNorm",
+    "http://fdasis.nlm.nih.gov": "UNII",
+}  # fmt: skip
+SKIPPED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+UNSURE_VERIFICATION = frozenset({"unconfirmed", "provisional", "differential"})
+NO_PROBLEM_CODES = frozenset({"160245001", "no-known-problems", "no-problem-info"})
+
+
+def problem_of(condition: dict[str, Any]) -> Problem | None:
+    """A Condition as a Problem; None when refuted, entered in error, or saying only that
+    there are no problems (or that nothing is known)."""
+    concept = condition.get("code")
+    name = _concept_text(concept)
+    verification = _status_code(condition.get("verificationStatus"))
+    if not name or verification in SKIPPED_VERIFICATION or _absent_code(concept):
+        return None
+    if set(_codes(concept)) & NO_PROBLEM_CODES:
+        return None
+    status = _status_code(condition.get("clinicalStatus"))
+    if verification in UNSURE_VERIFICATION:
+        status = " ".join(filter(None, [status, f"({verification})"]))
+    onset = condition.get("onsetDateTime") or (condition.get("onsetPeriod") or {}).get("start")
+    stages = [_concept_text(s.get("summary")) for s in _list(condition.get("stage"))]
+    detail = ", ".join(dict.fromkeys(s for s in stages if s)) or None
+    onset_date = _partial_date(onset)
+    return Problem(
+        name=name,
+        status=status,
+        onset=onset_date,
+        code=_known_code(concept),
+        detail=detail,
+        raw=" — ".join(filter(None, [name, detail, onset_date and f"onset {onset_date}"])),
+    )
+
+
+def allergy_of(resource: dict[str, Any]) -> Allergy | None:
+    """An AllergyIntolerance as an Allergy: "No known allergies" (or drug, food...) for the
+    codes that say so; None when entered in error, refuted, or saying nothing is known."""
+    concept = resource.get("code")
+    name = _concept_text(concept)
+    verification = _status_code(resource.get("verificationStatus"))
+    if not name or verification in SKIPPED_VERIFICATION:
+        return None
+    none_known = next((NO_ALLERGY_WORDS[c] for c in _codes(concept) if c in NO_ALLERGY_WORDS), None)
+    if none_known:
+        return Allergy(substance=none_known, code=_known_code(concept), raw=name)
+    if _absent_code(concept):
+        return None  # "no information about allergies" is not "none"
+    reactions, severities = [], []
+    for reaction in _list(resource.get("reaction")):
+        reactions += [m for m in map(_concept_text, _list(reaction.get("manifestation"))) if m]
+        if isinstance(reaction.get("severity"), str):
+            severities.append(reaction["severity"])
+    criticality = resource.get("criticality")
+    severity = severities[0] if severities else None
+    if not severity and isinstance(criticality, str) and criticality != "unable-to-assess":
+        severity = f"{criticality} criticality"
+    reaction_words = ", ".join(dict.fromkeys(reactions)) or None
+    return Allergy(
+        substance=name,
+        reaction=reaction_words,
+        severity=severity,
+        status=_status_code(resource.get("clinicalStatus")),
+        code=_known_code(concept),
+        raw=name + (f": {reaction_words}" if reaction_words else ""),
+    )
+
+
+def _status_code(concept: Any) -> str | None:
+    codes = _codes(concept)
+    return codes[0] if codes else None
+
+
+def _known_code(concept: Any) -> str | None:
+    """'SNOMED 254837009', 'ICD-10 C50.912': the first coding in a system intake names."""
+    for coding in _list((concept or {}).get("coding") if isinstance(concept, dict) else None):
+        system = CODE_SYSTEMS.get(str(coding.get("system", "")))
+        if system and isinstance(coding.get("code"), str):
+            return f"{system} {coding['code']}"
+    return None
+
+
+def _partial_date(value: Any) -> str | None:
+    """A FHIR date or dateTime as YYYY-MM-DD, or YYYY / YYYY-MM when that is all it says."""
+    if not isinstance(value, str):
+        return None
+    if len(value) >= 10:
+        return _date(value)
+    return value if len(value) in (4, 7) and value[:4].isdigit() else None
+
+
+def _distinct(records: Iterator[Any]) -> list[Any]:
+    found: list[Any] = []
+    for record in records:
+        if record not in found:
+            found.append(record)
+    return found
 
 
 ATTACHMENT_EXTENSIONS = {

@@ -1,4 +1,5 @@
-"""Give a text-bearing document its meaning: kind, title, date, patient, labs, medications."""
+"""Give a text-bearing document its meaning: kind, title, date, patient, labs, medications,
+problems and allergies."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from intake.understand.imaging_report import imaging_fields
 from intake.understand.labs import parse_labs
 from intake.understand.meds import parse_medications
 from intake.understand.people import find_patient, name_matches, named_people
+from intake.understand.problems import parse_allergies, parse_problems
 
 # kinds whose numbers are measurements, not doses: medication lines are not read from them
 NO_MEDICATIONS = frozenset({"lab_report", "imaging_report", "pathology_report"})
+# formats whose problems and allergies are coded entries: their text is not mined for them
+CODED = frozenset({"ccda", "fhir"})
 
 
 def enrich(document: Document) -> Document:
@@ -60,6 +64,10 @@ def enrich(document: Document) -> Document:
     if patient and patient.name:
         others = tuple(name for name in named_people(text) if not name_matches(name, patient.name))
     name_generics(medications)
+    problems, allergies = document.problems, document.allergies
+    if document.extractor not in CODED and not (problems or allergies):
+        problems = tuple(parse_problems(text, kind))
+        allergies = tuple(parse_allergies(text))
     return replace(
         document,
         kind=kind,
@@ -67,6 +75,8 @@ def enrich(document: Document) -> Document:
         date=document.date or date,
         labs=tuple(labs),
         medications=tuple(medications),
+        problems=problems,
+        allergies=allergies,
         sections=sections,
         patient=patient,
         others_named=others,
