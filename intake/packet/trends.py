@@ -24,8 +24,6 @@ from intake.understand.labs import (
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
 
-WIDTH, HEIGHT = 240, 60  # the chart's size (px in HTML, pt in the PDF before scaling)
-LEFT, RIGHT, TOP, BOTTOM = 34, 8, 5, 14  # room for the value labels and the dates
 RANGE_FILL = "#dff3e3"
 LINE = "#1f4e79"
 FLAGGED = "#8a1c16"
@@ -187,16 +185,35 @@ def build_trends(documents: Iterable[Document]) -> list[Trend]:
 
 
 @dataclass(frozen=True, slots=True)
-class Layout:
-    """Where a trend's chart puts things, in a WIDTH x HEIGHT box with y growing down."""
+class Box:
+    """A chart's size and the room around its plot for the value labels (left) and the
+    dates (below); px in HTML, pt in the PDF."""
 
+    width: float = 240
+    height: float = 60
+    left: float = 34
+    right: float = 8
+    top: float = 5
+    bottom: float = 14
+    font: float = 8
+
+
+SVG_BOX = Box()
+PDF_BOX = Box(width=150, height=44, left=26, right=5, top=4, bottom=10, font=6)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a trend's chart puts things in its box, y growing down."""
+
+    box: Box
     points: tuple[tuple[float, float, Reading], ...]
     band: tuple[float, float] | None  # the shaded reference range: top and bottom y
     labels: tuple[tuple[float, str], ...]  # y and the value printed there (the axis)
     dates: tuple[str, str]  # first and last date
 
 
-def layout(trend: Trend) -> Layout | None:
+def layout(trend: Trend, box: Box = SVG_BOX) -> Layout | None:
     """The chart's geometry, or None when fewer than two dated numbers share the unit."""
     if not trend.charted:
         return None
@@ -209,8 +226,8 @@ def layout(trend: Trend) -> Layout | None:
     low, high = min(span), max(span)
     pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
     low, high = low - pad, high + pad
-    top, bottom = TOP, HEIGHT - BOTTOM
-    left, right = LEFT, WIDTH - RIGHT
+    top, bottom = box.top, box.height - box.bottom
+    left, right = box.left, box.width - box.right
 
     def y(value: float) -> float:
         return bottom - (value - low) / (high - low) * (bottom - top)
@@ -231,9 +248,10 @@ def layout(trend: Trend) -> Layout | None:
         band = (y(min(band_high, high)), y(max(band_low, low)))
     labels = ((y(max(numbers)), _short(max(numbers))), (y(min(numbers)), _short(min(numbers))))
     return Layout(
+        box=box,
         points=tuple((x, y(r.number or 0.0), r) for x, r in zip(xs, points, strict=True)),
         band=band,
-        labels=labels if labels[1][0] - labels[0][0] >= 9 else labels[:1],  # apart, or one
+        labels=labels if labels[1][0] - labels[0][0] > box.font else labels[:1],  # apart, or one
         dates=(first.isoformat(), last.isoformat()),
     )
 
@@ -257,20 +275,22 @@ def svg(trend: Trend) -> str:
     shape = layout(trend)
     if shape is None:
         return ""
+    box = shape.box
+    width, height, left, right = box.width, box.height, box.left, box.width - box.right
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="trend">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" '
+        f'viewBox="0 0 {width:g} {height:g}" role="img" class="trend">',
         f"<title>{escape(_describe(trend))}</title>",
     ]
     if shape.band:
         top, bottom = shape.band
         parts.append(
-            f'<rect class="range" x="{LEFT}" y="{top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
+            f'<rect class="range" x="{left:g}" y="{top:.1f}" width="{right - left:g}" '
             f'height="{max(bottom - top, 0.5):.1f}" fill="{RANGE_FILL}"/>'
         )
-    base = HEIGHT - BOTTOM
+    base = height - box.bottom
     parts.append(
-        f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#bbbbbb"/>'
+        f'<line x1="{left:g}" y1="{base:g}" x2="{right:g}" y2="{base:g}" stroke="#bbbbbb"/>'
     )
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in shape.points)
     parts.append(f'<polyline points="{line}" fill="none" stroke="{LINE}" stroke-width="1.2"/>')
@@ -282,60 +302,59 @@ def svg(trend: Trend) -> str:
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3.5 if latest else 2.2}" fill="{colour}"{ring}>'
             f"<title>{escape(reading.describe())}</title></circle>"
         )
-    text = f'font-family="Helvetica, Arial, sans-serif" font-size="8" fill="{LABEL}"'
+    text = f'font-family="Helvetica, Arial, sans-serif" font-size="{box.font:g}" fill="{LABEL}"'
     for y, label in shape.labels:
         parts.append(
-            f'<text x="{LEFT - 3}" y="{y + 3:.1f}" text-anchor="end" {text}>{escape(label)}</text>'
+            f'<text x="{left - 3:g}" y="{y + box.font / 3:.1f}" text-anchor="end" {text}>'
+            f"{escape(label)}</text>"
         )
     first, last = shape.dates
-    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 3}" {text}>{escape(first)}</text>')
+    parts.append(f'<text x="{left:g}" y="{height - 3:g}" {text}>{escape(first)}</text>')
     if last != first:
         parts.append(
-            f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 3}" text-anchor="end" {text}>'
-            f"{escape(last)}</text>"
+            f'<text x="{right:g}" y="{height - 3:g}" text-anchor="end" {text}>{escape(last)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def drawing(trend: Trend, scale: float = 1.0) -> Drawing | None:
-    """The same chart as a reportlab Drawing (vector paths in the PDF), `scale` times the
-    SVG's size; None when there is nothing to chart."""
-    shape = layout(trend)
+def drawing(trend: Trend, box: Box = PDF_BOX) -> Drawing | None:
+    """The same chart as a reportlab Drawing (vector paths in the PDF), drawn in `box`;
+    None when there is nothing to chart."""
+    shape = layout(trend, box)
     if shape is None:
         return None
-    from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
+    from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
     from reportlab.lib import colors
 
-    def flip(y: float) -> float:  # reportlab's y grows up
-        return HEIGHT - y
+    left, right = box.left, box.width - box.right
 
-    group = Group()
+    def flip(y: float) -> float:  # reportlab's y grows up
+        return box.height - y
+
+    chart = Drawing(box.width, box.height)
     if shape.band:
         top, bottom = shape.band
-        group.add(
-            Rect(LEFT, flip(bottom), WIDTH - LEFT - RIGHT, max(bottom - top, 0.5),
+        chart.add(
+            Rect(left, flip(bottom), right - left, max(bottom - top, 0.5),
                  fillColor=colors.HexColor(RANGE_FILL), strokeColor=None)
         )  # fmt: skip
-    base = flip(HEIGHT - BOTTOM)
-    group.add(Line(LEFT, base, WIDTH - RIGHT, base, strokeColor=colors.HexColor("#bbbbbb")))
+    base = box.bottom
+    chart.add(Line(left, base, right, base, strokeColor=colors.HexColor("#bbbbbb")))
     path = [c for x, y, _ in shape.points for c in (x, flip(y))]
-    group.add(PolyLine(path, strokeColor=colors.HexColor(LINE), strokeWidth=1.2))
+    chart.add(PolyLine(path, strokeColor=colors.HexColor(LINE), strokeWidth=1.0))
     for number, (x, y, reading) in enumerate(shape.points, start=1):
         latest = number == len(shape.points)
         colour = colors.HexColor(FLAGGED if reading.flag else LINE)
-        group.add(
-            Circle(x, flip(y), 3.5 if latest else 2.2, fillColor=colour,
+        chart.add(
+            Circle(x, flip(y), 2.8 if latest else 1.8, fillColor=colour,
                    strokeColor=colors.black if latest else None)
         )  # fmt: skip
-    label = {"fontName": "Helvetica", "fontSize": 8, "fillColor": colors.HexColor(LABEL)}
+    label = {"fontName": "Helvetica", "fontSize": box.font, "fillColor": colors.HexColor(LABEL)}
     for y, text in shape.labels:
-        group.add(String(LEFT - 3, flip(y) - 3, text, textAnchor="end", **label))
+        chart.add(String(left - 2, flip(y) - box.font / 3, text, textAnchor="end", **label))
     first, last = shape.dates
-    group.add(String(LEFT, 3, first, **label))
+    chart.add(String(left, 2, first, **label))
     if last != first:
-        group.add(String(WIDTH - RIGHT, 3, last, textAnchor="end", **label))
-    group.scale(scale, scale)
-    chart = Drawing(WIDTH * scale, HEIGHT * scale)
-    chart.add(group)
+        chart.add(String(right, 2, last, textAnchor="end", **label))
     return chart
