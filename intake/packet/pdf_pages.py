@@ -217,7 +217,7 @@ def labs_page(documents: list[Document]) -> bytes:
         flag = (latest.flag or "") + (
             " (from range)" if latest.flag and latest.flag_derived else ""
         )
-        differ = " (latest; earlier ranges differ)" if trend.ranges_differ else ""
+        differ = " (latest; others differ)" if trend.ranges_differ else ""
         rows.append(
             [
                 trend.name + also,
@@ -232,7 +232,7 @@ def labs_page(documents: list[Document]) -> bytes:
             fills[number] = ABNORMAL
     if len(rows) == 1:
         rows.append(["No lab values were read.", "", "", "", "", ""])
-    widths = [1.2, 1.0, 0.45, 0.85, 1.35, 2.25]  # 2.25in: the chart's 150pt + padding
+    widths = [1.2, 1.1, 0.65, 0.85, 1.05, 2.25]  # 2.25in: the chart's 150pt + padding
     return render([fit("Lab results", HEADING), table(rows, widths, fills=fills)], title="Labs")
 
 

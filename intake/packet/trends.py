@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from intake.model import Document, LabResult
-from intake.understand.analytes import analyte_key, analyte_of
+from intake.understand.analytes import BY_LOINC, analyte_key
 from intake.understand.labs import (
     RANGE_RE,
     _number,
@@ -62,7 +62,8 @@ class Trend:
     earlier: tuple[Reading, ...]
     reference_range: str | None
     ranges_differ: bool
-    names: tuple[str, ...]  # every name the documents print for it, as printed
+    names: tuple[str, ...]  # every name the documents print for it, as printed, the
+    # latest's (`name`) first
 
     @property
     def readings(self) -> tuple[Reading, ...]:
@@ -152,7 +153,7 @@ def _readings(results: list[tuple[LabResult, Document]]) -> list[Reading]:
 
 
 def build_trends(documents: Iterable[Document]) -> list[Trend]:
-    """One trend per analyte and unit over the documents' labs, sorted by name then unit."""
+    """One trend per analyte and unit over the documents' labs, in the order of `_order`."""
     groups: dict[tuple[str, str], list[tuple[LabResult, Document]]] = {}
     for document in documents:
         for result in document.labs:
@@ -164,13 +165,12 @@ def build_trends(documents: Iterable[Document]) -> list[Trend]:
         latest = readings[-1]
         stated = [r.reference_range for r in readings if r.reference_range]
         reference = latest.reference_range or (stated[-1] if stated else None)
-        known = analyte_of(results[0][0].test, results[0][0].code)
-        names = tuple(dict.fromkeys(r.test for r, _ in results))
+        names = tuple(dict.fromkeys([latest.test, *(r.test for r, _ in results)]))
         trends.append(
             Trend(
                 key=key,
-                name=known.name if known else latest.test,
-                unit=next((r.unit for r, _ in reversed(results) if r.unit), None),
+                name=latest.test,
+                unit=next((canonical_unit(r.unit) for r, _ in reversed(results) if r.unit), None),
                 latest=latest,
                 earlier=tuple(reversed(readings[:-1])),
                 reference_range=reference,
@@ -178,7 +178,15 @@ def build_trends(documents: Iterable[Document]) -> list[Trend]:
                 names=names,
             )
         )
-    return sorted(trends, key=lambda t: (t.name.casefold(), (t.unit or "").casefold()))
+    return sorted(trends, key=_order)
+
+
+def _order(trend: Trend) -> tuple[str, str, str]:
+    """By the analyte's name (the table's, so one analyte's rows in several units sit
+    together), then unit."""
+    known = BY_LOINC.get(trend.key.removeprefix("loinc:"))
+    name = known.name if known else trend.name
+    return (name.casefold(), trend.key, (trend.unit or "").casefold())
 
 
 # --- the chart: one layout, drawn as SVG and as a reportlab Drawing --------------------------
