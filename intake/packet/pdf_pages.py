@@ -6,7 +6,6 @@ PDF; packet_pdf.py joins them to the documents and adds the outline."""
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,6 +14,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import (
+    Flowable,
     Image,
     KeepTogether,
     PageBreak,
@@ -26,7 +26,7 @@ from reportlab.platypus import (
 )
 
 from intake.heif import heif_available
-from intake.model import Document, LabResult, Manifest
+from intake.model import Document, Manifest
 from intake.packet import pdf_fonts, text_layer
 
 STYLES = getSampleStyleSheet()
@@ -114,10 +114,12 @@ def fit(
     return p(text[:short].rstrip() + CUT, style)
 
 
-def table(rows: list[list[str]], widths: list[float], *, fills: dict[int, object] | None = None):
-    """A table with a header row; `fills` colours whole rows (row index -> colour)."""
+def table(rows: list[list], widths: list[float], *, fills: dict[int, object] | None = None):
+    """A table with a header row; `fills` colours whole rows (row index -> colour); a cell
+    is text, or a flowable (a chart) placed as it is."""
     cells = [
-        [fit(str(cell), CELL, width * inch - CELL_PADDING, MOST_OF_A_CELL)
+        [cell if isinstance(cell, Flowable) else
+         fit(str(cell), CELL, width * inch - CELL_PADDING, MOST_OF_A_CELL)
          for cell, width in zip(row, widths, strict=True)]
         for row in rows
     ]  # fmt: skip
@@ -209,37 +211,36 @@ def medications_page(manifest: Manifest) -> bytes:
 
 
 def labs_page(documents: list[Document]) -> bytes:
-    """Lab results, abnormal ones highlighted, with the earlier values of repeated tests."""
-    results: list[tuple[LabResult, Document]] = [(r, d) for d in documents for r in d.labs]
-    history: dict[str, list[LabResult]] = defaultdict(list)
-    for result, _ in results:
-        history[result.test.lower()].append(result)
-    rows = [["Test", "Value", "Flag", "Range", "Collected", "Earlier values", "Source"]]
+    """Lab results, one row per test and unit (the trends INDEX.HTM lists): the latest value,
+    the earlier ones beside it, a chart where two or more dated values share the unit;
+    rows whose latest value is flagged are highlighted."""
+    from intake.packet.trends import build_trends, drawing
+
+    rows: list[list] = [["Test", "Latest", "Flag", "Range", "Earlier values", "Trend"]]
     fills = {}
-    ordered = sorted(results, key=lambda x: (x[0].test.lower(), x[0].collected or ""))
-    for number, (result, document) in enumerate(ordered, start=1):
-        earlier = [
-            f"{r.value} ({r.collected})"
-            for r in sorted(history[result.test.lower()], key=lambda r: r.collected or "")
-            if r is not result and (r.collected or "") < (result.collected or "")
-        ]
-        flag = (result.flag or "") + (" (from range)" if result.flag_derived else "")
+    for number, trend in enumerate(build_trends(documents), start=1):
+        latest = trend.latest
+        also = f" (as {', '.join(trend.other_names)})" if trend.other_names else ""
+        where = ", ".join([latest.collected or "undated", *latest.documents])
+        flag = (latest.flag or "") + (
+            " (from range)" if latest.flag and latest.flag_derived else ""
+        )
+        differ = " (latest; others differ)" if trend.ranges_differ else ""
         rows.append(
             [
-                result.test,
-                " ".join(filter(None, [result.value, result.unit])),
+                trend.name + also,
+                f"{' '.join(filter(None, [latest.value, trend.unit]))}\n{where}",
                 flag,
-                result.reference_range or "",
-                result.collected or "",
-                "; ".join(earlier[-3:]),
-                document.id,
+                (trend.reference_range or "") + differ,
+                "\n".join(r.describe() for r in trend.earlier),
+                drawing(trend) or "",
             ]
         )
-        if result.flag:
+        if latest.flag:
             fills[number] = ABNORMAL
     if len(rows) == 1:
-        rows.append(["No lab values were read.", "", "", "", "", "", ""])
-    widths = [1.6, 1.0, 0.7, 1.0, 0.85, 1.35, 0.6]
+        rows.append(["No lab values were read.", "", "", "", "", ""])
+    widths = [1.2, 1.1, 0.65, 0.85, 1.05, 2.25]  # 2.25in: the chart's 150pt + padding
     return render([fit("Lab results", HEADING), table(rows, widths, fills=fills)], title="Labs")
 
 

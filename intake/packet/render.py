@@ -10,10 +10,12 @@ from intake import __version__
 from intake.model import Document, Manifest
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex
+from intake.packet.trends import Trend, build_trends, svg
 from intake.understand.classify import LABELS
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+    from markupsafe import Markup
 
 
 @cache
@@ -79,6 +81,14 @@ def summary_lines(documents: list[Document]) -> list[tuple[str, list[tuple[str, 
     return grouped
 
 
+def lab_trends(documents: list[Document]) -> list[tuple[Trend, Markup]]:
+    """Each analyte's trend with its chart as inline SVG (empty when there is none to draw);
+    the SVG escapes every text it holds, so it goes into the page as markup."""
+    from markupsafe import Markup
+
+    return [(trend, Markup(svg(trend))) for trend in build_trends(documents)]
+
+
 def render_index(manifest: Manifest, packet: PacketIndex) -> str:
     """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
     documents = {d.id: d for d in manifest.documents}
@@ -89,6 +99,7 @@ def render_index(manifest: Manifest, packet: PacketIndex) -> str:
         categories=by_category(manifest.documents),
         documents=documents,
         labs=[(lab, d) for d in unique for lab in d.labs],
+        trends=lab_trends(unique),
         medications=[(med, d) for d in unique for med in d.medications],
         studies=[(s, d, number) for d in unique for number, s in enumerate(d.imaging)],
         summaries=summary_lines(unique),

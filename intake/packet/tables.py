@@ -4,14 +4,18 @@ through intake.csv_cells, so nothing read from a record runs as a formula)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from intake.csv_cells import csv_text
 from intake.model import Document
 from intake.packet.index import PacketIndex
+from intake.understand.analytes import analyte_key
 
-# (column, the record's attribute): header and cells come from one list, so they cannot
-# disagree (MEDS.CSV had 15 headers over 14 cells: "generic" was never written)
+# (column, the record's attribute or a function of the record): header and cells come from
+# one list, so they cannot disagree (MEDS.CSV had 15 headers over 14 cells: "generic" was
+# never written)
 LAB_FIELDS = (
+    ("analyte", lambda r: analyte_key(r.test, r.code)),  # the key INDEX.HTM's trends join on
     ("test", "test"), ("value", "value"), ("unit", "unit"), ("flag", "flag"),
     ("flag_derived", "flag_derived"), ("reference_range", "reference_range"),
     ("collected", "collected"), ("reported", "reported"), ("loinc", "code"),
@@ -45,13 +49,13 @@ def _rows(
     return rows
 
 
-def _records(attribute: str, fields: tuple[tuple[str, str], ...]):
+def _records(attribute: str, fields: tuple[tuple[str, str | Callable[[Any], object]], ...]):
     """A function giving one row per record in a document's `attribute` (labs, medications):
     the fields in order, then the document's id, title and source."""
 
     def rows(document: Document) -> list[list]:
         return [
-            [getattr(record, name) for _, name in fields]
+            [name(record) if callable(name) else getattr(record, name) for _, name in fields]
             + [document.id, document.title, document.source]
             for record in getattr(document, attribute)
         ]
@@ -60,7 +64,7 @@ def _records(attribute: str, fields: tuple[tuple[str, str], ...]):
 
 
 def labs_csv(documents: list[Document], index: PacketIndex | None = None) -> str:
-    """One row per lab result."""
+    """One row per lab result, with its analyte key (LOINC, else the normalised name)."""
     rows = _rows(documents, _records("labs", LAB_FIELDS), index, "EXTRA/LABS.CSV")
     return csv_text(LAB_COLUMNS, rows)
 
