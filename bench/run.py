@@ -251,7 +251,7 @@ def intake_command() -> list[str]:
     script = Path(sys.executable).with_name("intake")
     if script.is_file():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from intake.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from intake.warm import main; sys.exit(main())"]
 
 
 def startup_rows(folders: list[Path], temp: Path) -> list[dict]:

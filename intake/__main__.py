@@ -2,6 +2,6 @@
 
 import sys
 
-from intake.cli import main
+from intake.warm import main
 
 sys.exit(main())

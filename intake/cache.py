@@ -17,19 +17,22 @@ import json
 import logging
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
+from intake.cache_location import (  # noqa: F401 (the cache's public names)
+    ENV_PATH,
+    FILE_NAME,
+    OFF_WORDS,
+    default_path,
+    no_default_reason,
+)
 from intake.model import CHANGED_WHILE_READ, Document, Manifest, Source
 from intake.ocr_missing import lacks_ocr
 
-ENV_PATH = "INTAKE_CACHE"  # a path, or "off"
-OFF_WORDS = frozenset({"off", "0", "no", "none", "false"})
-FILE_NAME = "extraction-cache.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
     sha256 TEXT NOT NULL,
@@ -53,41 +56,6 @@ BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def default_path() -> Path | None:
-    """Where the cache lives: $INTAKE_CACHE, else the per-user cache folder; None when off or
-    when there is no per-user folder to use (no_default_reason() says why)."""
-    return _default()[0]
-
-
-def no_default_reason() -> str | None:
-    """Why default_path() is None ("HOME is not set", "INTAKE_CACHE=off"); None when it is
-    not."""
-    return _default()[1]
-
-
-def _default() -> tuple[Path | None, str | None]:
-    """The default cache file, or None and the reason. HOME is read, never guessed: a
-    service account without one gets no cache rather than a folder somewhere else."""
-    configured = os.environ.get(ENV_PATH)
-    if configured:
-        if configured.lower() in OFF_WORDS:
-            return None, f"{ENV_PATH}={configured}"
-        return Path(configured), None
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA")
-        if not base:
-            return None, "LOCALAPPDATA is not set"
-        return Path(base) / "intake" / FILE_NAME, None
-    home = os.environ.get("HOME")
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if sys.platform != "darwin" and xdg and os.path.isabs(xdg):
-        return Path(xdg) / "intake" / FILE_NAME, None
-    if not home:
-        return None, "HOME is not set"
-    caches = ("Library", "Caches") if sys.platform == "darwin" else (".cache",)
-    return Path(home).joinpath(*caches, "intake", FILE_NAME), None
 
 
 @dataclass

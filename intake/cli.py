@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from intake import __version__, api, ocr_missing
-from intake.cache import no_default_reason, open_cache
+from intake import __version__, api, ocr_missing, warm
+from intake.cache import no_default_reason, open_cache, storable
 from intake.check import available_checklists
 from intake.errors import ExitCode, IntakeError, Terminated, UsageError
 from intake.model import Manifest, Person
@@ -223,10 +223,29 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     with _runtime(**settings) as runtime, ProgressDisplay(enabled=not silent) as progress:
         manifest = api.scan_folder(folder, _options(**reading), progress=progress, runtime=runtime)
     if as_json:
-        click.echo(manifest.to_json(with_text=with_text))
+        printed = manifest.to_json(with_text=with_text) + "\n"
+        click.echo(printed, nl=False)
+        if runtime.cache is not None and _only_flags_given() and storable(manifest.documents):
+            flags = ("--json", *(["--silent"] if silent else []), *(["--with-text"] * with_text))
+            warm.remember(folder, flags, printed, _exit_code(manifest))
     else:
         print_summary(manifest)
     _exit_for(manifest)
+
+
+QUIET_SOURCES = (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.ENVIRONMENT)
+
+
+def _only_flags_given() -> bool:
+    """True when every option of this command but the flags a re-run may carry is at its
+    default or set by the environment the next run sees too (so the next identical command
+    line can be answered from what this one printed)."""
+    ctx = click.get_current_context()
+    return all(
+        name in ("folder", "as_json", "silent", "with_text")
+        or ctx.get_parameter_source(name) in QUIET_SOURCES
+        for name in ctx.params
+    )
 
 
 @cli.command()
@@ -382,6 +401,7 @@ def cache_clear(cache_path: str | None) -> None:
         return
     with cache:
         removed = cache.clear()
+    removed += warm.clear(Path(cache.path))
     click.echo(f"Removed {removed} entries from {shown(cache.path)}")
 
 
@@ -425,9 +445,15 @@ def _exit_for(manifest: Manifest) -> None:
     unread = ocr_missing.unread(manifest)
     if unread:
         click.echo(ocr_missing.advice(unread), err=True)
-        click.get_current_context().exit(ExitCode.MISSING_DEPENDENCY)
-    if not manifest.complete:
-        click.get_current_context().exit(ExitCode.INCOMPLETE)
+    code = _exit_code(manifest)
+    if code != ExitCode.OK:
+        click.get_current_context().exit(code)
+
+
+def _exit_code(manifest: Manifest) -> int:
+    if ocr_missing.unread(manifest):
+        return ExitCode.MISSING_DEPENDENCY
+    return ExitCode.OK if manifest.complete else ExitCode.INCOMPLETE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,87 @@
+"""An unchanged re-run of `intake scan FOLDER --json` answered before the stages load
+(intake/warm.py): the same bytes and exit code, a miss on any change, owner-only storage."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from intake import warm
+
+
+def run(folder, env, *extra):
+    command = [sys.executable, "-m", "intake", "scan", str(folder), "--json", "--silent", *extra]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {**os.environ, "INTAKE_CACHE": str(tmp_path / "cache" / "c.sqlite")}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "meds.txt").write_text("MEDICATION LIST\nMetformin 500 mg twice daily\n")
+    (records / "visit.txt").write_text("VISIT SUMMARY\nPatient: Ann Example\nPlan: follow up\n")
+    return records
+
+
+def test_an_unchanged_rerun_prints_the_same_bytes_and_code(folder, env, tmp_path):
+    first = run(folder, env)
+    store = tmp_path / "cache" / "c.sqlite-runs"
+    kept = list(store.glob("*.json"))
+    assert len(kept) == 1
+    assert stat.S_IMODE(store.stat().st_mode) == 0o700
+    assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+    second = run(folder, env)
+    assert (second.stdout, second.returncode) == (first.stdout, first.returncode)
+    assert json.loads(second.stdout)["schema"] == "intake.manifest/1"
+    # the answer really came from the store: a doctored one is what the re-run prints
+    doctored = json.loads(kept[0].read_text())
+    doctored["stdout"] = '{"doctored": true}\n'
+    kept[0].write_text(json.dumps(doctored))
+    assert run(folder, env).stdout == '{"doctored": true}\n'
+
+
+def test_any_change_misses(folder, env):
+    first = run(folder, env)
+    (folder / "labs.txt").write_text("LABORATORY REPORT\nHemoglobin 13.2 g/dL 12.0-15.5\n")
+    second = run(folder, env)
+    assert (
+        len(json.loads(second.stdout)["documents"])
+        == len(json.loads(first.stdout)["documents"]) + 1
+    )
+    (folder / "labs.txt").write_text("LABORATORY REPORT\nHemoglobin 11.2 g/dL 12.0-15.5\n")
+    third = run(folder, env)
+    values = [lab["value"] for d in json.loads(third.stdout)["documents"] for lab in d["labs"]]
+    assert "11.2" in values and "13.2" not in values
+
+
+def test_other_options_and_no_cache_take_the_full_path(folder, env, tmp_path):
+    run(folder, env, "--no-cache")
+    assert not (tmp_path / "cache" / "c.sqlite-runs").exists()
+    run(folder, env, "--checklist", "default")
+    assert not (tmp_path / "cache" / "c.sqlite-runs").exists()
+    assert warm.request(["scan", str(folder), "--json", "--appointment", "2026-01-02"]) is None
+    assert warm.request(["scan", str(folder)]) is None  # the summary is for a terminal
+    assert warm.request(["packet", str(folder), "--json"]) is None
+    assert warm.request(["scan", str(folder), "--json", "--silent"]) == (
+        folder,
+        ("--json", "--silent"),
+    )
+
+
+def test_cache_clear_forgets_the_answers(folder, env, tmp_path):
+    run(folder, env)
+    assert list((tmp_path / "cache" / "c.sqlite-runs").glob("*.json"))
+    cleared = subprocess.run([sys.executable, "-m", "intake", "cache", "clear"], env=env,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+    assert "Removed" in cleared.stdout
+    assert not list((tmp_path / "cache" / "c.sqlite-runs").glob("*.json"))
