@@ -152,6 +152,7 @@ def read_folder(
         checklist_name=rules.name,
         suggested_checklist=assessment.suggested_checklist,
         appointment=appointment.isoformat(),
+        appointment_stated=options.appointment is not None,
         timeline=tuple(build_timeline(list(documents))),
         reminders=rules.reminders,
         skipped=(*inventory.skipped, *inventory.set_aside),
@@ -217,6 +218,7 @@ def run_key(result: ScanResult, rules, appointment: date, options, runtime: Runt
         result.junk,
         repr(rules),
         appointment.isoformat(),
+        options.appointment is not None,
         repr(options.patient),
         options.reason,
     ]

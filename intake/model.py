@@ -546,6 +546,7 @@ class Manifest:
     checklist_name: str = "default"
     suggested_checklist: str | None = None
     appointment: str | None = None  # YYYY-MM-DD that staleness is measured against
+    appointment_stated: bool = False  # the caregiver gave it (else it is the day of the run)
     timeline: tuple[Event, ...] = ()
     reminders: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
@@ -582,6 +583,7 @@ class Manifest:
             "checklist_name": self.checklist_name,
             "suggested_checklist": self.suggested_checklist,
             "appointment": self.appointment,
+            "appointment_stated": self.appointment_stated,
             "reason": self.reason,
             "checklist": [asdict(item) for item in self.checklist],
             "findings": [asdict(f) for f in self.findings],
@@ -614,6 +616,7 @@ class Manifest:
             checklist_name=data.get("checklist_name", "default"),
             suggested_checklist=data.get("suggested_checklist"),
             appointment=data.get("appointment"),
+            appointment_stated=data.get("appointment_stated", False),
             timeline=tuple(Event(**event) for event in data.get("timeline", [])),
             reminders=tuple(data.get("reminders", [])),
             skipped=tuple(Skipped(**item) for item in data.get("skipped", [])),

@@ -28,6 +28,7 @@ from reportlab.platypus import (
 
 from intake.heif import heif_available
 from intake.model import Document, LabResult, Manifest
+from intake.packet.summary import PacketSummary
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=12)
@@ -36,6 +37,12 @@ CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 TITLE = ParagraphStyle("title", parent=STYLES["Title"], textColor=colors.HexColor("#1f4e79"))
 HEADING = ParagraphStyle("heading", parent=STYLES["Heading2"], textColor=colors.HexColor("#1f4e79"))
 SUBHEADING = ParagraphStyle("subheading", parent=STYLES["Heading4"])
+SUMMARY_TITLE = ParagraphStyle("summary_title", parent=TITLE, fontSize=15, leading=18, spaceAfter=2)
+SUMMARY_HEADING = ParagraphStyle(
+    "summary_heading", parent=HEADING, fontSize=11, leading=13, spaceBefore=5, spaceAfter=1
+)
+FACT = ParagraphStyle("fact", parent=BODY, fontSize=8.5, leading=10.5, leftIndent=8)
+LINK_SCHEME = "intake:"  # a summary link's target, made a page destination by packet_pdf
 ABNORMAL = colors.HexColor("#fde2e1")
 HEADER_FILL = colors.HexColor("#f1f4f8")
 STATUS_FILL = {
@@ -126,31 +133,49 @@ def table(rows: list[list[str]], widths: list[float], *, fills: dict[int, object
     return result
 
 
-def cover(manifest: Manifest, *, prepared: str, reason: str | None, to_do: list[str]) -> bytes:
-    """Who, when, why, and what to do before the appointment."""
-    patient = manifest.patient
+def summary_page(
+    summary: PacketSummary, *, prepared: str, meta: str, contents: list[tuple[str, str, int]]
+) -> bytes:
+    """The first page: the clinical summary (each fact linked to its document's pages by an
+    "intake:<document id>" link that packet_pdf resolves), then the table of contents
+    (title, link key, page number)."""
     flow = [
-        fit("Medical records for a second opinion", TITLE),
-        fit(patient.name or "Patient name not found in the records", HEADING),
+        fit("Second opinion: clinical summary", SUMMARY_TITLE),
+        p(f"Prepared {prepared} · {meta} · each fact links to the document stating it", SMALL),
+        Spacer(1, 4),
     ]
-    facts = [
-        ("Born", patient.birth_date or "not found"),
-        ("Identifiers", ", ".join(patient.identifiers) or "none found"),
-        ("Prepared", prepared),
-        ("Appointment", manifest.appointment or "not given"),
-        ("Checklist", manifest.checklist_name),
-        ("Documents", str(len(manifest.documents))),
-    ]
-    if reason:
-        facts.insert(0, ("Reason for the second opinion", reason))
-    flow.append(table([["", ""], *[[k, v] for k, v in facts]], [2.0, 5.0]))
-    flow += [Spacer(1, 12), fit("To do before the appointment", HEADING)]
+    flow += [Paragraph(f"<b>{escape(label)}:</b> {escape(value)}", BODY)
+             for label, value in summary.head]  # fmt: skip
+    for section in summary.sections:
+        flow.append(fit(section.title, SUMMARY_HEADING))
+        if not section.facts:
+            flow.append(p(section.empty, SMALL))
+            continue
+        for fact in section.facts:
+            links = " ".join(
+                f'<a href="{LINK_SCHEME}{escape(id)}" color="#1f4e79">[{escape(id)}]</a>'
+                for id in fact.sources
+            )
+            flow.append(Paragraph(f"• {escape(fact.text)} {links}", FACT))
+        if section.more:
+            flow.append(p(f"and {section.more} more further on", SMALL))
+    flow += [Spacer(1, 6), fit("Contents", SUMMARY_HEADING)]
+    for title, key, page in contents:
+        link = f'<a href="{LINK_SCHEME}{escape(key)}">{escape(title)}</a>'
+        flow.append(Paragraph(f"{link} · page {page}", FACT))
+    return render(flow, title="Clinical summary")
+
+
+def caregiver_page(manifest: Manifest, to_do: tuple[str, ...]) -> bytes:
+    """For the caregiver, on its own page after the clinical content: the to-do list, then
+    the checklist and the findings."""
+    flow = [fit("For the caregiver: to do before the appointment", HEADING)]
     flow += [p(f"[  ]  {item}") for item in to_do] or [p("Nothing: the packet is complete.")]
-    flow += [Spacer(1, 12), p(f"Made by intake {manifest.tool.get('version', '')}.", SMALL)]
-    return render(flow, title="Cover")
+    flow += [Spacer(1, 12), *_checklist_flow(manifest)]
+    return render(flow, title="To do and checklist")
 
 
-def checklist_page(manifest: Manifest) -> bytes:
+def _checklist_flow(manifest: Manifest) -> list:
     """Each what-to-bring item with its status and the documents that satisfy it."""
     titles = {d.id: d.title or d.source for d in manifest.documents}
     rows = [["Item", "Status", "Documents", "Note"]]
@@ -166,7 +191,7 @@ def checklist_page(manifest: Manifest) -> bytes:
     if manifest.findings:
         flow += [Spacer(1, 10), fit("Findings", HEADING)]
         flow += [p(f"{f.severity}: {f.message}", CELL) for f in manifest.findings]
-    return render(flow, title="Checklist")
+    return flow
 
 
 def timeline_page(manifest: Manifest) -> bytes:
@@ -200,16 +225,15 @@ def medications_page(manifest: Manifest) -> bytes:
     return render(flow, title="Meds")
 
 
-def labs_page(documents: list[Document]) -> bytes:
-    """Lab results, abnormal ones highlighted, with the earlier values of repeated tests."""
-    results: list[tuple[LabResult, Document]] = [(r, d) for d in documents for r in d.labs]
+def labs_page(results: list[tuple[LabResult, Document]]) -> bytes:
+    """Lab results in the order given (PacketSummary.labs: the packet's one order), abnormal
+    ones highlighted, with the earlier values of repeated tests."""
     history: dict[str, list[LabResult]] = defaultdict(list)
     for result, _ in results:
         history[result.test.lower()].append(result)
     rows = [["Test", "Value", "Flag", "Range", "Collected", "Earlier values", "Source"]]
     fills = {}
-    ordered = sorted(results, key=lambda x: (x[0].test.lower(), x[0].collected or ""))
-    for number, (result, document) in enumerate(ordered, start=1):
+    for number, (result, document) in enumerate(results, start=1):
         earlier = [
             f"{r.value} ({r.collected})"
             for r in sorted(history[result.test.lower()], key=lambda r: r.collected or "")
