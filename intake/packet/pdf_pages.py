@@ -156,7 +156,7 @@ def summary_page(
                 f'<a href="{LINK_SCHEME}{escape(id)}" color="#1f4e79">[{escape(id)}]</a>'
                 for id in fact.sources
             )
-            flow.append(Paragraph(f"• {escape(fact.text)} {links}", FACT))
+            flow.append(Paragraph(f"- {escape(fact.text)} {links}", FACT))
         if section.more:
             flow.append(p(f"and {section.more} more further on", SMALL))
     flow += [Spacer(1, 6), fit("Contents", SUMMARY_HEADING)]
