@@ -86,7 +86,7 @@ def _page_starts(pdf: pikepdf.Pdf) -> dict[str, int]:
 
 
 def test_the_summary_states_the_clinical_facts_with_their_sources(packet):
-    out, manifest = packet
+    _, manifest = packet
     summary = summarise(manifest)
     assert summary.reason == REASON
     assert summary.appointment == APPOINTMENT.isoformat()
