@@ -290,3 +290,17 @@ def test_latest_abnormal_labs_only_and_one_order():
         ("Hemoglobin", "2026-09-01"), ("hemoglobin", "2026-10-01"),
         ("Sodium", "2026-09-01"), ("Sodium", "2026-10-01"),
     ]  # fmt: skip
+
+
+def test_a_visit_notes_assessment_and_follow_up_read_as_its_plan():
+    note = _document(
+        "D0001", "visit_summary", "2026-09-20",
+        text="Reason for visit: first seizure.\nAssessment: new-onset seizure.\n"
+        "Medications started: Levetiracetam 500 mg twice daily.\nFollow-up: EEG.\n",
+    )  # fmt: skip
+    lab = _document("D0002", "lab_report", "2026-09-21", text="Plan: not a plan source.\n")
+    plan = next(s for s in summarise(_manifest(note, lab)).sections if s.key == "plan")
+    assert [(f.text, f.sources) for f in plan.facts] == [
+        ("Assessment: new-onset seizure.", ("D0001",)),
+        ("Follow-up: EEG.", ("D0001",)),
+    ]

@@ -24,10 +24,11 @@ STOPPED = frozenset(
 NOT_GIVEN = "not given"
 CUT = "…"
 _PLAN_HEADING = re.compile(
-    r"^\s*(?:assessment\s*(?:and|&)\s*plan|plan of (?:care|treatment)|treatment plan|"
-    r"recommendations?|plan)\s*:\s*",
+    r"^\s*(?:assessment\s*(?:and|&)\s*plan|assessment|impression and plan|"
+    r"plan of (?:care|treatment)|treatment plan|recommendations?|plan|follow[- ]?up)\s*:\s*",
     re.IGNORECASE,
 )
+PLAN_KINDS = frozenset({"treatment_plan", "consult_note", "visit_summary", "discharge_summary"})
 _ANY_HEADING = re.compile(r"^\s*[A-Z][A-Za-z /&()-]{2,40}:\s*")
 
 
@@ -365,7 +366,7 @@ def plan_facts(documents: list[Document]) -> list[Fact]:
     found = _Facts()
     for document in ordered:
         lines = [*document.sections.get("plan", []), *document.sections.get("assessment", [])]
-        if not lines and document.kind == "treatment_plan":
+        if not lines and document.kind in PLAN_KINDS:
             lines = plan_from_text(document.text)
         for line in lines:
             found.add(line, line, document)
@@ -378,21 +379,24 @@ def _newest_first(document: Document) -> str:
 
 
 def plan_from_text(text: str) -> list[str]:
-    """The lines under a plan heading ("Plan of care:", "Assessment and plan:") up to the
-    next heading or a blank line."""
+    """The lines under each plan heading ("Plan of care:", "Assessment:", "Follow-up:") up to
+    the next heading or a blank line; an assessment's and a follow-up's keep their heading."""
+    found: list[str] = []
     lines = text.splitlines()
     for index, line in enumerate(lines):
         heading = _PLAN_HEADING.match(line)
         if not heading:
             continue
-        found = [line[heading.end() :].strip()] if line[heading.end() :].strip() else []
+        name = heading.group(0).strip().rstrip(":").strip()
+        keep = name.lower().startswith(("assessment", "follow"))
+        under = [line[heading.end() :].strip()] if line[heading.end() :].strip() else []
         for following in lines[index + 1 :]:
             if not following.strip():
-                if found:
+                if under:
                     break
                 continue
             if _ANY_HEADING.match(following) and not following.startswith((" ", "\t")):
                 break
-            found.append(re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", following).strip())
-        return [line for line in found if line]
-    return []
+            under.append(re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", following).strip())
+        found += [f"{name}: {item}" if keep else item for item in under if item]
+    return found
