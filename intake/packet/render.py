@@ -65,12 +65,11 @@ def summary_lines(documents: list[Document]) -> list[tuple[str, list[tuple[str, 
 
 def source_links(manifest: Manifest, packet: PacketIndex) -> dict[str, str]:
     """Each document id -> the relative link that opens it: its readable page, its copy, or
-    its row in the list of documents."""
+    its row in the list of documents (a DICOM study's: one image file opens nothing useful)."""
     links = {}
     for document in manifest.documents:
-        links[document.id] = (
-            packet.readable(document) or packet.first(document) or f"#{document.id}"
-        )
+        copy = None if document.kind == "imaging_study" else packet.first(document)
+        links[document.id] = packet.readable(document) or copy or f"#{document.id}"
     return links
 
 
