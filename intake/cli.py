@@ -21,7 +21,8 @@ from intake.cache import no_default_reason, open_cache, storable
 from intake.check import available_checklists
 from intake.errors import ExitCode, IntakeError, Terminated, UsageError
 from intake.model import Manifest, Person
-from intake.output import ProgressDisplay, print_summary, print_to_do
+from intake.output import ProgressDisplay, print_clinical_summary, print_summary, print_to_do
+from intake.packet.summary import summarise
 from intake.terminal import shown, shown_lines
 from intake.understand.people import display_name
 
@@ -229,6 +230,7 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
             flags = ("--json", *(["--silent"] if silent else []), *(["--with-text"] * with_text))
             warm.remember(folder, flags, printed, _exit_code(manifest))
     else:
+        print_clinical_summary(summarise(manifest))
         print_summary(manifest)
     _exit_for(manifest)
 
@@ -299,8 +301,10 @@ def packet(
         manifest = api.build_packet(
             folder, out, options, force=force, progress=progress, layout=layout, runtime=runtime
         )
+    summary = summarise(manifest)  # the view model the packet's INDEX.HTM and PDF render
+    print_clinical_summary(summary)
     print_summary(manifest, brief=True)
-    print_to_do(list(manifest.to_do))
+    print_to_do(summary)
     target = out / "INDEX.HTM" if layout == "folder" else out
     click.echo(f"Packet written to {shown(out)} (open {shown(target)})")
     if open_after:

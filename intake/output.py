@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from intake.model import Manifest
+from intake.packet.summary import PacketSummary
 from intake.terminal import shown
 from intake.understand.classify import LABELS
 
@@ -98,13 +99,33 @@ def print_summary(manifest: Manifest, *, brief: bool = False) -> None:
         console.print(f"[{style}]{finding.severity}[/{style}] {escape(shown(finding.message))}")
 
 
-def print_to_do(actions: list[str]) -> None:
+def print_clinical_summary(summary: PacketSummary) -> None:
+    """The packet's clinical summary (the same PacketSummary INDEX.HTM and PACKET.PDF
+    render): each fact with the ids of the documents stating it."""
+    from rich.console import Console
+
+    console = Console(file=sys.stdout, highlight=False)
+    console.print("[bold]Clinical summary[/bold]")
+    for label, value in summary.head:
+        console.print(f"  {shown(label)}: {shown(value)}", markup=False)
+    for section in summary.sections:
+        console.print(f"[bold]{section.title}[/bold]")
+        if not section.facts:
+            console.print(f"  {shown(section.empty)}", markup=False)
+        for fact in section.facts:
+            sources = " ".join(f"[{id}]" for id in fact.sources)
+            console.print(f"  - {shown(fact.text)} {sources}", markup=False)
+        if section.more:
+            console.print(f"  and {section.more} more in the packet", markup=False)
+
+
+def print_to_do(summary: PacketSummary) -> None:
     """The to-do list before the appointment, one checkbox line each."""
-    if not actions:
+    if not summary.to_do:
         return
     from rich.console import Console
 
     console = Console(file=sys.stdout, highlight=False)
     console.print("[bold]To do before the appointment[/bold]")
-    for action in actions:
+    for action in summary.to_do:
         console.print(f"  [ ] {shown(action)}", markup=False)

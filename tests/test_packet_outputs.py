@@ -50,20 +50,21 @@ def pdf_text(path: Path, pages: range) -> str:
         document.close()
 
 
-def test_packet_pdf_opens_with_the_cover_and_holds_every_document(onco_packet, oncology):
+def test_packet_pdf_opens_with_the_clinical_summary_and_holds_every_document(onco_packet, oncology):
     out, manifest = onco_packet
     pdf_path = out / "PACKET.PDF"
     cover = pdf_text(pdf_path, range(1))
     assert "Marguerite A Testwell" in cover and "1961-03-14" in cover and REASON in cover
-    assert "To do before the appointment" in cover
+    assert "Diagnoses and problems" in cover
+    assert "To do before the appointment" not in cover  # the caregiver's part comes later
     with pikepdf.open(pdf_path) as pdf:
         with pdf.open_outline() as outline:
             categories = [item.title for item in outline.root]
             entries = [child.title for item in outline.root for child in item.children]
         assert categories[0] == "Summary" and categories[-1] == "Questions and notes"
         assert {
-            "Cover and to-do list",
-            "Checklist",
+            "Clinical summary and contents",
+            "For the caregiver: to do and checklist",
             "Timeline",
             "Medications",
             "Lab results",

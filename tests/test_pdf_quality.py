@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from intake.cli import cli
 from intake.packet import packet_pdf, pdf_fonts, pdf_pages
+from intake.packet.summary import summarise
 
 NAMES = ["Łucja Kowalska", "Nguyễn Văn An", "王小明", "Δημήτρης", "Дмитрий"]
 fonts_installed = pytest.mark.skipif(
@@ -50,12 +51,14 @@ def test_names_in_every_script_are_read_back_from_the_cover(oncology_manifest, t
     for name in NAMES:
         patient = dataclasses.replace(oncology_manifest.patient, name=name)
         manifest = dataclasses.replace(oncology_manifest, patient=patient)
-        pdf = pdf_pages.cover(manifest, prepared="2026-10-01", reason=f"for {name}", to_do=[])
-        path = tmp_path / "cover.pdf"
+        summary = summarise(dataclasses.replace(manifest, reason=f"for {name}"))
+        pdf = pdf_pages.summary_page(summary, prepared="2026-10-01", meta="", contents=[])
+        path = tmp_path / "summary.pdf"
         path.write_bytes(pdf)
-        assert name in _pdftotext(pdf).splitlines()
+        assert f"Patient: {name}" in _pdftotext(pdf)
+        assert f"for {name}" in _pdftotext(pdf)
         with pdfplumber.open(path) as document:
-            assert name in document.pages[0].extract_text().splitlines()
+            assert f"Patient: {name}" in document.pages[0].extract_text()
         fonts = _pdffonts(path)
         assert fonts and all(embedded == "yes" for _, embedded in fonts), fonts
         used = {font.split("+")[-1] for font, _ in fonts}

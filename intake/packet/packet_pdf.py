@@ -1,7 +1,8 @@
 """PACKET.PDF: one file a physician can read anywhere, built with pikepdf.
 
-Order: cover (with the to-do list), checklist, timeline, medications, lab results; then
-every document by category (PDFs as they are, images as pages, C-CDAs and texts rendered,
+Order: the clinical summary with the contents (PacketSummary), timeline, medications, lab
+results, the caregiver's to-do list and checklist on their own page; then every document by
+category (PDFs as they are, images as pages, C-CDAs and texts rendered,
 a page per imaging study with its previews); then the questions and blank notes pages.
 The outline (bookmarks) has one entry per part and per document, grouped by category, and
 page labels name each document's pages ("D0003-1"), so "page D0003-2" means one thing.
@@ -23,11 +24,14 @@ from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet import pdf_fonts, pdf_pages, text_layer
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex, reason_of
+from intake.packet.summary import PacketSummary
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
 
 MARK = Name("/IntakePacket")  # in the document information: "intake <version>"; --force
 # replaces a PDF only when it carries this (a PDF intake wrote)
 SUMMARY = "Summary"
+SUMMARY_TITLE = "Clinical summary and contents"
+SUMMARY_LABEL = "Summary-"
 CLOSING = "Questions and notes"
 
 
@@ -49,24 +53,24 @@ def build_packet_pdf(
     index: PacketIndex,
     *,
     documents: list[Document],
+    summary: PacketSummary,
     prepared: str,
-    reason: str | None,
-    to_do: list[str],
     prompts: list[str],
 ) -> bytes:
     """The whole PACKET.PDF as bytes. `root` is the packet being written (for previews);
-    `documents` are the ones to include (byte-identical repeats already left out)."""
+    `documents` are the ones to include (byte-identical repeats already left out). The
+    clinical summary and contents come first, the caregiver's to-do and checklist on their
+    own page after the clinical tables, then the documents."""
     index.general += pdf_fonts.current().notes
-    summary = [
-        ("Cover and to-do list", "Cover-",
-         lambda: pdf_pages.cover(manifest, prepared=prepared, reason=reason, to_do=to_do)),
-        ("Checklist", "Checklist-", lambda: pdf_pages.checklist_page(manifest)),
+    tables = [
         ("Timeline", "Timeline-", lambda: pdf_pages.timeline_page(manifest)),
         ("Medications", "Medications-", lambda: pdf_pages.medications_page(manifest)),
-        ("Lab results", "Labs-", lambda: pdf_pages.labs_page(documents)),
+        ("Lab results", "Labs-", lambda: pdf_pages.labs_page(summary.trends)),
+        ("For the caregiver: to do and checklist", "Caregiver-",
+         lambda: pdf_pages.caregiver_page(manifest, summary.to_do)),
     ]  # fmt: skip
     parts = [Part(SUMMARY, title, _whole_part(title, make), label)
-             for title, label, make in summary]  # fmt: skip
+             for title, label, make in tables]  # fmt: skip
     questions = [d for d in documents if d.kind == "questions"]
     for category, members in by_category(documents):
         for document in members:
@@ -79,14 +83,51 @@ def build_packet_pdf(
                         lambda: pdf_pages.questions_sheet(questions, prompts))  # fmt: skip
     parts.append(Part(CLOSING, "Questions and concerns", sheet, "Questions-"))
     parts.append(Part(CLOSING, "Notes", pdf_pages.notes_pages(), "Notes-"))
+    meta = (f"intake {__version__} · {len(manifest.documents)} documents · "
+            f"checklist: {manifest.checklist_name}")  # fmt: skip
+    first = _summary_part(summary, parts, prepared=prepared, meta=meta)
+    name = manifest.patient.name
+    reason = manifest.reason
     about = Info(
-        title=f"Medical records of {name}" if (name := manifest.patient.name) else
-        "Medical records for a second opinion",
+        title=f"Medical records of {name}" if name else "Medical records for a second opinion",
         subject=" - ".join(filter(None, [name or "Patient name not found",
                                          f"second opinion: {reason}" if reason else None])),
         patient=name or "",
     )  # fmt: skip
-    return assemble(parts, about)
+    return assemble([first, *parts], about)
+
+
+def _summary_part(summary: PacketSummary, parts: list[Part], *, prepared: str, meta: str) -> Part:
+    """The clinical summary with the contents: each later part's first page number, known
+    once the summary's own length is (laid out again until it is stable)."""
+    counts = [_page_count(part) for part in parts]
+    entries: list[tuple[str, str, int]] = []  # (title, link key, page after the summary)
+    page, category = 1, None
+    for part, count in zip(parts, counts, strict=True):
+        if part.category == SUMMARY or part.category == CLOSING:
+            entries.append((part.title, part.label.rstrip("-"), page))
+        elif part.category != category:
+            entries.append((f"Documents: {part.category}", part.label.rstrip("-"), page))
+        category = part.category
+        page += count
+    length, made = 1, b""
+    for _ in range(3):
+        contents = [(title, key, start + length) for title, key, start in entries]
+        made = _whole_part(SUMMARY_TITLE, lambda c=contents: pdf_pages.summary_page(
+            summary, prepared=prepared, meta=meta, contents=c))  # fmt: skip
+        pages = _page_count(Part(SUMMARY, SUMMARY_TITLE, made, SUMMARY_LABEL))
+        if pages == length:
+            break
+        length = pages
+    return Part(SUMMARY, SUMMARY_TITLE, made, SUMMARY_LABEL)
+
+
+def _page_count(part: Part) -> int:
+    source = _open(part)
+    try:
+        return len(source.pages)
+    finally:
+        source.close()
 
 
 @dataclass(frozen=True)
@@ -212,6 +253,7 @@ def _assemble(parts: list[Part], about: Info | None = None) -> bytes:
             out.docinfo[Name.Subject] = String(about.subject)
             out.Root.Lang = String(about.language)
             out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+        _resolve_links(out, starts)
         out.Root.PageLabels = Dictionary(Nums=Array(labels))
         out.Root.PageMode = Name.UseOutlines
         out.docinfo[MARK] = String(f"intake {__version__}")
@@ -277,6 +319,34 @@ def _footers(out: Pdf, starts: list[tuple[Part, int]], patient: str) -> list[Pdf
     for stamp, (number, _) in zip(stamps.pages, own, strict=True):
         out.pages[number].add_overlay(stamp)
     return [stamps]
+
+
+def _resolve_links(out: Pdf, starts: list[tuple[Part, int]]) -> None:
+    """The summary's "intake:<key>" links become links to the first page of the part
+    labelled "<key>-" (a document, a table); a link whose part is missing is removed."""
+    first = {part.label.rstrip("-"): start for part, start in starts}
+    ours = [start for part, start in starts if part.label == SUMMARY_LABEL]
+    if not ours:
+        return
+    end = next((start for _, start in starts if start > ours[0]), len(out.pages))
+    for page in out.pages[ours[0] : end]:
+        annotations = page.obj.get(Name.Annots)
+        if annotations is None:
+            continue
+        kept = Array()
+        for annotation in annotations:
+            action = annotation.get(Name.A)
+            uri = str(action.get(Name.URI, "")) if action is not None else ""
+            if not uri.startswith(pdf_pages.LINK_SCHEME):
+                kept.append(annotation)
+                continue
+            target = first.get(uri[len(pdf_pages.LINK_SCHEME) :])
+            if target is None:
+                continue
+            del annotation[Name.A]
+            annotation[Name.Dest] = Array([out.pages[target].obj, Name.Fit])
+            kept.append(annotation)
+        page.obj[Name.Annots] = kept
 
 
 def _open(part: Part) -> Pdf | None:

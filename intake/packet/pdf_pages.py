@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 from typing import BinaryIO
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
@@ -28,6 +29,8 @@ from reportlab.platypus import (
 from intake.heif import heif_available
 from intake.model import Document, Manifest
 from intake.packet import pdf_fonts, text_layer
+from intake.packet.summary import PacketSummary
+from intake.packet.trends import Trend
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=12)
@@ -36,6 +39,12 @@ CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 TITLE = ParagraphStyle("title", parent=STYLES["Title"], textColor=colors.HexColor("#1f4e79"))
 HEADING = ParagraphStyle("heading", parent=STYLES["Heading2"], textColor=colors.HexColor("#1f4e79"))
 SUBHEADING = ParagraphStyle("subheading", parent=STYLES["Heading4"])
+SUMMARY_TITLE = ParagraphStyle("summary_title", parent=TITLE, fontSize=15, leading=18, spaceAfter=2)
+SUMMARY_HEADING = ParagraphStyle(
+    "summary_heading", parent=HEADING, fontSize=11, leading=13, spaceBefore=5, spaceAfter=1
+)
+FACT = ParagraphStyle("fact", parent=BODY, fontSize=8.5, leading=10.5, leftIndent=8)
+LINK_SCHEME = "intake:"  # a summary link's target, made a page destination by packet_pdf
 ABNORMAL = colors.HexColor("#fde2e1")
 HEADER_FILL = colors.HexColor("#f1f4f8")
 STATUS_FILL = {
@@ -88,10 +97,29 @@ def p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     it in a font that can show it."""
     fonts = pdf_fonts.current()
     bold = "Bold" in style.fontName
-    face = fonts.bold if bold else fonts.regular
-    if face != style.fontName:  # no reference left to a font the page does not embed
-        style = ParagraphStyle(style.name, parent=style, fontName=face)
-    return Paragraph(pdf_fonts.markup(text, fonts, bold=bold), style)
+    return Paragraph(pdf_fonts.markup(text, fonts, bold=bold), embedded(style))
+
+
+def embedded(style: ParagraphStyle) -> ParagraphStyle:
+    """`style` in the run's embedded font: no reference left to a font the page lacks."""
+    fonts = pdf_fonts.current()
+    face = fonts.bold if "Bold" in style.fontName else fonts.regular
+    if face == style.fontName:
+        return style
+    return ParagraphStyle(style.name, parent=style, fontName=face)
+
+
+def linked(parts: list[tuple[str, str | None]], style: ParagraphStyle, *, bold_first=False):
+    """A paragraph of plain-text pieces, each a link when it has a target (an
+    "intake:<key>" link packet_pdf resolves); every piece escaped and in a font that shows it."""
+    fonts = pdf_fonts.current()
+    markup = []
+    for number, (text, target) in enumerate(parts):
+        piece = pdf_fonts.markup(text, fonts, bold=bold_first and number == 0)
+        if target:
+            piece = f'<a href="{escape(LINK_SCHEME + target)}" color="#1f4e79">{piece}</a>'
+        markup.append(piece)
+    return Paragraph("".join(markup), embedded(style))
 
 
 def fit(
@@ -136,31 +164,47 @@ def table(rows: list[list], widths: list[float], *, fills: dict[int, object] | N
     return result
 
 
-def cover(manifest: Manifest, *, prepared: str, reason: str | None, to_do: list[str]) -> bytes:
-    """Who, when, why, and what to do before the appointment."""
-    patient = manifest.patient
+def summary_page(
+    summary: PacketSummary, *, prepared: str, meta: str, contents: list[tuple[str, str, int]]
+) -> bytes:
+    """The first page: the clinical summary (each fact linked to its document's pages by an
+    "intake:<document id>" link that packet_pdf resolves), then the table of contents
+    (title, link key, page number)."""
     flow = [
-        fit("Medical records for a second opinion", TITLE),
-        fit(patient.name or "Patient name not found in the records", HEADING),
+        fit("Second opinion: clinical summary", SUMMARY_TITLE),
+        p(f"Prepared {prepared} · {meta} · each fact links to the document stating it", SMALL),
+        Spacer(1, 4),
     ]
-    facts = [
-        ("Born", patient.birth_date or "not found"),
-        ("Identifiers", ", ".join(patient.identifiers) or "none found"),
-        ("Prepared", prepared),
-        ("Appointment", manifest.appointment or "not given"),
-        ("Checklist", manifest.checklist_name),
-        ("Documents", str(len(manifest.documents))),
-    ]
-    if reason:
-        facts.insert(0, ("Reason for the second opinion", reason))
-    flow.append(table([["", ""], *[[k, v] for k, v in facts]], [2.0, 5.0]))
-    flow += [Spacer(1, 12), fit("To do before the appointment", HEADING)]
+    flow += [linked([(f"{label}: ", None), (value, None)], BODY, bold_first=True)
+             for label, value in summary.head]  # fmt: skip
+    for section in summary.sections:
+        flow.append(fit(section.title, SUMMARY_HEADING))
+        if not section.facts:
+            flow.append(p(section.empty, SMALL))
+            continue
+        for fact in section.facts:
+            pieces: list[tuple[str, str | None]] = [(f"- {fact.text}", None)]
+            for source in fact.sources:
+                pieces += [(" ", None), (f"[{source}]", source)]
+            flow.append(linked(pieces, FACT))
+        if section.more:
+            flow.append(p(f"and {section.more} more further on", SMALL))
+    flow += [Spacer(1, 6), fit("Contents", SUMMARY_HEADING)]
+    for title, key, page in contents:
+        flow.append(linked([(title, key), (f" · page {page}", None)], FACT))
+    return render(flow, title="Clinical summary")
+
+
+def caregiver_page(manifest: Manifest, to_do: tuple[str, ...]) -> bytes:
+    """For the caregiver, on its own page after the clinical content: the to-do list, then
+    the checklist and the findings."""
+    flow = [fit("For the caregiver: to do before the appointment", HEADING)]
     flow += [p(f"[  ]  {item}") for item in to_do] or [p("Nothing: the packet is complete.")]
-    flow += [Spacer(1, 12), p(f"Made by intake {manifest.tool.get('version', '')}.", SMALL)]
-    return render(flow, title="Cover")
+    flow += [Spacer(1, 12), *_checklist_flow(manifest)]
+    return render(flow, title="To do and checklist")
 
 
-def checklist_page(manifest: Manifest) -> bytes:
+def _checklist_flow(manifest: Manifest) -> list:
     """Each what-to-bring item with its status and the documents that satisfy it."""
     titles = {d.id: d.title or d.source for d in manifest.documents}
     rows = [["Item", "Status", "Documents", "Note"]]
@@ -176,7 +220,7 @@ def checklist_page(manifest: Manifest) -> bytes:
     if manifest.findings:
         flow += [Spacer(1, 10), fit("Findings", HEADING)]
         flow += [p(f"{f.severity}: {f.message}", CELL) for f in manifest.findings]
-    return render(flow, title="Checklist")
+    return flow
 
 
 def timeline_page(manifest: Manifest) -> bytes:
@@ -210,15 +254,15 @@ def medications_page(manifest: Manifest) -> bytes:
     return render(flow, title="Meds")
 
 
-def labs_page(documents: list[Document]) -> bytes:
+def labs_page(trends: tuple[Trend, ...]) -> bytes:
     """Lab results, one row per test and unit (the trends INDEX.HTM lists): the latest value,
     the earlier ones beside it, a chart where two or more dated values share the unit;
     rows whose latest value is flagged are highlighted."""
-    from intake.packet.trends import build_trends, drawing
+    from intake.packet.trends import drawing
 
     rows: list[list] = [["Test", "Latest", "Flag", "Range", "Earlier values", "Trend"]]
     fills = {}
-    for number, trend in enumerate(build_trends(documents), start=1):
+    for number, trend in enumerate(trends, start=1):
         latest = trend.latest
         also = f" (as {', '.join(trend.other_names)})" if trend.other_names else ""
         where = ", ".join([latest.collected or "undated", *latest.documents])

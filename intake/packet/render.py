@@ -10,7 +10,8 @@ from intake import __version__
 from intake.model import Document, Manifest
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex
-from intake.packet.trends import Trend, build_trends, svg
+from intake.packet.summary import PacketSummary, distinct
+from intake.packet.trends import Trend, svg
 from intake.understand.classify import LABELS
 
 if TYPE_CHECKING:
@@ -44,32 +45,15 @@ QUESTION_PROMPTS = [
 ]
 
 
-def distinct(documents: list[Document]) -> list[Document]:
-    """Documents without byte-identical repeats (a report downloaded twice is listed once);
-    the several documents one file holds (a FHIR export) are all kept."""
-    seen: set[tuple[str, str, str]] = set()
-    kept = []
-    for document in documents:
-        key = (document.sha256 or "", document.kind, document.title)
-        if document.sha256 and key in seen:
-            continue
-        seen.add(key)
-        kept.append(document)
-    return kept
-
-
-SUMMARY_HEADINGS = {
-    "allergies": "Allergies",
-    "problems": "Problems",
-    "diagnoses": "Diagnoses",
+SUMMARY_HEADINGS = {  # what summaries state besides the clinical summary's sections
     "procedures": "Procedures",
     "immunizations": "Immunizations",
 }
 
 
 def summary_lines(documents: list[Document]) -> list[tuple[str, list[tuple[str, Document]]]]:
-    """Allergies, problems, diagnoses, procedures read from summaries (C-CDA, FHIR), each line
-    once, with the first document that states it."""
+    """Procedures and immunizations read from summaries (C-CDA, FHIR), each line once, with
+    the first document that states it (problems and allergies are in the PacketSummary)."""
     grouped = []
     for key, heading in SUMMARY_HEADINGS.items():
         seen: dict[str, Document] = {}
@@ -81,29 +65,40 @@ def summary_lines(documents: list[Document]) -> list[tuple[str, list[tuple[str, 
     return grouped
 
 
-def lab_trends(documents: list[Document]) -> list[tuple[Trend, Markup]]:
+def lab_trends(trends: tuple[Trend, ...]) -> list[tuple[Trend, Markup]]:
     """Each analyte's trend with its chart as inline SVG (empty when there is none to draw);
     the SVG escapes every text it holds, so it goes into the page as markup."""
     from markupsafe import Markup
 
-    return [(trend, Markup(svg(trend))) for trend in build_trends(documents)]
+    return [(trend, Markup(svg(trend))) for trend in trends]
 
 
-def render_index(manifest: Manifest, packet: PacketIndex) -> str:
-    """INDEX.HTM: the provider's entry point; relative links only, no scripts."""
+def source_links(manifest: Manifest, packet: PacketIndex) -> dict[str, str]:
+    """Each document id -> the relative link that opens it: its readable page, its copy, or
+    its row in the list of documents (a DICOM study's: one image file opens nothing useful)."""
+    links = {}
+    for document in manifest.documents:
+        copy = None if document.kind == "imaging_study" else packet.first(document)
+        links[document.id] = packet.readable(document) or copy or f"#{document.id}"
+    return links
+
+
+def render_index(manifest: Manifest, packet: PacketIndex, summary: PacketSummary) -> str:
+    """INDEX.HTM: the provider's entry point; relative links only, no scripts. The clinical
+    summary first, then the contents, the rest, and the caregiver's part last."""
     documents = {d.id: d for d in manifest.documents}
     unique = distinct(manifest.documents)
     template = environment().get_template("INDEX.HTM.j2")
     return template.render(
         m=manifest,
+        s=summary,
+        links=source_links(manifest, packet),
         categories=by_category(manifest.documents),
         documents=documents,
-        labs=[(lab, d) for d in unique for lab in d.labs],
-        trends=lab_trends(unique),
-        medications=[(med, d) for d in unique for med in d.medications],
+        trends=lab_trends(summary.trends),
         studies=[(s, d, number) for d in unique for number, s in enumerate(d.imaging)],
         summaries=summary_lines(unique),
-        to_do=list(manifest.to_do),
+        to_do=list(summary.to_do),
         packet=packet,
         unreported={
             doc_id

@@ -3,12 +3,13 @@ through intake.csv_cells, so nothing read from a record runs as a formula)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from intake.csv_cells import csv_text
 from intake.model import Document
-from intake.packet.index import PacketIndex
+from intake.packet.index import PacketIndex, reason_of
+from intake.packet.summary import PacketSummary
 from intake.understand.analytes import analyte_key
 
 # (column, the record's attribute or a function of the record): header and cells come from
@@ -33,43 +34,39 @@ MED_COLUMNS = [column for column, _ in MED_FIELDS] + SOURCE_COLUMNS
 
 
 def _rows(
-    documents: list[Document],
-    row: Callable[[Document], list[list]],
+    records: Iterable[tuple[object, Document]],
+    fields: tuple[tuple[str, str | Callable[[Any], object]], ...],
     index: PacketIndex | None,
     name: str,
 ) -> list[list]:
-    """Each document's rows; a document whose rows fail is left out with a note on it."""
+    """One row per (record, document), in the order given: the record's fields, then the
+    document's id, title and source. A document whose rows fail is left out with a note."""
     rows: list[list] = []
-    for document in documents:
-        if index is None:
-            rows += row(document)
+    failed: set[str] = set()
+    for record, document in records:
+        if document.id in failed:
             continue
-        with index.guard(document, f"its rows in {name}"):
-            rows += row(document)
-    return rows
+        try:
+            rows.append(
+                [name(record) if callable(name) else getattr(record, name) for _, name in fields]
+                + [document.id, document.title, document.source]
+            )
+        except MemoryError:
+            raise
+        except Exception as err:
+            failed.add(document.id)
+            if index is not None:
+                index.note(document, f"{document.source}: its rows in {name} failed "
+                                     f"({reason_of(err)})")  # fmt: skip
+    return [row for row in rows if row[len(fields)] not in failed]
 
 
-def _records(attribute: str, fields: tuple[tuple[str, str | Callable[[Any], object]], ...]):
-    """A function giving one row per record in a document's `attribute` (labs, medications):
-    the fields in order, then the document's id, title and source."""
-
-    def rows(document: Document) -> list[list]:
-        return [
-            [name(record) if callable(name) else getattr(record, name) for _, name in fields]
-            + [document.id, document.title, document.source]
-            for record in getattr(document, attribute)
-        ]
-
-    return rows
+def labs_csv(summary: PacketSummary, index: PacketIndex | None = None) -> str:
+    """One row per lab result, in the packet's one order (PacketSummary.labs)."""
+    return csv_text(LAB_COLUMNS, _rows(summary.labs, LAB_FIELDS, index, "EXTRA/LABS.CSV"))
 
 
-def labs_csv(documents: list[Document], index: PacketIndex | None = None) -> str:
-    """One row per lab result, with its analyte key (LOINC, else the normalised name)."""
-    rows = _rows(documents, _records("labs", LAB_FIELDS), index, "EXTRA/LABS.CSV")
-    return csv_text(LAB_COLUMNS, rows)
-
-
-def meds_csv(documents: list[Document], index: PacketIndex | None = None) -> str:
+def meds_csv(summary: PacketSummary, index: PacketIndex | None = None) -> str:
     """One row per medication line, with the document it was read from."""
-    rows = _rows(documents, _records("medications", MED_FIELDS), index, "EXTRA/MEDS.CSV")
+    rows = _rows(summary.medications, MED_FIELDS, index, "EXTRA/MEDS.CSV")
     return csv_text(MED_COLUMNS, rows)

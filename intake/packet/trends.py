@@ -84,7 +84,12 @@ class Trend:
         return tuple(n for n in self.names if n.casefold() != self.name.casefold())
 
 
-def _unit_key(unit: str | None) -> str:
+def trend_key(result: LabResult) -> tuple[str, str]:
+    """Which trend a result belongs to: its analyte key and its unit's spelling-free key."""
+    return analyte_key(result.test, result.code), unit_key(result.unit)
+
+
+def unit_key(unit: str | None) -> str:
     return re.sub(r"\s+", "", canonical_unit(unit)).casefold() if unit else ""
 
 
@@ -157,8 +162,7 @@ def build_trends(documents: Iterable[Document]) -> list[Trend]:
     groups: dict[tuple[str, str], list[tuple[LabResult, Document]]] = {}
     for document in documents:
         for result in document.labs:
-            key = (analyte_key(result.test, result.code), _unit_key(result.unit))
-            groups.setdefault(key, []).append((result, document))
+            groups.setdefault(trend_key(result), []).append((result, document))
     trends = []
     for (key, _), results in groups.items():
         readings = _readings(results)

@@ -23,7 +23,8 @@ from intake.packet.fhir_out import fhir_bundle
 from intake.packet.index import PacketIndex, reason_of
 from intake.packet.packet_pdf import MARK, build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
-from intake.packet.render import QUESTION_PROMPTS, distinct, render_index, render_readme
+from intake.packet.render import QUESTION_PROMPTS, render_index, render_readme
+from intake.packet.summary import distinct, summarise
 from intake.packet.tables import labs_csv, meds_csv
 from intake.packet.xdm_metadata import metadata_xml
 from intake.scan import is_packet
@@ -198,6 +199,7 @@ def _write_contents(
     _write_previews(imaging, sources, files, index)
     _render_readable(documents, files, index)
     unique = distinct(documents)
+    summary = summarise(manifest)  # the one view model every output below renders
     if progress:
         progress("pdf", 0, None, "PACKET.PDF")
     files.write_bytes(
@@ -208,9 +210,8 @@ def _write_contents(
             root,
             index,
             documents=unique,
+            summary=summary,
             prepared=date.today().isoformat(),
-            reason=manifest.reason,
-            to_do=list(manifest.to_do),
             prompts=QUESTION_PROMPTS,
         ),
     )
@@ -220,12 +221,12 @@ def _write_contents(
         )
     bundle = fhir_bundle(manifest, unique, root, index)  # its notes go into INDEX.HTM
     files.write_text("README.TXT", render_readme())
-    files.write_text("INDEX.HTM", render_index(manifest, index))
+    files.write_text("INDEX.HTM", render_index(manifest, index, summary))
     files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
     files.write_text("EXTRA/packet-index.json", json.dumps(index.to_dict(), indent=2) + "\n")
     files.write_text("EXTRA/fhir-bundle.json", bundle + "\n")
-    files.write_text("EXTRA/LABS.CSV", labs_csv(unique, index))
-    files.write_text("EXTRA/MEDS.CSV", meds_csv(unique, index))
+    files.write_text("EXTRA/LABS.CSV", labs_csv(summary, index))
+    files.write_text("EXTRA/MEDS.CSV", meds_csv(summary, index))
     files.write_checksums("EXTRA/SHA256SUM.TXT")
 
 

@@ -1,0 +1,403 @@
+"""The packet's one view model: what the specialist reads first, and the order of the rest.
+
+`summarise(manifest)` builds a `PacketSummary` once; INDEX.HTM, PACKET.PDF's first page, the
+CSVs and the CLI all render it, so they cannot disagree. Every clinical fact carries the ids
+of the documents stating it; each output turns an id into its own kind of link (a file in
+the packet, a page of the PDF).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from intake.model import Document, LabResult, Manifest, Medication
+from intake.packet.trends import Trend, build_trends, trend_key, unit_key
+
+FACT_LIMIT = 240  # characters of one fact: the first page stays a page
+SECTION_LIMIT = 12  # facts per section; the rest are counted ("and 3 more")
+PLAN_LIMIT = 8
+STOPPED = frozenset(
+    {"stopped", "completed", "discontinued", "inactive", "ended", "cancelled", "aborted",
+     "entered-in-error", "on-hold", "suspended"}
+)  # fmt: skip
+NOT_GIVEN = "not given"
+CUT = "…"
+_PLAN_HEADING = re.compile(
+    r"^\s*(?:assessment\s*(?:and|&)\s*plan|assessment|impression and plan|"
+    r"plan of (?:care|treatment)|treatment plan|recommendations?|plan|follow[- ]?up)\s*:\s*",
+    re.IGNORECASE,
+)
+PLAN_KINDS = frozenset({"treatment_plan", "consult_note", "visit_summary", "discharge_summary"})
+_ANY_HEADING = re.compile(r"^\s*[A-Z][A-Za-z /&()-]{2,40}:\s*")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing the summary states, with the documents that state it (ids, first the one
+    its link opens)."""
+
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SummarySection:
+    """A heading of the clinical summary and its facts; `empty` is said when it has none."""
+
+    key: str  # an anchor: "diagnoses", "allergies"...
+    title: str
+    facts: tuple[Fact, ...]
+    empty: str
+    more: int = 0  # facts left out past SECTION_LIMIT, in the full tables further on
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The section's text lines as every output prints them (without the links)."""
+        if not self.facts:
+            return (self.empty,)
+        extra = (f"and {self.more} more further on",) if self.more else ()
+        return tuple(fact.text for fact in self.facts) + extra
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    """One line of the table of contents: its anchor in INDEX.HTM, its part in the PDF."""
+
+    anchor: str
+    title: str
+
+
+def contents(manifest: Manifest, documents: list[Document]) -> tuple[ContentsEntry, ...]:
+    """The parts after the summary that this packet has, in INDEX.HTM's order."""
+    has = {
+        "timeline": bool(manifest.timeline),
+        "documents": True,
+        "medications": bool(manifest.medication_list),
+        "labs": any(d.labs for d in documents),
+        "imaging": any(d.imaging for d in documents),
+        "todo": True,
+        "findings": bool(manifest.findings),
+        "questions": True,
+    }
+    return tuple(ContentsEntry(key, title) for key, title in PARTS if has[key])
+
+
+PARTS = (
+    ("timeline", "Timeline"),
+    ("documents", "Documents"),
+    ("medications", "Medications"),
+    ("labs", "Lab results"),
+    ("imaging", "Imaging studies"),
+    ("todo", "For the caregiver: to do before the appointment, and the checklist"),
+    ("findings", "Findings"),
+    ("questions", "Questions and concerns"),
+)
+
+
+@dataclass(frozen=True)
+class PacketSummary:
+    """Everything the packet shows first, and the one order of its tables."""
+
+    patient: str  # name, birth date, identifiers: one line
+    reason: str  # why the second opinion is sought, or NOT_GIVEN
+    appointment: str  # the stated appointment day, or NOT_GIVEN (never today by default)
+    sections: tuple[SummarySection, ...]  # diagnoses, allergies, medications... in order
+    titles: tuple[tuple[str, str], ...]  # document id -> title, for the source labels
+    labs: tuple[tuple[LabResult, Document], ...]  # every lab result, in the order shown
+    trends: tuple[Trend, ...]  # one per analyte and unit: the labs tables and charts
+    medications: tuple[tuple[Medication, Document], ...]  # every medication line
+    to_do: tuple[str, ...]
+    contents: tuple[ContentsEntry, ...]  # the parts after the summary, in INDEX.HTM's order
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        return tuple(fact for section in self.sections for fact in section.facts)
+
+    @property
+    def head(self) -> tuple[tuple[str, str], ...]:
+        """The lines above the sections: (label, value)."""
+        return (
+            ("Patient", self.patient),
+            ("Reason for the second opinion", self.reason),
+            ("Appointment", self.appointment),
+        )
+
+    def title_of(self, document_id: str) -> str:
+        return dict(self.titles).get(document_id, document_id)
+
+
+def summarise(manifest: Manifest) -> PacketSummary:
+    """The packet's summary of `manifest` (its documents without byte-identical repeats)."""
+    documents = distinct(manifest.documents)
+    current, stopped = medication_facts(documents)
+    trends = tuple(build_trends(documents))
+    sections = (
+        _section("diagnoses", "Diagnoses and problems", diagnosis_facts(documents),
+                 "None stated in the records read."),
+        _section("allergies", "Allergies", allergy_facts(documents),
+                 "No allergy information found in the records (not the same as no allergies)."),
+        _section("current-medications", "Current medications", current,
+                 "No current medications with doses found."),
+        _section("stopped-medications", "Stopped medications", stopped, "None listed as stopped."),
+        _section("abnormal-labs", "Latest abnormal lab values", abnormal_lab_facts(trends),
+                 "No abnormal values among the latest results read."),
+        _section("imaging-impressions", "Imaging and impressions", imaging_facts(manifest,
+                 documents), "No imaging found."),
+        _section("plan", "The first provider's plan", plan_facts(documents),
+                 "No plan or assessment found in the records.", limit=PLAN_LIMIT),
+    )  # fmt: skip
+    sections = tuple(s for s in sections if s.facts or s.key != "stopped-medications")
+    return PacketSummary(
+        patient=_patient_line(manifest),
+        reason=_short(manifest.reason.strip()) if manifest.reason and manifest.reason.strip()
+        else NOT_GIVEN,
+        appointment=manifest.appointment if manifest.appointment
+        else NOT_GIVEN,
+        sections=sections,
+        titles=tuple((d.id, d.title or d.source) for d in manifest.documents),
+        labs=tuple(ordered_labs(documents, trends)),
+        trends=trends,
+        medications=tuple((m, d) for d in documents for m in d.medications),
+        to_do=tuple(manifest.to_do),
+        contents=contents(manifest, documents),
+    )  # fmt: skip
+
+
+def distinct(documents: Iterable[Document]) -> list[Document]:
+    """Documents without byte-identical repeats (a report downloaded twice counts once)."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for document in documents:
+        key = (document.sha256 or "", document.kind, document.title)
+        if document.sha256 and key in seen:
+            continue
+        seen.add(key)
+        kept.append(document)
+    return kept
+
+
+def _section(key, title, facts: list[Fact], empty: str, *, limit: int = SECTION_LIMIT):
+    return SummarySection(key, title, tuple(facts[:limit]), empty, max(0, len(facts) - limit))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= FACT_LIMIT else text[: FACT_LIMIT - 1].rstrip() + CUT
+
+
+def _patient_line(manifest: Manifest) -> str:
+    patient = manifest.patient
+    parts = [patient.name or "name not found in the records"]
+    if patient.birth_date:
+        parts.append(f"born {patient.birth_date}")
+    if patient.identifiers:
+        parts.append("ID " + ", ".join(patient.identifiers))
+    return _short(" · ".join(parts))
+
+
+class _Facts:
+    """Facts keyed by what they say, each with every document stating it, in first order."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._sources: dict[str, list[str]] = {}
+
+    def add(self, key: str, text: str, document: Document) -> None:
+        key = " ".join(key.lower().split())
+        self._texts.setdefault(key, _short(text))
+        sources = self._sources.setdefault(key, [])
+        if document.id not in sources:
+            sources.append(document.id)
+
+    def facts(self) -> list[Fact]:
+        return [Fact(text, tuple(self._sources[key])) for key, text in self._texts.items()]
+
+
+def _readable(documents: list[Document]) -> list[Document]:
+    return [d for d in documents if d.kind != "unreadable"]
+
+
+def diagnosis_facts(documents: list[Document]) -> list[Fact]:
+    """Each problem once (Problem records; a document without any gives its problem and
+    diagnosis section lines), with stage, grade, receptor or molecular detail as stated."""
+    found = _Facts()
+    for document in _readable(documents):
+        if document.problems:
+            for problem in document.problems:
+                extra = [
+                    _unless_active(problem.status),
+                    f"since {problem.onset}" if problem.onset else None,
+                    problem.code,
+                ]
+                text = problem.name
+                if problem.detail:
+                    text += f" — {problem.detail}"
+                if any(extra):
+                    text += f" ({', '.join(e for e in extra if e)})"
+                found.add(problem.name, text, document)
+            continue
+        for key in ("problems", "diagnoses"):
+            for line in document.sections.get(key, []):
+                found.add(line, line, document)
+    return found.facts()
+
+
+def _unless_active(status: str | None) -> str | None:
+    return None if status is None or status.lower() == "active" else status
+
+
+def allergy_facts(documents: list[Document]) -> list[Fact]:
+    """Each allergy once, with its reaction, severity and a status other than active."""
+    found = _Facts()
+    for document in _readable(documents):
+        if document.allergies:
+            for allergy in document.allergies:
+                details = [allergy.reaction, allergy.severity, _unless_active(allergy.status)]
+                shown = [d for d in details if d]
+                text = allergy.substance + (f": {', '.join(shown)}" if shown else "")
+                found.add(allergy.substance, text, document)
+            continue
+        for line in document.sections.get("allergies", []):
+            found.add(line, line, document)
+    return found.facts()
+
+
+def _drug_key(medication: Medication) -> str:
+    return (medication.generic or medication.name).lower()
+
+
+def medication_facts(documents: list[Document]) -> tuple[list[Fact], list[Fact]]:
+    """(current, stopped): each drug once with its doses; a drug is stopped when the newest
+    document listing it says so. Doses that differ between documents are all shown."""
+    mentions: dict[str, list[tuple[Medication, Document]]] = {}
+    for document in _readable(documents):
+        for medication in document.medications:
+            mentions.setdefault(_drug_key(medication), []).append((medication, document))
+    current, stopped = [], []
+    for group in mentions.values():
+        newest = max(group, key=lambda pair: pair[1].date or "")
+        medication, _ = newest
+        name = medication.name[:1].upper() + medication.name[1:]
+        strengths = _unique(m.strength or m.dose for m, _ in group)
+        routes = _unique(m.route for m, _ in group)
+        frequencies = _unique(m.frequency for m, _ in group)
+        text = " ".join(
+            filter(None, [name, " / ".join(strengths), ", ".join(routes), " / ".join(frequencies)])
+        )
+        if len(strengths) > 1 or len(frequencies) > 1:
+            text += " (documents differ)"
+        ordered = [newest[1].id] + [d.id for _, d in group if d.id != newest[1].id]
+        sources = tuple(dict.fromkeys(ordered))
+        if (medication.status or "").lower() in STOPPED:
+            when = f", ended {medication.end}" if medication.end else ""
+            stopped.append(Fact(_short(f"{text} ({medication.status}{when})"), sources))
+        else:
+            current.append(Fact(_short(text), sources))
+    by_name = lambda fact: fact.text.lower()  # noqa: E731
+    return sorted(current, key=by_name), sorted(stopped, key=by_name)
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        if value and value.strip():
+            seen.setdefault(" ".join(value.lower().split()), value.strip())
+    return list(seen.values())
+
+
+def ordered_labs(
+    documents: list[Document], trends: tuple[Trend, ...]
+) -> list[tuple[LabResult, Document]]:
+    """Every lab result in the one order the packet shows them: the trends' order (analyte,
+    then unit), then by collection date."""
+    position = {(t.key, unit_key(t.unit)): i for i, t in enumerate(trends)}
+    results = [(lab, d) for d in documents for lab in d.labs]
+    return sorted(
+        results,
+        key=lambda pair: (position.get(trend_key(pair[0]), len(position)), pair[0].collected or ""),
+    )
+
+
+def abnormal_lab_facts(trends: tuple[Trend, ...]) -> list[Fact]:
+    """The latest value of each analyte (the lab trends' join: LOINC or aliased name, and
+    unit), when that value is flagged abnormal."""
+    facts = []
+    for trend in trends:
+        latest = trend.latest
+        if not latest.flag:
+            continue
+        value = " ".join(filter(None, [latest.value, trend.unit]))
+        text = f"{latest.test} {value} {latest.flag}"
+        if latest.reference_range:
+            text += f" (range {latest.reference_range})"
+        if latest.collected:
+            text += f", {latest.collected}"
+        facts.append(Fact(_short(text), tuple(latest.documents)))
+    return sorted(facts, key=lambda fact: fact.text.lower())
+
+
+def imaging_facts(manifest: Manifest, documents: list[Document]) -> list[Fact]:
+    """Each imaging report with its impression, newest first; then each study without one."""
+    facts = []
+    reports = [d for d in documents if d.kind == "imaging_report"]
+    for document in sorted(reports, key=lambda d: d.date or "", reverse=True):
+        exam = (document.sections.get("exam") or [document.title or document.source])[0]
+        impression = " ".join(document.sections.get("impression", []))
+        text = " ".join(filter(None, [document.date, exam]))
+        text += f": impression: {impression}" if impression else ": no impression found"
+        facts.append(Fact(_short(text), (document.id,)))
+    unreported = {
+        doc_id for f in manifest.findings if f.code == "imaging-without-report"
+        for doc_id in f.documents
+    }  # fmt: skip
+    for document in documents:
+        if document.kind == "imaging_study" and document.id in unreported:
+            text = " ".join(filter(None, [document.date, document.title]))
+            facts.append(Fact(_short(f"{text}: images, no report found"), (document.id,)))
+    return facts
+
+
+def plan_facts(documents: list[Document]) -> list[Fact]:
+    """The first provider's plan: treatment plans first, then plan and assessment sections,
+    each document's newest first; a plan read as text when it has no sections."""
+    readable = _readable(documents)
+    ordered = sorted(readable, key=lambda d: (d.kind != "treatment_plan", _newest_first(d)))
+    found = _Facts()
+    for document in ordered:
+        lines = [*document.sections.get("plan", []), *document.sections.get("assessment", [])]
+        if not lines and document.kind in PLAN_KINDS:
+            lines = plan_from_text(document.text)
+        for line in lines:
+            found.add(line, line, document)
+    return found.facts()
+
+
+def _newest_first(document: Document) -> str:
+    date = document.date or "0000-00-00"
+    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in date)
+
+
+def plan_from_text(text: str) -> list[str]:
+    """The lines under each plan heading ("Plan of care:", "Assessment:", "Follow-up:") up to
+    the next heading or a blank line; an assessment's and a follow-up's keep their heading."""
+    found: list[str] = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        heading = _PLAN_HEADING.match(line)
+        if not heading:
+            continue
+        name = heading.group(0).strip().rstrip(":").strip()
+        keep = name.lower().startswith(("assessment", "follow"))
+        under = [line[heading.end() :].strip()] if line[heading.end() :].strip() else []
+        for following in lines[index + 1 :]:
+            if not following.strip():
+                if under:
+                    break
+                continue
+            if _ANY_HEADING.match(following) and not following.startswith((" ", "\t")):
+                break
+            under.append(re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", following).strip())
+        found += [f"{name}: {item}" if keep else item for item in under if item]
+    return found
