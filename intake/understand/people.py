@@ -7,12 +7,23 @@ from collections import Counter
 from collections.abc import Iterable
 
 from intake.model import Person
-from intake.understand.dates import birth_date
+from intake.understand.dates import BIRTH_LABEL, birth_date
 
+# labels a report prints before (or above) its patient's name, in the languages real
+# reports use: English, Portuguese, Spanish, German, French, Italian
+_PATIENT_LABEL = (
+    r"patient(?:'s)?\s+(?:full\s+)?name|name\s+of\s+patient|pt\.?\s+name|patient(?::in|in)?"
+    r"|patientenname|name\s+des\s+patienten|nome\s+do\s+(?:paciente|doente|utente)"
+    r"|nombre\s+del\s+paciente|nom\s+du\s+patient|nome\s+(?:del\s+)?paziente"
+    r"|paciente|doente|utente|paziente"
+)
+_LOOSE_LABEL = r"name|nome|nombre|nom"  # patient only when nothing qualifies it
 NAME_LABEL = re.compile(
-    r"\b(?:patient(?:'s)?\s+name|patient|pt\.?\s+name|name)(?:\s*[:#]\s*|\s{2,}|\t)",
+    rf"(?<![\w:])(?P<label>{_PATIENT_LABEL}|{_LOOSE_LABEL})(?:\s*[:#]\s*|\s{{2,}}|\t|\s*$)",
     re.IGNORECASE,
 )
+_EXPLICIT = re.compile(rf"(?:{_PATIENT_LABEL})$", re.IGNORECASE)
+_FIELD_SPLIT = re.compile(r"\s{2,}|\t|\s*\|\s*")
 # a title line naming its person: "Blood Test Report - Akshay Jadhav"
 TITLE_NAME = re.compile(
     r"^\s*[A-Za-z][A-Za-z ]{2,60}\b(?:report|results?|summary|record)\s*[-–—:|]\s*"
@@ -20,15 +31,53 @@ TITLE_NAME = re.compile(
     re.IGNORECASE,
 )
 HONORIFIC = re.compile(
-    r"^(?:mr|mrs|ms|miss|mx|master|baby|smt|shri|sri|kum|kumari|mast|m/s)\.?\s+", re.IGNORECASE
+    r"^(?:mr|mrs|ms|miss|mx|master|baby|smt|shri|sri|kum|kumari|mast|m/s|sr|sra|srta|herr|frau"
+    r"|mme|mlle|m)\.?\s+",
+    re.IGNORECASE,
 )
 _STOP = re.compile(
-    r"\s{2,}|\t|\b(?:D\.?O\.?B\.?|DOB|date\s+of\s+birth|birth\s*date|MRN|sex|gender|age|acct|"
-    r"account|ID|phone|accession|collected|ordered)\b",
+    r"\s{2,}|\t|\||\b(?:D\.?O\.?B\.?|DOB|date\s+of\s+birth|birth\s*date|MRN|sex|gender|age|acct|"
+    r"account|ID|phone|accession|collected|ordered|DN|sexo|idade|edad|data|fecha|geb\.?)\b",
     re.IGNORECASE,
 )
 _NAME_TOKEN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'.-]*,?$")
 _NOT_NAMES = {"unknown", "none", "n/a", "name", "patient", "information", "report", "date"}
+
+
+def _vocabulary(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# words no patient's name holds, so a column's other label, a doctor's line or a lab's name
+# is never read as the patient: the words of labels, of roles, of institutions
+_LABEL_WORDS = _vocabulary(
+    """number no nº id address phone telephone telefone fax email sex sexo gender
+    age idade edad birth dob specimen account control route ssn mrn accession collected
+    reported ordered entered volume fasting date data fecha nome nombre name patient"""
+)
+_ROLE_WORDS = _vocabulary(
+    """physician physicians doctor dr dra drs md médico medico médica medica
+    requisitante solicitante requesting referring ordering attending provider prescriber
+    author nurse technologist pathologist radiologist director dir arzt ärztin einsender
+    signed signature witness agent guarantor insured subscriber insurance contact emergency
+    spouse mother father parent guardian employer"""
+)
+_ORG_WORDS = _vocabulary(
+    """company hospital hospitalar clinic clinica clínica clinique klinik center centre
+    centro laboratory laboratorio laboratório labor lab labs medical health healthcare
+    services service department departamento serviço servicio university universidade inc
+    llc ltd pharmacy farmacia farmácia street avenue rua road care serviço servico servicos
+    química quimica clinical pathology patologia hematologia radiology imaging"""
+)
+_HEADING_WORDS = _vocabulary(
+    """report reports summary page record records sample amostra muestra exame examen
+    test tests result results unit units reference range value information unknown none
+    n/a"""
+)
+_NEVER = _LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS
+_NEVER_UNLABELLED = _NEVER | _HEADING_WORDS
+_PARTICLES = _vocabulary("da de do dos das del della di du la le van von der den y e")
+_TITLES = re.compile(r"^(?:dr|dra|drs|prof|profa|doctor|doc)\b\.?", re.IGNORECASE)
 
 
 def find_patient(text: str) -> Person:
@@ -37,40 +86,155 @@ def find_patient(text: str) -> Person:
 
 
 def find_name(text: str) -> str | None:
-    """The name after a 'Patient:'/'Name:' label (or in a title line 'Report - Name'),
-    displayed as 'First Middle Last'."""
+    """The patient's name as the document prints it (see named_people), displayed as
+    'First Middle Last'."""
     return next(iter(named_people(text, limit=1)), None)
 
 
 def named_people(text: str, *, limit: int = 4) -> list[str]:
-    """The different people a text names under a patient/name label, in order of first
-    mention (a file holding two people's reports names both)."""
-    found: list[str] = []
+    """The different people a text names as its patient, in order of first mention (a file
+    holding two people's reports names both).
+
+    Labelled names come first: 'Patient: X', 'Nome: X', a name under its label in a column
+    layout ('Patient Name' over 'DOE, JANE'), a name below a label standing alone ('Doente').
+    Only when a text has none are unlabelled forms read: the name beside a birth-date label
+    ('Ana Faria   DN: 05/04/1990'), a title line ('Blood Test Report - Akshay Jadhav'), a
+    name heading every page."""
     lines = text.splitlines()
-    for number, line in enumerate(lines):
-        for name in _names_in(line, title=number < HEADING_LINES):
-            if not any(name_matches(name, other) for other in found):
-                found.append(name)
-                if len(found) >= limit:
-                    return found
+    labelled = (name for number in range(len(lines)) for name in _labelled(lines, number))
+    found = _distinct(labelled, limit)
+    if not found:
+        found = _distinct(_unlabelled(text, lines), limit)
+    return found
+
+
+def _distinct(names: Iterable[str], limit: int) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        if not any(name_matches(name, other) for other in found):
+            found.append(name)
+            if len(found) >= limit:
+                break
     return found
 
 
 HEADING_LINES = 6  # a title line naming the person is among the first lines
+BELOW_REACH = 3  # lines below a label standing alone where its name may be
+PAGE_HEAD_LINES = 3  # a name heading each page is among its first lines
 
 
-def _names_in(line: str, *, title: bool) -> list[str]:
-    names = []
+def _labelled(lines: list[str], number: int) -> Iterable[str]:
+    line = lines[number]
     for label in NAME_LABEL.finditer(line):
-        rest = _STOP.split(line[label.end() :], maxsplit=1)[0].strip(" ,;:")
-        name = display_name(HONORIFIC.sub("", rest))
+        explicit = bool(_EXPLICIT.match(label.group("label")))
+        before = _FIELD_SPLIT.split(line[: label.start()])[-1].strip()
+        if before and (not explicit or _words(before) & _NEVER):
+            continue  # 'Physician Name:', 'Referring Patient ...': someone else's label
+        value = _STOP.split(line[label.end() :], maxsplit=1)[0].strip(" ,;:")
+        name = _accept(value, explicit=explicit) if value else None
+        colon = any(mark in label.group(0)[len(label.group("label")) :] for mark in ":#")
+        if name is None and not (colon and value):  # nothing after it: a column's label
+            name = _below(lines, number, label.start(), explicit=explicit)
         if name:
-            names.append(name)
-    if not names and title and (match := TITLE_NAME.match(line)):
-        name = display_name(match.group("name"))
-        if name:
-            names.append(name)
-    return names
+            yield name
+
+
+def _below(lines: list[str], number: int, start: int, *, explicit: bool) -> str | None:
+    """The name under a label with nothing after it: in the same column of the next line
+    when both lines have as many fields, else (a label alone on its line) the first
+    name-like field of the next lines that name no role."""
+    fields = _fields(lines[number])
+    column = len(_fields(lines[number][:start]))
+    following = [line for line in lines[number + 1 : number + 1 + BELOW_REACH] if line.strip()]
+    if not following:
+        return None
+    below = _fields(following[0])
+    if len(fields) > 1:
+        if len(below) != len(fields):
+            return None
+        return _accept(below[column], explicit=explicit)
+    for line in following:
+        if _words(line) & _ROLE_WORDS or NAME_LABEL.search(line):
+            return None  # the next label, or a doctor's line: nothing of the patient's
+        if any(_is_label(field) for field in _fields(line)):
+            continue  # a row of labels ('LOGO TEXT   Date of Birth')
+        for field in _fields(line):
+            name = _accept(field, explicit=False)
+            if name:
+                return name
+    return None
+
+
+def _unlabelled(text: str, lines: list[str]) -> Iterable[str]:
+    for number, line in enumerate(lines):
+        fields = _fields(line)
+        for index, field in enumerate(fields[1:], start=1):
+            if BIRTH_LABEL.match(field) and birth_date(field):  # 'Ana Faria   DN: 05/04/1990'
+                name = _accept(fields[index - 1], explicit=False)
+                if name:
+                    yield name
+                break
+        if number < HEADING_LINES and (match := TITLE_NAME.match(line)):
+            name = display_name(match.group("name"))
+            if name:
+                yield name
+    yield from _page_heading_names(text)
+
+
+def _page_heading_names(text: str) -> list[str]:
+    """A line holding only a name among the first lines of two pages or more."""
+    pages: dict[frozenset[str], set[int]] = {}
+    shown: dict[frozenset[str], str] = {}
+    for number, page in enumerate(text.split("\f")):
+        head = [line for line in page.splitlines() if line.strip()][:PAGE_HEAD_LINES]
+        for line in head:
+            name = _accept(line.strip(), explicit=False)
+            if name and len(_fields(line)) == 1:
+                pages.setdefault(name_key(name), set()).add(number)
+                shown.setdefault(name_key(name), name)
+    return [shown[key] for key, numbers in pages.items() if len(numbers) >= 2]
+
+
+def _is_label(field: str) -> bool:
+    """A field that is a label with no value: 'Date of Birth', 'Sexo:'."""
+    return field.rstrip().endswith(":") or bool(
+        (BIRTH_LABEL.match(field) or NAME_LABEL.match(field)) and not birth_date(field)
+    )
+
+
+def _fields(line: str) -> list[str]:
+    return [field for field in _FIELD_SPLIT.split(line.strip()) if field.strip()]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-zà-ÿ/º]+", text.lower()))
+
+
+def _accept(value: str, *, explicit: bool) -> str | None:
+    """`value` displayed as a name if it can be the patient's: under a label that says
+    'patient' the words are taken as printed (an ID number beside them dropped); otherwise
+    each word must be capitalised like a name, and none may be a label's, a role's, an
+    institution's or a heading's word."""
+    value = HONORIFIC.sub("", value.strip(" ,;:"))
+    if not value or _TITLES.match(value):
+        return None  # 'Dr. ...': a doctor
+    tokens = [t for t in value.replace(",", ", ").split() if not re.fullmatch(r"[\d\W]+", t)]
+    words = _words(" ".join(tokens))
+    if words & (_NEVER if explicit else _NEVER_UNLABELLED):
+        return None
+    if not explicit and not all(_name_shaped(t) for t in tokens):
+        return None
+    if sum(1 for t in tokens if len(t.strip(".,")) > 1 and t.lower() not in _PARTICLES) < 2:
+        return None
+    return display_name(" ".join(tokens).strip(" ,"))
+
+
+def _name_shaped(token: str) -> bool:
+    """'Silva', 'SILVA', "O'Neil", 'McBee', 'K.', 'dos', 'Silva,'."""
+    bare = token.strip(".,")
+    if token.lower() in _PARTICLES:
+        return True
+    return bool(re.fullmatch(r"[A-ZÀ-Ý](?:[A-ZÀ-Ý'-]*|[a-zà-ÿ'-]+(?:[A-ZÀ-Ý][a-zà-ÿ'-]+)?)", bare))
 
 
 def display_name(raw: str) -> str | None:
@@ -83,12 +247,19 @@ def display_name(raw: str) -> str | None:
         raw = f"{first.strip()} {last.strip()}"
     tokens = [t.strip("_|:;~") for t in raw.split()]
     tokens = [t for t in tokens if t]
-    if not 2 <= len(tokens) <= 5 or not all(_NAME_TOKEN.match(t) for t in tokens):
+    if not 2 <= len(tokens) <= 6 or not all(_NAME_TOKEN.match(t) for t in tokens):
         return None
     if any(t.lower().strip(".,") in _NOT_NAMES for t in tokens):
         return None
-    if all(t.isupper() or len(t) == 1 for t in tokens) or raw.islower():
-        tokens = [t.capitalize() if len(t) > 1 else t.upper() for t in tokens]
+    if all(t.isupper() or len(t) == 1 or t in _PARTICLES for t in tokens) or raw.islower():
+        tokens = [
+            t
+            if t.lower() in _PARTICLES and not t.isupper()
+            else t.capitalize()
+            if len(t) > 1
+            else t.upper()
+            for t in tokens
+        ]
     return " ".join(tokens)
 
 

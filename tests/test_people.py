@@ -1,0 +1,79 @@
+"""Patient names in the header forms real reports print. Each excerpt keeps a corpus file's
+layout (its unit named in a comment, as intake's PDF reader gives the text) with a fictional
+person in place of the real one."""
+
+from __future__ import annotations
+
+from intake.understand.people import find_name, find_patient, named_people
+
+
+def test_name_beside_a_birth_date_label_without_a_name_label():
+    # lab_pdf/bronstein_dasa_hemograma_br.pdf: name, then 'DN:' (data de nascimento)
+    text = (
+        "7640.0241.6683 / CIP 7664856260\n"
+        "Maria Clara Souza Lima   DN: 05/04/1990 (33 Anos)   SEXO: Feminino\n"
+        "Dr(a) Paula Regina dos Santos Moura   Telefone:\n"
+        "Exame   Resultado   Valor de Referência\n"
+        "Data de Coleta/Recebimento: 23/10/2023   Hora Aproximada: 08:39 BRT\n"
+    )
+    patient = find_patient(text)
+    assert (patient.name, patient.birth_date) == ("Maria Clara Souza Lima", "1990-04-05")
+
+
+def test_a_label_alone_on_its_line_names_the_patient_below():
+    # lab_pdf/tsilva_chporto_2023_cumulative_adobescan.pdf: 'Doente' (patient, pt-PT)
+    text = (
+        "Departamento de Patologla Laboratorlal\n"
+        "Doente\nAmostra\n"
+        "05-01-2023 09:06:00   JOAO PEDRO COSTA NUNES\n"
+        "Data Registo:\n"
+        "Requisitante\n"
+        "Dr(a) A. L. Vasconcelos\n"
+    )
+    assert find_name(text) == "Joao Pedro Costa Nunes"
+
+
+def test_a_logo_under_a_name_label_is_not_the_patient():
+    # clinical_pdf/jsl_christianacare_h_and_p_scanned.pdf: the name is redacted; the
+    # hospital's logo text sits on the row of the next label
+    text = (
+        "Patient Name\nFinancial Number\nCHRISTIANA CARE   Date of Birth\n"
+        "HEALTH SERVICES   Patient Location   :\n| H & P |\nChief Complaint   Arthritis\n"
+    )
+    assert named_people(text) == []
+
+
+def test_a_doctor_below_a_name_label_is_not_the_patient():
+    # lab_pdf/hl7_labcorp_ana_multiple_ranges.pdf, page 3 as PDFium orders it
+    text = "Patient Name\nBN LabCorp Burlington Dir: William F Hancock, MD\n"
+    assert named_people(text) == []
+    assert find_name("Physician Name: Ana Gomes\nOrdering Provider   Ben Hart") is None
+    assert find_name("Médico: Dr. Carlos Lima") is None
+
+
+def test_a_column_label_row_over_its_values():
+    # LabCorp-style header rows: labels on one line, values below in the same columns
+    text = "Patient Name   Specimen Number\nDOE, JANE M   244-988-9201-0\n"
+    assert find_name(text) == "Jane M Doe"
+
+
+def test_a_name_heading_every_page():
+    # clinical_pdf/hl7_mydirectives_advance_directive.pdf: title, then the person's name,
+    # on every page
+    page = "Universal Advance Digital Directive (uADD)\nPeter Alan McKay\nPart {}\nText.\n"
+    text = "\n\f\n".join(page.format(n) for n in (1, 2))
+    assert find_name(text) == "Peter Alan McKay"
+    assert find_name(page.format(1)) is None  # one page: a heading, not yet a person
+
+
+def test_multilingual_labels():
+    assert find_name("Nome: ANA PAULA RIBEIRO   Idade: 40") == "Ana Paula Ribeiro"
+    assert find_name("Paciente: GARCÍA LÓPEZ, JUAN   Edad: 52") == "Juan García López"
+    assert find_name("Patient:in: Weber, Anna   Geb.: 01.02.1970") == "Anna Weber"
+
+
+def test_headings_and_ocr_fragments_are_not_names():
+    # clinical_pdf/jsl_mankato_clinic_procedure_note_fax.pdf: a large name split by OCR
+    text = "M   Laura   K   DOB:\norris,   La a   DOB: 06/03/1973\nSEX: F\n"
+    assert named_people(text) == []
+    assert find_name("Serviço Química Clínica   DN: 05/04/1990") is None
