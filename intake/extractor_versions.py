@@ -8,7 +8,7 @@ VERSIONS: dict[str, str] = {
     "pdf": "4",
     "dicom": "3",
     "image": "1",
-    "ccda": "5",
+    "ccda": "6",
     "fhir": "3",
     "text": "2",
 }

@@ -40,8 +40,9 @@ Status = Literal["present", "missing", "incomplete", "stale"]
 Severity = Literal["error", "warning", "info"]
 Flag = Literal["H", "L", "HH", "LL", "A", "AA", "critical"]
 EventCategory = Literal[
-    "diagnosis", "test", "imaging", "procedure", "treatment", "medication", "visit", "other"
-]
+    "diagnosis", "procedure", "imaging", "lab", "test", "treatment", "medication", "admission",
+    "discharge", "visit", "other",
+]  # fmt: skip
 KINDS: tuple[str, ...] = get_args(Kind)
 STATUSES: tuple[str, ...] = get_args(Status)
 SEVERITIES: tuple[str, ...] = get_args(Severity)  # most severe first
@@ -524,9 +525,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class Event:
-    """One dated step of the story: a test, a scan, a diagnosis, a procedure, a treatment."""
+    """One dated step of the story: a diagnosis, a procedure, a scan, abnormal results, a
+    medication started or stopped, a hospital stay; with the documents that state it."""
 
-    date: str  # YYYY-MM-DD
+    date: str  # YYYY-MM-DD, or YYYY-MM / YYYY when the source gives no more
     category: EventCategory
     title: str
     documents: list[str] = field(default_factory=list)

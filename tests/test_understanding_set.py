@@ -93,10 +93,12 @@ def test_timeline_is_ordered_with_categories(oncology_manifest):
     assert [e.date for e in timeline] == sorted(e.date for e in timeline)
     by_category = {e.category: e for e in timeline}
     assert by_category["imaging"].date == "2026-09-01"
-    assert "Invasive ductal carcinoma" in by_category["diagnosis"].title
-    assert by_category["test"].date == "2026-10-02"
+    assert any(
+        "Invasive ductal carcinoma" in e.title for e in timeline if e.category == "diagnosis"
+    )
+    first_labs = [e for e in timeline if e.category == "lab" and e.date == "2026-10-02"]
+    assert len(first_labs) == 1  # the duplicate download once (both copies listed)
     assert by_category["treatment"].date == "2026-10-06"
-    assert sum(1 for e in timeline if e.category == "test") == 1  # the duplicate download once
 
 
 def test_medication_starts_are_events(neurology_manifest):

@@ -16,6 +16,7 @@ from intake.cda import clinical, entries
 from intake.cda.hl7 import (
     LOINC,
     code_in,
+    end_date,
     every,
     first,
     local,
@@ -70,6 +71,7 @@ class CdaDocument:
     patient: Person | None
     author: str | None
     sections: list[Section]
+    stay: tuple[str | None, str | None] = (None, None)  # admitted, discharged (YYYY-MM-DD)
 
     def walk(self) -> list[Section]:
         """Every section, nested ones included, in document order."""
@@ -104,7 +106,27 @@ def read_cda(handle: BinaryIO) -> CdaDocument:
         patient=_patient(root),
         author=_author(root),
         sections=sections,
+        stay=_stay(root, KIND_BY_LOINC.get(type_code or "", "")),
     )
+
+
+INPATIENT = frozenset({"IMP", "ACUTE", "NONAC"})  # HL7 ActEncounterCode: a hospital stay
+
+
+def _stay(root: Element, kind: str) -> tuple[str | None, str | None]:
+    """A hospital stay's admission and discharge dates (the encompassing encounter's
+    effectiveTime low and high), when the document is about a stay: a discharge summary,
+    an inpatient encounter, or one stating how the patient was discharged."""
+    encounter = first(root, "componentOf", "encompassingEncounter")
+    if encounter is None:
+        return None, None
+    code = first(encounter, "code")
+    inpatient = code is not None and code.get("code") in INPATIENT
+    discharged = first(encounter, "dischargeDispositionCode") is not None
+    if not (kind == "discharge_summary" or inpatient or discharged):
+        return None, None
+    period = first(encounter, "effectiveTime")
+    return timestamp(first(period, "low")), end_date(period)
 
 
 def _child_sections(parent: Element | None) -> list[Element]:

@@ -43,6 +43,10 @@ class CcdaExtractor(Extractor):
         for section in cda.walk():
             if section.items:
                 sections.setdefault(section.kind, []).extend(section.items)
+        admitted, discharged = cda.stay
+        for key, when in (("admitted", admitted), ("discharged", discharged)):
+            if when:
+                sections[key] = [when]
         medications, labs = medication_list(cda), result_list(cda)
         return [
             Document.for_source(

@@ -224,12 +224,13 @@ def _checklist_flow(manifest: Manifest) -> list:
 
 
 def timeline_page(manifest: Manifest) -> bytes:
-    """The dated story: diagnoses, tests, imaging, procedures, treatments."""
-    rows = [["Date", "What", "Event"]]
-    rows += [[e.date, e.category, e.title] for e in manifest.timeline]
+    """The dated story: diagnoses, procedures, imaging, abnormal results, medications, stays,
+    each with the ids of the documents stating it."""
+    rows = [["Date", "What", "Event", "Sources"]]
+    rows += [[e.date, e.category, e.title, ", ".join(e.documents)] for e in manifest.timeline]
     if len(rows) == 1:
-        rows.append(["", "", "No dated events were found."])
-    return render([fit("Timeline", HEADING), table(rows, [1.0, 1.0, 5.1])], title="Timeline")
+        rows.append(["", "", "No dated events were found.", ""])
+    return render([fit("Timeline", HEADING), table(rows, [0.9, 0.9, 4.2, 1.1])], title="Timeline")
 
 
 def medications_page(manifest: Manifest) -> bytes:
