@@ -225,7 +225,9 @@ def test_a_dicom_study_with_10kb_descriptions_is_cut_in_the_pdf_and_whole_in_the
     timeline = next(page for page in pages if page.startswith("Timeline"))
     study = next(page for page in pages if "The images themselves are in" in page)
     for page in (timeline, study):  # a table cell, a heading and a subheading: cut
-        assert "CT word1 word2 word3" in page and re.search(r"word\d+\u2026", page), page
+        assert "CT word1 word2 word3" in page and re.search(r"word\d*\u2026", page), (
+            page
+        )  # cut, maybe mid-word
         assert not re.search(rf"\b{last}\b", page)
     assert "Chief complaint: cough" in text  # the note's page is there too
     assert make_faults.LONG_DESCRIPTION in (out / "INDEX.HTM").read_text()
