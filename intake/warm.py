@@ -3,8 +3,10 @@ is imported.
 
 The full run (intake.cli) remembers what it printed and its exit code, keyed by everything
 the answer depends on: every entry under the folder (path, size and SHA-256 of each file;
-each link's target), the options, today's date (recency is measured from it), intake's
-version and its own files (a changed checklist, template or module misses). The next run
+each link's target: a superset of what the real walk reads, so it never has to stay in
+step with it), the options, today's date (recency is measured from it), intake's version
+and its own files (a changed checklist, template or module misses), the installed
+packages, Tesseract and intake's environment variables. The next run
 hashes the folder, finds the key and prints the same bytes: no click, no stages, no
 SQLite. Anything else (another option, a changed byte, no cache) takes the full path.
 
@@ -124,7 +126,7 @@ def folder_key(folder: Path, flags: tuple[str, ...]) -> str | None:
     """A digest of everything the answer depends on; None when the folder cannot be read
     whole (the full run says why)."""
     digest = hashlib.sha256()
-    facts = [__version__, list(flags), date.today().isoformat(), _package_state()]
+    facts = [__version__, list(flags), date.today().isoformat(), _package_state(), _setting()]
     digest.update(json.dumps(facts).encode())
     root = folder.resolve()
     digest.update(str(root).encode() + b"\0")
@@ -167,6 +169,25 @@ def _package_state() -> list[tuple[str, int, int]]:
                 state.append((os.path.relpath(os.path.join(folder, name), PACKAGE),
                               info.st_size, info.st_mtime_ns))  # fmt: skip
     return sorted(state)
+
+
+def _setting() -> list:
+    """What else the full run's answer depends on: the installed packages (a folder's time
+    changes when a package is installed, upgraded or removed: the drug dictionary, a
+    reader), the Tesseract found on PATH, and the environment variables intake reads."""
+    folders = []
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            folders.append((entry, os.stat(entry or ".").st_mtime_ns))
+    tesseract = None
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(folder or ".", "tesseract")
+        with contextlib.suppress(OSError):
+            info = os.stat(candidate)
+            tesseract = (candidate, info.st_size, info.st_mtime_ns)
+            break
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("INTAKE_", "TESS")))
+    return [folders, tesseract, settings]
 
 
 def _prune(store: Path) -> None:
