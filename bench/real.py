@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,9 @@ def name_tokens(name: str | None) -> frozenset[str]:
 
 
 def test_key(test: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", test.lower())
+    """Letters and digits only, accents folded ('LEUCÓCITOS' = 'LEUCOCITOS': OCR drops them)."""
+    folded = unicodedata.normalize("NFKD", test.lower())
+    return re.sub(r"[^a-z0-9]", "", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
 def same_test(expected: str, found: str) -> bool:
@@ -81,8 +84,22 @@ def same_test(expected: str, found: str) -> bool:
 
 
 def number(text: str) -> float | None:
+    """A number as labs print it: '4,04' and '4.04' are 4.04 (a decimal comma), '1,574' and
+    '9.480' keep their thousands reading only where both marks appear or the comma has
+    three digits after it."""
+    t = text.strip()
+    if "," in t and "." in t:  # the last mark is the decimal one
+        t = (
+            t.replace(".", "").replace(",", ".")
+            if t.rfind(",") > t.rfind(".")
+            else t.replace(",", "")
+        )
+    elif re.fullmatch(r"[-+]?\d+,\d{1,2}|[-+]?\d+,\d{4,}", t):
+        t = t.replace(",", ".")
+    else:
+        t = t.replace(",", "")
     try:
-        return float(text.replace(",", ""))
+        return float(t)
     except ValueError:
         return None
 
