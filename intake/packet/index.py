@@ -24,8 +24,10 @@ class PacketEntry:
     placed: dict[str, str] = field(default_factory=dict)  # record location -> its copy
 
     def place(self, location: str, name: str) -> None:
-        """The copy of the record at `location` is `name` in the packet."""
-        self.files.append(name)
+        """The copy of the record at `location` is `name` in the packet (identical files
+        share one copy, listed once)."""
+        if name not in self.files:
+            self.files.append(name)
         self.placed[location] = name
 
 

@@ -252,6 +252,7 @@ def _copy_documents(
     number = done = 0
     total = sum(len(d.files) for d in documents)
     copied: dict[str, str] = {}  # one file several documents stand for (a FHIR export) once
+    same: dict[str, str] = {}  # SHA-256 -> its copy: identical files (one document) once
     for document in documents:
         if document.media_type == DICOM:  # into the DICOM file-set (write_file_set)
             continue
@@ -264,6 +265,10 @@ def _copy_documents(
             if ref.source in copied:
                 entry.place(ref.source, copied[ref.source])
                 continue
+            if ref.sha256 in same and same[ref.sha256] in entry.files:
+                entry.place(ref.source, same[ref.sha256])  # "also at": the one copy
+                copied[ref.source] = same[ref.sha256]
+                continue
             name = f"{XDM_FOLDER}/DOC{number + 1:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
             with index.guard(document, f"copying {ref.source} into the packet"):
                 try:
@@ -275,6 +280,8 @@ def _copy_documents(
                 copied[ref.source] = name
                 if digest != ref.sha256:
                     entry.notes.append(f"{ref.source} changed while intake was reading it")
+                elif ref.sha256:
+                    same[ref.sha256] = name
                 entry.place(ref.source, name)
             if progress:
                 progress("copy", done, total, ref.source)
