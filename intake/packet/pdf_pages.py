@@ -28,6 +28,7 @@ from reportlab.platypus import (
 from intake.heif import heif_available
 from intake.model import Document, Manifest
 from intake.packet import pdf_fonts, text_layer
+from intake.packet.questions import asked
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=12)
@@ -352,7 +353,9 @@ def questions_sheet(questions: list[Document], prompts: list[str]) -> bytes:
     flow = [fit("Questions and concerns", HEADING)]
     if questions:
         for document in questions:
-            flow += [p(line, BODY) for line in document.text.splitlines() if line.strip()]
+            items = asked(document.text, document.title)
+            flow += [p(f"{n}. {item}", BODY) for n, item in enumerate(items, start=1)]
+            flow.append(p(f"From {document.title or document.source} ({document.source})", SMALL))
     else:
         flow.append(p("No list of questions was found. Some to consider:", SMALL))
         flow += [p(f"{n}. {prompt}") for n, prompt in enumerate(prompts, start=1)]
