@@ -61,6 +61,22 @@ def test_identical_files_are_one_document_with_one_copy(oncology, oncology_packe
     assert f"also at {LABS_AGAIN}" in (out / "INDEX.HTM").read_text(encoding="utf-8")
 
 
+def test_identical_notes_merge_but_empty_files_stay_apart(oncology, tmp_path):
+    shutil.copyfile(oncology / "questions.txt", tmp_path / "questions.txt")
+    (tmp_path / "copy").mkdir()
+    shutil.copyfile(oncology / "questions.txt", tmp_path / "copy" / "questions.txt")
+    (tmp_path / "a.pdf").write_bytes(b"")
+    (tmp_path / "b.pdf").write_bytes(b"")
+    manifest = api.scan_folder(tmp_path, api.Options(appointment=APPOINTMENT))
+    by_source = {d.source: d for d in manifest.documents}
+    assert sorted(by_source) == ["a.pdf", "b.pdf", "questions.txt"]
+    assert [ref.source for ref in by_source["questions.txt"].files] == [
+        "questions.txt",
+        "copy/questions.txt",
+    ]
+    assert by_source["a.pdf"].kind == by_source["b.pdf"].kind == "unreadable"
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -48,12 +48,12 @@ def render_preview(path: Path | BinaryIO, size: int = PREVIEW_SIZE) -> bytes:
             path.seek(0)  # the pixels are read from the start again
         array = _pixels(path, ds, index)
         try:
-            image = _image(array, ds, index)
+            image = _image(array, ds, index, size)
         except NoPreview:
             raise
         except Exception as err:
             raise NoPreview("its image could not be drawn") from err
-    return _png(_sized(image, size))
+    return _png(image)
 
 
 def _pixels(path: Path | BinaryIO, ds, index: int | None):
@@ -96,7 +96,9 @@ def _pixels(path: Path | BinaryIO, ds, index: int | None):
         raise NoPreview("its image data could not be read (damaged or cut short)") from err
 
 
-def _image(array, ds, index: int | None) -> Image.Image:
+def _image(array, ds, index: int | None, size: int) -> Image.Image:
+    """The frame as an 8-bit image `size` pixels on its longer side (MONOCHROME1 inverted
+    after sizing, so it is the exact negative of the same image as MONOCHROME2)."""
     import numpy as np
     from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
@@ -104,12 +106,12 @@ def _image(array, ds, index: int | None) -> Image.Image:
     if array.ndim == 2:
         array = apply_modality_lut(array, ds)
         windowed = apply_voi_lut(array, ds, index=index or 0)
-        array = _to_8bit(np.asarray(windowed, dtype=np.float64))
+        image = _sized(Image.fromarray(_to_8bit(np.asarray(windowed, dtype=np.float64))), size)
         if photometric == "MONOCHROME1":
-            array = 255 - array
-        return Image.fromarray(array)
+            image = Image.fromarray(255 - np.asarray(image))
+        return image
     if array.ndim == 3 and array.shape[-1] == 3:
-        return Image.fromarray(_to_8bit(np.asarray(array, dtype=np.float64)))
+        return _sized(Image.fromarray(_to_8bit(np.asarray(array, dtype=np.float64))), size)
     raise NoPreview("its pixels are laid out in a way intake does not show")
 
 

@@ -47,7 +47,8 @@ def merge_identical(documents: Sequence[Document]) -> list[Document]:
     """One document per content: files with the same SHA-256 (each the only document of its
     file) become one whose `files` lists every path, the shortest path first (the name
     without " (1)"), with a note "also at ..." per other path. The several documents one
-    file holds (a FHIR export) and DICOM studies (one per study, not per file) are kept."""
+    file holds (a FHIR export), DICOM studies (one per study, not per file) and empty files
+    are kept as they are."""
     per_source: dict[str, int] = {}
     for document in documents:
         per_source[document.source] = per_source.get(document.source, 0) + 1
@@ -56,6 +57,7 @@ def merge_identical(documents: Sequence[Document]) -> list[Document]:
     for document in documents:
         if (
             document.sha256
+            and document.size  # empty files are separate failed downloads, not one record
             and document.media_type != DICOM
             and per_source[document.source] == 1
             and len(document.files) == 1
