@@ -45,14 +45,15 @@ def split_indexes(documents: Sequence[Document]) -> tuple[list[Document], list[D
 
 def merge_identical(documents: Sequence[Document]) -> list[Document]:
     """One document per content: files with the same SHA-256 (each the only document of its
-    file) become one whose `files` lists every path, the shortest path first (the name
-    without " (1)"), with a note "also at ..." per other path. The several documents one
+    file, and read alike: same kind and warnings) become one whose `files` lists every
+    path, the shortest path first (the name without " (1)"), with a note "also at ..." per
+    other path. The several documents one
     file holds (a FHIR export), DICOM studies (one per study, not per file) and empty files
     are kept as they are."""
     per_source: dict[str, int] = {}
     for document in documents:
         per_source[document.source] = per_source.get(document.source, 0) + 1
-    groups: dict[str, list[Document]] = {}
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Document]] = {}
     kept: list[Document] = []
     for document in documents:
         if (
@@ -62,7 +63,8 @@ def merge_identical(documents: Sequence[Document]) -> list[Document]:
             and per_source[document.source] == 1
             and len(document.files) == 1
         ):
-            groups.setdefault(document.sha256, []).append(document)
+            key = (document.sha256, document.kind, document.warnings)  # read alike too
+            groups.setdefault(key, []).append(document)
         else:
             kept.append(document)
     for group in groups.values():
