@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -120,11 +120,12 @@ def read_folder(
         return Reading(earlier, {})
     # the stages proper, imported only when a folder is read (a run served whole from the
     # cache never loads them)
+    from intake import disc
     from intake.check import check
     from intake.extraction import extract
     from intake.inventory import take_inventory
     from intake.understand.reconcile import merge_medications
-    from intake.understand.stage import understand
+    from intake.understand.stage import split_indexes, understand
     from intake.understand.timeline import build_timeline
     from intake.xdm import from_notes
 
@@ -134,7 +135,8 @@ def read_folder(
     with runtime.settings():
         extraction = extract(inventory, runtime, workspace, progress)
         listing = {**from_notes(extraction.notes), **inventory.listing.entries}
-        documents = understand(extraction.documents, listing)
+        records, indexes = split_indexes(extraction.documents)
+        documents = understand(records, listing)
         patient = stated_patient(options.patient, documents)
         assessment = check(
             documents,
@@ -142,7 +144,7 @@ def read_folder(
             inventory.skipped,
             appointment=appointment,
             patient=patient,
-            evidence=evidence(inventory, extraction, documents),
+            evidence=evidence(inventory, extraction, documents, indexes),
             add_specialty=options.checklist is None,
         )
     manifest = Manifest(
@@ -156,7 +158,7 @@ def read_folder(
         appointment=options.appointment.isoformat() if options.appointment else None,
         timeline=tuple(build_timeline(list(documents))),
         reminders=rules.reminders,
-        skipped=(*inventory.skipped, *inventory.set_aside),
+        skipped=(*inventory.skipped, *inventory.set_aside, *map(disc.as_skipped, indexes)),
         skipped_junk=inventory.junk,
         tool={"name": "intake", "version": __version__},
         reason=options.reason,
@@ -192,14 +194,17 @@ def _holds_every_file(manifest: Manifest, inventory: Inventory) -> bool:
 
 
 def evidence(
-    inventory: Inventory, extraction: Extraction, documents: tuple[Document, ...]
+    inventory: Inventory,
+    extraction: Extraction,
+    documents: tuple[Document, ...],
+    indexes: Sequence[Document] = (),
 ) -> list[Finding]:
     """Findings only the files themselves can show: XDM digests and listings, a disc's
-    DICOMDIR against its files, the viewer set aside."""
+    DICOMDIR (`indexes`: not documents) against its files, the viewer set aside."""
     from intake import disc, xdm
 
     found = xdm.verify(inventory.listing, list(documents), extraction.sources)
-    found += disc.cross_check(list(documents), extraction.sources)
+    found += disc.cross_check(list(indexes), extraction.sources)
     if inventory.viewer:
         found.append(inventory.viewer)
     return found

@@ -524,7 +524,7 @@ def check(
                 "ask for its own items.",
             )
         )
-    findings = most_severe_first(findings)
+    findings = most_severe_first(said_once(findings))
     return Assessment(
         statuses=tuple(statuses),
         findings=tuple(findings),
@@ -557,16 +557,35 @@ def to_do(
     statuses: Sequence[ChecklistStatus], findings: Sequence[Finding], reminders: Sequence[str]
 ) -> list[str]:
     """What the caregiver should still do before the appointment, from checklist and findings."""
-    actions = [f.message for f in findings if f.code in ACTION_FINDINGS]
+    said = [f for f in findings if f.code in ACTION_FINDINGS]
+    actions = [f.message for f in said]
     covered = (
         {"imaging"} if any(f.code.startswith(("imaging-", "report-")) for f in findings) else set()
     )
+    about = {doc_id for f in said for doc_id in f.documents}
     for status in statuses:
-        if status.status in ("missing", "incomplete", "stale") and status.id not in covered:
-            actions.append(
-                f"{status.heading()}: {status.note}" if status.note else status.heading()
-            )
-    return actions + list(reminders)
+        if status.status not in ("missing", "incomplete", "stale") or status.id in covered:
+            continue
+        if status.status == "incomplete" and about.intersection(status.documents):
+            continue  # a finding above already says what to do about its documents
+        actions.append(f"{status.heading()}: {status.note}" if status.note else status.heading())
+    return list(dict.fromkeys(actions + list(reminders)))  # each said once, in order
+
+
+def said_once(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings without repeats: the same code and message (one study without a report,
+    found by the default list and again by a specialty's) is one finding naming the
+    documents of both."""
+    merged: dict[tuple[str, str], Finding] = {}
+    for finding in findings:
+        key = (finding.code, finding.message)
+        if key in merged:
+            earlier = merged[key]
+            documents = list(dict.fromkeys([*earlier.documents, *finding.documents]))
+            merged[key] = dataclasses.replace(earlier, documents=documents)
+        else:
+            merged[key] = finding
+    return list(merged.values())
 
 
 def _evaluate(
@@ -599,7 +618,7 @@ def _evaluate(
                     status.documents,
                 )
             )
-        elif status.status == "incomplete":
+        elif status.status == "incomplete" and not item_findings:  # else they say why
             findings.append(
                 Finding(
                     "incomplete-item",

@@ -214,9 +214,22 @@ def _top_folder(location: str, roots: set[str]) -> str | None:
     return prefix + rest.split("/", 1)[0]
 
 
+def as_skipped(index: Document) -> Skipped:
+    """A DICOMDIR is part of its disc, not a document: the manifest says where it was and
+    what was done with it."""
+    return Skipped(index.source, INDEX_ROLE)
+
+
+INDEX_ROLE = (
+    "the disc's index (DICOMDIR), not a document: its list of files was checked against "
+    "the disc; the packet has its own"
+)
+
+
 def cross_check(documents: list[Document], sources: dict[str, Source]) -> list[Finding]:
     """For every DICOMDIR: the files it lists that are missing, and DICOM files it omits
-    (from what its reader listed: the DICOMDIR is not parsed again here)."""
+    (from what its reader listed: the DICOMDIR is not parsed again here). The findings
+    name the DICOMDIR's path (it is no document: a run lists it in `skipped`)."""
     findings = []
     by_lower = {location.lower(): location for location in sources}
     for document in documents:
@@ -274,6 +287,7 @@ def _check_one(
     the files this copy of the disc holds."""
     root = posixpath.dirname(document.source)
     ids = document.listed
+    about = [document.id] if document.id else []
     if ids is None:  # its reader said why
         reason = next((w for w in document.warnings if w.startswith(UNREADABLE_INDEX)), "")
         detail = reason.removeprefix(UNREADABLE_INDEX).strip() or "(no reason given)"
@@ -283,7 +297,7 @@ def _check_one(
                 "warning",
                 f"{document.source}: the disc's index cannot be read {detail}; "
                 "its DICOM files were read one by one",
-                [document.id],
+                about,
             )
         ]
     missing, outside, listed = [], [], set()
@@ -305,7 +319,7 @@ def _check_one(
                 "warning",
                 f"{document.source} points at {len(outside)} files outside the disc "
                 f"({_examples(outside)}): not followed",
-                [document.id],
+                about,
             )
         )
     if missing:
@@ -315,7 +329,7 @@ def _check_one(
                 "warning",
                 f"{document.source} lists {len(missing)} files this copy of the disc lacks "
                 f"({_examples(missing)}): copy the whole disc again",
-                [document.id],
+                about,
             )
         )
     prefix = f"{root}/" if root else ""
@@ -334,7 +348,7 @@ def _check_one(
                 "info",
                 f"{len(unlisted)} DICOM files on the disc are not in its DICOMDIR "
                 f"({_examples(unlisted)}): they were read anyway",
-                [document.id],
+                about,
             )
         )
     return findings

@@ -237,6 +237,8 @@ class Series:
     description: str | None
     instances: int
     sample: str | None = None  # one instance's source, middle of the series (for its preview)
+    slices: list[str] = field(default_factory=list)  # a few instances' sources spread
+    # through the series, in file order (for its page of larger previews); internal
 
 
 @dataclass

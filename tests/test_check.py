@@ -65,10 +65,15 @@ def test_neurology_sample_flags_missing_questions_and_imaging_report(neurology_m
     assert not neurology_manifest.complete
 
 
-def test_duplicates_are_found_by_hash(oncology_manifest):
-    (duplicate,) = [f for f in oncology_manifest.findings if f.code == "duplicate-file"]
-    assert len(duplicate.documents) == 2
-    assert "labcorp_results_2026-10-02 (1).pdf" in duplicate.message
+def test_identical_files_are_one_document_listing_both_paths(oncology_manifest):
+    (labs,) = [d for d in oncology_manifest.documents if "labcorp" in d.source]
+    assert labs.source == "Portal downloads/labcorp_results_2026-10-02.pdf"
+    assert [ref.source for ref in labs.files] == [
+        "Portal downloads/labcorp_results_2026-10-02.pdf",
+        "Portal downloads/labcorp_results_2026-10-02 (1).pdf",
+    ]
+    assert "also at Portal downloads/labcorp_results_2026-10-02 (1).pdf" in labs.warnings
+    assert not [f for f in oncology_manifest.findings if f.code == "duplicate-file"]
 
 
 def test_items_satisfied_name_their_documents(oncology_manifest):

@@ -192,7 +192,8 @@ def test_bad_files_become_unreadable_with_reasons_and_the_run_goes_on(copy_of, o
     }
     assert unreadable == {"truncated.pdf", "empty.pdf", "not-a-photo.jpg", "locked.pdf"}
     # everything else was still read
-    assert len(by_kind(manifest, "lab_report")) == 2
+    (labs,) = by_kind(manifest, "lab_report")  # the lab PDF downloaded twice: one document
+    assert len(labs.files) == 2
     assert len(by_kind(manifest, "imaging_study")) == 1
 
 
@@ -239,9 +240,10 @@ def test_heic_photo_is_read(tmp_path, oncology):
     assert document.kind == "medication_list"
 
 
-def test_dicomdir_is_kept_as_a_document(oncology_manifest):
-    dicomdir = [d for d in oncology_manifest.documents if d.source.endswith("DICOMDIR")]
-    assert [d.kind for d in dicomdir] == ["other"]
+def test_dicomdir_is_part_of_its_disc_not_a_document(oncology_manifest):
+    assert not [d for d in oncology_manifest.documents if d.source.endswith("DICOMDIR")]
+    (index,) = [s for s in oncology_manifest.skipped if s.path.endswith("DICOMDIR")]
+    assert "checked against the disc" in index.reason
 
 
 def test_unreadable_factory_keeps_the_file_identity(oncology):

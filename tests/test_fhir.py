@@ -152,7 +152,8 @@ def test_index_lists_every_document_an_export_holds(tmp_path):
     out = tmp_path / "packet"
     api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
     index = (out / "INDEX.HTM").read_text(encoding="utf-8")
-    assert "Left breast cancer (since 2026-09-08)" in index  # from the summary document
+    # from the summary document's Condition
+    assert "Left breast cancer (since 2026-09-08, SNOMED 254837009)" in index
     assert "Penicillin G: Hives" in index
     assert "every 8 hours, as needed for nausea" in index  # from the medication list document
     assert "Hemoglobin A1c" in index  # from the results outside any report

@@ -165,6 +165,17 @@ NO_STUDY_UID = (
 )
 
 
+SLICES = 5  # instances per series shown on its page
+
+
+def spread(sources: list[str], count: int = SLICES) -> list[str]:
+    """Up to `count` of a series' sources, evenly spread from first to last, in order."""
+    if len(sources) <= count:
+        return list(sources)
+    step = (len(sources) - 1) / (count - 1)
+    return [sources[round(n * step)] for n in range(count)]
+
+
 def merge_study(instances: list[Document]) -> Document:
     """The documents of one study's files as one imaging_study document."""
     instances = sorted(instances, key=lambda d: d.source)
@@ -187,6 +198,7 @@ def merge_study(instances: list[Document]) -> Document:
     for key, item in series.items():
         sources = sorted(members[key])
         item.sample = sources[len(sources) // 2]
+        item.slices = spread(sources)
     ordered = sorted(series.values(), key=lambda s: (s.number is None, s.number or 0, s.uid or ""))
     modalities = sorted({s.modality for s in ordered if s.modality})
     study = ImagingStudy(

@@ -20,12 +20,15 @@ class PacketEntry:
     files: list[str] = field(default_factory=list)  # its copies, packet-relative
     readable: str | None = None  # a rendered page (C-CDA)
     previews: dict[int, dict[int, str]] = field(default_factory=dict)  # study -> series -> PNG
+    series_pages: dict[int, str] = field(default_factory=dict)  # study -> its series page
     notes: list[str] = field(default_factory=list)  # what writing the packet found
     placed: dict[str, str] = field(default_factory=dict)  # record location -> its copy
 
     def place(self, location: str, name: str) -> None:
-        """The copy of the record at `location` is `name` in the packet."""
-        self.files.append(name)
+        """The copy of the record at `location` is `name` in the packet (identical files
+        share one copy, listed once)."""
+        if name not in self.files:
+            self.files.append(name)
         self.placed[location] = name
 
 
@@ -57,6 +60,11 @@ class PacketIndex:
         """The preview PNG of a study's series (0-based indexes), or None."""
         entry = self._entries.get(document.id)
         return entry.previews.get(study, {}).get(series) if entry else None
+
+    def series_page(self, document: Document, study: int) -> str | None:
+        """The HTML page of a study's series with larger previews (0-based index), or None."""
+        entry = self._entries.get(document.id)
+        return entry.series_pages.get(study) if entry else None
 
     def notes(self, document: Document) -> list[str]:
         entry = self._entries.get(document.id)
@@ -90,6 +98,10 @@ class PacketIndex:
                         {"study": study, "series": series, "file": name}
                         for study, by_series in sorted(entry.previews.items())
                         for series, name in sorted(by_series.items())
+                    ],
+                    "series_pages": [
+                        {"study": study, "file": name}
+                        for study, name in sorted(entry.series_pages.items())
                     ],
                     "notes": entry.notes,
                 }

@@ -29,6 +29,7 @@ from reportlab.platypus import (
 from intake.heif import heif_available
 from intake.model import Document, Manifest
 from intake.packet import pdf_fonts, text_layer
+from intake.packet.questions import asked
 from intake.packet.summary import PacketSummary
 from intake.packet.trends import Trend
 
@@ -397,7 +398,9 @@ def questions_sheet(questions: list[Document], prompts: list[str]) -> bytes:
     flow = [fit("Questions and concerns", HEADING)]
     if questions:
         for document in questions:
-            flow += [p(line, BODY) for line in document.text.splitlines() if line.strip()]
+            items = asked(document.text, document.title)
+            flow += [p(f"{n}. {item}", BODY) for n, item in enumerate(items, start=1)]
+            flow.append(p(f"From {document.title or document.source} ({document.source})", SMALL))
     else:
         flow.append(p("No list of questions was found. Some to consider:", SMALL))
         flow += [p(f"{n}. {prompt}") for n, prompt in enumerate(prompts, start=1)]

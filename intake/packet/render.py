@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING
 
 from intake import __version__
-from intake.model import Document, Manifest
+from intake.model import Document, ImagingStudy, Manifest, Series
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex
+from intake.packet.questions import asked
 from intake.packet.summary import PacketSummary, distinct
 from intake.packet.trends import Trend, svg
 from intake.understand.classify import LABELS
@@ -107,12 +109,44 @@ def render_index(manifest: Manifest, packet: PacketIndex, summary: PacketSummary
             for doc_id in f.documents
         },
         has_questions=any(d.kind == "questions" for d in manifest.documents),
-        questions=[d for d in unique if d.kind == "questions"],
+        questions=[(d, asked(d.text, d.title)) for d in unique if d.kind == "questions"],
+        reports=study_reports(manifest),
         prompts=QUESTION_PROMPTS,
         labels=LABELS,
         prepared=date.today().isoformat(),
         version=__version__,
     )
+
+
+@dataclass
+class SeriesView:
+    """One series as its study's page shows it: its anchor (SE0001), label, and the
+    preview images written (file name beside the page, position among those shown)."""
+
+    anchor: str
+    series: Series
+    label: str
+    images: list[tuple[str, int]] = field(default_factory=list)
+    missing: str = ""  # why it has no preview, in plain words
+
+
+def render_series_page(document: Document, study: ImagingStudy, series: list[SeriesView]) -> str:
+    """PREVIEW/D0001/STUDY1.HTM: a study's series, a few images each at 256 px; no scripts."""
+    template = environment().get_template("SERIES.HTM.j2")
+    return template.render(d=document, study=study, series=series)
+
+
+def study_reports(manifest: Manifest) -> dict[str, list[Document]]:
+    """Each imaging study's reports (by study id), matched the way the checklist matches
+    them (stored with it, its accession number, or its date and modality)."""
+    from intake.check import report_matches
+
+    reports = [d for d in manifest.documents if d.kind == "imaging_report"]
+    return {
+        study.id: [r for r in reports if report_matches(r, study)]
+        for study in manifest.documents
+        if study.kind == "imaging_study"
+    }
 
 
 def render_readme() -> str:

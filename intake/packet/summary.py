@@ -81,18 +81,24 @@ def contents(manifest: Manifest, documents: list[Document]) -> tuple[ContentsEnt
         "findings": bool(manifest.findings),
         "questions": True,
     }
-    return tuple(ContentsEntry(key, title) for key, title in PARTS if has[key])
+    parts = list(PARTS)
+    if any(d.kind == "questions" for d in documents):  # the patient's own: before the to-do
+        parts.remove(("questions", QUESTIONS_TITLE))
+        parts.insert(parts.index(("todo", TODO_TITLE)), ("questions", QUESTIONS_TITLE))
+    return tuple(ContentsEntry(key, title) for key, title in parts if has[key])
 
 
+TODO_TITLE = "For the caregiver: to do before the appointment, and the checklist"
+QUESTIONS_TITLE = "Questions and concerns"
 PARTS = (
     ("timeline", "Timeline"),
     ("documents", "Documents"),
     ("medications", "Medications"),
     ("labs", "Lab results"),
     ("imaging", "Imaging studies"),
-    ("todo", "For the caregiver: to do before the appointment, and the checklist"),
+    ("todo", TODO_TITLE),
     ("findings", "Findings"),
-    ("questions", "Questions and concerns"),
+    ("questions", QUESTIONS_TITLE),
 )
 
 

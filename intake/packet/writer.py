@@ -23,7 +23,13 @@ from intake.packet.fhir_out import fhir_bundle
 from intake.packet.index import PacketIndex, reason_of
 from intake.packet.packet_pdf import MARK, build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
-from intake.packet.render import QUESTION_PROMPTS, render_index, render_readme
+from intake.packet.render import (
+    QUESTION_PROMPTS,
+    SeriesView,
+    render_index,
+    render_readme,
+    render_series_page,
+)
 from intake.packet.summary import distinct, summarise
 from intake.packet.tables import labs_csv, meds_csv
 from intake.packet.xdm_metadata import metadata_xml
@@ -253,6 +259,7 @@ def _copy_documents(
     number = done = 0
     total = sum(len(d.files) for d in documents)
     copied: dict[str, str] = {}  # one file several documents stand for (a FHIR export) once
+    same: dict[str, str] = {}  # SHA-256 -> its copy: identical files (one document) once
     for document in documents:
         if document.media_type == DICOM:  # into the DICOM file-set (write_file_set)
             continue
@@ -265,6 +272,10 @@ def _copy_documents(
             if ref.source in copied:
                 entry.place(ref.source, copied[ref.source])
                 continue
+            if ref.sha256 in same and same[ref.sha256] in entry.files:
+                entry.place(ref.source, same[ref.sha256])  # "also at": the one copy
+                copied[ref.source] = same[ref.sha256]
+                continue
             name = f"{XDM_FOLDER}/DOC{number + 1:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
             with index.guard(document, f"copying {ref.source} into the packet"):
                 try:
@@ -276,6 +287,8 @@ def _copy_documents(
                 copied[ref.source] = name
                 if digest != ref.sha256:
                     entry.notes.append(f"{ref.source} changed while intake was reading it")
+                elif ref.sha256:
+                    same[ref.sha256] = name
                 entry.place(ref.source, name)
             if progress:
                 progress("copy", done, total, ref.source)
@@ -329,27 +342,63 @@ PREVIEW_FOLDER = "PREVIEW"
 def _write_previews(
     documents: list[Document], sources: dict[str, Source], files, index: PacketIndex
 ) -> None:
-    """A small PNG per series of each study (PREVIEW/D0001/SE0001.PNG), or a note why not."""
+    """A preview PNG per series of each study (PREVIEW/D0001/SE0001.PNG, its middle image),
+    and a page per study (PREVIEW/D0001/STUDY1.HTM) showing a few images of each series
+    larger (SE0001-1.PNG...); what cannot be shown gets a note in plain words."""
     for document in documents:
         number = 0  # series numbered through the document's studies
         for study_index, study in enumerate(document.imaging):
+            shown: list[SeriesView] = []
             for series_index, series in enumerate(study.series_detail):
                 number += 1
+                label = series.description or f"series {series.number or series_index + 1}"
+                folder = f"{PREVIEW_FOLDER}/{document.id}"
+                view = SeriesView(f"SE{series_index + 1:04d}", series, label)  # on its page
+                stem = f"SE{number:04d}"  # its PNGs, numbered through the document
+                shown.append(view)
                 source = sources.get(series.sample or "")
                 if source is None:
                     continue
-                label = series.description or f"series {series.number or series_index + 1}"
-                with index.guard(document, f"the preview of {label}"):
-                    try:
-                        with source.open() as handle:  # the walked file or SourceChanged
-                            png = render_preview(handle)
-                    except NoPreview as err:
-                        index.note(document, f"{label}: no preview ({err})")
+                png, why = _preview_of(source)
+                if png is None:
+                    index.note(document, f"{label}: no preview ({why})")
+                    view.missing = why
+                    continue
+                name = f"{folder}/{stem}.PNG"
+                files.write_bytes(name, png)
+                index.entry(document).previews.setdefault(study_index, {})[series_index] = name
+                for n, location in enumerate(series.slices or [series.sample], start=1):
+                    if location == series.sample:
+                        view.images.append((f"{stem}.PNG", n))
                         continue
-                    name = f"{PREVIEW_FOLDER}/{document.id}/SE{number:04d}.PNG"
-                    files.write_bytes(name, png)
-                    previews = index.entry(document).previews
-                    previews.setdefault(study_index, {})[series_index] = name
+                    slice_source = sources.get(location or "")
+                    png = _preview_of(slice_source)[0] if slice_source else None
+                    if png is not None:
+                        files.write_bytes(f"{folder}/{stem}-{n}.PNG", png)
+                        view.images.append((f"{stem}-{n}.PNG", n))
+            if not shown:
+                continue
+            page = f"{PREVIEW_FOLDER}/{document.id}/STUDY{study_index + 1}.HTM"
+            with index.guard(document, "its series page"):
+                files.write_text(page, render_series_page(document, study, shown))
+                index.entry(document).series_pages[study_index] = page
+
+
+def _preview_of(source: Source) -> tuple[bytes | None, str]:
+    """One DICOM file's preview PNG, or None and why not in plain words."""
+    try:
+        with source.open() as handle:  # the walked file or SourceChanged
+            return render_preview(handle), ""
+    except NoPreview as err:
+        return None, str(err)
+    except SourceChanged:
+        return None, "the file changed after it was found"
+    except MemoryError:
+        raise
+    except OSError:
+        return None, "the file could not be opened again"
+    except Exception:  # a decoder's own failure: never shown to the doctor as a type name
+        return None, "its image could not be drawn"
 
 
 def _render_readable(documents: list[Document], files, index: PacketIndex) -> None:

@@ -2,7 +2,8 @@
 
 Each document gets what its container's metadata says (XDM, a FHIR DocumentReference), its
 kind, date, patient, title, lab results and medications (understand.enrich), an id in
-source order. The documents returned are final: no later stage changes them.
+source order. Files with identical bytes (the same report downloaded twice) become one
+document listing every path. The documents returned are final: no later stage changes them.
 """
 
 from __future__ import annotations
@@ -12,19 +13,67 @@ from dataclasses import replace
 
 from intake import xdm
 from intake.model import Document
+from intake.sniff import DICOM
 from intake.understand.enrich import enrich
+
+ALSO_AT = "also at "  # the note a merged document carries for each other path
 
 
 def understand(
     documents: Sequence[Document], listing: Mapping[str, xdm.XdmEntry]
 ) -> tuple[Document, ...]:
-    """The documents understood, in source order, numbered D0001, D0002..."""
+    """The documents understood, identical files merged, in source order, numbered D0001..."""
     understood = []
     for document in documents:
         entry = listing.get(document.source)
         understood.append(xdm.settle_kind(enrich(xdm.describe(document, entry)), entry))
+    understood = merge_identical(understood)
     understood.sort(key=lambda d: d.source)
     return tuple(
         replace(document, id=f"D{number:04d}", kind=document.kind or "other")
         for number, document in enumerate(understood, start=1)
     )
+
+
+def split_indexes(documents: Sequence[Document]) -> tuple[list[Document], list[Document]]:
+    """(records, disc indexes): a DICOMDIR is part of its disc, not a document; what it lists
+    is only used to check the disc's files (intake.disc.cross_check)."""
+    records = [d for d in documents if d.subtype != "dicomdir"]
+    indexes = [d for d in documents if d.subtype == "dicomdir"]
+    return records, indexes
+
+
+def merge_identical(documents: Sequence[Document]) -> list[Document]:
+    """One document per content: files with the same SHA-256 (each the only document of its
+    file, and read alike: same kind and warnings) become one whose `files` lists every
+    path, the shortest path first (the name without " (1)"), with a note "also at ..." per
+    other path. The several documents one
+    file holds (a FHIR export), DICOM studies (one per study, not per file) and empty files
+    are kept as they are."""
+    per_source: dict[str, int] = {}
+    for document in documents:
+        per_source[document.source] = per_source.get(document.source, 0) + 1
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Document]] = {}
+    kept: list[Document] = []
+    for document in documents:
+        if (
+            document.sha256
+            and document.size  # empty files are separate failed downloads, not one record
+            and document.media_type != DICOM
+            and per_source[document.source] == 1
+            and len(document.files) == 1
+        ):
+            key = (document.sha256, document.kind, document.warnings)  # read alike too
+            groups.setdefault(key, []).append(document)
+        else:
+            kept.append(document)
+    for group in groups.values():
+        first, *others = sorted(group, key=lambda d: (len(d.source), d.source))
+        if others:
+            first = replace(
+                first,
+                files=first.files + tuple(ref for d in others for ref in d.files),
+                warnings=first.warnings + tuple(f"{ALSO_AT}{d.source}" for d in others),
+            )
+        kept.append(first)
+    return kept
