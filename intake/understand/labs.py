@@ -38,6 +38,8 @@ NEGATIVE = frozenset({"negative", "not detected", "non reactive", "non-reactive"
                       "none detected", "none seen", "not reactive"})  # fmt: skip
 POSITIVE = frozenset({"positive", "detected", "reactive"})
 QUALITATIVE = NEGATIVE | POSITIVE | {"normal", "abnormal", "trace"}
+# the words naming the parts of a range printed over several lines
+RANGE_LABELS = QUALITATIVE | {"borderline", "equivocal", "indeterminate", "weak", "weakly"}
 # 1,250 and 1,250.5 (thousands), 13.8, and the decimal comma most of the world prints
 # (13,8; never three digits after it, which would be a thousands group)
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
@@ -165,6 +167,7 @@ class LabReader:
         self.found: list[tuple[int, LabResult]] = []
         self.columns: list[Column] | None = None
         self.pending = ""  # a test name wrapped onto the row above its values
+        self.range_rows: set[int] = set()  # rows read as part of a range over several lines
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
@@ -180,16 +183,43 @@ class LabReader:
             results: list[LabResult] = []
             if self.columns:
                 row_cells = cells(row, self.columns)
+                if self._range_lines(row_cells, self.rows_read + number):
+                    continue
                 results = results_from_cells(row_cells, pending=self.pending)
                 only_test = [c.role for c, _ in row_cells] == ["test"]
                 self.pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
             if not results:
                 line = parse_lab_line(lines[number])
-                results = [line] if line else []
+                results = [line] if line else parse_paired_line(lines[number])
             if not results and self._range_below(lines[number], self.rows_read + number):
                 continue
             self.found += [(self.rows_read + number, result) for result in results]
         self.rows_read += len(rows)
+
+    def _range_lines(self, row_cells: list[tuple[Column, str]], row: int) -> bool:
+        """A table's reference interval printed over several lines under its result
+        ('Negative <1:80' / 'Borderline 1:80' / 'Positive >1:80'): each line alone in the
+        range column joins the result's range with '; '; True when it did."""
+        roles = [column.role for column, _ in row_cells]
+        if roles not in (["range"], ["unit", "range"]) or not self.found:
+            return False  # a range's label may start left of the range column
+        last_row, result = self.found[-1]
+        text = " ".join(tidy_ocr(" ".join(cell for _, cell in row_cells)).split())
+        tokens = _tokens(text)
+        readable = tokens and all(
+            RANGE_RE.match(t) or VALUE_RE.match(t) or t.lower() in RANGE_LABELS for t in tokens
+        )
+        if last_row != row - 1 or not readable or not any(not t.isalpha() for t in tokens):
+            return False
+        if result.reference_range and row - 1 not in self.range_rows:
+            return False
+        joined = [result.reference_range] if result.reference_range else []
+        result.reference_range = "; ".join([*joined, text])
+        if result.flag_derived:
+            result.flag, result.flag_derived = None, False  # a range of several parts
+        self.found[-1] = (row, result)
+        self.range_rows.add(row)
+        return True
 
     def _range_below(self, line: str, row: int) -> bool:
         """A reference range printed alone on the line below its result ('(12.0-15.5)')
@@ -271,7 +301,7 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
             collected=date,
             raw=raw,
         )
-        if not (result.unit or reference or flag):
+        if not (result.unit or reference or flag or _is_qualitative(value)):
             continue  # a bare number in a table row (an address, an ID): not a result
         result.flag, result.flag_derived = settle_flag(flag, flag is not None, value, reference)
         results.append(result)
@@ -411,6 +441,39 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
     )
 
 
+def parse_paired_line(line: str) -> list[LabResult]:
+    """A line printing one test's two results, each with its range and unit, as a
+    differential count does ('Neutrófilos  77,7  7.366  40,0 a 80,0 %  1.800 a 7.800 /µL'):
+    a relative and an absolute result. Both ranges and both units must be printed, and
+    differ, so each value is paired by the line itself; otherwise nothing."""
+    tokens = _tokens(tidy_ocr(line.strip()))
+    start = _value_index(tokens)
+    if start is None or len(tokens) != start + 6:
+        return []
+    test = " ".join(tokens[:start]).strip(TEST_STRIP)
+    first, second, range1, unit1, range2, unit2 = tokens[start:]
+    numeric = all(VALUE_RE.match(t) and VALUE_RE.match(t).group("num") for t in (first, second))  # type: ignore[union-attr]
+    ranges = RANGE_RE.match(range2) and (RANGE_RE.match(range1) or VALUE_RE.match(range1))
+    units = is_unit_word(unit1) and is_unit_word(unit2) and unit1 != unit2
+    if not (_is_test_name(test) and numeric and ranges and units):
+        return []
+    results = []
+    for value, reference, unit in ((first, range1, unit1), (second, range2, unit2)):
+        flag, derived = settle_flag(None, False, value, reference)
+        results.append(
+            LabResult(
+                test=test,
+                value=value,
+                unit=canonical_unit(unit),
+                reference_range=reference,
+                flag=flag,
+                flag_derived=derived,
+                raw=line.strip(),
+            )
+        )
+    return results
+
+
 BARE_UNITS = frozenset(
     [
         "fl",
@@ -526,18 +589,26 @@ def _without_trailing_unit(text: str) -> str:
 
 def derive_flag(value: str, reference: str) -> str | None:
     """H or L when a numeric value falls outside a numeric range; A when a positive result's
-    range is negative; None when inside or unknown."""
+    range is negative; None when inside or unknown. A point before three digits ('1.000')
+    may be a decimal point or a thousands point (Brazil, Portugal): a flag is given only
+    when both readings agree."""
     if value.lower() in POSITIVE and reference.strip().lower() in NEGATIVE:
         return "A"
-    number = _number(value)
+    flags = {_flag_read(value, reference, thousands) for thousands in (False, True)}
+    return flags.pop() if len(flags) == 1 else None
+
+
+def _flag_read(value: str, reference: str, thousands: bool) -> str | None:
+    number = _number(value, thousands=thousands)
     core = _without_trailing_unit(reference.strip())
     match = RANGE_RE.match(core.replace(" ", ""))
     if number is None or not match or VALUE_RE.match(value).group("cmp"):  # type: ignore[union-attr]
         return None
     if match.group("lo"):
-        low, high = _number(match.group("lo")), _number(match.group("hi"))
+        low = _number(match.group("lo"), thousands=thousands)
+        high = _number(match.group("hi"), thousands=thousands)
         return "L" if number < low else "H" if number > high else None  # type: ignore[operator]
-    limit = _number(match.group("lim"))
+    limit = _number(match.group("lim"), thousands=thousands)
     if match.group("cmp") in ("<", "≤", "<="):
         return "H" if number > limit or (match.group("cmp") == "<" and number == limit) else None  # type: ignore[operator]
     return "L" if number < limit or (match.group("cmp") == ">" and number == limit) else None  # type: ignore[operator]
@@ -611,13 +682,15 @@ def _is_qualitative(token: str) -> bool:
     return token.lower() in QUALITATIVE
 
 
-def _number(value: str) -> float | None:
-    """A value's number: '1,250' 1250, '13,8' 13.8 (decimal comma), '9.480' 9.48 (a
-    thousands point reads the same way in the value and in its range, so flags hold)."""
+def _number(value: str, *, thousands: bool = False) -> float | None:
+    """A value's number: '1,250' 1250, '13,8' 13.8 (decimal comma), '9.480' 9.48, or
+    9480 when `thousands` (a point before exactly three digits read as a thousands point)."""
     match = VALUE_RE.match(value.replace(" ", ""))
     if not (match and match.group("num")):
         return None
     number = match.group("num")
     if re.fullmatch(r"\d+,\d{1,2}", number):
         return float(number.replace(",", "."))
+    if thousands and re.fullmatch(r"[1-9]\d{0,2}(?:\.\d{3})+", number):
+        return float(number.replace(".", ""))
     return float(number.replace(",", ""))

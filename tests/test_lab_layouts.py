@@ -1,0 +1,63 @@
+"""Lab table layouts seen on real reports (corpus/expected/lab_pdf), on short excerpts of
+their text as `pdftotext -layout` prints it; the real parser runs on each."""
+
+from __future__ import annotations
+
+from intake.understand.labs import derive_flag, parse_labs
+
+# bronstein_dasa_hemograma_br.pdf: a Brazilian differential, % and /µL side by side
+DIFFERENTIAL = (
+    "Exame                 Resultado                              Valor de Referência\n"
+    "                            %        /µL\n"
+    "Leucócitos                100      9.480        100     %     4.000 a 10.000    /µL\n"
+    "Neutrófilos              77,7      7.366   40,0 a 80,0  %      1.800 a 7.800    /µL\n"
+    "Linfócitos               16,6      1.574   20,0 a 40,0  %      1.000 a 3.000    /µL\n"
+    "Monócitos                 3,9        370    2,0 a 10,0  %        200 a 1.000    /µL\n"
+)
+
+
+def test_two_results_on_one_line_each_with_its_range_and_unit():
+    found = {(r.test, r.unit): r for r in parse_labs(DIFFERENTIAL)}
+    assert len(found) == 8
+    neutrophils = found[("Neutrófilos", "/µL")]
+    assert (neutrophils.value, neutrophils.reference_range) == ("7.366", "1.800-7.800")
+    assert found[("Neutrófilos", "%")].value == "77,7"  # as printed, never converted
+    assert found[("Linfócitos", "%")].flag == "L"
+    assert found[("Leucócitos", "%")].reference_range == "100"
+
+
+def test_a_thousands_point_never_makes_a_flag():
+    # '1.000' is one thousand here, not one: 370 in 200-1.000 is inside its range
+    (monocytes,) = [r for r in parse_labs(DIFFERENTIAL) if r.value == "370"]
+    assert monocytes.flag is None
+    assert derive_flag("1.574", "1.000-3.000") is None
+    assert derive_flag("1.036", "1.005-1.030") == "H"  # a specific gravity reads alike both ways
+    assert derive_flag("0.045", "0.1-0.5") == "L"  # '0.045' cannot be a thousands group
+
+
+def test_a_paired_line_needs_both_ranges_and_both_units():
+    assert parse_labs("Neutrófilos    77,7    7.366    40,0 a 80,0   1.800 a 7.800 /µL") == []
+    assert parse_labs("Patient 12 34 5-6 % 7-8 %") == []
+
+
+# hl7_labcorp_ana_multiple_ranges.pdf: a qualitative result, its range over three lines
+ANA = (
+    "TESTS                          RESULT       FLAG      UNITS      REFERENCE INTERVAL    LAB\n"
+    "Antinuclear Antibodies, IFA    Negative                                                01\n"
+    "                                                              Negative   <1:80\n"
+    "                                                              Borderline 1:80\n"
+    "                                                              Positive   >1:80\n"
+    "SPACE\n"
+)
+
+
+def test_a_qualitative_result_and_its_range_over_several_lines():
+    (ana,) = parse_labs(ANA)
+    assert (ana.test, ana.value, ana.flag) == ("Antinuclear Antibodies, IFA", "Negative", None)
+    assert ana.reference_range == "Negative <1:80; Borderline 1:80; Positive >1:80"
+
+
+def test_lines_below_a_result_that_are_not_a_range_stay_apart():
+    text = ANA.replace("Borderline 1:80", "See interpretation chart")
+    (ana,) = parse_labs(text)
+    assert ana.reference_range == "Negative <1:80"
