@@ -61,3 +61,27 @@ def test_lines_below_a_result_that_are_not_a_range_stay_apart():
     text = ANA.replace("Borderline 1:80", "See interpretation chart")
     (ana,) = parse_labs(text)
     assert ana.reference_range == "Negative <1:80"
+
+
+# jsl_caris_molecular_report_scanned.pdf: a molecular report's summary table
+BIOMARKERS = (
+    "BIOMARKER                      METHOD    RESULT            CLINICAL INTERPRETATION\n"
+    "EGFR (SNVs/Indels)             NGS       Negative          No clinically significant EGFR\n"
+    "KRAS                           NGS       p.G12C Detected   Actionable mutation detected\n"
+    "PD-L1 (22C3) TPS               IHC       65%               High PD-L1 expression\n"
+    "Tumor Mutational Burden        WES       12 mut/Mb         High\n"
+    "Microsatellite Instability     NGS       Stable (MSS)      No evidence of MSI\n"
+    "Homologous Recombination Def   NGS       Megalive          HRD not detected\n"
+)
+
+
+def test_biomarker_results_as_printed():
+    found = {r.test: r for r in parse_labs(BIOMARKERS)}
+    assert found["KRAS"].value == "p.G12C Detected"
+    assert found["EGFR (SNVs/Indels)"].value == "Negative"
+    assert found["PD-L1 (22C3) TPS"].value == "65%"
+    assert found["Tumor Mutational Burden"].value == "12 mut/Mb"
+    assert found["Microsatellite Instability"].value == "Stable (MSS)"
+    assert all(r.unit is None and r.flag is None for r in found.values())
+    assert "Homologous Recombination Def" not in found  # an OCR-damaged call is left out
+    assert len(found) == 5

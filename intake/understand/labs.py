@@ -12,6 +12,7 @@ from intake.understand.lab_table import (
     Row,
     cells,
     header_columns,
+    is_biomarker_table,
     row_text,
     words_from_text,
 )
@@ -181,6 +182,11 @@ class LabReader:
                 self.columns, self.pending = header, ""
                 continue
             results: list[LabResult] = []
+            if self.columns and is_biomarker_table(self.columns):
+                biomarker = biomarker_result(cells(row, self.columns))
+                if biomarker:
+                    self.found.append((self.rows_read + number, biomarker))
+                continue  # a biomarker table's other rows are interpretation, not results
             if self.columns:
                 row_cells = cells(row, self.columns)
                 if self._range_lines(row_cells, self.rows_read + number):
@@ -255,8 +261,8 @@ _NAMED_UNIT = re.compile(r"^(?P<test>.*\S)\s*[(\[](?P<unit>[^()\[\]]{1,20})[)\]]
 def _unit_from_name(result: LabResult) -> None:
     """'GLICOSE (mg/dl)' with no unit of its own: the unit its name prints."""
     match = _NAMED_UNIT.match(result.test)
-    if result.unit or not match:
-        return
+    if result.unit or not match or not VALUE_RE.match(result.value):
+        return  # a word result ('Negative') has no unit: 'EGFR (SNVs/Indels)' is a name
     unit = match.group("unit").strip()
     if UNIT_RE.match(unit) and (unit in ("%",) or "/" in unit or _unit_key(unit) in _UNIT_KEYS):
         result.test, result.unit = match.group("test").strip(TEST_STRIP), canonical_unit(unit)
@@ -307,6 +313,32 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
         results.append(result)
     earlier = _previous_result(by_role.get("previous", ""), results[0] if results else None)
     return results + ([earlier] if earlier else [])
+
+
+# a biomarker's result as molecular reports print it: a call, after a variant when one is
+# named ('p.G12C Detected'), a percentage ('65%'), a burden ('12 mut/Mb'), a status
+_BIOMARKER_VALUE = re.compile(
+    r"^(?:(?:[pc]\.[A-Za-z0-9_>*+-]+|exon\s+\d+\s+\w+)\s+)?"
+    r"(?:not\s+detected|detected|negative|positive|equivocal|indeterminate|amplified"
+    r"|not\s+amplified|stable(?:\s+\(mss\))?|unstable|msi-h(?:igh)?|mss|high|low|intact"
+    r"|deficient|proficient|loss|retained|wild[\s-]?type)"
+    r"|^\d+(?:\.\d+)?\s?%|^\d+(?:\.\d+)?\s+mut/mb$",
+    re.I,
+)
+
+
+def biomarker_result(row: list[tuple[Column, str]]) -> LabResult | None:
+    """One row of a biomarker table ('KRAS  NGS  p.G12C Detected  Actionable ...') as a
+    result whose value is the result cell as printed; None unless that cell is a call
+    molecular reports make (OCR's misreadings of one are left out)."""
+    by_role = {column.role: " ".join(text.split()) for column, text in row}
+    test = by_role.get("test", "").strip(TEST_STRIP)
+    value = by_role.get("value", "")
+    match = _BIOMARKER_VALUE.match(value)
+    if not (_is_test_name(test) and match and match.end() == len(value)):
+        return None
+    return LabResult(test=test, value=value, unit=None, reference_range=None, flag=None,
+                     raw="   ".join(text for _, text in row))  # fmt: skip
 
 
 def _previous_result(cell: str, current: LabResult | None) -> LabResult | None:
