@@ -85,3 +85,41 @@ def test_biomarker_results_as_printed():
     assert all(r.unit is None and r.flag is None for r in found.values())
     assert "Homologous Recombination Def" not in found  # an OCR-damaged call is left out
     assert len(found) == 5
+
+
+# tsilva_chporto_2023_cumulative_adobescan.pdf: a cumulative report ('Histórico'), its text
+# layer from a phone scan: superscripts flattened ('x10 3/uL'), some units damaged
+CUMULATIVE = (
+    "Relatório inal      Resultado/ Unldades   Valores de Referencla   Histórlco\n"
+    "                                                                06-04-2021  16-07-2019\n"
+    "Neutrofilos         3,49 x10 3/uL         2,00-7,50               3 75        3,41\n"
+    "Linfocitos          1,36 x103/L           1,50-4,00               ,32         1,05\n"
+    "Monócitos           0,52 x10 3/4L         0,20-0,80               0,33        0,45\n"
+    "HEMATÓCRITO         40,9 %                40,0-50,0               36,6        39,0\n"
+    "PLAQUETAS           287 x10 3/uL          150-400                 298         312\n"
+)
+
+
+def test_a_cumulative_reports_earlier_results_are_not_read():
+    found = {r.test: r for r in parse_labs(CUMULATIVE)}
+    assert (found["Neutrofilos"].value, found["Neutrofilos"].unit) == ("3,49", "x10^3/uL")
+    assert found["PLAQUETAS"].reference_range == "150-400"
+    assert found["HEMATÓCRITO"].value == "40,9"
+    assert sorted(found) == ["HEMATÓCRITO", "Neutrofilos", "PLAQUETAS"]  # damaged units left out
+
+
+def test_trailing_numbers_without_a_history_column_are_not_a_result():
+    assert parse_labs("PLAQUETAS    287 x10 3/uL    150-400    298    312") == []
+
+
+# hu_synlab_budapest_2023_stool_calprotectin.pdf and _2024_cbc_chem.pdf: interpretive lines
+# under a result, and a '-' (below range) mark between value and range
+def test_interpretive_lines_and_a_mark_before_the_range_are_not_results():
+    found = parse_labs(
+        "Széklet kalprotektin, kvantitativ      79.1      +         < 50.0      ug/g\n"
+        "                        Negatív : < 50.0 µg/g\n"
+        "                        Gyengén pozitív : 50.0 - 200.0 µg/g\n"
+        "                        Pozitív : > 200.0 µg/g\n"
+        "Transzferrin                           1.98      -         2.00 - 3.60       g/L\n"
+    )
+    assert [(r.test, r.value) for r in found] == [("Széklet kalprotektin, kvantitativ", "79.1")]

@@ -129,6 +129,7 @@ _NOT_TESTS = re.compile(
     r"^(?:(?:very\s+)?(?:high|low|moderate|severe|mild)(?:\s+risk)?$|desirable|undesirable|optimal|near\s+optimal|borderline|very\s+high|high\s+risk"
     r"|low\s+risk|moderate\s+risk|average\s+risk|risk|deficien|insufficien|sufficien|toxic"
     r"|pre-?diabet|diabet|non-?diabet|normal\b|abnormal\b|elevated|target|goal|recommended"
+    r"|negat\w*|posit\w*|pozit\w*|weakly\b|gyeng\w*|equivocal|indeterminate"
     r"|adults?\b|child(?:ren)?\b|males?\b|females?\b|men\b|women\b|pregnan|trimester"
     r"|infants?\b|newborns?\b|stage\b|grade\b|category\b|interpretation|note\b|comments?\b"
     r"|method|remarks?|ages?\b|\d+\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)"
@@ -169,6 +170,7 @@ class LabReader:
         self.columns: list[Column] | None = None
         self.pending = ""  # a test name wrapped onto the row above its values
         self.range_rows: set[int] = set()  # rows read as part of a range over several lines
+        self.history = False  # the report prints earlier results after the range
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
@@ -194,8 +196,10 @@ class LabReader:
                 results = results_from_cells(row_cells, pending=self.pending)
                 only_test = [c.role for c, _ in row_cells] == ["test"]
                 self.pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
+            if HISTORY_HEADER.search(lines[number]) and not results:
+                self.history = True
             if not results:
-                line = parse_lab_line(lines[number])
+                line = parse_lab_line(lines[number], history=self.history)
                 results = [line] if line else parse_paired_line(lines[number])
             if not results and self._range_below(lines[number], self.rows_read + number):
                 continue
@@ -419,7 +423,9 @@ def split_range(cell: str) -> tuple[str | None, str | None]:
     return text, None
 
 
-def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | None:
+def parse_lab_line(
+    line: str, *, collected: str | None = None, history: bool = False
+) -> LabResult | None:
     """One line as a LabResult, or None when it is not a result line.
 
     Dot leaders, bracketed ranges ('(70-99)', '[ref 4.0-5.6]') and flags as words
@@ -440,8 +446,8 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
     if start is None:
         return None
     test = " ".join(tokens[:start]).strip(TEST_STRIP)
-    if not _is_test_name(test):
-        return None
+    if not _is_test_name(test) or any(RANGE_RE.match(t) for t in tokens[1:start]):
+        return None  # a range before the value: the line is not test-value-range
     value, rest = _value(tokens, start)
     flag = unit = reference = None
     for position, token in enumerate(rest):
@@ -456,6 +462,8 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
             unit = canonical_unit(token)
         elif reference and rest[position - 1] == reference and is_unit_word(token):
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
+        elif history and reference and all(_plain_number(t) for t in rest[position:]):
+            break  # a cumulative report's earlier results, after the range: not read
         else:
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):
@@ -504,6 +512,19 @@ def parse_paired_line(line: str) -> list[LabResult]:
             )
         )
     return results
+
+
+def _plain_number(token: str) -> bool:
+    match = VALUE_RE.match(token)
+    return bool(match and match.group("num") and not match.group("cmp"))
+
+
+# a page that prints earlier results beside the current ones (a cumulative report)
+HISTORY_HEADER = re.compile(
+    r"\b(?:hist[oó]r[il1]c[oa]|previous\s+results?|prior\s+results?|resultados?\s+anteriores?"
+    r"|cumulative|kumulativ|vorbefund|ant[ée]rieurs?)\b",
+    re.I,
+)
 
 
 BARE_UNITS = frozenset(
@@ -653,6 +674,11 @@ def _tokens(line: str) -> list[str]:
     line = re.sub(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)", r"\1 \2", line)
     line = re.sub(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})", r"\1-\2", line)
     line = re.sub(r"([µu])\s+L\b", r"\1L", line)  # '10^6/µ L': one unit, never a flag
+    line = re.sub(  # 'x10 3/uL', 'x103/uL': a superscript flattened; other exponents stay apart
+        r"(?<!\S)([xX×]?)10\s?(3|6)\s?/\s?([µu]L)\b|(?<!\S)([xX×]?)10\s?(9|12)\s?/\s?L\b",
+        lambda m: f"{m.group(1) or m.group(4)}10^{m.group(2) or m.group(5)}/{m.group(3) or 'L'}",
+        line,
+    )
     line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
     line = re.sub(
         r"\b(?:not|non|none)\s+(?:detected|reactive|seen)\b",
