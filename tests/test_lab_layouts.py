@@ -123,3 +123,10 @@ def test_interpretive_lines_and_a_mark_before_the_range_are_not_results():
         "Transzferrin                           1.98      -         2.00 - 3.60       g/L\n"
     )
     assert [(r.test, r.value) for r in found] == [("Széklet kalprotektin, kvantitativ", "79.1")]
+
+
+def test_a_damaged_unit_in_the_test_name_leaves_the_result_out():
+    # tsilva_ordem_trindade_porto_2001_scanned.pdf, OCR of 'Eritrocitos (x10^12/L)'
+    assert parse_labs("Eritrocitos (x10 712/L)     4.24     4.5 a 5.9") == []
+    (glucose,) = parse_labs("GLICOSE -jejum- (mg/dl)     97     70 a 110")
+    assert glucose.unit == "mg/dL"

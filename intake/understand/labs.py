@@ -256,7 +256,7 @@ class LabReader:
         for row, result in self.found:
             _apply_facts(result, index.at(row), collected)
             _unit_from_name(result)
-        return [result for _, result in self.found]
+        return [result for _, result in self.found if not _damaged_named_unit(result)]
 
 
 _NAMED_UNIT = re.compile(r"^(?P<test>.*\S)\s*[(\[](?P<unit>[^()\[\]]{1,20})[)\]]$")
@@ -270,6 +270,16 @@ def _unit_from_name(result: LabResult) -> None:
     unit = match.group("unit").strip()
     if UNIT_RE.match(unit) and (unit in ("%",) or "/" in unit or _unit_key(unit) in _UNIT_KEYS):
         result.test, result.unit = match.group("test").strip(TEST_STRIP), canonical_unit(unit)
+
+
+def _damaged_named_unit(result: LabResult) -> bool:
+    """A unit printed in the test's name that cannot be read ('Eritrocitos (x10 712/L)', OCR
+    of x10^12/L): the result's scale is unknown, so it is left out."""
+    match = _NAMED_UNIT.match(result.test)
+    if result.unit or not match or not VALUE_RE.match(result.value):
+        return False
+    unit = match.group("unit").strip()
+    return "/" in unit and bool(re.search(r"\d", unit))
 
 
 def _apply_facts(result: LabResult, facts: dict[str, str], collected: str | None) -> None:
