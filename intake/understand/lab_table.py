@@ -37,7 +37,8 @@ Row = list[Word]
 HEADER_LABELS: dict[str, tuple[str, ...]] = {
     "test": ("tests ordered", "test name", "test description", "lab test", "tests", "test",
              "components", "component", "analyte", "description", "procedure", "parameter",
-             "exame", "exames", "examen", "analito", "parâmetro", "parametro", "prueba"),
+             "exame", "exames", "examen", "analito", "parâmetro", "parametro", "prueba",
+             "biomarker", "biomarkers"),
     "value": ("current result and flag", "your value", "current result", "result value",
               "observed value", "results", "result", "resultado", "resultados", "value",
               "in range", "within range", "normal"),
@@ -54,6 +55,8 @@ HEADER_LABELS: dict[str, tuple[str, ...]] = {
               "referência", "referencia"),
     "lab": ("performing lab", "lab code", "lab", "site"),
     "status": ("result status", "status"),
+    "method": ("method", "methodology", "assay"),
+    "interpretation": ("clinical interpretation", "interpretation", "clinical significance"),
 }  # fmt: skip
 _LABELS = sorted(
     {
@@ -153,6 +156,8 @@ def header_columns(row: Row) -> list[Column] | None:
                     columns.append(Column("other", word.x0, word.x1))
             index += 1
     roles = {column.role for column in columns}
+    if _biomarker_header(columns):
+        return columns
     values = roles & {"value", "out"} or ("date" in roles and "value" not in roles)
     known = [column for column in columns if column.role != "other"]
     enough = len(roles & {"range", "unit", "flag"}) >= 1 and len(known) >= 3
@@ -161,6 +166,25 @@ def header_columns(row: Row) -> list[Column] | None:
     if columns[0].role != "test":
         return None
     return columns
+
+
+def _biomarker_header(columns: list[Column]) -> bool:
+    """A molecular report's summary table: 'Biomarker / Method / Result / Interpretation',
+    each role once, no unit or range column."""
+    roles = [column.role for column in columns if column.role != "other"]
+    return (
+        bool(columns)
+        and columns[0].role == "test"
+        and len(roles) == len(set(roles))
+        and "value" in roles
+        and bool({"method", "interpretation"} & set(roles))
+        and not {"unit", "range", "flag", "date"} & set(roles)
+    )
+
+
+def is_biomarker_table(columns: list[Column]) -> bool:
+    """Whether the header names a biomarker table (results read as printed words)."""
+    return _biomarker_header(columns)
 
 
 def _bare(word: str) -> str:

@@ -12,6 +12,7 @@ from intake.understand.lab_table import (
     Row,
     cells,
     header_columns,
+    is_biomarker_table,
     row_text,
     words_from_text,
 )
@@ -38,6 +39,8 @@ NEGATIVE = frozenset({"negative", "not detected", "non reactive", "non-reactive"
                       "none detected", "none seen", "not reactive"})  # fmt: skip
 POSITIVE = frozenset({"positive", "detected", "reactive"})
 QUALITATIVE = NEGATIVE | POSITIVE | {"normal", "abnormal", "trace"}
+# the words naming the parts of a range printed over several lines
+RANGE_LABELS = QUALITATIVE | {"borderline", "equivocal", "indeterminate", "weak", "weakly"}
 # 1,250 and 1,250.5 (thousands), 13.8, and the decimal comma most of the world prints
 # (13,8; never three digits after it, which would be a thousands group)
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
@@ -126,6 +129,7 @@ _NOT_TESTS = re.compile(
     r"^(?:(?:very\s+)?(?:high|low|moderate|severe|mild)(?:\s+risk)?$|desirable|undesirable|optimal|near\s+optimal|borderline|very\s+high|high\s+risk"
     r"|low\s+risk|moderate\s+risk|average\s+risk|risk|deficien|insufficien|sufficien|toxic"
     r"|pre-?diabet|diabet|non-?diabet|normal\b|abnormal\b|elevated|target|goal|recommended"
+    r"|negat\w*|posit\w*|pozit\w*|weakly\b|gyeng\w*|equivocal|indeterminate"
     r"|adults?\b|child(?:ren)?\b|males?\b|females?\b|men\b|women\b|pregnan|trimester"
     r"|infants?\b|newborns?\b|stage\b|grade\b|category\b|interpretation|note\b|comments?\b"
     r"|method|remarks?|ages?\b|\d+\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)"
@@ -165,6 +169,8 @@ class LabReader:
         self.found: list[tuple[int, LabResult]] = []
         self.columns: list[Column] | None = None
         self.pending = ""  # a test name wrapped onto the row above its values
+        self.range_rows: set[int] = set()  # rows read as part of a range over several lines
+        self.history = False  # the report prints earlier results after the range
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
@@ -178,18 +184,52 @@ class LabReader:
                 self.columns, self.pending = header, ""
                 continue
             results: list[LabResult] = []
+            if self.columns and is_biomarker_table(self.columns):
+                biomarker = biomarker_result(cells(row, self.columns))
+                if biomarker:
+                    self.found.append((self.rows_read + number, biomarker))
+                continue  # a biomarker table's other rows are interpretation, not results
             if self.columns:
                 row_cells = cells(row, self.columns)
+                if self._range_lines(row_cells, self.rows_read + number):
+                    continue
                 results = results_from_cells(row_cells, pending=self.pending)
                 only_test = [c.role for c, _ in row_cells] == ["test"]
                 self.pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
+            if HISTORY_HEADER.search(lines[number]) and not results:
+                self.history = True
             if not results:
-                line = parse_lab_line(lines[number])
-                results = [line] if line else []
+                line = parse_lab_line(lines[number], history=self.history)
+                results = [line] if line else parse_paired_line(lines[number])
             if not results and self._range_below(lines[number], self.rows_read + number):
                 continue
             self.found += [(self.rows_read + number, result) for result in results]
         self.rows_read += len(rows)
+
+    def _range_lines(self, row_cells: list[tuple[Column, str]], row: int) -> bool:
+        """A table's reference interval printed over several lines under its result
+        ('Negative <1:80' / 'Borderline 1:80' / 'Positive >1:80'): each line alone in the
+        range column joins the result's range with '; '; True when it did."""
+        roles = [column.role for column, _ in row_cells]
+        if roles not in (["range"], ["unit", "range"]) or not self.found:
+            return False  # a range's label may start left of the range column
+        last_row, result = self.found[-1]
+        text = " ".join(tidy_ocr(" ".join(cell for _, cell in row_cells)).split())
+        tokens = _tokens(text)
+        readable = tokens and all(
+            RANGE_RE.match(t) or VALUE_RE.match(t) or t.lower() in RANGE_LABELS for t in tokens
+        )
+        if last_row != row - 1 or not readable or not any(not t.isalpha() for t in tokens):
+            return False
+        if result.reference_range and row - 1 not in self.range_rows:
+            return False
+        joined = [result.reference_range] if result.reference_range else []
+        result.reference_range = "; ".join([*joined, text])
+        if result.flag_derived:
+            result.flag, result.flag_derived = None, False  # a range of several parts
+        self.found[-1] = (row, result)
+        self.range_rows.add(row)
+        return True
 
     def _range_below(self, line: str, row: int) -> bool:
         """A reference range printed alone on the line below its result ('(12.0-15.5)')
@@ -216,7 +256,7 @@ class LabReader:
         for row, result in self.found:
             _apply_facts(result, index.at(row), collected)
             _unit_from_name(result)
-        return [result for _, result in self.found]
+        return [result for _, result in self.found if not _damaged_named_unit(result)]
 
 
 _NAMED_UNIT = re.compile(r"^(?P<test>.*\S)\s*[(\[](?P<unit>[^()\[\]]{1,20})[)\]]$")
@@ -225,11 +265,21 @@ _NAMED_UNIT = re.compile(r"^(?P<test>.*\S)\s*[(\[](?P<unit>[^()\[\]]{1,20})[)\]]
 def _unit_from_name(result: LabResult) -> None:
     """'GLICOSE (mg/dl)' with no unit of its own: the unit its name prints."""
     match = _NAMED_UNIT.match(result.test)
-    if result.unit or not match:
-        return
+    if result.unit or not match or not VALUE_RE.match(result.value):
+        return  # a word result ('Negative') has no unit: 'EGFR (SNVs/Indels)' is a name
     unit = match.group("unit").strip()
     if UNIT_RE.match(unit) and (unit in ("%",) or "/" in unit or _unit_key(unit) in _UNIT_KEYS):
         result.test, result.unit = match.group("test").strip(TEST_STRIP), canonical_unit(unit)
+
+
+def _damaged_named_unit(result: LabResult) -> bool:
+    """A unit printed in the test's name that cannot be read ('Eritrocitos (x10 712/L)', OCR
+    of x10^12/L): the result's scale is unknown, so it is left out."""
+    match = _NAMED_UNIT.match(result.test)
+    if result.unit or not match or not VALUE_RE.match(result.value):
+        return False
+    unit = match.group("unit").strip()
+    return "/" in unit and bool(re.search(r"\d", unit))
 
 
 def _apply_facts(result: LabResult, facts: dict[str, str], collected: str | None) -> None:
@@ -271,12 +321,38 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
             collected=date,
             raw=raw,
         )
-        if not (result.unit or reference or flag):
+        if not (result.unit or reference or flag or _is_qualitative(value)):
             continue  # a bare number in a table row (an address, an ID): not a result
         result.flag, result.flag_derived = settle_flag(flag, flag is not None, value, reference)
         results.append(result)
     earlier = _previous_result(by_role.get("previous", ""), results[0] if results else None)
     return results + ([earlier] if earlier else [])
+
+
+# a biomarker's result as molecular reports print it: a call, after a variant when one is
+# named ('p.G12C Detected'), a percentage ('65%'), a burden ('12 mut/Mb'), a status
+_BIOMARKER_VALUE = re.compile(
+    r"^(?:(?:[pc]\.[A-Za-z0-9_>*+-]+|exon\s+\d+\s+\w+)\s+)?"
+    r"(?:not\s+detected|detected|negative|positive|equivocal|indeterminate|amplified"
+    r"|not\s+amplified|stable(?:\s+\(mss\))?|unstable|msi-h(?:igh)?|mss|high|low|intact"
+    r"|deficient|proficient|loss|retained|wild[\s-]?type)"
+    r"|^\d+(?:\.\d+)?\s?%|^\d+(?:\.\d+)?\s+mut/mb$",
+    re.I,
+)
+
+
+def biomarker_result(row: list[tuple[Column, str]]) -> LabResult | None:
+    """One row of a biomarker table ('KRAS  NGS  p.G12C Detected  Actionable ...') as a
+    result whose value is the result cell as printed; None unless that cell is a call
+    molecular reports make (OCR's misreadings of one are left out)."""
+    by_role = {column.role: " ".join(text.split()) for column, text in row}
+    test = by_role.get("test", "").strip(TEST_STRIP)
+    value = by_role.get("value", "")
+    match = _BIOMARKER_VALUE.match(value)
+    if not (_is_test_name(test) and match and match.end() == len(value)):
+        return None
+    return LabResult(test=test, value=value, unit=None, reference_range=None, flag=None,
+                     raw="   ".join(text for _, text in row))  # fmt: skip
 
 
 def _previous_result(cell: str, current: LabResult | None) -> LabResult | None:
@@ -357,7 +433,9 @@ def split_range(cell: str) -> tuple[str | None, str | None]:
     return text, None
 
 
-def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | None:
+def parse_lab_line(
+    line: str, *, collected: str | None = None, history: bool = False
+) -> LabResult | None:
     """One line as a LabResult, or None when it is not a result line.
 
     Dot leaders, bracketed ranges ('(70-99)', '[ref 4.0-5.6]') and flags as words
@@ -378,8 +456,8 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
     if start is None:
         return None
     test = " ".join(tokens[:start]).strip(TEST_STRIP)
-    if not _is_test_name(test):
-        return None
+    if not _is_test_name(test) or any(RANGE_RE.match(t) for t in tokens[1:start]):
+        return None  # a range before the value: the line is not test-value-range
     value, rest = _value(tokens, start)
     flag = unit = reference = None
     for position, token in enumerate(rest):
@@ -394,6 +472,8 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
             unit = canonical_unit(token)
         elif reference and rest[position - 1] == reference and is_unit_word(token):
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
+        elif history and reference and all(_plain_number(t) for t in rest[position:]):
+            break  # a cumulative report's earlier results, after the range: not read
         else:
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):
@@ -409,6 +489,52 @@ def parse_lab_line(line: str, *, collected: str | None = None) -> LabResult | No
         flag_derived=derived,
         raw=raw,
     )
+
+
+def parse_paired_line(line: str) -> list[LabResult]:
+    """A line printing one test's two results, each with its range and unit, as a
+    differential count does ('Neutrófilos  77,7  7.366  40,0 a 80,0 %  1.800 a 7.800 /µL'):
+    a relative and an absolute result. Both ranges and both units must be printed, and
+    differ, so each value is paired by the line itself; otherwise nothing."""
+    tokens = _tokens(tidy_ocr(line.strip()))
+    start = _value_index(tokens)
+    if start is None or len(tokens) != start + 6:
+        return []
+    test = " ".join(tokens[:start]).strip(TEST_STRIP)
+    first, second, range1, unit1, range2, unit2 = tokens[start:]
+    numeric = all(VALUE_RE.match(t) and VALUE_RE.match(t).group("num") for t in (first, second))  # type: ignore[union-attr]
+    ranges = RANGE_RE.match(range2) and (RANGE_RE.match(range1) or VALUE_RE.match(range1))
+    units = is_unit_word(unit1) and is_unit_word(unit2) and unit1 != unit2
+    if not (_is_test_name(test) and numeric and ranges and units):
+        return []
+    results = []
+    for value, reference, unit in ((first, range1, unit1), (second, range2, unit2)):
+        flag, derived = settle_flag(None, False, value, reference)
+        results.append(
+            LabResult(
+                test=test,
+                value=value,
+                unit=canonical_unit(unit),
+                reference_range=reference,
+                flag=flag,
+                flag_derived=derived,
+                raw=line.strip(),
+            )
+        )
+    return results
+
+
+def _plain_number(token: str) -> bool:
+    match = VALUE_RE.match(token)
+    return bool(match and match.group("num") and not match.group("cmp"))
+
+
+# a page that prints earlier results beside the current ones (a cumulative report)
+HISTORY_HEADER = re.compile(
+    r"\b(?:hist[oó]r[il1]c[oa]|previous\s+results?|prior\s+results?|resultados?\s+anteriores?"
+    r"|cumulative|kumulativ|vorbefund|ant[ée]rieurs?)\b",
+    re.I,
+)
 
 
 BARE_UNITS = frozenset(
@@ -526,18 +652,26 @@ def _without_trailing_unit(text: str) -> str:
 
 def derive_flag(value: str, reference: str) -> str | None:
     """H or L when a numeric value falls outside a numeric range; A when a positive result's
-    range is negative; None when inside or unknown."""
+    range is negative; None when inside or unknown. A point before three digits ('1.000')
+    may be a decimal point or a thousands point (Brazil, Portugal): a flag is given only
+    when both readings agree."""
     if value.lower() in POSITIVE and reference.strip().lower() in NEGATIVE:
         return "A"
-    number = _number(value)
+    flags = {_flag_read(value, reference, thousands) for thousands in (False, True)}
+    return flags.pop() if len(flags) == 1 else None
+
+
+def _flag_read(value: str, reference: str, thousands: bool) -> str | None:
+    number = _number(value, thousands=thousands)
     core = _without_trailing_unit(reference.strip())
     match = RANGE_RE.match(core.replace(" ", ""))
     if number is None or not match or VALUE_RE.match(value).group("cmp"):  # type: ignore[union-attr]
         return None
     if match.group("lo"):
-        low, high = _number(match.group("lo")), _number(match.group("hi"))
+        low = _number(match.group("lo"), thousands=thousands)
+        high = _number(match.group("hi"), thousands=thousands)
         return "L" if number < low else "H" if number > high else None  # type: ignore[operator]
-    limit = _number(match.group("lim"))
+    limit = _number(match.group("lim"), thousands=thousands)
     if match.group("cmp") in ("<", "≤", "<="):
         return "H" if number > limit or (match.group("cmp") == "<" and number == limit) else None  # type: ignore[operator]
     return "L" if number < limit or (match.group("cmp") == ">" and number == limit) else None  # type: ignore[operator]
@@ -550,6 +684,11 @@ def _tokens(line: str) -> list[str]:
     line = re.sub(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)", r"\1 \2", line)
     line = re.sub(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})", r"\1-\2", line)
     line = re.sub(r"([µu])\s+L\b", r"\1L", line)  # '10^6/µ L': one unit, never a flag
+    line = re.sub(  # 'x10 3/uL', 'x103/uL': a superscript flattened; other exponents stay apart
+        r"(?<!\S)([xX×]?)10\s?(3|6)\s?/\s?([µu]L)\b|(?<!\S)([xX×]?)10\s?(9|12)\s?/\s?L\b",
+        lambda m: f"{m.group(1) or m.group(4)}10^{m.group(2) or m.group(5)}/{m.group(3) or 'L'}",
+        line,
+    )
     line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
     line = re.sub(
         r"\b(?:not|non|none)\s+(?:detected|reactive|seen)\b",
@@ -611,13 +750,15 @@ def _is_qualitative(token: str) -> bool:
     return token.lower() in QUALITATIVE
 
 
-def _number(value: str) -> float | None:
-    """A value's number: '1,250' 1250, '13,8' 13.8 (decimal comma), '9.480' 9.48 (a
-    thousands point reads the same way in the value and in its range, so flags hold)."""
+def _number(value: str, *, thousands: bool = False) -> float | None:
+    """A value's number: '1,250' 1250, '13,8' 13.8 (decimal comma), '9.480' 9.48, or
+    9480 when `thousands` (a point before exactly three digits read as a thousands point)."""
     match = VALUE_RE.match(value.replace(" ", ""))
     if not (match and match.group("num")):
         return None
     number = match.group("num")
     if re.fullmatch(r"\d+,\d{1,2}", number):
         return float(number.replace(",", "."))
+    if thousands and re.fullmatch(r"[1-9]\d{0,2}(?:\.\d{3})+", number):
+        return float(number.replace(".", ""))
     return float(number.replace(",", ""))
