@@ -105,7 +105,7 @@ def number(text: str) -> float | None:
 
 
 def same_value(expected: str, found: str) -> bool:
-    a, b = expected.strip(), found.strip()
+    a, b = re.sub(r"\s+", "", expected), re.sub(r"\s+", "", found)  # '< 0,5' = '<0,5'
     if a.lower() == b.lower():
         return True
     x, y = number(a), number(b)
