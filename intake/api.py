@@ -213,10 +213,13 @@ def evidence(
 def run_key(result: ScanResult, rules, appointment: date, options, runtime: Runtime) -> str:
     """A digest of everything a folder's manifest depends on: every file's content, location
     and type (an archive's content fixes its members'), what was skipped and why, intake's
-    and the extractors' versions, the checklist, the appointment and what the caregiver
-    stated. Equal keys give equal manifests."""
+    and the extractors' versions (and its own files' sizes and times), the checklist, the
+    appointment and what the caregiver stated. Equal keys give equal manifests."""
+    from intake.warm import package_state
+
     parts = [
         __version__,
+        package_state(),  # intake's own files: an edited module or checklist misses
         runtime.versions(),
         [(s.location, s.sha256, s.media_type, s.size) for s in result.sources],
         sorted(result.unreadable),

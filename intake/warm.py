@@ -126,7 +126,7 @@ def folder_key(folder: Path, flags: tuple[str, ...]) -> str | None:
     """A digest of everything the answer depends on; None when the folder cannot be read
     whole (the full run says why)."""
     digest = hashlib.sha256()
-    facts = [__version__, list(flags), date.today().isoformat(), _package_state(), _setting()]
+    facts = [__version__, list(flags), date.today().isoformat(), package_state(), _setting()]
     digest.update(json.dumps(facts).encode())
     root = folder.resolve()
     digest.update(str(root).encode() + b"\0")
@@ -159,7 +159,7 @@ def _entries(root: Path):
                 raise ValueError("not a plain folder")
 
 
-def _package_state() -> list[tuple[str, int, int]]:
+def package_state() -> list[tuple[str, int, int]]:
     """intake's own files (name, size, mtime): an edited checklist or module misses."""
     state = []
     for folder, _dirs, names in os.walk(PACKAGE):
