@@ -5,7 +5,7 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "4",
+    "pdf": "5",
     "dicom": "3",
     "image": "1",
     "ccda": "5",
