@@ -31,6 +31,7 @@ import make_samples  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import classify  # noqa: E402
+import limits  # noqa: E402
 import make_disc  # noqa: E402
 import pdfs  # noqa: E402
 import photos  # noqa: E402
@@ -407,6 +408,8 @@ def main() -> None:
     for row in rows:
         print(" | ".join(str(row.get(key, "")) for key in header))
     print()
+    big_inputs = limits.main()
+    print()
     understanding = classify.main()
     print()
     photo_results = photos.main()
@@ -415,7 +418,8 @@ def main() -> None:
     (ROOT / "bench" / "results.json").write_text(
         json.dumps(
             {"machine": machine, "peak_rss_mb": round(peak_mb), "results": rows,
-             "understanding": understanding, "photos": photo_results, "pdfs": pdf_results},
+             "big_inputs": big_inputs, "understanding": understanding, "photos": photo_results,
+             "pdfs": pdf_results},
             indent=2,
         )
     )  # fmt: skip

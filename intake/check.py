@@ -683,7 +683,7 @@ def identity_findings(documents: list[Document], patient: Person) -> list[Findin
                 "no-identity",
                 "info",
                 "no patient name or birth date found in: "
-                + ", ".join(d.source for d in anonymous)
+                + named(d.source for d in anonymous)
                 + " (check by hand that they belong to this patient)",
                 [d.id for d in anonymous],
             )
@@ -737,3 +737,15 @@ def duplicate_findings(documents: list[Document]) -> list[Finding]:
         for group in by_hash.values()
         if len(group) > 1
     ]
+
+
+NAMES_SHOWN = 20  # a finding's message names this many files, then counts the rest
+
+
+def named(sources: Iterable[str]) -> str:
+    """Sources for a message: the first NAMES_SHOWN, then 'and N more' (the finding's
+    document ids still list them all), so 50,000 files make one short line."""
+    listed = list(sources)
+    shown = ", ".join(listed[:NAMES_SHOWN])
+    more = len(listed) - NAMES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")

@@ -234,6 +234,9 @@ def test_files_the_scan_could_not_read_are_listed_as_unreadable(tmp_path):
 
 def test_heic_photo_is_read(tmp_path, oncology):
     pytest.importorskip("pillow_heif")
+    from intake.heif import heif_available
+
+    assert heif_available()  # registers the writer this test uses too (not at import)
     Image.open(oncology / "IMG_4021.JPG").save(tmp_path / "IMG_0001.HEIC", "HEIF")
     (document,) = api.scan_folder(tmp_path).documents
     assert document.media_type == "image/heic"

@@ -34,6 +34,9 @@ MIXED_IMAGE_SHARE = 0.3  # an image over this share of a page with a sparse text
 SPARSE_TEXT_CHARS = 400  # a text layer this short beside a large image is a stamp, not the page
 LOW_CONFIDENCE = 70.0  # mean OCR word confidence under which a page is named for checking
 PAGE_TIMEOUT = 60.0  # seconds Tesseract may spend on one page
+OCR_PAGE_LIMIT = 200  # pages OCR'd per file at most: one file cannot take hours
+BLANK_DPI = 20  # a page without a text layer is rendered this small to see if it is blank
+BLANK_SPREAD = 24  # no pixel further than this from the page's median grey: blank
 PASSWORD_HINT = (
     "password-protected: open it with its password and save an unprotected copy "
     "(or print it to PDF), then run intake again"
@@ -83,7 +86,8 @@ class PdfText:
     warnings: list[str]
     ocr_confidence: float | None
     labs: list[LabResult] = field(default_factory=list)
-    page_kinds: list[str] = field(default_factory=list)  # text, scanned or mixed, per page
+    page_kinds: list[str] = field(default_factory=list)  # text, scanned, mixed or blank
+    ocr_pages: int = 0  # pages sent to Tesseract
 
 
 @dataclass
@@ -91,22 +95,33 @@ class Page:
     """One page after triage, then after reading."""
 
     index: int
-    kind: str  # text, scanned, mixed
+    kind: str  # text, scanned, mixed, blank
     text: str
     lab_like: bool = False
     rows: list[Row] = field(default_factory=list)
     confidence: float | None = None
 
 
-def read_pdf(pdf: Path | bytes) -> PdfText:
-    """Read a PDF file or PDF bytes (e.g. encapsulated in DICOM); ExtractionError if it can't."""
+def read_pdf(pdf: Path | bytes, *, ocr_limit: int = OCR_PAGE_LIMIT) -> PdfText:
+    """Read a PDF file or PDF bytes (e.g. encapsulated in DICOM); ExtractionError if it can't.
+
+    Blank pages are counted, never OCR'd; at most `ocr_limit` pages are OCR'd, a warning
+    names the rest."""
     warnings: list[str] = []
     document, data = _open(pdf, warnings)
     try:
         pages = list(_triage(document, warnings))
         if not pages:
             raise ExtractionError("the PDF has no pages")
-        read_by_ocr = _ocr(document, [p for p in pages if p.kind != "text"], warnings)
+        to_read = [p for p in pages if p.kind in ("scanned", "mixed")]
+        if len(to_read) > ocr_limit:
+            left = [p.index + 1 for p in to_read[ocr_limit:]]
+            warnings.append(
+                f"OCR stopped after {ocr_limit} pages (the limit per file): page(s) "
+                f"{_spans(left)} not read by OCR"
+            )
+            to_read = to_read[:ocr_limit]
+        read_by_ocr = _ocr(document, to_read, warnings)
     finally:
         document.close()
     damaged = any(w.startswith(("damaged", "the PDF was damaged")) for w in warnings)
@@ -115,10 +130,14 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
         raise ExtractionError(f"{reason}. Nothing could be recovered from it")
     labs = _read_labs(data if data is not None else pdf, pages, warnings)
     confidences = [p.confidence for p in pages if p.confidence is not None]
-    scanned = [p.index + 1 for p in pages if p.kind != "text"]
-    if scanned and read_by_ocr:
-        warnings.append(f"{len(scanned)} of {len(pages)} pages had no text layer (or only part "
+    if read_by_ocr:
+        warnings.append(f"{len(to_read)} of {len(pages)} pages had no text layer (or only part "
                         f"of one): read by OCR")  # fmt: skip
+    blank = sum(p.kind == "blank" for p in pages)
+    if blank == len(pages):
+        warnings.append(f"{blank} blank pages: nothing to read")
+    elif blank:
+        warnings.append(f"{blank} blank pages skipped")
     return PdfText(
         "\n\f\n".join(p.text for p in pages).strip(),
         len(pages),
@@ -126,6 +145,7 @@ def read_pdf(pdf: Path | bytes) -> PdfText:
         round(sum(confidences) / len(confidences), 1) if confidences else None,
         labs=labs,
         page_kinds=[p.kind for p in pages],
+        ocr_pages=len(to_read) if read_by_ocr else 0,
     )
 
 
@@ -195,7 +215,7 @@ def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Pa
         textpage.close()
         visible = len("".join(text.split()))
         if visible < MIN_TEXT_CHARS or _is_junk(text, visible):
-            kind = "scanned"
+            kind = "blank" if _is_blank(page) else "scanned"
         elif (
             visible < SPARSE_TEXT_CHARS
             and _image_share(page) >= MIXED_IMAGE_SHARE
@@ -205,11 +225,36 @@ def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Pa
         else:
             kind = "text"
         page.close()
-        yield Page(index, kind, text if kind != "scanned" else "", lab_like=_looks_like_labs(text))
+        kept = text if kind in ("text", "mixed") else ""
+        yield Page(index, kind, kept, lab_like=_looks_like_labs(kept))
     if lost and len(lost) == len(document):
         raise ExtractionError("damaged PDF: none of its pages could be loaded")
     if lost:
         warnings.append(f"damaged PDF: page(s) {_numbers(lost)} could not be loaded")
+
+
+def _is_blank(page: pypdfium2.PdfPage) -> bool:
+    """Nothing on the page to read: rendered at BLANK_DPI (a few milliseconds, against
+    seconds of OCR), no pixel stands out from the page's median grey. A word of 8-point
+    type or a hairline still does; scanner noise and paper tone do not."""
+    import numpy as np
+
+    pixels = np.asarray(page.render(scale=BLANK_DPI / 72, grayscale=True).to_pil())
+    if pixels.size == 0:
+        return True
+    median = int(np.median(pixels))
+    return int(pixels.max()) - median <= BLANK_SPREAD and median - int(pixels.min()) <= BLANK_SPREAD
+
+
+def _spans(pages: list[int]) -> str:
+    """Page numbers as runs: 3, 5-9, 12."""
+    runs: list[list[int]] = []
+    for number in pages:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _numbers(pages: list[int]) -> str:

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Big inputs (issue 19, point 8): a PDF of blank pages and a folder of tiny files, each
+`intake scan` timed with its peak memory beside a baseline run in the same process setup
+(a fresh Python doing the least the input needs). Figures, never assertions.
+
+    python bench/limits.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BLANK_PAGES = 2_000
+TINY_FILES = 20_000
+
+WALK_AND_HASH = """
+import hashlib, os, sys
+for base, folders, files in os.walk(sys.argv[1]):
+    for name in files:
+        with open(os.path.join(base, name), "rb") as handle:
+            hashlib.file_digest(handle, "sha256")
+"""
+PDF_TEXT = """
+import sys, pypdfium2
+document = pypdfium2.PdfDocument(sys.argv[1])
+for index in range(len(document)):
+    page = document[index]
+    page.get_textpage().get_text_range()
+"""
+
+
+def blank_pdf(path: Path, pages: int = BLANK_PAGES) -> Path:
+    """A letter-size PDF of `pages` empty pages."""
+    from reportlab.pdfgen import canvas
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = canvas.Canvas(str(path), pagesize=(612, 792))
+    for _ in range(pages):
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def tiny_files(folder: Path, count: int = TINY_FILES) -> Path:
+    """`count` two-line text notes, a thousand to a subfolder."""
+    for number in range(count):
+        sub = folder / f"d{number // 1000:03d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"note{number:06d}.txt").write_text(
+            f"Note {number}\nA short note, number {number}, about nothing.\n"
+        )
+    return folder
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak resident MB of one child process (its own rusage, by wait4)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - start
+    return elapsed, usage.ru_maxrss / 1024  # kB on Linux
+
+
+def intake_scan(folder: Path) -> list[str]:
+    return [sys.executable, "-m", "intake", "scan", "--no-cache", "--json", str(folder)]
+
+
+def rows(temp: Path) -> list[dict]:
+    env = {**os.environ, "INTAKE_CACHE": "off", "PYTHONPATH": str(ROOT)}
+    pdf = blank_pdf(temp / "blank" / "blank.pdf")
+    tiny = tiny_files(temp / "tiny")
+    cases = [
+        (f"scan: PDF of {BLANK_PAGES:,} blank pages", pdf.parent, 1,
+         [sys.executable, "-c", PDF_TEXT, str(pdf)], "PDFium text of every page", "(figure only)"),
+        (f"scan: {TINY_FILES:,} tiny text files", tiny, TINY_FILES,
+         [sys.executable, "-c", WALK_AND_HASH, str(tiny)], "walk + SHA-256", "<= 3"),
+    ]  # fmt: skip
+    found = []
+    for name, folder, files, baseline, what, target in cases:
+        base_seconds, base_mb = measure(baseline, env)
+        seconds, peak_mb = measure(intake_scan(folder), env)
+        found.append(
+            {
+                "benchmark": name,
+                "files": files,
+                "seconds": round(seconds, 2),
+                "peak_mb": round(peak_mb),
+                "baseline": what,
+                "baseline_seconds": round(base_seconds, 2),
+                "baseline_peak_mb": round(base_mb),
+                "ratio": round(seconds / base_seconds, 1),
+                "target": target,
+            }
+        )
+    return found
+
+
+def main() -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="intake-limits-") as temp:
+        found = rows(Path(temp))
+    header = ["benchmark", "seconds", "peak_mb", "baseline_seconds", "baseline_peak_mb",
+              "ratio", "target"]  # fmt: skip
+    print("big inputs (intake scan --no-cache, a fresh process each; peak MB of that process)")
+    print(" | ".join(header))
+    for row in found:
+        print(" | ".join(str(row[key]) for key in header))
+    return found
+
+
+if __name__ == "__main__":
+    main()
