@@ -9,6 +9,6 @@ VERSIONS: dict[str, str] = {
     "dicom": "3",
     "image": "1",
     "ccda": "4",
-    "fhir": "2",
+    "fhir": "3",
     "text": "2",
 }

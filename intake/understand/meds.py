@@ -11,10 +11,10 @@ _UNIT = r"(?i:mg/ml|mg|mcg|µg|g|ml|units?|iu|%|meq|mmol)"
 # digits is tried once, not from every position (linear time on a pasted barcode)
 _NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\d.])\.\d+"
 STRENGTH_RE = re.compile(
-    rf"(?P<strength>(?:{_NUMBER})\s*{_UNIT}(?:\s*/\s*(?:\d+(?:\.\d+)?)?\s*(?i:ml))?)(?![A-Za-z])",
+    rf"(?P<strength>(?:{_NUMBER})\s*{_UNIT}(?:\s*/\s*(?:\d+(?:[.,]\d+)?)?\s*(?i:ml))?)(?![A-Za-z])",
 )
 FORMS = {
-    "tablet": r"tab(?:let)?s?|tbs?",
+    "tablet": r"tab(?:let)?s?|tbl?s?",
     "capsule": r"cap(?:sule)?s?",
     "patch": r"patch(?:es)?",
     "inhaler": r"inhaler|puffs?",
@@ -57,6 +57,7 @@ NOT_NAMES = frozenset(
         "tablets",
         "tab",
         "tabs",
+        "tbl",
         "capsule",
         "capsules",
         "cap",
