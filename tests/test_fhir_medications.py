@@ -141,3 +141,38 @@ def test_name_and_code_naming_different_drugs_is_a_warning_not_a_mix(tmp_path):
     assert (atorvastatin.raw, atorvastatin.generic) == ("Atorvastatin", "Atorvastatin")
     assert len(document.warnings) == 1
     assert "'Atorvastatin' is coded as amlodipine" in document.warnings[0]
+
+
+# --- free text in columns (clinical_pdf/jsl_christianacare_h_and_p_scanned.pdf, its OCR) ---
+
+H_AND_P_COLUMNS = """\
+He is currently net negative close to 1 L. He is still on 2 L nasal cannula.   spine (1981)
+/   Home Medications
+Review of Systems   Home
+A 10 system review was completed and negative as documented in HPI. ~ allopurinol 300 mg oral lablel, 300 MG= 1
+Physical Exam   TAB. PO. Daily
+Pulse Ox: 100 % Oxygen: 2 Limin via Nasal Cannula   Combigan 0,2%-0.5% ophthalmic
+HEAD: normecephalic   Eliquis 5 mg oral lablet, 5 MG= 1 TAB,
+NECK: normal inspection   ferrous sulfate 925 mg (65 mg elemental
+continue 1 more day af IY diuresis wilh 80 mg IV Lasix.   patassium chloride 20 mEq oral tablet,
+"""  # noqa: E501
+
+
+def test_medication_block_in_a_right_hand_column():
+    from intake.understand.meds import parse_medications
+
+    found = [(m.name, m.strength, m.generic) for m in parse_medications(H_AND_P_COLUMNS, ocr=True)]
+    assert found == [
+        ("allopurinol", "300 mg", "Allopurinol"),
+        ("Combigan", "0.5 %", "Brimonidine/timolol"),
+        ("Eliquis", "5 mg", "Apixaban"),  # not "normecephalic Eliquis"
+        ("ferrous sulfate", "925 mg", "Ferrous sulfate"),  # OCR's 925 for 325, as read
+        ("patassium chloride", "20 mEq", "Potassium chloride"),  # not Chlotride
+    ]  # the left column's "80 mg IV Lasix" in prose is not in the block
+
+
+def test_left_column_prose_beside_a_right_hand_block_gives_nothing():
+    from intake.understand.meds import parse_medications
+
+    text = "/   Home Medications\nHe was given Lasix 80 mg in the ED.   Home\n"
+    assert parse_medications(text) == []  # prose, left of the block, names no line's drug
