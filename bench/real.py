@@ -299,16 +299,23 @@ def score_unit(expected: dict, manifest: dict, unit: Path, tally: Tally, show: b
     def med_names(med: dict) -> str:
         return " ".join(filter(None, [med.get("generic"), med.get("name"), med.get("raw")])).lower()
 
+    def names_drug(med: dict, ingredient: str) -> bool:
+        """Whether one medication names `ingredient`; a combination ('amoxicillin /
+        clavulanate') when it names every ingredient, wherever the source wrote the
+        strengths ('Amoxicillin 250 MG / Clavulanate 125 MG')."""
+        names = med_names(med)
+        return all(part.strip() in names for part in ingredient.split(" / ") if part.strip())
+
     tally.med_expected += len(wanted)
-    tally.med_found += sum(any(w in med_names(m) for m in meds) for w in wanted)
+    tally.med_found += sum(any(names_drug(m, w) for m in meds) for w in wanted)
     if show:
         for w in wanted:
-            if not any(w in med_names(m) for m in meds):
+            if not any(names_drug(m, w) for m in meds):
                 tally.misses.append(f"{label}: medication not found: {w}")
     complete = expected.get("medications_complete")
     if complete or (not wanted and expected.get("kind") != "medication_list"):
         tally.med_reported += len(meds)
-        right = [m for m in meds if any(w in med_names(m) for w in wanted)]
+        right = [m for m in meds if any(names_drug(m, w) for w in wanted)]
         tally.med_reported_right += len(right)
         for med in meds:
             if med not in right:

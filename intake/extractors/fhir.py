@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -26,6 +27,7 @@ from intake.model import Allergy, Document, LabResult, Medication, Person, Probl
 from intake.safe_load import Refused, load_json
 from intake.sniff import FHIR_JSON
 from intake.understand.dates import parse_date
+from intake.understand.drugs import DrugMatch, normalise
 from intake.understand.labs import canonical_unit, range_text, settle_flag
 from intake.understand.meds import (
     EVENT_WORDS,
@@ -66,6 +68,12 @@ SUMMARY_SECTIONS = {
 def load_resources(data: bytes) -> list[dict[str, Any]]:
     """Every resource in a FHIR JSON document (Bundles unwrapped, nested too) or NDJSON;
     ExtractionError when it is damaged, too large, too deep or holds a runaway number."""
+    return [resource for _, resource in load_entries(data)]
+
+
+def load_entries(data: bytes) -> list[tuple[str | None, dict[str, Any]]]:
+    """Every resource with the fullUrl its Bundle entry gives it (None outside a Bundle):
+    document Bundles reference their resources by it, and some resources carry no id."""
     try:
         return list(_unwrap(_roots(data)))
     except Refused as err:
@@ -88,17 +96,22 @@ def _roots(data: bytes) -> list[Any]:
         return roots
 
 
-def _unwrap(items: list[Any], depth: int = 0) -> Iterator[dict[str, Any]]:
-    for item in items:
+def _unwrap(
+    items: list[Any], depth: int = 0, urls: list[Any] | None = None
+) -> Iterator[tuple[str | None, dict[str, Any]]]:
+    for index, item in enumerate(items):
         if not isinstance(item, dict) or "resourceType" not in item:
             continue
         if item["resourceType"] == "Bundle" and depth < 8:
-            entries = item.get("entry") or []
+            entries = [e for e in _list(item.get("entry")) if isinstance(e, dict)]
             yield from _unwrap(
-                [e.get("resource") for e in entries if isinstance(e, dict)], depth + 1
+                [e.get("resource") for e in entries],
+                depth + 1,
+                [e.get("fullUrl") for e in entries],
             )
         else:
-            yield item
+            url = urls[index] if urls else None
+            yield (url if isinstance(url, str) and url else None), item
 
 
 class FhirExtractor(Extractor):
@@ -116,26 +129,53 @@ class FhirExtractor(Extractor):
     def read(self, source: Source) -> FileReading:
         """The export's documents and its inline attachments, from one parse."""
         with source.open() as handle:
-            resources = load_resources(handle.read(MAX_BYTES + 1))
+            entries = load_entries(handle.read(MAX_BYTES + 1))
+        resources = [resource for _, resource in entries]
         if not resources:
             raise ExtractionError("JSON without FHIR resources")
-        documents = FhirReading(source, resources).documents()
+        full_urls = {url: resource for url, resource in entries if url}
+        documents = FhirReading(source, resources, full_urls).documents()
         return FileReading(tuple(documents), tuple(attachments(source.location, resources)))
 
 
 class FhirReading:
     """One export's resources, indexed by reference, turned into documents."""
 
-    def __init__(self, source: Source, resources: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        source: Source,
+        resources: list[dict[str, Any]],
+        full_urls: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.source = source
         self.resources = resources
-        self.by_reference = {
-            f"{r['resourceType']}/{r['id']}": r for r in resources if isinstance(r.get("id"), str)
-        }
-        for resource in resources:  # bundles often reference by fullUrl "urn:uuid:..."
-            if isinstance(resource.get("id"), str):
-                self.by_reference.setdefault(f"urn:uuid:{resource['id']}", resource)
+        self.by_reference = dict(full_urls or {})  # "urn:uuid:...", "https://.../Type/id"
+        for r in resources:
+            if isinstance(r.get("id"), str):
+                self.by_reference.setdefault(f"{r['resourceType']}/{r['id']}", r)
+                self.by_reference.setdefault(f"urn:uuid:{r['id']}", r)
+        for url, resource in (
+            full_urls or {}
+        ).items():  # "Medication/7" for "https://x/Medication/7"
+            tail = "/".join(url.rstrip("/").split("/")[-2:])
+            if tail.startswith(f"{resource['resourceType']}/"):
+                self.by_reference.setdefault(tail, resource)
         self.patient = self._patient()
+        self.conflicts: list[str] = []  # medications whose name and coded ingredient differ
+
+    def _resolve(self, reference: Any, holder: dict[str, Any]) -> dict[str, Any] | None:
+        """The resource a Reference points at: contained ("#id"), by fullUrl, by "Type/id",
+        or by an absolute URL ending in "Type/id"; None when the export does not hold it."""
+        wanted = _ref(reference)
+        if not wanted:
+            return None
+        if wanted.startswith("#"):
+            contained = [c for c in _list(holder.get("contained")) if c.get("id") == wanted[1:]]
+            return contained[0] if contained else None
+        found = self.by_reference.get(wanted)
+        if found is None and "/" in wanted:
+            found = self.by_reference.get("/".join(wanted.rstrip("/").split("/")[-2:]))
+        return found
 
     def documents(self) -> list[Document]:
         found: list[Document] = []
@@ -155,7 +195,16 @@ class FhirReading:
             if (m := self._medication(r))
         ]
         if medications:
-            found.append(self._document("medication_list", "Medications", medications=medications))
+            warnings = [
+                f"a medication's name and its code disagree: {conflict}; listed by its name, "
+                "check which one the patient takes"
+                for conflict in dict.fromkeys(self.conflicts)
+            ]
+            found.append(
+                self._document(
+                    "medication_list", "Medications", medications=medications, warnings=warnings
+                )
+            )
         sections = self._summary_sections()
         problems = _distinct(p for r in self._of("Condition") if (p := problem_of(r)))
         allergies = _distinct(a for r in self._of("AllergyIntolerance") if (a := allergy_of(r)))
@@ -318,18 +367,27 @@ class FhirReading:
         """A medication resource, or None for a placeholder, an absent/unknown code or one
         not taken."""
         concept = resource.get("medicationCodeableConcept")
+        ingredients: list[str] = []
         if concept is None:
-            medication = self.by_reference.get(_ref(resource.get("medicationReference")))
-            concept = (medication or {}).get("code")
-            if concept is None and resource.get("contained"):
-                wanted = _ref(resource.get("medicationReference")).lstrip("#")
-                contained = [c for c in resource["contained"] if c.get("id") == wanted]
-                concept = contained[0].get("code") if contained else None
+            medication = self._resolve(resource.get("medicationReference"), resource) or {}
+            concept = medication.get("code")
+            ingredients = _ingredients(medication)
+            if _concept_text(concept) is None and ingredients:
+                concept = {"text": " / ".join(ingredients)}  # a product known by its contents
         name = _concept_text(concept)
         if not name or PLACEHOLDER.search(name) or _absent_code(concept):
             return None  # "No known medications", IPS absent/unknown codes
+        ingredients += [i for i in _coded_contents(concept) if i not in ingredients]
+        # the ingredients the source names beside a product name that does not show them
+        # ("ASPIRIN TBL 500MG": Acetylsalicylsäure) are kept in the line as read
         if resource.get("status") in ("not-taken", "entered-in-error"):
             return None
+        unnamed = [i for i in ingredients if i.lower() not in name.lower()]
+        if unnamed and _disagree(name, unnamed):
+            self.conflicts.append(f"'{name}' is coded as {' / '.join(unnamed)}")
+            unnamed = []  # listed as written; the warning names the code
+        written = f"{name} ({' / '.join(unnamed)})" if unnamed else name
+        by_ingredient = _ingredient_generic(name, unnamed)
         dosages = _list(resource.get("dosageInstruction") or resource.get("dosage"))
         dosage = dosages[0] if dosages else {}
         sig = dosage.get("text") if isinstance(dosage.get("text"), str) else None
@@ -359,7 +417,9 @@ class FhirReading:
             form=parsed.form if parsed else None,
             route=route,
             frequency=how_often,
-            raw=" — ".join(filter(None, [name, sig])),
+            raw=" — ".join(filter(None, [written, sig])),
+            generic=by_ingredient.generic if by_ingredient else None,
+            match_score=by_ingredient.score if by_ingredient else None,
             code=_code_in(concept, RXNORM),
             status=resource.get("status") if isinstance(resource.get("status"), str) else None,
             start=_date(
@@ -541,6 +601,55 @@ def _list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, dict | str)]
     return [value] if isinstance(value, dict) else []
+
+
+def _ingredients(medication: dict[str, Any]) -> list[str]:
+    """The names a Medication resource gives its ingredients (itemCodeableConcept)."""
+    names = []
+    for ingredient in _list(medication.get("ingredient")):
+        name = _concept_text(ingredient.get("itemCodeableConcept"))
+        if name and not PLACEHOLDER.search(name) and name not in names:
+            names.append(name)
+    return names
+
+
+SNOMED_PRODUCT = re.compile(
+    r"^product\s+containing\s+(?:only\s+)?(?P<contents>[^()]+?)\s*"
+    r"\((?:medicinal\s+)?product\)$",
+    re.I,
+)
+
+
+def _coded_contents(concept: Any) -> list[str]:
+    """The ingredients a SNOMED CT product coding names ("Product containing dorzolamide and
+    timolol (medicinal product)" -> dorzolamide, timolol); clinical drugs with strengths
+    are left alone."""
+    contents = []
+    for coding in _list((concept or {}).get("coding")) if isinstance(concept, dict) else []:
+        match = SNOMED_PRODUCT.match(" ".join(str(coding.get("display") or "").split()))
+        if match:
+            contents += [c.strip() for c in re.split(r"\s+and\s+", match["contents"])]
+    return [c for c in contents if c]
+
+
+def _ingredient_generic(name: str, ingredients: list[str]) -> DrugMatch | None:
+    """The generic name for a product the dictionary does not know by its written name
+    ("Ciproxin") but by the one ingredient the source states ("Ciprofloxacin
+    hydrochloride"); None otherwise (the understand stage then looks the name up)."""
+    if len(ingredients) != 1 or normalise(name, fuzzy=False):
+        return None
+    return normalise(ingredients[0], fuzzy=False)
+
+
+def _disagree(name: str, ingredients: list[str]) -> bool:
+    """Whether a medication's name and the ingredients its code states are different drugs
+    by the dictionary ("Atorvastatin" coded as amlodipine); unknown names never disagree."""
+    by_name = normalise(name)
+    known = [m.generic.lower() for i in ingredients if (m := normalise(i, fuzzy=False))]
+    if by_name is None or not known:
+        return False
+    generic = by_name.generic.lower()
+    return not any(k in generic or generic in k for k in known)
 
 
 def _ref(reference: Any) -> str:

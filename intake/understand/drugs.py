@@ -43,6 +43,13 @@ DIRECTION_WORDS = frozenset(
     to in on at a an before after empty stomach list medication medications name dose
     strength start date left right eye ear nose skin extended release er xr sr hcl""".split()  # noqa: SIM905
 )  # fmt: skip
+# salts and elements that name no drug alone: never matched to a drug by a close spelling
+SALT_WORDS = frozenset(
+    """chloride chlorides sulfate sulphate sulfates hydrochloride hydrobromide bromide
+    acetate citrate phosphate carbonate bicarbonate oxide hydroxide gluconate lactate
+    succinate tartrate maleate mesylate besylate fumarate sodium potassium calcium
+    magnesium elemental iron ferrous ferric zinc""".split()  # noqa: SIM905
+)  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-']+")
 
 
@@ -207,6 +214,12 @@ def _write_copy(folder: Path, data: _PackageData, names: dict[str, str]) -> None
                 os.unlink(temp)
 
 
+@functools.lru_cache(maxsize=1)
+def _phrases(folder: Path | None) -> list[str]:
+    """The dictionary's names of two to four words, for reading an OCR-damaged one whole."""
+    return [n for n in _load(folder)[0] if 1 <= n.count(" ") <= 3]
+
+
 def _singles(names: dict[str, str]) -> list[str]:
     return [n for n in names if " " not in n and len(n) >= MIN_FUZZY_LENGTH]
 
@@ -228,13 +241,23 @@ def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:
             return DrugMatch(names[word], 100.0)
     if not fuzzy:
         return None
+    if len(words) > 1:  # a two-word drug read closely ("patassium chloride") as a whole,
+        # before its words alone ("chloride" is close to the brand Chlotride)
+        from rapidfuzz import fuzz, process
+
+        phrase = " ".join(words)
+        best = process.extractOne(
+            phrase, _phrases(_copy_folder.get()), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD
+        )
+        if best:
+            return DrugMatch(names[best[0]], round(best[1], 1))
     for word in words:  # OCR's usual confusions, then a close spelling
         fixed = word
         for wrong, right in OCR_FIXES:
             fixed = fixed.replace(wrong, right)
         if fixed in names:
             return DrugMatch(names[fixed], 99.0)
-        if len(word) < MIN_FUZZY_LENGTH:
+        if len(word) < MIN_FUZZY_LENGTH or word in SALT_WORDS:
             continue
         from rapidfuzz import fuzz, process
 

@@ -11,10 +11,10 @@ _UNIT = r"(?i:mg/ml|mg|mcg|µg|g|ml|units?|iu|%|meq|mmol)"
 # digits is tried once, not from every position (linear time on a pasted barcode)
 _NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\d.])\.\d+"
 STRENGTH_RE = re.compile(
-    rf"(?P<strength>(?:{_NUMBER})\s*{_UNIT}(?:\s*/\s*(?:\d+(?:\.\d+)?)?\s*(?i:ml))?)(?![A-Za-z])",
+    rf"(?P<strength>(?:{_NUMBER})\s*{_UNIT}(?:\s*/\s*(?:\d+(?:[.,]\d+)?)?\s*(?i:ml))?)(?![A-Za-z])",
 )
 FORMS = {
-    "tablet": r"tab(?:let)?s?|tbs?",
+    "tablet": r"tab(?:let)?s?|tbl?s?",
     "capsule": r"cap(?:sule)?s?",
     "patch": r"patch(?:es)?",
     "inhaler": r"inhaler|puffs?",
@@ -57,6 +57,7 @@ NOT_NAMES = frozenset(
         "tablets",
         "tab",
         "tabs",
+        "tbl",
         "capsule",
         "capsules",
         "cap",
@@ -153,17 +154,42 @@ BLOCK_LINES = 80  # a medication block ends by then, at another heading, or at a
 BLOCK_GAP = 3  # blank lines that end a block
 
 
-def medication_blocks(lines: list[str]) -> list[bool]:
-    """For each line, whether it stands in a medication block: under a "Medications:" heading
-    (or after it on the heading's own line) until another section's heading or a long gap."""
-    inside = [False] * len(lines)
-    block_left, blank = 0, 0
+# a wide gap between words: where text set in columns (two-column notes, OCR of a page
+# read as one block) joins one column's line to the next column's; OCR often reads the
+# gutter as a lone "~" or "|"
+CELL_GAP = re.compile(r"\s{3,}|\s+[~|]\s+")
+
+
+def cells(line: str) -> list[str]:
+    """A line's cells: the parts between wide gaps."""
+    return [cell for cell in CELL_GAP.split(line.strip()) if cell.strip()]
+
+
+def medication_blocks(lines: list[str]) -> list[str | None]:
+    """For each line, its part that stands in a medication block, else None: under a
+    "Medications:" heading (or after it on the heading's own line) until another section's
+    heading or a long gap.
+
+    A heading in a right-hand column (a cell after the first) opens a block in that column
+    only: the following lines' cells after their first are in it (a line of one cell is
+    all in it), the left column's text is not, and only a heading on that side ends it."""
+    inside: list[str | None] = [None] * len(lines)
+    block_left, blank, side = 0, 0, "line"
     for index, line in enumerate(lines):
         stripped = line.strip()
-        heading = MED_HEADING.match(stripped) if len(stripped) <= 80 else None
-        if heading and (len(stripped) <= 60 or heading.group("rest")):
+        parts = cells(stripped)
+        opened = _heading(stripped) if len(parts) < 2 else None
+        for number, cell in enumerate(parts if len(parts) > 1 else []):
+            if (opened := _heading(cell)) is not None:
+                side = "right" if number else "line"  # a heading at the left edge heads
+                if not number:  # the whole width under it (a table's columns)
+                    opened = _heading(stripped) or opened
+                break
+        if opened is not None and len(parts) < 2:
+            side = "line"
+        if opened is not None:
             block_left, blank = BLOCK_LINES, 0
-            inside[index] = bool((heading.group("rest") or "").strip())
+            inside[index] = opened or None
             continue
         if not stripped:
             blank += 1
@@ -171,13 +197,29 @@ def medication_blocks(lines: list[str]) -> list[bool]:
                 block_left = 0
             continue
         blank = 0
-        ends = len(stripped) <= 50 and OTHER_HEADING.match(stripped)
-        if block_left and ends and not STRENGTH_RE.search(stripped):
+        part = _side(stripped, parts, side)
+        ends = len(part) <= 50 and OTHER_HEADING.match(part)
+        if block_left and ends and not STRENGTH_RE.search(part):
             block_left = 0
         if block_left:
-            inside[index] = True
+            inside[index] = part
             block_left -= 1
     return inside
+
+
+def _heading(text: str) -> str | None:
+    """A medication heading's own-line remainder ("" for a bare heading), else None."""
+    heading = MED_HEADING.match(text) if len(text) <= 80 else None
+    if heading and (len(text) <= 60 or heading.group("rest")):
+        return (heading.group("rest") or "").strip()
+    return None
+
+
+def _side(line: str, parts: list[str], side: str) -> str:
+    """The part of a line in a block opened on `side` (a single-cell line is all of it)."""
+    if side == "line" or len(parts) < 2:
+        return line
+    return "   ".join(parts[1:])
 
 
 def measurement_shaped(line: str, match: re.Match[str]) -> bool:
@@ -207,7 +249,17 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
 
     lines = text.splitlines()
     inside = medication_blocks(lines)
-    parsed = [_candidate(line) for line in lines]  # each line read once
+    parsed: list[Medication | None] = []  # each line read once: its block's part, or all
+    for index, line in enumerate(lines):
+        part = inside[index]
+        if part is not None and part != line.strip():  # a column's part of the line
+            med = _candidate(part)
+            if med is None:
+                inside[index] = None  # the rest of the line is outside the block
+                med = _candidate(line)
+            parsed.append(med)
+        else:
+            parsed.append(_candidate(line))
     meds = []
     for index, med in enumerate(parsed):
         if not med:
@@ -219,7 +271,7 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
         if window and SIG_START.match(window[0]):
             _complete_from_sig(med, window[0])
             directed = True
-        if not (directed or inside[index]):
+        if not (directed or inside[index] is not None):
             continue
         match = normalise(med.name, fuzzy=ocr)
         if match is None:
@@ -236,11 +288,28 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
 
 
 def _candidate(line: str) -> Medication | None:
-    """A line's medication reading, unless the line is a placeholder or a measurement."""
-    match = STRENGTH_RE.search(line)
-    if not match or PLACEHOLDER.search(line) or measurement_shaped(line, match):
+    """A line's medication reading, unless the line is a placeholder or a measurement.
+
+    In a line of cells the first cell holding a strength that is not a measurement is read
+    ("HEAD: normocephalic   Eliquis 5 mg" names Eliquis, not the other column's words);
+    else the whole line (a table's name and strength columns: "Metformin   500 mg")."""
+    text = line.strip()
+    if not STRENGTH_RE.search(text) or PLACEHOLDER.search(text):
         return None
-    return parse_medication_line(line)
+    parts = cells(text)
+    if len(parts) > 1:
+        position = 0
+        for cell in parts:
+            at = text.index(cell, position)
+            position = at + len(cell)
+            match = STRENGTH_RE.search(text, at, position)
+            usable = match and not measurement_shaped(text, match)
+            if usable and (med := parse_medication_line(cell)):
+                return med
+    match = STRENGTH_RE.search(text)
+    if match is None or measurement_shaped(text, match):
+        return None
+    return parse_medication_line(text)
 
 
 def as_needed(frequency: str | None, reason: str | None) -> str:
