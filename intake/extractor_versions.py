@@ -9,6 +9,6 @@ VERSIONS: dict[str, str] = {
     "dicom": "3",
     "image": "1",
     "ccda": "5",
-    "fhir": "3",
+    "fhir": "4",
     "text": "2",
 }

@@ -47,6 +47,7 @@ FREQUENCIES = [
     ("weekly", r"(?:once\s+)?weekly|once\s+a\s+week|every\s+week"),
     ("daily", r"(?:once\s+)?daily|once\s+a\s+day|every\s+(?:day|morning|evening)|q\.?d\.?"),
 ]
+COLUMN_GAP = re.compile(r"\s{3,}")
 PRN_RE = re.compile(r"\b(?:as\s+needed|prn|if\s+needed)\b(?:\s+for\s+(?P<reason>[a-z ]+))?", re.I)
 NOT_NAMES = frozenset(
     [
@@ -240,6 +241,11 @@ def _candidate(line: str) -> Medication | None:
     match = STRENGTH_RE.search(line)
     if not match or PLACEHOLDER.search(line) or measurement_shaped(line, match):
         return None
+    # two columns joined by a gap ("HEAD: normocephalic   Eliquis 5 mg oral tablet"): the
+    # drug's own column, when it names one, else the whole line (a "Drug   500 mg" table)
+    gaps = [gap.end() for gap in COLUMN_GAP.finditer(line, 0, match.start())]
+    if gaps and (own := parse_medication_line(line[gaps[-1] :])):
+        return own
     return parse_medication_line(line)
 
 
