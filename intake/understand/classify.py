@@ -44,6 +44,8 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"\bmedications?\b", 1),
         (r"pharmacy|\brx\b|refills?", 1),
         (r"\bprescription\b", 2),
+        # a prescription pad's fields (OCR may garble "Substitution": keep its start)
+        (r"substi\w*\s+(?:\w+\s+){0,2}(?:allowed|permitted)|dispense\s+as\s+written", 2),
         # a drug line led by its dose form, as prescriptions print it: "1. TAB. NAME (500 MG)"
         (
             r"^\s*(?:\d{1,2}\s*[.,)]\s*(?:tab|cap|syp|syr|inj)s?[.,]?|(?:tab|cap|syp|syr|inj)s?\.)"
@@ -193,9 +195,14 @@ def _evidence(
 
 
 def _add(found: dict, kind: str, points: float, count: int, term: str) -> None:
-    """Parsed records as evidence: each record one piece (two are enough for a kind)."""
+    """Parsed records as evidence enough alone: one result with its unit and range, or one
+    drug with its strength, is more than a passing word."""
     total, terms, strongest = found[kind]
-    found[kind] = (total + points, terms | {f"{term} {n}" for n in range(min(count, 2))}, strongest)
+    found[kind] = (
+        total + points,
+        terms | ({f"{term} 1", f"{term} 2"} if count else set()),
+        strongest,
+    )
 
 
 def title_for(kind: str, text: str) -> str:
