@@ -9,6 +9,6 @@ VERSIONS: dict[str, str] = {
     "dicom": "3",
     "image": "1",
     "ccda": "6",
-    "fhir": "4",
+    "fhir": "5",
     "text": "2",
 }

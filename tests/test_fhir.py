@@ -91,6 +91,193 @@ def test_ndjson_export_reads_like_the_bundle(tmp_path):
     ]
 
 
+# two rows of a Synthea bulk export (corpus unit fhir/synthea_bulk_10pt_allergyintolerance.ndjson)
+ALLERGY_ROWS = [
+    {
+        "resourceType": "AllergyIntolerance",
+        "id": "1b2ce4a9-9773-f40f-6692-cb4d1283a9ca",
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                    "code": "confirmed",
+                }
+            ]
+        },
+        "type": "allergy",
+        "category": ["medication"],
+        "criticality": "low",
+        "code": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "1191",
+                    "display": "Aspirin",
+                }
+            ],
+            "text": "Aspirin",
+        },
+        "patient": {"reference": "Patient/cbc86e51-9eca-3855-76ec-c058f72c5761"},
+        "recordedDate": "1996-12-27T04:21:52-05:00",
+    },
+    {
+        "resourceType": "AllergyIntolerance",
+        "id": "1e4c4ad8-677b-2ddc-8fb7-44ad5b7c2aa9",
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                    "code": "confirmed",
+                }
+            ]
+        },
+        "type": "allergy",
+        "category": ["food"],
+        "criticality": "low",
+        "code": {
+            "coding": [
+                {
+                    "system": "http://snomed.info/sct",
+                    "code": "442571000124108",
+                    "display": "Tree nut (substance)",
+                }
+            ],
+            "text": "Tree nut (substance)",
+        },
+        "patient": {"reference": "Patient/a5cb8ce9-cec6-6b23-0990-cbaf753578a4"},
+        "recordedDate": "1928-11-23T17:58:16-05:00",
+        "reaction": [
+            {
+                "manifestation": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://snomed.info/sct",
+                                "code": "247472004",
+                                "display": "Wheal (finding)",
+                            }
+                        ],
+                        "text": "Wheal (finding)",
+                    }
+                ]
+            },
+            {
+                "manifestation": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://snomed.info/sct",
+                                "code": "267036007",
+                                "display": "Dyspnea (finding)",
+                            }
+                        ],
+                        "text": "Dyspnea (finding)",
+                    }
+                ]
+            },
+            {
+                "manifestation": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://snomed.info/sct",
+                                "code": "271807003",
+                                "display": "Eruption of skin (disorder)",
+                            }
+                        ],
+                        "text": "Eruption of skin (disorder)",
+                    }
+                ]
+            },
+            {
+                "manifestation": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://snomed.info/sct",
+                                "code": "300359004",
+                                "display": "Finding of vomiting (finding)",
+                            }
+                        ],
+                        "text": "Finding of vomiting (finding)",
+                    }
+                ]
+            },
+            {
+                "manifestation": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://snomed.info/sct",
+                                "code": "39579001",
+                                "display": "Anaphylaxis (disorder)",
+                            }
+                        ],
+                        "text": "Anaphylaxis (disorder)",
+                    }
+                ]
+            },
+            {
+                "manifestation": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://snomed.info/sct",
+                                "code": "402387002",
+                                "display": "Allergic angioedema (disorder)",
+                            }
+                        ],
+                        "text": "Allergic angioedema (disorder)",
+                    }
+                ]
+            },
+            {
+                "manifestation": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://snomed.info/sct",
+                                "code": "418290006",
+                                "display": "Itching (finding)",
+                            }
+                        ],
+                        "text": "Itching (finding)",
+                    }
+                ]
+            },
+        ],
+    },
+]
+
+
+def test_an_allergy_only_export_is_an_allergy_list_not_a_record(tmp_path):
+    """Allergies alone are no diagnosis, visit note or summary: they reach the summary, but
+    the records item stays missing."""
+    data = "".join(json.dumps(row) + "\n" for row in ALLERGY_ROWS).encode()
+    manifest = read(folder_with(tmp_path, "allergyintolerance.ndjson", data))
+    (document,) = manifest.documents
+    assert (document.kind, document.title) == ("other", "Allergy list (FHIR export)")
+    assert [a.substance for a in document.allergies] == ["Aspirin", "Tree nut (substance)"]
+    records = next(item for item in manifest.checklist if item.id == "records")
+    assert records.status == "missing"
+
+
 def test_pdf_presented_form_goes_through_the_pdf_extractor(tmp_path):
     pdf = tmp_path / "report.pdf"
     make_samples.write_pdf(pdf, ["SURGICAL PATHOLOGY REPORT", "FINAL DIAGNOSIS: benign"])

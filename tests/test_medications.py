@@ -127,3 +127,14 @@ def test_a_photographed_pharmacy_label_is_read_by_tesseract(tmp_path):
         "Metformin", "500 mg", "twice daily"
     )  # fmt: skip
     assert metformin.refills == "2" and metformin.quantity.startswith("60")
+
+
+def test_a_drug_line_joined_to_another_ocr_column_keeps_only_its_own_column():
+    # clinical_pdf/jsl_christianacare_h_and_p_scanned.pdf: OCR joins the exam column to the
+    # home-medications column with a gap
+    from intake.understand.meds import parse_medications
+
+    text = "Home Medications\nHEAD: normecephalic   Eliquis 5 mg oral lablet, 5 MG= 1 TAB,\n"
+    text += "Metformin    500 mg    twice daily\n"  # a table's columns: the name is kept
+    meds = parse_medications(text, ocr=True)
+    assert [(m.name, m.strength) for m in meds] == [("Eliquis", "5 mg"), ("Metformin", "500 mg")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intake.model import Person
-from intake.understand.classify import classify
+from intake.understand.classify import classify, classify_held
 from intake.understand.dates import birth_date, document_date, parse_date, parse_dicom_date
 from intake.understand.labs import (
     derive_flag,
@@ -237,6 +237,51 @@ def test_lines_without_a_drug_and_strength_are_not_medications(line):
 )
 def test_classify(text, kind):
     assert classify(text) == kind
+
+
+# other_pdf/pdfplumber_ca-warn-report.pdf: a layoffs table whose employer is an insurer
+WARN_ROWS = """Notice Date Effective Date Received Date Company City No. Of Employees Layoff/Closure
+09/14/2015 07/10/2015 Fireman's Fund Insurance Company Novato 35
+10/24/2015 08/26/2015 Patina Group NewCo, LLC. Los Angeles 317 Layoff Unknown at this time"""
+# other_pdf/jsl_rominvent_invoice.pdf (OCR): a trademark invoice
+INVOICE = """Re:   Renewal application for CONCOR AM,   reg. no.   118032 in class 5 in Romania.
+Total   EUR 460.00
+VAT in accordance with Art 133(2) of the Romanian Law 571/2003.   . VIES consultation number"""
+# clinical_pdf/jsl_christianacare_h_and_p_scanned.pdf (OCR, two columns): an H&P with labs
+H_AND_P = """CHRISTIANA CARE   Date of Birth
+Chief Complaint   Anhritis
+Shortness of breath   CHF   - Congsstive heart failure
+History of Present Iliness   Chronic venous insufficiency
+Review of Systems   Home
+Physical Exam   TAB. PO. Daily
+Assessment/Plan   capsule, 20 MG= 1 CAP, PO, BID
+Lab Results
+BMP   07/16/17
+GLU   102 mg/dL
+NA   143   MMOL/L"""
+# photo/india_prescription_format_poster.jpg (OCR): a prescription listing drugs to take
+PRESCRIPTION = """MEDICAL PRESCRIPTION
+PRIME CARE CLINIC
+PATIENT DETAILS
+Name: Ms, Anya Sharma
+Chief Complaints: Persistent cough (40 days), Low-grade fever,
+1. TAB. AZITHICRYYIN (500 MG)   1Tablet   |(Oncedaily)|   7 Days
+2. TAB, LEVOCETIZINE   1 Tablet   Oral _| (After food)
+3, SYP. AMBROXL HCL (30 / 5 ML)   1Tablet_ | 7Night | Onceday"""
+
+
+@pytest.mark.parametrize(
+    ("text", "labs", "kind"),
+    [(WARN_ROWS, 0, "other"), (INVOICE, 0, "other"), (H_AND_P, 15, "visit_summary"),
+     (PRESCRIPTION, 0, "medication_list")],
+)  # fmt: skip
+def test_real_excerpts_classify(text, labs, kind):
+    assert classify(text, labs=labs) == kind
+
+
+def test_a_note_keeps_the_lab_block_it_holds():
+    assert classify_held(H_AND_P, labs=15) == ("visit_summary", "lab_report")
+    assert classify_held(H_AND_P.split("Lab Results")[0]) == ("visit_summary", "visit_summary")
 
 
 def test_parsed_results_are_evidence_for_lab_reports():

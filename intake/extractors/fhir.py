@@ -208,7 +208,7 @@ class FhirReading:
         sections = self._summary_sections()
         problems = _distinct(p for r in self._of("Condition") if (p := problem_of(r)))
         allergies = _distinct(a for r in self._of("AllergyIntolerance") if (a := allergy_of(r)))
-        if sections or problems or allergies:
+        if set(sections) - {"allergies"} or problems:
             found.append(
                 self._document(
                     "visit_summary",
@@ -217,6 +217,12 @@ class FhirReading:
                     problems=problems,
                     allergies=allergies,
                 )
+            )
+        elif allergies or sections:
+            # an allergy list alone is no diagnosis, visit note or summary: its allergies
+            # still reach the summary, but it does not stand for the records item
+            found.append(
+                self._document("other", "Allergy list", sections=sections, allergies=allergies)
             )
         linked = self._linked_only()
         if found and linked:

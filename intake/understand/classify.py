@@ -1,7 +1,11 @@
 """Which kind of document a text is (DESIGN.md kinds), and a title a provider would use.
 
 Scoring is by weighted phrases; a phrase in the first lines (the heading) counts
-double. Parsed lab results and medications add evidence of their own.
+double. Parsed lab results and medications add evidence of their own. A kind needs
+more than one piece of evidence (two different phrases, or parsed results) unless its
+one phrase is a specific title ("discharge summary"): one passing word ("insurance" in
+a company's name) never makes a kind. A text with the sections of a clinical note
+(chief complaint, history, exam, assessment/plan) is a note even when it holds labs.
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"medication\s+list|current\s+medications|my\s+medications|list\s+of\s+medications", 4),
         (r"\bmedications?\b", 1),
         (r"pharmacy|\brx\b|refills?", 1),
+        (r"\bprescription\b", 2),
+        # a prescription pad's fields (OCR may garble "Substitution": keep its start)
+        (r"substi\w*\s+(?:\w+\s+){0,2}(?:allowed|permitted)|dispense\s+as\s+written", 2),
+        # a drug line led by its dose form, as prescriptions print it: "1. TAB. NAME (500 MG)"
+        (
+            r"^\s*(?:\d{1,2}\s*[.,)]\s*(?:tab|cap|syp|syr|inj)s?[.,]?|(?:tab|cap|syp|syr|inj)s?\.)"
+            r"\s+[a-z]",
+            2,
+        ),
     ],
     "treatment_plan": [
         (r"treatment\s+plan|plan\s+of\s+care|care\s+plan|treatment\s+summary", 4),
@@ -48,6 +61,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
     "visit_summary": [
         (r"after\s+visit\s+summary|visit\s+summary|office\s+visit|clinic\s+(?:visit|note)", 4),
         (r"progress\s+note|follow-?up\s+visit", 3),
+        (r"history\s+(?:and|&)\s+physical|\bH\s?&\s?P\b|admission\s+note", 4),
         (r"chief\s+complaint|history\s+of\s+present", 1),
     ],
     "discharge_summary": [
@@ -55,7 +69,8 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"discharge\s+diagnos[ie]s|admission\s+date|hospital\s+course", 2),
     ],
     "consult_note": [
-        (r"consult(?:ation)?\s+(?:note|report)|\bconsultation\b", 4),
+        (r"consult(?:ation)?\s+(?:note|report)", 4),
+        (r"\bconsultation\b", 2),
         (r"reason\s+for\s+consult", 2),
     ],
     "operative_note": [
@@ -73,6 +88,22 @@ RULES: dict[str, list[tuple[str, float]]] = {
     "questions": [(r"\bquestions?\b|concerns?\b|\bask\b", 1)],
 }
 MIN_SCORE = 2.0
+TITLE_WEIGHT = 3  # a phrase this specific ("lab report", "discharge summary") is enough alone
+# the sections of a clinical note, as headings (a line's start or a column's, after a gap)
+NOTE_SECTIONS = [
+    r"chief\s+complaints?",
+    r"history\s+of\s+(?:the\s+)?present\s+il\w*|\bHPI\b",
+    r"review\s+of\s+systems",
+    r"physical\s+exam(?:ination)?",
+    r"assessment\s*(?:and|&|/)\s*plan|impression\s*(?:and|&|/)\s*plan",
+    r"past\s+medical\s+history",
+    r"social\s+history",
+    r"family\s+history",
+]
+NOTE_MIN_SECTIONS = 3
+NOTE_KINDS = ("visit_summary", "consult_note", "discharge_summary", "operative_note", "referral")
+# kinds a note's sections override: what a note holds (its labs, its medication list)
+HELD_KINDS = frozenset({"lab_report", "medication_list", "imaging_report", "insurance", "other"})
 LABELS = {
     "lab_report": "Lab report",
     "imaging_study": "Imaging study",
@@ -95,36 +126,83 @@ LABELS = {
 @cache
 def _compiled() -> dict[str, list[tuple[re.Pattern[str], float]]]:
     """RULES compiled, on first use: a run served from the cache classifies nothing."""
-    return {kind: [(re.compile(p, re.I), w) for p, w in rules] for kind, rules in RULES.items()}
+    flags = re.I | re.M
+    return {kind: [(re.compile(p, flags), w) for p, w in rules] for kind, rules in RULES.items()}
+
+
+@cache
+def _note_sections() -> list[re.Pattern[str]]:
+    return [re.compile(rf"(?:^|\s{{2}})\s*(?:{p})\b", re.I | re.M) for p in NOTE_SECTIONS]
 
 
 def classify(text: str, *, labs: int = 0, medications: int = 0) -> str:
     """The DESIGN.md kind of a document from its text and what was parsed from it."""
-    scores = score(text, labs=labs, medications=medications)
-    kind, best = max(scores.items(), key=lambda item: item[1], default=("other", 0.0))
-    return kind if best >= MIN_SCORE else "other"
+    return classify_held(text, labs=labs, medications=medications)[0]
+
+
+def classify_held(text: str, *, labs: int = 0, medications: int = 0) -> tuple[str, str]:
+    """(the kind, the kind of what it holds): a History & Physical whose lab block would
+    make a lab report alone is ("visit_summary", "lab_report"); most are (kind, kind)."""
+    found = _evidence(text, labs=labs, medications=medications)
+    enough = {kind: total for kind, (total, terms, strongest) in found.items()
+              if total >= MIN_SCORE and (len(terms) >= 2 or strongest >= TITLE_WEIGHT)}  # fmt: skip
+    held = max(enough.items(), key=lambda item: item[1], default=("other", 0.0))[0]
+    if held in HELD_KINDS and note_sections(text) >= NOTE_MIN_SECTIONS:
+        # an H&P or progress note holding a lab block or a medication list is still a note
+        notes = {k: total for k, total in enough.items() if k in NOTE_KINDS}
+        return max(notes.items(), key=lambda item: item[1], default=("visit_summary", 0.0))[0], held
+    return held, held
+
+
+def note_sections(text: str) -> int:
+    """How many of a clinical note's sections (NOTE_SECTIONS) the text has as headings."""
+    return sum(1 for pattern in _note_sections() if pattern.search(text))
 
 
 def score(text: str, *, labs: int = 0, medications: int = 0) -> dict[str, float]:
     """Evidence for each kind; exposed so tests and benchmarks can see why."""
+    found = _evidence(text, labs=labs, medications=medications)
+    return {kind: total for kind, (total, _terms, _strongest) in found.items()}
+
+
+def _evidence(
+    text: str, *, labs: int = 0, medications: int = 0
+) -> dict[str, tuple[float, set[str], float]]:
+    """Each kind's (score, distinct evidence found, weight of its strongest phrase)."""
     lines = [line for line in text.splitlines() if line.strip()]
     heading = "\n".join(lines[:HEADING_LINES])
     body = "\n".join(lines[HEADING_LINES:])
-    scores = {}
+    found = {}
     for kind, rules in _compiled().items():
-        total = 0.0
+        total, terms, strongest = 0.0, set(), 0.0
         for pattern, weight in rules:
             if pattern.search(heading):
                 total += 2 * weight
             elif pattern.search(body):
                 total += weight
-        scores[kind] = total
-    scores["lab_report"] += (1.4 if labs else 0.0) + min(labs, 10) * 0.6  # one result
-    # with its unit and range already makes a lab report of an otherwise silent page
-    scores["medication_list"] += min(medications, 10) * 0.8
+            else:
+                continue
+            strongest = max(strongest, weight)
+            terms.update(" ".join(m.group().lower().split()) for m in pattern.finditer(text))
+        found[kind] = (total, terms, strongest)
+    # one result with its unit and range already makes a lab report of an otherwise silent page
+    _add(found, "lab_report", (1.4 if labs else 0.0) + min(labs, 10) * 0.6, labs, "results")
+    _add(found, "medication_list", min(medications, 10) * 0.8, medications, "medications")
     asked = sum(1 for line in lines if line.rstrip().endswith("?"))
-    scores["questions"] += asked * 1.5 if asked >= 2 and asked * 3 >= len(lines) else 0.0
-    return scores
+    if asked >= 2 and asked * 3 >= len(lines):
+        _add(found, "questions", asked * 1.5, asked, "questions")
+    return found
+
+
+def _add(found: dict, kind: str, points: float, count: int, term: str) -> None:
+    """Parsed records as evidence enough alone: one result with its unit and range, or one
+    drug with its strength, is more than a passing word."""
+    total, terms, strongest = found[kind]
+    found[kind] = (
+        total + points,
+        terms | ({f"{term} 1", f"{term} 2"} if count else set()),
+        strongest,
+    )
 
 
 def title_for(kind: str, text: str) -> str:

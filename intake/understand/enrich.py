@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from intake.model import Document, Medication
 from intake.ocr_missing import lacks_ocr
-from intake.understand.classify import classify, refine, title_for
+from intake.understand.classify import classify_held, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.drugs import normalise
 from intake.understand.imaging_report import imaging_fields
@@ -47,13 +47,15 @@ def enrich(document: Document) -> Document:
         for lab in labs:
             lab.collected = lab.collected or document.date or date
         medications = parse_medications(text, ocr=document.ocr_confidence is not None)
-    kind = document.kind or classify(text, labs=len(labs), medications=len(medications))
+    kind = held = document.kind
+    if not kind:
+        kind, held = classify_held(text, labs=len(labs), medications=len(medications))
     kind, subtype = refine(kind, text)
     collected = [lab.collected for lab in labs if lab.collected]
     if kind == "lab_report" and collected and not document.date:
         date = max(collected)  # a cumulative report: its latest collection
     if not document.structured:
-        labs = labs if kind == "lab_report" else []
+        labs = labs if "lab_report" in (kind, held) else []  # a note's own lab block too
         medications = [] if kind in NO_MEDICATIONS else medications
     sections = document.sections
     if kind == "imaging_report" and "exam" not in sections:
