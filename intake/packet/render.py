@@ -27,13 +27,17 @@ def environment() -> Environment:
     on first use: importing Jinja2 is slow, and the CLI's other commands need none of it."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    from intake.packet.html_text import css_string, keep_whole
+
+    env = Environment(
         loader=PackageLoader("intake", "templates"),
         autoescape=select_autoescape(["htm", "html", "j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(whole=keep_whole, css_string=css_string)
+    return env
 
 
 QUESTION_PROMPTS = [
