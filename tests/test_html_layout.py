@@ -155,3 +155,19 @@ def test_printed_pages_name_the_patient_and_repeat_table_headers(packet, tmp_pat
         assert re.search(r"^ *Test +Latest +Flag +Reference", page, re.M), page[:400]
     text = "\n".join(pages)
     assert not [fact for fact in key_facts(manifest) if fact not in text]
+
+
+def test_readable_and_series_pages_name_the_patient_on_every_printed_page(packet, tmp_path):
+    out, manifest = packet
+    pages = sorted((out / "READABLE").glob("*.HTM")) + sorted((out / "PREVIEW").glob("*/*.HTM"))
+    assert len(pages) >= 2
+    for number, page in enumerate(pages):
+        assert "<script" not in page.read_text(encoding="utf-8").lower()
+        pdf = tmp_path / f"page{number}.pdf"
+        chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+        printed = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split("\f")[:-1]
+        assert printed, page
+        for n, text in enumerate(printed, 1):
+            assert manifest.patient.name in text and f"Page {n} of {len(printed)}" in text, page

@@ -1,10 +1,13 @@
-"""Small text filters for the packet's HTML pages: dates and ranges kept whole, CSS strings."""
+"""Small text helpers for the packet's HTML pages: dates and ranges kept whole, CSS strings,
+the patient line printed atop each page."""
 
 from __future__ import annotations
 
 import re
 
 from markupsafe import Markup, escape
+
+from intake.model import Document
 
 WHOLE = re.compile(
     r"(?<![\d/.-])(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}/\d{1,2}/\d{2,4}"  # dates
@@ -26,3 +29,12 @@ def css_string(text: object) -> Markup:
     escape), so nothing in it can close the string or the style element."""
     chars = (c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in str(text or ""))
     return Markup('"' + "".join(chars) + '"')
+
+
+def patient_line(document: Document) -> str:
+    """'Name · born 1961-03-14': who the page is about, printed at the top of each page."""
+    patient = document.patient
+    if patient is None or not (patient.name or patient.birth_date):
+        return document.title or "Clinical document"
+    born = f"born {patient.birth_date}" if patient.birth_date else ""
+    return " · ".join(filter(None, [patient.name, born]))
