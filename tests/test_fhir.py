@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -338,7 +339,7 @@ def test_index_lists_every_document_an_export_holds(tmp_path):
     shutil.copyfile(BUNDLE, folder / "export.json")
     out = tmp_path / "packet"
     api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
-    index = (out / "INDEX.HTM").read_text(encoding="utf-8")
+    index = re.sub(r"<[^>]+>", "", (out / "INDEX.HTM").read_text(encoding="utf-8"))
     # from the summary document's Condition
     assert "Left breast cancer (since 2026-09-08, SNOMED 254837009)" in index
     assert "Penicillin G: Hives" in index

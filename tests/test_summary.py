@@ -198,7 +198,7 @@ def test_csv_rows_have_their_headers_columns_in_the_one_lab_order(packet):
         (lab.test, d.id) for lab, d in summary.labs
     ]
     table = _html(out).split('<section id="labs">', 1)[1].split("</table>", 1)[0]
-    shown = [html.unescape(t) for t in re.findall(r"<tr[^>]*><td>([^<]*)", table)]
+    shown = [html.unescape(t) for t in re.findall(r"<tr[^>]*><td[^>]*>([^<]*)", table)]
     assert shown == [trend.name for trend in summary.trends]  # one row per analyte and unit
     # the CSV's one row per result follows the same analyte order
     order = {(t.key, unit_key(t.unit)): i for i, t in enumerate(summary.trends)}

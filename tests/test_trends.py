@@ -191,7 +191,7 @@ def test_html_and_pdf_list_the_same_analytes_once_each(packet):
     page = (out / "INDEX.HTM").read_text(encoding="utf-8")
     table = re.search(r'<table class="trends">(.*?)</table>', page, re.S)
     assert table is not None
-    cells = re.findall(r"<tr[^>]*><td>(.*?)</td>", table.group(1), re.S)
+    cells = re.findall(r"<tr[^>]*><td[^>]*>(.*?)</td>", table.group(1), re.S)
     html_names = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", c)).split()) for c in cells]
     assert html_names == [_shown(t) for t in trends]
     assert sum(1 for t in trends if t.key == CA_27_29) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from intake import __version__
 from intake.model import Document
+from intake.packet.html_text import patient_line
 from intake.packet.render import environment
 from intake.understand.classify import LABELS
 
@@ -24,6 +25,7 @@ def render_cda_page(document: Document, *, original: str) -> str:
             type_code=narrative.type_code if narrative else None,
             sections=narrative.sections if narrative else (),
             kind_label=LABELS.get(document.kind, "Clinical document"),
+            patient_line=patient_line(document),
             source=document.source,
             original=original,
             version=__version__,

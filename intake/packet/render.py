@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from intake import __version__
 from intake.model import Document, ImagingStudy, Manifest, Series
 from intake.packet.categories import by_category
+from intake.packet.html_text import patient_line
 from intake.packet.index import PacketIndex
 from intake.packet.questions import asked
 from intake.packet.summary import PacketSummary, distinct
@@ -27,13 +28,17 @@ def environment() -> Environment:
     on first use: importing Jinja2 is slow, and the CLI's other commands need none of it."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    from intake.packet.html_text import css_string, keep_whole
+
+    env = Environment(
         loader=PackageLoader("intake", "templates"),
         autoescape=select_autoescape(["htm", "html", "j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(whole=keep_whole, css_string=css_string)
+    return env
 
 
 QUESTION_PROMPTS = [
@@ -133,7 +138,9 @@ class SeriesView:
 def render_series_page(document: Document, study: ImagingStudy, series: list[SeriesView]) -> str:
     """PREVIEW/D0001/STUDY1.HTM: a study's series, a few images each at 256 px; no scripts."""
     template = environment().get_template("SERIES.HTM.j2")
-    return template.render(d=document, study=study, series=series)
+    return template.render(
+        d=document, study=study, series=series, patient_line=patient_line(document)
+    )
 
 
 def study_reports(manifest: Manifest) -> dict[str, list[Document]]:
