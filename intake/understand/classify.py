@@ -84,6 +84,8 @@ RULES: dict[str, list[tuple[str, float]]] = {
     "insurance": [
         (r"insurance|member\s+id|group\s+(?:number|no)|subscriber|payer|\bplan\s+id\b", 2),
         (r"explanation\s+of\s+benefits|prior\s+authori[sz]ation", 3),
+        # an insurance card's own words
+        (r"\bco-?pay\b|\bdeductible\b|\b(?:PPO|HMO|EPO)\b|\brx\s*(?:bin|pcn|grp)\b", 2),
     ],
     "questions": [(r"\bquestions?\b|concerns?\b|\bask\b", 1)],
 }
@@ -189,8 +191,8 @@ def _evidence(
     _add(found, "lab_report", (1.4 if labs else 0.0) + min(labs, 10) * 0.6, labs, "results")
     _add(found, "medication_list", min(medications, 10) * 0.8, medications, "medications")
     asked = sum(1 for line in lines if line.rstrip().endswith("?"))
-    if asked >= 2 and asked * 3 >= len(lines):
-        _add(found, "questions", asked * 1.5, asked, "questions")
+    if asked and asked * 3 >= len(lines):  # a short list of questions is one too
+        _add(found, "questions", asked * 1.5, asked, "question lines")
     return found
 
 

@@ -290,8 +290,9 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
 def _candidate(line: str) -> Medication | None:
     """A line's medication reading, unless the line is a placeholder or a measurement.
 
-    In a line of cells the first cell holding a strength that is not a measurement is read
-    ("HEAD: normocephalic   Eliquis 5 mg" names Eliquis, not the other column's words);
+    In a line of cells the first cell holding a strength that is not a measurement is read,
+    with the cells after it (its directions): "HEAD: normocephalic   Eliquis 5 mg" names
+    Eliquis, not the other column's words;
     else the whole line (a table's name and strength columns: "Metformin   500 mg")."""
     text = line.strip()
     if not STRENGTH_RE.search(text) or PLACEHOLDER.search(text):
@@ -305,7 +306,9 @@ def _candidate(line: str) -> Medication | None:
             match = STRENGTH_RE.search(text, at, position)
             usable = match and not measurement_shaped(text, match)
             if usable and (med := parse_medication_line(cell)):
-                return med
+                # the cells after it are its row's directions ("1 tablet by mouth daily"):
+                # read from the drug's cell to the end, never the columns before it
+                return parse_medication_line(text[at:]) or med
     match = STRENGTH_RE.search(text)
     if match is None or measurement_shaped(text, match):
         return None
