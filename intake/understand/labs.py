@@ -32,6 +32,8 @@ FLAGS = {
     "CRITICAL": "critical",
     "H*": "HH",
     "L*": "LL",
+    "MAGAS": "H",  # Hungarian: high, low
+    "ALACSONY": "L",
 }
 # what OCR makes of a lone flag letter in its own column
 OCR_FLAGS = {"I": "L", "l": "L", "|": "L", "I:": "L", "L:": "L", "i": "L", "H:": "H", "#": "H"}
@@ -41,6 +43,14 @@ POSITIVE = frozenset({"positive", "detected", "reactive"})
 QUALITATIVE = NEGATIVE | POSITIVE | {"normal", "abnormal", "trace"}
 # the words naming the parts of a range printed over several lines
 RANGE_LABELS = QUALITATIVE | {"borderline", "equivocal", "indeterminate", "weak", "weakly"}
+# word results as Hungarian, Portuguese and Spanish labs print them: read only in a table's
+# result column (a header names it), never from a line of prose
+TABLE_NEGATIVE = frozenset({"neg", "neg.", "negatív", "negativ", "negativo", "negativa",
+                            "não contém", "nao contem", "não contem", "ausente", "ausentes",
+                            "não reactivo", "nao reactivo", "no reactivo"})  # fmt: skip
+TABLE_POSITIVE = frozenset({"pos", "pos.", "pozitív", "pozitiv", "positivo", "positiva",
+                            "presente", "presentes", "reactivo"})  # fmt: skip
+TABLE_WORDS = TABLE_NEGATIVE | TABLE_POSITIVE | {"normál", "normális", "normal", "raras", "raros"}
 # 1,250 and 1,250.5 (thousands), 13.8, and the decimal comma most of the world prints
 # (13,8; never three digits after it, which would be a thousands group)
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
@@ -299,7 +309,11 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
     if not _is_test_name(test):
         return []
     unit = canonical_unit(by_role["unit"]) if by_role.get("unit") else None
-    reference, range_unit = split_range(by_role.get("range", ""))
+    range_cell = by_role.get("range", "")
+    if not range_cell and by_role.get("low") and by_role.get("high"):
+        range_cell = f"{by_role['low']} {by_role['high']}"  # 'Min / Max' columns
+    reference, range_unit = split_range(range_cell, columns=True)
+    code = re.fullmatch(r"(?:\d{1,3}\s+)?(\d{1,7}-\d)", by_role.get("code", "").strip())
     stated_flag = flag_word(by_role.get("flag", ""))
     raw = "   ".join(text for _, text in row)
     dated = [(column.date, text) for column, text in row if column.role == "date"]
@@ -307,7 +321,7 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
         dated = [(None, by_role.get("value") or by_role.get("out") or "")]
     results = []
     for date, cell in dated:
-        parsed = parse_value_cell(cell)
+        parsed = parse_value_cell(cell, table=True)
         if parsed is None:
             continue
         value, cell_flag, cell_unit = parsed
@@ -320,8 +334,9 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
             flag=flag,
             collected=date,
             raw=raw,
+            code=code.group(1) if code else None,
         )
-        if not (result.unit or reference or flag or _is_qualitative(value)):
+        if not (result.unit or reference or flag or _is_qualitative(value, table=True)):
             continue  # a bare number in a table row (an address, an ID): not a result
         result.flag, result.flag_derived = settle_flag(flag, flag is not None, value, reference)
         results.append(result)
@@ -384,16 +399,25 @@ def _previous_result(cell: str, current: LabResult | None) -> LabResult | None:
     )
 
 
-def parse_value_cell(cell: str) -> tuple[str, str | None, str | None] | None:
+def parse_value_cell(
+    cell: str, *, table: bool = False
+) -> tuple[str, str | None, str | None] | None:
     """(value, flag, unit) from a result cell: '11.2', '11.2 H', '<0.01', '1,250 High',
-    '140 mmol/L', 'Not Detected'; None when the cell holds no value."""
+    '140 mmol/L', 'Not Detected'; None when the cell holds no value. `table`: the cell
+    sits in a table's result column, so other languages' word results ('negatív',
+    'NAO CONTEM') are read too."""
+    if table and " ".join(cell.split()).lower() in TABLE_WORDS:
+        return " ".join(cell.split()), None, None
     tokens = [
         t.replace(":", ".") if re.fullmatch(r"[02-9]\d{0,2}:\d{1,3}", t) else t  # OCR's ':'
         for t in _tokens(cell.strip())  # for '.'; a titer (1:160) is kept as written
     ]
     if not tokens:
         return None
-    start = next((i for i, t in enumerate(tokens) if VALUE_RE.match(t) or _is_qualitative(t)), None)
+    start = next(
+        (i for i, t in enumerate(tokens) if VALUE_RE.match(t) or _is_qualitative(t, table=table)),
+        None,
+    )
     if start is None or start > 1:
         return None
     flag = flag_word(tokens[0]) if start == 1 else None
@@ -418,19 +442,32 @@ def flag_word(text: str) -> str | None:
     return FLAGS.get(word)
 
 
-def split_range(cell: str) -> tuple[str | None, str | None]:
+def split_range(cell: str, *, columns: bool = False) -> tuple[str | None, str | None]:
     """(range, unit) from a reference cell: '135 - 145 mmol/L' → ('135-145', 'mmol/L'),
-    '> OR = 50 mg/dL' → ('>=50', 'mg/dL'), 'Negative' → ('Negative', None)."""
+    '> OR = 50 mg/dL' → ('>=50', 'mg/dL'), 'Negative' → ('Negative', None). `columns`: the
+    cell is a table's range column, where two numbers, lower then upper, are the limits
+    printed in two columns with no dash ('4,4   11,3' → '4,4-11,3'), and dashes alone
+    ('---  ---') are no range."""
     text = cell.strip().strip("()[]")
-    if not text:
+    if not text or (columns and re.fullmatch(r"[-–—_\s]+", text)):
         return None, None
     text = _or_equal(text)
     text = re.sub(r"^(?:ref(?:erence)?(?:\s+range)?|normal)\s*:?\s*", "", text, flags=re.I)
     tokens = _tokens(text)
+    if columns and len(tokens) >= 2 and _two_limits(tokens[0], tokens[1]):
+        tokens = [f"{tokens[0]}-{tokens[1]}", *tokens[2:]]
     if tokens and RANGE_RE.match(tokens[0]):
         unit = " ".join(tokens[1:]) or None
         return tokens[0], canonical_unit(unit) if unit and UNIT_RE.match(unit) else None
     return text, None
+
+
+def _two_limits(low: str, high: str) -> bool:
+    """Two plain numbers, the first below the second: a lower and an upper limit."""
+    if not (_plain_number(low) and _plain_number(high)):
+        return False
+    readings = [(_number(low, thousands=t), _number(high, thousands=t)) for t in (False, True)]
+    return all(lo is not None and hi is not None and lo < hi for lo, hi in readings)
 
 
 def parse_lab_line(
@@ -655,7 +692,8 @@ def derive_flag(value: str, reference: str) -> str | None:
     range is negative; None when inside or unknown. A point before three digits ('1.000')
     may be a decimal point or a thousands point (Brazil, Portugal): a flag is given only
     when both readings agree."""
-    if value.lower() in POSITIVE and reference.strip().lower() in NEGATIVE:
+    positive, negative = POSITIVE | TABLE_POSITIVE, NEGATIVE | TABLE_NEGATIVE
+    if value.lower() in positive and reference.strip().lower() in negative:
         return "A"
     flags = {_flag_read(value, reference, thousands) for thousands in (False, True)}
     return flags.pop() if len(flags) == 1 else None
@@ -746,8 +784,8 @@ def _is_test_name(test: str) -> bool:
     )
 
 
-def _is_qualitative(token: str) -> bool:
-    return token.lower() in QUALITATIVE
+def _is_qualitative(token: str, *, table: bool = False) -> bool:
+    return token.lower() in QUALITATIVE or (table and token.lower() in TABLE_WORDS)
 
 
 def _number(value: str, *, thousands: bool = False) -> float | None:
