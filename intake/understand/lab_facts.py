@@ -8,10 +8,12 @@ Facts are read line by line with their position, so a report with several sectio
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
 from intake.understand.dates import parse_date
+from intake.understand.lab_table import Row
 
 _LABEL_WORDS = frozenset(
     [
@@ -63,12 +65,16 @@ _LABEL_WORDS = frozenset(
 _DATE_FACTS = {
     "collected": re.compile(
         r"\b(?:date(?:/time)?\s+collected|collect(?:ed|ion)(?:\s+(?:date|time|on))*"
-        r"|specimen\s+collected|drawn(?:\s+on)?|date\s+of\s+collection)\b",
+        r"|specimen\s+collected|drawn(?:\s+on)?|date\s+of\s+collection"
+        r"|mintav[ée]tel(?:\s+(?:ideje|id[őo]pontja|d[áa]tuma))?|(?:data\s+da\s+)?colheita"
+        r"|fecha\s+de\s+(?:toma|extracci[óo]n)|toma\s+de\s+muestra"
+        r"|sample\s+(?:taken|collected|date))\b",
         re.I,
     ),
     "reported": re.compile(
         r"\b(?:date\s+reported|report(?:ed)?(?:\s+(?:date|on))?|resulted(?:\s+on)?"
-        r"|result\s+date|date\s+resulted|verified(?:\s+on)?|final\s+report\s+date)\b(?!\s+status)",
+        r"|result\s+date|date\s+resulted|verified(?:\s+on)?|final\s+report\s+date"
+        r"|lelet\s+k[ée]sz[üu]lt|kiad[áa]s\s+id[őo]pontja)\b(?!\s+status)",
         re.I,
     ),
 }
@@ -130,6 +136,39 @@ def read_facts(lines: list[str], first_row: int = 0) -> list[Fact]:
         if status:
             facts.append(Fact("status", (status.group("a") or status.group("b")).lower(), row))
     return facts
+
+
+def column_facts(rows: list[Row], first_row: int = 0) -> list[Fact]:
+    """Dates printed under their labels, a row of labels above a row of values ('Date and
+    Time Collected' over '07/14/16 00:00'): a label's date is the one whose words lie
+    under its cell, so an age ('26/05/21') or a birth date beside it is never taken."""
+    facts: list[Fact] = []
+    for number, (row, below) in enumerate(itertools.pairwise(rows)):
+        for cell in _cells(row):
+            text = " ".join(w.text for w in cell)
+            for name, label in _DATE_FACTS.items():
+                match = label.search(text)
+                if not match or match.end() != len(text.rstrip(" :")) or len(cell) > 5:
+                    continue  # a label ends its own short cell ('Date Collected:')
+                under = [w.text for w in below if w.x1 > cell[0].x0 and w.x0 < cell[-1].x1]
+                value = parse_date(" ".join(under)) if under else None
+                if value:
+                    facts.append(Fact(name, value, first_row + number + 1))
+                break
+    return facts
+
+
+def _cells(row: Row) -> list[Row]:
+    """A row's words in cells: a gap wider than 1.5 word heights starts a new one."""
+    heights = sorted(w.bottom - w.top for w in row)
+    wide = heights[len(heights) // 2] * 1.5 if heights else 1.0
+    found: list[Row] = []
+    for previous, word in zip([None, *row], row, strict=False):
+        if previous is None or word.x0 - previous.x1 > wide:
+            found.append([word])
+        else:
+            found[-1].append(word)
+    return found
 
 
 def heading_lab(lines: list[str]) -> Fact | None:

@@ -6,7 +6,13 @@ import re
 
 from intake.model import LabResult
 from intake.understand.dates import find_dates
-from intake.understand.lab_facts import Fact, FactIndex, heading_lab, read_facts
+from intake.understand.lab_facts import (
+    Fact,
+    FactIndex,
+    column_facts,
+    heading_lab,
+    read_facts,
+)
 from intake.understand.lab_table import (
     Column,
     Row,
@@ -187,7 +193,7 @@ class LabReader:
         lines = [row_text(row) for row in rows]
         if not self.rows_read:
             self.heading = heading_lab(lines)
-        self.facts += read_facts(lines, self.rows_read)
+        self.facts += read_facts(lines, self.rows_read) + column_facts(rows, self.rows_read)
         for number, row in enumerate(rows):
             header = header_columns(row)
             if header:
