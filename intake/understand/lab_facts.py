@@ -12,7 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from intake.understand.dates import parse_date
+from intake.understand.dates import BIRTH_LABEL, PRINT_LABEL, parse_date
 from intake.understand.lab_table import Row
 
 _LABEL_WORDS = frozenset(
@@ -78,6 +78,14 @@ _DATE_FACTS = {
         re.I,
     ),
 }
+# a lab panel's heading with its date and nothing else ('CBC with diff 07/16/17 05:30',
+# 'Lab Results 07/16/17 05:30 to 07/16/17 05:30'), as clinical notes print results
+_WHEN = r"\d{1,2}/\d{1,2}/\d{2,4}(?:\s+\d{1,2}:\d{2})?"
+_PANEL_DATE = re.compile(
+    r"^\s*(?:(?i:lab(?:oratory)?\s+results?|labs?|(?:\w+\s+){0,3}(?:panel|profile|chemistry"
+    r"|hematology|urinalysis))|(?:BMP|CMP|CBC|LFTs?|ABG|VBG|UA)(?:\s+(?i:with\s+diff\w*))?)"
+    rf"\s*:?\s+(?P<when>{_WHEN})(?:\s+to\s+\S+(?:\s+\d{{1,2}}:\d{{2}})?)?\s*$"
+)
 _TEXT_FACTS = {
     "specimen": re.compile(r"\b(?:specimen(?:\s+(?:type|source))?|sample\s+type|source)\s*:", re.I),
     "performing_lab": re.compile(
@@ -122,6 +130,11 @@ def read_facts(lines: list[str], first_row: int = 0) -> list[Fact]:
                 if value:
                     facts.append(Fact(name, value, row))
                     break
+        panel = _PANEL_DATE.match(line)
+        if panel and not BIRTH_LABEL.search(line) and not PRINT_LABEL.search(line):
+            value = parse_date(panel.group("when"))
+            if value:  # 'BMP 07/16/17 05:30': the panel's results below were drawn then
+                facts.append(Fact("collected", value, row))
         for name, label in _TEXT_FACTS.items():
             match = label.search(line)
             if not match:
