@@ -7,7 +7,7 @@ Bump a version when that extractor's output changes, so cached results are read 
 VERSIONS: dict[str, str] = {
     "pdf": "6",
     "dicom": "3",
-    "image": "2",
+    "image": "1",
     "ccda": "6",
     "fhir": "3",
     "text": "2",

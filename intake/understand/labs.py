@@ -114,6 +114,11 @@ KNOWN_UNITS = (
     "copies/mL",
     "mOsm/kg",
     "Eq/L",
+    "UI/mL",  # Portuguese, Spanish, French: IU
+    "UI/L",
+    "mUI/mL",
+    "mUI/L",
+    "µUI/mL",
 )
 TEST_STRIP = " .:*|—-‘’'\"°"  # leaders, OCR specks and quotes around a test name
 _OCR_CONFUSIONS = str.maketrans({"l": "i", "0": "o", "|": "i", "1": "i"})
@@ -565,6 +570,27 @@ def parse_paired_line(line: str) -> list[LabResult]:
             )
         )
     return results
+
+
+def lost_separator(value: str, reference: str | None, *, decimals_seen: bool) -> bool:
+    """Whether OCR probably dropped a value's decimal separator ('5,2' read '52'): the
+    value is a whole number of two digits or more, both limits of its range print the
+    same decimal places (one or two), the page prints decimal values elsewhere
+    (`decimals_seen`), the value lies beyond five times the upper limit, and with the
+    separator put back where the range's places say, it lies within the range's reach."""
+    if not reference or not re.fullmatch(r"\d{2,}", value) or not decimals_seen:
+        return False
+    match = RANGE_RE.match(_without_trailing_unit(reference.strip()).replace(" ", ""))
+    if not match or not match.group("lo"):
+        return False
+    places = {len(m.group(1)) if (m := re.search(r"[.,](\d{1,2})$", bound)) else 0
+              for bound in (match.group("lo"), match.group("hi"))}  # fmt: skip
+    low, high = _number(match.group("lo")), _number(match.group("hi"))
+    if len(places) != 1 or 0 in places or low is None or not high or high <= low:
+        return False
+    number = int(value)
+    restored = number / 10 ** places.pop()
+    return number > 5 * high and low / 5 <= restored <= high * 5
 
 
 def _plain_number(token: str) -> bool:
