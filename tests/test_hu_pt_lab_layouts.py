@@ -174,3 +174,16 @@ def test_ocr_l_for_i_in_a_portuguese_iu_unit_is_undone():
     assert canonical_unit("Ul/ml") == "UI/mL"
     assert canonical_unit("UI/L") == "UI/L"
     assert canonical_unit("U/L") == "U/L"
+
+
+# photo/tsilva_unilabs_espinho_2024_cumulative_page.png (Tesseract with a single-block layout)
+def test_a_plural_history_header_keeps_earlier_results_out_and_a_caret_read_as_4():
+    text = (
+        "ANALISES RESULTADOS ATUAIS VALORES DE REFERENCIA RESULTADOS HISTORICOS\n"
+        "Hemoglobina (Hgb) 13.7 g/dL 13.2-16.6 13.2\n"
+        "Numero 335 x1049/L 135-317 283\n"
+    )
+    labs = _by_test(parse_labs(text))
+    assert labs["Hemoglobina (Hgb)"].value == "13.7"
+    assert labs["Numero"].unit == "x10^9/L" and labs["Numero"].flag == "H"
+    assert canonical_unit("x104/L") == "x104/L"  # no count exponent after the 4: kept

@@ -134,10 +134,15 @@ UCUM_UNITS = {
 }  # fmt: skip
 
 
+# OCR reads a count's caret as a 4 ('x10^9/L' as 'x1049/L'): 10 to the 49th is no unit
+_CARET_AS_FOUR = re.compile(r"^([xX×])104(3|6|9|12)/(?=[µu]?L\b|mm3\b)")
+
+
 def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
+    unit = _CARET_AS_FOUR.sub(r"\g<1>10^\g<2>/", unit)
     return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
 
 
@@ -600,7 +605,7 @@ def _plain_number(token: str) -> bool:
 
 # a page that prints earlier results beside the current ones (a cumulative report)
 HISTORY_HEADER = re.compile(
-    r"\b(?:hist[oó]r[il1]c[oa]|previous\s+results?|prior\s+results?|resultados?\s+anteriores?"
+    r"\b(?:hist[oó]r[il1]c[oa]s?|previous\s+results?|prior\s+results?|resultados?\s+anteriores?"
     r"|cumulative|kumulativ|vorbefund|ant[ée]rieurs?)\b",
     re.I,
 )
