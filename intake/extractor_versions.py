@@ -5,7 +5,7 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "6",
+    "pdf": "7",
     "dicom": "3",
     "image": "1",
     "ccda": "6",

@@ -46,7 +46,7 @@ LAB_HINTS = re.compile(
     r"|tests?\s+ordered|out\s+of\s+range|\bunits?\b.{0,40}\b(?:range|flag)\b|\bflag\b"
     r"|valor(?:es)?\s+de\s+refer[eê]ncia|intervalo\s+de\s+refer|rango\s+de\s+refer"
     r"|valeurs?\s+de\s+r[ée]f[ée]rence|referenzbereich|biological\s+ref"
-    r"|\bbiomarkers?\b.{0,30}\bresults?\b",
+    r"|\bbiomarkers?\b.{0,30}\bresults?\b|\bloinc\b|referencia\s*(?:tartomány|értékek?)",
     re.I,
 )
 

@@ -41,24 +41,30 @@ DATE_RE = re.compile(
 
 BIRTH_LABEL = re.compile(
     r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|born|data\s+de\s+nascimento"
-    r"|fecha\s+de\s+nacimiento|geburtsdatum|D\.?N\.?(?=\s*:))",
+    r"|fecha\s+de\s+nacimiento|geburtsdatum|D\.?N\.?(?=\s*:)|nascimento|data\s+de\s+nasc\.?"
+    r"|sz[üu]let[ée]si\s+(?:id[őo]|d[áa]tum)|sz[üu]l\.\s*(?:id[őo]|d[áa]tum)|age\s*\(y/m/d\))",
     re.I,
 )
 CLINICAL_LABEL = re.compile(
     r"\b(?:collect(?:ed|ion)(?:\s+date)?|date\s+collected|date\s+of\s+service|service\s+date|DOS"
     r"|(?:date\s+of\s+)?(?:procedure|exam(?:ination)?|study|visit|encounter|surgery"
     r"|discharge|consult(?:ation)?|appointment)(?:\s+date)?|discharged"
-    r"|plan\s+date|date\s+of\s+plan)\b",
+    r"|plan\s+date|date\s+of\s+plan"
+    r"|mintav[ée]tel(?:\s+(?:ideje|id[őo]pontja|d[áa]tuma))?|(?:data\s+da\s+)?colheita"
+    r"|fecha\s+de\s+(?:toma|extracci[óo]n)|toma\s+de\s+muestra"
+    r"|sample\s+(?:taken|collected|date)|specimen\s+(?:taken|date))\b",
     re.I,
 )
 REPORT_LABEL = re.compile(  # and admission: a stay's summary is dated by its discharge
     r"\b(?:report(?:ed)?(?:\s+date)?|date\s+reported|signed(?:\s+on)?|final(?:ized)?|date"
     r"|admission(?:\s+date)?|date\s+of\s+admission|admitted"
-    r"|dictated|verified|received)\b",
+    r"|dictated|verified|received|be[ée]rkez[ée]s(?:\s+ideje)?|lelet\s+k[ée]sz[üu]lt"
+    r"|kiad[áa]s(?:\s+id[őo]pontja)?)\b",
     re.I,
 )
 PRINT_LABEL = re.compile(
-    r"\b(?:print(?:ed)?(?:\s+on)?|print\s+date|download(?:ed)?|generated|accessed|run\s+date)\b",
+    r"\b(?:print(?:ed)?(?:\s+on)?|print\s+date|download(?:ed)?|generated|accessed|run\s+date"
+    r"|leletnyomtat[áa]s|gener[áa]l[áa]s(?:\s+id[őo]pontja)?|l[ée]trehoz[áa]s(?:\s+d[áa]tuma)?)\b",
     re.I,
 )
 _LABEL_REACH = 40  # characters between a label and its date

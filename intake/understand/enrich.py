@@ -3,16 +3,17 @@ problems and allergies."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from intake.model import Document, Medication
+from intake.model import Document, LabResult, Medication
 from intake.ocr_missing import lacks_ocr
 from intake.understand.classify import classify_held, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.drugs import normalise
 from intake.understand.imaging_report import imaging_fields
-from intake.understand.labs import parse_labs
+from intake.understand.labs import lost_separator, parse_labs
 from intake.understand.meds import parse_medications
 from intake.understand.people import find_patient, name_matches, named_people
 from intake.understand.problems import parse_allergies, parse_problems
@@ -38,6 +39,7 @@ def enrich(document: Document) -> Document:
         title = document.title or title_for(document.kind or "other", text)
         return replace(document, title=title, warnings=warnings)
     date = document_date(text)
+    warnings = document.warnings
     if document.structured:  # coded entries (C-CDA, FHIR): the text is not mined again
         labs, medications = document.labs, document.medications
     else:  # results an extractor read from word positions (PDF) beat the flattened text
@@ -47,6 +49,9 @@ def enrich(document: Document) -> Document:
         for lab in labs:
             lab.collected = lab.collected or document.date or date
         medications = parse_medications(text, ocr=document.ocr_confidence is not None)
+        if document.ocr_confidence is not None:
+            labs, lost = _without_lost_separators(labs)
+            warnings = (*document.warnings, *lost)
     kind = held = document.kind
     if not kind:
         kind, held = classify_held(text, labs=len(labs), medications=len(medications))
@@ -83,7 +88,25 @@ def enrich(document: Document) -> Document:
         patient=patient,
         others_named=others,
         title=document.title or title_for(kind, text),
+        warnings=warnings,
     )
+
+
+def _without_lost_separators(labs: list[LabResult]) -> tuple[list[LabResult], list[str]]:
+    """OCR'd results without those whose decimal separator was probably lost ('5,2' read
+    '52', far beyond its range while the page prints decimals): a misread value is worse
+    than none, so each is left out with a warning naming the test."""
+    decimals_seen = any(re.search(r"\d[.,]\d", lab.value) for lab in labs)
+    kept, warnings = [], []
+    for lab in labs:
+        if lost_separator(lab.value, lab.reference_range, decimals_seen=decimals_seen):
+            warnings.append(
+                f"check by hand: {lab.test} reads {lab.value} against range "
+                f"{lab.reference_range}, its decimal separator probably lost in OCR: left out"
+            )
+        else:
+            kept.append(lab)
+    return kept, warnings
 
 
 def name_generics(medications: Iterable[Medication]) -> None:

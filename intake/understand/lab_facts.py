@@ -8,10 +8,12 @@ Facts are read line by line with their position, so a report with several sectio
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
-from intake.understand.dates import parse_date
+from intake.understand.dates import BIRTH_LABEL, PRINT_LABEL, parse_date
+from intake.understand.lab_table import Row
 
 _LABEL_WORDS = frozenset(
     [
@@ -63,15 +65,27 @@ _LABEL_WORDS = frozenset(
 _DATE_FACTS = {
     "collected": re.compile(
         r"\b(?:date(?:/time)?\s+collected|collect(?:ed|ion)(?:\s+(?:date|time|on))*"
-        r"|specimen\s+collected|drawn(?:\s+on)?|date\s+of\s+collection)\b",
+        r"|specimen\s+collected|drawn(?:\s+on)?|date\s+of\s+collection"
+        r"|mintav[ée]tel(?:\s+(?:ideje|id[őo]pontja|d[áa]tuma))?|(?:data\s+da\s+)?colheita"
+        r"|fecha\s+de\s+(?:toma|extracci[óo]n)|toma\s+de\s+muestra"
+        r"|sample\s+(?:taken|collected|date))\b",
         re.I,
     ),
     "reported": re.compile(
         r"\b(?:date\s+reported|report(?:ed)?(?:\s+(?:date|on))?|resulted(?:\s+on)?"
-        r"|result\s+date|date\s+resulted|verified(?:\s+on)?|final\s+report\s+date)\b(?!\s+status)",
+        r"|result\s+date|date\s+resulted|verified(?:\s+on)?|final\s+report\s+date"
+        r"|lelet\s+k[ée]sz[üu]lt|kiad[áa]s\s+id[őo]pontja)\b(?!\s+status)",
         re.I,
     ),
 }
+# a lab panel's heading with its date and nothing else ('CBC with diff 07/16/17 05:30',
+# 'Lab Results 07/16/17 05:30 to 07/16/17 05:30'), as clinical notes print results
+_WHEN = r"\d{1,2}/\d{1,2}/\d{2,4}(?:\s+\d{1,2}:\d{2})?"
+_PANEL_DATE = re.compile(
+    r"^\s*(?:(?i:lab(?:oratory)?\s+results?|labs?|(?:\w+\s+){0,3}(?:panel|profile|chemistry"
+    r"|hematology|urinalysis))|(?:BMP|CMP|CBC|LFTs?|ABG|VBG|UA)(?:\s+(?i:with\s+diff\w*))?)"
+    rf"\s*:?\s+(?P<when>{_WHEN})(?:\s+to\s+\S+(?:\s+\d{{1,2}}:\d{{2}})?)?\s*$"
+)
 _TEXT_FACTS = {
     "specimen": re.compile(r"\b(?:specimen(?:\s+(?:type|source))?|sample\s+type|source)\s*:", re.I),
     "performing_lab": re.compile(
@@ -116,6 +130,11 @@ def read_facts(lines: list[str], first_row: int = 0) -> list[Fact]:
                 if value:
                     facts.append(Fact(name, value, row))
                     break
+        panel = _PANEL_DATE.match(line)
+        if panel and not BIRTH_LABEL.search(line) and not PRINT_LABEL.search(line):
+            value = parse_date(panel.group("when"))
+            if value:  # 'BMP 07/16/17 05:30': the panel's results below were drawn then
+                facts.append(Fact("collected", value, row))
         for name, label in _TEXT_FACTS.items():
             match = label.search(line)
             if not match:
@@ -130,6 +149,39 @@ def read_facts(lines: list[str], first_row: int = 0) -> list[Fact]:
         if status:
             facts.append(Fact("status", (status.group("a") or status.group("b")).lower(), row))
     return facts
+
+
+def column_facts(rows: list[Row], first_row: int = 0) -> list[Fact]:
+    """Dates printed under their labels, a row of labels above a row of values ('Date and
+    Time Collected' over '07/14/16 00:00'): a label's date is the one whose words lie
+    under its cell, so an age ('26/05/21') or a birth date beside it is never taken."""
+    facts: list[Fact] = []
+    for number, (row, below) in enumerate(itertools.pairwise(rows)):
+        for cell in _cells(row):
+            text = " ".join(w.text for w in cell)
+            for name, label in _DATE_FACTS.items():
+                match = label.search(text)
+                if not match or match.end() != len(text.rstrip(" :")) or len(cell) > 5:
+                    continue  # a label ends its own short cell ('Date Collected:')
+                under = [w.text for w in below if w.x1 > cell[0].x0 and w.x0 < cell[-1].x1]
+                value = parse_date(" ".join(under)) if under else None
+                if value:
+                    facts.append(Fact(name, value, first_row + number + 1))
+                break
+    return facts
+
+
+def _cells(row: Row) -> list[Row]:
+    """A row's words in cells: a gap wider than 1.5 word heights starts a new one."""
+    heights = sorted(w.bottom - w.top for w in row)
+    wide = heights[len(heights) // 2] * 1.5 if heights else 1.0
+    found: list[Row] = []
+    for previous, word in zip([None, *row], row, strict=False):
+        if previous is None or word.x0 - previous.x1 > wide:
+            found.append([word])
+        else:
+            found[-1].append(word)
+    return found
 
 
 def heading_lab(lines: list[str]) -> Fact | None:

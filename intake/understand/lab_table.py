@@ -33,28 +33,41 @@ class Word:
 
 Row = list[Word]
 
+
+def _bare(word: str) -> str:
+    """A header word as compared: lower case, OCR's stray marks removed."""
+    return re.sub(r"[^\w/.\-]|_", "", word.lower()).strip(".-")
+
+
 # header labels by column role; matched greedily, longest first, over a row's words
 HEADER_LABELS: dict[str, tuple[str, ...]] = {
     "test": ("tests ordered", "test name", "test description", "lab test", "tests", "test",
              "components", "component", "analyte", "description", "procedure", "parameter",
              "exame", "exames", "examen", "analito", "parâmetro", "parametro", "prueba",
-             "biomarker", "biomarkers"),
+             "biomarker", "biomarkers", "megnevezés", "vizsgálat", "vizsgálat neve"),
     "value": ("current result and flag", "your value", "current result", "result value",
               "observed value", "results", "result", "resultado", "resultados", "value",
-              "in range", "within range", "normal"),
+              "in range", "within range", "normal", "eredmény", "érték"),
     "previous": ("previous result and date", "previous result", "prior result",
                  "previous value", "last result"),
     "out": ("out of range", "out-of-range", "abnormal result", "outside range", "abnormal"),
-    "flag": ("abnormal flag", "abn flag", "flags", "flag", "h/l", "abn", "indicator"),
-    "unit": ("units", "unit", "uom", "unidade", "unidades", "unidad"),
+    "flag": ("abnormal flag", "abn flag", "flags", "flag", "h/l", "abn", "indicator",
+             "eltérés", "minősítés", "jelzés"),
+    "unit": ("units", "unit", "uom", "unidade", "unidades", "unidad", "m.e.", "mértékegység"),
     "range": ("reference interval", "reference range", "reference ranges", "standard range",
               "normal range", "ref range", "ref. range", "ref interval", "reference values",
               "expected range", "normal values", "reference", "range",
               "valor de referência", "valores de referência", "valor de referencia",
               "valores de referencia", "intervalo de referência", "rango de referencia",
-              "referência", "referencia"),
+              "referência", "referencia", "referencia értékek", "referencia érték",
+              "referenciatartomány", "referencia tartomány", "ref. tart.", "normál érték"),
+    # a range printed as two columns, lower then upper limit
+    "low": ("lower limit", "low limit", "lower", "alsó határ", "alsó", "min", "mínimo"),
+    "high": ("upper limit", "high limit", "upper", "felső határ", "felső", "max", "máximo"),
+    # a code column before the test's name (the Hungarian EESZT portal's LOINC column)
+    "code": ("loinc code", "loinc kód", "loinc"),
     "lab": ("performing lab", "lab code", "lab", "site"),
-    "status": ("result status", "status"),
+    "status": ("result status", "status", "státusz"),
     "method": ("method", "methodology", "assay"),
     "interpretation": ("clinical interpretation", "interpretation", "clinical significance"),
 }  # fmt: skip
@@ -63,13 +76,17 @@ _LABELS = sorted(
         (words, role)
         for role, labels in HEADER_LABELS.items()
         for label in labels
-        for words in (tuple(label.split()), (label.replace(" ", ""),))  # OCR: "TestName"
+        for words in (
+            tuple(_bare(word) for word in label.split()),
+            (_bare(label.replace(" ", "")),),  # OCR: "TestName"
+        )
     },
     key=lambda item: (-len(item[0]), item),
 )
 
 
 _TEST_LABELS = [label for label, role in _LABELS if role == "test"]
+_CODE_LABELS = [label for label, role in _LABELS if role == "code"]
 
 
 @dataclass
@@ -129,6 +146,10 @@ def header_columns(row: Row) -> list[Column] | None:
     known ones; short specks are ignored."""
     words = [_bare(w.text) for w in row]
     first = next((i for i, word in enumerate(words) if len(word) >= 3), None)
+    code = next((label for label in _CODE_LABELS if first is not None
+                 and tuple(words[first : first + len(label)]) == label), None)  # fmt: skip
+    if code:  # a code column first ('LOINC kód'), then the test's name
+        first += len(code)
     if first is None or not any(
         tuple(words[first : first + len(label)]) == label for label in _TEST_LABELS
     ):
@@ -163,6 +184,8 @@ def header_columns(row: Row) -> list[Column] | None:
     enough = len(roles & {"range", "unit", "flag"}) >= 1 and len(known) >= 3
     if "test" not in roles or not values or not enough or unmatched > len(known) // 2:
         return None
+    if columns[0].role == "code":
+        return columns if len(columns) > 1 and columns[1].role == "test" else None
     if columns[0].role != "test":
         return None
     return columns
@@ -185,11 +208,6 @@ def _biomarker_header(columns: list[Column]) -> bool:
 def is_biomarker_table(columns: list[Column]) -> bool:
     """Whether the header names a biomarker table (results read as printed words)."""
     return _biomarker_header(columns)
-
-
-def _bare(word: str) -> str:
-    """A header word as compared: lower case, OCR's stray marks removed."""
-    return re.sub(r"[^a-z0-9/.\-]", "", word.lower()).strip(".-")
 
 
 def cells(row: Row, columns: list[Column]) -> list[tuple[Column, str]]:

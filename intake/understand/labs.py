@@ -6,7 +6,13 @@ import re
 
 from intake.model import LabResult
 from intake.understand.dates import find_dates
-from intake.understand.lab_facts import Fact, FactIndex, heading_lab, read_facts
+from intake.understand.lab_facts import (
+    Fact,
+    FactIndex,
+    column_facts,
+    heading_lab,
+    read_facts,
+)
 from intake.understand.lab_table import (
     Column,
     Row,
@@ -32,6 +38,8 @@ FLAGS = {
     "CRITICAL": "critical",
     "H*": "HH",
     "L*": "LL",
+    "MAGAS": "H",  # Hungarian: high, low
+    "ALACSONY": "L",
 }
 # what OCR makes of a lone flag letter in its own column
 OCR_FLAGS = {"I": "L", "l": "L", "|": "L", "I:": "L", "L:": "L", "i": "L", "H:": "H", "#": "H"}
@@ -41,6 +49,14 @@ POSITIVE = frozenset({"positive", "detected", "reactive"})
 QUALITATIVE = NEGATIVE | POSITIVE | {"normal", "abnormal", "trace"}
 # the words naming the parts of a range printed over several lines
 RANGE_LABELS = QUALITATIVE | {"borderline", "equivocal", "indeterminate", "weak", "weakly"}
+# word results as Hungarian, Portuguese and Spanish labs print them: read only in a table's
+# result column (a header names it), never from a line of prose
+TABLE_NEGATIVE = frozenset({"neg", "neg.", "negatív", "negativ", "negativo", "negativa",
+                            "não contém", "nao contem", "não contem", "ausente", "ausentes",
+                            "não reactivo", "nao reactivo", "no reactivo"})  # fmt: skip
+TABLE_POSITIVE = frozenset({"pos", "pos.", "pozitív", "pozitiv", "positivo", "positiva",
+                            "presente", "presentes", "reactivo"})  # fmt: skip
+TABLE_WORDS = TABLE_NEGATIVE | TABLE_POSITIVE | {"normál", "normális", "normal", "raras", "raros"}
 # 1,250 and 1,250.5 (thousands), 13.8, and the decimal comma most of the world prints
 # (13,8; never three digits after it, which would be a thousands group)
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
@@ -98,6 +114,11 @@ KNOWN_UNITS = (
     "copies/mL",
     "mOsm/kg",
     "Eq/L",
+    "UI/mL",  # Portuguese, Spanish, French: IU
+    "UI/L",
+    "mUI/mL",
+    "mUI/L",
+    "µUI/mL",
 )
 TEST_STRIP = " .:*|—-‘’'\"°"  # leaders, OCR specks and quotes around a test name
 _OCR_CONFUSIONS = str.maketrans({"l": "i", "0": "o", "|": "i", "1": "i"})
@@ -113,10 +134,15 @@ UCUM_UNITS = {
 }  # fmt: skip
 
 
+# OCR reads a count's caret as a 4 ('x10^9/L' as 'x1049/L'): 10 to the 49th is no unit
+_CARET_AS_FOUR = re.compile(r"^([xX×])104(3|6|9|12)/(?=[µu]?L\b|mm3\b)")
+
+
 def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
+    unit = _CARET_AS_FOUR.sub(r"\g<1>10^\g<2>/", unit)
     return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
 
 
@@ -177,7 +203,7 @@ class LabReader:
         lines = [row_text(row) for row in rows]
         if not self.rows_read:
             self.heading = heading_lab(lines)
-        self.facts += read_facts(lines, self.rows_read)
+        self.facts += read_facts(lines, self.rows_read) + column_facts(rows, self.rows_read)
         for number, row in enumerate(rows):
             header = header_columns(row)
             if header:
@@ -299,7 +325,11 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
     if not _is_test_name(test):
         return []
     unit = canonical_unit(by_role["unit"]) if by_role.get("unit") else None
-    reference, range_unit = split_range(by_role.get("range", ""))
+    range_cell = by_role.get("range", "")
+    if not range_cell and by_role.get("low") and by_role.get("high"):
+        range_cell = f"{by_role['low']} {by_role['high']}"  # 'Min / Max' columns
+    reference, range_unit = split_range(range_cell, columns=True)
+    code = re.fullmatch(r"(?:\d{1,3}\s+)?(\d{1,7}-\d)", by_role.get("code", "").strip())
     stated_flag = flag_word(by_role.get("flag", ""))
     raw = "   ".join(text for _, text in row)
     dated = [(column.date, text) for column, text in row if column.role == "date"]
@@ -307,7 +337,7 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
         dated = [(None, by_role.get("value") or by_role.get("out") or "")]
     results = []
     for date, cell in dated:
-        parsed = parse_value_cell(cell)
+        parsed = parse_value_cell(cell, table=True)
         if parsed is None:
             continue
         value, cell_flag, cell_unit = parsed
@@ -320,8 +350,9 @@ def results_from_cells(row: list[tuple[Column, str]], *, pending: str = "") -> l
             flag=flag,
             collected=date,
             raw=raw,
+            code=code.group(1) if code else None,
         )
-        if not (result.unit or reference or flag or _is_qualitative(value)):
+        if not (result.unit or reference or flag or _is_qualitative(value, table=True)):
             continue  # a bare number in a table row (an address, an ID): not a result
         result.flag, result.flag_derived = settle_flag(flag, flag is not None, value, reference)
         results.append(result)
@@ -384,16 +415,25 @@ def _previous_result(cell: str, current: LabResult | None) -> LabResult | None:
     )
 
 
-def parse_value_cell(cell: str) -> tuple[str, str | None, str | None] | None:
+def parse_value_cell(
+    cell: str, *, table: bool = False
+) -> tuple[str, str | None, str | None] | None:
     """(value, flag, unit) from a result cell: '11.2', '11.2 H', '<0.01', '1,250 High',
-    '140 mmol/L', 'Not Detected'; None when the cell holds no value."""
+    '140 mmol/L', 'Not Detected'; None when the cell holds no value. `table`: the cell
+    sits in a table's result column, so other languages' word results ('negatív',
+    'NAO CONTEM') are read too."""
+    if table and " ".join(cell.split()).lower() in TABLE_WORDS:
+        return " ".join(cell.split()), None, None
     tokens = [
         t.replace(":", ".") if re.fullmatch(r"[02-9]\d{0,2}:\d{1,3}", t) else t  # OCR's ':'
         for t in _tokens(cell.strip())  # for '.'; a titer (1:160) is kept as written
     ]
     if not tokens:
         return None
-    start = next((i for i, t in enumerate(tokens) if VALUE_RE.match(t) or _is_qualitative(t)), None)
+    start = next(
+        (i for i, t in enumerate(tokens) if VALUE_RE.match(t) or _is_qualitative(t, table=table)),
+        None,
+    )
     if start is None or start > 1:
         return None
     flag = flag_word(tokens[0]) if start == 1 else None
@@ -418,15 +458,20 @@ def flag_word(text: str) -> str | None:
     return FLAGS.get(word)
 
 
-def split_range(cell: str) -> tuple[str | None, str | None]:
+def split_range(cell: str, *, columns: bool = False) -> tuple[str | None, str | None]:
     """(range, unit) from a reference cell: '135 - 145 mmol/L' → ('135-145', 'mmol/L'),
-    '> OR = 50 mg/dL' → ('>=50', 'mg/dL'), 'Negative' → ('Negative', None)."""
+    '> OR = 50 mg/dL' → ('>=50', 'mg/dL'), 'Negative' → ('Negative', None). `columns`: the
+    cell is a table's range column, where two numbers, lower then upper, are the limits
+    printed in two columns with no dash ('4,4   11,3' → '4,4-11,3'), and dashes alone
+    ('---  ---') are no range."""
     text = cell.strip().strip("()[]")
-    if not text:
+    if not text or (columns and re.fullmatch(r"[-–—_\s]+", text)):
         return None, None
     text = _or_equal(text)
     text = re.sub(r"^(?:ref(?:erence)?(?:\s+range)?|normal)\s*:?\s*", "", text, flags=re.I)
     tokens = _tokens(text)
+    if columns and len(tokens) >= 2 and _two_limits(tokens[0], tokens[1]):
+        tokens = [f"{tokens[0]}-{tokens[1]}", *tokens[2:]]
     if tokens and RANGE_RE.match(tokens[0]):
         unit = " ".join(tokens[1:]) or None
         return tokens[0], canonical_unit(unit) if unit and UNIT_RE.match(unit) else None
@@ -437,6 +482,14 @@ _DOT_LEADERS = re.compile(r"\s\.{2,}\s?|\.{3,}")
 _BRACKETED = re.compile(  # compiled once: a folder of 50,000 notes reads 100,000 lines
     r"[(\[]\s*(?:ref(?:erence)?\.?(?:\s+range)?\s*:?\s*)?([^()\[\]]+?)\s*[)\]]", re.I
 )
+
+
+def _two_limits(low: str, high: str) -> bool:
+    """Two plain numbers, the first below the second: a lower and an upper limit."""
+    if not (_plain_number(low) and _plain_number(high)):
+        return False
+    readings = [(_number(low, thousands=t), _number(high, thousands=t)) for t in (False, True)]
+    return all(lo is not None and hi is not None and lo < hi for lo, hi in readings)
 
 
 def parse_lab_line(
@@ -525,6 +578,27 @@ def parse_paired_line(line: str) -> list[LabResult]:
     return results
 
 
+def lost_separator(value: str, reference: str | None, *, decimals_seen: bool) -> bool:
+    """Whether OCR probably dropped a value's decimal separator ('5,2' read '52'): the
+    value is a whole number of two digits or more, both limits of its range print the
+    same decimal places (one or two), the page prints decimal values elsewhere
+    (`decimals_seen`), the value lies beyond five times the upper limit, and with the
+    separator put back where the range's places say, it lies within the range's reach."""
+    if not reference or not re.fullmatch(r"\d{2,}", value) or not decimals_seen:
+        return False
+    match = RANGE_RE.match(_without_trailing_unit(reference.strip()).replace(" ", ""))
+    if not match or not match.group("lo"):
+        return False
+    places = {len(m.group(1)) if (m := re.search(r"[.,](\d{1,2})$", bound)) else 0
+              for bound in (match.group("lo"), match.group("hi"))}  # fmt: skip
+    low, high = _number(match.group("lo")), _number(match.group("hi"))
+    if len(places) != 1 or 0 in places or low is None or not high or high <= low:
+        return False
+    number = int(value)
+    restored = number / 10 ** places.pop()
+    return number > 5 * high and low / 5 <= restored <= high * 5
+
+
 def _plain_number(token: str) -> bool:
     match = VALUE_RE.match(token)
     return bool(match and match.group("num") and not match.group("cmp"))
@@ -532,7 +606,7 @@ def _plain_number(token: str) -> bool:
 
 # a page that prints earlier results beside the current ones (a cumulative report)
 HISTORY_HEADER = re.compile(
-    r"\b(?:hist[oó]r[il1]c[oa]|previous\s+results?|prior\s+results?|resultados?\s+anteriores?"
+    r"\b(?:hist[oó]r[il1]c[oa]s?|previous\s+results?|prior\s+results?|resultados?\s+anteriores?"
     r"|cumulative|kumulativ|vorbefund|ant[ée]rieurs?)\b",
     re.I,
 )
@@ -656,7 +730,8 @@ def derive_flag(value: str, reference: str) -> str | None:
     range is negative; None when inside or unknown. A point before three digits ('1.000')
     may be a decimal point or a thousands point (Brazil, Portugal): a flag is given only
     when both readings agree."""
-    if value.lower() in POSITIVE and reference.strip().lower() in NEGATIVE:
+    positive, negative = POSITIVE | TABLE_POSITIVE, NEGATIVE | TABLE_NEGATIVE
+    if value.lower() in positive and reference.strip().lower() in negative:
         return "A"
     flags = {_flag_read(value, reference, thousands) for thousands in (False, True)}
     return flags.pop() if len(flags) == 1 else None
@@ -747,8 +822,8 @@ def _is_test_name(test: str) -> bool:
     )
 
 
-def _is_qualitative(token: str) -> bool:
-    return token.lower() in QUALITATIVE
+def _is_qualitative(token: str, *, table: bool = False) -> bool:
+    return token.lower() in QUALITATIVE or (table and token.lower() in TABLE_WORDS)
 
 
 def _number(value: str, *, thousands: bool = False) -> float | None:
