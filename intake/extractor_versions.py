@@ -6,9 +6,9 @@ Bump a version when that extractor's output changes, so cached results are read 
 
 VERSIONS: dict[str, str] = {
     "pdf": "5",
-    "dicom": "3",
+    "dicom": "4",
     "image": "1",
-    "ccda": "6",
-    "fhir": "3",
+    "ccda": "7",
+    "fhir": "4",
     "text": "2",
 }

@@ -397,3 +397,45 @@ def fold(text: str) -> str:
     """`text` without accents: 'Kórszövettani' -> 'Korszovettani'."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# headings of other sections, that end a medication section
+OTHER_SECTION_HEADINGS: dict[str, list[str]] = {
+    "hu": [
+        r"v[ée]lem[ée]ny",
+        r"diagn[óo]zis",
+        r"st[áa]tusz",
+        r"panasz",
+        r"anamn[ée]zis",
+        r"beavatkoz[áa]s",
+        r"vizsg[áa]lati\s+eredm[ée]nyek",
+        r"kiadott\s+beutal[óo]k",
+    ],
+    "pt": [r"diagn[óo]stico", r"conclus[ãa]o", r"exame\s+f[íi]sico", r"anamnese"],
+    "es": [r"diagn[óo]stico", r"conclusi[óo]n", r"exploraci[óo]n", r"anamnesis"],
+    "de": [r"diagnosen?", r"befund", r"anamnese", r"beurteilung", r"procedere"],
+    "fr": [r"diagnostic", r"conclusion", r"examen\s+clinique", r"ant[ée]c[ée]dents"],
+    "it": [r"diagnosi", r"conclusioni", r"esame\s+obiettivo", r"anamnesi"],
+}
+
+# directions other languages print on a prescription or beside a drug: how often, how
+DIRECTION_WORDS: dict[str, list[str]] = {
+    "hu": [
+        r"naponta",
+        r"\bnapi\b",
+        r"hetente",
+        r"k[üu]ls[őo]leges(?:en)?",
+        r"sz[üu]ks[ée]g\s+eset[ée]n",
+    ],
+    "pt": [
+        r"por\s+dia",
+        r"ao\s+dia",
+        r"di[áa]ri[oa]",
+        r"uso\s+(?:externo|oral)",
+        r"em\s+caso\s+de\s+dor",
+    ],
+    "es": [r"al\s+d[íi]a", r"cada\s+\d+\s+horas", r"v[íi]a\s+oral", r"uso\s+(?:externo|t[óo]pico)"],
+    "de": [r"t[äa]glich", r"\btgl\.", r"[äa]u(?:ß|ss)erlich", r"bei\s+bedarf"],
+    "fr": [r"par\s+jour", r"voie\s+orale", r"usage\s+externe", r"si\s+besoin"],
+    "it": [r"al\s+giorno", r"uso\s+esterno", r"per\s+os", r"al\s+bisogno"],
+}
