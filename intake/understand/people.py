@@ -10,6 +10,7 @@ from intake.model import Person
 from intake.understand.dates import BIRTH_LABEL, birth_date
 from intake.understand.vocabulary import (
     LOOSE_NAME_LABELS,
+    NAME_FOLLOWING_LABELS,
     NOT_NAME_WORDS,
     PATIENT_NAME_LABELS,
     alternation,
@@ -41,7 +42,8 @@ HONORIFIC = re.compile(
 )
 _STOP = re.compile(
     r"\s{2,}|\t|\||\b(?:D\.?O\.?B\.?|DOB|date\s+of\s+birth|birth\s*date|MRN|sex|gender|age|acct|"
-    r"account|ID|phone|accession|collected|ordered|DN|sexo|idade|edad|data|fecha|geb\.?)\b",
+    r"account|ID|phone|accession|collected|ordered|DN|sexo|idade|edad|data|fecha|geb\.?)\b"
+    rf"|(?<!\w)(?:{alternation(NAME_FOLLOWING_LABELS)})(?!\w)",
     re.IGNORECASE,
 )
 _NAME_TOKEN = re.compile(r"^[A-Za-zÀ-ÿĀ-ž][A-Za-zÀ-ÿĀ-ž'.-]*,?$")

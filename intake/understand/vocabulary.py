@@ -330,6 +330,31 @@ NOT_NAME_WORDS = frozenset(
     szolgáltató egyesített diagnosztikai központ""".split()  # noqa: SIM905
 )
 
+# labels that follow a name on its line ('Név: Kovács Anna Személyazonosító: 123'): the name
+# ends where one starts
+NAME_FOLLOWING_LABELS: dict[str, list[str]] = {
+    "hu": [
+        r"taj",
+        r"sz[üu]let[ée]si",
+        r"sz[üu]l\.",
+        r"szem[ée]lyazonos[íi]t[óo]",
+        r"(?:napi\s+|napl[óo]\s*)?sorsz[áa]m",
+        r"azonos[íi]t[óo]",
+        r"anyja",
+        r"lakc[íi]m",
+        r"c[íi]m(?=\s*:)",
+        r"ell[áa]t[áa]s",
+        r"nem(?=\s*:)",
+        r"teljes\.?\s*az\.",
+        r"az\.(?=\s*:)",
+    ],
+    "pt": [r"processo", r"morada", r"n[º°o]\.?\s*(?:de\s+)?(?:utente|benefici[áa]rio)"],
+    "es": [r"edad", r"historia\s+cl[íi]nica", r"dni"],
+    "de": [r"geschlecht", r"alter(?=\s*:)", r"geboren"],
+    "fr": [r"sexe", r"[âa]ge(?=\s*:)", r"n[ée]e?\s+le"],
+    "it": [r"sesso", r"et[àa](?=\s*:)", r"nat[oa]\s+il", r"codice\s+fiscale"],
+}
+
 BIRTH_DATE_LABELS: dict[str, list[str]] = {
     "hu": [
         r"sz[üu]let[ée]si\s+(?:d[áa]tum|id[őo]|ideje)",
