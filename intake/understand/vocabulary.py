@@ -204,16 +204,16 @@ KIND_WORDS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
         "section": {
             "hu": [
-                r"operat[őo]r",
+                r"operat[őo]r\s+orvos",
                 r"m[űu]t[őo]sn[őo]",
                 r"[ée]rz[ée]stelen[íi]t[ée]s",
                 r"narc?k[óo]zis",
             ],
             "pt": [r"cirurgi[ãa]o", r"anestesia"],
             "es": [r"cirujano", r"anestesia"],
-            "de": [r"operateur", r"narkose", r"an[äa]sthesie"],
+            "de": [r"\boperateur\b", r"narkose", r"an[äa]sthesie"],
             "fr": [r"chirurgien", r"anesth[ée]sie"],
-            "it": [r"chirurgo|operatore", r"anestesia"],
+            "it": [r"chirurgo", r"primo\s+operatore", r"anestesia"],
         },
     },
     "discharge_summary": {
