@@ -5,10 +5,10 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "7",
-    "dicom": "3",
-    "image": "1",
-    "ccda": "6",
-    "fhir": "5",
+    "pdf": "8",
+    "dicom": "4",
+    "image": "2",
+    "ccda": "8",
+    "fhir": "6",
     "text": "2",
 }

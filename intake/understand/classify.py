@@ -14,6 +14,7 @@ import re
 from functools import cache
 
 from intake.understand.lab_table import header_columns, words_from_text
+from intake.understand.vocabulary import kind_rules
 
 HEADING_LINES = 12
 RULES: dict[str, list[tuple[str, float]]] = {
@@ -127,9 +128,13 @@ LABELS = {
 
 @cache
 def _compiled() -> dict[str, list[tuple[re.Pattern[str], float]]]:
-    """RULES compiled, on first use: a run served from the cache classifies nothing."""
+    """RULES and the other languages' titles and headings (vocabulary.py) compiled, on first
+    use: a run served from the cache classifies nothing."""
+    rules = {kind: list(patterns) for kind, patterns in RULES.items()}
+    for kind, extra in kind_rules().items():
+        rules.setdefault(kind, []).extend(extra)
     flags = re.I | re.M
-    return {kind: [(re.compile(p, flags), w) for p, w in rules] for kind, rules in RULES.items()}
+    return {kind: [(re.compile(p, flags), w) for p, w in found] for kind, found in rules.items()}
 
 
 @cache

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from intake.understand.vocabulary import BIRTH_DATE_LABELS, alternation
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -30,7 +32,9 @@ _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE_RE = re.compile(
     r"(?<![\d/.-])(?:"
     r"(?P<iy>(?:19|20)\d\d)(?P<isep>[-./])(?P<im>\d{1,2})(?P=isep)(?P<id>\d{1,2})"
-    r"|(?P<um>\d{1,2})[/.-](?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2})"
+    # year first with dots and spaces, each part closed by a dot: '1999. 06. 08.' (Hungary)
+    r"|(?P<hy>(?:19|20)\d\d)\.\s(?P<hm>\d{1,2})\.\s?(?P<hd>\d{1,2})\."
+    r"|(?P<um>\d{1,2})(?P<usep>[/.-])(?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2})"
     r"|" + _MONTH + r"\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<my>\d{4})"
     r"|(?P<dd>\d{1,2})(?:st|nd|rd|th)?[\s-]"
     + _MONTH.replace("mon", "mon2")
@@ -42,7 +46,9 @@ DATE_RE = re.compile(
 BIRTH_LABEL = re.compile(
     r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|born|data\s+de\s+nascimento"
     r"|fecha\s+de\s+nacimiento|geburtsdatum|D\.?N\.?(?=\s*:)|nascimento|data\s+de\s+nasc\.?"
-    r"|sz[üu]let[ée]si\s+(?:id[őo]|d[áa]tum)|sz[üu]l\.\s*(?:id[őo]|d[áa]tum)|age\s*\(y/m/d\))",
+    r"|sz[üu]let[ée]si\s+(?:id[őo]|d[áa]tum)|sz[üu]l\.\s*(?:id[őo]|d[áa]tum)|age\s*\(y/m/d\)|"
+    + alternation(BIRTH_DATE_LABELS)
+    + ")",
     re.I,
 )
 CLINICAL_LABEL = re.compile(
@@ -162,11 +168,14 @@ def _to_iso(match: re.Match[str], *, day_first: bool = False) -> str | None:
     g = match.groupdict()
     if g["iy"]:
         return _valid(int(g["iy"]), int(g["im"]), int(g["id"]))
+    if g["hy"]:
+        return _valid(int(g["hy"]), int(g["hm"]), int(g["hd"]))
     if g["uy"]:
         year = int(g["uy"])
         if len(g["uy"]) == 2:
             year += 2000 if year <= (date.today().year % 100) + 1 else 1900
         first, second = int(g["um"]), int(g["ud"])
+        day_first = day_first or g["usep"] == "."  # 08.06.1999: dotted, day first
         if first > 12 >= second or (day_first and second <= 12):  # 14/09/2026: day first
             first, second = second, first
         return _valid(year, first, second)

@@ -224,10 +224,43 @@ def _singles(names: dict[str, str]) -> list[str]:
     return [n for n in names if " " not in n and len(n) >= MIN_FUZZY_LENGTH]
 
 
-def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:
+# brands sold in Europe under names the (US-centred) dictionary lacks: brand -> generic,
+# spelled as the dictionary spells its generics
+NATIONAL_BRANDS = {
+    "elocom": "Mometasone", "cataflam": "Diclofenac", "diclac": "Diclofenac",
+    "augmentin": "Amoxicillin / clavulanate", "controloc": "Pantoprazole",
+    "nolpaza": "Pantoprazole", "quamatel": "Famotidine", "letrox": "Thyroxine",
+    "ben-u-ron": "Acetaminophen", "efferalgan": "Acetaminophen", "doliprane": "Acetaminophen",
+    "tachipirina": "Acetaminophen", "no-spa": "Drotaverine", "xeter": "Rosuvastatin",
+    "sumetrolim": "Sulfamethoxazole / trimethoprim", "aulin": "Nimesulide",
+    "klacid": "Clarithromycin",
+}  # fmt: skip
+NATIONAL_SPELLING_SCORE = 97.0  # a regular national spelling of a known name, not a guess
+MIN_SPELLING_LENGTH = 6
+
+
+def national_spellings(word: str) -> list[str]:
+    """The spellings a generic name takes in other languages, turned back to the
+    dictionary's: 'terbinafin' (hu, de) -> 'terbinafine', 'sinvastatina' (pt, es) ->
+    'simvastatin', 'diklofenák' (hu) -> 'diclofenac'. Regular endings and letters only."""
+    from intake.understand.vocabulary import fold
+
+    base = fold(word.lower())
+    stems = {base, base.replace("k", "c"), base.replace("sinv", "simv"), base.replace("z", "s")}
+    found = []
+    for stem in stems:
+        found += [stem, stem + "e"]
+        if stem[-1:] in ("a", "o", "e"):
+            found += [stem[:-1], stem[:-1] + "e"]
+    return [w for w in dict.fromkeys(found) if w != word.lower()]
+
+
+def normalise(name: str, *, fuzzy: bool = True, spelling: bool = False) -> DrugMatch | None:
     """The generic drug `name` stands for, or None when the dictionary does not know it.
 
-    Without `fuzzy` only exact names count (text that was typed, not OCR-read)."""
+    Without `fuzzy` only exact names count (text that was typed, not OCR-read). With
+    `spelling` (the caller saw a strength or dose beside the name) a word may also be a
+    national spelling of a known name ('Terbinafin')."""
     names, singles = _dictionary()
     cleaned = " ".join(name.lower().split())
     if not cleaned:
@@ -239,6 +272,22 @@ def normalise(name: str, *, fuzzy: bool = True) -> DrugMatch | None:
     for word in words:
         if word in names:
             return DrugMatch(names[word], 100.0)
+        if word in NATIONAL_BRANDS:
+            return DrugMatch(NATIONAL_BRANDS[word], 100.0)
+        head, dash, tail = word.partition("-")  # 'Flector-R', 'Voltaren-K': a brand's variant
+        if dash and len(tail) <= 2 and (head in names or head in NATIONAL_BRANDS):
+            return DrugMatch(names.get(head) or NATIONAL_BRANDS[head], 100.0)
+    if spelling:
+        from intake.understand.vocabulary import fold
+
+        for word in (w.lower() for w in _WORD.findall(fold(name))):
+            if word in DIRECTION_WORDS:
+                continue
+            if len(word) < MIN_SPELLING_LENGTH:
+                continue
+            for variant in national_spellings(word):  # of a generic (INN), not a brand
+                if variant in names and names[variant].lower() == variant:
+                    return DrugMatch(names[variant], NATIONAL_SPELLING_SCORE)
     if not fuzzy:
         return None
     if len(words) > 1:  # a two-word drug read closely ("patassium chloride") as a whole,

@@ -5,24 +5,39 @@ from __future__ import annotations
 import re
 
 from intake.model import Medication
+from intake.understand.vocabulary import (
+    DIRECTION_WORDS,
+    MEDICATION_HEADINGS,
+    OTHER_SECTION_HEADINGS,
+    alternation,
+)
 
-_UNIT = r"(?i:mg/ml|mg|mcg|µg|g|ml|units?|iu|%|meq|mmol)"
+# 'mikrogramm' (hu, de), 'microgramas' (pt), 'microgramos' (es): micrograms
+_UNIT = r"(?i:mg/ml|mg|mcg|µg|mikrogramm?|micro?gram(?:a|o|me)?s?|g|ml|units?|iu|%|meq|mmol)"
 # a number starts only where no digit, point or comma stands before it, so a long run of
-# digits is tried once, not from every position (linear time on a pasted barcode)
-_NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\d.])\.\d+"
+# digits is tried once, not from every position (linear time on a pasted barcode); a comma
+# before one or two digits is a decimal comma ('0,1%', '0,5 mg'), never thousands
+_NUMBER = (
+    r"(?<![\d.,])\d+,\d{1,2}(?![\d,])"
+    r"|(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\d.])\.\d+"
+)
 STRENGTH_RE = re.compile(
     rf"(?P<strength>(?:{_NUMBER})\s*{_UNIT}(?:\s*/\s*(?:\d+(?:[.,]\d+)?)?\s*(?i:ml))?)(?![A-Za-z])",
 )
-FORMS = {
-    "tablet": r"tab(?:let)?s?|tbl?s?",
-    "capsule": r"cap(?:sule)?s?",
+FORMS = {  # with the words other languages print on a label or a prescription
+    "tablet": r"tab(?:let)?s?|tbl?s?|tbs?|tabletta|tablette[n]?|comprimidos?|comprim[ée]s?"
+    r"|compresse",
+    "capsule": r"cap(?:sule)?s?|kapszula|kapseln?|c[áa]psulas?|g[ée]lules?",
     "patch": r"patch(?:es)?",
     "inhaler": r"inhaler|puffs?",
-    "solution": r"solution|oral\s+liquid|syrup",
+    "solution": r"solution|oral\s+liquid|syrup|oldat|solu[çc][ãa]o|soluci[óo]n|l[öo]sung"
+    r"|soluzione",
     "suspension": r"suspension",
     "injection": r"injection|injectable|pen|syringe|vial",
-    "cream": r"cream",
-    "ointment": r"ointment",
+    "cream": r"cream|kr[ée]m|creme|crema|cr[èe]me",
+    "ointment": r"ointment|ken[őo]cs|pomada|salbe|pommade|unguento",
+    "gel": r"gel|g[ée]l",
+    "foam": r"foam|hab|espuma|schaum|mousse",
     "drops": r"drops?",
     "spray": r"spray",
 }
@@ -118,10 +133,16 @@ PHARMACY_RE = re.compile(r"(?P<ph>[A-Z][A-Za-z&'. ]{2,40}\s(?:pharmacy|drugs?|rx
 START_RE = re.compile(
     r"\b(?:start(?:ed)?|began|since|filled|date filled)\b[\s:]*(?P<d>[^\n]{6,30})", re.I
 )
+LOCAL_DIRECTIONS = re.compile(alternation(DIRECTION_WORDS), re.I)  # 'naponta', 'täglich'
 LABEL_WINDOW = 8  # lines after a drug line that may hold its label's details
 LABEL_HEADER = 4  # lines before it (a label's pharmacy, Rx number, fill date)
 
 
+# a medication section's heading in another language: 'Terápia:', 'Receptek', 'Medicação'
+LOCAL_MED_HEADING = re.compile(
+    rf"^[\W\d]*(?:{alternation(MEDICATION_HEADINGS)})\s*(?::(?P<rest>.*))?$", re.I
+)
+LOCAL_OTHER_HEADING = re.compile(rf"^[\W\d]*(?:{alternation(OTHER_SECTION_HEADINGS)})", re.I)
 MED_HEADING = re.compile(
     r"^[\W\d]*(?:(?:current|active|home|discharge|admission|outpatient|inpatient|new|my|your"
     r"|list\s+of|changed|continued?|ongoing|prescribed|outside)\s+)*"
@@ -145,6 +166,12 @@ PLACEHOLDER = re.compile(
     re.I,
 )
 CONCENTRATION = re.compile(r"\s*/\s*(?:d?l|[uµ]l|kg|m2|min|h|hr|g)\b", re.I)  # g/dL, mg/kg
+PER_GRAM = re.compile(r"\s*/\s*g\b", re.I)  # '20 mg/g' of a cream is its strength
+TOPICAL = {form: FORMS[form] for form in ("cream", "ointment", "gel", "foam")}
+_PER_GRAM = r"(?:\s*/\s*g(?![A-Za-z]))?"
+COMBINED = re.compile(
+    rf"{_PER_GRAM}(?:\s*[/+]\s*(?:{_NUMBER})\s*{_UNIT}(?![A-Za-z]){_PER_GRAM})*", re.I
+)
 TAIL_RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\.?\d|\b(?:ref(?:erence)?|range|normal)\b", re.I)
 MEASURED = re.compile(
     r"(?:\b(?:of|was|were|is|are|at|from|about|approximately|than|measured|measuring)|[=<>])\s*$",
@@ -198,7 +225,7 @@ def medication_blocks(lines: list[str]) -> list[str | None]:
             continue
         blank = 0
         part = _side(stripped, parts, side)
-        ends = len(part) <= 50 and OTHER_HEADING.match(part)
+        ends = len(part) <= 50 and (OTHER_HEADING.match(part) or LOCAL_OTHER_HEADING.match(part))
         if block_left and ends and not STRENGTH_RE.search(part):
             block_left = 0
         if block_left:
@@ -209,7 +236,9 @@ def medication_blocks(lines: list[str]) -> list[str | None]:
 
 def _heading(text: str) -> str | None:
     """A medication heading's own-line remainder ("" for a bare heading), else None."""
-    heading = MED_HEADING.match(text) if len(text) <= 80 else None
+    heading = (
+        (MED_HEADING.match(text) or LOCAL_MED_HEADING.match(text)) if len(text) <= 80 else None
+    )
     if heading and (len(text) <= 60 or heading.group("rest")):
         return (heading.group("rest") or "").strip()
     return None
@@ -226,7 +255,7 @@ def measurement_shaped(line: str, match: re.Match[str]) -> bool:
     """A value that is measured, not a dose: a concentration unit (13.2 g/dL), a reference
     range or range words after it, or prose leading up to it ("fraction of 45%")."""
     tail = line[match.end() :]
-    if CONCENTRATION.match(tail):
+    if CONCENTRATION.match(tail) and not (PER_GRAM.match(tail) and _lookup(TOPICAL, line)):
         return True
     if TAIL_RANGE.search(tail) and not _frequency(tail):
         return True
@@ -263,17 +292,22 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
     meds = []
     for index, med in enumerate(parsed):
         if not med:
+            if not ocr and not PLACEHOLDER.search(lines[index]):
+                meds += _dosed(lines[index])
             continue
         after = parsed[index + 1 : index + 1 + LABEL_WINDOW]
         stop = next((i for i, other in enumerate(after) if other), len(after))
         window = lines[index + 1 : index + 1 + stop]
         directed = bool(med.frequency or med.route or med.form)
+        directed = directed or any(
+            LOCAL_DIRECTIONS.search(line) for line in (lines[index], *window[:1])
+        )
         if window and SIG_START.match(window[0]):
             _complete_from_sig(med, window[0])
             directed = True
         if not (directed or inside[index] is not None):
             continue
-        match = normalise(med.name, fuzzy=ocr)
+        match = normalise(med.name, fuzzy=ocr, spelling=True)
         if match is None:
             continue
         med.generic, med.match_score = match.generic, match.score
@@ -285,6 +319,38 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
         _label_details(med, "\n".join([*header, lines[index], *window]))
         meds.append(med)
     return meds
+
+
+# a dose written as times x units, as much of Europe writes it: '2x1' (twice a day, one),
+# '1 x 1/2'; not a size ('2x1,5x1 cm') nor a pack ('1x15g', '30x')
+DOSE_COUNT = re.compile(
+    r"(?<![\d.,x×])[1-6]\s*[x×]\s*(?:\d(?:[/,.]\d)?|½)"
+    r"(?![\d.,]*\s*(?:[x×]|cm|mm|m\b|g\b|ml|mg|kg))",
+    re.I,
+)
+DOSE_REACH = 2  # words between a drug's name and its dose count
+
+
+def _dosed(line: str) -> list[Medication]:
+    """Drugs named beside a dose count and no strength ('sz. esetén 2x1 Flector-R',
+    'Terbinafin napi 1x1 tbl'): the capitalised word next to the count that the
+    dictionary knows is the drug."""
+    from intake.understand.drugs import normalise
+
+    found = []
+    for dose in DOSE_COUNT.finditer(line):
+        before = re.findall(r"[^\W\d][\w'-]*", line[: dose.start()])[-DOSE_REACH - 1 :]
+        after = re.findall(r"[^\W\d][\w'-]*", line[dose.end() :])[:1]
+        for word in [*reversed(before), *after]:
+            if not word[0].isupper() or len(word) < 4 or word.lower() in NOT_NAMES:
+                continue
+            match = normalise(word, fuzzy=False, spelling=True)
+            if match:
+                med = Medication(name=word, raw=line.strip())
+                med.generic, med.match_score = match.generic, match.score
+                found.append(med)
+                break
+    return found
 
 
 def _candidate(line: str) -> Medication | None:
@@ -359,13 +425,18 @@ def parse_medication_line(line: str) -> Medication | None:
     if not name:
         return None
     tail = raw[match.end() :]
+    strength = match.group("strength")
+    extra = COMBINED.match(tail)  # '50 mikrogramm/0,5 mg/g', '20 mg/g+10 mg/g' of a cream
+    combined = extra and re.search(r"[/+]\s*[\d.]", extra.group())  # a second ingredient
+    if extra and extra.group() and (combined or _lookup(TOPICAL, raw)):
+        strength, tail = strength + extra.group(), tail[extra.end() :]
     frequency = _frequency(tail)
     prn = PRN_RE.search(tail)
     if prn:
         frequency = as_needed(frequency, (prn.group("reason") or "").strip())
     return Medication(
         name=name,
-        strength=canonical_strength(match.group("strength")),
+        strength=canonical_strength(strength),
         form=_lookup(FORMS, tail) or _lookup(FORMS, raw[: match.start()]),
         route=_lookup(ROUTES, tail),
         frequency=frequency,
@@ -374,7 +445,9 @@ def parse_medication_line(line: str) -> Medication | None:
 
 
 UNIT_SPELLING = {
-    "mg": "mg", "mcg": "mcg", "µg": "mcg", "g": "g", "ml": "mL", "unit": "unit", "units": "units",
+    "mg": "mg", "mcg": "mcg", "µg": "mcg", "mikrogramm": "mcg", "mikrogram": "mcg",
+    "microgram": "mcg", "micrograms": "mcg", "microgramas": "mcg", "microgramos": "mcg",
+    "g": "g", "ml": "mL", "unit": "unit", "units": "units",
     "iu": "IU", "%": "%", "meq": "mEq", "mmol": "mmol", "mg/ml": "mg/mL",
 }  # fmt: skip
 
@@ -382,9 +455,14 @@ UNIT_SPELLING = {
 def canonical_strength(strength: str) -> str:
     """'1 MG' -> '1 mg', '10mg/5ML' -> '10 mg/5 mL': one spelling whatever the source wrote."""
     spaced = re.sub(r"(\d)\s*([A-Za-zµ%])", r"\1 \2", " ".join(strength.split()))
+    spaced = re.sub(r"(\d),(\d{1,2})\b", r"\1.\2", spaced)  # a decimal comma: 0,5 -> 0.5
+    spaced = re.sub(r"\s*([/+])\s*", r"\1", spaced)
     return re.sub(
         r"[A-Za-zµ%]+(?:/[A-Za-z]+)?",
-        lambda m: UNIT_SPELLING.get(m.group().lower(), m.group()),
+        lambda m: (
+            UNIT_SPELLING.get(m.group().lower())
+            or "/".join(UNIT_SPELLING.get(part.lower(), part) for part in m.group().split("/"))
+        ),
         spaced,
     )
 

@@ -8,16 +8,21 @@ from collections.abc import Iterable
 
 from intake.model import Person
 from intake.understand.dates import BIRTH_LABEL, birth_date
-
-# labels a report prints before (or above) its patient's name, in the languages real
-# reports use: English, Portuguese, Spanish, German, French, Italian
-_PATIENT_LABEL = (
-    r"patient(?:'s)?\s+(?:full\s+)?name|name\s+of\s+patient|pt\.?\s+name|patient(?::in|in)?"
-    r"|patientenname|name\s+des\s+patienten|nome\s+do\s+(?:paciente|doente|utente)"
-    r"|nombre\s+del\s+paciente|nom\s+du\s+patient|nome\s+(?:del\s+)?paziente"
-    r"|paciente|doente|utente|paziente"
+from intake.understand.vocabulary import (
+    LOOSE_NAME_LABELS,
+    NAME_FOLLOWING_LABELS,
+    NOT_NAME_WORDS,
+    PATIENT_NAME_LABELS,
+    alternation,
 )
-_LOOSE_LABEL = r"name|nome|nombre|nom"  # patient only when nothing qualifies it
+
+# labels a report prints before (or above) its patient's name: English here, the other
+# languages real reports use from vocabulary.py
+_PATIENT_LABEL = (
+    r"patient(?:'s)?\s+(?:full\s+)?name|name\s+of\s+patient|pt\.?\s+name|"
+    + alternation(PATIENT_NAME_LABELS)
+)
+_LOOSE_LABEL = alternation(LOOSE_NAME_LABELS)  # patient only when nothing qualifies it
 NAME_LABEL = re.compile(
     rf"(?<![\w:])(?P<label>{_PATIENT_LABEL}|{_LOOSE_LABEL})(?:\s*[:#]\s*|\s{{2,}}|\t|\s*$)",
     re.IGNORECASE,
@@ -32,15 +37,16 @@ TITLE_NAME = re.compile(
 )
 HONORIFIC = re.compile(
     r"^(?:mr|mrs|ms|miss|mx|master|baby|smt|shri|sri|kum|kumari|mast|m/s|sr|sra|srta|herr|frau"
-    r"|mme|mlle|m)\.?\s+",
+    r"|mme|mlle|m|exmo|exma|ilmo|ilma|senhor|senhora|se[ñn]or|se[ñn]ora|dona|do[ñn]a)\.?\s+",
     re.IGNORECASE,
 )
 _STOP = re.compile(
     r"\s{2,}|\t|\||\b(?:D\.?O\.?B\.?|DOB|date\s+of\s+birth|birth\s*date|MRN|sex|gender|age|acct|"
-    r"account|ID|phone|accession|collected|ordered|DN|sexo|idade|edad|data|fecha|geb\.?)\b",
+    r"account|ID|phone|accession|collected|ordered|DN|sexo|idade|edad|data|fecha|geb\.?)\b"
+    rf"|(?<!\w)(?:{alternation(NAME_FOLLOWING_LABELS)})(?!\w)",
     re.IGNORECASE,
 )
-_NAME_TOKEN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'.-]*,?$")
+_NAME_TOKEN = re.compile(r"^[A-Za-zÀ-ÿĀ-ž][A-Za-zÀ-ÿĀ-ž'.-]*,?$")
 _NOT_NAMES = {"unknown", "none", "n/a", "name", "patient", "information", "report", "date"}
 
 
@@ -74,7 +80,7 @@ _HEADING_WORDS = _vocabulary(
     test tests result results unit units reference range value information unknown none
     n/a"""
 )
-_NEVER = _LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS
+_NEVER = _LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS | NOT_NAME_WORDS
 _NEVER_UNLABELLED = _NEVER | _HEADING_WORDS
 _PARTICLES = _vocabulary("da de do dos das del della di du la le van von der den y e")
 _TITLES = re.compile(r"^(?:dr|dra|drs|prof|profa|doctor|doc)\b\.?", re.IGNORECASE)
@@ -207,7 +213,7 @@ def _fields(line: str) -> list[str]:
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-zà-ÿ/º]+", text.lower()))
+    return frozenset(re.findall(r"[a-zà-ÿā-ž/º]+", text.lower()))
 
 
 def _accept(value: str, *, explicit: bool) -> str | None:
@@ -234,7 +240,10 @@ def _name_shaped(token: str) -> bool:
     bare = token.strip(".,")
     if token.lower() in _PARTICLES:
         return True
-    return bool(re.fullmatch(r"[A-ZÀ-Ý](?:[A-ZÀ-Ý'-]*|[a-zà-ÿ'-]+(?:[A-ZÀ-Ý][a-zà-ÿ'-]+)?)", bare))
+    upper, lower = "A-ZÀ-ÝĀ-ž", "a-zà-ÿā-ž"  # Latin Extended-A pairs both cases: lenient
+    return bool(
+        re.fullmatch(rf"[{upper}](?:[{upper}'-]*|[{lower}'-]+(?:[{upper}][{lower}'-]+)?)", bare)
+    )
 
 
 def display_name(raw: str) -> str | None:
@@ -275,7 +284,7 @@ def dicom_name(value: str) -> str | None:
 
 def name_key(name: str) -> frozenset[str]:
     """Tokens that identify a name regardless of order, case, punctuation and initials."""
-    tokens = re.findall(r"[a-zà-ÿ]+", name.lower())
+    tokens = re.findall(r"[a-zà-ÿā-ž]+", name.lower())
     return frozenset(t for t in tokens if len(t) > 1)
 
 
