@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from intake import __version__
 from intake.cache import storable
-from intake.check import Checklist, load_checklist
+from intake.check import OTHER_PEOPLE, Checklist, load_checklist
 from intake.containers import Workspace
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.runtime import Progress, Runtime
@@ -147,6 +147,10 @@ def read_folder(
             evidence=evidence(inventory, extraction, documents, indexes),
             add_specialty=options.checklist is None,
         )
+    # the patient's own records: another person's (an identity error) stays listed, with its
+    # finding, but lends nothing to the timeline or the merged medication list
+    others = {i for f in assessment.findings if f.code in OTHER_PEOPLE for i in f.documents}
+    own = [d for d in documents if d.id not in others]
     manifest = Manifest(
         patient=patient,
         documents=documents,
@@ -156,13 +160,13 @@ def read_folder(
         checklist_name=rules.name,
         suggested_checklist=assessment.suggested_checklist,
         appointment=options.appointment.isoformat() if options.appointment else None,
-        timeline=tuple(build_timeline(list(documents))),
+        timeline=tuple(build_timeline(own)),
         reminders=rules.reminders,
         skipped=(*inventory.skipped, *inventory.set_aside, *map(disc.as_skipped, indexes)),
         skipped_junk=inventory.junk,
         tool={"name": "intake", "version": __version__},
         reason=options.reason,
-        medication_list=tuple(merge_medications(list(documents))),
+        medication_list=tuple(merge_medications(own)),
     )
     if runtime.cache is not None and storable(documents):
         runtime.cache.put_run(key, manifest)  # a run with unread files is tried again

@@ -545,6 +545,8 @@ def _specialty_items(
     return statuses, findings
 
 
+OTHER_PEOPLE = ("other-patient", "two-patients")  # findings naming records of someone else
+
 ACTION_FINDINGS = (
     "imaging-without-report",
     "report-without-images",

@@ -8,7 +8,7 @@ VERSIONS: dict[str, str] = {
     "pdf": "8",
     "dicom": "4",
     "image": "2",
-    "ccda": "8",
+    "ccda": "9",
     "fhir": "6",
     "text": "2",
 }

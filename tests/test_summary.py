@@ -8,6 +8,7 @@ import html
 import io
 import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pdfplumber
@@ -309,3 +310,29 @@ def test_a_visit_notes_assessment_and_follow_up_read_as_its_plan():
         ("Assessment: new-onset seizure.", ("D0001",)),
         ("Follow-up: EEG.", ("D0001",)),
     ]
+
+
+def test_another_patients_record_lends_nothing_to_the_summary(copy_of, oncology):
+    """A record of someone else slipped into the folder (the review found another patient's
+    allergies, medications, ID and plan in the summary): it stays listed with its error, and
+    the summary, trends, timeline and merged medication list leave it out and say so."""
+    folder = copy_of(oncology)
+    (folder / "other visit.txt").write_text(
+        "VISIT SUMMARY\nPatient: Zed Q Otherperson    DOB: 01/01/1950    MRN: QQ-999\n"
+        "Visit date: 10/05/2026\nAllergies: Codeine (wheezing)\n"
+        "Current medications:\nAtenolol 25 mg daily\n"
+        "Assessment and Plan\n1. Angina: start aspirin 81 mg daily\n"
+    )
+    manifest = api.scan_folder(folder, api.Options(appointment=date(2026, 11, 25)))
+    (other,) = [d for d in manifest.documents if d.source == "other visit.txt"]
+    assert any(f.code == "other-patient" and other.id in f.documents for f in manifest.findings)
+    assert "QQ-999" not in manifest.patient.identifiers
+    summary = summarise(manifest)
+    shown = " ".join(f.text for f in summary.facts)
+    for word in ("Atenolol", "Codeine", "Angina", "aspirin"):
+        assert word not in shown, word
+    left = next(s for s in summary.sections if s.key == "left-out")
+    assert [f.sources for f in left.facts] == [(other.id,)]
+    assert all(other.id not in e.documents for e in manifest.timeline)
+    assert all(other.id not in row.documents for row in manifest.medication_list)
+    assert all(other.id not in r.documents for t in summary.trends for r in (t.latest, *t.earlier))

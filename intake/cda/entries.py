@@ -266,7 +266,7 @@ def items(section: Element, kind: str, refs: dict[str, str]) -> list[str]:
     reader = _ITEM_READERS.get(kind)
     found = reader(section, refs) if reader else []
     if not found and kind in PROSE_SECTIONS:
-        found = narrative_lines(first(section, "text"))
+        found = narrative_lines(first(section, "text"), headers=False)
     return found
 
 

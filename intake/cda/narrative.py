@@ -24,18 +24,29 @@ SPANS = ("colspan", "rowspan")
 STYLES = {"Bold": "strong", "Italics": "em", "Underline": "u"}
 
 
-def narrative_lines(element: Element | None) -> list[str]:
-    """A narrative block as lines: paragraphs, list items and table rows apart."""
+def narrative_lines(element: Element | None, *, headers: bool = True) -> list[str]:
+    """A narrative block as lines: paragraphs, list items and table rows apart, a table
+    row's cells joined by " · ". Without `headers`, a header row (only <th> cells: "Planned
+    Care · Start Date · Provider") is no line: a section's statements are its data rows."""
     if element is None:
         return []
     lines: list[str] = []
     parts: list[str] = []
+    kinds: set[str] = set()  # the cell kinds of the row being read
 
     def flush() -> None:
-        line = " ".join("".join(parts).split())
+        text = "".join(parts)
+        if CELL in text:
+            cells = (" ".join(cell.split()) for cell in text.split(CELL))
+            line = " · ".join(cell for cell in cells if cell)
+            if kinds == {"th"} and not headers:
+                line = ""
+        else:
+            line = " ".join(text.split())
         if line:
             lines.append(line)
         parts.clear()
+        kinds.clear()
 
     def walk(node: Element) -> None:
         name = local(node)
@@ -44,7 +55,8 @@ def narrative_lines(element: Element | None) -> list[str]:
         if name in BLOCKS:
             flush()
         elif name in ("td", "th"):
-            parts.append("   ")
+            parts.append(CELL)
+            kinds.add(name)
         parts.append(node.text or "")
         for child in node:
             walk(child)
@@ -55,6 +67,9 @@ def narrative_lines(element: Element | None) -> list[str]:
     walk(element)
     flush()
     return lines
+
+
+CELL = "\x1f"  # marks where a table cell begins, while a row is read
 
 
 def narrative_html(element: Element | None) -> str:

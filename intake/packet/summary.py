@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from intake.check import OTHER_PEOPLE
 from intake.model import Document, LabResult, Manifest, Medication
 from intake.packet.trends import Trend, build_trends, trend_key, unit_key
 
@@ -136,7 +137,14 @@ class PacketSummary:
 
 def summarise(manifest: Manifest) -> PacketSummary:
     """The packet's summary of `manifest` (its documents without byte-identical repeats)."""
-    documents = distinct(manifest.documents)
+    every = distinct(manifest.documents)
+    elsewhere = {
+        doc_id: finding.message
+        for finding in manifest.findings
+        if finding.code in OTHER_PEOPLE
+        for doc_id in finding.documents
+    }
+    documents = [d for d in every if d.id not in elsewhere]  # only the patient's own records
     current, stopped = medication_facts(documents)
     trends = tuple(build_trends(documents))
     sections = (
@@ -154,7 +162,15 @@ def summarise(manifest: Manifest) -> PacketSummary:
         _section("plan", "The first provider's plan", plan_facts(documents),
                  "No plan or assessment found in the records.", limit=PLAN_LIMIT),
     )  # fmt: skip
-    sections = tuple(s for s in sections if s.facts or s.key != "stopped-medications")
+    left_out = [Fact(_short(f"Left out of this summary: {message}"), (doc_id,))
+                for doc_id, message in elsewhere.items()]  # fmt: skip
+    sections = (
+        _section("left-out", "Records of someone else", left_out, ""),
+        *sections,
+    )
+    sections = tuple(
+        s for s in sections if s.facts or s.key not in ("stopped-medications", "left-out")
+    )
     return PacketSummary(
         patient=_patient_line(manifest),
         reason=_short(manifest.reason.strip()) if manifest.reason and manifest.reason.strip()
@@ -163,11 +179,11 @@ def summarise(manifest: Manifest) -> PacketSummary:
         else NOT_GIVEN,
         sections=sections,
         titles=tuple((d.id, d.title or d.source) for d in manifest.documents),
-        labs=tuple(ordered_labs(documents, trends)),
+        labs=tuple(ordered_labs(every, trends)),  # the CSV: every result, each with its document
         trends=trends,
-        medications=tuple((m, d) for d in documents for m in d.medications),
+        medications=tuple((m, d) for d in every for m in d.medications),
         to_do=tuple(manifest.to_do),
-        contents=contents(manifest, documents),
+        contents=contents(manifest, every),
     )  # fmt: skip
 
 

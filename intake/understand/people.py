@@ -297,13 +297,16 @@ def consensus(people: Iterable[Person]) -> Person:
         best_key = keys.most_common(1)[0][0]
         spellings = Counter(p.name for p in people if p.name and name_key(p.name) == best_key)
         name = spellings.most_common(1)[0][0]
+    if name:  # birth date and identifiers only from the records naming that person (another
+        # patient's record slipped into the folder must not lend its ID or birth date)
+        people = [p for p in people if not p.name or name_matches(p.name, name)]
     births = Counter(p.birth_date for p in people if p.birth_date)
-    identifiers = sorted({i for p in people for i in p.identifiers})
-    return Person(
-        name=name,
-        birth_date=births.most_common(1)[0][0] if births else None,
-        identifiers=identifiers,
-    )
+    birth = births.most_common(1)[0][0] if births else None
+    identifiers = sorted(
+        {i for p in people if not (p.birth_date and birth and p.birth_date != birth)
+         for i in p.identifiers}
+    )  # fmt: skip
+    return Person(name=name, birth_date=birth, identifiers=identifiers)
 
 
 NAME_MATCH = 88.0  # rapidfuzz token-set score at or above which two names are one person
