@@ -286,37 +286,43 @@ def _outline(out: Pdf, starts: list[tuple[Part, int]]) -> None:
 
 
 def _footers(out: Pdf, starts: list[tuple[Part, int]], patient: str) -> list[Pdf]:
-    """Stamp intake's own pages with the patient's name, the part and "page x of y";
-    returns the stamps' PDF, to be closed after `out` is saved."""
+    """Stamp every page with "page x of y": intake's own pages with the patient's name and
+    the part too; a record's own pages, small at the very bottom edge, with the document's id
+    (so a printed page is found from the summary's "[D0006]"). Returns the stamps' PDF, to
+    be closed after `out` is saved."""
     from reportlab.pdfgen.canvas import Canvas
 
     total = len(out.pages)
     ends = [start for _, start in starts[1:]] + [total]
-    own = [
-        (number, part.title)
+    pages = [
+        (number, part)
         for (part, start), end in zip(starts, ends, strict=True)
-        if part.own
         for number in range(start, end)
     ]
-    if not own:
+    if not pages:
         return []
     fonts = pdf_fonts.current()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, invariant=1, initialFontName=fonts.regular)
-    for number, title in own:
+    for number, part in pages:
         box = out.pages[number].mediabox
         width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
         canvas.setPageSize((width, height))
         canvas.setFillColorRGB(0.5, 0.5, 0.5)
-        left = " · ".join(filter(None, [patient, title]))[:100]
-        pdf_fonts.draw(canvas, 0.7 * 72, 0.45 * 72, left, 7.5, fonts)
         right = f"page {number + 1} of {total}"
-        canvas.setFont(fonts.regular, 7.5)
-        canvas.drawRightString(width - 0.7 * 72, 0.45 * 72, right)
+        if part.own:
+            left = " · ".join(filter(None, [patient, part.title]))[:100]
+            pdf_fonts.draw(canvas, 0.7 * 72, 0.45 * 72, left, 7.5, fonts)
+            canvas.setFont(fonts.regular, 7.5)
+            canvas.drawRightString(width - 0.7 * 72, 0.45 * 72, right)
+        else:  # the record's own page: below its content, out of its way
+            ident = part.label.rstrip("-")
+            canvas.setFont(fonts.regular, 6)
+            canvas.drawRightString(width - 0.3 * 72, 0.12 * 72, f"{ident} · {right}")
         canvas.showPage()
     canvas.save()
     stamps = Pdf.open(io.BytesIO(buffer.getvalue()))
-    for stamp, (number, _) in zip(stamps.pages, own, strict=True):
+    for stamp, (number, _) in zip(stamps.pages, pages, strict=True):
         out.pages[number].add_overlay(stamp)
     return [stamps]
 
