@@ -118,7 +118,9 @@ def main() -> list[dict]:
         found = rows(Path(temp))
     header = ["benchmark", "seconds", "peak_mb", "baseline_seconds", "baseline_peak_mb",
               "ratio", "target"]  # fmt: skip
-    print("big inputs (intake scan/packet --no-cache, a fresh process each; peak MB of that process)")
+    print(
+        "big inputs (intake scan/packet --no-cache, a fresh process each; peak MB of that process)"
+    )
     print(" | ".join(header))
     for row in found:
         print(" | ".join(str(row[key]) for key in header))

@@ -98,6 +98,20 @@ def _compiled() -> dict[str, list[tuple[re.Pattern[str], float]]]:
     return {kind: [(re.compile(p, re.I), w) for p, w in rules] for kind, rules in RULES.items()}
 
 
+@cache
+def _any_of(kind: str) -> re.Pattern[str] | None:
+    """One pattern matching where any of `kind`'s rules matches (an alternation finds a
+    match if and only if one of its parts does); None when the rules cannot be joined."""
+    return _alternation([pattern for pattern, _ in RULES[kind]])
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+    except re.error:  # a duplicate group name, a flag that must come first: each alone
+        return None
+
+
 def classify(text: str, *, labs: int = 0, medications: int = 0) -> str:
     """The DESIGN.md kind of a document from its text and what was parsed from it."""
     scores = score(text, labs=labs, medications=medications)
@@ -113,6 +127,10 @@ def score(text: str, *, labs: int = 0, medications: int = 0) -> dict[str, float]
     scores = {}
     for kind, rules in _compiled().items():
         total = 0.0
+        anyone = _any_of(kind)  # one search says when none of the kind's rules can match
+        if anyone is not None and not anyone.search(heading) and not anyone.search(body):
+            scores[kind] = total
+            continue
         for pattern, weight in rules:
             if pattern.search(heading):
                 total += 2 * weight
@@ -216,6 +234,7 @@ _SUBTYPES = {
     name: (kind, re.compile(title, re.I), [re.compile(p, re.I) for p in body])
     for name, (kind, title, body) in SUBTYPES.items()
 }
+_SUBTYPE_BODIES = {name: _alternation(list(body)) for name, (_, _, body) in SUBTYPES.items()}
 SUBTYPE_HEADING_LINES = 6  # a subtype's title must be in the first lines, not a passing mention
 # kinds a subtype never overrides: they are about the patient's own list, not a test
 KEEP_KIND = frozenset({"questions", "medication_list", "insurance", "referral"})
@@ -230,7 +249,9 @@ def refine(kind: str, text: str) -> tuple[str, str | None]:
     best, best_score = None, 0
     for name, (_kind, title, body) in _SUBTYPES.items():
         score = 3 if title.search(heading) else 0
-        score += sum(1 for pattern in body if pattern.search(text))
+        anyone = _SUBTYPE_BODIES[name]
+        if anyone is None or anyone.search(text):  # else none of its patterns is in the text
+            score += sum(1 for pattern in body if pattern.search(text))
         if score >= 2 and (score > best_score):
             best, best_score = name, score
     if best is None:
