@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from intake.model import LabResult
@@ -689,6 +690,11 @@ def _flag_read(value: str, reference: str, thousands: bool) -> str | None:
 def _tokens(line: str) -> list[str]:
     """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each, and a
     flag OCR glued to its value ('212H', '6.1.H') split off."""
+    return list(_line_tokens(line))
+
+
+@functools.lru_cache(maxsize=16)  # a line is read as one result, then as a pair: once
+def _line_tokens(line: str) -> tuple[str, ...]:
     line = _or_equal(line)
     if any(ch.isdigit() for ch in line):  # the joins below all need a number
         line = _GLUED_FLAG.sub(r"\1 \2", line)
@@ -711,7 +717,7 @@ def _tokens(line: str) -> list[str]:
             token = bare  # OCR's trailing speck: "1.1." "mmol/L."
         if _NOT_SPECK.search(token):  # a lone mark (":", "—") is a speck
             tokens.append(token)
-    return tokens
+    return tuple(tokens)
 
 
 _GLUED_FLAG = re.compile(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)")
