@@ -3,7 +3,8 @@
 `intake scan` timed with its peak memory beside a baseline run in the same process setup
 (a fresh Python doing the least the input needs). Figures, never assertions.
 
-    python bench/limits.py
+    python bench/limits.py            # 20,000 tiny files
+    python bench/limits.py 50000      # another count of tiny files
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGES = 2_000
-TINY_FILES = 20_000
+TINY_FILES = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 20_000
 
 WALK_AND_HASH = """
 import hashlib, os, sys
@@ -74,20 +75,28 @@ def intake_scan(folder: Path) -> list[str]:
     return [sys.executable, "-m", "intake", "scan", "--no-cache", "--json", str(folder)]
 
 
+def intake_packet(folder: Path) -> list[str]:
+    out = folder.parent / f"{folder.name}-packet"
+    return [sys.executable, "-m", "intake", "packet", "--no-cache", str(folder), "-o", str(out)]
+
+
 def rows(temp: Path) -> list[dict]:
     env = {**os.environ, "INTAKE_CACHE": "off", "PYTHONPATH": str(ROOT)}
     pdf = blank_pdf(temp / "blank" / "blank.pdf")
     tiny = tiny_files(temp / "tiny")
+    walk = [sys.executable, "-c", WALK_AND_HASH, str(tiny)]
     cases = [
-        (f"scan: PDF of {BLANK_PAGES:,} blank pages", pdf.parent, 1,
+        (f"scan: PDF of {BLANK_PAGES:,} blank pages", intake_scan(pdf.parent), 1,
          [sys.executable, "-c", PDF_TEXT, str(pdf)], "PDFium text of every page", "(figure only)"),
-        (f"scan: {TINY_FILES:,} tiny text files", tiny, TINY_FILES,
-         [sys.executable, "-c", WALK_AND_HASH, str(tiny)], "walk + SHA-256", "<= 3"),
+        (f"scan: {TINY_FILES:,} tiny text files", intake_scan(tiny), TINY_FILES,
+         walk, "walk + SHA-256", "<= 3"),
+        (f"packet: {TINY_FILES:,} tiny text files", intake_packet(tiny), TINY_FILES,
+         walk, "walk + SHA-256", "<= 10"),
     ]  # fmt: skip
     found = []
-    for name, folder, files, baseline, what, target in cases:
+    for name, command, files, baseline, what, target in cases:
         base_seconds, base_mb = measure(baseline, env)
-        seconds, peak_mb = measure(intake_scan(folder), env)
+        seconds, peak_mb = measure(command, env)
         found.append(
             {
                 "benchmark": name,
@@ -109,7 +118,9 @@ def main() -> list[dict]:
         found = rows(Path(temp))
     header = ["benchmark", "seconds", "peak_mb", "baseline_seconds", "baseline_peak_mb",
               "ratio", "target"]  # fmt: skip
-    print("big inputs (intake scan --no-cache, a fresh process each; peak MB of that process)")
+    print(
+        "big inputs (intake scan/packet --no-cache, a fresh process each; peak MB of that process)"
+    )
     print(" | ".join(header))
     for row in found:
         print(" | ".join(str(row[key]) for key in header))

@@ -74,7 +74,7 @@ def test_medication_referenced_by_full_url_without_an_id(tmp_path):
     assert (pantoprazol.name, pantoprazol.strength, pantoprazol.generic) == (
         "PANTOPRAZOL", "40 mg", "Pantoprazole")  # fmt: skip
     assert pantoprazol.raw == "PANTOPRAZOL 40MG INJPDR"
-    assert methotrexaat.strength == "15 mg/0,6 mL"  # a decimal comma, as written
+    assert methotrexaat.strength == "15 mg/0.6 mL"  # a decimal comma, in the one spelling
 
 
 def test_medication_referenced_by_type_and_id_or_absolute_url_or_contained(tmp_path):
@@ -164,7 +164,7 @@ def test_medication_block_in_a_right_hand_column():
     found = [(m.name, m.strength, m.generic) for m in parse_medications(H_AND_P_COLUMNS, ocr=True)]
     assert found == [
         ("allopurinol", "300 mg", "Allopurinol"),
-        ("Combigan", "0.5 %", "Brimonidine/timolol"),
+        ("Combigan", "0.2 %", "Brimonidine/timolol"),  # "0,2%-0.5%": its first ingredient's
         ("Eliquis", "5 mg", "Apixaban"),  # not "normecephalic Eliquis"
         ("ferrous sulfate", "925 mg", "Ferrous sulfate"),  # OCR's 925 for 325, as read
         ("patassium chloride", "20 mEq", "Potassium chloride"),  # not Chlotride

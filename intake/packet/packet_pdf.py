@@ -44,6 +44,7 @@ class Part:
     pdf: bytes | Path
     label: str  # page label prefix
     own: bool = True  # pages intake wrote (they get its footer); False: a record's own PDF
+    pages: range | None = None  # its pages in `pdf` when several parts share one PDF
 
 
 def build_packet_pdf(
@@ -72,13 +73,21 @@ def build_packet_pdf(
     parts = [Part(SUMMARY, title, _whole_part(title, make), label)
              for title, label, make in tables]  # fmt: skip
     questions = [d for d in documents if d.kind == "questions"]
-    for category, members in by_category(documents):
-        for document in members:
-            if document.kind == "questions" or document.subtype == "dicomdir":
-                continue
-            title = " ".join(filter(None, [document.date, document.title or document.source]))
-            pdf, own = _pages_for(document, sources, root, index)
-            parts.append(Part(category, title, pdf, f"{document.id}-", own))
+    shown = [
+        (category, document)
+        for category, members in by_category(documents)
+        for document in members
+        if document.kind != "questions" and document.subtype != "dicomdir"
+    ]
+    texts = _text_parts([d for _, d in shown if _plain_text(d, sources)])
+    for category, document in shown:
+        title = " ".join(filter(None, [document.date, document.title or document.source]))
+        if id(document) in texts:
+            pdf, pages = texts[id(document)]
+            parts.append(Part(category, title, pdf, f"{document.id}-", True, pages))
+            continue
+        pdf, own = _pages_for(document, sources, root, index)
+        parts.append(Part(category, title, pdf, f"{document.id}-", own))
     sheet = _whole_part("Questions and concerns",
                         lambda: pdf_pages.questions_sheet(questions, prompts))  # fmt: skip
     parts.append(Part(CLOSING, "Questions and concerns", sheet, "Questions-"))
@@ -122,7 +131,47 @@ def _summary_part(summary: PacketSummary, parts: list[Part], *, prepared: str, m
     return Part(SUMMARY, SUMMARY_TITLE, made, SUMMARY_LABEL)
 
 
+TEXT_BATCH = 500  # plain-text documents laid out together: one embedded font, not one each
+
+
+def _plain_text(document: Document, sources: dict[str, Source]) -> bool:
+    """A document _render_pages lays out as text pages (a note, an HTML page, JSON)."""
+    source = sources.get(document.files[0].source) if document.files else None
+    return (
+        document.kind != "unreadable"
+        and source is not None
+        and document.media_type not in (PDF, DICOM)
+        and not (document.media_type == CDA and document.narrative is not None)
+        and document.media_type not in IMAGE_TYPES
+        and bool(document.text.strip())
+    )
+
+
+def _text_parts(documents: list[Document]) -> dict[int, tuple[bytes, range]]:
+    """Plain-text documents' pages, TEXT_BATCH to a PDF (the pages each would have alone;
+    a thousand separate PDFs embedded a thousand copies of the font): by id(document), the
+    shared PDF and the document's pages in it. A batch that cannot be laid out leaves its
+    documents to be laid out one by one (and fail alone)."""
+    found: dict[int, tuple[bytes, range]] = {}
+    for first in range(0, len(documents), TEXT_BATCH):
+        batch = documents[first : first + TEXT_BATCH]
+        if len(batch) < 2:
+            continue
+        try:
+            pdf, starts = pdf_pages.text_pages_together(batch)
+        except MemoryError:
+            raise
+        except Exception:
+            continue
+        ends = [*starts[1:], _page_count(Part(SUMMARY, "", pdf, ""))]
+        for document, start, end in zip(batch, starts, ends, strict=True):
+            found[id(document)] = (pdf, range(start, end))
+    return found
+
+
 def _page_count(part: Part) -> int:
+    if part.pages is not None:
+        return len(part.pages)
     source = _open(part)
     try:
         return len(source.pages)
@@ -236,14 +285,22 @@ def _assemble(parts: list[Part], about: Info | None = None) -> bytes:
     opened: list[Pdf] = []
     starts: list[tuple[Part, int]] = []
     labels: list[object] = []
+    shared: dict[int, Pdf | None] = {}  # a PDF several parts take pages from, opened once
     try:
         for part in parts:
-            source = _open(part)
+            if part.pages is not None and id(part.pdf) in shared:
+                source = shared[id(part.pdf)]
+            else:
+                source = _open(part)
+                if source is not None:
+                    opened.append(source)
+                if part.pages is not None:
+                    shared[id(part.pdf)] = source
             if source is None:
                 continue
-            opened.append(source)
             start = len(out.pages)
-            out.pages.extend(source.pages)
+            pages = source.pages
+            out.pages.extend(pages if part.pages is None else [pages[i] for i in part.pages])
             starts.append((part, start))
             labels += [start, Dictionary(S=Name.D, P=String(part.label))]
         _outline(out, starts)

@@ -6,6 +6,7 @@ PDF; packet_pdf.py joins them to the documents and adds the outline."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape
@@ -345,6 +346,39 @@ def cda_pages(document: Document) -> bytes:
 
 def text_pages(text: str, document: Document) -> bytes:
     """A text document (notes, questions, HTML pages) as pages."""
+    return render(_text_flow(text, document), title=f"{document.id} {document.title}")
+
+
+def text_pages_together(documents: Sequence[Document]) -> tuple[bytes, list[int]]:
+    """Several text documents' pages in one PDF, each starting a page as it would alone;
+    returns the PDF and the index of each document's first page."""
+    starts: list[int] = []
+    flow: list = []
+    for document in documents:
+        if flow:
+            flow.append(PageBreak())
+        flow += [_PageMark(starts), *_text_flow(document.text, document)]
+    pdf = render(flow, title="texts")
+    if len(starts) != len(documents):
+        raise ValueError("a text document's pages were not laid out")
+    return pdf, starts
+
+
+class _PageMark(Flowable):
+    """Takes no room; notes the (0-based) page it is drawn on."""
+
+    def __init__(self, starts: list[int]) -> None:
+        super().__init__()
+        self.starts = starts
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self) -> None:
+        self.starts.append(self.canv.getPageNumber() - 1)
+
+
+def _text_flow(text: str, document: Document) -> list:
     body = text[:TEXT_PAGE_LIMIT]
     flow = [fit(document.title or document.source, HEADING)]
     for line in body.splitlines():
@@ -353,7 +387,7 @@ def text_pages(text: str, document: Document) -> bytes:
             continue
         for start in range(0, len(line), LINE_PIECE):  # reportlab splits one long paragraph
             flow.append(p(line[start : start + LINE_PIECE], CELL))  # in quadratic time
-    return render(flow, title=f"{document.id} {document.title}")
+    return flow
 
 
 def image_page(path: Path | BinaryIO, document: Document) -> bytes:

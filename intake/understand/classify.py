@@ -130,16 +130,37 @@ LABELS = {
 def _compiled() -> dict[str, list[tuple[re.Pattern[str], float]]]:
     """RULES and the other languages' titles and headings (vocabulary.py) compiled, on first
     use: a run served from the cache classifies nothing."""
+    flags = re.I | re.M
+    return {kind: [(re.compile(p, flags), w) for p, w in found] for kind, found in _rules().items()}
+
+
+@cache
+def _rules() -> dict[str, list[tuple[str, float]]]:
+    """Each kind's (pattern, weight): RULES and the other languages' (vocabulary.py)."""
     rules = {kind: list(patterns) for kind, patterns in RULES.items()}
     for kind, extra in kind_rules().items():
         rules.setdefault(kind, []).extend(extra)
-    flags = re.I | re.M
-    return {kind: [(re.compile(p, flags), w) for p, w in found] for kind, found in rules.items()}
+    return rules
 
 
 @cache
 def _note_sections() -> list[re.Pattern[str]]:
     return [re.compile(rf"(?:^|\s{{2}})\s*(?:{p})\b", re.I | re.M) for p in NOTE_SECTIONS]
+
+
+@cache
+def _any_of(kind: str) -> re.Pattern[str] | None:
+    """One pattern matching where any of `kind`'s rules matches (an alternation finds a
+    match if and only if one of its parts does); None when the rules cannot be joined."""
+    return _alternation([pattern for pattern, _ in _rules()[kind]])
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    try:
+        joined = "|".join(f"(?:{p})" for p in patterns)
+        return re.compile(joined, re.I | re.M) if patterns else None  # the rules' own flags
+    except re.error:  # a duplicate group name, a flag that must come first: each alone
+        return None
 
 
 def classify(text: str, *, labs: int = 0, medications: int = 0) -> str:
@@ -182,6 +203,10 @@ def _evidence(
     found = {}
     for kind, rules in _compiled().items():
         total, terms, strongest = 0.0, set(), 0.0
+        anyone = _any_of(kind)  # one search says when none of the kind's rules can match
+        if anyone is not None and not anyone.search(heading) and not anyone.search(body):
+            found[kind] = (total, terms, strongest)
+            continue
         for pattern, weight in rules:
             if pattern.search(heading):
                 total += 2 * weight
@@ -301,6 +326,7 @@ _SUBTYPES = {
     name: (kind, re.compile(title, re.I), [re.compile(p, re.I) for p in body])
     for name, (kind, title, body) in SUBTYPES.items()
 }
+_SUBTYPE_BODIES = {name: _alternation(list(body)) for name, (_, _, body) in SUBTYPES.items()}
 SUBTYPE_HEADING_LINES = 6  # a subtype's title must be in the first lines, not a passing mention
 # kinds a subtype never overrides: they are about the patient's own list, not a test
 KEEP_KIND = frozenset({"questions", "medication_list", "insurance", "referral"})
@@ -315,7 +341,9 @@ def refine(kind: str, text: str) -> tuple[str, str | None]:
     best, best_score = None, 0
     for name, (_kind, title, body) in _SUBTYPES.items():
         score = 3 if title.search(heading) else 0
-        score += sum(1 for pattern in body if pattern.search(text))
+        anyone = _SUBTYPE_BODIES[name]
+        if anyone is None or anyone.search(text):  # else none of its patterns is in the text
+            score += sum(1 for pattern in body if pattern.search(text))
         if score >= 2 and (score > best_score):
             best, best_score = name, score
     if best is None:

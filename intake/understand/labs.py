@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from intake.model import LabResult
@@ -668,9 +669,11 @@ def is_unit_word(token: str) -> bool:
 def _or_equal(text: str) -> str:
     """'> OR = 50' (as some labs print it) → '>=50'; 'Up to 40' → '<=40', 'Less than 5.7'
     → '<5.7', 'More than 60' → '>60'."""
-    text = re.sub(r"([<>])\s*or\s*=\s*", r"\1=", text, flags=re.I)
-    for words, sign in RANGE_WORDS:
-        text = re.sub(rf"\b(?:{words})\s*[:-]?\s*(?=\d|\.\d)", sign, text, flags=re.I)
+    if "=" in text:
+        text = _OR_EQUAL.sub(r"\1=", text)
+    if any(ch.isdigit() for ch in text):  # each word is replaced only before a number
+        for pattern, sign in _RANGE_WORDS:
+            text = pattern.sub(sign, text)
     return text
 
 
@@ -679,6 +682,12 @@ RANGE_WORDS = (
     (r"less\s+than|below|under", "<"),
     (r"greater\s+than\s+or\s+equal\s+to|at\s+least", ">="),
     (r"more\s+than|greater\s+than|above|over", ">"),
+)
+# compiled once: every line of every document passes here (re.sub's cache lookup per call
+# was a tenth of a folder of 50,000 notes)
+_OR_EQUAL = re.compile(r"([<>])\s*or\s*=\s*", re.I)
+_RANGE_WORDS = tuple(
+    (re.compile(rf"\b(?:{words})\s*[:-]?\s*(?=\d|\.\d)", re.I), sign) for words, sign in RANGE_WORDS
 )
 
 
@@ -756,31 +765,46 @@ def _flag_read(value: str, reference: str, thousands: bool) -> str | None:
 def _tokens(line: str) -> list[str]:
     """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each, and a
     flag OCR glued to its value ('212H', '6.1.H') split off."""
+    return list(_line_tokens(line))
+
+
+@functools.lru_cache(maxsize=16)  # a line is read as one result, then as a pair: once
+def _line_tokens(line: str) -> tuple[str, ...]:
     line = _or_equal(line)
-    line = re.sub(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)", r"\1 \2", line)
-    line = re.sub(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})", r"\1-\2", line)
-    line = re.sub(r"([µu])\s+L\b", r"\1L", line)  # '10^6/µ L': one unit, never a flag
-    line = re.sub(  # 'x10 3/uL', 'x103/uL': a superscript flattened; other exponents stay apart
-        r"(?<!\S)([xX×]?)10\s?(3|6)\s?/\s?([µu]L)\b|(?<!\S)([xX×]?)10\s?(9|12)\s?/\s?L\b",
-        lambda m: f"{m.group(1) or m.group(4)}10^{m.group(2) or m.group(5)}/{m.group(3) or 'L'}",
-        line,
-    )
-    line = re.sub(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})", r"\1\2", line)
-    line = re.sub(
-        r"\b(?:not|non|none)\s+(?:detected|reactive|seen)\b",
-        lambda m: re.sub(r"\s+", "\ue000", m.group(0)),
-        line,
-        flags=re.IGNORECASE,
-    )
+    if any(ch.isdigit() for ch in line):  # the joins below all need a number
+        line = _GLUED_FLAG.sub(r"\1 \2", line)
+        line = _SPACED_RANGE.sub(r"\1-\2", line)
+    line = _SPACED_MICRO_LITRE.sub(r"\1L", line)  # '10^6/µ L': one unit, never a flag
+    if "10" in line:  # 'x10 3/uL', 'x103/uL': a superscript flattened; other exponents stay
+        line = _FLAT_EXPONENT.sub(  # apart
+            lambda m: (
+                f"{m.group(1) or m.group(4)}10^{m.group(2) or m.group(5)}/{m.group(3) or 'L'}"
+            ),
+            line,
+        )
+    line = _SPACED_COMPARISON.sub(r"\1\2", line)
+    line = _NOT_DETECTED.sub(lambda m: _SPACES.sub("\ue000", m.group(0)), line)
     tokens = []
     for token in line.split():
         token = token.replace("\ue000", " ")
         bare = token.rstrip(".:,;")
         if bare != token and (VALUE_RE.match(bare) or RANGE_RE.match(bare) or "/" in bare):
             token = bare  # OCR's trailing speck: "1.1." "mmol/L."
-        if re.search(r"[\w<>%/]", token):  # a lone mark (":", "—") is a speck
+        if _NOT_SPECK.search(token):  # a lone mark (":", "—") is a speck
             tokens.append(token)
-    return tokens
+    return tuple(tokens)
+
+
+_GLUED_FLAG = re.compile(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)")
+_SPACED_RANGE = re.compile(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})")
+_SPACED_MICRO_LITRE = re.compile(r"([µu])\s+L\b")
+_FLAT_EXPONENT = re.compile(
+    r"(?<!\S)([xX×]?)10\s?(3|6)\s?/\s?([µu]L)\b|(?<!\S)([xX×]?)10\s?(9|12)\s?/\s?L\b"
+)
+_SPACED_COMPARISON = re.compile(rf"(?<![\w.])([<>]=?|≤|≥)\s+({_NUMBER})")
+_NOT_DETECTED = re.compile(r"\b(?:not|non|none)\s+(?:detected|reactive|seen)\b", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_NOT_SPECK = re.compile(r"[\w<>%/]")
 
 
 _OCR_MARKS = str.maketrans({"°": " ", "¢": " ", "“": " ", "”": " ", "‘": " ", "’": " "})
@@ -790,12 +814,12 @@ def tidy_ocr(text: str) -> str:
     """Undo OCR's usual damage to a result line: stray marks, '5:2' for '5.2' inside a
     bracketed range, 'A1c' read as 'Alc'."""
     text = text.translate(_OCR_MARKS)
-    text = re.sub(r"\bA[lI|]c\b", "A1c", text)
-    return (
-        re.sub(r"(?<=\d):(?=\d(?![\d:]{0,8}\s{0,3}(?:am|pm)\b))", ".", text, flags=re.I)
-        if "(" in text
-        else text
-    )
+    text = _A1C.sub("A1c", text)
+    return _COLON_DECIMAL.sub(".", text) if "(" in text else text
+
+
+_A1C = re.compile(r"\bA[lI|]c\b")
+_COLON_DECIMAL = re.compile(r"(?<=\d):(?=\d(?![\d:]{0,8}\s{0,3}(?:am|pm)\b))", re.I)
 
 
 def _value_index(tokens: list[str]) -> int | None:
@@ -811,7 +835,7 @@ def _value(tokens: list[str], start: int) -> tuple[str, list[str]]:
 
 def _is_test_name(test: str) -> bool:
     letters = sum(ch.isalpha() for ch in test)
-    labelled = re.search(r"[A-Za-z]:\s", test)  # "Performing Lab: ..." is a label, not a test
+    labelled = _LABELLED.search(test)  # "Performing Lab: ..." is a label, not a test
     return (
         letters >= 2
         and test[:1].isalpha()
@@ -820,6 +844,9 @@ def _is_test_name(test: str) -> bool:
         and len(test) <= 60
         and sum(word.isalpha() and word.islower() for word in test.split()) < 4  # prose
     )
+
+
+_LABELLED = re.compile(r"[A-Za-z]:\s")
 
 
 def _is_qualitative(token: str, *, table: bool = False) -> bool:

@@ -81,6 +81,7 @@ def build_timeline(documents: list[Document]) -> list[Event]:
     reports = _matched_reports(documents)
     covered = {report for ids in reports.values() for report in ids}
     merged: dict[tuple, Event] = {}
+    listed: dict[tuple, set[str]] = {}  # each event's sources as a set: linear in documents
     for document in documents:
         if document.kind in NOT_EVENTS:
             continue
@@ -92,8 +93,13 @@ def build_timeline(documents: list[Document]) -> list[Event]:
             event = merged.get(fact.key)
             if event is None:
                 merged[fact.key] = Event(fact.date, fact.category, fact.title, sources)  # type: ignore[arg-type]
+                listed[fact.key] = set(sources)
             else:
-                event.documents.extend(s for s in sources if s not in event.documents)
+                seen = listed[fact.key]
+                for source in sources:
+                    if source not in seen:
+                        seen.add(source)
+                        event.documents.append(source)
     return _bounded(sorted(merged.values(), key=lambda e: (e.date, e.category, e.title)))
 
 
