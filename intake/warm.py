@@ -176,9 +176,11 @@ def _setting() -> list:
     changes when a package is installed, upgraded or removed: the drug dictionary, a
     reader), the Tesseract found on PATH, and the environment variables intake reads."""
     folders = []
-    for entry in sys.path:
-        with contextlib.suppress(OSError):
-            folders.append((entry, os.stat(entry or ".").st_mtime_ns))
+    for entry in sys.path:  # the package folders, not the script's folder or the cwd that
+        # `python -m` puts first (their times change with anything written there)
+        if os.path.basename(entry) in ("site-packages", "dist-packages"):
+            with contextlib.suppress(OSError):
+                folders.append((entry, os.stat(entry).st_mtime_ns))
     tesseract = None
     for folder in os.environ.get("PATH", "").split(os.pathsep):
         candidate = os.path.join(folder or ".", "tesseract")
