@@ -5,9 +5,9 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "7",
+    "pdf": "8",
     "dicom": "3",
-    "image": "1",
+    "image": "2",
     "ccda": "6",
     "fhir": "5",
     "text": "2",
