@@ -5,9 +5,9 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "8",
+    "pdf": "9",
     "dicom": "4",
-    "image": "2",
+    "image": "3",
     "ccda": "9",
     "fhir": "6",
     "text": "2",

@@ -104,12 +104,34 @@ def read_upright(image: Image.Image) -> ocr.OcrText:
         if _quality(stretched) > _quality(best):
             best = stretched
     if (best.confidence or 0) >= LOW_CONFIDENCE and best.words >= 5:
-        return best
+        return _as_rows(image, best)
+    upright = image
     for angle in (90, 180, 270):
-        turned = ocr.read_image(image.rotate(angle, expand=True))
+        turned_image = image.rotate(angle, expand=True)
+        turned = ocr.read_image(turned_image)
         if _quality(turned) > _quality(best) * 1.2:
-            best = turned
-    return best
+            best, upright = turned, turned_image
+    return _as_rows(upright, best)
+
+
+LOOSE_NUMBERS = 8  # lines of numbers alone that suggest a table read as separate blocks
+ROWS_CONFIG = "--psm 6"  # one block of lines: a table's rows stay rows
+
+
+def _as_rows(image: Image.Image, best: ocr.OcrText) -> ocr.OcrText:
+    """A photo whose table came apart (names in one block, values in others) is read again
+    as one block of lines; that reading is kept when it gives more table rows (and
+    Tesseract is about as sure of it). Numbers the two readings disagree on are left out."""
+    loose = ocr.loose_numbers(best)
+    if loose < LOOSE_NUMBERS or loose <= 2 * ocr.table_rows(best):
+        return best
+    return ocr.second_look(
+        image,
+        best,
+        config=ROWS_CONFIG,
+        timeout=60.0,
+        prefer=lambda first, second: ocr.table_rows(second) > ocr.table_rows(first),
+    )
 
 
 def _quality(result: ocr.OcrText) -> float:
