@@ -22,15 +22,18 @@ import json
 import os
 import stat
 import sys
-from datetime import date
-from pathlib import Path
+import time
+from typing import TYPE_CHECKING
 
 from intake import __version__
-from intake.cache_location import default_path
+from intake.cache_location import default_location
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FLAGS = frozenset({"--json", "--silent", "--with-text"})  # the options a re-run may carry
 MAX_KEPT = 200  # answers kept (the oldest are dropped)
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = os.path.dirname(os.path.realpath(__file__))
 PACKAGE_FILES = (".py", ".toml", ".json", ".j2", ".txt", ".csv", ".gz")
 
 
@@ -44,7 +47,7 @@ def main() -> int:
     return full()
 
 
-def request(argv: list[str]) -> tuple[Path, tuple[str, ...]] | None:
+def request(argv: list[str]) -> tuple[str, tuple[str, ...]] | None:
     """The folder and flags of `scan FOLDER --json [--silent] [--with-text]`, else None."""
     if len(argv) < 3 or argv[0] != "scan":
         return None
@@ -54,7 +57,7 @@ def request(argv: list[str]) -> tuple[Path, tuple[str, ...]] | None:
         return None
     if len(set(flags)) != len(flags):
         return None
-    return Path(folders[0]), flags
+    return folders[0], flags
 
 
 def answer(argv: list[str]) -> int | None:
@@ -66,9 +69,10 @@ def answer(argv: list[str]) -> int | None:
         return None
     try:
         key = folder_key(*asked)
-        raw = (store / f"{key}.json").read_bytes() if key else None
-        if raw is None:
+        if key is None:
             return None
+        with open(os.path.join(store, f"{key}.json"), "rb") as kept_file:
+            raw = kept_file.read()
         kept = json.loads(raw)
         sys.stdout.write(kept["stdout"])
         sys.stdout.flush()
@@ -77,7 +81,7 @@ def answer(argv: list[str]) -> int | None:
         return None
 
 
-def remember(folder: Path, flags: tuple[str, ...], stdout: str, code: int) -> None:
+def remember(folder: str | Path, flags: tuple[str, ...], stdout: str, code: int) -> None:
     """Keep what the full run printed for the next unchanged re-run (never fails a run)."""
     import tempfile
 
@@ -88,13 +92,13 @@ def remember(folder: Path, flags: tuple[str, ...], stdout: str, code: int) -> No
         key = folder_key(folder, tuple(sorted(flags)))
         if key is None:
             return
-        store.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(store, mode=0o700, exist_ok=True)
         os.chmod(store, 0o700)
         handle, temporary = tempfile.mkstemp(dir=store, prefix=".", suffix=".part")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump({"stdout": stdout, "code": code}, out)
-            os.replace(temporary, store / f"{key}.json")
+            os.replace(temporary, os.path.join(store, f"{key}.json"))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
@@ -102,40 +106,41 @@ def remember(folder: Path, flags: tuple[str, ...], stdout: str, code: int) -> No
         _prune(store)
 
 
-def clear(cache: Path | None = None) -> int:
+def clear(cache: str | Path | None = None) -> int:
     """Forget every answer remembered beside `cache` (default: the default cache); returns
     how many there were."""
     store = store_folder(cache)
     removed = 0
-    if store is None or not store.is_dir():
+    if store is None or not os.path.isdir(store):
         return 0
-    for path in store.glob("*.json"):
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
+    for name in os.listdir(store):
+        if name.endswith(".json"):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(store, name))
+                removed += 1
     return removed
 
 
-def store_folder(cache: Path | None = None) -> Path | None:
+def store_folder(cache: str | Path | None = None) -> str | None:
     """Beside the cache file; None when the cache is off."""
-    cache = cache or default_path()
-    return cache.with_name(cache.name + "-runs") if cache is not None else None
+    where = os.fspath(cache) if cache is not None else default_location()[0]
+    return f"{where}-runs" if where else None
 
 
-def folder_key(folder: Path, flags: tuple[str, ...]) -> str | None:
+def folder_key(folder: str | Path, flags: tuple[str, ...]) -> str | None:
     """A digest of everything the answer depends on; None when the folder cannot be read
     whole (the full run says why)."""
     digest = hashlib.sha256()
-    facts = [__version__, list(flags), date.today().isoformat(), package_state(), _setting()]
+    facts = [__version__, list(flags), time.strftime("%Y-%m-%d"), package_state(), _setting()]
     digest.update(json.dumps(facts).encode())
-    root = folder.resolve()
-    digest.update(str(root).encode() + b"\0")
+    root = os.path.realpath(folder)
+    digest.update(root.encode("utf-8", "surrogateescape") + b"\0")
     for entry in _entries(root):
         digest.update(entry)
     return digest.hexdigest()
 
 
-def _entries(root: Path):
+def _entries(root: str):
     """One line per entry under `root`, in a fixed order; a file's line holds its SHA-256."""
     pending = [root]
     while pending:
@@ -150,7 +155,7 @@ def _entries(root: Path):
                 yield b"L" + relative + b"\0" + target + b"\n"
             elif stat.S_ISDIR(info.st_mode):
                 yield b"D" + relative + b"\n"
-                pending.append(Path(entry.path))
+                pending.append(entry.path)
             elif stat.S_ISREG(info.st_mode):
                 with open(entry.path, "rb") as handle:
                     sha = hashlib.file_digest(handle, "sha256").hexdigest()
@@ -192,8 +197,9 @@ def _setting() -> list:
     return [folders, tesseract, settings]
 
 
-def _prune(store: Path) -> None:
-    kept = sorted(store.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+def _prune(store: str) -> None:
+    paths = [os.path.join(store, n) for n in os.listdir(store) if n.endswith(".json")]
+    kept = sorted(paths, key=lambda p: os.stat(p).st_mtime_ns, reverse=True)
     for old in kept[MAX_KEPT:]:
         with contextlib.suppress(OSError):
-            old.unlink()
+            os.unlink(old)

@@ -73,7 +73,7 @@ def test_other_options_and_no_cache_take_the_full_path(folder, env, tmp_path):
     assert warm.request(["scan", str(folder)]) is None  # the summary is for a terminal
     assert warm.request(["packet", str(folder), "--json"]) is None
     assert warm.request(["scan", str(folder), "--json", "--silent"]) == (
-        folder,
+        str(folder),
         ("--json", "--silent"),
     )
 
