@@ -17,6 +17,7 @@ folder (0700, files 0600) and only while the cache is on; `intake cache clear` e
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -164,7 +165,8 @@ def _entries(root: str):
                 raise ValueError("not a plain folder")
 
 
-def package_state() -> list[tuple[str, int, int]]:
+@functools.cache  # once per process: a batch or a loop of runs pays it once
+def package_state() -> tuple[tuple[str, int, int], ...]:
     """intake's own files (name, size, mtime): an edited checklist or module misses."""
     state = []
     for folder, _dirs, names in os.walk(PACKAGE):
@@ -173,7 +175,7 @@ def package_state() -> list[tuple[str, int, int]]:
                 info = os.stat(os.path.join(folder, name))
                 state.append((os.path.relpath(os.path.join(folder, name), PACKAGE),
                               info.st_size, info.st_mtime_ns))  # fmt: skip
-    return sorted(state)
+    return tuple(sorted(state))
 
 
 def _setting() -> list:
