@@ -19,21 +19,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import stat
 import sys
 import time
-from typing import TYPE_CHECKING
 
 from intake import __version__
 from intake.cache_location import default_location
 
+TYPE_CHECKING = False  # typing itself costs this path milliseconds
 if TYPE_CHECKING:
     from pathlib import Path
 
 FLAGS = frozenset({"--json", "--silent", "--with-text"})  # the options a re-run may carry
 MAX_KEPT = 200  # answers kept (the oldest are dropped)
+SUFFIX = ".out"  # an answer's file: its exit code's line, then the bytes printed
 PACKAGE = os.path.dirname(os.path.realpath(__file__))
 PACKAGE_FILES = (".py", ".toml", ".json", ".j2", ".txt", ".csv", ".gz")
 
@@ -72,13 +72,13 @@ def answer(argv: list[str]) -> int | None:
         key = folder_key(*asked)
         if key is None:
             return None
-        with open(os.path.join(store, f"{key}.json"), "rb") as kept_file:
-            raw = kept_file.read()
-        kept = json.loads(raw)
-        sys.stdout.write(kept["stdout"])
+        with open(os.path.join(store, f"{key}{SUFFIX}"), "rb") as kept_file:
+            code, _, printed = kept_file.read().partition(b"\n")
+        exit_code = int(code)
+        sys.stdout.write(printed.decode("utf-8"))
         sys.stdout.flush()
-        return int(kept["code"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return exit_code
+    except (OSError, ValueError):
         return None
 
 
@@ -97,9 +97,9 @@ def remember(folder: str | Path, flags: tuple[str, ...], stdout: str, code: int)
         os.chmod(store, 0o700)
         handle, temporary = tempfile.mkstemp(dir=store, prefix=".", suffix=".part")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump({"stdout": stdout, "code": code}, out)
-            os.replace(temporary, os.path.join(store, f"{key}.json"))
+            with os.fdopen(handle, "wb") as out:  # the exit code's line, then what was printed
+                out.write(f"{int(code)}\n".encode() + stdout.encode("utf-8"))
+            os.replace(temporary, os.path.join(store, f"{key}{SUFFIX}"))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
@@ -115,7 +115,7 @@ def clear(cache: str | Path | None = None) -> int:
     if store is None or not os.path.isdir(store):
         return 0
     for name in os.listdir(store):
-        if name.endswith(".json"):
+        if name.endswith(SUFFIX):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(store, name))
                 removed += 1
@@ -133,7 +133,7 @@ def folder_key(folder: str | Path, flags: tuple[str, ...]) -> str | None:
     whole (the full run says why)."""
     digest = hashlib.sha256()
     facts = [__version__, list(flags), time.strftime("%Y-%m-%d"), package_state(), _setting()]
-    digest.update(json.dumps(facts).encode())
+    digest.update(repr(facts).encode("utf-8", "surrogateescape"))
     root = os.path.realpath(folder)
     digest.update(root.encode("utf-8", "surrogateescape") + b"\0")
     for entry in _entries(root):
@@ -200,7 +200,7 @@ def _setting() -> list:
 
 
 def _prune(store: str) -> None:
-    paths = [os.path.join(store, n) for n in os.listdir(store) if n.endswith(".json")]
+    paths = [os.path.join(store, n) for n in os.listdir(store) if n.endswith(SUFFIX)]
     kept = sorted(paths, key=lambda p: os.stat(p).st_mtime_ns, reverse=True)
     for old in kept[MAX_KEPT:]:
         with contextlib.suppress(OSError):
