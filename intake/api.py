@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from intake import __version__
 from intake.cache import storable
-from intake.check import OTHER_PEOPLE, Checklist, load_checklist
+from intake.check import Checklist, load_checklist, records_of_others
 from intake.containers import Workspace
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.runtime import Progress, Runtime
@@ -149,7 +149,7 @@ def read_folder(
         )
     # the patient's own records: another person's (an identity error) stays listed, with its
     # finding, but lends nothing to the timeline or the merged medication list
-    others = {i for f in assessment.findings if f.code in OTHER_PEOPLE for i in f.documents}
+    others = records_of_others(assessment.findings)
     own = [d for d in documents if d.id not in others]
     manifest = Manifest(
         patient=patient,

@@ -547,6 +547,18 @@ def _specialty_items(
 
 OTHER_PEOPLE = ("other-patient", "two-patients")  # findings naming records of someone else
 
+
+def records_of_others(findings: Iterable[Finding]) -> dict[str, str]:
+    """Each document an identity error names as someone else's -> that finding's message:
+    such a record stays listed, but lends nothing to the patient's summary or timeline."""
+    return {
+        doc_id: finding.message
+        for finding in findings
+        if finding.code in OTHER_PEOPLE
+        for doc_id in finding.documents
+    }
+
+
 ACTION_FINDINGS = (
     "imaging-without-report",
     "report-without-images",

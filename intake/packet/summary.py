@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from intake.check import OTHER_PEOPLE
+from intake.check import records_of_others
 from intake.model import Document, LabResult, Manifest, Medication
 from intake.packet.trends import Trend, build_trends, trend_key, unit_key
 
@@ -138,12 +138,7 @@ class PacketSummary:
 def summarise(manifest: Manifest) -> PacketSummary:
     """The packet's summary of `manifest` (its documents without byte-identical repeats)."""
     every = distinct(manifest.documents)
-    elsewhere = {
-        doc_id: finding.message
-        for finding in manifest.findings
-        if finding.code in OTHER_PEOPLE
-        for doc_id in finding.documents
-    }
+    elsewhere = records_of_others(manifest.findings)
     documents = [d for d in every if d.id not in elsewhere]  # only the patient's own records
     current, stopped = medication_facts(documents)
     trends = tuple(build_trends(documents))
