@@ -489,10 +489,13 @@ def _on_sigterm():
 
     def terminated(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        Terminated.requested = True
         raise Terminated()
 
     try:
-        return signal.signal(signal.SIGTERM, terminated)
+        previous = signal.signal(signal.SIGTERM, terminated)
+        Terminated.requested = False
+        return previous
     except ValueError:
         return None
 

@@ -50,7 +50,19 @@ class CannotWrite(IntakeError):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so the same cleanup as Ctrl-C runs."""
+    """SIGTERM, raised in the main thread so the same cleanup as Ctrl-C runs.
+
+    `requested` is set before the raise: Python ignores an exception raised while a
+    finalizer runs (a temporary folder's cleanup), so the packet's last step asks again
+    (`stop_if_requested`) rather than put a packet in place the user asked not to have."""
+
+    requested = False
+
+
+def stop_if_requested() -> None:
+    """Raise Terminated when SIGTERM arrived, even if its first raise was swallowed."""
+    if Terminated.requested:
+        raise Terminated()
 
 
 class MissingDependency(IntakeError):

@@ -965,3 +965,20 @@ def test_a_document_whose_copy_is_missing_after_writing_gets_a_note(tmp_path):
         check_copies([a, b], reading.sources, root, index)
     assert index.notes(a) == ["a.txt: its copy is missing from the packet"]
     assert index.notes(b) == ["b.txt: its copy is missing from the packet"]
+
+
+def test_a_sigterm_whose_raise_was_swallowed_still_stops_the_packet(tmp_path, monkeypatch):
+    """Python ignores an exception raised inside a finalizer (a temporary folder's cleanup):
+    a SIGTERM landing there was lost and the packet put in place (exit 5, not 143). The
+    handler's request is asked again before anything is put in place."""
+    from intake.errors import Terminated
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    out = tmp_path / "packet"
+    monkeypatch.setattr(Terminated, "requested", True)
+    with pytest.raises(Terminated):
+        api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".packet.")]

@@ -15,7 +15,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-from intake.errors import CannotWrite, UsageError
+from intake.errors import CannotWrite, UsageError, stop_if_requested
 from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
@@ -151,6 +151,7 @@ def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout
         packet = temp / "packet"
         packet.mkdir(mode=0o700)
         _write_contents(manifest, sources, PrivateFiles(packet), progress)
+        stop_if_requested()  # a SIGTERM whose raise a finalizer swallowed: nothing put in place
         if layout == "folder":
             fsync_folder(packet)
             _move_into_place(packet, out, force=force)
