@@ -8,7 +8,7 @@ VERSIONS: dict[str, str] = {
     "pdf": "9",
     "dicom": "4",
     "image": "3",
-    "ccda": "9",
+    "ccda": "10",
     "fhir": "6",
     "text": "2",
 }

@@ -234,3 +234,56 @@ def test_vendor_damage_never_crashes_the_parser(fixture):
                 element.set("nullFlavor", "UNK")
             cda = read_cda(io.BytesIO(tostring(tree)))  # raises nothing
             assert len(cda.walk()) <= whole, (index, damage)  # damage invents no section
+
+
+RESULTS_SECTION = """<section xmlns="urn:hl7-org:v3"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <code code="30954-2" codeSystem="2.16.840.1.113883.6.1"/>
+  <text><table><tbody>
+    <tr ID="lab-7result-21"><td>6/26/2017</td><td>Color of Urine(5778-6)</td><td>yellow</td></tr>
+    <tr ID="r2"><td>5778-6</td><td>U COLOR</td><td>YELLOW</td><td>Ref: YELLOW</td></tr>
+  </tbody></table></text>
+  <entry><organizer classCode="BATTERY" moodCode="EVN">
+    <effectiveTime value="20170626"/>
+    <component><observation classCode="OBS" moodCode="EVN">
+      <code xsi:type="CE" code="5778-6" codeSystem="2.16.840.1.113883.6.1"/>
+      <value xsi:type="ED">yellow</value>
+    </observation></component>
+    <component><observation classCode="OBS" moodCode="EVN">
+      <code code="5778-6" codeSystem="2.16.840.1.113883.6.1" displayName="U COLOR"/>
+      <value xsi:type="ED"><reference value="YELLOW"/></value>
+      <referenceRange><observationRange><text>Ref: YELLOW</text></observationRange></referenceRange>
+    </observation></component>
+    <component><observation classCode="OBS" moodCode="EVN">
+      <code code="11502-2" codeSystem="2.16.840.1.113883.6.1" displayName="Laboratory report"/>
+      <value xsi:type="ED" mediaType="application/pdf" representation="B64">JVBERi0xLjQ=</value>
+    </observation></component>
+    <component><observation classCode="OBS" moodCode="EVN">
+      <code code="5767-9" codeSystem="2.16.840.1.113883.6.1" displayName="U APPEARANCE"/>
+      <value xsi:type="ED"><reference value="http://example.org/result/1"/></value>
+    </observation></component>
+  </organizer></entry>
+</section>"""
+
+
+def test_word_results_written_as_ed_and_named_only_in_the_narrative():
+    """Excerpts of two vendors' results (corpus: nexttech_summary_of_care_13.xml, an ED value
+    whose code has no display name, the name in a narrative cell "Name(LOINC)";
+    openvista_carevue_amb_ccd_sample1.xml, the word in the ED reference's value). Base64
+    attachments and links are never read as a value."""
+    from intake.cda.entries import results
+
+    section = SafeTree.fromstring(RESULTS_SECTION)
+    found = {(r.test, r.value, r.reference_range) for r in results(section, {}, None)}
+    assert found == {("Color of Urine", "yellow", None), ("U COLOR", "YELLOW", "Ref: YELLOW")}
+
+
+def test_a_code_two_cells_name_differently_gets_no_name_from_them():
+    from intake.cda.entries import coded_cell_names
+
+    section = SafeTree.fromstring(
+        '<section xmlns="urn:hl7-org:v3"><text><table><tr><td>Glucose(5792-7)</td>'
+        "<td>Sugar(5792-7)</td><td>Ketones Ur Strip-mCnc(5797-6)</td></tr></table></text>"
+        "</section>"
+    )
+    assert coded_cell_names(section) == {"5797-6": "Ketones Ur Strip-mCnc"}

@@ -159,21 +159,47 @@ def _unit(unit: str) -> str:
 def results(section: Element, refs: dict[str, str], default_date: str | None) -> list[LabResult]:
     """Result observations (in organizers or alone) with a value, as LabResults."""
     found = []
+    named = coded_cell_names(section)
     for organizer_or_obs in entry_roots(section, "organizer"):
         when = timestamp(first(organizer_or_obs, "effectiveTime")) or default_date
         for component in every(organizer_or_obs, "component"):
-            result = _result(first(component, "observation"), refs, when)
+            result = _result(first(component, "observation"), refs, when, named)
             if result:
                 found.append(result)
     for observation in entry_roots(section, "observation", skip=("organizer",)):
-        result = _result(observation, refs, default_date)
+        result = _result(observation, refs, default_date, named)
         if result:
             found.append(result)
     return found
 
 
+# a narrative cell naming a test with its LOINC code: "Color of Urine(5778-6)"
+_CODED_CELL = re.compile(
+    r"(?P<name>[^()]*[A-Za-z][^()]*?)\s*\((?:LOINC[:\s]*)?(?P<code>\d{1,7}-\d)\)"
+)
+
+
+def coded_cell_names(section: Element) -> dict[str, str]:
+    """Test names by LOINC code from the section's narrative table cells that print a name
+    with its code in brackets; a code two cells name differently is left out."""
+    names: dict[str, set[str]] = {}
+    narrative = first(section, "text")
+    if narrative is None:
+        return {}
+    for cell in narrative.iter():
+        if local(cell) not in ("td", "th"):
+            continue
+        found = _CODED_CELL.fullmatch(text(cell))
+        if found:
+            names.setdefault(found["code"], set()).add(found["name"].strip(" :-"))
+    return {code: next(iter(seen)) for code, seen in names.items() if len(seen) == 1}
+
+
 def _result(
-    observation: Element | None, refs: dict[str, str], when: str | None
+    observation: Element | None,
+    refs: dict[str, str],
+    when: str | None,
+    named: dict[str, str] | None = None,
 ) -> LabResult | None:
     if observation is None or observation.get("negationInd") == "true":
         return None
@@ -184,6 +210,8 @@ def _result(
     shown, unit = value
     test = (code.original or short_loinc_name(code.display or "")) if code else ""
     test = test or _narrative_name(observation, refs, shown)
+    if not test and code and code.system == LOINC and code.code and named:
+        test = named.get(code.code, "")
     if not test:
         return None
     reference = _reference_range(observation, refs)
@@ -233,10 +261,36 @@ def _value(element: Element | None, refs: dict[str, str]) -> tuple[str, str | No
         return (code.name, None) if code and code.name else None
     if kind == "IVL_PQ":
         return _interval(element)
-    if kind in ("ST", "ED", ""):
+    if kind == "ED":
+        words = _encapsulated_words(element, refs)
+        return (words, None) if words else None
+    if kind in ("ST", ""):
         words = text(element)
-        return (words, None) if words and kind != "ED" else None
+        return (words, None) if words else None
     return None
+
+
+ED_WORDS_LIMIT = 120  # an ED longer than a result's words is a report or an attachment
+_PLAIN_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,+/<>=%-]{0,39}")
+
+
+def _encapsulated_words(element: Element, refs: dict[str, str]) -> str | None:
+    """A result written as ED (encapsulated data): its plain text when it is short text,
+    the narrative its `#id` reference points at, or a word that vendors put in the
+    reference's value ("YELLOW"); never base64, another media type, or a link."""
+    if (element.get("representation") or "TXT").upper() != "TXT":
+        return None
+    if not (element.get("mediaType") or "text/plain").lower().startswith("text/plain"):
+        return None
+    own = " ".join((element.text or "").split())
+    reference = first(element, "reference")
+    if not own and reference is not None:
+        target = reference.get("value") or ""
+        if target.startswith("#"):
+            own = " ".join((refs.get(target[1:]) or "").split())
+        elif _PLAIN_REFERENCE.fullmatch(target) and "://" not in target:
+            own = target.strip()
+    return own if 0 < len(own) <= ED_WORDS_LIMIT else None
 
 
 def _interval(element: Element) -> tuple[str, str | None] | None:
