@@ -189,7 +189,8 @@ def coded_cell_names(section: Element) -> dict[str, str]:
     for cell in narrative.iter():
         if local(cell) not in ("td", "th"):
             continue
-        found = _CODED_CELL.fullmatch(text(cell))
+        words = text(cell)
+        found = _CODED_CELL.fullmatch(words) if len(words) <= 200 else None
         if found:
             names.setdefault(found["code"], set()).add(found["name"].strip(" :-"))
     return {code: next(iter(seen)) for code, seen in names.items() if len(seen) == 1}
