@@ -6,7 +6,7 @@ Bump a version when that extractor's output changes, so cached results are read 
 
 VERSIONS: dict[str, str] = {
     "pdf": "9",
-    "dicom": "4",
+    "dicom": "5",
     "image": "3",
     "ccda": "10",
     "fhir": "6",

@@ -277,6 +277,14 @@ def test_dotted_and_day_first_dates():
     assert birth_date("DOB: 05/04/1990\nCollected: 10/23/2023") == "1990-05-04"
 
 
+def test_coded_dates_are_read_as_written_before_1900_and_free_text_is_not():
+    """highdicom_sm_image.dcm (corpus) codes PatientBirthDate 17890505: software wrote it,
+    so it is read; the same year in typed text stays out of reach of a misread."""
+    assert parse_dicom_date("17890505") == "1789-05-05"
+    assert parse_dicom_date("00010101") is None and parse_dicom_date("17891305") is None
+    assert birth_date("DOB: 05/05/1789") is None
+
+
 # --- DICOM and discs -----------------------------------------------------------------------
 
 

@@ -107,7 +107,9 @@ def parse_dicom_date(value: str | None) -> str | None:
         value = value.replace(".", "")
     if not re.fullmatch(r"\d{8}", value):
         return None
-    return _valid(int(value[:4]), int(value[4:6]), int(value[6:]))
+    # software wrote it: read as written, also before 1900 (only free text is held to
+    # the years a misread cannot reach)
+    return _valid(int(value[:4]), int(value[4:6]), int(value[6:]), earliest=STRUCTURED_EARLIEST)
 
 
 def find_dates(text: str, *, day_first: bool = False) -> list[tuple[str, int, int]]:
@@ -186,8 +188,11 @@ def _to_iso(match: re.Match[str], *, day_first: bool = False) -> str | None:
     return None
 
 
-def _valid(year: int, month: int, day: int) -> str | None:
-    if not 1900 <= year <= 2100:
+STRUCTURED_EARLIEST = 1000  # a coded date (DICOM DA, HL7 TS) below this is a placeholder
+
+
+def _valid(year: int, month: int, day: int, *, earliest: int = 1900) -> str | None:
+    if not earliest <= year <= 2100:
         return None
     try:
         return date(year, month, day).isoformat()
