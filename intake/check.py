@@ -21,6 +21,7 @@ from intake import ocr_missing
 from intake.errors import UsageError
 from intake.model import KINDS, ChecklistStatus, Document, Finding, Person, Skipped
 from intake.understand.classify import SUBTYPES
+from intake.understand.plan_headings import plan_lines
 
 
 @dataclass(frozen=True)
@@ -373,14 +374,6 @@ def _imaging_reports(item, matching, documents):
 
 
 # documents of other kinds that still satisfy an item: a summary's medications, a C-CDA's results
-_PLAN_WORDS = (
-    r"(?:assessment|impression)(?:\s*(?:and|&|/)\s*(?:plan|recommendations?))?"
-    r"|(?:treatment\s+)?plan(?:\s+of\s+(?:care|treatment))?|recommendations?"
-    r"|follow[- ]?up(?:\s+plan)?"
-)
-PLAN_HEADING = re.compile(  # "Assessment and Plan" alone on its line, or "Plan: ..."
-    rf"^[ \t]*(?:{_PLAN_WORDS})[ \t]*(?::|$)", re.IGNORECASE | re.MULTILINE
-)
 PLAN_SECTIONS = ("plan", "assessment")
 NOTE_KINDS = ("visit_summary", "consult_note", "discharge_summary")
 
@@ -391,7 +384,7 @@ def states_a_plan(document: Document) -> bool:
         return False
     if any(document.sections.get(name) for name in PLAN_SECTIONS):
         return True
-    return bool(PLAN_HEADING.search(document.text[:MAX_PLAN_SEARCH]))
+    return bool(plan_lines(document.text[:MAX_PLAN_SEARCH]))
 
 
 MAX_PLAN_SEARCH = 200_000  # characters of a note searched for its plan heading

@@ -8,13 +8,13 @@ the packet, a page of the PDF).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from intake.check import records_of_others
 from intake.model import Document, LabResult, Manifest, Medication
 from intake.packet.trends import Trend, build_trends, trend_key, unit_key
+from intake.understand.plan_headings import plan_lines
 
 FACT_LIMIT = 240  # characters of one fact: the first page stays a page
 SECTION_LIMIT = 12  # facts per section; the rest are counted ("and 3 more")
@@ -25,13 +25,7 @@ STOPPED = frozenset(
 )  # fmt: skip
 NOT_GIVEN = "not given"
 CUT = "…"
-_PLAN_HEADING = re.compile(
-    r"^\s*(?:assessment\s*(?:and|&)\s*plan|assessment|impression and plan|"
-    r"plan of (?:care|treatment)|treatment plan|recommendations?|plan|follow[- ]?up)\s*:\s*",
-    re.IGNORECASE,
-)
 PLAN_KINDS = frozenset({"treatment_plan", "consult_note", "visit_summary", "discharge_summary"})
-_ANY_HEADING = re.compile(r"^\s*[A-Z][A-Za-z /&()-]{2,40}:\s*")
 
 
 @dataclass(frozen=True)
@@ -385,7 +379,7 @@ def plan_facts(documents: list[Document]) -> list[Fact]:
     for document in ordered:
         lines = [*document.sections.get("plan", []), *document.sections.get("assessment", [])]
         if not lines and document.kind in PLAN_KINDS:
-            lines = plan_from_text(document.text)
+            lines = plan_lines(document.text)
         for line in lines:
             found.add(line, line, document)
     return found.facts()
@@ -394,27 +388,3 @@ def plan_facts(documents: list[Document]) -> list[Fact]:
 def _newest_first(document: Document) -> str:
     date = document.date or "0000-00-00"
     return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in date)
-
-
-def plan_from_text(text: str) -> list[str]:
-    """The lines under each plan heading ("Plan of care:", "Assessment:", "Follow-up:") up to
-    the next heading or a blank line; an assessment's and a follow-up's keep their heading."""
-    found: list[str] = []
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        heading = _PLAN_HEADING.match(line)
-        if not heading:
-            continue
-        name = heading.group(0).strip().rstrip(":").strip()
-        keep = name.lower().startswith(("assessment", "follow"))
-        under = [line[heading.end() :].strip()] if line[heading.end() :].strip() else []
-        for following in lines[index + 1 :]:
-            if not following.strip():
-                if under:
-                    break
-                continue
-            if _ANY_HEADING.match(following) and not following.startswith((" ", "\t")):
-                break
-            under.append(re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", following).strip())
-        found += [f"{name}: {item}" if keep else item for item in under if item]
-    return found

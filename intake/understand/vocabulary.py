@@ -400,6 +400,31 @@ MEDICATION_HEADINGS: dict[str, list[str]] = {
 }
 
 
+# headings that open the first provider's assessment and plan in a note; ASSESSMENT_HEADINGS
+# are kept before their lines in the summary ("Impression: ..."), a plan's lines stand alone
+ASSESSMENT_HEADINGS: dict[str, list[str]] = {
+    "en": [
+        r"(?:assessment|impression)(?:\s*(?:and|&|/)\s*(?:plan|recommendations?))?",
+        r"follow[- ]?up(?:\s+plan)?",
+    ],
+    "hu": [r"v[ée]lem[ée]ny(?:\s*[-/]\s*javaslat)?", r"[öo]sszefoglal[áa]s"],
+    "pt": [r"impress[ãa]o(?:\s+diagn[óo]stica)?", r"avalia[çc][ãa]o"],
+    "es": [r"impresi[óo]n\s+diagn[óo]stica", r"juicio\s+cl[íi]nico", r"valoraci[óo]n"],
+    "de": [r"beurteilung", r"einsch[äa]tzung"],
+    "fr": [r"conclusion", r"impression\s+clinique"],
+    "it": [r"conclusioni", r"valutazione"],
+}
+PLAN_HEADINGS: dict[str, list[str]] = {
+    "en": [r"(?:treatment\s+)?plan(?:\s+of\s+(?:care|treatment))?", r"recommendations?"],
+    "hu": [r"(?:ter[áa]pi[áa]s\s+)?javaslat(?:ok)?", r"kezel[ée]si\s+terv", r"teend[őo]k"],
+    "pt": [r"plano(?:\s+(?:terap[êe]utico|de\s+tratamento))?", r"conduta", r"recomenda[çc][õo]es"],
+    "es": [r"plan\s+de\s+tratamiento", r"recomendaciones", r"conducta\s+a\s+seguir"],
+    "de": [r"procedere", r"prozedere", r"(?:therapie)?empfehlung(?:en)?", r"therapieplan"],
+    "fr": [r"conduite\s+[àa]\s+tenir", r"recommandations", r"plan\s+de\s+traitement"],
+    "it": [r"piano\s+(?:terapeutico|di\s+cura)", r"raccomandazioni"],
+}
+
+
 def alternation(table: dict[str, list[str]]) -> str:
     """One regular expression (no groups of its own) matching any entry of a per-language
     table, longest entries first so 'beteg neve' wins over 'név'."""
