@@ -8,7 +8,7 @@ VERSIONS: dict[str, str] = {
     "pdf": "9",
     "dicom": "5",
     "image": "3",
-    "ccda": "10",
-    "fhir": "6",
+    "ccda": "11",
+    "fhir": "7",
     "text": "2",
 }

@@ -13,13 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from intake import model
-from intake.cda import entries
 from intake.check import SEVERITY_ORDER
 from intake.cli import cli
 from intake.errors import ExitCode
-from intake.extractors import fhir
 from intake.model import Document, Manifest, manifest_schema
-from intake.understand import labs
+from intake.understand import interpretation, labs
 from tests.conftest import APPOINTMENT
 
 INTERNAL = {"structured", "labs_read", "narrative", "listed", "text", "packet_files", "readable"}
@@ -90,10 +88,9 @@ def test_the_schema_lists_every_kind_status_severity_and_flag():
     [
         labs.FLAGS.values(),
         labs.OCR_FLAGS.values(),
-        entries.INTERPRETATION.values(),
-        fhir.INTERPRETATION.values(),
+        interpretation.FLAGS.values(),
     ],
-    ids=["printed", "ocr", "ccda", "fhir"],
+    ids=["printed", "ocr", "coded"],
 )
 def test_every_flag_a_reader_produces_is_in_the_contract(produced):
     assert set(produced) <= set(model.FLAGS), set(produced) - set(model.FLAGS)

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from intake import api
 from intake.model import manifest_schema
@@ -374,3 +375,29 @@ def test_a_zip_inside_an_attachment_is_named_as_such_not_opened(tmp_path):
     assert attached.warnings == (
         "a zip archive inside a FHIR attachment: not opened (only zips in the folder are)",
     )
+
+
+def test_a_stated_interpretation_other_than_normal_is_never_overridden_by_the_range():
+    """at_elga_ips_01.json (corpus): measles antibodies 0.07 [IU]/mL, range low 0.16,
+    interpretation NEG. 'Negative' is the lab's word; a derived L would put words in its
+    mouth. A result called N(ormal) yet outside its range still takes the range's flag."""
+    from intake.understand.labs import settle_flag
+
+    assert settle_flag(None, True, "0.07", ">=0.16") == (None, False)
+    assert settle_flag(None, True, "0.07", ">=0.16", said_normal=True) == ("L", True)
+    assert settle_flag(None, False, "0.07", ">=0.16") == ("L", True)
+
+
+@pytest.mark.parametrize(
+    ("codes", "read"),
+    [
+        (["281300000"], ("L", True, False)),  # nl_core_ips_patient_01.json: SNOMED "below"
+        (["NEG"], (None, True, False)),  # at_elga_ips_01.json
+        (["N"], (None, True, True)),
+        (["X-LOCAL-7"], (None, False, False)),  # unknown: the range decides, marked derived
+    ],
+)
+def test_interpretation_codes_from_hl7_and_snomed(codes, read):
+    from intake.understand.interpretation import interpretation
+
+    assert interpretation(codes) == read

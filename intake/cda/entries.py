@@ -31,6 +31,7 @@ from intake.cda.hl7 import (
 )
 from intake.cda.narrative import narrative_lines
 from intake.model import LabResult, Medication
+from intake.understand.interpretation import interpretation as read_interpretation
 from intake.understand.labs import canonical_unit, range_text, settle_flag
 from intake.understand.meds import (
     PLACEHOLDER,
@@ -44,10 +45,6 @@ from intake.understand.meds import (
 PROSE_SECTIONS = frozenset(
     {"plan", "diagnoses", "hospital_course", "assessment", "reason", "problems", "allergies"}
 )
-INTERPRETATION = {
-    "H": "H", "HU": "HH", "HH": "HH", "L": "L", "LU": "LL", "LL": "LL", "A": "A", "AA": "A",
-    "POS": "A", "DET": "A", "<": "L", ">": "H", "CR": "critical",
-}  # fmt: skip
 UCUM_DOSES = {"ug": "mcg", "[iU]": "IU", "[IU]": "IU", "{tbl}": "tablet", "{puff}": "puff"}
 
 
@@ -217,8 +214,9 @@ def _result(
         return None
     reference = _reference_range(observation, refs)
     interpretation = first(observation, "interpretationCode")
-    stated = "" if interpretation is None else (interpretation.get("code") or "")
-    flag, derived = settle_flag(INTERPRETATION.get(stated.upper()), bool(stated), shown, reference)
+    codes = [] if interpretation is None else [interpretation.get("code") or ""]
+    stated, interpreted, normal = read_interpretation(codes)
+    flag, derived = settle_flag(stated, interpreted, shown, reference, said_normal=normal)
     status = first(observation, "statusCode")
     return LabResult(
         test=test,

@@ -28,6 +28,7 @@ from intake.safe_load import Refused, load_json
 from intake.sniff import FHIR_JSON
 from intake.understand.dates import parse_date
 from intake.understand.drugs import DrugMatch, normalise
+from intake.understand.interpretation import interpretation
 from intake.understand.labs import canonical_unit, range_text, settle_flag
 from intake.understand.meds import (
     EVENT_WORDS,
@@ -44,10 +45,6 @@ from intake.understand.problems import NO_ALLERGY_WORDS
 MAX_BYTES = 200 * 2**20
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-INTERPRETATION = {
-    "H": "H", "HU": "HH", "HH": "HH", "L": "L", "LU": "LL", "LL": "LL", "A": "A", "AA": "A",
-    "POS": "A", "DET": "A", ">": "H", "<": "L",
-}  # fmt: skip
 REPORT_KINDS = {
     "LAB": "lab_report", "HM": "lab_report", "CH": "lab_report", "MB": "lab_report",
     "SP": "pathology_report", "PAT": "pathology_report", "CP": "pathology_report",
@@ -352,8 +349,8 @@ class FhirReading:
             return None
         reference = _reference_range(observation)
         codes = [c for i in _list(observation.get("interpretation")) for c in _codes(i)]
-        stated = next((INTERPRETATION[c] for c in codes if c in INTERPRETATION), None)
-        flag, derived = settle_flag(stated, bool(codes), value, reference)
+        stated, interpreted, normal = interpretation(codes)
+        flag, derived = settle_flag(stated, interpreted, value, reference, said_normal=normal)
         return LabResult(
             test=test,
             value=value,

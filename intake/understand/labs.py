@@ -697,13 +697,20 @@ def _is_range_text(text: str) -> bool:
 
 
 def settle_flag(
-    stated: str | None, interpreted: bool, value: str, reference: str | None
+    stated: str | None,
+    interpreted: bool,
+    value: str,
+    reference: str | None,
+    *,
+    said_normal: bool = False,
 ) -> tuple[str | None, bool]:
     """(flag, derived): the flag a coded source states when it gives an interpretation,
-    otherwise the one its reference range implies, marked as derived."""
+    otherwise the one its reference range implies, marked as derived. Only a result the
+    source calls normal ("N") yet outside its own range takes the range's flag; another
+    interpretation ("NEG", "IND", a susceptibility) is the source's word and stays."""
     if interpreted:
-        if stated is None and reference:  # called normal, yet outside its own range: the
-            flag = derive_flag(value, reference)  # range is shown, so the flag follows it
+        if stated is None and said_normal and reference:  # the range is shown, so the
+            flag = derive_flag(value, reference)  # flag follows it
             if flag in ("H", "L"):
                 return flag, True
         return stated, False
