@@ -22,7 +22,8 @@ from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, LabResult, Source
 from intake.sniff import PDF
-from intake.understand.lab_table import Row, Word, group_rows, row_text, words_from_text
+from intake.understand.lab_table import Row, Word, group_rows, words_from_text
+from intake.understand.label_rows import page_lines
 from intake.understand.labs import LabReader, parse_lab_line
 
 if TYPE_CHECKING:  # the PDF libraries are imported where used: slow to import
@@ -450,7 +451,7 @@ def _word_rows(pdf: Path | bytes, wanted: list[Page], warnings: list[str]) -> It
                         Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words
                     )
                     plumbed.close()  # frees the page's cached objects
-                    page.text = "\n".join(row_text(row) for row in rows)
+                    page.text = "\n".join(page_lines(rows))
                     yield rows
         except PdfminerException as err:
             cause = err.args[0] if err.args else err

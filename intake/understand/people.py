@@ -19,8 +19,8 @@ from intake.understand.vocabulary import (
 # labels a report prints before (or above) its patient's name: English here, the other
 # languages real reports use from vocabulary.py
 _PATIENT_LABEL = (
-    r"patient(?:'s)?\s+(?:full\s+)?name|name\s+of\s+patient|pt\.?\s+name|"
-    + alternation(PATIENT_NAME_LABELS)
+    r"patient(?:'s)?\s+(?:full\s+|last\s+|family\s+)?name|patient\s+surname|name\s+of\s+patient"
+    r"|pt\.?\s+name|" + alternation(PATIENT_NAME_LABELS)
 )
 _LOOSE_LABEL = alternation(LOOSE_NAME_LABELS)  # patient only when nothing qualifies it
 NAME_LABEL = re.compile(
