@@ -5,10 +5,10 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "9",
+    "pdf": "10",
     "dicom": "4",
-    "image": "3",
+    "image": "4",
     "ccda": "9",
     "fhir": "6",
-    "text": "2",
+    "text": "3",
 }

@@ -62,3 +62,10 @@ def test_a_patient_last_name_label_names_the_patient():
     assert find_name("Patient Last Name: GARCIA LOPEZ   Account Address: Test Account") == (
         "Garcia Lopez"
     )
+
+
+def test_a_label_alone_over_a_label_is_left_to_the_name_reader():
+    # tsilva_chporto_2023_cumulative_adobescan.pdf: 'Doente' above 'Amostra', the name lower
+    labels = _row(100, (300, "Doente"))
+    below = _row(112, (10, "Amostra"))
+    assert labelled_line(labels, below) is None

@@ -39,10 +39,12 @@ def page_lines(rows: list[Row]) -> list[str]:
 
 
 def labelled_line(labels: Row, values: Row) -> str | None:
-    """'Label: value' cells when `labels` is a row of bare labels, one of them the
+    """'Label: value' cells when `labels` is a row of two bare labels or more, one the
     patient's name or birth date, and each cell of `values` lies under a different label
     (the one whose centre is nearest); None otherwise."""
     label_cells = row_cells(labels)
+    if len(label_cells) < 2:
+        return None  # a label alone on its line: people.py looks below it
     texts = [_text(cell) for cell in label_cells]
     if not any(_is_identity_label(text) for text in texts):
         return None

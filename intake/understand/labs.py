@@ -139,11 +139,17 @@ UCUM_UNITS = {
 _CARET_AS_FOUR = re.compile(r"^([xX×])104(3|6|9|12)/(?=[µu]?L\b|mm3\b)")
 
 
+# an eGFR unit whose 'm2' wrapped onto the next line ('ml/perc/1.73' over 'm2'): per 1.73
+# square metres of body surface is the only meaning a trailing '/1.73' has
+_BODY_SURFACE_CUT = re.compile(r"/1[.,]73$")
+
+
 def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
     unit = _CARET_AS_FOUR.sub(r"\g<1>10^\g<2>/", unit)
+    unit = _BODY_SURFACE_CUT.sub("/1.73 m2", unit)
     return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
 
 
@@ -790,7 +796,10 @@ def _line_tokens(line: str) -> tuple[str, ...]:
         bare = token.rstrip(".:,;")
         if bare != token and (VALUE_RE.match(bare) or RANGE_RE.match(bare) or "/" in bare):
             token = bare  # OCR's trailing speck: "1.1." "mmol/L."
-        if _NOT_SPECK.search(token):  # a lone mark (":", "—") is a speck
+        glued = _GLUED_UNIT.match(token)
+        if glued and len(glued.group(2)) > 1 and is_unit_word(glued.group(2)):
+            tokens += glued.groups()  # '>90ml/perc/1.73': a value and its unit, no space
+        elif _NOT_SPECK.search(token):  # a lone mark (":", "—") is a speck
             tokens.append(token)
     return tuple(tokens)
 
@@ -798,6 +807,7 @@ def _line_tokens(line: str) -> tuple[str, ...]:
 _GLUED_FLAG = re.compile(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)")
 _SPACED_RANGE = re.compile(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})")
 _SPACED_MICRO_LITRE = re.compile(r"([µu])\s+L\b")
+_GLUED_UNIT = re.compile(rf"^((?:[<>]=?)?(?:{_NUMBER}))([a-zA-Zµ%][\w/.^%µ]*)$")
 _FLAT_EXPONENT = re.compile(
     r"(?<!\S)([xX×]?)10\s?(3|6)\s?/\s?([µu]L)\b|(?<!\S)([xX×]?)10\s?(9|12)\s?/\s?L\b"
 )

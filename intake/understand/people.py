@@ -213,7 +213,11 @@ def _fields(line: str) -> list[str]:
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-zà-ÿā-ž/º]+", text.lower()))
+    """The text's words, lower case, each also as OCR may have misread it: an 'i' read as
+    'l' ('Servlço Qulmlca' is 'Serviço Química'), so a misread label or institution is
+    still known as one."""
+    words = re.findall(r"[a-zà-ÿā-ž/º]+", text.lower())
+    return frozenset(words + [word.replace("l", "i") for word in words if "l" in word])
 
 
 def _accept(value: str, *, explicit: bool) -> str | None:
