@@ -139,17 +139,11 @@ UCUM_UNITS = {
 _CARET_AS_FOUR = re.compile(r"^([xX×])104(3|6|9|12)/(?=[µu]?L\b|mm3\b)")
 
 
-# an eGFR unit whose 'm2' wrapped onto the next line ('ml/perc/1.73' over 'm2'): per 1.73
-# square metres of body surface is the only meaning a trailing '/1.73' has
-_BODY_SURFACE_CUT = re.compile(r"/1[.,]73$")
-
-
 def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
     unit = _CARET_AS_FOUR.sub(r"\g<1>10^\g<2>/", unit)
-    unit = _BODY_SURFACE_CUT.sub("/1.73 m2", unit)
     return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
 
 
@@ -229,6 +223,8 @@ class LabReader:
                 results = results_from_cells(row_cells, pending=self.pending)
                 only_test = [c.role for c, _ in row_cells] == ["test"]
                 self.pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
+            if not results and self._unit_below(lines[number], self.rows_read + number):
+                continue
             if HISTORY_HEADER.search(lines[number]) and not results:
                 self.history = True
             if not results:
@@ -262,6 +258,17 @@ class LabReader:
             result.flag, result.flag_derived = None, False  # a range of several parts
         self.found[-1] = (row, result)
         self.range_rows.add(row)
+        return True
+
+    def _unit_below(self, line: str, row: int) -> bool:
+        """An eGFR unit's 'm2' wrapped alone onto the line below its result ('ml/perc/1.73'
+        over 'm2') completes that result's unit; True when it did."""
+        if line.strip() not in ("m2", "m²") or not self.found or self.found[-1][0] != row - 1:
+            return False
+        result = self.found[-1][1]
+        if not (result.unit and re.search(r"/1[.,]73$", result.unit)):
+            return False
+        result.unit = f"{result.unit} {line.strip()}"
         return True
 
     def _range_below(self, line: str, row: int) -> bool:
