@@ -42,10 +42,10 @@ PASSWORD_HINT = (
     "password-protected: open it with its password and save an unprotected copy "
     "(or print it to PDF), then run intake again"
 )
-LAB_HINTS = re.compile(
+LAB_HINTS = re.compile(  # OCR may read an accent or an i wrong: 'Valores de Referéncla'
     r"reference\s+(?:range|interval)|standard\s+range|normal\s+range|your\s+value"
     r"|tests?\s+ordered|out\s+of\s+range|\bunits?\b.{0,40}\b(?:range|flag)\b|\bflag\b"
-    r"|valor(?:es)?\s+de\s+refer[eê]ncia|intervalo\s+de\s+refer|rango\s+de\s+refer"
+    r"|valor(?:es)?\s+de\s+refer[eêé]nc[il1]a|intervalo\s+de\s+refer|rango\s+de\s+refer"
     r"|valeurs?\s+de\s+r[ée]f[ée]rence|referenzbereich|biological\s+ref"
     r"|\bbiomarkers?\b.{0,30}\bresults?\b|\bloinc\b|referencia\s*(?:tartomány|értékek?)",
     re.I,

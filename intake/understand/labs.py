@@ -540,7 +540,7 @@ def parse_lab_line(
             unit = canonical_unit(token)
         elif reference and rest[position - 1] == reference and is_unit_word(token):
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
-        elif history and reference and all(_plain_number(t) for t in rest[position:]):
+        elif history and _earlier_results(rest[position:], reference, unit, flag):
             break  # a cumulative report's earlier results, after the range: not read
         else:
             return None  # an unexplained word: prose, not a result line
@@ -557,6 +557,17 @@ def parse_lab_line(
         flag_derived=derived,
         raw=raw,
     )
+
+
+def _earlier_results(
+    rest: list[str], reference: str | None, unit: str | None, flag: str | None
+) -> bool:
+    """Whether the numbers left on a cumulative report's line are earlier results: after
+    the range, or after the unit with no range read (then where the range should be may
+    stand one whose dash OCR lost, '35 55': it is left out, not guessed)."""
+    if not all(_plain_number(token) for token in rest):
+        return False
+    return bool(reference) or (bool(unit) and flag is None)
 
 
 def parse_paired_line(line: str) -> list[LabResult]:
@@ -812,7 +823,9 @@ def _line_tokens(line: str) -> tuple[str, ...]:
 
 
 _GLUED_FLAG = re.compile(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)")
-_SPACED_RANGE = re.compile(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})")
+_SPACED_RANGE = re.compile(  # '4,5 - 5,5', '40 a 129', OCR's '53- 167' (never '5 -3': a minus)
+    rf"(?<![\d,.-])({_NUMBER})(?:\s+(?:[-–]|a|to|até|bis)|[-–])\s+({_NUMBER})"
+)
 _SPACED_MICRO_LITRE = re.compile(r"([µu])\s+L\b")
 _GLUED_UNIT = re.compile(rf"^((?:[<>]=?)?(?:{_NUMBER}))([a-zA-Zµ%][\w/.^%µ]*)$")
 _FLAT_EXPONENT = re.compile(
