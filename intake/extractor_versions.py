@@ -5,10 +5,10 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "9",
+    "pdf": "11",
     "dicom": "5",
-    "image": "3",
+    "image": "5",
     "ccda": "11",
     "fhir": "7",
-    "text": "2",
+    "text": "4",
 }

@@ -22,7 +22,8 @@ from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.model import Document, LabResult, Source
 from intake.sniff import PDF
-from intake.understand.lab_table import Row, Word, group_rows, row_text, words_from_text
+from intake.understand.lab_table import Row, Word, group_rows, words_from_text
+from intake.understand.label_rows import page_lines
 from intake.understand.labs import LabReader, parse_lab_line
 
 if TYPE_CHECKING:  # the PDF libraries are imported where used: slow to import
@@ -41,10 +42,10 @@ PASSWORD_HINT = (
     "password-protected: open it with its password and save an unprotected copy "
     "(or print it to PDF), then run intake again"
 )
-LAB_HINTS = re.compile(
+LAB_HINTS = re.compile(  # OCR may read an accent or an i wrong: 'Valores de Referéncla'
     r"reference\s+(?:range|interval)|standard\s+range|normal\s+range|your\s+value"
     r"|tests?\s+ordered|out\s+of\s+range|\bunits?\b.{0,40}\b(?:range|flag)\b|\bflag\b"
-    r"|valor(?:es)?\s+de\s+refer[eê]ncia|intervalo\s+de\s+refer|rango\s+de\s+refer"
+    r"|valor(?:es)?\s+de\s+refer[eêé]nc[il1]a|intervalo\s+de\s+refer|rango\s+de\s+refer"
     r"|valeurs?\s+de\s+r[ée]f[ée]rence|referenzbereich|biological\s+ref"
     r"|\bbiomarkers?\b.{0,30}\bresults?\b|\bloinc\b|referencia\s*(?:tartomány|értékek?)",
     re.I,
@@ -450,7 +451,7 @@ def _word_rows(pdf: Path | bytes, wanted: list[Page], warnings: list[str]) -> It
                         Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words
                     )
                     plumbed.close()  # frees the page's cached objects
-                    page.text = "\n".join(row_text(row) for row in rows)
+                    page.text = "\n".join(page_lines(rows))
                     yield rows
         except PdfminerException as err:
             cause = err.args[0] if err.args else err

@@ -127,6 +127,8 @@ def birth_date(text: str) -> str | None:
     day_first = day_first_order(text)
     for line in text.splitlines():
         for label in BIRTH_LABEL.finditer(line):
+            if label.group().lower().startswith("age"):
+                continue  # 'Age (Y/M/D): 26/05/21' is an age, never the birth date
             value = parse_date(line[label.end() : label.end() + _LABEL_REACH], day_first=day_first)
             if value:
                 return value

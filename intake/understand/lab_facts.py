@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from intake.understand.dates import BIRTH_LABEL, PRINT_LABEL, parse_date
-from intake.understand.lab_table import Row
+from intake.understand.lab_table import Row, row_cells
 
 _LABEL_WORDS = frozenset(
     [
@@ -157,7 +157,7 @@ def column_facts(rows: list[Row], first_row: int = 0) -> list[Fact]:
     under its cell, so an age ('26/05/21') or a birth date beside it is never taken."""
     facts: list[Fact] = []
     for number, (row, below) in enumerate(itertools.pairwise(rows)):
-        for cell in _cells(row):
+        for cell in row_cells(row):
             text = " ".join(w.text for w in cell)
             for name, label in _DATE_FACTS.items():
                 match = label.search(text)
@@ -169,19 +169,6 @@ def column_facts(rows: list[Row], first_row: int = 0) -> list[Fact]:
                     facts.append(Fact(name, value, first_row + number + 1))
                 break
     return facts
-
-
-def _cells(row: Row) -> list[Row]:
-    """A row's words in cells: a gap wider than 1.5 word heights starts a new one."""
-    heights = sorted(w.bottom - w.top for w in row)
-    wide = heights[len(heights) // 2] * 1.5 if heights else 1.0
-    found: list[Row] = []
-    for previous, word in zip([None, *row], row, strict=False):
-        if previous is None or word.x0 - previous.x1 > wide:
-            found.append([word])
-        else:
-            found[-1].append(word)
-    return found
 
 
 def heading_lab(lines: list[str]) -> Fact | None:

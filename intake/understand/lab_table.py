@@ -138,6 +138,19 @@ def row_text(row: Row) -> str:
     return "".join(parts)
 
 
+def row_cells(row: Row) -> list[Row]:
+    """A row's words in cells: a gap wider than 1.5 word heights starts a new one."""
+    heights = sorted(w.bottom - w.top for w in row)
+    wide = heights[len(heights) // 2] * 1.5 if heights else 1.0
+    found: list[Row] = []
+    for previous, word in zip([None, *row], row, strict=False):
+        if previous is None or word.x0 - previous.x1 > wide:
+            found.append([word])
+        else:
+            found[-1].append(word)
+    return found
+
+
 def header_columns(row: Row) -> list[Column] | None:
     """The columns a lab-table header row names, or None when the row is not one.
 

@@ -223,6 +223,8 @@ class LabReader:
                 results = results_from_cells(row_cells, pending=self.pending)
                 only_test = [c.role for c, _ in row_cells] == ["test"]
                 self.pending = row_cells[0][1] if only_test and len(row) <= 6 else ""
+            if not results and self._unit_below(lines[number], self.rows_read + number):
+                continue
             if HISTORY_HEADER.search(lines[number]) and not results:
                 self.history = True
             if not results:
@@ -256,6 +258,17 @@ class LabReader:
             result.flag, result.flag_derived = None, False  # a range of several parts
         self.found[-1] = (row, result)
         self.range_rows.add(row)
+        return True
+
+    def _unit_below(self, line: str, row: int) -> bool:
+        """An eGFR unit's 'm2' wrapped alone onto the line below its result ('ml/perc/1.73'
+        over 'm2') completes that result's unit; True when it did."""
+        if line.strip() not in ("m2", "m²") or not self.found or self.found[-1][0] != row - 1:
+            return False
+        result = self.found[-1][1]
+        if not (result.unit and re.search(r"/1[.,]73$", result.unit)):
+            return False
+        result.unit = f"{result.unit} {line.strip()}"
         return True
 
     def _range_below(self, line: str, row: int) -> bool:
@@ -527,7 +540,7 @@ def parse_lab_line(
             unit = canonical_unit(token)
         elif reference and rest[position - 1] == reference and is_unit_word(token):
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
-        elif history and reference and all(_plain_number(t) for t in rest[position:]):
+        elif history and _earlier_results(rest[position:], reference, unit, flag):
             break  # a cumulative report's earlier results, after the range: not read
         else:
             return None  # an unexplained word: prose, not a result line
@@ -544,6 +557,17 @@ def parse_lab_line(
         flag_derived=derived,
         raw=raw,
     )
+
+
+def _earlier_results(
+    rest: list[str], reference: str | None, unit: str | None, flag: str | None
+) -> bool:
+    """Whether the numbers left on a cumulative report's line are earlier results: after
+    the range, or after the unit with no range read (then where the range should be may
+    stand one whose dash OCR lost, '35 55': it is left out, not guessed)."""
+    if not all(_plain_number(token) for token in rest):
+        return False
+    return bool(reference) or (bool(unit) and flag is None)
 
 
 def parse_paired_line(line: str) -> list[LabResult]:
@@ -797,14 +821,20 @@ def _line_tokens(line: str) -> tuple[str, ...]:
         bare = token.rstrip(".:,;")
         if bare != token and (VALUE_RE.match(bare) or RANGE_RE.match(bare) or "/" in bare):
             token = bare  # OCR's trailing speck: "1.1." "mmol/L."
-        if _NOT_SPECK.search(token):  # a lone mark (":", "—") is a speck
+        glued = _GLUED_UNIT.match(token)
+        if glued and len(glued.group(2)) > 1 and is_unit_word(glued.group(2)):
+            tokens += glued.groups()  # '>90ml/perc/1.73': a value and its unit, no space
+        elif _NOT_SPECK.search(token):  # a lone mark (":", "—") is a speck
             tokens.append(token)
     return tuple(tokens)
 
 
 _GLUED_FLAG = re.compile(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)")
-_SPACED_RANGE = re.compile(rf"(?<![\d,.])({_NUMBER})\s+(?:[-–]|a|to|até|bis)\s+({_NUMBER})")
+_SPACED_RANGE = re.compile(  # '4,5 - 5,5', '40 a 129', OCR's '53- 167' (never '5 -3': a minus)
+    rf"(?<![\d,.-])({_NUMBER})(?:\s+(?:[-–]|a|to|até|bis)|[-–])\s+({_NUMBER})"
+)
 _SPACED_MICRO_LITRE = re.compile(r"([µu])\s+L\b")
+_GLUED_UNIT = re.compile(rf"^((?:[<>]=?)?(?:{_NUMBER}))([a-zA-Zµ%][\w/.^%µ]*)$")
 _FLAT_EXPONENT = re.compile(
     r"(?<!\S)([xX×]?)10\s?(3|6)\s?/\s?([µu]L)\b|(?<!\S)([xX×]?)10\s?(9|12)\s?/\s?L\b"
 )

@@ -19,8 +19,8 @@ from intake.understand.vocabulary import (
 # labels a report prints before (or above) its patient's name: English here, the other
 # languages real reports use from vocabulary.py
 _PATIENT_LABEL = (
-    r"patient(?:'s)?\s+(?:full\s+)?name|name\s+of\s+patient|pt\.?\s+name|"
-    + alternation(PATIENT_NAME_LABELS)
+    r"patient(?:'s)?\s+(?:full\s+|last\s+|family\s+)?name|patient\s+surname|name\s+of\s+patient"
+    r"|pt\.?\s+name|" + alternation(PATIENT_NAME_LABELS)
 )
 _LOOSE_LABEL = alternation(LOOSE_NAME_LABELS)  # patient only when nothing qualifies it
 NAME_LABEL = re.compile(
@@ -213,7 +213,11 @@ def _fields(line: str) -> list[str]:
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-zà-ÿā-ž/º]+", text.lower()))
+    """The text's words, lower case, each also as OCR may have misread it: an 'i' read as
+    'l' ('Servlço Qulmlca' is 'Serviço Química'), so a misread label or institution is
+    still known as one."""
+    words = re.findall(r"[a-zà-ÿā-ž/º]+", text.lower())
+    return frozenset(words + [word.replace("l", "i") for word in words if "l" in word])
 
 
 def _accept(value: str, *, explicit: bool) -> str | None:
