@@ -86,5 +86,7 @@ def test_repair_only_near_one_known_word():
     assert repair_test_name("linfdécitos") == "linfócitos"
     assert repair_test_name("Eritrécitos") == "Eritrócitos"
     assert repair_test_name("LEUCOCITOS") == "LEUCOCITOS"  # known, accent aside
-    assert repair_test_name("vem") == "vem"  # too short to tell (vcm? vgm?)
+    # photo/tsilva_labmed_porto_2014_hemogram_page.png: OCR's 'e' for 'c' in an index
+    assert [repair_test_name(name) for name in ("vem", "chem", "VEM")] == ["vcm", "chcm", "VCM"]
+    assert [repair_test_name(name) for name in ("vcm", "hemo", "ret")] == ["vcm", "hemo", "ret"]
     assert repair_test_name("Ferritine") == "Ferritine"  # its ending differs

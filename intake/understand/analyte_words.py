@@ -21,6 +21,9 @@ desidrogenase láctica transaminase gama glutamiltransferase hemoglobinúria gli
 """
 WORDS = tuple(_TEXT.split())
 
+# red cell indices as Portuguese labs abbreviate them; OCR reads their 'c' as 'e' ('vem', 'chem')
+INDICES = frozenset({"vcm", "hcm", "chcm", "vgm", "hgm", "chgm", "cghm"})
+
 PREFIX, SUFFIX = 2, 3  # letters a repaired word keeps at each end: OCR damages the middle
 SHORTEST = 6  # shorter words are left as read: too many near neighbours
 
@@ -39,7 +42,11 @@ def repair_test_name(test: str) -> str:
     """`test` with each word OCR damaged around an accented letter spelled as the
     vocabulary spells it: a word of six letters or more, unknown, within two edits of
     exactly one known word (one edit below eight letters) that shares its first two and
-    last three letters. Other words, and names already spelled right, are kept."""
+    last three letters; a name that is one red cell index abbreviation but for an 'e' read
+    for a 'c' ('vem', 'chem'). Other words, and names already spelled right, are kept."""
+    index = test.lower().replace("e", "c")
+    if test.isalpha() and test.lower() not in INDICES and index in INDICES:
+        return index.upper() if test.isupper() else index  # a whole name: 'vem' for 'vcm'
     return _WORD.sub(lambda match: _repaired(match.group()), test)
 
 
