@@ -112,10 +112,14 @@ def same_value(expected: str, found: str) -> bool:
     return x is not None and x == y
 
 
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
 def unit_key(unit: str | None) -> str:
     """Units compared as written, with UCUM's and labs' spellings of one unit made equal
-    ('10*9/L' = 'x10E9/L', 'K/uL' = '10^3/uL'); unitless ('1', '[pH]') is no unit."""
+    ('10*9/L' = 'x10E9/L' = '10⁹/L', 'K/uL' = '10^3/uL'); unitless ('1', '[pH]') is no unit."""
     key = (unit or "").lower().replace(" ", "").replace("µ", "u").replace("μ", "u")
+    key = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), key)
     key = key.replace("[", "").replace("]", "")
     key = re.sub(r"^(?:x?10[*^e])", "10^", key)
     key = {"k/ul": "10^3/ul", "thousand/ul": "10^3/ul", "m/ul": "10^6/ul",

@@ -5,10 +5,10 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "11",
+    "pdf": "12",
     "dicom": "5",
-    "image": "5",
+    "image": "6",
     "ccda": "11",
     "fhir": "7",
-    "text": "4",
+    "text": "5",
 }

@@ -77,3 +77,27 @@ def test_headings_and_ocr_fragments_are_not_names():
     text = "M   Laura   K   DOB:\norris,   La a   DOB: 06/03/1973\nSEX: F\n"
     assert named_people(text) == []
     assert find_name("Serviço Química Clínica   DN: 05/04/1990") is None
+
+
+def test_name_below_a_letters_salutation():
+    # OCR of tsilva_hluz_synlab_arrabida_2022_lipids_page.png (the report mailed to the patient)
+    synlab = ";   PRE5730 / 712517\nee   .   Exmo Sr.\nMARTA SOFIA LOPES COSTA\nRua 23 792 1 DTO\n"
+    assert find_name(synlab) == "Marta Sofia Lopes Costa"
+    # tsilva_labmed_porto_2014_hemogram_page.png: the left column's prose between them
+    labmed = (
+        "eee   ee   Exm®. Sr.\nEste boletim foi enviado por e-mail.   ;\n"
+        "A impressao é da responsabilidade do utente.   MARTA SOFIA LOPES COSTA\n"
+    )
+    assert find_name(labmed) == "Marta Sofia Lopes Costa"
+    # tsilva_unilabs_espinho_2024_cumulative_page.png
+    assert find_name("Utente   3666-38332\nExmo. Senhor\nMarta Sofía Lopes Costa\n") == (
+        "Marta Sofía Lopes Costa"
+    )
+
+
+def test_a_salutation_to_a_doctor_names_no_patient():
+    # tsilva_germanodesousa_espinho_2025_urine_rf_page.png and tsilva_unilabs_...: the doctor
+    assert (
+        find_name("Exmo.(a) Senhor.(a) Dr.(a):\nANTONIO LUDGERO SANTOS REGO VASCONCELOS\n") is None
+    )
+    assert find_name("A/C Exmo Sr(a). Dr(a).\nManuel Cirne Carvalho   Medico Assistente\n") is None

@@ -6,6 +6,7 @@ import functools
 import re
 
 from intake.model import LabResult
+from intake.understand.analyte_words import repair_test_name
 from intake.understand.dates import find_dates
 from intake.understand.lab_facts import (
     Fact,
@@ -198,6 +199,7 @@ class LabReader:
         self.pending = ""  # a test name wrapped onto the row above its values
         self.range_rows: set[int] = set()  # rows read as part of a range over several lines
         self.history = False  # the report prints earlier results after the range
+        self.pair_units: tuple[str, ...] | None = None  # a units row over two value columns
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
@@ -209,6 +211,15 @@ class LabReader:
             header = header_columns(row)
             if header:
                 self.columns, self.pending = header, ""
+                continue
+            if self.pair_units:
+                split = parse_split_row(lines[number], self.pair_units, history=self.history)
+                self.pair_units = self.pair_units if split else None
+                self.found += [(self.rows_read + number, result) for result in split]
+                if split:
+                    continue
+            if units := units_row(lines[number]):
+                self.pair_units = units
                 continue
             results: list[LabResult] = []
             if self.columns and is_biomarker_table(self.columns):
@@ -296,6 +307,7 @@ class LabReader:
         for row, result in self.found:
             _apply_facts(result, index.at(row), collected)
             _unit_from_name(result)
+            result.test = repair_test_name(result.test)  # OCR's damage to accented letters
         return [result for _, result in self.found if not _damaged_named_unit(result)]
 
 
@@ -468,8 +480,10 @@ def parse_value_cell(
 
 def flag_word(text: str) -> str | None:
     """A printed flag ('H', 'High', '(L)', 'Abnormal', 'H*', 'Critical') as H/L/HH/LL/A/critical."""
-    word = text.strip().strip("()[]").upper()
-    return FLAGS.get(word)
+    bare = text.strip().strip("()[]")
+    if bare in ("a", "aa"):
+        return None  # a word ('4,5 a 5,5') or OCR's reading of a smudge, never a flag
+    return FLAGS.get(bare.upper())
 
 
 def split_range(cell: str, *, columns: bool = False) -> tuple[str | None, str | None]:
@@ -520,9 +534,12 @@ def parse_lab_line(
     tokens = _tokens(text)
     if len(tokens) < 2 or len(tokens) > 14:
         return None
-    start = _value_index(tokens)
-    if start is None:
-        return None
+    start, table = _value_index(tokens), False
+    if start is None:  # a word result in another language ('Negativo'): only in a column
+        start = _value_index(tokens, table=True)
+        table = start is not None and _after_gap(raw, tokens[start])
+        if not table:
+            return None
     test = " ".join(tokens[:start]).strip(TEST_STRIP)
     if not _is_test_name(test) or any(RANGE_RE.match(t) for t in tokens[1:start]):
         return None  # a range before the value: the line is not test-value-range
@@ -534,7 +551,7 @@ def parse_lab_line(
             flag = flag_word(token)
         elif flag is None and position == 0 and token in OCR_FLAGS:
             flag = OCR_FLAGS[token]
-        elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token)):
+        elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token, table=table)):
             reference = token
         elif unit is None and is_unit_word(token) and upper not in FLAGS:
             unit = canonical_unit(token)
@@ -542,6 +559,8 @@ def parse_lab_line(
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
         elif history and _earlier_results(rest[position:], reference, unit, flag):
             break  # a cumulative report's earlier results, after the range: not read
+        elif unit and reference and position == len(rest) - 1 and _plain_number(token):
+            break  # one number after a unit and a range: the earlier result a column holds
         else:
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):
@@ -601,6 +620,101 @@ def parse_paired_line(line: str) -> list[LabResult]:
             )
         )
     return results
+
+
+def units_row(line: str) -> tuple[str, ...] | None:
+    """The units a row prints over a table's two value columns, as a differential count
+    heads its relative and absolute results ('FORMULA LEUCOCITARIA   %   10^9/L   10^9/L',
+    '%   x10^9/L'): two different units, then maybe the range column's unit (one of them),
+    after words only; None for any other row."""
+    tokens = _tokens(tidy_ocr(line.strip()))
+    run = len(tokens)
+    while run and is_unit_word(tokens[run - 1]):
+        run -= 1
+    units = tuple(canonical_unit(token) for token in tokens[run:])
+    if any(re.search(r"\d", token) for token in tokens[:run]) or len(units) not in (2, 3):
+        return None
+    if units[0] == units[1] or (len(units) == 3 and units[2] not in units[:2]):
+        return None
+    return units
+
+
+def parse_split_row(line: str, units: tuple[str, ...], *, history: bool = False) -> list[LabResult]:
+    """A row under a units row (units_row): a test, its two results in the units' order
+    ('Neutrófilos  66.9  =  3.800  %  1.560-6.450  3.570'), then maybe a unit the row
+    repeats, a range and (`history`) earlier results. The range goes to the result the
+    units row names as the range's, else to the one whose decimal places it prints (and
+    not the other's); a percentage above 100 means the row is not read so."""
+    tokens = _tokens(tidy_ocr(line.strip()))
+    start = _value_index(tokens)
+    if start is None or len(tokens) < start + 2:
+        return []
+    test = " ".join(tokens[:start]).strip(TEST_STRIP)
+    values = tokens[start : start + 2]
+    if not _is_test_name(test) or not all(_plain_number(value) for value in values):
+        return []
+    reference = None
+    for position, token in enumerate(rest := tokens[start + 2 :]):
+        if reference is None and is_unit_word(token) and canonical_unit(token) in units[:2]:
+            continue  # the row's unit column repeating one of the units
+        if reference is None and RANGE_RE.match(token):
+            reference = token
+        elif history and reference and all(_plain_number(t) for t in rest[position:]):
+            break
+        elif reference and position == len(rest) - 1 and _plain_number(token):
+            break  # one number after the range: the earlier result a column holds
+        else:
+            return []
+    numbers = [_number(value) for value in values]
+    if any(unit == "%" and (n is None or n > 100) for unit, n in zip(units, numbers, strict=False)):
+        return []
+    owner = _range_owner(values, units, reference)
+    results = []
+    for index, value in enumerate(values):
+        limits = reference if index == owner else None
+        flag, derived = settle_flag(None, False, value, limits)
+        results.append(
+            LabResult(
+                test=test,
+                value=value,
+                unit=units[index],
+                reference_range=limits,
+                flag=flag,
+                flag_derived=derived,
+                raw=line.strip(),
+            )
+        )
+    return results
+
+
+def _range_owner(values: list[str], units: tuple[str, ...], reference: str | None) -> int | None:
+    """Which of two values (0, 1) a range belongs to, or None when the row cannot say."""
+    if reference is None:
+        return None
+    if len(units) == 3:
+        return units.index(units[2])
+    places = {_places(bound) for bound in re.findall(_NUMBER, reference)}
+    if len(places) != 1:
+        return None
+    owners = [index for index, value in enumerate(values) if _places(value) in places]
+    if len(owners) != 1 or not _within_reach(values[owners[0]], reference):
+        return None
+    return owners[0]
+
+
+def _within_reach(value: str, reference: str) -> bool:
+    """Whether `value` lies within five times its range's limits (an absolute count's range
+    is no percentage's)."""
+    number = _number(value)
+    limits = [_number(bound) for bound in re.findall(_NUMBER, reference)]
+    if number is None or not limits or None in limits:
+        return False
+    return min(limits) / 5 <= number <= max(limits) * 5  # type: ignore[type-var,operator]
+
+
+def _places(number: str) -> int:
+    match = re.search(r"[.,](\d+)$", number)
+    return len(match.group(1)) if match else 0
 
 
 def lost_separator(value: str, reference: str | None, *, decimals_seen: bool) -> bool:
@@ -684,8 +798,8 @@ BARE_UNITS = frozenset(
 def is_unit_word(token: str) -> bool:
     """A word a result line prints as its unit: a known unit, one with '/', '%' or '^' in it
     ('mg/dL', 'x10E3/uL'), or a bare unit ('fL', 'sec'). Prose words ('MAX', 'to') are not."""
-    if not UNIT_RE.match(token):
-        return False
+    if not (UNIT_RE.match(token) or UNIT_RE.match(canonical_unit(token))):
+        return False  # (a UCUM count, '10*9/L', is one once translated)
     known = _unit_key(canonical_unit(token)) in _UNIT_KEYS
     return known or bool(re.search(r"[/%^]", token)) or token.lower() in BARE_UNITS
 
@@ -859,11 +973,17 @@ _A1C = re.compile(r"\bA[lI|]c\b")
 _COLON_DECIMAL = re.compile(r"(?<=\d):(?=\d(?![\d:]{0,8}\s{0,3}(?:am|pm)\b))", re.I)
 
 
-def _value_index(tokens: list[str]) -> int | None:
+def _value_index(tokens: list[str], *, table: bool = False) -> int | None:
     for i, token in enumerate(tokens[1:], start=1):
-        if VALUE_RE.match(token) or token.lower() in QUALITATIVE:
+        if VALUE_RE.match(token) or _is_qualitative(token, table=table):
             return i
     return None
+
+
+def _after_gap(line: str, token: str) -> bool:
+    """Whether `token` follows a column's gap (three spaces or a tab) in `line`: a table row's
+    result cell, not a word of prose."""
+    return bool(re.search(rf"\S(?: {{3,}}|\t)\s*{re.escape(token)}(?!\S)", line))
 
 
 def _value(tokens: list[str], start: int) -> tuple[str, list[str]]:

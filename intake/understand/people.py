@@ -105,7 +105,7 @@ def named_people(text: str, *, limit: int = 4) -> list[str]:
     layout ('Patient Name' over 'DOE, JANE'), a name below a label standing alone ('Doente').
     Only when a text has none are unlabelled forms read: the name beside a birth-date label
     ('Ana Faria   DN: 05/04/1990'), a title line ('Blood Test Report - Akshay Jadhav'), a
-    name heading every page."""
+    name heading every page, the name below a letter's salutation ('Exmo. Sr.')."""
     lines = text.splitlines()
     labelled = (name for number in range(len(lines)) for name in _labelled(lines, number))
     found = _distinct(labelled, limit)
@@ -171,8 +171,34 @@ def _below(lines: list[str], number: int, start: int, *, explicit: bool) -> str 
     return None
 
 
+# a letter's salutation ending its field, the addressee's name on the next line: 'Exmo. Sr.',
+# 'Exmo. Senhor', 'Exma. Sra.' (OCR: 'Exm®. Sr.'); one ending in 'Dr.' addresses a doctor
+SALUTATION = re.compile(
+    r"(?:^|\s)(?:exm|ilm)\S{0,5}\s*(?:sr|snr|senhor|sra|snra|senhora)\b[().a]*\s*:?$",
+    re.IGNORECASE,
+)
+
+
+def _addressed(lines: list[str], number: int) -> str | None:
+    """The name on one of the two lines below a salutation ending a field of line `number`
+    (a line of the page's other column may come between them)."""
+    if not any(SALUTATION.search(field) for field in _fields(lines[number])):
+        return None
+    below = [line for line in lines[number + 1 : number + 4] if line.strip()][:2]
+    for line in below:
+        if _words(line) & _ROLE_WORDS or NAME_LABEL.search(line):
+            return None  # a doctor's line, or the next label
+        for field in _fields(line):
+            name = _accept(field, explicit=False)
+            if name:
+                return name
+    return None
+
+
 def _unlabelled(text: str, lines: list[str]) -> Iterable[str]:
     for number, line in enumerate(lines):
+        if name := _addressed(lines, number):
+            yield name
         fields = _fields(line)
         for index, field in enumerate(fields[1:], start=1):
             if BIRTH_LABEL.match(field) and birth_date(field):  # 'Ana Faria   DN: 05/04/1990'
