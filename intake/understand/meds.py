@@ -324,7 +324,7 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
 # a dose written as times x units, as much of Europe writes it: '2x1' (twice a day, one),
 # '1 x 1/2'; not a size ('2x1,5x1 cm') nor a pack ('1x15g', '30x')
 DOSE_COUNT = re.compile(
-    r"(?<![\d.,x×])[1-6]\s*[x×]\s*(?:\d(?:[/,.]\d)?|½)"
+    r"(?<![\w.,×])[1-6]\s*[x×]\s*(?:[1-9](?:[/,.]\d)?|0[,.]\d|½)"
     r"(?![\d.,]*\s*(?:[x×]|cm|mm|m\b|g\b|ml|mg|kg))",
     re.I,
 )
