@@ -401,3 +401,14 @@ def test_interpretation_codes_from_hl7_and_snomed(codes, read):
     from intake.understand.interpretation import interpretation
 
     assert interpretation(codes) == read
+
+
+def test_below_a_threshold_is_left_to_the_reference_range():
+    """hl7_ccd_sample1.xml (corpus): interpretationCode LX on Platelets 123 (range 150-350)
+    and on Hematocrit 35.3 (range 34.9-44.5): a threshold is not the reference range."""
+    from intake.understand.interpretation import interpretation
+    from intake.understand.labs import settle_flag
+
+    stated, interpreted, normal = interpretation(["LX"])
+    assert settle_flag(stated, interpreted, "123", "150-350", said_normal=normal) == ("L", True)
+    assert settle_flag(stated, interpreted, "35.3", "34.9-44.5", said_normal=normal)[0] is None

@@ -13,10 +13,12 @@ FLAGS = {
     "281300000": "L",  # SNOMED CT: below reference range
 }  # fmt: skip
 NORMAL = frozenset({"N", "281301001"})  # within reference range
+# HX/LX (above/below a threshold, not the reference range) are left to the range, like any
+# code not listed here
 # the source's own word that is neither high nor low: negative, indeterminate, a susceptibility
 QUALITATIVE = frozenset({
     "NEG", "ND", "IND", "E", "NR", "RR", "WR", "EXP", "UNE", "S", "R", "I", "MS", "VS", "SDD",
-    "NCL", "NS", "EX", "HX", "LX", "260385009", "11896004", "30714006", "131196009",
+    "NCL", "NS", "260385009", "11896004", "30714006", "131196009",
 })  # fmt: skip
 
 
