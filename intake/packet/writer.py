@@ -32,7 +32,7 @@ from intake.packet.render import (
 )
 from intake.packet.summary import distinct, summarise
 from intake.packet.tables import labs_csv, meds_csv
-from intake.packet.xdm_metadata import metadata_xml
+from intake.packet.xdm_metadata import write_metadata_xml
 from intake.scan import is_packet
 from intake.sniff import CDA, DICOM
 
@@ -223,9 +223,8 @@ def _write_contents(
         ),
     )
     if any(name.startswith(f"{XDM_FOLDER}/") for d in documents for name in index.files(d)):
-        files.write_bytes(
-            f"{XDM_FOLDER}/METADATA.XML", metadata_xml(manifest, documents, root, index)
-        )
+        with files.create(f"{XDM_FOLDER}/METADATA.XML") as handle:
+            write_metadata_xml(handle, manifest, documents, root, index)
     bundle = fhir_bundle(manifest, unique, root, index)  # its notes go into INDEX.HTM
     files.write_text("README.TXT", render_readme())
     files.write_text("INDEX.HTM", render_index(manifest, index, summary))
@@ -427,7 +426,7 @@ class PrivateFiles:
         digest = hashlib.sha256()
         with source.open() as reader:
             try:
-                with self._create(name) as writer:
+                with self.create(name) as writer:
                     while chunk := reader.read(CHUNK):
                         digest.update(chunk)
                         writer.write(chunk)
@@ -440,7 +439,7 @@ class PrivateFiles:
         self.write_bytes(name, text.encode("utf-8"))
 
     def write_bytes(self, name: str, data: bytes) -> None:
-        with self._create(name) as writer:
+        with self.create(name) as writer:
             writer.write(data)
 
     def write_checksums(self, name: str) -> None:
@@ -452,7 +451,8 @@ class PrivateFiles:
             lines.append(f"{digest}  {path.relative_to(self.root).as_posix()}\n")
         self.write_text(name, "".join(lines))
 
-    def _create(self, name: str):
+    def create(self, name: str):
+        """A new file `name` (0600) open for writing in binary, its folders made (0700)."""
         target = self.root / name
         current = self.root
         for part in Path(name).parent.parts:

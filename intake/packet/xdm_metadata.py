@@ -8,9 +8,11 @@ associations linking them: what a hospital's XDM import station reads.
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from intake.model import Document, Manifest
@@ -51,16 +53,21 @@ TYPE_BY_KIND = {
 OTHER_TYPE = ("47045-0", "Study report")
 
 
-def metadata_xml(
-    manifest: Manifest, documents: list[Document], root: Path, index: PacketIndex
-) -> bytes:
-    """METADATA.XML for the documents copied into IHE_XDM/SUBSET01 under `root`."""
+def write_metadata_xml(
+    handle: BinaryIO, manifest: Manifest, documents: list[Document], root: Path, index: PacketIndex
+) -> None:
+    """METADATA.XML for the documents copied into IHE_XDM/SUBSET01 under `root`, written to
+    `handle` entry by entry: its size in memory does not grow with the number of documents."""
     patient_id = _patient_id(manifest)
     now = datetime.now().strftime("%Y%m%d%H%M%S")
-    request = Element(f"{{{LCM}}}SubmitObjectsRequest")
-    objects = SubElement(request, f"{{{RIM}}}RegistryObjectList")
+    # the two outer elements are written by hand, every object inside them as its own
+    # subtree (declaring the rim namespace it uses)
+    handle.write(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<lcm:SubmitObjectsRequest xmlns:lcm="{LCM}" '
+        f'xmlns:rim="{RIM}"><rim:RegistryObjectList>'.encode()
+    )
     set_id = "SubmissionSet01"
-    package = SubElement(objects, f"{{{RIM}}}RegistryPackage", id=set_id)
+    package = Element(f"{{{RIM}}}RegistryPackage", id=set_id)
     _slot(package, "submissionTime", now)
     _slot(package, "intendedRecipient", "second-opinion provider")
     _name(package, "Records for a second opinion")
@@ -68,29 +75,28 @@ def metadata_xml(
     _external(package, SET_UNIQUE_ID, set_id, f"{INTAKE_OID}.{uuid.uuid4().int % 10**12}")
     _external(package, SET_SOURCE_ID, set_id, INTAKE_OID)
     _external(package, SET_PATIENT_ID, set_id, patient_id)
-    SubElement(
-        objects,
+    classified = Element(
         f"{{{RIM}}}Classification",
         id="SubmissionSetClassification",
         classifiedObject=set_id,
         classificationNode=SET_CLASSIFICATION,
     )
+    handle.write(tostring(package, encoding="utf-8") + tostring(classified, encoding="utf-8"))
     number = 0
     for document in documents:
         for name in index.files(document):
             if not name.startswith("IHE_XDM/SUBSET01/"):
                 continue
             entry_id = f"Document{number + 1:04d}"
-            scratch = Element("scratch")  # joined to the list only once the entry is whole
+            scratch = Element("scratch")  # written only once the entry is whole
             with index.guard(document, "its entry in METADATA.XML"):
                 _document_entry(scratch, entry_id, document, root / name, name, manifest,
                                 patient_id)  # fmt: skip
-                objects.extend(scratch)
                 number += 1
             if entry_id != f"Document{number:04d}":  # it failed: noted, left out
                 continue
             association = SubElement(
-                objects,
+                scratch,
                 f"{{{RIM}}}Association",
                 id=f"Association{number:04d}",
                 associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember",
@@ -98,7 +104,9 @@ def metadata_xml(
                 targetObject=entry_id,
             )
             _slot(association, "SubmissionSetStatus", "Original")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(request, encoding="utf-8")
+            for element in scratch:
+                handle.write(tostring(element, encoding="utf-8"))
+    handle.write(b"</rim:RegistryObjectList></lcm:SubmitObjectsRequest>")
 
 
 def _document_entry(
@@ -110,7 +118,9 @@ def _document_entry(
     manifest: Manifest,
     patient_id: str,
 ) -> None:
-    data = path.read_bytes()
+    with open(path, "rb") as handle:  # streamed: a copy may be gigabytes
+        sha1 = hashlib.file_digest(handle, "sha1").hexdigest()
+        size = os.fstat(handle.fileno()).st_size
     mime = "text/xml" if document.media_type == "application/hl7-cda+xml" else document.media_type
     entry = SubElement(
         objects, f"{{{RIM}}}ExtrinsicObject", id=entry_id, mimeType=mime, objectType=DOCUMENT_ENTRY
@@ -118,8 +128,8 @@ def _document_entry(
     created = (document.date or manifest.appointment or "").replace("-", "")
     if created:
         _slot(entry, "creationTime", created)
-    _slot(entry, "hash", hashlib.sha1(data).hexdigest())
-    _slot(entry, "size", str(len(data)))
+    _slot(entry, "hash", sha1)
+    _slot(entry, "size", str(size))
     _slot(entry, "URI", uri.rsplit("/", 1)[-1])
     _slot(entry, "languageCode", "en-US")
     _slot(entry, "sourcePatientId", patient_id)
