@@ -77,3 +77,32 @@ def test_pages_left_are_named_as_runs(pages):
     from intake.extractors.pdf import _spans
 
     assert _spans(pages) == {1: "1", 5: "3, 5-7, 12"}[len(pages)]
+
+
+def test_packet_pdf_holds_a_bounded_number_of_documents_and_says_so(tmp_path, monkeypatch):
+    """Past MAX_PDF_DOCUMENTS, PACKET.PDF stops taking documents (its memory grows with its
+    pages); every document is still copied and listed, and the packet says which are out."""
+    import pikepdf
+
+    from intake import api
+    from intake.packet import packet_pdf
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for number in range(6):
+        (folder / f"note{number}.txt").write_text(f"Note {number}\nA short note.\n")
+    monkeypatch.setattr(packet_pdf, "MAX_PDF_DOCUMENTS", 2)
+    manifest = api.build_packet(folder, tmp_path / "out")
+    out = tmp_path / "out"
+    with pikepdf.open(out / "PACKET.PDF") as pdf, pdf.open_outline() as tree:
+        outline = [item.title for item in _flat(tree.root)]
+    held = [t for t in outline if "note" in t.lower()]
+    assert len(held) == 2, outline
+    assert len(manifest.documents) == 6
+    assert "PACKET.PDF holds the first 2 documents" in (out / "INDEX.HTM").read_text()
+
+
+def _flat(items):
+    for item in items:
+        yield item
+        yield from _flat(item.children)

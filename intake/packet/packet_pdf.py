@@ -47,6 +47,11 @@ class Part:
     pages: range | None = None  # its pages in `pdf` when several parts share one PDF
 
 
+# documents whose pages PACKET.PDF holds: no reader pages through more, and its size in
+# memory while it is joined grows with its pages
+MAX_PDF_DOCUMENTS = 1_000
+
+
 def build_packet_pdf(
     manifest: Manifest,
     sources: dict[str, Source],
@@ -79,6 +84,14 @@ def build_packet_pdf(
         for document in members
         if document.kind != "questions" and document.subtype != "dicomdir"
     ]
+    if len(shown) > MAX_PDF_DOCUMENTS:  # the packet folder and INDEX.HTM still hold them all
+        left = shown[MAX_PDF_DOCUMENTS:]
+        shown = shown[:MAX_PDF_DOCUMENTS]
+        index.general.append(
+            f"PACKET.PDF holds the first {MAX_PDF_DOCUMENTS:,} documents in its order; the "
+            f"other {len(left):,} ({', '.join(sorted({c for c, _ in left}))}) are in the "
+            "packet folder and listed in INDEX.HTM."
+        )
     texts = _text_parts([d for _, d in shown if _plain_text(d, sources)])
     for category, document in shown:
         title = " ".join(filter(None, [document.date, document.title or document.source]))
