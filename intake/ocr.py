@@ -402,6 +402,10 @@ def _long_runs(mask, length: int):
     return covered > 0
 
 
+def _less_noise(first: OcrText, second: OcrText) -> bool:
+    return garbled_lines(second) < garbled_lines(first)
+
+
 def _digits(word: str) -> str:
     return re.sub(r"[^\d.,]", "", word).strip(".,")
 
@@ -441,11 +445,12 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
     """Read a page with lines of noise again without its table rulings, and one that looks
     scrambled again as columns (second_look); straighten its boxes; if Tesseract was
     unsure, try the page turned as OSD says."""
-    if garbled_lines(result) >= GARBLED_ROWS:  # a ruled table read as noise: rulings removed
-        image = unruled(image)  # for the readings that follow too
-        result = second_look(image, result, config=PAGE_CONFIG, timeout=timeout)
     if looks_scrambled(result):
         result = second_look(image, result, config=COLUMNS_CONFIG, timeout=timeout)
+    if garbled_lines(result) >= GARBLED_ROWS:  # a ruled table read as noise: rulings removed
+        result = second_look(
+            unruled(image), result, config=PAGE_CONFIG, timeout=timeout, prefer=_less_noise
+        )
     result.data = None
     _straighten(result, image.size)
     if (result.confidence or 0) >= PAGE_SURE and result.words >= 10:
