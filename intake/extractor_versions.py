@@ -5,7 +5,7 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "9",
+    "pdf": "10",
     "dicom": "4",
     "image": "3",
     "ccda": "9",

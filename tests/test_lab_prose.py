@@ -1,0 +1,49 @@
+"""Lab values stated in a note's sentences, on excerpts of real notes (corpus units named)."""
+
+from __future__ import annotations
+
+from intake.understand.lab_prose import prose_labs
+
+
+def _read(text: str) -> list[tuple[str, str, str | None]]:
+    return [(lab.test, lab.value, lab.unit) for lab in prose_labs(text)]
+
+
+def test_lipids_in_a_discharge_summary():
+    # hl7_community_health_discharge_summary.pdf: the same figures twice, the goal not a value
+    text = (
+        "We also\nordered fasting blood lipids, which showed cholesterol of 165, triglycerides "
+        "180, HDL cholesterol\n22, LDL cholesterol 107. Dr. Wiseman agreed to treat\n"
+        "4. Hypercholesterolemia: The patient was put on Zocor 20 mg p.o. daily. The goal LDL "
+        "for this\npatient will be less than 70. His LDL currently is 107, HDL is 22, "
+        "triglycerides 180, cholesterol is\n165."
+    )
+    assert _read(text) == [
+        ("cholesterol", "165", None),
+        ("triglycerides", "180", None),
+        ("HDL cholesterol", "22", None),
+        ("LDL cholesterol", "107", None),
+    ]
+
+
+def test_a_value_in_a_hungarian_visit_note():
+    # hu_szentjanos_2025_internal_medicine_allergy_visit.pdf
+    assert _read("09.04. IgE 169, léguti IgE azonabn nem lett pozitiv, most táplálék") == [
+        ("IgE", "169", None)
+    ]
+
+
+def test_a_labs_list_with_units():
+    assert _read("Labs: Na 138, K 4.1, Creatinine 0.9 mg/dL.") == [
+        ("Na", "138", None),
+        ("K", "4.1", None),
+        ("Creatinine", "0.9", "mg/dL"),
+    ]
+
+
+def test_doses_dates_ranges_and_years_are_not_results():
+    text = (
+        "Vitamin B12 1000 mcg daily. Calcium 600 mg with food. K 20 mEq p.o. "
+        "Hgb 12/2019 unknown. TSH 0.5-4.5 normal. LDL 2019. Glucose 5 days ago."
+    )
+    assert _read(text) == []
