@@ -229,7 +229,7 @@ def centred_cells(row: Row, columns: list[Column]) -> list[tuple[Column, str]]:
     height = _height(row)
     chunks: list[list[Word]] = []
     for word in row:
-        if chunks and word.x0 - chunks[-1][-1].x1 <= max(height, 8) * 1.2:
+        if chunks and word.x0 - chunks[-1][-1].x1 <= height * 1.5:  # as row_text
             chunks[-1].append(word)
         else:
             chunks.append([word])
