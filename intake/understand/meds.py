@@ -292,7 +292,9 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
     meds = []
     for index, med in enumerate(parsed):
         if not med:
-            if not ocr and not PLACEHOLDER.search(lines[index]):
+            if inside[index] is not None and not ocr and (bare := _unstrengthed(lines[index])):
+                meds.append(bare)
+            elif not ocr and not PLACEHOLDER.search(lines[index]):
                 meds += _dosed(lines[index])
             continue
         after = parsed[index + 1 : index + 1 + LABEL_WINDOW]
@@ -379,6 +381,38 @@ def _candidate(line: str) -> Medication | None:
     if match is None or measurement_shaped(text, match):
         return None
     return parse_medication_line(text)
+
+
+# a numbered entry of a medication list naming a drug without a strength (a combination
+# product: '2. Aggrenox, one tablet p.o. b.i.d.'): its name, a comma, then its directions
+UNSTRENGTHED = re.compile(
+    r"^\s*(?:\d{1,2}[.)]|[-•*])\s*(?P<name>[A-Za-z][A-Za-z\-]{2,}(?:\s+[A-Za-z][A-Za-z\-]+){0,2})"
+    r"\s*,\s*(?P<directions>\S.*)$"
+)
+
+
+def _unstrengthed(line: str) -> Medication | None:
+    """A medication list's entry without a strength, when its whole name is a drug the
+    dictionary knows exactly and the rest of the line gives a frequency and a form or route
+    ('one tablet p.o. b.i.d.'); the strength stays empty, never guessed."""
+    from intake.understand.drugs import DIRECTION_WORDS as SIG_WORDS
+    from intake.understand.drugs import normalise
+
+    match = UNSTRENGTHED.match(line)
+    if not match or PLACEHOLDER.search(line):
+        return None
+    name, directions = match.group("name"), match.group("directions")
+    if any(word.lower() in NOT_NAMES or word.lower() in SIG_WORDS for word in name.split()):
+        return None
+    frequency = _frequency(directions)
+    form, route = _lookup(FORMS, directions), _lookup(ROUTES, directions)
+    if not frequency or not (form or route):
+        return None
+    drug = normalise(name, fuzzy=False)
+    if drug is None or drug.score < 100 or normalise(name.split()[0], fuzzy=False) is None:
+        return None
+    return Medication(name=name, form=form, route=route, frequency=frequency, raw=line.strip(),
+                      generic=drug.generic, match_score=drug.score)  # fmt: skip
 
 
 def as_needed(frequency: str | None, reason: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Lab values stated in a note's sentences, on excerpts of real notes (corpus units named)."""
+"""Lab values and medications stated in notes, on excerpts of real notes (corpus units named)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,19 @@ def test_doses_dates_ranges_and_years_are_not_results():
         "Hgb 12/2019 unknown. TSH 0.5-4.5 normal. LDL 2019. Glucose 5 days ago."
     )
     assert _read(text) == []
+
+
+def test_a_discharge_list_entry_without_a_strength():
+    # hl7_community_health_discharge_summary.pdf: a combination product listed by brand alone
+    from intake.understand.meds import parse_medications
+
+    text = (
+        "DISCHARGE MEDICATIONS:\n\n"
+        "1. Cipro 250 mg, one tablet p.o. b.i.d. for an additional two days.\n"
+        "2. Aggrenox, one tablet p.o. b.i.d.\n"
+        "3. Take medications, one tablet daily by mouth.\n"
+        "4. Continue Cipro, one tablet p.o. daily.\n"
+    )
+    found = [(m.name, m.strength) for m in parse_medications(text)]
+    assert found == [("Cipro", "250 mg"), ("Aggrenox", None)]
+    assert parse_medications("Plan:\n1. Aggrenox, one tablet p.o. b.i.d.") == []
