@@ -63,3 +63,14 @@ def test_a_discharge_list_entry_without_a_strength():
     found = [(m.name, m.strength) for m in parse_medications(text)]
     assert found == [("Cipro", "250 mg"), ("Aggrenox", None)]
     assert parse_medications("Plan:\n1. Aggrenox, one tablet p.o. b.i.d.") == []
+
+
+def test_a_hungarian_heading_name_beside_its_taj_number():
+    # hu_szentjanos_2023_tonsillectomy_operative_note.pdf: 'Műtéti lap', the date, then the
+    # patient's name and TAJ number on one line, no label (fictional name, valid TAJ here)
+    from intake.understand.people import find_name
+
+    heading = "Műtéti lap\n2023.12.06.\n\n{}\nMűtét neve: Tonsillectomia\n"
+    assert find_name(heading.format("Kovács Anna Mária 123 456 788")) == "Kovács Anna Mária"
+    assert find_name(heading.format("Kovács Anna Mária 123456789")) is None  # check digit
+    assert find_name(heading.format("Rendelési idő 123456788")) is None  # no name
