@@ -62,6 +62,7 @@ def test_a_discharge_list_entry_without_a_strength():
     )
     found = [(m.name, m.strength) for m in parse_medications(text)]
     assert found == [("Cipro", "250 mg"), ("Aggrenox", None)]
+    assert parse_medications(text)[1].generic == "Aspirin/dipyridamole"  # as US records say
     assert parse_medications("Plan:\n1. Aggrenox, one tablet p.o. b.i.d.") == []
 
 
