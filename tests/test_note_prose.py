@@ -75,3 +75,15 @@ def test_a_hungarian_heading_name_beside_its_taj_number():
     assert find_name(heading.format("Kovács Anna Mária 123 456 788")) == "Kovács Anna Mária"
     assert find_name(heading.format("Kovács Anna Mária 123456789")) is None  # check digit
     assert find_name(heading.format("Rendelési idő 123456788")) is None  # no name
+
+
+def test_a_drug_a_hungarian_note_says_the_patient_takes():
+    # hu_szentjanos_2025_internal_medicine_allergy_visit.pdf: 'terbinafint szed' (takes it)
+    from intake.understand.meds import parse_medications
+
+    text = "terbinafint szed, emiatt van a májfunkcióban az a minimális eltérés."
+    assert [(m.name, m.generic, m.strength) for m in parse_medications(text)] == [
+        ("terbinafin", "Terbinafine", None)
+    ]
+    # not taken, or not a drug: nothing
+    assert parse_medications("terbinafint nem szed. Gyógyszert kap. Diétát tart.") == []

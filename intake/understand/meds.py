@@ -320,7 +320,37 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
             header.insert(0, lines[back])
         _label_details(med, "\n".join([*header, lines[index], *window]))
         meds.append(med)
+    if not ocr:
+        meds += _taking(text, known={m.name.lower() for m in meds})
     return meds
+
+
+# a drug a Hungarian note says the patient takes: the drug in the accusative, then the verb
+# ('terbinafint szed': takes terbinafine); 'nem szed' (does not take) never matches
+TAKING_HU = re.compile(
+    r"\b(?P<drug>[^\W\d_]{5,}?)(?:ot|et|öt|at|t)\s+"
+    r"(?:szed|szedi|szedte|szedett|szedik|kap|kapja|kapott)\b",
+    re.IGNORECASE,
+)
+
+
+def _taking(text: str, *, known: set[str]) -> list[Medication]:
+    """Drugs named in 'X-t szed' sentences: a generic name (or its national spelling) the
+    dictionary knows exactly, no strength (none is stated)."""
+    from intake.understand.drugs import normalise
+
+    found: list[Medication] = []
+    for match in TAKING_HU.finditer(text):
+        name = match.group("drug")
+        drug = normalise(name, fuzzy=False, spelling=True)
+        if drug is None or name.lower() in known or name.lower() in NOT_NAMES:
+            continue
+        known.add(name.lower())
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        raw = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+        found.append(Medication(name=name, raw=raw, generic=drug.generic, match_score=drug.score))
+    return found
 
 
 # a dose written as times x units, as much of Europe writes it: '2x1' (twice a day, one),
