@@ -284,6 +284,30 @@ def looks_scrambled(result: OcrText) -> bool:
     return across >= PROSE_ROWS
 
 
+GARBLED_ROWS = 3  # lines Tesseract mostly could not read: the page is read again unruled
+GARBLED_WORDS = 3  # words a line needs to count (specks and rules are not text)
+GARBLED_CONFIDENCE = 50.0  # a word under this is a guess
+
+
+def garbled_lines(result: OcrText) -> int:
+    """Lines of at least three words, half of them or more guessed (confidence under 50):
+    a table whose cells are ruled (a grid) comes out as such noise ('BAF «dS | Wamtve'),
+    while the same page read with its rulings removed is clean."""
+    data = result.data
+    if data is None:
+        return 0
+    lines: dict[tuple[int, int, int], list[float]] = {}
+    for i, word in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        if (word or "").strip() and conf >= 0:
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            lines.setdefault(key, []).append(conf)
+    return sum(
+        len(confs) >= GARBLED_WORDS and sum(c < GARBLED_CONFIDENCE for c in confs) * 2 >= len(confs)
+        for confs in lines.values()
+    )
+
+
 _WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
 _NUMBER_ROW = re.compile(r"[^\W\d_]{2,}.*?\s{3}\S*\d")  # a name, a wide gap, then a number
 
@@ -344,6 +368,44 @@ def second_look(
     return redone
 
 
+RULE_INCHES = (0.6, 0.3)  # a dark run this long (horizontal, vertical) is a table's ruling
+RULE_DARK = 160  # grey level under which a pixel is ink
+
+
+def unruled(image: Image.Image, dpi: int = 300) -> Image.Image:
+    """A grey copy of a page with its table rulings (dark runs longer than any letter:
+    0.6 inch across, 0.3 inch down) painted white. Tesseract reads a grid's cells as
+    noise; without the lines it reads the same cells as words."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(image.convert("L")).copy()
+    dark = pixels < RULE_DARK
+    across = _long_runs(dark, round(RULE_INCHES[0] * dpi))
+    down = _long_runs(dark.T, round(RULE_INCHES[1] * dpi)).T
+    pixels[across | down] = 255
+    return Image.fromarray(pixels)
+
+
+def _long_runs(mask, length: int):
+    """The pixels of `mask` (a 2-D bool array) in a run of at least `length` along a row."""
+    import numpy as np
+
+    if length < 2 or mask.shape[1] < length:
+        return np.zeros_like(mask)
+    sums = np.cumsum(mask, axis=1, dtype=np.int32)
+    sums = np.pad(sums, ((0, 0), (1, 0)))
+    full = (sums[:, length:] - sums[:, :-length]) == length  # a window starting here is all ink
+    starts = np.cumsum(np.pad(full, ((0, 0), (0, length - 1))), axis=1, dtype=np.int32)
+    starts = np.pad(starts, ((0, 0), (length, 0)))
+    covered = starts[:, length:] - starts[:, :-length]  # windows covering each pixel
+    return covered > 0
+
+
+def _less_noise(first: OcrText, second: OcrText) -> bool:
+    return garbled_lines(second) < garbled_lines(first)
+
+
 def _digits(word: str) -> str:
     return re.sub(r"[^\d.,]", "", word).strip(".,")
 
@@ -380,10 +442,15 @@ def _box(data: dict[str, list], i: int) -> tuple[int, int, int, int]:
 
 
 def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
-    """Read a page that looks scrambled again as columns (second_look); straighten its
-    boxes; if Tesseract was unsure, try the page turned as OSD says."""
+    """Read a page with lines of noise again without its table rulings, and one that looks
+    scrambled again as columns (second_look); straighten its boxes; if Tesseract was
+    unsure, try the page turned as OSD says."""
     if looks_scrambled(result):
         result = second_look(image, result, config=COLUMNS_CONFIG, timeout=timeout)
+    if garbled_lines(result) >= GARBLED_ROWS:  # a ruled table read as noise: rulings removed
+        result = second_look(
+            unruled(image), result, config=PAGE_CONFIG, timeout=timeout, prefer=_less_noise
+        )
     result.data = None
     _straighten(result, image.size)
     if (result.confidence or 0) >= PAGE_SURE and result.words >= 10:

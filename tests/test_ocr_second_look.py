@@ -100,3 +100,48 @@ def test_a_photographed_tables_rows_stay_rows():
         read = read_upright(_prepare(image, []))
     assert "Ferritina   251   ng/mL   22-322" in read.text
     assert "Hemoglobina (Hgb)   13.7   g/dL   13.2-16.6" in read.text
+
+
+def _tsv(lines: list[list[tuple[str, float]]]) -> dict[str, list]:
+    """Tesseract's TSV columns for lines of (word, confidence)."""
+    data: dict[str, list] = {k: [] for k in ("text", "conf", "block_num", "par_num", "line_num")}
+    for number, line in enumerate(lines, start=1):
+        for word, conf in line:
+            for key, value in zip(data, (word, conf, 1, 1, number), strict=True):
+                data[key].append(value)
+    return data
+
+
+def test_lines_of_noise_are_counted():
+    # jsl_caris_molecular_report_scanned.pdf, page 1: its ruled summary table read as one
+    # block (psm 6); the clean lines above it do not count
+    noise = [("BAF", 30.0), ("«dS", 12.0), ("|", 40.0), ("Wamtve", 20.0), ("BRAF", 91.0)]
+    clean = [("Collection", 96.0), ("Date:", 95.0), ("04/29/2024", 93.0)]
+    short = [("ae", 10.0), ("|", 5.0)]  # specks: too few words to say
+    result = ocr.OcrText("", data=_tsv([noise, noise, clean, short, noise]))
+    assert ocr.garbled_lines(result) == 3
+    assert ocr.garbled_lines(ocr.OcrText("")) == 0
+
+
+def test_unruled_paints_rulings_white_and_keeps_letters():
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (1200, 600), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(50, 100), (1150, 100)], fill=0, width=4)  # a table's rule across
+    draw.line([(600, 100), (600, 500)], fill=0, width=4)  # a column's rule down
+    draw.rectangle([(100, 200), (130, 240)], fill=0)  # a letter-sized blot
+    plain = ocr.unruled(page)
+    assert plain.getpixel((300, 101)) == 255
+    assert plain.getpixel((600, 300)) == 255
+    assert plain.getpixel((115, 220)) == 0
+
+
+@needs_corpus
+def test_ruled_table_read_without_its_rulings():
+    # the Caris summary table (ruled grid): read as noise before, as its rows now
+    pdf = REAL / "clinical_pdf" / "jsl_caris_molecular_report_scanned.pdf"
+    found = {lab.test: lab.value for lab in read_pdf(pdf).labs}
+    assert found.get("KRAS") == "p.G12C Detected"
+    assert found.get("Microsatellite Instability") == "Stable (MSS)"
+    assert found.get("Tumor Mutational Burden") == "12 mut/Mb"

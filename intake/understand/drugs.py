@@ -255,7 +255,21 @@ def national_spellings(word: str) -> list[str]:
     return [w for w in dict.fromkeys(found) if w != word.lower()]
 
 
+# the dictionary's international names where US and UK records print another generic name
+PREFERRED_GENERICS = {"acetylsalicylic acid": "Aspirin"}
+
+
 def normalise(name: str, *, fuzzy: bool = True, spelling: bool = False) -> DrugMatch | None:
+    """`_normalise`, each ingredient by the name records print (PREFERRED_GENERICS:
+    'Acetylsalicylic acid/dipyridamole' is 'Aspirin/dipyridamole')."""
+    match = _normalise(name, fuzzy=fuzzy, spelling=spelling)
+    if match is None or not any(key in match.generic.lower() for key in PREFERRED_GENERICS):
+        return match
+    parts = [PREFERRED_GENERICS.get(p.strip().lower(), p) for p in match.generic.split("/")]
+    return DrugMatch("/".join(parts), match.score)
+
+
+def _normalise(name: str, *, fuzzy: bool = True, spelling: bool = False) -> DrugMatch | None:
     """The generic drug `name` stands for, or None when the dictionary does not know it.
 
     Without `fuzzy` only exact names count (text that was typed, not OCR-read). With

@@ -13,6 +13,7 @@ from intake.understand.classify import classify_held, refine, title_for
 from intake.understand.dates import document_date
 from intake.understand.drugs import normalise
 from intake.understand.imaging_report import imaging_fields
+from intake.understand.lab_prose import prose_labs
 from intake.understand.labs import lost_separator, parse_labs
 from intake.understand.meds import parse_medications
 from intake.understand.people import find_patient, name_matches, named_people
@@ -20,6 +21,8 @@ from intake.understand.problems import parse_allergies, parse_problems
 
 # kinds whose numbers are measurements, not doses: medication lines are not read from them
 NO_MEDICATIONS = frozenset({"lab_report", "imaging_report", "pathology_report"})
+# notes whose sentences may state lab values ('cholesterol of 165')
+PROSE_LAB_KINDS = frozenset({"visit_summary", "discharge_summary", "consult_note"})
 # formats whose problems and allergies are coded entries: their text is not mined for them
 CODED = frozenset({"ccda", "fhir"})
 
@@ -61,6 +64,8 @@ def enrich(document: Document) -> Document:
         date = max(collected)  # a cumulative report: its latest collection
     if not document.structured:
         labs = labs if "lab_report" in (kind, held) else []  # a note's own lab block too
+        if not labs and kind in PROSE_LAB_KINDS:  # a note's figures in its sentences
+            labs = prose_labs(text, collected=document.date or date)
         medications = [] if kind in NO_MEDICATIONS else medications
     sections = document.sections
     if kind == "imaging_report" and "exam" not in sections:

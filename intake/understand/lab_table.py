@@ -234,6 +234,32 @@ def cells(row: Row, columns: list[Column]) -> list[tuple[Column, str]]:
     return [(columns[i], " ".join(texts)) for i, texts in sorted(found.items())]
 
 
+def centred_cells(row: Row, columns: list[Column]) -> list[tuple[Column, str]]:
+    """The row cut into cells by its wide gaps, each cell given to the column whose header
+    is nearest its middle: for tables whose headers are centred over their cells (a
+    molecular report's 'RESULT' over 'p.G12C Detected'), where a cell may start left of its
+    header by more than `cells` allows. Specks without a letter or digit ('|') are dropped."""
+    height = _height(row)
+    chunks: list[list[Word]] = []
+    for word in row:
+        if chunks and word.x0 - chunks[-1][-1].x1 <= height * 1.5:  # as row_text
+            chunks[-1].append(word)
+        else:
+            chunks.append([word])
+    found: dict[int, list[str]] = {}
+    for chunk in chunks:
+        words = [w.text for w in chunk if re.search(r"\w", w.text)]
+        if not words:
+            continue
+        middle = (chunk[0].x0 + chunk[-1].x1) / 2
+        index = min(
+            range(len(columns)),
+            key=lambda i: max(columns[i].x0 - middle, middle - columns[i].x1, 0.0),
+        )
+        found.setdefault(index, []).extend(words)
+    return [(columns[i], " ".join(texts)) for i, texts in sorted(found.items())]
+
+
 def _boundaries(columns: list[Column], height: float) -> list[float]:
     """Where each column after the first begins: a little before its header (values may
     start left of it), never more than halfway back to the previous header."""

@@ -19,6 +19,7 @@ from intake.understand.lab_table import (
     Column,
     Row,
     cells,
+    centred_cells,
     header_columns,
     is_biomarker_table,
     row_text,
@@ -223,7 +224,7 @@ class LabReader:
                 continue
             results: list[LabResult] = []
             if self.columns and is_biomarker_table(self.columns):
-                biomarker = biomarker_result(cells(row, self.columns))
+                biomarker = biomarker_result(centred_cells(row, self.columns))
                 if biomarker:
                     self.found.append((self.rows_read + number, biomarker))
                 continue  # a biomarker table's other rows are interpretation, not results

@@ -292,7 +292,9 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
     meds = []
     for index, med in enumerate(parsed):
         if not med:
-            if not ocr and not PLACEHOLDER.search(lines[index]):
+            if inside[index] is not None and not ocr and (bare := _unstrengthed(lines[index])):
+                meds.append(bare)
+            elif not ocr and not PLACEHOLDER.search(lines[index]):
                 meds += _dosed(lines[index])
             continue
         after = parsed[index + 1 : index + 1 + LABEL_WINDOW]
@@ -318,7 +320,37 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
             header.insert(0, lines[back])
         _label_details(med, "\n".join([*header, lines[index], *window]))
         meds.append(med)
+    if not ocr:
+        meds += _taking(text, known={m.name.lower() for m in meds})
     return meds
+
+
+# a drug a Hungarian note says the patient takes: the drug in the accusative, then the verb
+# ('terbinafint szed': takes terbinafine); 'nem szed' (does not take) never matches
+TAKING_HU = re.compile(
+    r"\b(?P<drug>[^\W\d_]{5,}?)(?:ot|et|öt|at|t)\s+"
+    r"(?:szed|szedi|szedte|szedett|szedik|kap|kapja|kapott)\b",
+    re.IGNORECASE,
+)
+
+
+def _taking(text: str, *, known: set[str]) -> list[Medication]:
+    """Drugs named in 'X-t szed' sentences: a generic name (or its national spelling) the
+    dictionary knows exactly, no strength (none is stated)."""
+    from intake.understand.drugs import normalise
+
+    found: list[Medication] = []
+    for match in TAKING_HU.finditer(text):
+        name = match.group("drug")
+        drug = normalise(name, fuzzy=False, spelling=True)
+        if drug is None or name.lower() in known or name.lower() in NOT_NAMES:
+            continue
+        known.add(name.lower())
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        raw = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+        found.append(Medication(name=name, raw=raw, generic=drug.generic, match_score=drug.score))
+    return found
 
 
 # a dose written as times x units, as much of Europe writes it: '2x1' (twice a day, one),
@@ -379,6 +411,38 @@ def _candidate(line: str) -> Medication | None:
     if match is None or measurement_shaped(text, match):
         return None
     return parse_medication_line(text)
+
+
+# a numbered entry of a medication list naming a drug without a strength (a combination
+# product: '2. Aggrenox, one tablet p.o. b.i.d.'): its name, a comma, then its directions
+UNSTRENGTHED = re.compile(
+    r"^\s*(?:\d{1,2}[.)]|[-•*])\s*(?P<name>[A-Za-z][A-Za-z\-]{2,}(?:\s+[A-Za-z][A-Za-z\-]+){0,2})"
+    r"\s*,\s*(?P<directions>\S.*)$"
+)
+
+
+def _unstrengthed(line: str) -> Medication | None:
+    """A medication list's entry without a strength, when its whole name is a drug the
+    dictionary knows exactly and the rest of the line gives a frequency and a form or route
+    ('one tablet p.o. b.i.d.'); the strength stays empty, never guessed."""
+    from intake.understand.drugs import DIRECTION_WORDS as SIG_WORDS
+    from intake.understand.drugs import normalise
+
+    match = UNSTRENGTHED.match(line)
+    if not match or PLACEHOLDER.search(line):
+        return None
+    name, directions = match.group("name"), match.group("directions")
+    if any(word.lower() in NOT_NAMES or word.lower() in SIG_WORDS for word in name.split()):
+        return None
+    frequency = _frequency(directions)
+    form, route = _lookup(FORMS, directions), _lookup(ROUTES, directions)
+    if not frequency or not (form or route):
+        return None
+    drug = normalise(name, fuzzy=False)
+    if drug is None or drug.score < 100 or normalise(name.split()[0], fuzzy=False) is None:
+        return None
+    return Medication(name=name, form=form, route=route, frequency=frequency, raw=line.strip(),
+                      generic=drug.generic, match_score=drug.score)  # fmt: skip
 
 
 def as_needed(frequency: str | None, reason: str | None) -> str:

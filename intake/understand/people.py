@@ -210,7 +210,29 @@ def _unlabelled(text: str, lines: list[str]) -> Iterable[str]:
             name = display_name(match.group("name"))
             if name:
                 yield name
+        taj = NAME_WITH_TAJ.match(line) if number < HEADING_LINES * 2 else None
+        if taj and taj_valid(taj.group("taj")):  # 'Kovács Anna 116086200': name and TAJ
+            name = _accept(taj.group("name"), explicit=False)
+            if name:
+                yield name
     yield from _page_heading_names(text)
+
+
+# a line holding only a name and a Hungarian social security (TAJ) number, as a Hungarian
+# record's heading prints its patient ('Műtéti lap' / date / name and TAJ)
+NAME_WITH_TAJ = re.compile(
+    r"^\s*(?P<name>[^\W\d_][^\d:]{3,60}?)\s+(?P<taj>\d{3}[ -]?\d{3}[ -]?\d{3})\s*$"
+)
+
+
+def taj_valid(number: str) -> bool:
+    """A TAJ number's check digit: the first eight digits weighted 3, 7, 3, 7... sum to the
+    ninth modulo 10 (so a phone or order number is rarely taken for one)."""
+    digits = [int(d) for d in re.sub(r"\D", "", number)]
+    if len(digits) != 9 or len(set(digits)) == 1:
+        return False
+    total = sum(d * (3 if i % 2 == 0 else 7) for i, d in enumerate(digits[:8]))
+    return total % 10 == digits[8]
 
 
 def _page_heading_names(text: str) -> list[str]:
