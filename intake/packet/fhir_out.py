@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
@@ -39,22 +39,29 @@ _NUMBER = re.compile(r"^(?P<cmp><=|>=|<|>)?\s*(?P<num>-?\d+(?:\.\d+)?)$")
 _RANGE = re.compile(r"^\s*(?P<lo>-?\d+(?:\.\d+)?)\s*[-–]\s*(?P<hi>-?\d+(?:\.\d+)?)")
 
 
-def fhir_bundle(
-    manifest: Manifest, documents: list[Document], root: Path, index: PacketIndex
-) -> str:
-    """The collection Bundle as JSON text. Each entry is validated alone: one FHIR rejects
-    (a value read from a record that no FHIR type holds) is left out, with a note on its
-    document and the count in the packet's notes; the rest of the bundle is written."""
-    entries: list[dict[str, Any]] = []
+def write_fhir_bundle(
+    handle: BinaryIO,
+    manifest: Manifest,
+    documents: list[Document],
+    root: Path,
+    index: PacketIndex,
+) -> None:
+    """The collection Bundle as JSON, written to `handle` entry by entry (its size in memory
+    does not grow with the packet). Each entry is validated alone: one FHIR rejects (a value
+    read from a record that no FHIR type holds) is left out, with a note on its document
+    and the count in the packet's notes; the rest of the bundle is written."""
     left_out = 0
+    written = 0
+    handle.write(b'{\n  "resourceType": "Bundle",\n  "type": "collection",\n  "entry": [')
 
     def add(document: Document | None, what: str, kind: str, key: str,
             resource: Callable[[], dict[str, Any]]) -> None:  # fmt: skip
-        nonlocal left_out
+        nonlocal left_out, written
         try:
             entry = _entry(kind, key, resource())
-            Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
-                                   "entry": [entry]})  # fmt: skip
+            checked = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
+                                             "entry": [entry]})  # fmt: skip
+            text = checked.entry[0].model_dump_json(indent=2, exclude_none=True, by_alias=True)
         except MemoryError:
             raise
         except Exception as err:
@@ -65,7 +72,9 @@ def fhir_bundle(
             else:
                 index.note(document, f"{document.source}: {text}")
             return
-        entries.append(entry)
+        lines = "\n".join(f"    {line}" for line in text.splitlines())
+        handle.write(f"{',' if written else ''}\n{lines}".encode())
+        written += 1
 
     add(None, "the Patient", "Patient", "patient", partial(_patient, manifest))
     subject = {"reference": "urn:uuid:patient"}
@@ -82,14 +91,12 @@ def fhir_bundle(
         for number, study in enumerate(d.imaging, start=1):
             add(d, f"ImagingStudy {number}", "ImagingStudy", f"{key}-study{number}",
                 partial(_study, study, subject, d))  # fmt: skip
+    handle.write(b"\n  ]\n}\n")
     if left_out:
         index.general.append(
             f"EXTRA/fhir-bundle.json: {left_out} {'entry' if left_out == 1 else 'entries'} "
             "left out, holding values FHIR rejects (each is noted on its document)"
         )
-    bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
-                                    "entry": entries})  # fmt: skip
-    return bundle.model_dump_json(indent=2, exclude_none=True, by_alias=True)
 
 
 def _rejected(err: Exception) -> str:

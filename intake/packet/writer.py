@@ -19,7 +19,7 @@ from intake.errors import CannotWrite, UsageError, stop_if_requested
 from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
-from intake.packet.fhir_out import fhir_bundle
+from intake.packet.fhir_out import write_fhir_bundle
 from intake.packet.index import PacketIndex, reason_of
 from intake.packet.packet_pdf import MARK, build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
@@ -225,12 +225,12 @@ def _write_contents(
     if any(name.startswith(f"{XDM_FOLDER}/") for d in documents for name in index.files(d)):
         with files.create(f"{XDM_FOLDER}/METADATA.XML") as handle:
             write_metadata_xml(handle, manifest, documents, root, index)
-    bundle = fhir_bundle(manifest, unique, root, index)  # its notes go into INDEX.HTM
+    with files.create("EXTRA/fhir-bundle.json") as handle:  # its notes go into INDEX.HTM
+        write_fhir_bundle(handle, manifest, unique, root, index)
     files.write_text("README.TXT", render_readme())
     files.write_text("INDEX.HTM", render_index(manifest, index, summary))
     files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
     files.write_text("EXTRA/packet-index.json", json.dumps(index.to_dict(), indent=2) + "\n")
-    files.write_text("EXTRA/fhir-bundle.json", bundle + "\n")
     files.write_text("EXTRA/LABS.CSV", labs_csv(summary, index))
     files.write_text("EXTRA/MEDS.CSV", meds_csv(summary, index))
     files.write_checksums("EXTRA/SHA256SUM.TXT")
