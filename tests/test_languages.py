@@ -186,11 +186,18 @@ def test_a_drug_beside_a_dose_count_in_prose():
     assert [(m.name, m.generic) for m in meds] == [("Flector-R", "Diclofenac Patch")]
 
 
+def test_a_drug_the_note_says_the_patient_takes():
+    """'terbinafint szed' (takes terbinafine): the drug without a strength, as the note
+    states it; 'nem szed' (does not take) is no medication."""
+    meds = parse_medications(HU_VISIT)
+    assert [(m.generic, m.strength) for m in meds] == [("Terbinafine", None)]
+    assert parse_medications(HU_VISIT.replace("terbinafint szed", "terbinafint nem szed")) == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
         HU_HISTOLOGY,  # '2x1,5x1 cm' is a size
-        HU_VISIT,  # 'terbinafint szed': no strength, no dose
         "Inzulin, 30 perc 50.5 mIU/L",
         "Terápia:\nAlbumin 30 mg/g kreatinin",  # a ratio, not a cream's strength
         "Terápia:\n1x15g tubusban",
