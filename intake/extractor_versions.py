@@ -5,9 +5,9 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "12",
+    "pdf": "13",
     "dicom": "5",
-    "image": "6",
+    "image": "7",
     "ccda": "11",
     "fhir": "7",
     "text": "5",

@@ -72,6 +72,8 @@ class OcrText:
     line_skew: float = 0.0  # degrees of skew measured along Tesseract's lines (boxes of
     # printed pages are straightened by it)
     overlaps: int = 0  # pairs of lines read over each other (a big line cut in two)
+    config: str = ""  # the Tesseract options it was read with (a reading again uses them)
+    doubtful: frozenset[int] = frozenset()  # words (by index in `data`) shown as '?'
     data: dict[str, list] | None = field(default=None, repr=False)  # Tesseract's TSV columns
 
 
@@ -208,7 +210,9 @@ def read_image(
         data = image_to_data(image, lang=lang, timeout=timeout, config=config)
     except OcrTimeout:
         return OcrText("", warnings=[f"OCR gave up after {timeout:g}s"])
-    return _assemble(data)
+    result = _assemble(data)
+    result.config = config
+    return result
 
 
 # one uniform block of lines; no second pass for white-on-black text (printed pages have none)
@@ -251,10 +255,10 @@ def read_pages(images: list[Image.Image], *, timeout: float = 60.0) -> list[OcrT
         if 1 <= page_number <= len(images):
             for key, values in data.items():
                 by_page[page_number - 1][key].append(values[i])
-    return [
-        _settle(image, _assemble(page), timeout)
-        for image, page in zip(images, by_page, strict=True)
-    ]
+    pages = [_assemble(page) for page in by_page]
+    for page in pages:
+        page.config = PAGE_CONFIG
+    return [_settle(image, page, timeout) for image, page in zip(images, pages, strict=True)]
 
 
 def read_page(image: Image.Image, *, timeout: float = 60.0) -> OcrText:
@@ -323,6 +327,7 @@ def second_look(
     except (OcrTimeout, TesseractFailed):
         return first
     second = _assemble(data)
+    second.config = config
     keep, other = first, second
     if (
         prefer(first, second)
@@ -336,12 +341,93 @@ def second_look(
     if not doubtful:
         return keep
     redone = _assemble(keep.data, doubtful=set(doubtful))
+    redone.config = keep.config
     shown = ", ".join(f"'{a}' or '{b}'" for a, b in list(doubtful.values())[:3])
     redone.warnings = [
         *keep.warnings,
         f"OCR read {len(doubtful)} number(s) two ways ({shown}): left out, check by hand",
     ]
     return redone
+
+
+# Tesseract's model for each language intake knows the words of (apt: tesseract-ocr-por...)
+LANGUAGE_MODELS = {"hu": "hun", "pt": "por", "es": "spa", "de": "deu", "fr": "fra", "it": "ita"}
+
+
+@cache
+def installed_models() -> frozenset[str]:
+    """The language models Tesseract has (asked once per process); none if it cannot say."""
+    try:
+        printed = run_tesseract(["--list-langs"], timeout=30)
+    except (OSError, OcrTimeout, TesseractFailed, TesseractMissing):
+        return frozenset()
+    return frozenset(line.strip() for line in printed.splitlines()[1:] if line.strip())
+
+
+def in_language(image: Image.Image | str, first: OcrText, *, timeout: float) -> OcrText:
+    """`first` (read with the English model), with its words of letters as read again
+    with the page's own language model, when the page is clearly in another language
+    (page_language) and that model is installed: 'Clínica' for 'Clinica', 'leucócitos'
+    for 'leucdcitos'. An English page, or one in doubt, is not read again.
+
+    The reading again (`lang+eng`, same options) is used only when Tesseract is at least
+    as sure of it (mean word confidence), and then word by word: a word of `first` holding
+    no number takes the word read at its place (each box covering half the other) when
+    that one holds no digit and Tesseract is at least as sure of it. Numbers, lines and
+    word boxes stay `first`'s: a value is never read anew."""
+    from intake.page_language import page_language
+
+    if first.data is None or not first.words:
+        return first
+    language = page_language(first.text)
+    model = LANGUAGE_MODELS.get(language or "")
+    if model is None or model not in installed_models():
+        return first
+    try:
+        data = image_to_data(image, lang=f"{model}+eng", config=first.config, timeout=timeout)
+    except (OcrTimeout, TesseractFailed):
+        return first
+    again = _assemble(data)
+    if (again.confidence or 0) < (first.confidence or 0):
+        return first
+    merged = _take_words(first.data, data)
+    if merged is None:
+        return first
+    result = _assemble(merged, doubtful=set(first.doubtful))
+    result.warnings, result.turned, result.config = first.warnings, first.turned, first.config
+    return result
+
+
+_LETTERS_AROUND_DIGITS = re.compile(r"(?<=[^\W\d_])\d+(?=[^\W\d_])")
+
+
+def _take_words(first: dict[str, list], again: dict[str, list]) -> dict[str, list] | None:
+    """A copy of `first`'s columns with words of letters replaced by the ones `again` read
+    at the same place (see in_language), or None when no word changes. A word's digits
+    between letters ('bas6é6filos') are OCR damage, not a number."""
+    theirs = [
+        (word.strip(), float(again["conf"][j]), _box(again, j))
+        for j, word in enumerate(again["text"])
+        if (word or "").strip() and float(again["conf"][j]) >= 0
+        and not re.search(r"\d", word)
+    ]  # fmt: skip
+    texts, confs = list(first["text"]), list(first["conf"])
+    changed = False
+    for i, word in enumerate(first["text"]):
+        word = (word or "").strip()
+        conf = float(first["conf"][i])
+        if not word or conf < 0 or re.search(r"\d", _LETTERS_AROUND_DIGITS.sub("", word)):
+            continue
+        left, top, right, bottom = _box(first, i)
+        for their_word, their_conf, (o_left, o_top, o_right, o_bottom) in theirs:
+            width = min(right, o_right) - max(left, o_left)
+            height = min(bottom, o_bottom) - max(top, o_top)
+            larger = max((right - left) * (bottom - top), (o_right - o_left) * (o_bottom - o_top))
+            if width > 0 and height > 0 and width * height >= 0.5 * larger:
+                if their_word != word and their_conf >= conf:
+                    texts[i], confs[i], changed = their_word, their_conf, True
+                break
+    return {**first, "text": texts, "conf": confs} if changed else None
 
 
 def _digits(word: str) -> str:
@@ -384,6 +470,7 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
     boxes; if Tesseract was unsure, try the page turned as OSD says."""
     if looks_scrambled(result):
         result = second_look(image, result, config=COLUMNS_CONFIG, timeout=timeout)
+    result = in_language(image, result, timeout=timeout)
     result.data = None
     _straighten(result, image.size)
     if (result.confidence or 0) >= PAGE_SURE and result.words >= 10:
@@ -391,7 +478,7 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
     turn = _orientation(image, timeout)
     if turn:
         turned = image.rotate(turn, expand=True)
-        again = _read_page_file(turned, timeout)
+        again = in_language(turned, _read_page_file(turned, timeout), timeout=timeout)
         again.data = None
         _straighten(again, turned.size)
         if (again.confidence or 0) > (result.confidence or 0) + 10 and again.words >= 10:
@@ -489,6 +576,7 @@ def _assemble(data: dict[str, list], doubtful: set[int] = frozenset()) -> OcrTex
         out.append("".join(parts))
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
     result = OcrText("\n".join(out), confidence=mean, words=len(confidences), boxes=boxes)
+    result.doubtful = frozenset(doubtful)
     result.line_skew = line_skew(data)
     result.overlaps = _overlapping(list(extents.values()))
     result.data = data
