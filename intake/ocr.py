@@ -365,23 +365,31 @@ def installed_models() -> frozenset[str]:
 
 
 def in_language(image: Image.Image | str, first: OcrText, *, timeout: float) -> OcrText:
-    """`first` (read with the English model), with its words of letters as read again
-    with the page's own language model, when the page is clearly in another language
-    (page_language) and that model is installed: 'Clínica' for 'Clinica', 'leucócitos'
-    for 'leucdcitos'. An English page, or one in doubt, is not read again.
-
-    The reading again (`lang+eng`, same options) is used only when Tesseract is at least
-    as sure of it (mean word confidence), and then word by word: a word of `first` holding
-    no number takes the word read at its place (each box covering half the other) when
-    that one holds no digit and Tesseract is at least as sure of it. Numbers, lines and
-    word boxes stay `first`'s: a value is never read anew."""
+    """`first` (read with the English model), with its words read again in the page's own
+    language (read_again_in) when the page is clearly in another language (page_language)
+    and Tesseract has that language's model: 'Clínica' for 'Clinica', 'leucócitos' for
+    'leucdcitos'. An English page, or one in doubt, is not read again; a missing model
+    leaves the English reading."""
     from intake.page_language import page_language
 
     if first.data is None or not first.words:
         return first
-    language = page_language(first.text)
-    model = LANGUAGE_MODELS.get(language or "")
+    model = LANGUAGE_MODELS.get(page_language(first.text) or "")
     if model is None or model not in installed_models():
+        return first
+    return read_again_in(image, first, model, timeout=timeout)
+
+
+def read_again_in(
+    image: Image.Image | str, first: OcrText, model: str, *, timeout: float
+) -> OcrText:
+    """Read `image` again with `model`+eng (`first`'s options) and take its words into
+    `first` where better; used only when Tesseract is at least as sure of that reading
+    (mean word confidence), and then word by word: a word of `first` holding no number
+    takes the word read at its place (each box covering half the other) when that one
+    holds no digit and Tesseract is at least as sure of it. Numbers, lines and word boxes
+    stay `first`'s: a value is never read anew."""
+    if first.data is None:
         return first
     try:
         data = image_to_data(image, lang=f"{model}+eng", config=first.config, timeout=timeout)
