@@ -411,14 +411,15 @@ _LETTERS_AROUND_DIGITS = re.compile(r"(?<=[^\W\d_])\d+(?=[^\W\d_])")
 
 def _take_words(first: dict[str, list], again: dict[str, list]) -> dict[str, list] | None:
     """A copy of `first`'s columns with words of letters replaced by the ones `again` read
-    at the same place (see in_language), or None when no word changes. A word's digits
-    between letters ('bas6é6filos') are OCR damage, not a number."""
+    at the same place (see in_language), or None when no word changes. The word of `again`
+    at a place is the one whose box matches best (overlap over union at least SAME_PLACE),
+    and it must be the same word read better (letters alike, SAME_WORD), not another one.
+    A word's digits between letters ('bas6é6filos') are OCR damage, not a number."""
     theirs = [
         (word.strip(), float(again["conf"][j]), _box(again, j))
         for j, word in enumerate(again["text"])
         if (word or "").strip() and float(again["conf"][j]) >= 0
-        and not re.search(r"\d", word)
-    ]  # fmt: skip
+    ]
     texts, confs = list(first["text"]), list(first["conf"])
     changed = False
     for i, word in enumerate(first["text"]):
@@ -426,16 +427,44 @@ def _take_words(first: dict[str, list], again: dict[str, list]) -> dict[str, lis
         conf = float(first["conf"][i])
         if not word or conf < 0 or re.search(r"\d", _LETTERS_AROUND_DIGITS.sub("", word)):
             continue
-        left, top, right, bottom = _box(first, i)
-        for their_word, their_conf, (o_left, o_top, o_right, o_bottom) in theirs:
-            width = min(right, o_right) - max(left, o_left)
-            height = min(bottom, o_bottom) - max(top, o_top)
-            larger = max((right - left) * (bottom - top), (o_right - o_left) * (o_bottom - o_top))
-            if width > 0 and height > 0 and width * height >= 0.5 * larger:
-                if their_word != word and their_conf >= conf:
-                    texts[i], confs[i], changed = their_word, their_conf, True
-                break
+        box = _box(first, i)
+        match, their_word, their_conf = max(
+            ((_same_place(box, their_box), their_word, their_conf)
+             for their_word, their_conf, their_box in theirs),
+            default=(0.0, "", 0.0),
+        )  # fmt: skip
+        if (
+            match >= SAME_PLACE
+            and their_word != word
+            and their_conf >= conf
+            and not re.search(r"\d", their_word)
+            and _alike(word, their_word) >= SAME_WORD
+        ):
+            texts[i], confs[i], changed = their_word, their_conf, True
     return {**first, "text": texts, "conf": confs} if changed else None
+
+
+SAME_PLACE = 0.5  # boxes' overlap over their union: one word read twice
+SAME_WORD = 0.5  # letters alike (without accents, case): 'Franga'/'França', not 'Amostra'/'(HK)'
+
+
+def _same_place(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> float:
+    """Overlap of two boxes (left, top, right, bottom) over their union, 0 to 1."""
+    width = min(box[2], other[2]) - max(box[0], other[0])
+    height = min(box[3], other[3]) - max(box[1], other[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    area = (box[2] - box[0]) * (box[3] - box[1]) + (other[2] - other[0]) * (other[3] - other[1])
+    return width * height / max(area - width * height, 1)
+
+
+def _alike(word: str, other: str) -> float:
+    """How alike two readings of a word are, accents and case aside (0 to 1)."""
+    from difflib import SequenceMatcher
+
+    from intake.understand.vocabulary import fold
+
+    return SequenceMatcher(None, fold(word).lower(), fold(other).lower()).ratio()
 
 
 def _digits(word: str) -> str:

@@ -103,6 +103,18 @@ def test_digits_between_letters_are_damage_and_the_word_is_read_again():
     assert ocr._take_words(first, again)["text"] == ["basófilos", "0,2"]
 
 
+def test_another_word_at_the_place_is_not_taken():
+    # photo/tsilva_hluz_synlab_arrabida_2022_lipids_page.png: 'Mét.: Colorimetria (HK) |
+    # Amostra: Soro' read with por+eng gave '(HK)' a box reaching over 'Amostra:'
+    first = _columns([("Amostra:", 92)])
+    again = _columns([("(HK)", 96), ("Amostra:", 96)])
+    again["left"], again["width"] = [-60, 0], [140, 80]
+    assert ocr._take_words(first, again) is None
+    wide = _columns([("(HK)", 96)])
+    wide["left"], wide["width"] = [-60], [140]
+    assert ocr._take_words(first, wide) is None  # the same place, but another word
+
+
 def test_nothing_better_read_again_keeps_the_first_reading():
     first = _columns([("Clínica", 96)])
     assert ocr._take_words(first, _columns([("Clinica", 93)])) is None
