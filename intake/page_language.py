@@ -17,19 +17,26 @@ from intake.understand import vocabulary
 # everyday words common on a report's page, found in no other of these languages nor English
 EVERYDAY_WORDS: dict[str, list[str]] = {
     "en": [r"the", r"and", r"of", r"with", r"for", r"from", r"this", r"your", r"was", r"were",
-           r"result", r"results", r"patient", r"date", r"name", r"report"],
+           r"result", r"results", r"patient", r"date", r"name", r"report", r"page"],
     "hu": [r"[ée]s", r"az", r"egy", r"vagy", r"nem", r"szerint", r"eredm[ée]ny", r"vizsg[áa]lat",
-           r"k[ée]r[ée]s", r"d[áa]tum", r"orvos", r"lelet", r"mint[áa]k?", r"megnevez[ée]s"],
+           r"k[ée]r[ée]s", r"d[áa]tum", r"orvos", r"lelet", r"mint[áa]k?", r"megnevez[ée]s",
+           r"oldal", r"beteg", r"k[óo]rh[áa]z"],
     "pt": [r"n[ãa]o", r"s[ãa]o", r"dos", r"das", r"pelo", r"pela", r"utente", r"colheita",
-           r"an[áa]lises", r"m[ée]dico", r"resultado", r"refer[êe]ncia", r"exame"],
+           r"an[áa]lises?", r"m[ée]dico", r"resultado", r"refer[êe]ncia", r"exame",
+           r"servi[çc]o", r"senhora?", r"rua", r"pertencente", r"requisitado", r"boletim",
+           r"impress[ãa]o", r"valida[çc][ãa]o", r"avalia[çc][ãa]o", r"inscri[çc][ãa]o"],
     "es": [r"del", r"los", r"las", r"fecha", r"resultado", r"referencia", r"m[ée]dico",
-           r"an[áa]lisis", r"muestra", r"solicitud", r"prueba"],
+           r"an[áa]lisis", r"muestra", r"solicitud", r"prueba", r"servicio", r"solicitante",
+           r"observaciones", r"p[áa]gina"],
     "de": [r"und", r"der", r"die", r"das", r"mit", r"nicht", r"von", r"f[üu]r", r"ist", r"datum",
-           r"befund", r"ergebnis", r"untersuchung", r"arzt"],
+           r"befund", r"ergebnis", r"untersuchung", r"arzt", r"seite", r"einsender", r"auftrag",
+           r"normbereich", r"einheit"],
     "fr": [r"le", r"les", r"des", r"du", r"et", r"pour", r"avec", r"est", r"r[ée]sultats?",
-           r"m[ée]decin", r"examen", r"valeurs", r"pr[ée]l[èe]vement"],
+           r"m[ée]decin", r"examen", r"valeurs", r"pr[ée]l[èe]vement", r"demande",
+           r"prescripteur", r"ant[ée]riorit[ée]s?", r"laboratoire"],
     "it": [r"il", r"della", r"delle", r"di", r"per", r"che", r"gli", r"risultati?", r"esame",
-           r"medico", r"valori", r"prelievo", r"richiesta"],
+           r"medico", r"valori", r"prelievo", r"richiesta", r"accettazione", r"unit[àa]",
+           r"referto"],
 }  # fmt: skip
 # English words another language's entry may match ('Patient', 'Name'): such an entry is
 # dropped, so an English page never counts for another language
