@@ -395,8 +395,7 @@ def read_again_in(
         data = image_to_data(image, lang=f"{model}+eng", config=first.config, timeout=timeout)
     except (OcrTimeout, TesseractFailed):
         return first
-    again = _assemble(data)
-    if (again.confidence or 0) < (first.confidence or 0):
+    if _letters_confidence(data) < _letters_confidence(first.data):
         return first
     merged = _take_words(first.data, data)
     if merged is None:
@@ -407,6 +406,16 @@ def read_again_in(
 
 
 _LETTERS_AROUND_DIGITS = re.compile(r"(?<=[^\W\d_])\d+(?=[^\W\d_])")
+
+
+def _letters_confidence(data: dict[str, list]) -> float:
+    """Mean confidence of the words holding no digit: the words a reading again may give."""
+    confidences = [
+        float(conf)
+        for word, conf in zip(data["text"], data["conf"], strict=True)
+        if (word or "").strip() and float(conf) >= 0 and not re.search(r"\d", word)
+    ]
+    return sum(confidences) / len(confidences) if confidences else 0.0
 
 
 def _take_words(first: dict[str, list], again: dict[str, list]) -> dict[str, list] | None:
