@@ -15,6 +15,7 @@ $(BIN)/intake: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+OCR_LANGS := por hun spa deu fra ita  # Tesseract's models for the languages intake knows
 tesseract:
 	@command -v tesseract >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -26,6 +27,18 @@ tesseract:
 	    echo "  brew install tesseract              (macOS)"; \
 	    exit 1; \
 	  fi; }
+	@missing=""; for lang in $(OCR_LANGS); do \
+	  tesseract --list-langs 2>/dev/null | grep -qx "$$lang" || missing="$$missing tesseract-ocr-$$lang"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Tesseract's language models:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Optional: Tesseract reads accents of other languages with their models:"; \
+	    echo "  sudo apt-get install$$missing   (Debian, Ubuntu; brew install tesseract-lang on macOS)"; \
+	  fi; \
+	fi
 
 samples: $(BIN)/intake
 	$(BIN)/python samples/make_samples.py $(SAMPLES)

@@ -5,9 +5,9 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "13",
+    "pdf": "14",
     "dicom": "5",
-    "image": "7",
+    "image": "8",
     "ccda": "11",
     "fhir": "7",
     "text": "6",

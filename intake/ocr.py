@@ -72,6 +72,8 @@ class OcrText:
     line_skew: float = 0.0  # degrees of skew measured along Tesseract's lines (boxes of
     # printed pages are straightened by it)
     overlaps: int = 0  # pairs of lines read over each other (a big line cut in two)
+    config: str = ""  # the Tesseract options it was read with (a reading again uses them)
+    doubtful: frozenset[int] = frozenset()  # words (by index in `data`) shown as '?'
     data: dict[str, list] | None = field(default=None, repr=False)  # Tesseract's TSV columns
 
 
@@ -208,7 +210,9 @@ def read_image(
         data = image_to_data(image, lang=lang, timeout=timeout, config=config)
     except OcrTimeout:
         return OcrText("", warnings=[f"OCR gave up after {timeout:g}s"])
-    return _assemble(data)
+    result = _assemble(data)
+    result.config = config
+    return result
 
 
 # one uniform block of lines; no second pass for white-on-black text (printed pages have none)
@@ -251,10 +255,10 @@ def read_pages(images: list[Image.Image], *, timeout: float = 60.0) -> list[OcrT
         if 1 <= page_number <= len(images):
             for key, values in data.items():
                 by_page[page_number - 1][key].append(values[i])
-    return [
-        _settle(image, _assemble(page), timeout)
-        for image, page in zip(images, by_page, strict=True)
-    ]
+    pages = [_assemble(page) for page in by_page]
+    for page in pages:
+        page.config = PAGE_CONFIG
+    return [_settle(image, page, timeout) for image, page in zip(images, pages, strict=True)]
 
 
 def read_page(image: Image.Image, *, timeout: float = 60.0) -> OcrText:
@@ -347,6 +351,7 @@ def second_look(
     except (OcrTimeout, TesseractFailed):
         return first
     second = _assemble(data)
+    second.config = config
     keep, other = first, second
     if (
         prefer(first, second)
@@ -360,6 +365,7 @@ def second_look(
     if not doubtful:
         return keep
     redone = _assemble(keep.data, doubtful=set(doubtful))
+    redone.config = keep.config
     shown = ", ".join(f"'{a}' or '{b}'" for a, b in list(doubtful.values())[:3])
     redone.warnings = [
         *keep.warnings,
@@ -404,6 +410,132 @@ def _long_runs(mask, length: int):
 
 def _less_noise(first: OcrText, second: OcrText) -> bool:
     return garbled_lines(second) < garbled_lines(first)
+
+
+# Tesseract's model for each language intake knows the words of (apt: tesseract-ocr-por...)
+LANGUAGE_MODELS = {"hu": "hun", "pt": "por", "es": "spa", "de": "deu", "fr": "fra", "it": "ita"}
+
+
+@cache
+def installed_models() -> frozenset[str]:
+    """The language models Tesseract has (asked once per process); none if it cannot say."""
+    try:
+        printed = run_tesseract(["--list-langs"], timeout=30)
+    except (OSError, OcrTimeout, TesseractFailed, TesseractMissing):
+        return frozenset()
+    return frozenset(line.strip() for line in printed.splitlines()[1:] if line.strip())
+
+
+def in_language(image: Image.Image | str, first: OcrText, *, timeout: float) -> OcrText:
+    """`first` (read with the English model), with its words read again in the page's own
+    language (read_again_in) when the page is clearly in another language (page_language)
+    and Tesseract has that language's model: 'Clínica' for 'Clinica', 'leucócitos' for
+    'leucdcitos'. An English page, or one in doubt, is not read again; a missing model
+    leaves the English reading."""
+    from intake.page_language import page_language
+
+    if first.data is None or not first.words:
+        return first
+    model = LANGUAGE_MODELS.get(page_language(first.text) or "")
+    if model is None or model not in installed_models():
+        return first
+    return read_again_in(image, first, model, timeout=timeout)
+
+
+def read_again_in(
+    image: Image.Image | str, first: OcrText, model: str, *, timeout: float
+) -> OcrText:
+    """Read `image` again with `model`+eng (`first`'s options) and take its words into
+    `first` where better; used only when Tesseract is at least as sure of that reading
+    (mean word confidence), and then word by word: a word of `first` holding no number
+    takes the word read at its place (each box covering half the other) when that one
+    holds no digit and Tesseract is at least as sure of it. Numbers, lines and word boxes
+    stay `first`'s: a value is never read anew."""
+    if first.data is None:
+        return first
+    try:
+        data = image_to_data(image, lang=f"{model}+eng", config=first.config, timeout=timeout)
+    except (OcrTimeout, TesseractFailed):
+        return first
+    if _letters_confidence(data) < _letters_confidence(first.data):
+        return first
+    merged = _take_words(first.data, data)
+    if merged is None:
+        return first
+    result = _assemble(merged, doubtful=set(first.doubtful))
+    result.warnings, result.turned, result.config = first.warnings, first.turned, first.config
+    return result
+
+
+_LETTERS_AROUND_DIGITS = re.compile(r"(?<=[^\W\d_])\d+(?=[^\W\d_])")
+
+
+def _letters_confidence(data: dict[str, list]) -> float:
+    """Mean confidence of the words holding no digit: the words a reading again may give."""
+    confidences = [
+        float(conf)
+        for word, conf in zip(data["text"], data["conf"], strict=True)
+        if (word or "").strip() and float(conf) >= 0 and not re.search(r"\d", word)
+    ]
+    return sum(confidences) / len(confidences) if confidences else 0.0
+
+
+def _take_words(first: dict[str, list], again: dict[str, list]) -> dict[str, list] | None:
+    """A copy of `first`'s columns with words of letters replaced by the ones `again` read
+    at the same place (see in_language), or None when no word changes. The word of `again`
+    at a place is the one whose box matches best (overlap over union at least SAME_PLACE),
+    and it must be the same word read better (letters alike, SAME_WORD), not another one.
+    A word's digits between letters ('bas6é6filos') are OCR damage, not a number."""
+    theirs = [
+        (word.strip(), float(again["conf"][j]), _box(again, j))
+        for j, word in enumerate(again["text"])
+        if (word or "").strip() and float(again["conf"][j]) >= 0
+    ]
+    texts, confs = list(first["text"]), list(first["conf"])
+    changed = False
+    for i, word in enumerate(first["text"]):
+        word = (word or "").strip()
+        conf = float(first["conf"][i])
+        if not word or conf < 0 or re.search(r"\d", _LETTERS_AROUND_DIGITS.sub("", word)):
+            continue
+        box = _box(first, i)
+        match, their_word, their_conf = max(
+            ((_same_place(box, their_box), their_word, their_conf)
+             for their_word, their_conf, their_box in theirs),
+            default=(0.0, "", 0.0),
+        )  # fmt: skip
+        if (
+            match >= SAME_PLACE
+            and their_word != word
+            and their_conf >= conf
+            and not re.search(r"\d", their_word)
+            and _alike(word, their_word) >= SAME_WORD
+        ):
+            texts[i], confs[i], changed = their_word, their_conf, True
+    return {**first, "text": texts, "conf": confs} if changed else None
+
+
+SAME_PLACE = 0.5  # boxes' overlap over their union: one word read twice
+SAME_WORD = 0.5  # letters alike (without accents, case): 'Franga'/'França', not 'Amostra'/'(HK)'
+
+
+def _same_place(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> float:
+    """Overlap of two boxes (left, top, right, bottom) over their union, 0 to 1."""
+    width = min(box[2], other[2]) - max(box[0], other[0])
+    height = min(box[3], other[3]) - max(box[1], other[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    area = (box[2] - box[0]) * (box[3] - box[1]) + (other[2] - other[0]) * (other[3] - other[1])
+    return width * height / max(area - width * height, 1)
+
+
+def _alike(word: str, other: str) -> float:
+    """How alike two readings of a word are, accents and case aside (0 to 1)."""
+    from difflib import SequenceMatcher
+
+    from intake.understand.vocabulary import fold
+
+    return SequenceMatcher(None, fold(word).lower(), fold(other).lower()).ratio()
 
 
 def _digits(word: str) -> str:
@@ -451,6 +583,7 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
         result = second_look(
             unruled(image), result, config=PAGE_CONFIG, timeout=timeout, prefer=_less_noise
         )
+    result = in_language(image, result, timeout=timeout)
     result.data = None
     _straighten(result, image.size)
     if (result.confidence or 0) >= PAGE_SURE and result.words >= 10:
@@ -458,7 +591,7 @@ def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
     turn = _orientation(image, timeout)
     if turn:
         turned = image.rotate(turn, expand=True)
-        again = _read_page_file(turned, timeout)
+        again = in_language(turned, _read_page_file(turned, timeout), timeout=timeout)
         again.data = None
         _straighten(again, turned.size)
         if (again.confidence or 0) > (result.confidence or 0) + 10 and again.words >= 10:
@@ -556,6 +689,7 @@ def _assemble(data: dict[str, list], doubtful: set[int] = frozenset()) -> OcrTex
         out.append("".join(parts))
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
     result = OcrText("\n".join(out), confidence=mean, words=len(confidences), boxes=boxes)
+    result.doubtful = frozenset(doubtful)
     result.line_skew = line_skew(data)
     result.overlaps = _overlapping(list(extents.values()))
     result.data = data

@@ -95,25 +95,34 @@ def read_upright(image: Image.Image) -> ocr.OcrText:
     """OCR `image`; if unsure, also try it turned 90/180/270 degrees and keep the best.
 
     A dim or washed-out photo is also read with its contrast stretched; that reading is kept
-    only when Tesseract is surer of it. (Small skew is left to Tesseract's line finding.)"""
+    only when Tesseract is surer of it. (Small skew is left to Tesseract's line finding.)
+    A page in another language has its words read again in it (ocr.in_language)."""
+    result, read = _upright(image)
+    return ocr.in_language(read, result, timeout=OCR_TIMEOUT)
+
+
+def _upright(image: Image.Image) -> tuple[ocr.OcrText, Image.Image]:
+    """The best reading (read_upright) and the image it was read from."""
     from PIL import ImageOps
 
-    best = ocr.read_image(image)
+    best, read = ocr.read_image(image), image
     if (best.confidence or 0) < CONTRAST_TRY_BELOW and best.words:
-        stretched = ocr.read_image(ImageOps.autocontrast(image, cutoff=1))
+        stretched_image = ImageOps.autocontrast(image, cutoff=1)
+        stretched = ocr.read_image(stretched_image)
         if _quality(stretched) > _quality(best):
-            best = stretched
-    if (best.confidence or 0) >= LOW_CONFIDENCE and best.words >= 5:
-        return _as_rows(image, best)
+            best, read = stretched, stretched_image
     upright = image
-    for angle in (90, 180, 270):
-        turned_image = image.rotate(angle, expand=True)
-        turned = ocr.read_image(turned_image)
-        if _quality(turned) > _quality(best) * 1.2:
-            best, upright = turned, turned_image
-    return _as_rows(upright, best)
+    if (best.confidence or 0) < LOW_CONFIDENCE or best.words < 5:
+        for angle in (90, 180, 270):
+            turned_image = image.rotate(angle, expand=True)
+            turned = ocr.read_image(turned_image)
+            if _quality(turned) > _quality(best) * 1.2:
+                best, upright, read = turned, turned_image, turned_image
+    rows = _as_rows(upright, best)
+    return rows, (upright if rows.config == ROWS_CONFIG else read)  # a second look reads upright
 
 
+OCR_TIMEOUT = 60.0
 LOOSE_NUMBERS = 8  # lines of numbers alone that suggest a table read as separate blocks
 ROWS_CONFIG = "--psm 6"  # one block of lines: a table's rows stay rows
 
@@ -129,7 +138,7 @@ def _as_rows(image: Image.Image, best: ocr.OcrText) -> ocr.OcrText:
         image,
         best,
         config=ROWS_CONFIG,
-        timeout=60.0,
+        timeout=OCR_TIMEOUT,
         prefer=lambda first, second: ocr.table_rows(second) > ocr.table_rows(first),
     )
 
