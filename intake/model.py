@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
@@ -544,6 +545,9 @@ class Skipped:
     reason: str
 
 
+_DOCUMENTS_SLOT = '\n  "documents": []'
+
+
 @dataclass(frozen=True)
 class Manifest:
     """Everything intake learned about one folder: the `intake.manifest/1` contract."""
@@ -586,11 +590,16 @@ class Manifest:
     def to_contract(self, *, with_text: bool = False) -> dict[str, Any]:
         """The `intake.manifest/1` object: what `scan --json` prints and every packet holds;
         only documented fields, the same whichever command made it."""
+        contract = self._contract_without_documents()
+        contract["documents"] = [doc.to_contract(with_text=with_text) for doc in self.documents]
+        return contract
+
+    def _contract_without_documents(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA_ID,
             "tool": dict(self.tool),
             "patient": _person(self.patient),
-            "documents": [doc.to_contract(with_text=with_text) for doc in self.documents],
+            "documents": [],
             "checklist_name": self.checklist_name,
             "suggested_checklist": self.suggested_checklist,
             "appointment": self.appointment,
@@ -607,7 +616,22 @@ class Manifest:
 
     def to_json(self, *, with_text: bool = False) -> str:
         """The contract as JSON text."""
-        return json.dumps(self.to_contract(with_text=with_text), indent=2, ensure_ascii=False)
+        return "".join(self.json_pieces(with_text=with_text))
+
+    def json_pieces(self, *, with_text: bool = False) -> Iterator[str]:
+        """The contract's JSON text in pieces, a document at a time: the same text as
+        json.dumps(to_contract(), indent=2), without the whole object tree in memory."""
+        outline = json.dumps(self._contract_without_documents(), indent=2, ensure_ascii=False)
+        head, tail = outline.split(_DOCUMENTS_SLOT, 1)  # the top level's key: 2 spaces in
+        if not self.documents:
+            yield outline
+            return
+        yield head + _DOCUMENTS_SLOT[:-1]
+        for number, document in enumerate(self.documents):
+            text = json.dumps(document.to_contract(with_text=with_text), indent=2,
+                              ensure_ascii=False)  # fmt: skip
+            yield ("," if number else "") + "\n    " + text.replace("\n", "\n    ")
+        yield "\n  ]" + tail
 
     def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
         """The full internal record (the run cache's): documents with their internal fields."""

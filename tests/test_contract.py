@@ -116,3 +116,14 @@ def test_the_full_record_round_trips(oncology_manifest):
 def test_literals_are_the_model_tuples():
     assert get_args(model.Kind) == model.KINDS
     assert get_args(model.Flag) == model.FLAGS
+
+
+@pytest.mark.parametrize("with_text", [False, True])
+def test_the_json_written_a_document_at_a_time_is_the_contract(oncology_manifest, with_text):
+    """scan --json and EXTRA/manifest.json are written in pieces (memory that does not grow
+    with the folder); the text is exactly json.dumps of the contract, empty or not."""
+    manifest = oncology_manifest
+    whole = json.dumps(manifest.to_contract(with_text=with_text), indent=2, ensure_ascii=False)
+    assert manifest.to_json(with_text=with_text) == whole
+    empty = dataclasses.replace(manifest, documents=())
+    assert empty.to_json() == json.dumps(empty.to_contract(), indent=2, ensure_ascii=False)

@@ -229,7 +229,10 @@ def _write_contents(
         write_fhir_bundle(handle, manifest, unique, root, index)
     files.write_text("README.TXT", render_readme())
     files.write_text("INDEX.HTM", render_index(manifest, index, summary))
-    files.write_text("EXTRA/manifest.json", manifest.to_json() + "\n")
+    with files.create("EXTRA/manifest.json") as handle:  # a document at a time
+        for piece in manifest.json_pieces():
+            handle.write(piece.encode("utf-8"))
+        handle.write(b"\n")
     files.write_text("EXTRA/packet-index.json", json.dumps(index.to_dict(), indent=2) + "\n")
     files.write_text("EXTRA/LABS.CSV", labs_csv(summary, index))
     files.write_text("EXTRA/MEDS.CSV", meds_csv(summary, index))
