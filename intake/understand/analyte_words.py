@@ -23,6 +23,9 @@ WORDS = tuple(_TEXT.split())
 
 # red cell indices as Portuguese labs abbreviate them; OCR reads their 'c' as 'e' ('vem', 'chem')
 INDICES = frozenset({"vcm", "hcm", "chcm", "vgm", "hgm", "chgm", "cghm"})
+# words a report prints as themselves, never read as an index: 'Hem' (hemácias, hematology),
+# 'Chem' (a chemistry panel)
+WORDS_NOT_INDICES = frozenset({"hem", "chem"})
 
 PREFIX, SUFFIX = 2, 3  # letters a repaired word keeps at each end: OCR damages the middle
 SHORTEST = 6  # shorter words are left as read: too many near neighbours
@@ -41,11 +44,13 @@ def _index() -> dict[str, str]:
 def repair_test_name(test: str) -> str:
     """`test` with each word OCR damaged around an accented letter spelled as the
     vocabulary spells it: a word of six letters or more, unknown, within two edits of
-    exactly one known word (one edit below eight letters) that shares its first two and
-    last three letters; a name that is one red cell index abbreviation but for an 'e' read
-    for a 'c' ('vem', 'chem'). Other words, and names already spelled right, are kept."""
+    exactly one known word (one edit below eight letters), a word with an accent, that
+    shares its first two and last three letters; a name that is one red cell index
+    abbreviation but for an 'e' read for a 'c' ('vem'), unless it is a word of its own
+    ('Hem', 'Chem'). Other words, and names already spelled right, are kept."""
     index = test.lower().replace("e", "c")
-    if test.isalpha() and test.lower() not in INDICES and index in INDICES:
+    whole = test.isalpha() and test.lower() not in INDICES | WORDS_NOT_INDICES
+    if whole and index in INDICES:
         return index.upper() if test.isupper() else index  # a whole name: 'vem' for 'vcm'
     return _WORD.sub(lambda match: _repaired(match.group()), test)
 
@@ -68,9 +73,9 @@ def _repaired(word: str) -> str:
         and key[-SUFFIX:] == folded[-SUFFIX:]
         and Levenshtein.distance(key, folded, score_cutoff=reach) <= reach
     ]
-    if len(near) != 1:
-        return word
-    known = near[0]
+    if len(near) != 1 or _fold(near[0]) == near[0].lower():
+        return word  # OCR damages accents: a word without one ('creatinina') is never the
+    known = near[0]  # repair of another word ('creatina': creatine, another test)
     if word.isupper():
         return known.upper()
     return known[0].upper() + known[1:] if word[0].isupper() else known

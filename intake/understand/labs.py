@@ -1001,7 +1001,15 @@ def _is_test_name(test: str) -> bool:
         and not _NOT_TESTS.match(test)
         and len(test) <= 60
         and sum(word.isalpha() and word.islower() for word in test.split()) < 4  # prose
+        and not _GOAL_OR_DOSE.search(test)
     )
+
+
+# a name holding one of these words states a goal or a treatment, not a test
+# ('LDL target <100 mg/dL', 'K was replaced 40 mEq', 'Sodium restriction 2 g')
+_GOAL_OR_DOSE = re.compile(
+    r"\b(?:target|goal|restriction|restricted|replaced|repleted?|given|threshold)\b", re.IGNORECASE
+)
 
 
 _LABELLED = re.compile(r"[A-Za-z]:\s")
