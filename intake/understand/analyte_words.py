@@ -23,9 +23,8 @@ WORDS = tuple(_TEXT.split())
 
 # red cell indices as Portuguese labs abbreviate them; OCR reads their 'c' as 'e' ('vem', 'chem')
 INDICES = frozenset({"vcm", "hcm", "chcm", "vgm", "hgm", "chgm", "cghm"})
-# words a report prints as themselves, never read as an index: 'Hem' (hemácias, hematology),
-# 'Chem' (a chemistry panel)
-WORDS_NOT_INDICES = frozenset({"hem", "chem"})
+# a word a report prints as itself, never read as an index: 'Hem' (hemácias, red cells)
+WORDS_NOT_INDICES = frozenset({"hem"})
 
 PREFIX, SUFFIX = 2, 3  # letters a repaired word keeps at each end: OCR damages the middle
 SHORTEST = 6  # shorter words are left as read: too many near neighbours
@@ -47,7 +46,7 @@ def repair_test_name(test: str) -> str:
     exactly one known word (one edit below eight letters), a word with an accent, that
     shares its first two and last three letters; a name that is one red cell index
     abbreviation but for an 'e' read for a 'c' ('vem'), unless it is a word of its own
-    ('Hem', 'Chem'). Other words, and names already spelled right, are kept."""
+    ('Hem'). Other words, and names already spelled right, are kept."""
     index = test.lower().replace("e", "c")
     whole = test.isalpha() and test.lower() not in INDICES | WORDS_NOT_INDICES
     if whole and index in INDICES:
