@@ -14,6 +14,7 @@ import re
 
 from intake.model import LabResult
 from intake.understand.analytes import ANALYTES, analyte_of
+from intake.understand.meds import RELATIVES  # someone else's figures: 'mother ...', 'anyja ...'
 
 EXTRA_NAMES = ("IgE", "Total IgE")  # named alone in allergy notes
 _LINK = r"(?:\s*(?:[:=]|\b(?:of|is|was|were|currently|now)\b))*"
@@ -23,24 +24,20 @@ _DOSE_OR_MORE = re.compile(  # what may not follow a result's number
     r"|%|years?|yrs?|days?|weeks?|months?|hours?)",
     re.IGNORECASE,
 )
-# words that make a figure a goal, a threshold, a dose or someone else's, not the patient's
-# result: 'LDL goal 70', 'if creatinine is 1.5', 'A1c of 7 would be ideal', 'PSA 4 or higher',
-# 'potassium 40 given', 'Calcium 600 with D twice daily', 'mother has cholesterol 300'
+# words that make a figure a goal, a threshold or a dose, not the patient's result, in the
+# clause before it or after it: 'LDL goal 70', 'if creatinine is 1.5', 'A1c of 7 would be
+# ideal', 'PSA 4 or higher', 'potassium 40 given', 'Calcium 600 with D twice daily'; goals
+# in Hungarian, Portuguese and Spanish too ('cél', 'meta', 'alvo')
 _NOT_RESULT_BEFORE = re.compile(
     r"\b(?:if|unless|when(?:ever)?|goal|target|aim|keep|maintain|threshold|cut-?off|under|over"
     r"|below|above|less|greater|given|give|replaced?|replete|supplement(?:ed)?|start(?:ed)?"
-    r"|takes?|taking|dose)\b",
+    r"|takes?|taking|dose|ha|si|meta|alvo|objetivo|cél\w*|ideális)\b",
     re.IGNORECASE,
 )
 _NOT_RESULT_AFTER = re.compile(
     r"^[^,;\n]*?\b(?:or\s+(?:less|more|higher|lower|above|below|greater|over|under)|would|should"
     r"|ideal|goal|target|threshold|cut-?off|for\s+(?:men|women|males|females)|given|transfused"
     r"|replaced|daily|twice|nightly|weekly|b\.?i\.?d|t\.?i\.?d|q\.?d|tablets?|capsules?)\b",
-    re.IGNORECASE,
-)
-_RELATIVE = re.compile(
-    r"\b(?:mother|father|sister|brother|son|daughter|parents?|siblings?|grand(?:mother|father)"
-    r"|aunt|uncle|cousin|family|wife|husband|FH)\b",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;]\s|[.!?](?:\s|$)|\n")
@@ -100,6 +97,6 @@ def _stated_result(text: str, match: re.Match[str]) -> bool:
     before = text[: match.start()]
     clause = before[max((m.end() for m in _CLAUSE_END.finditer(before)), default=0) :]
     sentence = before[max((m.end() for m in _SENTENCE_END.finditer(before)), default=0) :]
-    if _NOT_RESULT_BEFORE.search(clause) or _RELATIVE.search(sentence):
+    if _NOT_RESULT_BEFORE.search(clause) or RELATIVES.search(sentence):
         return False
     return not _NOT_RESULT_AFTER.match(text[match.end() : match.end() + 80])
