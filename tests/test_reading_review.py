@@ -127,6 +127,10 @@ def test_repair_goes_only_to_a_word_with_an_accent():
     assert repair_test_name("Creatina quinase") == "Creatina quinase"  # creatine kinase
     assert repair_test_name("neutroéfilos") == "neutrófilos"
     assert repair_test_name("Hem") == "Hem"  # hemácias, not HCM
+    # photo/tsilva_labmed_porto_2014_hemogram_page.png: OCR's 'hem' beside pg is HCM
+    assert repair_test_name("hem", "pg") == "hcm"
+    assert repair_test_name("Hem", "10^6/µL") == "Hem"
+    assert repair_test_name("vem", "pg") == "vem"  # VCM is in fL
     assert repair_test_name("Glucemia") == "Glucemia"
 
 

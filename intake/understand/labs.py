@@ -308,7 +308,7 @@ class LabReader:
         for row, result in self.found:
             _apply_facts(result, index.at(row), collected)
             _unit_from_name(result)
-            result.test = repair_test_name(result.test)  # OCR's damage to accented letters
+            result.test = repair_test_name(result.test, result.unit)  # OCR's damage
         return [result for _, result in self.found if not _damaged_named_unit(result)]
 
 
