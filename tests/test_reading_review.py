@@ -37,6 +37,7 @@ def _prose(text: str) -> list[tuple[str, str]]:
         "Calcium 600 with D twice daily.",
         "Mother has cholesterol 300.",
         "Family history: father with A1c 9.",
+        "Vitamin K 10 before the procedure.",
     ],
 )
 def test_goals_thresholds_doses_and_relatives_are_no_results(text):

@@ -40,6 +40,8 @@ _NOT_RESULT_AFTER = re.compile(
     r"|replaced|daily|twice|nightly|weekly|b\.?i\.?d|t\.?i\.?d|q\.?d|tablets?|capsules?)\b",
     re.IGNORECASE,
 )
+# a word that makes a short analyte name part of another name ('Vitamin K', 'vit. K')
+_PART_OF_NAME = re.compile(r"\b(?:vitamins?|vitamina|vit\.?)\s*$", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,;]\s|[.!?](?:\s|$)|\n")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 _UNIT = re.compile(
@@ -95,6 +97,8 @@ def _stated_result(text: str, match: re.Match[str]) -> bool:
     """Whether a name and number state the patient's result: not a goal or threshold in
     the same clause, not a dose, not a relative's figure in the same sentence."""
     before = text[: match.start()]
+    if _PART_OF_NAME.search(before):
+        return False  # 'Vitamin K 10': a vitamin (a dose), not potassium
     clause = before[max((m.end() for m in _CLAUSE_END.finditer(before)), default=0) :]
     sentence = before[max((m.end() for m in _SENTENCE_END.finditer(before)), default=0) :]
     if _NOT_RESULT_BEFORE.search(clause) or RELATIVES.search(sentence):
