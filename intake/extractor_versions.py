@@ -5,9 +5,9 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "14",
+    "pdf": "15",
     "dicom": "5",
-    "image": "8",
+    "image": "9",
     "ccda": "11",
     "fhir": "7",
     "text": "6",

@@ -14,17 +14,38 @@ import re
 
 from intake.model import LabResult
 from intake.understand.analytes import ANALYTES, analyte_of
+from intake.understand.meds import RELATIVES  # someone else's figures: 'mother ...', 'anyja ...'
 
 EXTRA_NAMES = ("IgE", "Total IgE")  # named alone in allergy notes
 _LINK = r"(?:\s*(?:[:=]|\b(?:of|is|was|were|currently|now)\b))*"
 _NUMBER = r"\d{1,4}(?:[.,]\d{1,2})?"
 _DOSE_OR_MORE = re.compile(  # what may not follow a result's number
-    r"^\s*(?:[-–/.,:]\s*\d|(?:mg|mcg|µg|g|ml|iu|units?|meq|tablets?|caps?|x)\b(?!\s*/)"
+    r"^\s*(?:[-–/.,:]\s*\d|(?:mg|mcg|µg|g|grams?|gm|ml|iu|units?|meq|tablets?|caps?|x|times)\b(?!\s*/)"
     r"|%|years?|yrs?|days?|weeks?|months?|hours?)",
     re.IGNORECASE,
 )
+# words that make a figure a goal, a threshold or a dose, not the patient's result, in the
+# clause before it or after it: 'LDL goal 70', 'if creatinine is 1.5', 'A1c of 7 would be
+# ideal', 'PSA 4 or higher', 'potassium 40 given', 'Calcium 600 with D twice daily'; goals
+# in Hungarian, Portuguese and Spanish too ('cél', 'meta', 'alvo')
+_NOT_RESULT_BEFORE = re.compile(
+    r"\b(?:if|unless|when(?:ever)?|goal|target|aim|keep|maintain|threshold|cut-?off|under|over"
+    r"|below|above|less|greater|given|give|replaced?|replete|supplement(?:ed)?|start(?:ed)?"
+    r"|takes?|taking|dose|ha|si|meta|alvo|objetivo|cél\w*|ideális)\b",
+    re.IGNORECASE,
+)
+_NOT_RESULT_AFTER = re.compile(
+    r"^[^,;\n]*?\b(?:or\s+(?:less|more|higher|lower|above|below|greater|over|under)|would|should"
+    r"|ideal|goal|target|threshold|cut-?off|for\s+(?:men|women|males|females)|given|transfused"
+    r"|replaced|daily|twice|nightly|weekly|b\.?i\.?d|t\.?i\.?d|q\.?d|tablets?|capsules?)\b",
+    re.IGNORECASE,
+)
+# a word that makes a short analyte name part of another name ('Vitamin K', 'vit. K')
+_PART_OF_NAME = re.compile(r"\b(?:vitamins?|vitamina|vit\.?)\s*$", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;]\s|[.!?](?:\s|$)|\n")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 _UNIT = re.compile(
-    r"^\s*(mg/dl|mmol/l|g/dl|g/l|µmol/l|umol/l|u/l|iu/ml|ku/l|meq/l|ng/ml|pg/ml)\b", re.I
+    r"^\s*(mmol/mol|mg/dl|mmol/l|g/dl|g/l|µmol/l|umol/l|u/l|iu/ml|ku/l|meq/l|ng/ml|pg/ml)\b", re.I
 )
 
 
@@ -48,6 +69,8 @@ def prose_labs(text: str, *, collected: str | None = None) -> list[LabResult]:
         after = text[match.end() : match.end() + 20]
         if _DOSE_OR_MORE.match(after) or re.fullmatch(r"(?:19|20)\d\d", value):
             continue
+        if not _stated_result(text, match):
+            continue
         analyte = analyte_of(test)
         key = (analyte.name if analyte else test.casefold(), value)
         if key in seen:
@@ -68,3 +91,16 @@ def prose_labs(text: str, *, collected: str | None = None) -> list[LabResult]:
             )
         )
     return found
+
+
+def _stated_result(text: str, match: re.Match[str]) -> bool:
+    """Whether a name and number state the patient's result: not a goal or threshold in
+    the same clause, not a dose, not a relative's figure in the same sentence."""
+    before = text[: match.start()]
+    if _PART_OF_NAME.search(before):
+        return False  # 'Vitamin K 10': a vitamin (a dose), not potassium
+    clause = before[max((m.end() for m in _CLAUSE_END.finditer(before)), default=0) :]
+    sentence = before[max((m.end() for m in _SENTENCE_END.finditer(before)), default=0) :]
+    if _NOT_RESULT_BEFORE.search(clause) or RELATIVES.search(sentence):
+        return False
+    return not _NOT_RESULT_AFTER.match(text[match.end() : match.end() + 80])

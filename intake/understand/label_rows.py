@@ -41,7 +41,8 @@ def page_lines(rows: list[Row]) -> list[str]:
 def labelled_line(labels: Row, values: Row) -> str | None:
     """'Label: value' cells when `labels` is a row of two bare labels or more, one the
     patient's name or birth date, and each cell of `values` lies under a different label
-    (the one whose centre is nearest); None otherwise."""
+    (the one whose centre is nearest); None otherwise. A name or birth-date label with no
+    value under it is left out of the line."""
     label_cells = row_cells(labels)
     if len(label_cells) < 2:
         return None  # a label alone on its line: people.py looks below it
@@ -66,8 +67,14 @@ def labelled_line(labels: Row, values: Row) -> str | None:
         if nearest in under:
             return None  # two values under one label: not a grid of label over value
         under[nearest] = _text(cell)
+    if not under:
+        return None
+    # a name or birth-date label with nothing under it is left out: kept, it would stand
+    # before the next label's value ('DOB   Collected: 03/04/2021' reads as a birth date)
     return "   ".join(
-        f"{text}: {under[index]}" if index in under else text for index, text in enumerate(texts)
+        f"{text}: {under[index]}" if index in under else text
+        for index, text in enumerate(texts)
+        if index in under or not _is_identity_label(text)
     )
 
 

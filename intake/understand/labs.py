@@ -308,7 +308,7 @@ class LabReader:
         for row, result in self.found:
             _apply_facts(result, index.at(row), collected)
             _unit_from_name(result)
-            result.test = repair_test_name(result.test)  # OCR's damage to accented letters
+            result.test = repair_test_name(result.test, result.unit)  # OCR's damage
         return [result for _, result in self.found if not _damaged_named_unit(result)]
 
 
@@ -640,6 +640,17 @@ def units_row(line: str) -> tuple[str, ...] | None:
     return units
 
 
+# the cells a count prints both as a share and as an absolute number (neutrophils, their
+# bands and immature forms, lymphocytes, monocytes, eosinophils, basophils, blasts,
+# erythroblasts, reticulocytes), in the languages and abbreviations labs print
+COUNTED_CELLS = re.compile(
+    r"\W*(?:neu|ne\b|ly(?:m|\b)|l[iy]nf|limf|mo(?:n|\b)|eo(?:s|z|\b)|ba(?:s|z|\b)|band|bast"
+    r"|stab|seg|gran|blast|bl[aá]st|mi?elo|myel|metam|prom[iy]el|imat|immat|ig\b|luc\b"
+    r"|at[iíy]p|plasm|eritrobl|erythrobl|normobl|nrbc|retic)",
+    re.IGNORECASE,
+)
+
+
 def parse_split_row(line: str, units: tuple[str, ...], *, history: bool = False) -> list[LabResult]:
     """A row under a units row (units_row): a test, its two results in the units' order
     ('Neutrófilos  66.9  =  3.800  %  1.560-6.450  3.570'), then maybe a unit the row
@@ -654,6 +665,8 @@ def parse_split_row(line: str, units: tuple[str, ...], *, history: bool = False)
     values = tokens[start : start + 2]
     if not _is_test_name(test) or not all(_plain_number(value) for value in values):
         return []
+    if not COUNTED_CELLS.match(test):
+        return []  # 'Glicose  95  88' after the count: a result and an earlier one
     reference = None
     for position, token in enumerate(rest := tokens[start + 2 :]):
         if reference is None and is_unit_word(token) and canonical_unit(token) in units[:2]:
@@ -1001,7 +1014,15 @@ def _is_test_name(test: str) -> bool:
         and not _NOT_TESTS.match(test)
         and len(test) <= 60
         and sum(word.isalpha() and word.islower() for word in test.split()) < 4  # prose
+        and not _GOAL_OR_DOSE.search(test)
     )
+
+
+# a name holding one of these words states a goal or a treatment, not a test
+# ('LDL target <100 mg/dL', 'K was replaced 40 mEq', 'Sodium restriction 2 g')
+_GOAL_OR_DOSE = re.compile(
+    r"\b(?:target|goal|restriction|restricted|replaced|repleted?|given|threshold)\b", re.IGNORECASE
+)
 
 
 _LABELLED = re.compile(r"[A-Za-z]:\s")

@@ -325,11 +325,39 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
     return meds
 
 
+# what makes a drug named without a strength not one the patient takes: an allergy or a
+# reaction, a stop, a negation, the past ('Penicillin 2x1 - rash', 'Metformin 2x1
+# abbahagyva', 'nem szed', 'szedett'); English, Hungarian, Portuguese and Spanish words
+NOT_TAKEN = re.compile(
+    r"\b(?:allerg\w*|alerg\w*|intoleran\w*|\w*érzékeny\w*|reakci\w*|rash|hives|kiütés\w*"
+    r"|anaphyla\w*|stop(?:ped|s)?|discontinu\w*|d/c|held|hold|ceased|no\s+longer|denies|den(?:y|ied)"
+    r"|previously|formerly|prior|past|nem|ne|abbahagy\w*|elhagy\w*|leállít\w*|felfüggeszt\w*"
+    r"|kihagy\w*|korábban|régebben|szedett|szedte|kapott|parou|suspens[oa]|suspendid[oa]"
+    r"|interromp\w*|não|sem|sin|no)\b",
+    re.IGNORECASE,
+)
+# someone else's medicine ('mother takes metformin', 'édesanyja metformint szed')
+RELATIVES = re.compile(
+    r"\b(?:mother|father|sister|brother|son|daughter|parents?|siblings?|grand(?:mother|father)"
+    r"|aunt|uncle|cousin|family|wife|husband|FH|\w*anyj\w*|\w*apj\w*|testvér\w*|családi?\w*"
+    r"|nagymam\w*|nagyap\w*|mãe|pai|irmã|irmão|avó|avô|família|familiar|madre|padre"
+    r"|herman[oa]s?|abuel[oa]s?)\b",
+    re.IGNORECASE,
+)
+# a stop said before the drug's strength ('Stopped metformin 500 mg', 'Discontinue ...')
+STOPPED = re.compile(
+    r"\b(?:stop(?:ped)?|discontinu\w*|d/c|ceased|no\s+longer|abbahagy\w*|leállít\w*"
+    r"|elhagy\w*|parou|suspend\w*|interromp\w*)\b",
+    re.IGNORECASE,
+)
+SIZE_WORDS = re.compile(r"\b(?:size|méret\w*|tamanho|dimens\w*|tamaño|cm|mm)\b", re.IGNORECASE)
+
+
 # a drug a Hungarian note says the patient takes: the drug in the accusative, then the verb
 # ('terbinafint szed': takes terbinafine); 'nem szed' (does not take) never matches
 TAKING_HU = re.compile(
     r"\b(?P<drug>[^\W\d_]{5,}?)(?:ot|et|öt|at|t)\s+"
-    r"(?:szed|szedi|szedte|szedett|szedik|kap|kapja|kapott)\b",
+    r"(?:szed|szedi|szedik|kap|kapja)\b",  # the present: 'szedett' (took) is the past
     re.IGNORECASE,
 )
 
@@ -344,6 +372,13 @@ def _taking(text: str, *, known: set[str]) -> list[Medication]:
         name = match.group("drug")
         drug = normalise(name, fuzzy=False, spelling=True)
         if drug is None or name.lower() in known or name.lower() in NOT_NAMES:
+            continue
+        start = max(text.rfind(mark, 0, match.start()) for mark in (".", "\n", ";", "!", "?"))
+        ends = [
+            at for mark in (".", "\n", ";", "!", "?") if (at := text.find(mark, match.end())) >= 0
+        ]
+        sentence = text[start + 1 : min(ends, default=len(text))]
+        if RELATIVES.search(sentence) or _allergy_or_stop(sentence, match.group()):
             continue
         known.add(name.lower())
         line_start = text.rfind("\n", 0, match.start()) + 1
@@ -363,13 +398,21 @@ DOSE_COUNT = re.compile(
 DOSE_REACH = 2  # words between a drug's name and its dose count
 
 
+def _allergy_or_stop(sentence: str, taking: str) -> bool:
+    """Whether a sentence stating a drug is taken also names an allergy, a reaction or a
+    stop ('Penicillint kap, kiütés lett'); its own verb ('szed') is not read as one."""
+    return NOT_TAKEN.search(sentence.replace(taking, " ")) is not None
+
+
 def _dosed(line: str) -> list[Medication]:
     """Drugs named beside a dose count and no strength ('sz. esetén 2x1 Flector-R',
     'Terbinafin napi 1x1 tbl'): the capitalised word next to the count that the
     dictionary knows is the drug."""
     from intake.understand.drugs import normalise
 
-    found = []
+    found: list[Medication] = []
+    if NOT_TAKEN.search(line) or RELATIVES.search(line) or SIZE_WORDS.search(line):
+        return found
     for dose in DOSE_COUNT.finditer(line):
         before = re.findall(r"[^\W\d][\w'-]*", line[: dose.start()])[-DOSE_REACH - 1 :]
         after = re.findall(r"[^\W\d][\w'-]*", line[dose.end() :])[:1]
@@ -410,6 +453,8 @@ def _candidate(line: str) -> Medication | None:
     match = STRENGTH_RE.search(text)
     if match is None or measurement_shaped(text, match):
         return None
+    if RELATIVES.search(text[: match.start()]) or STOPPED.search(text[: match.start()]):
+        return None  # 'Mother takes metformin 500 mg', 'Stopped metformin 500 mg daily'
     return parse_medication_line(text)
 
 
@@ -429,7 +474,7 @@ def _unstrengthed(line: str) -> Medication | None:
     from intake.understand.drugs import normalise
 
     match = UNSTRENGTHED.match(line)
-    if not match or PLACEHOLDER.search(line):
+    if not match or PLACEHOLDER.search(line) or NOT_TAKEN.search(line) or RELATIVES.search(line):
         return None
     name, directions = match.group("name"), match.group("directions")
     if any(word.lower() in NOT_NAMES or word.lower() in SIG_WORDS for word in name.split()):
