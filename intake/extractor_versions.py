@@ -10,5 +10,5 @@ VERSIONS: dict[str, str] = {
     "image": "9",
     "ccda": "11",
     "fhir": "7",
-    "text": "6",
+    "text": "7",
 }
