@@ -101,3 +101,54 @@ def test_a_salutation_to_a_doctor_names_no_patient():
         find_name("Exmo.(a) Senhor.(a) Dr.(a):\nANTONIO LUDGERO SANTOS REGO VASCONCELOS\n") is None
     )
     assert find_name("A/C Exmo Sr(a). Dr(a).\nManuel Cirne Carvalho   Medico Assistente\n") is None
+
+
+def test_a_portuguese_salutation_as_ocr_reads_it():
+    # lab_pdf/tsilva_ordem_trindade_porto_2001_scanned.pdf: 'Pertencente a Ex.mo Senhor', the
+    # raised 'mo' read as '."', the name spread over two fields of the right column
+    text = (
+        "SERVIÇO   DE PATOLOGIA CLÍNICA\n"
+        'ee   |   Pertencente a Ex." Senhor”\n'
+        "RUA DAS FLORES, 22   |   |   MARTA SOFIA LOPES   COSTA\n"
+        "TELEFONES 22 205 69 21   - FAX 22 205 69 21\n"
+    )
+    assert find_name(text) == "Marta Sofia Lopes Costa"
+    # the same report's first salutation addresses the doctor, below the lab's name
+    doctor = "Ex,” Senhor”\nORDEM DA TRINDADE |.\n| |   pr.” Medico Assistente\n"
+    assert find_name(doctor) is None
+
+
+def test_salutation_forms_of_portuguese_and_spanish_reports():
+    assert find_name("Exma. Senhora\nAna Maria Costa\n") == "Ana Maria Costa"
+    assert find_name("Ex.mo(a) Sr.(a)\nJoana Lopes Pinto\n") == "Joana Lopes Pinto"
+    assert find_name("Sr./Sra.\nJuan Pérez García\n") == "Juan Pérez García"
+    assert find_name("Paciente: Sr(a). Ana Maria Costa") == "Ana Maria Costa"
+    assert find_name("Doente: Ex.ma Sra. D. Ana Costa") == "Ana Costa"
+    assert find_name("Paciente   Sra. Lucía Gómez Ruiz") == "Lucía Gómez Ruiz"
+    # an institution below a salutation is never the patient
+    assert find_name("Exmo Sr.\nSanta Casa da Misericórdia\n") is None
+    assert find_name("Sr.\nLaboratorio Central Lda\n") is None
+
+
+def test_a_name_ocr_split_in_two_beside_a_birth_date():
+    # clinical_pdf/jsl_mankato_clinic_procedure_note_fax.pdf: 'Hol ly' for 'Holly'
+    text = "(507) 625-7246\n\nForsythe, Hol ly K   DOB: 06/03/1973\n\nSEX: F\n"
+    patient = find_patient(text)
+    assert (patient.name, patient.birth_date) == ("Holly K Forsythe", "1973-06-03")
+    assert find_name("Ana da Silva   DN: 05/04/1990") == "Ana da Silva"  # a particle stays
+
+
+def test_a_lone_pages_heading_naming_its_patient():
+    # photo/tsilva_har_2017_urinalysis_scanned_page.png: page 3 of 3, the name its only
+    # heading (an OCR speck beside it)
+    text = "a   MARTA SOFIA LOPES COSTA\n\nAnálises\nPW ,,\nANÁLISE SUMÁRIA DA URINA\nCôr\n"
+    assert find_name(text) == "Marta Sofia Lopes Costa"
+    assert find_name("ANÁLISE SUMÁRIA DA URINA\nCôr   Amarela\n") is None
+    assert find_name("Hemoglobina Glicada Total\nHbA1c   5.4 %\n") is None
+    assert find_name("MARTA COSTA\nCôr   Amarela\n") is None  # two words: too little to go on
+    assert find_name("Marta Sofia Lopes Costa\fCôr   Amarela\n") is None  # two pages
+
+
+def test_accents_dropped_are_the_same_person():
+    text = "Paciente: JOSÉ LUÍS PEÑA\nGlicose 90\n\fPaciente: JOSE LUIS PENA\n"
+    assert named_people(text) == ["José Luís Peña"]
