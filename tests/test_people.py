@@ -152,3 +152,18 @@ def test_a_lone_pages_heading_naming_its_patient():
 def test_accents_dropped_are_the_same_person():
     text = "Paciente: JOSÉ LUÍS PEÑA\nGlicose 90\n\fPaciente: JOSE LUIS PENA\n"
     assert named_people(text) == ["José Luís Peña"]
+
+
+def test_what_a_lone_heading_or_an_address_line_is_not():
+    # other_pdf/pdfplumber_cupertino_usd_4-6-16.pdf and jsl_rominvent_invoice.pdf (OCR)
+    assert find_name("CUPERTINO UNION SCHOOL DISTRICT\nBoard of Education\n") is None
+    assert find_name("INDUSTRIAL PROPERTY AGENCY ESTABLISHED IN\nInvoice\n") is None
+    assert find_name("Marta Sofia Lopes Costa\nCôr   Amarela\n") is None  # title case: a title
+    # lab_pdf/tsilva_ordem_trindade_porto_2001_scanned.pdf, page 2: OCR drops the street's
+    # 'R'; the line's closing comma still says it is an address
+    text = (
+        "Pertencente a Ex.” Senhor”\n"
+        "UA DAS FLORES E MÁRTIRES DE ANGOLA,\n"
+        "TELEFONES 22 205 69 2)   - 22 207 59 00 - FAX ane ‘   MARTA SOFIA LOPES COSTA\n"
+    )
+    assert named_people(text) == ["Marta Sofia Lopes Costa"]

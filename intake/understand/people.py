@@ -75,7 +75,9 @@ _ROLE_WORDS = _vocabulary(
 _ORG_WORDS = _vocabulary(
     """ordem irmandade misericórdia misericordia associação associacao asociación
     asociacion fundação fundacao fundación fundacion instituto sociedade sociedad mutua
-    policlínica policlinica sanatorio lda ltda gmbh srl
+    policlínica policlinica sanatorio lda ltda gmbh srl agency district school union
+    office bureau board council county committee government federal corporation corp
+    bank group avenida travessa praça praca estrada alameda calle plaza paseo boulevard
     company hospital hospitalar clinic clinica clínica clinique klinik center centre
     centro laboratory laboratorio laboratório labor lab labs medical health healthcare
     services service department departamento serviço servicio university universidade inc
@@ -88,7 +90,9 @@ _HEADING_WORDS = _vocabulary(
     n/a"""
 )
 _NEVER = _LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS | NOT_NAME_WORDS
-_NEVER_UNLABELLED = _NEVER | _HEADING_WORDS
+# words of a sentence or title, never of a name ('... Agency Established In')
+_FUNCTION_WORDS = _vocabulary("of the and for in on at to with by from our your its is are")
+_NEVER_UNLABELLED = _NEVER | _HEADING_WORDS | _FUNCTION_WORDS
 _PARTICLES = _vocabulary("da de do dos das del della di du la le van von der den y e")
 _TITLES = re.compile(r"^(?:dr|dra|drs|prof|profa|doctor|doc)\b\.?", re.IGNORECASE)
 
@@ -210,6 +214,8 @@ def _name_in_fields(fields: list[str]) -> str | None:
     that reads as one name."""
     for start in range(len(fields)):
         for end in range(len(fields), start, -1):
+            if fields[end - 1].rstrip().endswith(","):
+                continue  # 'RUA DAS FLORES,': a street, its number to follow
             name = _accept(" ".join(fields[start:end]), explicit=False)
             if name:
                 return name
@@ -285,8 +291,8 @@ _LONE_HEADING_WORDS = 3  # a lone page's heading is a name only if it has this m
 
 def _lone_page_heading(text: str) -> str | None:
     """The first line of a text of one page when it holds only a full name of three words
-    or more (a printed page's header naming its patient, the other pages missing); a
-    field of one or two characters beside it is OCR's speck, not a word."""
+    or more in capitals (a printed page's header naming its patient, the other pages
+    missing); a field of one or two characters beside it is OCR's speck, not a word."""
     pages = [page for page in text.split("\f") if page.strip()]
     if len(pages) != 1:
         return None
@@ -294,6 +300,8 @@ def _lone_page_heading(text: str) -> str | None:
     fields = [field for field in _fields(first) if len(field.strip()) > 2]
     if len(fields) != 1 or _words(fields[0]) & (_TITLE_WORDS | _LABEL_WORDS):
         return None
+    if not fields[0].isupper():
+        return None  # a header prints its patient in capitals; a title-case line is a title
     name = _accept(fields[0], explicit=False)
     words = [t for t in (name or "").split() if len(t.strip(".")) > 1 and t not in _PARTICLES]
     if len(words) < _LONE_HEADING_WORDS or _words(name or "") & set(_analyte_words()):
