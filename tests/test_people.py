@@ -128,6 +128,8 @@ def test_salutation_forms_of_portuguese_and_spanish_reports():
     # an institution below a salutation is never the patient
     assert find_name("Exmo Sr.\nSanta Casa da Misericórdia\n") is None
     assert find_name("Sr.\nLaboratorio Central Lda\n") is None
+    # 'Sr.' ending a name is its suffix, not a salutation to the name below
+    assert "Mary Ann Smith" not in named_people("JOHN SMITH SR.\nMARY ANN SMITH\n")
 
 
 def test_a_name_ocr_split_in_two_beside_a_birth_date():

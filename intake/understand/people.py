@@ -185,9 +185,10 @@ def _below(lines: list[str], number: int, start: int, *, explicit: bool) -> str 
 # a letter's salutation ending its field, the addressee's name on the next line: 'Exmo. Sr.',
 # 'Exmo. Senhor', 'Exma. Sra.' (OCR: 'Exm®. Sr.'); one ending in 'Dr.' addresses a doctor
 # Forms: 'Ex.mo Senhor', 'Exma. Senhora', 'Ex.mo(a) Sr.(a)', 'Ilmo. Sr.', 'Pertencente a Ex.mo
-# Senhor', Spanish 'Sr./Sra.', 'Sr(a).'; OCR reads the raised 'mo' as '."', ',”' or '®'
+# Senhor', Spanish 'Sr./Sra.', 'Sr(a).' (a bare 'Sr.' only as a whole field: 'John Smith Sr.'
+# is a name's suffix); OCR reads the raised 'mo' as '."', ',”' or '®'
 SALUTATION = re.compile(
-    r"(?:^|\s)(?:(?:ex|il)(?:m|[^\w\s])\S{0,5}\s*)?"
+    r"(?:(?:^|\s)(?:ex|il)(?:m|[^\w\s])\S{0,5}\s*|^)"
     r"(?:sr|snr|senhor|sra|snra|senhora|se[ñn]or|se[ñn]ora)\b"
     r"(?:[^\w\s]*a?[^\w\s]*|[^\w\s]*/\s*sra\b[^\w\s]*)\s*:?$",
     re.IGNORECASE,
