@@ -161,6 +161,8 @@ def test_what_a_lone_heading_or_an_address_line_is_not():
     assert find_name("CUPERTINO UNION SCHOOL DISTRICT\nBoard of Education\n") is None
     assert find_name("INDUSTRIAL PROPERTY AGENCY ESTABLISHED IN\nInvoice\n") is None
     assert find_name("Marta Sofia Lopes Costa\nCôr   Amarela\n") is None  # title case: a title
+    # other_pdf/zerox_portfolio_statement_sample.pdf: a heading on two pages
+    assert find_name("Key Observations\nSome text\fKey Observations\nMore text\n") is None
     # lab_pdf/tsilva_ordem_trindade_porto_2001_scanned.pdf, page 2: OCR drops the street's
     # 'R'; the line's closing comma still says it is an address
     text = (

@@ -87,7 +87,7 @@ _ORG_WORDS = _vocabulary(
 _HEADING_WORDS = _vocabulary(
     """report reports summary page record records sample amostra muestra exame examen
     test tests result results unit units reference range value information unknown none
-    n/a"""
+    n/a key observations observation notes overview findings statement"""
 )
 _NEVER = _LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS | NOT_NAME_WORDS
 # words of a sentence or title, never of a name ('... Agency Established In')
