@@ -161,6 +161,11 @@ def test_what_a_lone_heading_or_an_address_line_is_not():
     assert find_name("CUPERTINO UNION SCHOOL DISTRICT\nBoard of Education\n") is None
     assert find_name("INDUSTRIAL PROPERTY AGENCY ESTABLISHED IN\nInvoice\n") is None
     assert find_name("Marta Sofia Lopes Costa\nCôr   Amarela\n") is None  # title case: a title
+    # photo/tsilva_germanodesousa_espinho_2025_urine_rf_page.png: a lab named after a person
+    assert find_name("GERMANO DE SOUSA\n\nCENTRO DE MEDICINA LABORATORIAL\n") is None
+    assert find_name("MARTA DA SILVA COSTA\n\nCENTRO DE MEDICINA LABORATORIAL\n") is None
+    letter = "FERNANDO DA SILVA COSTA\nExmo. Senhor\nMarta Sofia Lopes Costa\n"
+    assert named_people(letter) == ["Marta Sofia Lopes Costa"]  # the heading: no 2nd person
     # other_pdf/zerox_portfolio_statement_sample.pdf: a heading on two pages
     assert find_name("Key Observations\nSome text\fKey Observations\nMore text\n") is None
     # lab_pdf/tsilva_ordem_trindade_porto_2001_scanned.pdf, page 2: OCR drops the street's

@@ -82,7 +82,7 @@ _ORG_WORDS = _vocabulary(
     centro laboratory laboratorio laboratório labor lab labs medical health healthcare
     services service department departamento serviço servicio university universidade inc
     llc ltd pharmacy farmacia farmácia street avenue rua road care serviço servico servicos
-    química quimica clinical pathology patologia hematologia radiology imaging"""
+    química quimica laboratorial clinical pathology patologia hematologia radiology imaging"""
 )
 _HEADING_WORDS = _vocabulary(
     """report reports summary page record records sample amostra muestra exame examen
@@ -122,6 +122,8 @@ def named_people(text: str, *, limit: int = 4) -> list[str]:
     found = _distinct(labelled, limit)
     if not found:
         found = _distinct(_unlabelled(text, lines), limit)
+    if not found and (name := _lone_page_heading(text)):
+        found = [name]  # the weakest sign: never a second person beside another
     return found
 
 
@@ -244,8 +246,6 @@ def _unlabelled(text: str, lines: list[str]) -> Iterable[str]:
             if name:
                 yield name
     yield from _page_heading_names(text)
-    if name := _lone_page_heading(text):
-        yield name
 
 
 # a line holding only a name and a Hungarian social security (TAJ) number, as a Hungarian
@@ -297,14 +297,17 @@ def _lone_page_heading(text: str) -> str | None:
     pages = [page for page in text.split("\f") if page.strip()]
     if len(pages) != 1:
         return None
-    first = next(line for line in pages[0].splitlines() if line.strip())
+    first, *following = [line for line in pages[0].splitlines() if line.strip()]
     fields = [field for field in _fields(first) if len(field.strip()) > 2]
     if len(fields) != 1 or _words(fields[0]) & (_TITLE_WORDS | _LABEL_WORDS):
         return None
+    if any(_words(line) & _ORG_WORDS for line in following[:BELOW_REACH]):
+        return None  # a letterhead: a lab or clinic named after its founder
     if not fields[0].isupper():
         return None  # a header prints its patient in capitals; a title-case line is a title
     name = _accept(fields[0], explicit=False)
-    words = [t for t in (name or "").split() if len(t.strip(".")) > 1 and t not in _PARTICLES]
+    words = [t for t in (name or "").split() if len(t.strip(".")) > 1]
+    words = [t for t in words if t.lower() not in _PARTICLES]
     if len(words) < _LONE_HEADING_WORDS or _words(name or "") & set(_analyte_words()):
         return None
     return name
