@@ -138,6 +138,8 @@ def test_a_name_ocr_split_in_two_beside_a_birth_date():
     patient = find_patient(text)
     assert (patient.name, patient.birth_date) == ("Holly K Forsythe", "1973-06-03")
     assert find_name("Ana da Silva   DN: 05/04/1990") == "Ana da Silva"  # a particle stays
+    assert find_name("Patient: Omar bin Khalid") == "Omar bin Khalid"
+    assert find_name("Patient: Smith, John jr") == "John jr Smith"  # a suffix stays
 
 
 def test_a_lone_pages_heading_naming_its_patient():
