@@ -93,10 +93,10 @@ _NEVER = _LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS | NOT_NAME_WORDS
 # words of a sentence or title, never of a name ('... Agency Established In')
 _FUNCTION_WORDS = _vocabulary("of the and for in on at to with by from our your its is are")
 _NEVER_UNLABELLED = _NEVER | _HEADING_WORDS | _FUNCTION_WORDS
-_PARTICLES = _vocabulary(
-    "da de do dos das del della di du la le van von der den ter ten zu y e al el bin ibn ben bint"
-)
-_SUFFIXES = _vocabulary("jr sr ii iii iv esq")  # never a piece of the word before them
+_PARTICLES = _vocabulary("da de do dos das del della di du la le van von der den y e")
+# short words of their own, never a piece OCR split off the word before them: suffixes, and
+# particles too rare to leave out of a name's words ('Omar bin Khalid', 'Ben' is a name)
+_NOT_FRAGMENTS = _vocabulary("jr sr ii iii iv esq bin ibn ben bint al el ter ten zu")
 _TITLES = re.compile(r"^(?:dr|dra|drs|prof|profa|doctor|doc)\b\.?", re.IGNORECASE)
 
 
@@ -375,7 +375,7 @@ def _join_fragments(tokens: list[str]) -> list[str]:
         previous = joined[-1] if joined else ""
         if (
             re.fullmatch(r"[a-zà-ÿā-ž]{2,3},?", token)
-            and token.strip(",").lower() not in _PARTICLES | _SUFFIXES
+            and token.strip(",").lower() not in _PARTICLES | _NOT_FRAGMENTS
             and re.fullmatch(r"[A-ZÀ-Ý][a-zà-ÿā-ž]{1,}", previous)
             and previous.lower() not in _PARTICLES
         ):
