@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from intake.check import check, load_checklist
+from intake.check import check, identity_findings, load_checklist
 from intake.model import (
     Document,
     ImagingStudy,
@@ -400,3 +400,16 @@ def test_the_table_covers_every_status_and_every_finding_check_makes():
     assert made == covered
     statuses = {status for *_, expected, _ in table for status in expected.values()}
     assert statuses == {"present", "missing", "incomplete", "stale"}
+
+
+def test_a_name_read_without_its_accents_is_the_same_patient():
+    # photo/tsilva_labmed_porto_2014_hemogram_page.png: OCR reads 'ANDRÉ' as 'ANDRE'
+    me = Person("José Iñigo Peña", BIRTH)
+    documents = [
+        doc("visit", "visit_summary", patient=me),
+        doc("scan", "visit_summary", patient=Person("JOSE INIGO PENA", BIRTH)),
+        lab_report(patient=Person("Jose Iñigo Pena")),
+    ]
+    assert identity_findings(documents, me) == []
+    other = doc("other", "visit_summary", patient=Person("José Iñigo Peralta", BIRTH))
+    assert [f.code for f in identity_findings([other], me)] == ["other-patient"]

@@ -101,3 +101,80 @@ def test_a_salutation_to_a_doctor_names_no_patient():
         find_name("Exmo.(a) Senhor.(a) Dr.(a):\nANTONIO LUDGERO SANTOS REGO VASCONCELOS\n") is None
     )
     assert find_name("A/C Exmo Sr(a). Dr(a).\nManuel Cirne Carvalho   Medico Assistente\n") is None
+
+
+def test_a_portuguese_salutation_as_ocr_reads_it():
+    # lab_pdf/tsilva_ordem_trindade_porto_2001_scanned.pdf: 'Pertencente a Ex.mo Senhor', the
+    # raised 'mo' read as '."', the name spread over two fields of the right column
+    text = (
+        "SERVIÇO   DE PATOLOGIA CLÍNICA\n"
+        'ee   |   Pertencente a Ex." Senhor”\n'
+        "RUA DAS FLORES, 22   |   |   MARTA SOFIA LOPES   COSTA\n"
+        "TELEFONES 22 205 69 21   - FAX 22 205 69 21\n"
+    )
+    assert find_name(text) == "Marta Sofia Lopes Costa"
+    # the same report's first salutation addresses the doctor, below the lab's name
+    doctor = "Ex,” Senhor”\nORDEM DA TRINDADE |.\n| |   pr.” Medico Assistente\n"
+    assert find_name(doctor) is None
+
+
+def test_salutation_forms_of_portuguese_and_spanish_reports():
+    assert find_name("Exma. Senhora\nAna Maria Costa\n") == "Ana Maria Costa"
+    assert find_name("Ex.mo(a) Sr.(a)\nJoana Lopes Pinto\n") == "Joana Lopes Pinto"
+    assert find_name("Sr./Sra.\nJuan Pérez García\n") == "Juan Pérez García"
+    assert find_name("Paciente: Sr(a). Ana Maria Costa") == "Ana Maria Costa"
+    assert find_name("Doente: Ex.ma Sra. D. Ana Costa") == "Ana Costa"
+    assert find_name("Paciente   Sra. Lucía Gómez Ruiz") == "Lucía Gómez Ruiz"
+    # an institution below a salutation is never the patient
+    assert find_name("Exmo Sr.\nSanta Casa da Misericórdia\n") is None
+    assert find_name("Sr.\nLaboratorio Central Lda\n") is None
+    # 'Sr.' ending a name is its suffix, not a salutation to the name below
+    assert "Mary Ann Smith" not in named_people("JOHN SMITH SR.\nMARY ANN SMITH\n")
+
+
+def test_a_name_ocr_split_in_two_beside_a_birth_date():
+    # clinical_pdf/jsl_mankato_clinic_procedure_note_fax.pdf: 'Hol ly' for 'Holly'
+    text = "(507) 625-7246\n\nForsythe, Hol ly K   DOB: 06/03/1973\n\nSEX: F\n"
+    patient = find_patient(text)
+    assert (patient.name, patient.birth_date) == ("Holly K Forsythe", "1973-06-03")
+    assert find_name("Ana da Silva   DN: 05/04/1990") == "Ana da Silva"  # a particle stays
+    assert find_name("Patient: Omar bin Khalid") == "Omar bin Khalid"
+    assert find_name("Patient: Smith, John jr") == "John jr Smith"  # a suffix stays
+
+
+def test_a_lone_pages_heading_naming_its_patient():
+    # photo/tsilva_har_2017_urinalysis_scanned_page.png: page 3 of 3, the name its only
+    # heading (an OCR speck beside it)
+    text = "a   MARTA SOFIA LOPES COSTA\n\nAnálises\nPW ,,\nANÁLISE SUMÁRIA DA URINA\nCôr\n"
+    assert find_name(text) == "Marta Sofia Lopes Costa"
+    assert find_name("ANÁLISE SUMÁRIA DA URINA\nCôr   Amarela\n") is None
+    assert find_name("Hemoglobina Glicada Total\nHbA1c   5.4 %\n") is None
+    assert find_name("MARTA COSTA\nCôr   Amarela\n") is None  # two words: too little to go on
+    assert find_name("Marta Sofia Lopes Costa\fCôr   Amarela\n") is None  # two pages
+
+
+def test_accents_dropped_are_the_same_person():
+    text = "Paciente: JOSÉ LUÍS PEÑA\nGlicose 90\n\fPaciente: JOSE LUIS PENA\n"
+    assert named_people(text) == ["José Luís Peña"]
+
+
+def test_what_a_lone_heading_or_an_address_line_is_not():
+    # other_pdf/pdfplumber_cupertino_usd_4-6-16.pdf and jsl_rominvent_invoice.pdf (OCR)
+    assert find_name("CUPERTINO UNION SCHOOL DISTRICT\nBoard of Education\n") is None
+    assert find_name("INDUSTRIAL PROPERTY AGENCY ESTABLISHED IN\nInvoice\n") is None
+    assert find_name("Marta Sofia Lopes Costa\nCôr   Amarela\n") is None  # title case: a title
+    # photo/tsilva_germanodesousa_espinho_2025_urine_rf_page.png: a lab named after a person
+    assert find_name("GERMANO DE SOUSA\n\nCENTRO DE MEDICINA LABORATORIAL\n") is None
+    assert find_name("MARTA DA SILVA COSTA\n\nCENTRO DE MEDICINA LABORATORIAL\n") is None
+    letter = "FERNANDO DA SILVA COSTA\nExmo. Senhor\nMarta Sofia Lopes Costa\n"
+    assert named_people(letter) == ["Marta Sofia Lopes Costa"]  # the heading: no 2nd person
+    # other_pdf/zerox_portfolio_statement_sample.pdf: a heading on two pages
+    assert find_name("Key Observations\nSome text\fKey Observations\nMore text\n") is None
+    # lab_pdf/tsilva_ordem_trindade_porto_2001_scanned.pdf, page 2: OCR drops the street's
+    # 'R'; the line's closing comma still says it is an address
+    text = (
+        "Pertencente a Ex.” Senhor”\n"
+        "UA DAS FLORES E MÁRTIRES DE ANGOLA,\n"
+        "TELEFONES 22 205 69 2)   - 22 207 59 00 - FAX ane ‘   MARTA SOFIA LOPES COSTA\n"
+    )
+    assert named_people(text) == ["Marta Sofia Lopes Costa"]

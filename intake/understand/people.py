@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
 
 from intake.model import Person
+from intake.understand.analyte_words import WORDS as ANALYTE_WORDS
 from intake.understand.dates import BIRTH_LABEL, birth_date
 from intake.understand.vocabulary import (
     LOOSE_NAME_LABELS,
@@ -37,7 +40,8 @@ TITLE_NAME = re.compile(
 )
 HONORIFIC = re.compile(
     r"^(?:mr|mrs|ms|miss|mx|master|baby|smt|shri|sri|kum|kumari|mast|m/s|sr|sra|srta|herr|frau"
-    r"|mme|mlle|m|exmo|exma|ilmo|ilma|senhor|senhora|se[ñn]or|se[ñn]ora|dona|do[ñn]a)\.?\s+",
+    r"|mme|mlle|m|exmo|exma|ilmo|ilma|ex\.m[oa]|il\.m[oa]|senhor|senhora|se[ñn]or|se[ñn]ora|dona"
+    r"|do[ñn]a)\.?(?:\(a\)\.?|/sra\.?)?\s+",
     re.IGNORECASE,
 )
 _STOP = re.compile(
@@ -69,20 +73,30 @@ _ROLE_WORDS = _vocabulary(
     spouse mother father parent guardian employer"""
 )
 _ORG_WORDS = _vocabulary(
-    """company hospital hospitalar clinic clinica clínica clinique klinik center centre
+    """ordem irmandade misericórdia misericordia associação associacao asociación
+    asociacion fundação fundacao fundación fundacion instituto sociedade sociedad mutua
+    policlínica policlinica sanatorio lda ltda gmbh srl agency district school union
+    office bureau board council county committee government federal corporation corp
+    bank group avenida travessa praça praca estrada alameda calle plaza paseo boulevard
+    company hospital hospitalar clinic clinica clínica clinique klinik center centre
     centro laboratory laboratorio laboratório labor lab labs medical health healthcare
     services service department departamento serviço servicio university universidade inc
     llc ltd pharmacy farmacia farmácia street avenue rua road care serviço servico servicos
-    química quimica clinical pathology patologia hematologia radiology imaging"""
+    química quimica laboratorial clinical pathology patologia hematologia radiology imaging"""
 )
 _HEADING_WORDS = _vocabulary(
     """report reports summary page record records sample amostra muestra exame examen
     test tests result results unit units reference range value information unknown none
-    n/a"""
+    n/a key observations observation notes overview findings statement"""
 )
 _NEVER = _LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS | NOT_NAME_WORDS
-_NEVER_UNLABELLED = _NEVER | _HEADING_WORDS
+# words of a sentence or title, never of a name ('... Agency Established In')
+_FUNCTION_WORDS = _vocabulary("of the and for in on at to with by from our your its is are")
+_NEVER_UNLABELLED = _NEVER | _HEADING_WORDS | _FUNCTION_WORDS
 _PARTICLES = _vocabulary("da de do dos das del della di du la le van von der den y e")
+# short words of their own, never a piece OCR split off the word before them: suffixes, and
+# particles too rare to leave out of a name's words ('Omar bin Khalid', 'Ben' is a name)
+_NOT_FRAGMENTS = _vocabulary("jr sr ii iii iv esq bin ibn ben bint al el ter ten zu")
 _TITLES = re.compile(r"^(?:dr|dra|drs|prof|profa|doctor|doc)\b\.?", re.IGNORECASE)
 
 
@@ -111,6 +125,8 @@ def named_people(text: str, *, limit: int = 4) -> list[str]:
     found = _distinct(labelled, limit)
     if not found:
         found = _distinct(_unlabelled(text, lines), limit)
+    if not found and (name := _lone_page_heading(text)):
+        found = [name]  # the weakest sign: never a second person beside another
     return found
 
 
@@ -173,8 +189,13 @@ def _below(lines: list[str], number: int, start: int, *, explicit: bool) -> str 
 
 # a letter's salutation ending its field, the addressee's name on the next line: 'Exmo. Sr.',
 # 'Exmo. Senhor', 'Exma. Sra.' (OCR: 'Exm®. Sr.'); one ending in 'Dr.' addresses a doctor
+# Forms: 'Ex.mo Senhor', 'Exma. Senhora', 'Ex.mo(a) Sr.(a)', 'Ilmo. Sr.', 'Pertencente a Ex.mo
+# Senhor', Spanish 'Sr./Sra.', 'Sr(a).' (a bare 'Sr.' only as a whole field: 'John Smith Sr.'
+# is a name's suffix); OCR reads the raised 'mo' as '."', ',”' or '®'
 SALUTATION = re.compile(
-    r"(?:^|\s)(?:exm|ilm)\S{0,5}\s*(?:sr|snr|senhor|sra|snra|senhora)\b[().a]*\s*:?$",
+    r"(?:(?:^|\s)(?:ex|il)(?:m|[^\w\s])\S{0,5}\s*|^)"
+    r"(?:sr|snr|senhor|sra|snra|senhora|se[ñn]or|se[ñn]ora)\b"
+    r"(?:[^\w\s]*a?[^\w\s]*|[^\w\s]*/\s*sra\b[^\w\s]*)\s*:?$",
     re.IGNORECASE,
 )
 
@@ -188,8 +209,20 @@ def _addressed(lines: list[str], number: int) -> str | None:
     for line in below:
         if _words(line) & _ROLE_WORDS or NAME_LABEL.search(line):
             return None  # a doctor's line, or the next label
-        for field in _fields(line):
-            name = _accept(field, explicit=False)
+        if name := _name_in_fields(_fields(line)):
+            return name
+    return None
+
+
+def _name_in_fields(fields: list[str]) -> str | None:
+    """The first name among a line's fields, a name OCR spread over neighbouring fields
+    ('TIAGO ANDRE DIAS   SILVA') joined again: the longest run of fields from a field on
+    that reads as one name."""
+    for start in range(len(fields)):
+        for end in range(len(fields), start, -1):
+            if fields[end - 1].rstrip().endswith(","):
+                continue  # 'RUA DAS FLORES,': a street, its number to follow
+            name = _accept(" ".join(fields[start:end]), explicit=False)
             if name:
                 return name
     return None
@@ -249,6 +282,46 @@ def _page_heading_names(text: str) -> list[str]:
     return [shown[key] for key, numbers in pages.items() if len(numbers) >= 2]
 
 
+# words of a report's title or section heading, never of a name ('ANÁLISE SUMÁRIA DA URINA')
+_TITLE_WORDS = _vocabulary(
+    """análise análises analise analises sumária sumaria urina sangue fezes soro plasma
+    hemograma bioquímica bioquimica hematologia imunologia microbiologia serologia
+    relatório relatorio boletim resultado resultados exame exames estudo informe análisis
+    analisis orina heces sangre bioquímica perfil panel profile count blood urine serum
+    analysis culture complete basic metabolic lipid urinalysis consulta nota alta"""
+)
+_LONE_HEADING_WORDS = 3  # a lone page's heading is a name only if it has this many words
+
+
+def _lone_page_heading(text: str) -> str | None:
+    """The first line of a text of one page when it holds only a full name of three words
+    or more in capitals (a printed page's header naming its patient, the other pages
+    missing); a field of one or two characters beside it is OCR's speck, not a word."""
+    pages = [page for page in text.split("\f") if page.strip()]
+    if len(pages) != 1:
+        return None
+    first, *following = [line for line in pages[0].splitlines() if line.strip()]
+    fields = [field for field in _fields(first) if len(field.strip()) > 2]
+    if len(fields) != 1 or _words(fields[0]) & (_TITLE_WORDS | _LABEL_WORDS):
+        return None
+    if any(_words(line) & _ORG_WORDS for line in following[:BELOW_REACH]):
+        return None  # a letterhead: a lab or clinic named after its founder
+    if not fields[0].isupper():
+        return None  # a header prints its patient in capitals; a title-case line is a title
+    name = _accept(fields[0], explicit=False)
+    words = [t for t in (name or "").split() if len(t.strip(".")) > 1]
+    words = [t for t in words if t.lower() not in _PARTICLES]
+    if len(words) < _LONE_HEADING_WORDS or _words(name or "") & set(_analyte_words()):
+        return None
+    return name
+
+
+@cache
+def _analyte_words() -> frozenset[str]:
+    """Lower-case words of the test names intake knows, so a test's heading is no name."""
+    return frozenset(word.lower() for word in ANALYTE_WORDS)
+
+
 def _is_label(field: str) -> bool:
     """A field that is a label with no value: 'Date of Birth', 'Sexo:'."""
     return field.rstrip().endswith(":") or bool(
@@ -273,10 +346,17 @@ def _accept(value: str, *, explicit: bool) -> str | None:
     'patient' the words are taken as printed (an ID number beside them dropped); otherwise
     each word must be capitalised like a name, and none may be a label's, a role's, an
     institution's or a heading's word."""
-    value = HONORIFIC.sub("", value.strip(" ,;:"))
+    value = value.strip(" ,;:")
+    addressed = False
+    while honorific := HONORIFIC.match(value):  # 'Ex.ma Sra. ...', 'Sr.(a) ...'
+        value, addressed = value[honorific.end() :], True
+    if addressed:
+        value = re.sub(r"^D[.ªº]\s+", "", value)  # 'Sra. D. Ana': 'D.' is 'Dona'
     if not value or _TITLES.match(value):
         return None  # 'Dr. ...': a doctor
-    tokens = [t for t in value.replace(",", ", ").split() if not re.fullmatch(r"[\d\W]+", t)]
+    tokens = _join_fragments(
+        [t for t in value.replace(",", ", ").split() if not re.fullmatch(r"[\d\W]+", t)]
+    )
     words = _words(" ".join(tokens))
     if words & (_NEVER if explicit else _NEVER_UNLABELLED):
         return None
@@ -285,6 +365,24 @@ def _accept(value: str, *, explicit: bool) -> str | None:
     if sum(1 for t in tokens if len(t.strip(".,")) > 1 and t.lower() not in _PARTICLES) < 2:
         return None
     return display_name(" ".join(tokens).strip(" ,"))
+
+
+def _join_fragments(tokens: list[str]) -> list[str]:
+    """A word OCR split in two joined again: a short lower-case piece right after a
+    capitalised word ('Hol ly' is 'Holly'); a particle ('da', 'van') stays a word."""
+    joined: list[str] = []
+    for token in tokens:
+        previous = joined[-1] if joined else ""
+        if (
+            re.fullmatch(r"[a-zà-ÿā-ž]{2,3},?", token)
+            and token.strip(",").lower() not in _PARTICLES | _NOT_FRAGMENTS
+            and re.fullmatch(r"[A-ZÀ-Ý][a-zà-ÿā-ž]{1,}", previous)
+            and previous.lower() not in _PARTICLES
+        ):
+            joined[-1] = previous + token
+        else:
+            joined.append(token)
+    return joined
 
 
 def _name_shaped(token: str) -> bool:
@@ -335,9 +433,21 @@ def dicom_name(value: str) -> str | None:
 
 
 def name_key(name: str) -> frozenset[str]:
-    """Tokens that identify a name regardless of order, case, punctuation and initials."""
-    tokens = re.findall(r"[a-zà-ÿā-ž]+", name.lower())
+    """Tokens that identify a name regardless of order, case, accents, punctuation and
+    initials ('ANDRE' is 'André': a record or its OCR may drop the accents)."""
+    tokens = re.findall(r"[a-z]+", fold_accents(name).lower())
     return frozenset(t for t in tokens if len(t) > 1)
+
+
+_UNFOLDED = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"}
+)
+
+
+def fold_accents(text: str) -> str:
+    """`text` without diacritics: 'Conceição' -> 'Conceicao', 'Ödön' -> 'Odon'."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNFOLDED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def consensus(people: Iterable[Person]) -> Person:
@@ -348,7 +458,8 @@ def consensus(people: Iterable[Person]) -> Person:
     if keys:
         best_key = keys.most_common(1)[0][0]
         spellings = Counter(p.name for p in people if p.name and name_key(p.name) == best_key)
-        name = spellings.most_common(1)[0][0]
+        # the most common spelling; of equally common ones, the one keeping its accents
+        name = max(spellings, key=lambda s: (spellings[s], sum(not c.isascii() for c in s)))
     if name:  # birth date and identifiers only from the records naming that person (another
         # patient's record slipped into the folder must not lend its ID or birth date)
         people = [p for p in people if not p.name or name_matches(p.name, name)]
