@@ -69,10 +69,9 @@ class Source:
     def open(self) -> BinaryIO:
         """Open the bytes for reading: read-only, no link followed, a pipe never waited on,
         and (for a walked file) only the very file the walk found: SourceChanged if the
-        path now holds another file, a link, a folder, or nothing."""
+        path now holds another file, a link, a folder, or nothing. A folder on the path
+        swapped for a link leads to another file (device and inode), which is refused."""
         walked = self.inode is not None
-        if walked and os.path.realpath(self.path) != os.fspath(self.path):
-            raise SourceChanged(self.location)  # a folder on its path became a link
         try:
             fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
         except OSError as err:
@@ -102,9 +101,10 @@ class Source:
         with self.open() as handle:
             return handle.read()
 
-    def unchanged(self) -> bool:
-        """After reading: whether the file still is the walked one with the walked bytes
-        (its SHA-256 again), so what was read may be kept under that hash."""
+    def unchanged(self, *, rehash: bool = True) -> bool:
+        """After reading: whether the file still is the walked one, unwritten since the walk
+        (its change time), and with `rehash` holding the walked bytes (its SHA-256 again),
+        so what was read may be kept under that hash."""
         if self.inode is None:
             return True  # the run's own copy in its private workspace
 
@@ -112,7 +112,9 @@ class Source:
             with self.open() as handle:
                 if os.fstat(handle.fileno()).st_ctime_ns != self.ctime_ns:
                     return False  # written to since the walk, whatever it holds now
-                return hashlib.file_digest(handle, "sha256").hexdigest() == self.sha256
+                return not rehash or hashlib.file_digest(handle, "sha256").hexdigest() == (
+                    self.sha256
+                )
         except (SourceChanged, OSError):
             return False
 

@@ -50,12 +50,15 @@ class ReadFile:
     data_folder: Path | None = None  # where derived data may be kept; None: nothing stored
     ocr_env: tuple[tuple[str, str], ...] = ()  # given to every Tesseract process
     temp_folder: str | None = None  # the run's private folder for temporary files
+    # hash the file again after reading it (what a cache will store must be the hashed
+    # bytes); without a cache its identity and change time are checked, not its bytes
+    rehash: bool = True
 
     def __call__(self, source: Source) -> FileReading:
         from intake.extractors import read_file
 
         with worker_settings(self.data_folder, dict(self.ocr_env), self.temp_folder):
-            return read_file(source, self.extractors)
+            return read_file(source, self.extractors, rehash=self.rehash)
 
 
 @contextlib.contextmanager
@@ -124,7 +127,10 @@ class Runtime:
     def reader(self, temp_folder: Path | None = None) -> ReadFile:
         """The per-file work for workers; `temp_folder` holds their temporary files."""
         temp = str(temp_folder) if temp_folder is not None else None
-        return ReadFile(tuple(self.registry), self.data_folder, tuple(self.ocr_env.items()), temp)
+        return ReadFile(
+            tuple(self.registry), self.data_folder, tuple(self.ocr_env.items()), temp,
+            rehash=self.cache is not None,
+        )  # fmt: skip
 
     def read_all(
         self, sources: Sequence[Source], temp_folder: Path | None = None

@@ -445,6 +445,20 @@ def test_a_file_changed_between_its_hash_and_its_read_is_not_cached(tmp_path):
     assert log.read_text().splitlines() == ["note.txt", "note.txt"]  # read again
 
 
+def test_without_a_cache_a_file_changed_while_read_is_still_said(tmp_path):
+    """With no cache to protect, the file is not hashed again after its read, but a write
+    since the walk (its change time) is still found and said."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    runtime = Runtime(
+        extractors=(Changing(tmp_path / "reads.log", True),), executor=SerialExecutor()
+    )
+    (document,) = api.scan_folder(folder, api.Options(appointment=APPOINTMENT),
+                                  runtime=runtime).documents  # fmt: skip
+    assert document.warnings == (CHANGED_WHILE_READ,)
+
+
 # --- checklists -------------------------------------------------------------------------------
 
 

@@ -75,8 +75,12 @@ def extract(source: Source, extractors: list[Extractor] | None = None) -> list[D
     return list(read_file(source, extractors).documents)
 
 
-def read_file(source: Source, extractors: Sequence[Extractor] | None = None) -> FileReading:
-    """One scanned file's documents and the files it carries; never raises for a bad file."""
+def read_file(
+    source: Source, extractors: Sequence[Extractor] | None = None, *, rehash: bool = True
+) -> FileReading:
+    """One scanned file's documents and the files it carries; never raises for a bad file.
+    Afterwards the file must still be the walked one (`rehash`: its bytes hashed again,
+    as a result a cache stores needs; else its identity and change time)."""
     failures: list[str] = []
     for extractor in extractors if extractors is not None else EXTRACTORS:
         if not extractor.accepts(source):
@@ -100,7 +104,7 @@ def read_file(source: Source, extractors: Sequence[Extractor] | None = None) -> 
                 d if d.extractor else replace(d, extractor=extractor.name)
                 for d in reading.documents
             )
-            if not source.unchanged():  # read bytes other than those hashed: said, not cached
+            if not source.unchanged(rehash=rehash):  # read other bytes: said, not cached
                 documents = tuple(
                     replace(d, warnings=(*d.warnings, CHANGED_WHILE_READ)) for d in documents
                 )
