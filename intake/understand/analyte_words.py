@@ -5,8 +5,9 @@ Tesseract's English model reads 'ó' as 'dé', 'é', '6é' or 'd'."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
+
+from intake.understand.vocabulary import fold
 
 _TEXT = """
 eritrócitos leucócitos neutrófilos eosinófilos basófilos linfócitos monócitos reticulócitos
@@ -38,8 +39,7 @@ SHORTEST = 6  # shorter words are left as read: too many near neighbours
 
 
 def _fold(word: str) -> str:
-    folded = unicodedata.normalize("NFKD", word.lower())
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return fold(word.lower())
 
 
 @cache

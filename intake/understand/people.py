@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
@@ -17,6 +16,7 @@ from intake.understand.vocabulary import (
     NOT_NAME_WORDS,
     PATIENT_NAME_LABELS,
     alternation,
+    fold,
 )
 
 # labels a report prints before (or above) its patient's name: English here, the other
@@ -446,8 +446,7 @@ _UNFOLDED = str.maketrans(
 
 def fold_accents(text: str) -> str:
     """`text` without diacritics: 'Conceição' -> 'Conceicao', 'Ödön' -> 'Odon'."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNFOLDED))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(text.translate(_UNFOLDED))  # letters with a stroke NFKD leaves alone first
 
 
 def consensus(people: Iterable[Person]) -> Person:
