@@ -20,6 +20,7 @@ import pytest
 
 from intake import ocr
 from intake.page_language import page_language
+from tests.layouts import tesseract_line
 
 EXCERPTS = Path(__file__).resolve().parent / "excerpts"
 PT_HEADER = EXCERPTS / "pt_labmed_porto_header.png"
@@ -147,19 +148,5 @@ def test_a_missing_model_leaves_the_english_reading(monkeypatch):
 
 
 def _columns(words: list[tuple[str, int]]) -> dict[str, list]:
-    """Tesseract's columns for words on one line, 100 pixels apart: (word, confidence)."""
-    n = len(words)
-    return {
-        "level": [5] * n,
-        "page_num": [1] * n,
-        "block_num": [1] * n,
-        "par_num": [1] * n,
-        "line_num": [1] * n,
-        "word_num": list(range(1, n + 1)),
-        "left": [100 * i for i in range(n)],
-        "top": [10] * n,
-        "width": [80] * n,
-        "height": [20] * n,
-        "conf": [conf for _, conf in words],
-        "text": [word for word, _ in words],
-    }
+    """Words on one line, 100 pixels apart: (word, confidence)."""
+    return tesseract_line([(word, 100 * i, 80, conf) for i, (word, conf) in enumerate(words)])

@@ -8,6 +8,7 @@ import pytest
 
 from intake import ocr
 from intake.extractors.pdf import read_pdf
+from tests.layouts import tesseract_line
 
 REAL = Path("/work/realcorpus/files")
 needs_corpus = pytest.mark.skipif(not REAL.is_dir(), reason="real-world corpus not here")
@@ -46,22 +47,8 @@ def test_values_apart_from_their_names_are_loose_numbers():
 
 
 def _data(words: list[tuple[str, int, int]]) -> dict[str, list]:
-    """Tesseract's columns for words on one line: (word, left, width)."""
-    n = len(words)
-    return {
-        "level": [5] * n,
-        "page_num": [1] * n,
-        "block_num": [1] * n,
-        "par_num": [1] * n,
-        "line_num": [1] * n,
-        "word_num": list(range(1, n + 1)),
-        "left": [left for _, left, _ in words],
-        "top": [10] * n,
-        "width": [width for _, _, width in words],
-        "height": [20] * n,
-        "conf": [90] * n,
-        "text": [word for word, _, _ in words],
-    }
+    """Words on one line read at confidence 90: (word, left, width)."""
+    return tesseract_line([(word, left, width, 90) for word, left, width in words])
 
 
 def test_a_number_read_two_ways_is_left_out():

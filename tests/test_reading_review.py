@@ -8,11 +8,11 @@ import pytest
 
 from intake.understand.analyte_words import repair_test_name
 from intake.understand.lab_prose import prose_labs
-from intake.understand.lab_table import Word
 from intake.understand.label_rows import labelled_line
 from intake.understand.labs import parse_labs
 from intake.understand.meds import parse_medications
 from intake.understand.plan_headings import plan_lines
+from tests.layouts import word_row
 
 
 def _prose(text: str) -> list[tuple[str, str]]:
@@ -135,20 +135,11 @@ def test_repair_goes_only_to_a_word_with_an_accent():
     assert repair_test_name("Glucemia") == "Glucemia"
 
 
-def _row(top: float, *cells: tuple[float, str]) -> list[Word]:
-    words = []
-    for x, text in cells:
-        for word in text.split():
-            words.append(Word(word, x, x + 5 * len(word), top, top + 8))
-            x += 5 * (len(word) + 1)
-    return words
-
-
 def test_an_empty_birth_date_label_never_takes_the_next_date():
     from intake.understand.dates import birth_date
 
-    labels = _row(100, (10, "Patient Name"), (200, "DOB"), (300, "Collected"))
-    values = _row(112, (10, "DOE, JANE"), (280, "03/04/2021"))
+    labels = word_row(100, (10, "Patient Name"), (200, "DOB"), (300, "Collected"))
+    values = word_row(112, (10, "DOE, JANE"), (280, "03/04/2021"))
     line = labelled_line(labels, values)
     assert line == "Patient Name: DOE, JANE   Collected: 03/04/2021"
     assert birth_date(line) is None
