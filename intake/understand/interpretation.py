@@ -21,12 +21,13 @@ QUALITATIVE = frozenset({
     "NCL", "NS", "260385009", "11896004", "30714006", "131196009",
 })  # fmt: skip
 
+KNOWN = frozenset(FLAGS) | NORMAL | QUALITATIVE
+
 
 def interpretation(codes: Iterable[str]) -> tuple[str | None, bool, bool]:
     """(the flag stated, whether the source interpreted the result in words intake knows,
     whether it called it normal). A code intake does not know interprets nothing: the
     range then decides, and the flag is marked as derived."""
-    known = [c.upper() for c in codes if c.upper() in FLAGS or c.upper() in NORMAL
-             or c.upper() in QUALITATIVE]  # fmt: skip
+    known = [c for c in (code.upper() for code in codes) if c in KNOWN]
     stated = next((FLAGS[c] for c in known if c in FLAGS), None)
     return stated, bool(known), any(c in NORMAL for c in known)
