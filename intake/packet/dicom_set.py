@@ -71,6 +71,8 @@ def write_file_set(
     warning on its document; the others are written. A file-set holds one instance per SOP
     Instance UID: a second file with the UID of another (other bytes) is copied apart with
     `copy(path, name)` under EXTRA/DICOM-APART/, with a note naming both files."""
+    if not any(document.files for document in documents):
+        return 0  # no FileSet: pydicom's makes a staging folder in the system temp folder
     file_set = FileSet()
     uid_of: dict[str, str] = {}  # source location -> SOP Instance UID
     first: dict[str, tuple[str, str | None]] = {}  # UID -> (location, sha256) that took it
