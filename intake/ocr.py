@@ -56,6 +56,7 @@ class OcrTimeout(Exception):
 
 
 Box = tuple[str, int, int, int, int]  # word, left, right, top, bottom (pixels)
+Rival = Callable[[str, float, float], bool]  # (their word, their confidence, kept confidence)
 
 
 @dataclass
@@ -352,16 +353,20 @@ def second_look(
         return first
     second = _assemble(data)
     second.config = config
-    keep, other = first, second
-    if (
+    take = (
         prefer(first, second)
         and (second.confidence or 0) >= (first.confidence or 0) - 2
         and table_rows(second) >= 0.9 * table_rows(first)
-    ):
-        keep, other = second, first
+    )
+    return _keep(second, first) if take else _keep(first, second)
+
+
+def _keep(keep: OcrText, other: OcrText, rival: Rival | None = None) -> OcrText:
+    """`keep`, with the numbers `other` read differently at the same place shown as '?' and
+    a warning (only the rivals `rival` accepts, when given: see _disagreements)."""
     if keep.data is None or other.data is None:
         return keep
-    doubtful = _disagreements(keep.data, other.data)
+    doubtful = _disagreements(keep.data, other.data, rival)
     if not doubtful:
         return keep
     redone = _assemble(keep.data, doubtful=set(doubtful))
@@ -372,6 +377,91 @@ def second_look(
         f"OCR read {len(doubtful)} number(s) two ways ({shown}): left out, check by hand",
     ]
     return redone
+
+
+# A page whose numbers Tesseract could not read surely (a tinted table column, show-through
+# from the back of the sheet, a grey photocopy) is read again in black and white (binarized):
+# the 2001 lab report whose shaded reference column came out '2 425 4 559' for '4.21 4.5 a 5.9'
+# reads cleanly once the tint is gone.
+UNSURE_NUMBERS = 5  # numbers read under GARBLED_CONFIDENCE, or damaged, that call for it
+SURE_NUMBER = 80.0  # confidence of a number counted as surely read
+_NUMBER = re.compile(r"[(<>=*]*[-+]?\d+(?:[.,:/-]\d+)*[%)*;,.]*")  # a number, as printed
+
+
+def _numbers(result: OcrText) -> list[tuple[str, float]]:
+    """The words holding a digit, with Tesseract's confidence in each."""
+    data = result.data
+    if data is None:
+        return []
+    return [
+        (word.strip(), float(conf))
+        for word, conf in zip(data["text"], data["conf"], strict=True)
+        if float(conf) >= 0 and re.search(r"\d", word or "")
+    ]
+
+
+def unsure_numbers(result: OcrText) -> int:
+    """Words holding digits that Tesseract guessed (confidence under 50) or that are not
+    shaped like a number, a range or a date ('3o9-a', 'B37'): numbers it could not read."""
+    return sum(
+        conf < GARBLED_CONFIDENCE or not _NUMBER.fullmatch(word) for word, conf in _numbers(result)
+    )
+
+
+def sure_numbers(result: OcrText) -> int:
+    """Words shaped like a number that Tesseract read with confidence SURE_NUMBER or more."""
+    return sum(
+        conf >= SURE_NUMBER and bool(_NUMBER.fullmatch(word)) for word, conf in _numbers(result)
+    )
+
+
+def binarized(image: Image.Image) -> Image.Image:
+    """A black-and-white copy of a page: grey levels split at Otsu's threshold (the one that
+    best separates ink from paper), so a tinted column or the show-through of the back of the
+    sheet becomes white paper."""
+    import numpy as np
+    from PIL import Image
+
+    grey = np.asarray(image.convert("L"))
+    counts = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
+    share = counts / max(counts.sum(), 1.0)
+    below = np.cumsum(share)  # share of pixels at or under each level
+    mass = np.cumsum(share * np.arange(256))
+    between = (mass[-1] * below - mass) ** 2 / np.maximum(below * (1.0 - below), 1e-12)
+    threshold = int(np.argmax(between))
+    return Image.fromarray(np.where(grey > threshold, 255, 0).astype(np.uint8))
+
+
+def black_and_white_look(
+    image: Image.Image, first: OcrText, *, timeout: float
+) -> tuple[OcrText, Image.Image]:
+    """`first`, or the page read again binarized when `first` has UNSURE_NUMBERS numbers or
+    more; the second reading is kept when it reads more numbers surely and keeps 90% of the
+    table rows. A number the first reading put at the same place that differs from the kept
+    one makes it '?' when Tesseract was about as sure of it (_sure_rival): a reading of the
+    tinted page it was sure of is not overruled. Returns the reading kept and the image it
+    was read from."""
+    if unsure_numbers(first) < UNSURE_NUMBERS:
+        return first, image
+    clean = binarized(image)
+    try:
+        second = _read_page_file(clean, timeout)
+    except (OcrTimeout, TesseractFailed):
+        return first, image
+    if sure_numbers(second) <= sure_numbers(first) or table_rows(second) < 0.9 * table_rows(first):
+        return first, image
+    return _keep(second, first, rival=_sure_rival), clean
+
+
+RIVAL_MARGIN = 10.0  # a rival reading this much less sure than the kept one does not count
+
+
+def _sure_rival(word: str, confidence: float, kept_confidence: float) -> bool:
+    """A number of the tinted page's reading that overrules the black-and-white one's: shaped
+    like a number, not a guess, and Tesseract about as sure of it."""
+    return confidence >= max(GARBLED_CONFIDENCE, kept_confidence - RIVAL_MARGIN) and bool(
+        _NUMBER.fullmatch(word.strip())
+    )
 
 
 RULE_INCHES = (0.6, 0.3)  # a dark run this long (horizontal, vertical) is a table's ruling
@@ -542,22 +632,32 @@ def _digits(word: str) -> str:
     return re.sub(r"[^\d.,]", "", word).strip(".,")
 
 
-def _disagreements(keep: dict[str, list], other: dict[str, list]) -> dict[int, tuple[str, str]]:
+def _disagreements(
+    keep: dict[str, list],
+    other: dict[str, list],
+    rival: Rival | None = None,
+) -> dict[int, tuple[str, str]]:
     """Words of `keep` holding digits where `other` read different digits at the same place
-    (boxes overlapping by half the smaller one): {word index: (kept word, other word)}."""
+    (boxes overlapping by half the smaller one), counting only the words of `other` that
+    `rival(their word, their confidence, the kept word's confidence)` accepts when given:
+    {word index: (kept word, other word)}."""
     others = []
     for j, word in enumerate(other["text"]):
         digits = _digits(word or "")
-        if digits and float(other["conf"][j]) >= 0:
-            others.append((digits, word, *_box(other, j)))
+        conf = float(other["conf"][j])
+        if digits and conf >= 0:
+            others.append((digits, word, conf, *_box(other, j)))
     found: dict[int, tuple[str, str]] = {}
     for i, word in enumerate(keep["text"]):
         digits = _digits(word or "")
-        if not digits or float(keep["conf"][i]) < 0:
+        kept_conf = float(keep["conf"][i])
+        if not digits or kept_conf < 0 or _UNIT_NOTE.fullmatch(word.strip()):
             continue
         left, top, right, bottom = _box(keep, i)
         same_place = []
-        for their_digits, their_word, o_left, o_top, o_right, o_bottom in others:
+        for their_digits, their_word, their_conf, o_left, o_top, o_right, o_bottom in others:
+            if rival is not None and not rival(their_word, their_conf, kept_conf):
+                continue
             width = min(right, o_right) - max(left, o_left)
             height = min(bottom, o_bottom) - max(top, o_top)
             smaller = min((right - left) * (bottom - top), (o_right - o_left) * (o_bottom - o_top))
@@ -568,6 +668,9 @@ def _disagreements(keep: dict[str, list], other: dict[str, list]) -> dict[int, t
     return found
 
 
+_UNIT_NOTE = re.compile(r"\(\S*[^\W\d_]\S*\)")  # '(x10^9/L)', '(f1)': a unit, not a value
+
+
 def _box(data: dict[str, list], i: int) -> tuple[int, int, int, int]:
     left, top = data["left"][i], data["top"][i]
     return left, top, left + data["width"][i], top + data["height"][i]
@@ -576,7 +679,10 @@ def _box(data: dict[str, list], i: int) -> tuple[int, int, int, int]:
 def _settle(image: Image.Image, result: OcrText, timeout: float) -> OcrText:
     """Read a page with lines of noise again without its table rulings, and one that looks
     scrambled again as columns (second_look); straighten its boxes; if Tesseract was
-    unsure, try the page turned as OSD says."""
+    unsure, try the page turned as OSD says. A page whose numbers Tesseract could not read
+    surely is first read again in black and white (black_and_white_look); the later
+    looks read the page it was kept from."""
+    result, image = black_and_white_look(image, result, timeout=timeout)
     if looks_scrambled(result):
         result = second_look(image, result, config=COLUMNS_CONFIG, timeout=timeout)
     if garbled_lines(result) >= GARBLED_ROWS:  # a ruled table read as noise: rulings removed
@@ -665,9 +771,9 @@ def _assemble(data: dict[str, list], doubtful: set[int] = frozenset()) -> OcrTex
             continue
         confidences.append(conf)
         left, top, width, height = (data[k][i] for k in ("left", "top", "width", "height"))
-        boxes.append((word, left, left + width, top, top + height))
+        shown = "?" if i in doubtful else word  # in the text and the boxes alike
+        boxes.append((shown, left, left + width, top, top + height))
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        shown = "?" if i in doubtful else word
         lines.setdefault(key, []).append((data["word_num"][i], left, width, height, shown))
         extent = extents.setdefault(key, [left, top, left + width, top + height])
         extent[:] = (min(extent[0], left), min(extent[1], top),

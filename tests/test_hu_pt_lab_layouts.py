@@ -187,3 +187,41 @@ def test_a_plural_history_header_keeps_earlier_results_out_and_a_caret_read_as_4
     assert labs["Hemoglobina (Hgb)"].value == "13.7"
     assert labs["Numero"].unit == "x10^9/L" and labs["Numero"].flag == "H"
     assert canonical_unit("x104/L") == "x104/L"  # no count exponent after the 4: kept
+
+
+# lab_pdf/tsilva_ordem_trindade_porto_2001_scanned.pdf (a typewritten 2001 report), as
+# Tesseract reads its black-and-white page
+def test_a_typewriters_count_units_and_glued_ranges_are_read():
+    text = (
+        "Eritrocitos (x10712/L)   4.21   4.5   a 5.9\nLeucocitos (x10°9/L)   5.9   3.9   a 10.9\n"
+    )
+    labs = _by_test(parse_labs(text))
+    assert (labs["Eritrocitos"].unit, labs["Eritrocitos"].reference_range) == (
+        "x10^12/L",
+        "4.5-5.9",
+    )
+    assert (labs["Leucocitos"].unit, labs["Leucocitos"].reference_range) == ("x10^9/L", "3.9-10.9")
+    assert canonical_unit("x10712/L") == "x10^12/L"
+    assert canonical_unit("x10712/mg") == "x10712/mg"  # no count unit after it: kept
+
+
+def test_a_percent_read_as_a_dollar_heads_a_differential():
+    from intake.understand.labs import parse_split_row, units_row
+
+    units = units_row("FORMULA LEUCOCITARIA   $   10°9/L   10°9/L")
+    assert units == ("%", "10^9/L", "10^9/L")
+    read = [
+        (r.value, r.unit, r.reference_range)
+        for r in parse_split_row("Neutrofilos   73.0   4.307   2.1 a7.6", units)
+    ]
+    assert read == [("73.0", "%", None), ("4.307", "10^9/L", "2.1-7.6")]
+    assert units_row("Total   $   120") is None  # a price, not a units row
+
+
+def test_only_a_range_glued_to_its_a_is_split():
+    from intake.understand.labs import tidy_ocr
+
+    assert tidy_ocr("0.1a0.8") == "0.1 a 0.8"
+    assert tidy_ocr("2.1 a7.6") == "2.1 a 7.6"
+    assert tidy_ocr("12a34") == "12a34"  # no decimal number: a code, left alone
+    assert tidy_ocr("x2.1a7.6") == "x2.1a7.6"  # part of a word

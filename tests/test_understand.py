@@ -233,6 +233,14 @@ def test_lines_without_a_drug_and_strength_are_not_medications(line):
         ("Is surgery needed?\nWhat are the risks?\nHow long is recovery?", "questions"),
         ("Member ID: ZZ123\nGroup Number: 555\nSubscriber: Jane", "insurance"),
         ("Grocery list\nmilk\neggs", "other"),
+        # other_pdf/jsl_starbucks_receipt_scanned.pdf read by OCR: numbers read two ways
+        # shown as '?' are not questions
+        (
+            "STARBUCKS Store ?\nCHK 664290\n? 06:43 PM\nVt Pep Mocha   ?\nsubtotal   -   ?\n"
+            "Tota]   $4.95",
+            "other",
+        ),
+        ("Est-ce que la dose est trop forte ?\nFaut-il opérer ?", "questions"),
     ],
 )
 def test_classify(text, kind):

@@ -220,10 +220,22 @@ def _evidence(
     # one result with its unit and range already makes a lab report of an otherwise silent page
     _add(found, "lab_report", (1.4 if labs else 0.0) + min(labs, 10) * 0.6, labs, "results")
     _add(found, "medication_list", min(medications, 10) * 0.8, medications, "medications")
-    asked = sum(1 for line in lines if line.rstrip().endswith("?"))
+    asked = sum(1 for line in lines if _asks(line))
     if asked and asked * 3 >= len(lines):  # a short list of questions is one too
         _add(found, "questions", asked * 1.5, asked, "question lines")
     return found
+
+
+# a question: words ending in '?' (French puts a space before it); OCR's '?' for a number it
+# read two ways ('Store ?', 'subtotal - ?') follows no sentence
+_ASKED = re.compile(r"[^\W\d_]{2,}[\"'’)]*\s?\?$")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _asks(line: str) -> bool:
+    """Whether a line is a question: three words or more, the last one ending in '?'."""
+    line = line.rstrip()
+    return bool(_ASKED.search(line)) and len(_WORD.findall(line)) >= 3
 
 
 def _add(found: dict, kind: str, points: float, count: int, term: str) -> None:

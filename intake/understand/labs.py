@@ -137,8 +137,9 @@ UCUM_UNITS = {
 }  # fmt: skip
 
 
-# OCR reads a count's caret as a 4 ('x10^9/L' as 'x1049/L'): 10 to the 49th is no unit
-_CARET_AS_FOUR = re.compile(r"^([xX×])104(3|6|9|12)/(?=[µu]?L\b|mm3\b)")
+# OCR reads a count's caret as a 4 or a 7 ('x10^9/L' as 'x1049/L', 'x10^12/L' as
+# 'x10712/L'): 10 to the 49th is no unit
+_CARET_AS_FOUR = re.compile(r"^([xX×])10[47](3|6|9|12)/(?=[µu]?L\b|mm3\b)")
 
 
 def canonical_unit(unit: str) -> str:
@@ -628,6 +629,7 @@ def units_row(line: str) -> tuple[str, ...] | None:
     heads its relative and absolute results ('FORMULA LEUCOCITARIA   %   10^9/L   10^9/L',
     '%   x10^9/L'): two different units, then maybe the range column's unit (one of them),
     after words only; None for any other row."""
+    line = _DOLLAR_PERCENT.sub("%", line)  # a typewriter's '%' that OCR reads as '$'
     tokens = _tokens(tidy_ocr(line.strip()))
     run = len(tokens)
     while run and is_unit_word(tokens[run - 1]):
@@ -638,6 +640,9 @@ def units_row(line: str) -> tuple[str, ...] | None:
     if units[0] == units[1] or (len(units) == 3 and units[2] not in units[:2]):
         return None
     return units
+
+
+_DOLLAR_PERCENT = re.compile(r"(?<=\s)\$(?=\s)")
 
 
 # the cells a count prints both as a share and as an absolute number (neutrophils, their
@@ -978,12 +983,25 @@ _OCR_MARKS = str.maketrans({"°": " ", "¢": " ", "“": " ", "”": " ", "‘":
 def tidy_ocr(text: str) -> str:
     """Undo OCR's usual damage to a result line: stray marks, '5:2' for '5.2' inside a
     bracketed range, 'A1c' read as 'Alc'."""
+    text = _POWER_MARK.sub(r"\1^\2", text)
     text = text.translate(_OCR_MARKS)
     text = _A1C.sub("A1c", text)
+    text = _GLUED_A.sub(r"\1 a \2", text)
     return _COLON_DECIMAL.sub(".", text) if "(" in text else text
 
 
 _A1C = re.compile(r"\bA[lI|]c\b")
+# a count's unit whose caret OCR read as a degree sign: '10°9/L' (before the sign is a mark)
+_POWER_MARK = re.compile(
+    r"(?<![\d.,])((?:x|×)?10)[°º](3|6|9|12)(?=\s?/\s?(?:[µu]?[lL]|mm3|mm³)(?![^\W\d_]))"
+)
+# a Portuguese or Spanish range 'x a y' that OCR glued ('2.1a7.6', '2.1 a7.6'): one side a
+# decimal number, both sides whole numbers (not part of a code or a word)
+_GLUED_A = re.compile(
+    r"(?<![\w.,])(\d+[.,]\d+|\d+(?=\s?a\s?\d+[.,]\d))"  # a decimal, or before one
+    r"(?: a(?=\d)|a ?(?=\d))"  # 'a' glued to one side at least
+    r"(\d+(?:[.,]\d+)?)(?![\w.,])"
+)
 _COLON_DECIMAL = re.compile(r"(?<=\d):(?=\d(?![\d:]{0,8}\s{0,3}(?:am|pm)\b))", re.I)
 
 
