@@ -5,9 +5,9 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "15",
+    "pdf": "16",
     "dicom": "5",
-    "image": "9",
+    "image": "10",
     "ccda": "11",
     "fhir": "7",
     "text": "7",
