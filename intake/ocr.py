@@ -341,10 +341,11 @@ def second_look(
     config: str,
     timeout: float,
     prefer: Callable[[OcrText, OcrText], bool] = lambda first, second: True,
+    slack: float = 2.0,
 ) -> OcrText:
     """Read `image` again with `config` and keep the better reading: the second one if
     `prefer(first, second)` (the caller's measure) and Tesseract is about as sure of it (mean word
-    confidence at most 2 points lower) and it keeps at least 90% of the first's table rows.
+    confidence at most `slack` points lower) and it keeps at least 90% of the first's table rows.
     A number the two readings put at the same place but read differently ('925' and '325')
     is left out of the kept text (shown as '?') with a warning: neither reading is trusted."""
     try:
@@ -355,7 +356,7 @@ def second_look(
     second.config = config
     take = (
         prefer(first, second)
-        and (second.confidence or 0) >= (first.confidence or 0) - 2
+        and (second.confidence or 0) >= (first.confidence or 0) - slack
         and table_rows(second) >= 0.9 * table_rows(first)
     )
     return _keep(second, first) if take else _keep(first, second)
@@ -445,9 +446,11 @@ def black_and_white_look(
         return first, image
     clean = binarized(image)
     try:
-        second = _read_page_file(clean, timeout)
+        data = image_to_data(clean, timeout=timeout, config=first.config)
     except (OcrTimeout, TesseractFailed):
         return first, image
+    second = _assemble(data)
+    second.config = first.config
     if sure_numbers(second) <= sure_numbers(first) or table_rows(second) < 0.9 * table_rows(first):
         return first, image
     return _keep(second, first, rival=_sure_rival), clean

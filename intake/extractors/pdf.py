@@ -98,6 +98,7 @@ class Page:
     index: int
     kind: str  # text, scanned, mixed, blank
     text: str
+    searchable: bool = False  # a scan's own OCR layer (invisible text) over a lab table
     lab_like: bool = False
     rows: list[Row] = field(default_factory=list)
     confidence: float | None = None
@@ -114,7 +115,7 @@ def read_pdf(pdf: Path | bytes, *, ocr_limit: int = OCR_PAGE_LIMIT) -> PdfText:
         pages = list(_triage(document, warnings))
         if not pages:
             raise ExtractionError("the PDF has no pages")
-        to_read = [p for p in pages if p.kind in ("scanned", "mixed")]
+        to_read = [p for p in pages if p.kind in ("scanned", "mixed") or p.searchable]
         if len(to_read) > ocr_limit:
             left = [p.index + 1 for p in to_read[ocr_limit:]]
             warnings.append(
@@ -122,6 +123,7 @@ def read_pdf(pdf: Path | bytes, *, ocr_limit: int = OCR_PAGE_LIMIT) -> PdfText:
                 f"{_spans(left)} not read by OCR"
             )
             to_read = to_read[:ocr_limit]
+        unlayered = sum(p.kind in ("scanned", "mixed") for p in to_read)
         read_by_ocr = _ocr(document, to_read, warnings)
     finally:
         document.close()
@@ -131,8 +133,8 @@ def read_pdf(pdf: Path | bytes, *, ocr_limit: int = OCR_PAGE_LIMIT) -> PdfText:
         raise ExtractionError(f"{reason}. Nothing could be recovered from it")
     labs = _read_labs(data if data is not None else pdf, pages, warnings)
     confidences = [p.confidence for p in pages if p.confidence is not None]
-    if read_by_ocr:
-        warnings.append(f"{len(to_read)} of {len(pages)} pages had no text layer (or only part "
+    if read_by_ocr and unlayered:
+        warnings.append(f"{unlayered} of {len(pages)} pages had no text layer (or only part "
                         f"of one): read by OCR")  # fmt: skip
     blank = sum(p.kind == "blank" for p in pages)
     if blank == len(pages):
@@ -225,9 +227,11 @@ def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Pa
             kind = "mixed"  # a printed header or stamp over a scanned page
         else:
             kind = "text"
+        lab_like = _looks_like_labs(text) if kind in ("text", "mixed") else False
+        searchable = kind == "text" and lab_like and _only_invisible_text(page)
         page.close()
         kept = text if kind in ("text", "mixed") else ""
-        yield Page(index, kind, kept, lab_like=_looks_like_labs(kept))
+        yield Page(index, kind, kept, searchable=searchable, lab_like=lab_like)
     if lost and len(lost) == len(document):
         raise ExtractionError("damaged PDF: none of its pages could be loaded")
     if lost:
@@ -388,8 +392,28 @@ def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]
     return True
 
 
+# A searchable scan's text layer is another OCR engine's reading, drawn invisibly over the
+# scan; on a lab page scanned askew its rows can come apart (values a line above their test
+# names). Such a page is also read by intake's OCR, and that reading replaces the layer when
+# it holds clearly more table rows.
+LAYER_ROWS_MORE = 1.2  # times the layer's table rows intake's reading must hold to replace it
+
+
+def _better_than_layer(page: Page, result: ocr.OcrText) -> bool:
+    """Whether intake's OCR of a searchable scan reads its table better than its own layer."""
+    layer, ours = ocr.table_rows(ocr.OcrText(page.text)), ocr.table_rows(result)
+    return ours >= max(layer * LAYER_ROWS_MORE, layer + 3)
+
+
 def _take_ocr(page: Page, result: ocr.OcrText, warnings: list[str]) -> None:
     number = page.index + 1
+    if page.searchable:
+        if not _better_than_layer(page, result):
+            return  # the scan's own layer reads as well: kept, with pdfplumber's word boxes
+        page.kind = "scanned"
+        warnings.append(
+            f"page {number}: the scan's own text layer had its table rows apart: read by OCR"
+        )
     warnings += [f"page {number}: {w}" for w in result.warnings]
     if result.turned:
         warnings.append(f"page {number}: scanned turned {result.turned}°: read upright")

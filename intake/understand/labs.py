@@ -139,7 +139,9 @@ UCUM_UNITS = {
 
 # OCR reads a count's caret as a 4 or a 7 ('x10^9/L' as 'x1049/L', 'x10^12/L' as
 # 'x10712/L'): 10 to the 49th is no unit
-_CARET_AS_FOUR = re.compile(r"^([xX×])10[47](3|6|9|12)/(?=[µu]?L\b|mm3\b)")
+_CARET_AS_FOUR = re.compile(r"^([xX×])10[47](3|6|9|12)/(?=[µup]?L\b|mm3\b)")
+# and a micro sign as a p: a count per picolitre is no unit ('x10*3/pL' for 'x10*3/µL')
+_PICO_COUNT = re.compile(r"^([xX×]?10[*^](?:3|6|9|12)/)p(?=L$)")
 
 
 def canonical_unit(unit: str) -> str:
@@ -147,6 +149,7 @@ def canonical_unit(unit: str) -> str:
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
     unit = _CARET_AS_FOUR.sub(r"\g<1>10^\g<2>/", unit)
+    unit = _PICO_COUNT.sub(r"\g<1>µ", unit)
     return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
 
 
@@ -1022,12 +1025,17 @@ def _value(tokens: list[str], start: int) -> tuple[str, list[str]]:
     return tokens[start], tokens[start + 1 :]
 
 
+# a chemical name's locants before its letters: '25-OH-Vitamina D', '17-OH progesterone',
+# '1,25-dihydroxy vitamin D', '5-HIAA'
+_LOCANT = re.compile(r"\d{1,2}(?:,\d{1,2})?-[^\W\d_]{2}")
+
+
 def _is_test_name(test: str) -> bool:
     letters = sum(ch.isalpha() for ch in test)
     labelled = _LABELLED.search(test)  # "Performing Lab: ..." is a label, not a test
     return (
         letters >= 2
-        and test[:1].isalpha()
+        and (test[:1].isalpha() or bool(_LOCANT.match(test)))
         and not labelled
         and not _NOT_TESTS.match(test)
         and len(test) <= 60
