@@ -99,6 +99,7 @@ class Page:
     kind: str  # text, scanned, mixed, blank
     text: str
     searchable: bool = False  # a scan's own OCR layer (invisible text) over a lab table
+    our_reading: ocr.OcrText | None = None  # intake's OCR of a searchable page, until compared
     lab_like: bool = False
     rows: list[Row] = field(default_factory=list)
     confidence: float | None = None
@@ -395,25 +396,30 @@ def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]
 # A searchable scan's text layer is another OCR engine's reading, drawn invisibly over the
 # scan; on a lab page scanned askew its rows can come apart (values a line above their test
 # names). Such a page is also read by intake's OCR, and that reading replaces the layer when
-# it holds clearly more table rows.
-LAYER_ROWS_MORE = 1.2  # times the layer's table rows intake's reading must hold to replace it
+# clearly more results are read from it.
+LAYER_ROWS_MORE = 1.2  # times the layer's results intake's reading must give to replace it
 
 
-def _better_than_layer(page: Page, result: ocr.OcrText) -> bool:
-    """Whether intake's OCR of a searchable scan reads its table better than its own layer."""
-    layer, ours = ocr.table_rows(ocr.OcrText(page.text)), ocr.table_rows(result)
-    return ours >= max(layer * LAYER_ROWS_MORE, layer + 3)
+def _better_than_layer(rows: list[Row], ours: ocr.OcrText) -> bool:
+    """Whether intake's OCR of a searchable scan reads its results better than the scan's own
+    layer (its words' `rows`): more results, and at least a fifth more."""
+    layer = _results(rows)
+    mine = _results(group_rows(Word(*box) for box in ours.boxes))
+    return mine > layer and mine >= layer * LAYER_ROWS_MORE
+
+
+def _results(rows: list[Row]) -> int:
+    """How many lab results a page's rows read as (alone: no earlier page's table header)."""
+    reader = LabReader()
+    reader.read(rows)
+    return len(reader.finish())
 
 
 def _take_ocr(page: Page, result: ocr.OcrText, warnings: list[str]) -> None:
+    if page.searchable:  # compared with the layer's rows when labs are read
+        page.our_reading = result
+        return
     number = page.index + 1
-    if page.searchable:
-        if not _better_than_layer(page, result):
-            return  # the scan's own layer reads as well: kept, with pdfplumber's word boxes
-        page.kind = "scanned"
-        warnings.append(
-            f"page {number}: the scan's own text layer had its table rows apart: read by OCR"
-        )
     warnings += [f"page {number}: {w}" for w in result.warnings]
     if result.turned:
         warnings.append(f"page {number}: scanned turned {result.turned}°: read upright")
@@ -450,6 +456,15 @@ def _read_labs(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -> lis
     for page in pages:
         if page.lab_like:
             rows = next(plumbed) if page.kind == "text" else page.rows
+            ours, page.our_reading = page.our_reading, None
+            if ours is not None and _better_than_layer(rows, ours):
+                page.kind, page.searchable = "scanned", False  # the layer is set aside
+                warnings.append(
+                    f"page {page.index + 1}: the scan's own text layer had its table rows "
+                    "apart: read by OCR"
+                )
+                _take_ocr(page, ours, warnings)
+                rows = page.rows
             reader.read(rows or words_from_text(page.text))
             page.rows = []
     return reader.finish()
