@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from intake.packet.index import PacketIndex
 DICOM_FOLDER = "DICOM"
 FILE_SET_ID = "INTAKE"
 STAGING_PREFIX = ".dicom-staging-"
+_STAGING = threading.Lock()  # one file-set at a time per process: the swap below is global
 
 
 @contextmanager
@@ -44,6 +46,11 @@ def staged_in(folder: Path) -> Iterator[Path]:
     calls `TemporaryDirectory` by its name in pydicom.fileset; that name is swapped for one
     making the folders here. Should a later pydicom not have that name, tempfile.tempdir
     (the process's temp folder) points here instead for as long as this is open."""
+    with _STAGING:
+        yield from _swapped_staging(folder)
+
+
+def _swapped_staging(folder: Path) -> Iterator[Path]:
     stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     made: list[tempfile.TemporaryDirectory] = []
 
