@@ -884,6 +884,59 @@ def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_nothing(tmp_path, when, st
     assert [pid for pid in seen if _alive(pid)] == []
 
 
+def test_a_packet_with_dicom_leaves_nothing_in_tmpdir(tmp_path):
+    """pydicom's FileSet staged the packet's DICOM instances in a folder of the system temp
+    folder, removed only by its finalizer (issue 19): a whole run now leaves TMPDIR empty."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "ct.dcm").write_bytes(make_faults.same_uid_dicom("one"))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "packet"
+    result = intake("packet", str(records), "-o", str(out), "-s", env={"TMPDIR": str(temp)})
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    assert (out / "DICOMDIR").is_file()
+    assert list(temp.iterdir()) == []
+    assert not [p.name for p in out.rglob(".*")]  # no staging folder in the packet
+
+
+def test_dicom_staging_is_private_and_gone_after_an_interruption(tmp_path, monkeypatch):
+    """Ctrl-C (or SIGTERM, which raises the same way) while the file-set's instances sit
+    staged: they were staged inside the hidden partial packet (0700), never in TMPDIR, and
+    nothing is left anywhere."""
+    import stat
+    import tempfile
+
+    from intake.packet import dicom_set
+
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "ct.dcm").write_bytes(make_faults.same_uid_dicom("one"))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    out = tmp_path / "out" / "packet"
+    seen = {}
+
+    def interrupted(*_args) -> None:  # called once every instance is staged
+        (partial,) = out.parent.glob(".packet.partial-*")
+        (staging,) = partial.glob(dicom_set.STAGING_PREFIX + "*")
+        seen["staged"] = [p for p in staging.rglob("*") if p.is_file()]
+        seen["modes"] = {stat.S_IMODE(p.stat().st_mode) for p in (partial, staging)}
+        seen["tmpdir"] = [p for p in temp.iterdir() if not p.name.startswith("intake-work-")]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dicom_set, "_copy_apart", interrupted)
+    options = api.Options(appointment=APPOINTMENT)
+    with api.open_folder(records, options) as reading, pytest.raises(KeyboardInterrupt):
+        write_packet(reading.manifest, reading.sources, out)
+    assert len(seen["staged"]) == 1  # the instance pydicom staged, in the private folder
+    assert seen["modes"] == {0o700}
+    assert seen["tmpdir"] == []  # only the run's own private workspace was there
+    assert list(temp.iterdir()) == []
+    assert list(out.parent.iterdir()) == []
+
+
 def _zip_of(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

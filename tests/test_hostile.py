@@ -250,6 +250,28 @@ def test_a_file_that_hangs_or_crashes_its_reader_is_stopped_and_reported(tmp_pat
     assert by_source["fine.txt"].kind == "visit_summary"
 
 
+def test_a_time_limited_map_ends_its_workers_and_leaves_pebble_as_it_found_it():
+    """pebble's threads look at the pool every POLL seconds while a map runs (its stop
+    waited out a 0.1 s poll at the end of every map); afterwards pebble's own interval is
+    back, and every worker of the map is gone."""
+    import multiprocessing
+
+    from pebble.common import CONSTS
+
+    from intake.executors import POLL
+
+    interval = CONSTS.sleep_unit
+    children = set(multiprocessing.active_children())
+    results = LocalExecutor(2, timeout=30, memory_limit=2**31).map(
+        str, [1, 2, 3], on_timeout=lambda item, err: None
+    )
+    assert next(results) == "1"
+    assert CONSTS.sleep_unit == POLL < interval
+    assert list(results) == ["2", "3"]
+    assert CONSTS.sleep_unit == interval
+    assert set(multiprocessing.active_children()) <= children
+
+
 def test_logs_name_files_and_reasons_but_never_record_contents(oncology):
     result = CliRunner().invoke(cli, ["--debug", "scan", str(oncology), "-s"])
     logs = result.stderr

@@ -12,12 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pydicom
+import pydicom.fileset
 from pydicom.dataset import FileMetaDataset
 from pydicom.fileset import DIRECTORY_RECORDERS, FileSet
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
@@ -27,6 +30,54 @@ from intake.packet.index import PacketIndex
 
 DICOM_FOLDER = "DICOM"
 FILE_SET_ID = "INTAKE"
+STAGING_PREFIX = ".dicom-staging-"
+_STAGING = threading.Lock()  # one file-set at a time per process: the swap below is global
+
+
+@contextmanager
+def staged_in(folder: Path) -> Iterator[Path]:
+    """While open, pydicom's FileSets stage instances in a new private folder in `folder`
+    (yielded), which is removed on the way out, also on Ctrl-C/SIGTERM.
+
+    A FileSet copies every instance it is given into a TemporaryDirectory of its own, made
+    in the system temp folder (FileSet.__init__, and again in .clear() from .load() after
+    each write) and removed only by its finalizer: health data outside the run's private
+    folder, and a SIGTERM landing in that finalizer left the folder behind. pydicom 3.0
+    calls `TemporaryDirectory` by its name in pydicom.fileset; that name is swapped for one
+    making the folders here. Should a later pydicom not have that name, tempfile.tempdir
+    (the process's temp folder) points here instead for as long as this is open."""
+    with _STAGING:
+        yield from _swapped_staging(folder)
+
+
+def _swapped_staging(folder: Path) -> Iterator[Path]:
+    stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
+    made: list[tempfile.TemporaryDirectory] = []
+
+    def private_folder(*args, **kwargs) -> tempfile.TemporaryDirectory:
+        kwargs["dir"] = stage
+        kwargs.setdefault("ignore_cleanup_errors", True)
+        made.append(tempfile.TemporaryDirectory(*args, **kwargs))
+        return made[-1]
+
+    module = pydicom.fileset
+    swap = hasattr(module, "TemporaryDirectory")
+    saved = module.TemporaryDirectory if swap else tempfile.tempdir
+    try:
+        os.chmod(stage, 0o700)
+        if swap:
+            module.TemporaryDirectory = private_folder
+        else:  # pydicom changed: the process-wide temp folder is ours meanwhile
+            tempfile.tempdir = str(stage)
+        yield stage
+    finally:
+        if swap:
+            module.TemporaryDirectory = saved
+        else:
+            tempfile.tempdir = saved
+        for folder_made in made:
+            folder_made.cleanup()  # detaches its finalizer: nothing left to run later
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 @contextmanager
@@ -63,6 +114,7 @@ def write_file_set(
     index: PacketIndex,
     *,
     copy: Callable[[Source, str], str] | None = None,
+    scratch: Path | None = None,
 ) -> int:
     """Write every DICOM instance the documents stand for under `root`/DICOM with a DICOMDIR
     at `root`; records each document's files in `index`. Returns the instances written.
@@ -70,9 +122,23 @@ def write_file_set(
     An instance pydicom cannot take (no SOP Instance UID, damaged) is left out with a
     warning on its document; the others are written. A file-set holds one instance per SOP
     Instance UID: a second file with the UID of another (other bytes) is copied apart with
-    `copy(path, name)` under EXTRA/DICOM-APART/, with a note naming both files."""
+    `copy(path, name)` under EXTRA/DICOM-APART/, with a note naming both files.
+
+    pydicom stages the instances in a private folder made in `scratch` (default `root`),
+    removed before this returns (staged_in)."""
     if not any(document.files for document in documents):
-        return 0  # no FileSet: pydicom's makes a staging folder in the system temp folder
+        return 0
+    with staged_in(scratch or root):
+        return _write_file_set(documents, sources, root, index, copy)
+
+
+def _write_file_set(
+    documents: list[Document],
+    sources: dict[str, Source],
+    root: Path,
+    index: PacketIndex,
+    copy: Callable[[Source, str], str] | None,
+) -> int:
     file_set = FileSet()
     uid_of: dict[str, str] = {}  # source location -> SOP Instance UID
     first: dict[str, tuple[str, str | None]] = {}  # UID -> (location, sha256) that took it

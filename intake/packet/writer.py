@@ -324,7 +324,8 @@ def _write_file_set(
     and the packet holds no half-written DICOM folder."""
     root = files.root
     try:
-        write_file_set(imaging, sources, root, index, copy=files.copy)
+        # pydicom's staging: in the hidden partial packet's private folder, beside the packet
+        write_file_set(imaging, sources, root, index, copy=files.copy, scratch=root.parent)
     except MemoryError:
         raise
     except Exception as err:
