@@ -151,6 +151,15 @@ def test_a_lone_pages_heading_naming_its_patient():
     assert find_name("Hemoglobina Glicada Total\nHbA1c   5.4 %\n") is None
     assert find_name("MARTA COSTA\nCôr   Amarela\n") is None  # two words: too little to go on
     assert find_name("Marta Sofia Lopes Costa\fCôr   Amarela\n") is None  # two pages
+    # the same page read as rows (one block of lines): its labelled header fields come first
+    rows = (
+        "Requisição: 916237   Data Colheita   29-04-2017   19:30\n"
+        "NHC: HAR/101112   Emissão   ? 20:06\n"
+        '"   MARTA SOFIA LOPES COSTA\nPW ,,\nANALISE SUMARIA DA URINA\n'
+    )
+    assert find_name(rows) == "Marta Sofia Lopes Costa"
+    unlabelled = "Requisição 916237\nNHC HAR/101112\nMARTA SOFIA LOPES COSTA\n"
+    assert find_name(unlabelled) is None  # not a labelled header: the name is not its heading
 
 
 def test_accents_dropped_are_the_same_person():

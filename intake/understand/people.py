@@ -296,11 +296,16 @@ _LONE_HEADING_WORDS = 3  # a lone page's heading is a name only if it has this m
 def _lone_page_heading(text: str) -> str | None:
     """The first line of a text of one page when it holds only a full name of three words
     or more in capitals (a printed page's header naming its patient, the other pages
-    missing); a field of one or two characters beside it is OCR's speck, not a word."""
+    missing), or the first after labelled header lines ('Requisição: 916237   Data
+    Colheita ...'); a field of one or two characters beside it is OCR's speck, not a word."""
     pages = [page for page in text.split("\f") if page.strip()]
     if len(pages) != 1:
         return None
-    first, *following = [line for line in pages[0].splitlines() if line.strip()]
+    lines = [line for line in pages[0].splitlines() if line.strip()]
+    for _ in range(BELOW_REACH):  # a header's labelled fields above the name
+        if len(lines) > 1 and ":" in lines[0] and len(_fields(lines[0])) > 1:
+            lines = lines[1:]
+    first, *following = lines
     fields = [field for field in _fields(first) if len(field.strip()) > 2]
     if len(fields) != 1 or _words(fields[0]) & (_TITLE_WORDS | _LABEL_WORDS):
         return None
