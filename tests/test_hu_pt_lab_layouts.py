@@ -225,3 +225,11 @@ def test_only_a_range_glued_to_its_a_is_split():
     assert tidy_ocr("2.1 a7.6") == "2.1 a 7.6"
     assert tidy_ocr("12a34") == "12a34"  # no decimal number: a code, left alone
     assert tidy_ocr("x2.1a7.6") == "x2.1a7.6"  # part of a word
+
+
+# photo/tsilva_germanodesousa_espinho_2025_urine_rf_page.png: its 'Resultados Anteriores'
+# header OCR'd as '20 sutados a 4', so no history column is known
+def test_one_number_after_a_range_is_an_earlier_result_even_without_a_unit():
+    labs = _by_test(parse_labs("Densidade   1.014   1.010   - 1.025   1.013\n"))
+    assert (labs["Densidade"].value, labs["Densidade"].reference_range) == ("1.014", "1.010-1.025")
+    assert parse_labs("Densidade   1.014   1.010 - 1.025   1.013   1.012\n") == []  # two: unknown

@@ -564,8 +564,8 @@ def parse_lab_line(
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
         elif history and _earlier_results(rest[position:], reference, unit, flag):
             break  # a cumulative report's earlier results, after the range: not read
-        elif unit and reference and position == len(rest) - 1 and _plain_number(token):
-            break  # one number after a unit and a range: the earlier result a column holds
+        elif reference and position == len(rest) - 1 and _plain_number(token):
+            break  # one number after the range: the earlier result a column holds
         else:
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):
