@@ -416,6 +416,11 @@ def sure_numbers(result: OcrText) -> int:
     )
 
 
+def _net_numbers(result: OcrText) -> int:
+    """Numbers read surely, less the numbers that could not be read."""
+    return sure_numbers(result) - unsure_numbers(result)
+
+
 def binarized(image: Image.Image) -> Image.Image:
     """A black-and-white copy of a page: grey levels split at Otsu's threshold (the one that
     best separates ink from paper), so a tinted column or the show-through of the back of the
@@ -437,8 +442,9 @@ def black_and_white_look(
     image: Image.Image, first: OcrText, *, timeout: float
 ) -> tuple[OcrText, Image.Image]:
     """`first`, or the page read again binarized when `first` has UNSURE_NUMBERS numbers or
-    more; the second reading is kept when it reads more numbers surely and keeps 90% of the
-    table rows. A number the first reading put at the same place that differs from the kept
+    more; the second reading is kept when it reads more numbers surely, less those it could
+    not read (a letterhead's phone numbers count as much as a table's), and keeps 90% of
+    the table rows. A number the first reading put at the same place that differs from the kept
     one makes it '?' when Tesseract was about as sure of it (_sure_rival): a reading of the
     tinted page it was sure of is not overruled. Returns the reading kept and the image it
     was read from."""
@@ -451,7 +457,7 @@ def black_and_white_look(
         return first, image
     second = _assemble(data)
     second.config = first.config
-    if sure_numbers(second) <= sure_numbers(first) or table_rows(second) < 0.9 * table_rows(first):
+    if _net_numbers(second) <= _net_numbers(first) or table_rows(second) < 0.9 * table_rows(first):
         return first, image
     return _keep(second, first, rival=_sure_rival), clean
 
