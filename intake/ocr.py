@@ -443,10 +443,10 @@ def black_and_white_look(
 ) -> tuple[OcrText, Image.Image]:
     """`first`, or the page read again binarized when `first` has UNSURE_NUMBERS numbers or
     more; the second reading is kept when it reads more numbers surely, less those it could
-    not read (a letterhead's phone numbers count as much as a table's), and keeps 90% of
-    the table rows. A number the first reading put at the same place that differs from the kept
-    one makes it '?' when Tesseract was about as sure of it (_sure_rival): a reading of the
-    tinted page it was sure of is not overruled. Returns the reading kept and the image it
+    not read (a letterhead's phone numbers count as much as a table's), keeps 90% of the
+    table rows and reads no more lines as noise. A number the first reading put at the same
+    place that differs from the kept one makes it '?' when Tesseract was about as sure of it
+    (_sure_rival): a reading of the tinted page it was sure of is not overruled. Returns the reading kept and the image it
     was read from."""
     if unsure_numbers(first) < UNSURE_NUMBERS:
         return first, image
@@ -457,7 +457,11 @@ def black_and_white_look(
         return first, image
     second = _assemble(data)
     second.config = first.config
-    if _net_numbers(second) <= _net_numbers(first) or table_rows(second) < 0.9 * table_rows(first):
+    if (
+        _net_numbers(second) <= _net_numbers(first)
+        or table_rows(second) < 0.9 * table_rows(first)
+        or garbled_lines(second) > garbled_lines(first)  # a ruled grid read as noise
+    ):
         return first, image
     return _keep(second, first, rival=_sure_rival), clean
 
