@@ -446,8 +446,8 @@ def black_and_white_look(
     not read (a letterhead's phone numbers count as much as a table's), keeps 90% of the
     table rows and reads no more lines as noise. A number the first reading put at the same
     place that differs from the kept one makes it '?' when Tesseract was about as sure of it
-    (_sure_rival): a reading of the tinted page it was sure of is not overruled. Returns the reading kept and the image it
-    was read from."""
+    (_sure_rival): a reading of the tinted page it was sure of is not overruled. Returns the
+    reading kept and the image it was read from."""
     if unsure_numbers(first) < UNSURE_NUMBERS:
         return first, image
     clean = binarized(image)
