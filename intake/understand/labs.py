@@ -25,6 +25,7 @@ from intake.understand.lab_table import (
     row_text,
     words_from_text,
 )
+from intake.understand.urinalysis import URINE_HEADING, urine_row
 
 FLAGS = {
     "H": "H",
@@ -205,6 +206,7 @@ class LabReader:
         self.range_rows: set[int] = set()  # rows read as part of a range over several lines
         self.history = False  # the report prints earlier results after the range
         self.pair_units: tuple[str, ...] | None = None  # a units row over two value columns
+        self.urine = False  # under a urinalysis heading: a strip's word results are read
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
@@ -248,6 +250,10 @@ class LabReader:
                 results = [line] if line else parse_paired_line(lines[number])
             if not results and self._range_below(lines[number], self.rows_read + number):
                 continue
+            if URINE_HEADING.match(lines[number]):
+                self.urine = True
+            elif not results and self.urine and (strip := urine_row(lines[number])):
+                results = [strip]
             self.found += [(self.rows_read + number, result) for result in results]
         self.rows_read += len(rows)
 
@@ -550,6 +556,7 @@ def parse_lab_line(
         return None  # a range before the value: the line is not test-value-range
     value, rest = _value(tokens, start)
     flag = unit = reference = None
+    unit_at = -1
     for position, token in enumerate(rest):
         upper = token.upper()
         if flag is None and flag_word(token):
@@ -559,13 +566,22 @@ def parse_lab_line(
         elif reference is None and (RANGE_RE.match(token) or _is_qualitative(token, table=table)):
             reference = token
         elif unit is None and is_unit_word(token) and upper not in FLAGS:
-            unit = canonical_unit(token)
+            unit, unit_at = canonical_unit(token), position
         elif reference and rest[position - 1] == reference and is_unit_word(token):
             unit = unit or canonical_unit(token)  # the range's own unit: '12.0-16.0 gms%'
         elif history and _earlier_results(rest[position:], reference, unit, flag):
             break  # a cumulative report's earlier results, after the range: not read
         elif reference and position == len(rest) - 1 and _plain_number(token):
             break  # one number after the range: the earlier result a column holds
+        elif (
+            unit
+            and not reference
+            and position == len(rest) - 1 == unit_at + 1
+            and _plain_number(token)
+            and ("/" in unit or unit in ("%", "fL", "pg"))  # a concentration, not a dose
+        ):
+            break  # one number after the unit: an earlier result, or a range whose sign OCR
+            # lost ('< 200' as '200'): left out, never taken as a range ('500 mg 2': a dose)
         else:
             return None  # an unexplained word: prose, not a result line
     if not (unit or reference or flag):

@@ -1,0 +1,73 @@
+"""A urinalysis section's rows: word results and unitless numbers under a urine heading.
+
+A urine test strip's results are words ('Proteínas   NÃO CONTÉM', 'Nitritos   Negativo',
+'Cor   AMARELA') or numbers without a unit (pH, density), which a result line elsewhere
+could never be read from (a word or a bare number beside a name is prose or a code). Under a
+heading naming urine ('URINA', 'ANÁLISE SUMÁRIA DA URINA', 'Urinalysis') they are read, but
+only for the strip's own tests, only as the row's first cell after the test, and only where
+the row holds nothing else than a unit and one earlier result.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intake.model import LabResult
+from intake.understand.vocabulary import fold
+
+# a heading that opens a urine section (the whole line)
+URINE_HEADING = re.compile(
+    r"^\W*(?:urina|urine|urinalysis|urin[aá]lisis|urinanal[ií]zis|vizelet"
+    r"|an[aá]lise\s+sum[aá]ria\s+d[ae]\s+urina|exame\s+(?:sum[aá]rio\s+)?d[ae]\s+urina"
+    r"|urine\s+analysis|ex[aá]men\s+(?:general\s+)?de\s+orina|an[aá]lisis\s+de\s+orina"
+    r"|elemental\s+y\s+sedimento)\W*$",
+    re.IGNORECASE,
+)
+
+# the strip's tests (accents folded, lower case), in the languages intake reads
+_STRIP_TESTS = {
+    "cor", "color", "colour", "aspecto", "aspect", "appearance", "clarity", "ph",
+    "proteinas", "proteina", "protein", "proteins", "glicose", "glucose", "glucosa",
+    "corpos cetonicos", "cetonas", "ketones", "cuerpos cetonicos", "bilirrubina",
+    "bilirrubinas", "bilirubin", "urobilinogenio", "urobilinogen", "urobilinogeno",
+    "nitritos", "nitrito", "nitrites", "nitrite", "leucocitos", "leukocytes",
+    "leukocyte esterase", "sangue", "sangre", "blood", "hemoglobina", "hemoglobin",
+}  # fmt: skip
+_NUMBERED_TESTS = {"ph", "densidade", "densidad", "density", "specific gravity"}
+# the words a strip's result is printed in
+_WORD_RESULTS = {
+    "negativo", "negativa", "negative", "neg", "neg.", "nao contem", "no contiene",
+    "normal", "ausente", "ausentes", "presente", "presentes", "positivo", "positiva",
+    "positive", "raras", "raros", "vestigios", "tracos", "trace", "amarela", "amarelo",
+    "amarela clara", "amarelo claro", "amarillo", "yellow", "straw", "limpido", "limpida",
+    "limpio", "clear", "turvo", "turva", "turbio", "cloudy",
+}  # fmt: skip
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_UNIT = re.compile(r"[A-Za-zµ/%][\w/%µ.]*")
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(text).lower().strip(" .:*-").split())
+
+
+def urine_row(line: str) -> LabResult | None:
+    """A row of a urinalysis section ('Proteinas   NAO CONTEM', 'pH   5.0', 'Proteínas
+    Negativo   0'), or None: the test one of the strip's, its result a word a strip prints
+    (or a number, for pH and density), then at most a unit and one earlier result."""
+    cells = [cell.strip() for cell in re.split(r"\s{3,}|\t", line.strip()) if cell.strip()]
+    if len(cells) < 2:
+        return None
+    test, value, rest = cells[0], cells[1], cells[2:]
+    key = _key(test)
+    words = _key(value) in _WORD_RESULTS and key in _STRIP_TESTS
+    numbered = key in _NUMBERED_TESTS and bool(_NUMBER.fullmatch(value))
+    if not (words or numbered):
+        return None
+    unit = None
+    if rest and _UNIT.fullmatch(rest[0]) and _key(rest[0]) not in _WORD_RESULTS:
+        unit, rest = rest[0], rest[1:]
+    if len(rest) > 1:
+        return None
+    if rest and not (_NUMBER.fullmatch(rest[0]) or _key(rest[0]) in _WORD_RESULTS):
+        return None  # an unexplained cell: not a strip's row
+    return LabResult(test=test, value=value, unit=unit, raw=line.strip())
