@@ -623,6 +623,9 @@ def parse_paired_line(line: str) -> list[LabResult]:
     return results
 
 
+DIGIT = re.compile(r"\d")
+
+
 def units_row(line: str) -> tuple[str, ...] | None:
     """The units a row prints over a table's two value columns, as a differential count
     heads its relative and absolute results ('FORMULA LEUCOCITARIA   %   10^9/L   10^9/L',
@@ -632,9 +635,9 @@ def units_row(line: str) -> tuple[str, ...] | None:
     run = len(tokens)
     while run and is_unit_word(tokens[run - 1]):
         run -= 1
+    if len(tokens) - run not in (2, 3) or any(DIGIT.search(token) for token in tokens[:run]):
+        return None  # (the count checked first: most rows end in no unit)
     units = tuple(canonical_unit(token) for token in tokens[run:])
-    if any(re.search(r"\d", token) for token in tokens[:run]) or len(units) not in (2, 3):
-        return None
     if units[0] == units[1] or (len(units) == 3 and units[2] not in units[:2]):
         return None
     return units
