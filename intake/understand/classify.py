@@ -145,7 +145,7 @@ def _rules() -> dict[str, list[tuple[str, float]]]:
 
 
 @cache
-def _needles() -> dict[str, tuple[Needles, list[Needles]]]:
+def _needles() -> dict[str, tuple[Needles | None, list[Needles | None]]]:
     """Each kind's needles (needles.py): of any of its rules, and of each rule."""
     flags = re.I | re.M
     return {
@@ -155,7 +155,7 @@ def _needles() -> dict[str, tuple[Needles, list[Needles]]]:
 
 
 @cache
-def _note_sections() -> list[tuple[re.Pattern[str], Needles]]:
+def _note_sections() -> list[tuple[re.Pattern[str], Needles | None]]:
     return [
         (re.compile(rf"(?:^|\s{{2}})\s*(?:{p})\b", re.I | re.M), needles(p, re.I | re.M))
         for p in NOTE_SECTIONS

@@ -12,35 +12,50 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import dataclass
 from functools import cache
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
-# alternatives, each a tuple of lower-case strings that all appear in a match; None:
-# nothing is known, the pattern must be searched
-Needles = frozenset[tuple[str, ...]] | None
+Alternatives = frozenset[tuple[str, ...]]  # each a tuple of strings that all are in a match
+
+
+@dataclass(frozen=True)
+class Needles:
+    """A pattern's needles: every match holds all the strings of one alternative."""
+
+    alternatives: Alternatives
+    longest: tuple[str, ...] = ()  # each alternative's longest string, tested first
+
+    @classmethod
+    def of(cls, alternatives: Alternatives | None) -> Needles | None:
+        if alternatives is None:
+            return None
+        return cls(alternatives, tuple({max(a, key=len) for a in alternatives}))
+
+
 MOST = 8  # alternatives kept when a sequence's parts are combined
 
 
-def needles(pattern: str, flags: int = 0) -> Needles:
+def needles(pattern: str, flags: int = 0) -> Needles | None:
     """Needles of `pattern`: every match holds (lowered) all the strings of one of them;
     None when nothing can be said."""
     try:
         tree = sre_parse.parse(pattern, flags)
     except re.error:
         return None
-    return _sequence(list(tree))
+    return Needles.of(_sequence(list(tree)))
 
 
-def needles_of_all(patterns: list[str], flags: int = 0) -> Needles:
+def needles_of_all(patterns: list[str], flags: int = 0) -> Needles | None:
     """Needles for an alternation of `patterns`: any one of theirs (None if one has none)."""
     found: set[tuple[str, ...]] = set()
     for pattern in patterns:
         own = needles(pattern, flags)
         if own is None:
             return None
-        found |= own
-    return frozenset(found)
+        found |= own.alternatives
+    return Needles.of(frozenset(found))
 
 
 def lowered(text: str) -> str | None:
@@ -49,12 +64,14 @@ def lowered(text: str) -> str | None:
     return text.lower() if text.isascii() else None
 
 
-def may_match(found: Needles, text: str | None) -> bool:
+def may_match(found: Needles | None, text: str | None) -> bool:
     """False only when a pattern with these needles cannot match the text whose
     `lowered()` is `text`."""
     if found is None or text is None:
         return True
-    for strings in found:
+    if not any(map(text.__contains__, found.longest)):  # the common case, at C speed
+        return False
+    for strings in found.alternatives:
         for needle in strings:
             if needle not in text:
                 break
@@ -63,10 +80,10 @@ def may_match(found: Needles, text: str | None) -> bool:
     return False
 
 
-def _sequence(items: list) -> Needles:
+def _sequence(items: list) -> Alternatives | None:
     """A sequence's needles: each literal run and each required part is needed, so the
     most selective are combined (every match holds one alternative of each)."""
-    candidates: list[frozenset[tuple[str, ...]]] = []
+    candidates: list[Alternatives] = []
     run: list[str] = []
     for op, value in items:
         char = _literal(op, value)
@@ -92,7 +109,7 @@ def _sequence(items: list) -> Needles:
     return combined
 
 
-def _part(op, value) -> Needles:
+def _part(op, value) -> Alternatives | None:
     """The needles of one non-literal item (a group, alternatives, a required repeat)."""
     if op is sre.SUBPATTERN:
         _group, add_flags, del_flags, body = value
