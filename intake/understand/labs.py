@@ -141,12 +141,15 @@ UCUM_UNITS = {
 _CARET_AS_FOUR = re.compile(r"^([xX×])104(3|6|9|12)/(?=[µu]?L\b|mm3\b)")
 
 
+_MANY_TIMES = re.compile(r"^[xX×]{2,}")
+
+
 def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
     unit = _CARET_AS_FOUR.sub(r"\g<1>10^\g<2>/", unit)
-    return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
+    return _UNIT_KEYS.get(_unit_key(_MANY_TIMES.sub("x", unit)), unit)
 
 
 def _unit_key(unit: str) -> str:
