@@ -173,3 +173,11 @@ def test_real_fhir_conditions_procedures_and_flags(tmp_path):
     assert ("2022-01-02", "lab", "Abnormal result: Hemoglobine L") in found
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(m.to_contract(), manifest_schema())  # a year-only event date is valid
+
+
+def test_a_month_matched_case_blind_but_unknown_is_no_date():
+    from intake.understand.dates import document_date
+
+    # the long s matches 's' case-blind, so the pattern takes 'Auguſt'; no table holds it
+    assert document_date("Date: Auguſt 3, 2024") is None
+    assert document_date("Date: August 3, 2024") == "2024-08-03"

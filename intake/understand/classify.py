@@ -14,6 +14,7 @@ import re
 from functools import cache
 
 from intake.understand.lab_table import header_columns, words_from_text
+from intake.understand.needles import Needles, lowered, may_match, needles, needles_of_all
 from intake.understand.vocabulary import kind_rules
 
 HEADING_LINES = 12
@@ -144,8 +145,21 @@ def _rules() -> dict[str, list[tuple[str, float]]]:
 
 
 @cache
-def _note_sections() -> list[re.Pattern[str]]:
-    return [re.compile(rf"(?:^|\s{{2}})\s*(?:{p})\b", re.I | re.M) for p in NOTE_SECTIONS]
+def _needles() -> dict[str, tuple[Needles | None, list[Needles | None]]]:
+    """Each kind's needles (needles.py): of any of its rules, and of each rule."""
+    flags = re.I | re.M
+    return {
+        kind: (needles_of_all([p for p, _ in found], flags), [needles(p, flags) for p, _ in found])
+        for kind, found in _rules().items()
+    }
+
+
+@cache
+def _note_sections() -> list[tuple[re.Pattern[str], Needles | None]]:
+    return [
+        (re.compile(rf"(?:^|\s{{2}})\s*(?:{p})\b", re.I | re.M), needles(p, re.I | re.M))
+        for p in NOTE_SECTIONS
+    ]
 
 
 @cache
@@ -184,7 +198,10 @@ def classify_held(text: str, *, labs: int = 0, medications: int = 0) -> tuple[st
 
 def note_sections(text: str) -> int:
     """How many of a clinical note's sections (NOTE_SECTIONS) the text has as headings."""
-    return sum(1 for pattern in _note_sections() if pattern.search(text))
+    low = lowered(text)
+    return sum(
+        1 for pattern, found in _note_sections() if may_match(found, low) and pattern.search(text)
+    )
 
 
 def score(text: str, *, labs: int = 0, medications: int = 0) -> dict[str, float]:
@@ -200,14 +217,20 @@ def _evidence(
     lines = [line for line in text.splitlines() if line.strip()]
     heading = "\n".join(lines[:HEADING_LINES])
     body = "\n".join(lines[HEADING_LINES:])
+    low = lowered(text)  # heading and body are its lines: a needle in them is in it
     found = {}
     for kind, rules in _compiled().items():
         total, terms, strongest = 0.0, set(), 0.0
+        needed, each = _needles()[kind]
         anyone = _any_of(kind)  # one search says when none of the kind's rules can match
-        if anyone is not None and not anyone.search(heading) and not anyone.search(body):
+        if not may_match(needed, low) or (
+            anyone is not None and not anyone.search(heading) and not anyone.search(body)
+        ):
             found[kind] = (total, terms, strongest)
             continue
-        for pattern, weight in rules:
+        for (pattern, weight), own in zip(rules, each, strict=True):
+            if not may_match(own, low):
+                continue
             if pattern.search(heading):
                 total += 2 * weight
             elif pattern.search(body):
@@ -339,6 +362,11 @@ _SUBTYPES = {
     for name, (kind, title, body) in SUBTYPES.items()
 }
 _SUBTYPE_BODIES = {name: _alternation(list(body)) for name, (_, _, body) in SUBTYPES.items()}
+# (title's needles, the body patterns', each body pattern's): needles.py
+_SUBTYPE_NEEDLES = {
+    name: (needles(title, re.I), needles_of_all(body, re.I), [needles(p, re.I) for p in body])
+    for name, (_, title, body) in SUBTYPES.items()
+}
 SUBTYPE_HEADING_LINES = 6  # a subtype's title must be in the first lines, not a passing mention
 # kinds a subtype never overrides: they are about the patient's own list, not a test
 KEEP_KIND = frozenset({"questions", "medication_list", "insurance", "referral"})
@@ -350,12 +378,19 @@ def refine(kind: str, text: str) -> tuple[str, str | None]:
         return kind, None
     lines = [line for line in text.splitlines() if line.strip()]
     heading = "\n".join(lines[:SUBTYPE_HEADING_LINES])
+    low = lowered(text)  # the heading is its lines: a needle in it is in the text
     best, best_score = None, 0
     for name, (_kind, title, body) in _SUBTYPES.items():
-        score = 3 if title.search(heading) else 0
+        titled, bodied, each = _SUBTYPE_NEEDLES[name]
+        score = 3 if may_match(titled, low) and title.search(heading) else 0
         anyone = _SUBTYPE_BODIES[name]
-        if anyone is None or anyone.search(text):  # else none of its patterns is in the text
-            score += sum(1 for pattern in body if pattern.search(text))
+        if may_match(bodied, low) and (anyone is None or anyone.search(text)):
+            # else none of its patterns is in the text
+            score += sum(
+                1
+                for pattern, own in zip(body, each, strict=True)
+                if may_match(own, low) and pattern.search(text)
+            )
         if score >= 2 and (score > best_score):
             best, best_score = name, score
     if best is None:

@@ -184,10 +184,10 @@ def _to_iso(match: re.Match[str], *, day_first: bool = False) -> str | None:
             first, second = second, first
         return _valid(year, first, second)
     if g["my"]:
-        return _valid(int(g["my"]), MONTHS[g["mon"].lower()], int(g["md"]))
+        return _valid(int(g["my"]), MONTHS.get(g["mon"].lower(), 0), int(g["md"]))
     if g["dy"]:
-        return _valid(int(g["dy"]), MONTHS[g["mon2"].lower()], int(g["dd"]))
-    return None
+        return _valid(int(g["dy"]), MONTHS.get(g["mon2"].lower(), 0), int(g["dd"]))
+    return None  # a month the pattern matched case-blind but no table holds ('Auguſt'): none
 
 
 STRUCTURED_EARLIEST = 1000  # a coded date (DICOM DA, HL7 TS) below this is a placeholder

@@ -34,9 +34,12 @@ class Word:
 Row = list[Word]
 
 
+_STRAY = re.compile(r"[^\w/.\-]|_")
+
+
 def _bare(word: str) -> str:
     """A header word as compared: lower case, OCR's stray marks removed."""
-    return re.sub(r"[^\w/.\-]|_", "", word.lower()).strip(".-")
+    return _STRAY.sub("", word.lower()).strip(".-")
 
 
 # header labels by column role; matched greedily, longest first, over a row's words

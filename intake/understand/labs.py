@@ -145,13 +145,16 @@ _CARET_AS_FOUR = re.compile(r"^([xX×])10[47](3|6|9|12)/(?=[µup]?L\b|mm3\b)")
 _PICO_COUNT = re.compile(r"^([xX×]?10[*^](?:3|6|9|12)/)p(?=L$)")
 
 
+_MANY_TIMES = re.compile(r"^[xX×]{2,}")
+
+
 def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
     unit = UCUM_UNITS.get(unit, unit)
     unit = _CARET_AS_FOUR.sub(r"\g<1>10^\g<2>/", unit)
     unit = _PICO_COUNT.sub(r"\g<1>µ", unit)
-    return _UNIT_KEYS.get(_unit_key(re.sub(r"^[xX×]{2,}", "x", unit)), unit)
+    return _UNIT_KEYS.get(_unit_key(_MANY_TIMES.sub("x", unit)), unit)
 
 
 def _unit_key(unit: str) -> str:
@@ -643,6 +646,9 @@ def parse_paired_line(line: str) -> list[LabResult]:
     return results
 
 
+DIGIT = re.compile(r"\d")
+
+
 def units_row(line: str) -> tuple[str, ...] | None:
     """The units a row prints over a table's two value columns, as a differential count
     heads its relative and absolute results ('FORMULA LEUCOCITARIA   %   10^9/L   10^9/L',
@@ -653,9 +659,9 @@ def units_row(line: str) -> tuple[str, ...] | None:
     run = len(tokens)
     while run and is_unit_word(tokens[run - 1]):
         run -= 1
+    if len(tokens) - run not in (2, 3) or any(DIGIT.search(token) for token in tokens[:run]):
+        return None  # (the count checked first: most rows end in no unit)
     units = tuple(canonical_unit(token) for token in tokens[run:])
-    if any(re.search(r"\d", token) for token in tokens[:run]) or len(units) not in (2, 3):
-        return None
     if units[0] == units[1] or (len(units) == 3 and units[2] not in units[:2]):
         return None
     return units

@@ -97,6 +97,7 @@ _PARTICLES = _vocabulary("da de do dos das del della di du la le van von der den
 # short words of their own, never a piece OCR split off the word before them: suffixes, and
 # particles too rare to leave out of a name's words ('Omar bin Khalid', 'Ben' is a name)
 _NOT_FRAGMENTS = _vocabulary("jr sr ii iii iv esq bin ibn ben bint al el ter ten zu")
+_NOT_JOINED = _PARTICLES | _NOT_FRAGMENTS  # a short lower-case word after a name stays a word
 _TITLES = re.compile(r"^(?:dr|dra|drs|prof|profa|doctor|doc)\b\.?", re.IGNORECASE)
 
 
@@ -342,7 +343,7 @@ def _words(text: str) -> frozenset[str]:
     """The text's words, lower case, each also as OCR may have misread it: an 'i' read as
     'l' ('Servlço Qulmlca' is 'Serviço Química'), so a misread label or institution is
     still known as one."""
-    words = re.findall(r"[a-zà-ÿā-ž/º]+", text.lower())
+    words = _WORD.findall(text.lower())
     return frozenset(words + [word.replace("l", "i") for word in words if "l" in word])
 
 
@@ -360,7 +361,7 @@ def _accept(value: str, *, explicit: bool) -> str | None:
     if not value or _TITLES.match(value):
         return None  # 'Dr. ...': a doctor
     tokens = _join_fragments(
-        [t for t in value.replace(",", ", ").split() if not re.fullmatch(r"[\d\W]+", t)]
+        [t for t in value.replace(",", ", ").split() if not _NO_LETTERS.fullmatch(t)]
     )
     words = _words(" ".join(tokens))
     if words & (_NEVER if explicit else _NEVER_UNLABELLED):
@@ -372,6 +373,12 @@ def _accept(value: str, *, explicit: bool) -> str | None:
     return display_name(" ".join(tokens).strip(" ,"))
 
 
+_WORD = re.compile(r"[a-zà-ÿā-ž/º]+")
+_NO_LETTERS = re.compile(r"[\d\W]+")
+_FRAGMENT = re.compile(r"[a-zà-ÿā-ž]{2,3},?")
+_CAPITALISED = re.compile(r"[A-ZÀ-Ý][a-zà-ÿā-ž]{1,}")
+
+
 def _join_fragments(tokens: list[str]) -> list[str]:
     """A word OCR split in two joined again: a short lower-case piece right after a
     capitalised word ('Hol ly' is 'Holly'); a particle ('da', 'van') stays a word."""
@@ -379,9 +386,9 @@ def _join_fragments(tokens: list[str]) -> list[str]:
     for token in tokens:
         previous = joined[-1] if joined else ""
         if (
-            re.fullmatch(r"[a-zà-ÿā-ž]{2,3},?", token)
-            and token.strip(",").lower() not in _PARTICLES | _NOT_FRAGMENTS
-            and re.fullmatch(r"[A-ZÀ-Ý][a-zà-ÿā-ž]{1,}", previous)
+            _FRAGMENT.fullmatch(token)
+            and token.strip(",").lower() not in _NOT_JOINED
+            and _CAPITALISED.fullmatch(previous)
             and previous.lower() not in _PARTICLES
         ):
             joined[-1] = previous + token
