@@ -40,9 +40,18 @@ def test_a_strips_word_results_under_a_urine_heading():
     ]
 
 
-def test_without_a_urine_heading_nothing_of_the_kind_is_read():
+def test_without_a_urine_heading_only_a_run_of_a_strips_rows_is_read():
+    # OCR lost the heading (as one reading of the 2001 page did): the strip's rows together
+    # still say what they are
     body = PORTO_URINE.replace("URINA\n", "")
-    assert _read(body) == [("UREIA", "33", "mg/dL", "16-50")]
+    assert _read(body) == _read(PORTO_URINE)
+    lone = "UREIA (mg/dl)   33   16   a 50\nGlicose   NAO CONTEM\nTotal   12\n"
+    assert _read(lone) == [("UREIA", "33", "mg/dL", "16-50")]  # one row alone: not read
+    two = (
+        "Proteinas   Negativo\nnotes\nnotes\nnotes\nnotes\nGlicose   Negativo\nSangue   Negativo\n"
+    )
+    assert [r[0] for r in _read(two)] == []  # three, but not together
+    assert all(r.specimen == "urine" for r in parse_labs(body) if r.test != "UREIA")
 
 
 def test_a_strips_row_with_an_earlier_result():

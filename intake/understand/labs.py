@@ -25,7 +25,7 @@ from intake.understand.lab_table import (
     row_text,
     words_from_text,
 )
-from intake.understand.urinalysis import URINE_HEADING, urine_row
+from intake.understand.urinalysis import URINE_HEADING, strip_rows, urine_row
 
 FLAGS = {
     "H": "H",
@@ -214,6 +214,7 @@ class LabReader:
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
         lines = [row_text(row) for row in rows]
+        strips: list[tuple[int, LabResult]] = []  # a strip's rows with no urine heading seen
         if not self.rows_read:
             self.heading = heading_lab(lines)
         self.facts += read_facts(lines, self.rows_read) + column_facts(rows, self.rows_read)
@@ -255,9 +256,14 @@ class LabReader:
                 continue
             if URINE_HEADING.match(lines[number]):
                 self.urine = True
-            elif not results and self.urine and (strip := urine_row(lines[number])):
+            elif not results and (strip := urine_row(lines[number])):
+                if not self.urine:  # kept only among others like it (strip_rows)
+                    strips.append((self.rows_read + number, strip))
+                    continue
                 results = [strip]
             self.found += [(self.rows_read + number, result) for result in results]
+        if kept := strip_rows(strips):
+            self.found = sorted(self.found + kept, key=lambda found: found[0])
         self.rows_read += len(rows)
 
     def _range_lines(self, row_cells: list[tuple[Column, str]], row: int) -> bool:

@@ -5,7 +5,8 @@ A urine test strip's results are words ('Proteínas   NÃO CONTÉM', 'Nitritos  
 could never be read from (a word or a bare number beside a name is prose or a code). Under a
 heading naming urine ('URINA', 'ANÁLISE SUMÁRIA DA URINA', 'Urinalysis') they are read, but
 only for the strip's own tests, only as the row's first cell after the test, and only where
-the row holds nothing else than a unit and one earlier result.
+the row holds nothing else than a unit and one earlier result. Where OCR lost the heading,
+such rows are read only as a run of three word results or more (strip_rows).
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def urine_row(line: str) -> LabResult | None:
     """A row of a urinalysis section ('Proteinas   NAO CONTEM', 'pH   5.0', 'Proteínas
     Negativo   0'), or None: the test one of the strip's, its result a word a strip prints
     (or a number, for pH and density), then at most a unit and one earlier result."""
-    cells = [cell.strip() for cell in re.split(r"\s{3,}|\t", line.strip()) if cell.strip()]
+    cells = [
+        cell.strip()
+        for cell in re.split(r"\s{3,}|\t", line.strip())
+        if re.search(r"\w", cell)  # a cell of OCR specks (':', '|') is no cell
+    ]
     if len(cells) < 2:
         return None
     test, value, rest = cells[0], cells[1], cells[2:]
@@ -64,10 +69,31 @@ def urine_row(line: str) -> LabResult | None:
     if not (words or numbered):
         return None
     unit = None
-    if rest and _UNIT.fullmatch(rest[0]) and _key(rest[0]) not in _WORD_RESULTS:
+    if rest and _UNIT.fullmatch(rest[0]) and "/" in rest[0]:  # mg/dL, /campo, cells/uL
         unit, rest = rest[0], rest[1:]
     if len(rest) > 1:
         return None
     if rest and not (_NUMBER.fullmatch(rest[0]) or _key(rest[0]) in _WORD_RESULTS):
         return None  # an unexplained cell: not a strip's row
-    return LabResult(test=test, value=value, unit=unit, raw=line.strip())
+    return LabResult(test=test, value=value, unit=unit, specimen="urine", raw=line.strip())
+
+
+STRIP_ROWS = 3  # a strip's rows with word results, close together, that make a urinalysis
+STRIP_GAP = 3  # rows between two of them at most
+
+
+def strip_rows(found: list[tuple[int, LabResult]]) -> list[tuple[int, LabResult]]:
+    """The rows of `found` (row number, urine_row's result) that stand among others like them
+    where no urine heading was read (OCR lost it): a run of rows, each at most STRIP_GAP rows
+    from the next, holding STRIP_ROWS word results or more ('Proteinas   NAO CONTEM',
+    'Glicose   NAO CONTEM', ...). A lone 'Glicose   Negativo' elsewhere is not read."""
+    kept: list[tuple[int, LabResult]] = []
+    run: list[tuple[int, LabResult]] = []
+    for row, result in [*found, (None, None)]:
+        if run and (row is None or row - run[-1][0] > STRIP_GAP):
+            if sum(not _NUMBER.fullmatch(r.value) for _, r in run) >= STRIP_ROWS:
+                kept += run
+            run = []
+        if row is not None:
+            run.append((row, result))
+    return kept
