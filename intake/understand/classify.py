@@ -249,16 +249,20 @@ def _evidence(
     return found
 
 
-# a question: words ending in '?' (French puts a space before it); OCR's '?' for a number it
-# read two ways ('Store ?', 'subtotal - ?') follows no sentence
-_ASKED = re.compile(r"[^\W\d_]{2,}[\"'’)]*\s?\?$")
+# a question: a word ending in '?' ('What next?'), or three words and more with a space before
+# it as French prints it ('Faut-il opérer ?'); OCR's '?' for a number it read two ways follows
+# a wide gap or a word or two ('Store ?', 'subtotal   -   ?')
+_ASKED = re.compile(r"[^\W\d_]{2,}[\"'’)]*\?$")
+_ASKED_SPACED = re.compile(r"[^\W\d_]{2,}[\"'’)]* \?$")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _asks(line: str) -> bool:
-    """Whether a line is a question: three words or more, the last one ending in '?'."""
+    """Whether a line is a question (_ASKED)."""
     line = line.rstrip()
-    return bool(_ASKED.search(line)) and len(_WORD.findall(line)) >= 3
+    if _ASKED.search(line):
+        return True
+    return bool(_ASKED_SPACED.search(line)) and len(_WORD.findall(line)) >= 3
 
 
 def _add(found: dict, kind: str, points: float, count: int, term: str) -> None:
