@@ -68,7 +68,18 @@ def test_key(test: str) -> str:
     return re.sub(r"[^a-z0-9]", "", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
+# a section's name the expectations put before a row's test ('Urina pH', 'Sedimento
+# LEUCOCITOS'), where the report prints the row's name under the section's heading
+_SECTION_PREFIX = re.compile(r"^(?:urina|urine|sedimento|sediment)\s+", re.I)
+
+
 def same_test(expected: str, found: str) -> bool:
+    if _SECTION_PREFIX.match(expected) and _same_test(_SECTION_PREFIX.sub("", expected), found):
+        return True
+    return _same_test(expected, found)
+
+
+def _same_test(expected: str, found: str) -> bool:
     a, b = test_key(expected), test_key(found)
     if not a or not b:
         return False
