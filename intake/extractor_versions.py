@@ -7,7 +7,7 @@ Bump a version when that extractor's output changes, so cached results are read 
 VERSIONS: dict[str, str] = {
     "pdf": "16",
     "dicom": "5",
-    "image": "10",
+    "image": "11",
     "ccda": "11",
     "fhir": "7",
     "text": "7",

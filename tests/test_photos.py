@@ -102,3 +102,34 @@ def test_a_100_megapixel_photo_is_scaled_and_read(tmp_path):
     manifest = api.scan_folder(tmp_path, api.Options(appointment=APPOINTMENT))
     (document,) = manifest.documents
     assert [(m.generic, m.strength) for m in document.medications] == [("Metformin", "500 mg")]
+
+
+def test_hard_photos_read_as_well_as_clean_ones(read_photos):
+    # perspective, blur, noise, a script font: every name and strength, nothing invented
+    # (the perspective photo's first line was split in two before its sheet was flattened)
+    photos, documents = read_photos
+    for photo in (p for p in photos if p.group == "hard" and p.truth):
+        assert found(documents[photo.file]) == truth(photo), photo.file
+
+
+def test_a_sheet_at_an_angle_is_flattened_and_a_square_page_is_not(read_photos, tmp_path):
+    from PIL import Image
+
+    from intake.extractors.paper import flattened, sheet_corners
+
+    photos, _ = read_photos
+    perspective = next(p for p in photos if p.file == "list-perspective.jpg")
+    make_photos.render(perspective, tmp_path / "p.jpg", 1)
+    image = Image.open(tmp_path / "p.jpg").convert("L")
+    corners = sheet_corners(image)
+    assert corners is not None
+    top_left, top_right, bottom_right, bottom_left = corners
+    assert top_left[0] < top_right[0] and bottom_left[0] < bottom_right[0]
+    assert top_left[1] < bottom_left[1] and top_right[1] < bottom_right[1]
+    sheet = flattened(image)
+    assert sheet is not None and sheet.width > sheet.height
+    page = Image.new("L", (1200, 1600), 250)  # a scan: the page fills the image
+    assert sheet_corners(page) is None
+    square = Image.new("L", (1600, 1200), 60)
+    square.paste(250, (200, 150, 1400, 1050))  # a sheet lying square on a dark table
+    assert sheet_corners(square) is None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from intake import ocr, ocr_missing
 from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
+from intake.extractors.paper import flattened
 from intake.heif import heif_available
 from intake.model import Document, Source
 from intake.sniff import HEIC, IMAGE_TYPES
@@ -102,10 +103,12 @@ def read_upright(image: Image.Image) -> ocr.OcrText:
 
 
 def _upright(image: Image.Image) -> tuple[ocr.OcrText, Image.Image]:
-    """The best reading (read_upright) and the image it was read from."""
+    """The best reading (read_upright) and the image it was read from (the photo's sheet
+    flattened, when that reads better: paper.flattened)."""
     from PIL import ImageOps
 
-    best, read = ocr.black_and_white_look(image, ocr.read_image(image), timeout=OCR_TIMEOUT)
+    first, image = _first_reading(image)
+    best, read = ocr.black_and_white_look(image, first, timeout=OCR_TIMEOUT)
     if (best.confidence or 0) < CONTRAST_TRY_BELOW and best.words:
         stretched_image = ImageOps.autocontrast(image, cutoff=1)
         stretched = ocr.read_image(stretched_image)
@@ -120,6 +123,20 @@ def _upright(image: Image.Image) -> tuple[ocr.OcrText, Image.Image]:
                 best, upright, read = turned, turned_image, turned_image
     rows = _as_rows(upright, best)
     return rows, (upright if rows.config == ROWS_CONFIG else read)  # a second look reads upright
+
+
+def _first_reading(image: Image.Image) -> tuple[ocr.OcrText, Image.Image]:
+    """The photo's first reading and the image it was read from: the sheet flattened when the
+    photo shows one lying at an angle on a darker ground (paper.flattened), read as the
+    photo is only when the sheet reads poorly (and then the better of the two is kept)."""
+    sheet = flattened(image, MAX_SIDE)
+    if sheet is None:
+        return ocr.read_image(image), image
+    flat = ocr.read_image(sheet)
+    if (flat.confidence or 0) >= CONTRAST_TRY_BELOW and flat.words >= 5:
+        return flat, sheet
+    plain = ocr.read_image(image)
+    return (flat, sheet) if _quality(flat) > _quality(plain) else (plain, image)
 
 
 OCR_TIMEOUT = 60.0
