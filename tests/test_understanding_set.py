@@ -64,7 +64,9 @@ def test_stated_patient_overrides_the_consensus(oncology):
     manifest = api.scan_folder(oncology, api.Options(appointment=APPOINTMENT, patient=stated))
     assert manifest.patient.name == "Someone Different"
     flagged = {d for f in other_patients(manifest) for d in f.documents}
-    named = {d.id for d in manifest.documents if d.patient and d.patient.name}
+    named = {
+        d.id for d in manifest.documents if d.patient and (d.patient.name or d.patient.birth_date)
+    }
     assert flagged == named
 
 
@@ -82,10 +84,14 @@ def test_cli_patient_and_birth_date_options(oncology):
     assert json.loads(unset.stdout)["appointment"] is None  # not given: never today's date
 
 
-def test_documents_without_identity_are_noted_not_failed(oncology_manifest):
-    (note,) = [f for f in oncology_manifest.findings if f.code == "no-identity"]
+def test_documents_without_identity_are_noted_not_failed(copy_of, oncology):
+    folder = copy_of(oncology)
+    add_pdf(folder, "list.pdf", ["MEDICATION LIST", "Ondansetron 8 mg every 8 hours as needed"])
+    manifest = api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+    (note,) = [f for f in manifest.findings if f.code == "no-identity"]
     assert note.severity == "info"
-    assert "IMG_4021.JPG" in note.message
+    assert "list.pdf" in note.message
+    assert not [f for f in manifest.findings if f.code == "other-patient"]
 
 
 def test_timeline_is_ordered_with_categories(oncology_manifest):
