@@ -429,13 +429,20 @@ def binarized(image: Image.Image) -> Image.Image:
     from PIL import Image
 
     grey = np.asarray(image.convert("L"))
+    return Image.fromarray(np.where(grey > otsu_threshold(grey), 255, 0).astype(np.uint8))
+
+
+def otsu_threshold(grey) -> int:
+    """The grey level (of a uint8 array) that best splits its pixels in two (Otsu's: the
+    largest variance between the darker and the lighter ones)."""
+    import numpy as np
+
     counts = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
     share = counts / max(counts.sum(), 1.0)
     below = np.cumsum(share)  # share of pixels at or under each level
     mass = np.cumsum(share * np.arange(256))
     between = (mass[-1] * below - mass) ** 2 / np.maximum(below * (1.0 - below), 1e-12)
-    threshold = int(np.argmax(between))
-    return Image.fromarray(np.where(grey > threshold, 255, 0).astype(np.uint8))
+    return int(np.argmax(between))
 
 
 def black_and_white_look(

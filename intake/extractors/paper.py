@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from intake.ocr import otsu_threshold
+
 if TYPE_CHECKING:  # Pillow and numpy are imported where used: slow to import
     from PIL import Image
 
@@ -63,13 +65,7 @@ def sheet_corners(image: Image.Image) -> tuple[Point, Point, Point, Point] | Non
 
     grey = np.asarray(image.convert("L"))
     height, width = grey.shape
-    counts = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
-    share = counts / max(counts.sum(), 1.0)
-    below = np.cumsum(share)
-    mass = np.cumsum(share * np.arange(256))
-    between = (mass[-1] * below - mass) ** 2 / np.maximum(below * (1.0 - below), 1e-12)
-    threshold = int(np.argmax(between))
-    bright = grey > threshold
+    bright = grey > otsu_threshold(grey)
     covered = float(bright.mean())
     if not PAPER_SHARE[0] <= covered <= PAPER_SHARE[1]:
         return None
