@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from intake.understand.classify import classify
 from intake.understand.labs import parse_lab_line, parse_labs
+from intake.understand.people import find_name
 from intake.understand.urinalysis import urine_row
 
 
@@ -111,3 +113,26 @@ def test_a_day_and_month_is_no_locant_of_a_test_name():
     assert _read(text) == []
     assert parse_lab_line("25-OH-Vitamina D   30   ng/mL   30-100").test == "25-OH-Vitamina D"  # type: ignore[union-attr]
     assert parse_lab_line("17-OH progesterone   1.2   ng/mL").test == "17-OH progesterone"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Médico Requisitante:   Episódio: 1234\nANTONIO MANUEL COSTA\nHemoglobina   14.2 g/dL\n",
+        "Beküldő:   Dátum: 2023.03.01\nKOVÁCS PÉTER JÁNOS\nVércukor   5,2 mmol/L\n",
+    ],
+)
+def test_a_name_below_a_doctors_label_is_no_lone_pages_patient(text):
+    assert find_name(text) is None
+
+
+def test_a_name_below_a_headers_plain_labels_is_the_patient():
+    text = "Requisição: 916237   Data Colheita: 12/03/2019\nMARIA JOSE FERREIRA\nGlicose 95 mg/dL\n"
+    assert find_name(text) == "Maria Jose Ferreira"
+
+
+def test_a_unit_before_ocrs_question_mark_asks_nothing():
+    text = "LABORATORIO\nHemoglobina 14.2 g/dL?\nGlicose 95 mg/dL?\nUreia 33 mg/dL?\n"
+    assert classify(text, labs=3) != "questions"
+    questions = "Surgery?\nChemotherapy first?\nWhat stage is it?\n"
+    assert classify(questions) == "questions"
