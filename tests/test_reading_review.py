@@ -136,3 +136,20 @@ def test_a_unit_before_ocrs_question_mark_asks_nothing():
     assert classify(text, labs=3) != "questions"
     questions = "Surgery?\nChemotherapy first?\nWhat stage is it?\n"
     assert classify(questions) == "questions"
+
+
+def test_a_strips_run_after_a_blood_chemistry_heading_is_still_read():
+    # the 2001 report: OCR lost 'URINA' after 'BIOQUIMICA'; the strip's run stays readable
+    text = """BIOQUIMICA   VALORES DE REFERENCIA
+UREIA (mg/dl)   33   16   a 50
+pH   5.0
+Proteinas   NAO CONTEM
+Glicose   NAO CONTEM
+Sangue   NAO CONTEM
+"""
+    assert [r[:2] for r in _read(text)][1:] == [
+        ("pH", "5.0"),
+        ("Proteinas", "NAO CONTEM"),
+        ("Glicose", "NAO CONTEM"),
+        ("Sangue", "NAO CONTEM"),
+    ]

@@ -25,7 +25,13 @@ from intake.understand.lab_table import (
     row_text,
     words_from_text,
 )
-from intake.understand.urinalysis import OTHER_SECTION, URINE_HEADING, strip_rows, urine_row
+from intake.understand.urinalysis import (
+    OTHER_SECTION,
+    OTHER_SPECIMEN,
+    URINE_HEADING,
+    strip_rows,
+    urine_row,
+)
 
 FLAGS = {
     "H": "H",
@@ -210,7 +216,7 @@ class LabReader:
         self.history = False  # the report prints earlier results after the range
         self.pair_units: tuple[str, ...] | None = None  # a units row over two value columns
         self.urine = False  # under a urinalysis heading: a strip's word results are read
-        self.elsewhere = False  # under another section's heading: a strip's rows are not
+        self.elsewhere = False  # under another specimen's heading (stool...): no strip's rows
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
@@ -259,7 +265,7 @@ class LabReader:
                 self.urine, self.elsewhere = True, False
             elif not results and _section_heading(lines[number]):
                 self.urine = False  # blood, a blood gas, stool...: no urine's rows below
-                self.elsewhere = bool(OTHER_SECTION.match(lines[number]))
+                self.elsewhere = bool(OTHER_SPECIMEN.match(lines[number]))
             elif (
                 not results
                 and not self.elsewhere
@@ -352,13 +358,17 @@ class LabReader:
 
 
 def _section_heading(line: str) -> bool:
-    """A line naming a section of its own that is not the urine's: one cell (no column gap),
-    no digit, and either another section's name (OTHER_SECTION) or a mention of urine in a
-    longer title ('Vizelet kémia', 'Urine culture'), which clears another section."""
+    """A line naming a section that is not the urine's, with no digit: its first cell
+    another section's or specimen's name (OTHER_SECTION, OTHER_SPECIMEN: 'HEMATOLOGIA',
+    'BIOQUIMICA   VALORES DE REFERENCIA'), or one cell mentioning urine in a longer title
+    ('Vizelet kémia', 'Urine culture'), which clears another specimen's section."""
     text = line.strip()
-    if not text or re.search(r"\d|\s{3,}|\t", text):
+    if not text or re.search(r"\d", text):
         return False
-    return bool(OTHER_SECTION.match(text) or _URINE_WORD.search(text))
+    first = re.split(r"\s{3,}|\t", text)[0]
+    if OTHER_SECTION.match(first) or OTHER_SPECIMEN.match(first):
+        return True
+    return first == text and bool(_URINE_WORD.search(text))
 
 
 _URINE_WORD = re.compile(r"\b(?:urin\w*|vizelet\w*|orina)\b", re.IGNORECASE)

@@ -25,15 +25,23 @@ URINE_HEADING = re.compile(
     re.IGNORECASE,
 )
 
-# a heading that opens another section (blood count, chemistry, blood gas, stool, serology,
-# hormones...): a urine section ends there, and a strip's rows are no longer read
+# a heading that opens another section (blood count, chemistry, blood gas, serology,
+# hormones...): a urine section ends there
 OTHER_SECTION = re.compile(
     r"^\W*(?:[^\W\d]+\s+){0,3}(?:ha?ematolog\w*|hemograma|h[ae]mogram\w*|blood\s+count|cbc"
     r"|v[ée]rk[ée]p|bio\s?qu[ií]mica|qu[ií]mica\s+cl[ií]nica|chemistry|klinikai\s+k[ée]mia"
     r"|gasometr\w*|blood\s+gas(?:es)?|gases?\s+(?:no\s+)?sangue|gases?\s+arteria\w*"
-    r"|fezes|heces|stool|f[ae]eces|coprol\w*|parasitol\w*|sz[ée]klet|serolog\w*|imunolog\w*"
-    r"|inmunolog\w*|immunolog\w*|horm[oô]n\w*|endocrin\w*|coagula\w*|hemost\w*"
-    r"|lipid\w*|l[ií]quor|csf|cerebrospinal|esperm\w*|semen|marcadores)\b[^\d]{0,40}$",
+    r"|serolog\w*|imunolog\w*|inmunolog\w*|immunolog\w*|horm[oô]n\w*|endocrin\w*"
+    r"|coagula\w*|hemost\w*|lipid\w*|marcadores)\b[^\d]{0,40}$",
+    re.IGNORECASE,
+)
+# a heading of another specimen whose tests a strip's rows look like (stool: blood,
+# leukocytes, pH; spinal fluid, effusions, semen: colour, aspect, protein, glucose): below
+# it a strip's rows are not read, even as a run (strip_rows)
+OTHER_SPECIMEN = re.compile(
+    r"^\W*(?:[^\W\d]+\s+){0,3}(?:fezes|heces|stool|f[ae]eces|coprol\w*|parasitol\w*"
+    r"|sz[ée]klet\w*|l[ií]quor|csf|cerebrospinal|cefalorraqu\w*|pleural|asc[ií]tico"
+    r"|ascitic|sinovial|synovial|derrame|esperm\w*|s[ée]men)\b[^\d]{0,40}$",
     re.IGNORECASE,
 )
 
