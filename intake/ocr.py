@@ -478,10 +478,11 @@ RIVAL_MARGIN = 10.0  # a rival reading this much less sure than the kept one doe
 
 def _sure_rival(word: str, confidence: float, kept_confidence: float) -> bool:
     """A number of the tinted page's reading that overrules the black-and-white one's: shaped
-    like a number, not a guess, and Tesseract about as sure of it."""
-    return confidence >= max(GARBLED_CONFIDENCE, kept_confidence - RIVAL_MARGIN) and bool(
-        _NUMBER.fullmatch(word.strip())
-    )
+    like a number, and Tesseract about as sure of it and not guessing, or the kept word a
+    guess itself (two readings that disagree, neither sure, leave the number unknown)."""
+    guessed = kept_confidence < GARBLED_CONFIDENCE
+    sure = confidence >= max(GARBLED_CONFIDENCE, kept_confidence - RIVAL_MARGIN)
+    return (guessed or sure) and bool(_NUMBER.fullmatch(word.strip()))
 
 
 RULE_INCHES = (0.6, 0.3)  # a dark run this long (horizontal, vertical) is a table's ruling

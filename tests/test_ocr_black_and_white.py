@@ -131,6 +131,10 @@ def test_a_rival_number_counts_only_when_about_as_sure():
     assert _pair(96, "3o9-a", 96) == {}
     # the same number read alike is no disagreement
     assert _pair(96, "16.9", 96) == {}
+    # a kept number that is a guess itself is no surer than any rival: left out
+    assert _pair(40, "1679", 45) == {1: ("16.9", "1679")}
+    assert _pair(40, "1679", 20) == {1: ("16.9", "1679")}
+    assert _pair(40, "16.9", 45) == {}
 
 
 def test_a_unit_in_brackets_is_not_a_number_read_two_ways():

@@ -251,8 +251,8 @@ def _evidence(
 
 # a question: a word ending in '?' ('What next?'), or three words and more with a space before
 # it as French prints it ('Faut-il opérer ?'); OCR's '?' for a number it read two ways follows
-# a wide gap or a word or two ('Store ?', 'subtotal   -   ?')
-_ASKED = re.compile(r"[^\W\d_]{2,}[\"'’)]*\?$")
+# a wide gap or a word or two ('Store ?', 'subtotal   -   ?'), or a unit ('mg/dL?')
+_ASKED = re.compile(r"(?<![\w/])[^\W\d_]{2,}[\"'’)]*\?$")
 _ASKED_SPACED = re.compile(r"[^\W\d_]{2,}[\"'’)]* \?$")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 

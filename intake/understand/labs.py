@@ -25,7 +25,13 @@ from intake.understand.lab_table import (
     row_text,
     words_from_text,
 )
-from intake.understand.urinalysis import URINE_HEADING, strip_rows, urine_row
+from intake.understand.urinalysis import (
+    OTHER_SECTION,
+    OTHER_SPECIMEN,
+    URINE_HEADING,
+    strip_rows,
+    urine_row,
+)
 
 FLAGS = {
     "H": "H",
@@ -210,6 +216,7 @@ class LabReader:
         self.history = False  # the report prints earlier results after the range
         self.pair_units: tuple[str, ...] | None = None  # a units row over two value columns
         self.urine = False  # under a urinalysis heading: a strip's word results are read
+        self.elsewhere = False  # under another specimen's heading (stool...): no strip's rows
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
@@ -255,8 +262,16 @@ class LabReader:
             if not results and self._range_below(lines[number], self.rows_read + number):
                 continue
             if URINE_HEADING.match(lines[number]):
-                self.urine = True
-            elif not results and (strip := urine_row(lines[number])):
+                self.urine, self.elsewhere = True, False
+            elif not results and _section_heading(lines[number]):
+                self.urine = False  # blood, a blood gas, stool...: no urine's rows below
+                self.elsewhere = bool(OTHER_SPECIMEN.match(lines[number]))
+            elif (
+                not results
+                and not self.elsewhere
+                and (strip := urine_row(lines[number]))
+                and self._in_result_column(row, strip.value)
+            ):
                 if not self.urine:  # kept only among others like it (strip_rows)
                     strips.append((self.rows_read + number, strip))
                     continue
@@ -265,6 +280,17 @@ class LabReader:
         if kept := strip_rows(strips):
             self.found = sorted(self.found + kept, key=lambda found: found[0])
         self.rows_read += len(rows)
+
+    def _in_result_column(self, row: Row, value: str) -> bool:
+        """Whether a strip's result stands in the result column, where a header names one:
+        'Proteinas   Negativo' whose word sits under 'Valores de referência' is the range
+        of a result left blank, not a result."""
+        if not self.columns or not any(c.role in ("value", "out") for c in self.columns):
+            return True
+        return any(
+            column.role in ("value", "out") and value in text
+            for column, text in cells(row, self.columns)
+        )
 
     def _range_lines(self, row_cells: list[tuple[Column, str]], row: int) -> bool:
         """A table's reference interval printed over several lines under its result
@@ -329,6 +355,23 @@ class LabReader:
             _unit_from_name(result)
             result.test = repair_test_name(result.test, result.unit)  # OCR's damage
         return [result for _, result in self.found if not _damaged_named_unit(result)]
+
+
+def _section_heading(line: str) -> bool:
+    """A line naming a section that is not the urine's, with no digit: its first cell
+    another section's or specimen's name (OTHER_SECTION, OTHER_SPECIMEN: 'HEMATOLOGIA',
+    'BIOQUIMICA   VALORES DE REFERENCIA'), or one cell mentioning urine in a longer title
+    ('Vizelet kémia', 'Urine culture'), which clears another specimen's section."""
+    text = line.strip()
+    if not text or re.search(r"\d", text):
+        return False
+    first = re.split(r"\s{3,}|\t", text)[0]
+    if OTHER_SECTION.match(first) or OTHER_SPECIMEN.match(first):
+        return True
+    return first == text and bool(_URINE_WORD.search(text))
+
+
+_URINE_WORD = re.compile(r"\b(?:urin\w*|vizelet\w*|orina)\b", re.IGNORECASE)
 
 
 _NAMED_UNIT = re.compile(r"^(?P<test>.*\S)\s*[(\[](?P<unit>[^()\[\]]{1,20})[)\]]$")
@@ -587,7 +630,7 @@ def parse_lab_line(
             and not reference
             and position == len(rest) - 1 == unit_at + 1
             and _plain_number(token)
-            and ("/" in unit or unit in ("%", "fL", "pg"))  # a concentration, not a dose
+            and _is_concentration(unit)  # a lab's concentration, not a dose or a rate
         ):
             break  # one number after the unit: an earlier result, or a range whose sign OCR
             # lost ('< 200' as '200'): left out, never taken as a range ('500 mg 2': a dose)
@@ -605,6 +648,24 @@ def parse_lab_line(
         collected=collected,
         flag_derived=derived,
         raw=raw,
+    )
+
+
+# a count's unit ('x10^9/L', 'x10E3/uL', '10*3/µL', 'x10*3/µL')
+_COUNT_UNIT = re.compile(r"[xX×]?10(?:\^|\*|E|e)(?:3|6|9|12)/(?:[µu]L|L|mm3)")
+# a rate's or a dose's denominator: per minute, hour, day, kilogram, dose
+_RATE = re.compile(r"/(?:min|h|hr|hrs|hour|d|day|24h|kg|dose)\b", re.IGNORECASE)
+
+
+def _is_concentration(unit: str) -> bool:
+    """A unit only a lab result is printed in: a known concentration ('mg/dL', 'mmol/L',
+    'µmol/L'), a count ('x10^9/L'), '%', 'fL' or 'pg'; never a dose's or a rate's
+    ('units/day', 'mg/kg', 'L/min', '/min')."""
+    if _RATE.search(unit):
+        return False
+    known = _UNIT_KEYS.get(_unit_key(unit.replace("µ", "u")))
+    return bool(_COUNT_UNIT.fullmatch(unit)) or (
+        known is not None and ("/" in known or known in ("%", "fL", "pg"))
     )
 
 
@@ -1055,7 +1116,14 @@ def _value(tokens: list[str], start: int) -> tuple[str, list[str]]:
 
 # a chemical name's locants before its letters: '25-OH-Vitamina D', '17-OH progesterone',
 # '1,25-dihydroxy vitamin D', '5-HIAA'
-_LOCANT = re.compile(r"\d{1,2}(?:,\d{1,2})?-[^\W\d_]{2}")
+# a day and a month ('03-Mar', '15-abr', '2-máj') are a date, never a locant
+_MONTH_WORDS = (
+    r"(?:jan|fe[bv]|mar|m[áa]r|apr|abr|[áa]pr|ma[iy]|m[áa]j|jun|j[úu]n|jul|j[úu]l|aug|ago"
+    r"|sep|set|sze|oct|out|okt|nov|dec|dez|dic|ene)[^\W\d_]*(?![^\W\d_])"
+)
+_LOCANT = re.compile(
+    r"\d{1,2}(?:,\d{1,2})?-(?!_MONTHS)[^\W\d_]{2}".replace("_MONTHS", _MONTH_WORDS), re.I
+)
 
 
 def _is_test_name(test: str) -> bool:

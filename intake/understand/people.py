@@ -70,7 +70,7 @@ _ROLE_WORDS = _vocabulary(
     requisitante solicitante requesting referring ordering attending provider prescriber
     author nurse technologist pathologist radiologist director dir arzt ärztin einsender
     signed signature witness agent guarantor insured subscriber insurance contact emergency
-    spouse mother father parent guardian employer"""
+    spouse mother father parent guardian employer beküldő orvos kezelőorvos beutaló"""
 )
 _ORG_WORDS = _vocabulary(
     """ordem irmandade misericórdia misericordia associação associacao asociación
@@ -305,6 +305,8 @@ def _lone_page_heading(text: str) -> str | None:
     lines = [line for line in pages[0].splitlines() if line.strip()]
     for _ in range(BELOW_REACH):  # a header's labelled fields above the name
         if len(lines) > 1 and ":" in lines[0] and len(_fields(lines[0])) > 1:
+            if _words(lines[0]) & _ROLE_WORDS:
+                return None  # 'Médico Requisitante:' above: the name may be the doctor's
             lines = lines[1:]
     first, *following = lines
     fields = [field for field in _fields(first) if len(field.strip()) > 2]

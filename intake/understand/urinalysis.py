@@ -25,6 +25,26 @@ URINE_HEADING = re.compile(
     re.IGNORECASE,
 )
 
+# a heading that opens another section (blood count, chemistry, blood gas, serology,
+# hormones...): a urine section ends there
+OTHER_SECTION = re.compile(
+    r"^\W*(?:[^\W\d]+\s+){0,3}(?:ha?ematolog\w*|hemograma|h[ae]mogram\w*|blood\s+count|cbc"
+    r"|v[ée]rk[ée]p|bio\s?qu[ií]mica|qu[ií]mica\s+cl[ií]nica|chemistry|klinikai\s+k[ée]mia"
+    r"|gasometr\w*|blood\s+gas(?:es)?|gases?\s+(?:no\s+)?sangue|gases?\s+arteria\w*"
+    r"|serolog\w*|imunolog\w*|inmunolog\w*|immunolog\w*|horm[oô]n\w*|endocrin\w*"
+    r"|coagula\w*|hemost\w*|lipid\w*|marcadores)\b[^\d]{0,40}$",
+    re.IGNORECASE,
+)
+# a heading of another specimen whose tests a strip's rows look like (stool: blood,
+# leukocytes, pH; spinal fluid, effusions, semen: colour, aspect, protein, glucose): below
+# it a strip's rows are not read, even as a run (strip_rows)
+OTHER_SPECIMEN = re.compile(
+    r"^\W*(?:[^\W\d]+\s+){0,3}(?:fezes|heces|stool|f[ae]eces|coprol\w*|parasitol\w*"
+    r"|sz[ée]klet\w*|l[ií]quor|csf|cerebrospinal|cefalorraqu\w*|pleural|asc[ií]tico"
+    r"|ascitic|sinovial|synovial|derrame|esperm\w*|s[ée]men)\b[^\d]{0,40}$",
+    re.IGNORECASE,
+)
+
 # the strip's tests (accents folded, lower case), in the languages intake reads
 _STRIP_TESTS = {
     "cor", "color", "colour", "aspecto", "aspect", "appearance", "clarity", "ph",
@@ -35,6 +55,10 @@ _STRIP_TESTS = {
     "leukocyte esterase", "sangue", "sangre", "blood", "hemoglobina", "hemoglobin",
 }  # fmt: skip
 _NUMBERED_TESTS = {"ph", "densidade", "densidad", "density", "specific gravity"}
+# a urine strip's pH (4.5 to 9, at most one decimal: a blood gas prints two, '7.38') and
+# density ('1.020', '1,005', '1020'); any other number is no strip's
+_URINE_PH = re.compile(r"[4-9](?:[.,]\d)?")
+_URINE_DENSITY = re.compile(r"1[.,]?0[0-6]\d")
 # the words a strip's result is printed in
 _WORD_RESULTS = {
     "negativo", "negativa", "negative", "neg", "neg.", "nao contem", "no contiene",
@@ -65,7 +89,9 @@ def urine_row(line: str) -> LabResult | None:
     test, value, rest = cells[0], cells[1], cells[2:]
     key = _key(test)
     words = _key(value) in _WORD_RESULTS and key in _STRIP_TESTS
-    numbered = key in _NUMBERED_TESTS and bool(_NUMBER.fullmatch(value))
+    numbered = key in _NUMBERED_TESTS and bool(
+        (_URINE_PH if key == "ph" else _URINE_DENSITY).fullmatch(value)
+    )
     if not (words or numbered):
         return None
     unit = None
