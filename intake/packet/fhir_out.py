@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -45,11 +45,14 @@ def write_fhir_bundle(
     documents: list[Document],
     root: Path,
     index: PacketIndex,
+    known: Mapping[str, tuple[bytes, int]] | None = None,
 ) -> None:
     """The collection Bundle as JSON, written to `handle` entry by entry (its size in memory
     does not grow with the packet). Each entry is validated alone: one FHIR rejects (a value
     read from a record that no FHIR type holds) is left out, with a note on its document
-    and the count in the packet's notes; the rest of the bundle is written."""
+    and the count in the packet's notes; the rest of the bundle is written. `known`: a
+    copy's SHA-1 digest and size by its name, taken while it was written (a copy not in it
+    is read again)."""
     left_out = 0
     written = 0
     handle.write(b'{\n  "resourceType": "Bundle",\n  "type": "collection",\n  "entry": [')
@@ -81,7 +84,7 @@ def write_fhir_bundle(
     for d in documents:
         key = d.id.lower()
         add(d, "its DocumentReference", "DocumentReference", key,
-            partial(_document, d, subject, root, index))  # fmt: skip
+            partial(_document, d, subject, root, index, known or {}))  # fmt: skip
         for number, lab in enumerate(d.labs, start=1):
             add(d, f"the Observation of {lab.test[:60]}", "Observation", f"{key}-lab{number}",
                 partial(_observation, lab, subject, key))  # fmt: skip
@@ -130,16 +133,26 @@ def _patient(manifest: Manifest) -> dict[str, Any]:
     return resource
 
 
-def _document(document: Document, subject: dict, root: Path, index: PacketIndex) -> dict[str, Any]:
+def _document(
+    document: Document,
+    subject: dict,
+    root: Path,
+    index: PacketIndex,
+    known: Mapping[str, tuple[bytes, int]],
+) -> dict[str, Any]:
     attachments = []
     for name in [copy] if (copy := index.first(document)) else []:
-        data = (root / name).read_bytes()
+        if name in known:
+            sha1, size = known[name]
+        else:
+            data = (root / name).read_bytes()
+            sha1, size = hashlib.sha1(data).digest(), len(data)
         attachments.append(
             {
                 "contentType": document.media_type,
                 "url": name,
-                "size": len(data),
-                "hash": base64.b64encode(hashlib.sha1(data).digest()).decode(),
+                "size": size,
+                "hash": base64.b64encode(sha1).decode(),
                 "title": document.title or document.source,
             }
         )
