@@ -1005,6 +1005,7 @@ _NOT_SPECK = re.compile(r"[\w<>%/]")
 _OCR_MARKS = str.maketrans({"°": " ", "¢": " ", "“": " ", "”": " ", "‘": " ", "’": " "})
 
 
+@functools.lru_cache(maxsize=64)  # a line is tidied for each way it is read: once
 def tidy_ocr(text: str) -> str:
     """Undo OCR's usual damage to a result line: stray marks, '5:2' for '5.2' inside a
     bracketed range, 'A1c' read as 'Alc'."""
