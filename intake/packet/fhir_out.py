@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from pydantic import ValidationError
 
 from intake.model import Document, LabResult, Manifest, Medication
@@ -45,11 +45,14 @@ def write_fhir_bundle(
     documents: list[Document],
     root: Path,
     index: PacketIndex,
+    known: Mapping[str, tuple[bytes, int]] | None = None,
 ) -> None:
     """The collection Bundle as JSON, written to `handle` entry by entry (its size in memory
     does not grow with the packet). Each entry is validated alone: one FHIR rejects (a value
     read from a record that no FHIR type holds) is left out, with a note on its document
-    and the count in the packet's notes; the rest of the bundle is written."""
+    and the count in the packet's notes; the rest of the bundle is written. `known`: a
+    copy's SHA-1 digest and size by its name, taken while it was written (a copy not in it
+    is read again)."""
     left_out = 0
     written = 0
     handle.write(b'{\n  "resourceType": "Bundle",\n  "type": "collection",\n  "entry": [')
@@ -59,9 +62,7 @@ def write_fhir_bundle(
         nonlocal left_out, written
         try:
             entry = _entry(kind, key, resource())
-            checked = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
-                                             "entry": [entry]})  # fmt: skip
-            text = checked.entry[0].model_dump_json(indent=2, exclude_none=True, by_alias=True)
+            text = _checked(entry).model_dump_json(indent=2, exclude_none=True, by_alias=True)
         except MemoryError:
             raise
         except Exception as err:
@@ -81,7 +82,7 @@ def write_fhir_bundle(
     for d in documents:
         key = d.id.lower()
         add(d, "its DocumentReference", "DocumentReference", key,
-            partial(_document, d, subject, root, index))  # fmt: skip
+            partial(_document, d, subject, root, index, known or {}))  # fmt: skip
         for number, lab in enumerate(d.labs, start=1):
             add(d, f"the Observation of {lab.test[:60]}", "Observation", f"{key}-lab{number}",
                 partial(_observation, lab, subject, key))  # fmt: skip
@@ -97,6 +98,21 @@ def write_fhir_bundle(
             f"EXTRA/fhir-bundle.json: {left_out} {'entry' if left_out == 1 else 'entries'} "
             "left out, holding values FHIR rejects (each is noted on its document)"
         )
+
+
+def _checked(entry: dict[str, Any]) -> BundleEntry:
+    """The entry validated as a collection Bundle's only entry would be. The entry alone
+    is validated first (a Bundle of type 'collection' adds no check an entry can fail, and
+    wrapping it was a fifth of the bundle's cost); one that fails is validated in its
+    Bundle again, so the error says where, as the Bundle reports it."""
+    try:
+        return BundleEntry.model_validate(entry)
+    except MemoryError:
+        raise
+    except Exception:
+        checked = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
+                                         "entry": [entry]})  # fmt: skip
+        return checked.entry[0]  # (not reached: the same entry fails in its Bundle)
 
 
 def _rejected(err: Exception) -> str:
@@ -130,16 +146,26 @@ def _patient(manifest: Manifest) -> dict[str, Any]:
     return resource
 
 
-def _document(document: Document, subject: dict, root: Path, index: PacketIndex) -> dict[str, Any]:
+def _document(
+    document: Document,
+    subject: dict,
+    root: Path,
+    index: PacketIndex,
+    known: Mapping[str, tuple[bytes, int]],
+) -> dict[str, Any]:
     attachments = []
     for name in [copy] if (copy := index.first(document)) else []:
-        data = (root / name).read_bytes()
+        if name in known:
+            sha1, size = known[name]
+        else:
+            data = (root / name).read_bytes()
+            sha1, size = hashlib.sha1(data).digest(), len(data)
         attachments.append(
             {
                 "contentType": document.media_type,
                 "url": name,
-                "size": len(data),
-                "hash": base64.b64encode(hashlib.sha1(data).digest()).decode(),
+                "size": size,
+                "hash": base64.b64encode(sha1).decode(),
                 "title": document.title or document.source,
             }
         )

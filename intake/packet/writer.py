@@ -224,9 +224,9 @@ def _write_contents(
     )
     if any(name.startswith(f"{XDM_FOLDER}/") for d in documents for name in index.files(d)):
         with files.create(f"{XDM_FOLDER}/METADATA.XML") as handle:
-            write_metadata_xml(handle, manifest, documents, root, index)
+            write_metadata_xml(handle, manifest, documents, root, index, files.sha1)
     with files.create("EXTRA/fhir-bundle.json") as handle:  # its notes go into INDEX.HTM
-        write_fhir_bundle(handle, manifest, unique, root, index)
+        write_fhir_bundle(handle, manifest, unique, root, index, files.sha1)
     files.write_text("README.TXT", render_readme())
     files.write_text("INDEX.HTM", render_index(manifest, index, summary))
     with files.create("EXTRA/manifest.json") as handle:  # a document at a time
@@ -282,7 +282,7 @@ def _copy_documents(
             name = f"{XDM_FOLDER}/DOC{number + 1:04d}.{EXTENSIONS.get(ref.media_type, 'BIN')}"
             with index.guard(document, f"copying {ref.source} into the packet"):
                 try:
-                    digest = files.copy(source, name)
+                    digest = files.copy(source, name, sha1=True)
                 except SourceChanged as err:  # a link, a pipe or another file now: left out
                     entry.notes.append(str(err))
                     continue
@@ -423,20 +423,33 @@ class PrivateFiles:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.sha1: dict[str, tuple[bytes, int]] = {}  # copies' SHA-1 and size (sha1=True)
+        self.sha256: dict[str, str] = {}  # the same copies' SHA-256 (for SHA256SUM.TXT)
+        self.folders: set[Path] = set()  # folders create() made or found
 
-    def copy(self, source: Source, name: str) -> str:
+    def copy(self, source: Source, name: str, *, sha1: bool = False) -> str:
         """Copy a source's bytes exactly to `name`; returns the SHA-256 of what was written.
-        Only the file the walk found is read (SourceChanged otherwise: nothing written)."""
+        Only the file the walk found is read (SourceChanged otherwise: nothing written).
+        `sha1`: the copy's SHA-1 and size are kept in `self.sha1` (METADATA.XML and the
+        FHIR bundle need them) and its SHA-256 in `self.sha256`: the copy is not read again."""
         digest = hashlib.sha256()
+        other = hashlib.sha1() if sha1 else None
+        size = 0
         with source.open() as reader:
             try:
                 with self.create(name) as writer:
                     while chunk := reader.read(CHUNK):
                         digest.update(chunk)
+                        if other is not None:
+                            other.update(chunk)
+                        size += len(chunk)
                         writer.write(chunk)
             except BaseException:
                 (self.root / name).unlink(missing_ok=True)  # no half copy left behind
                 raise
+        if other is not None:
+            self.sha1[name] = (other.digest(), size)
+            self.sha256[name] = digest.hexdigest()
         return digest.hexdigest()
 
     def write_text(self, name: str, text: str) -> None:
@@ -450,23 +463,36 @@ class PrivateFiles:
         """`name` in `sha256sum` format over every other file, paths relative to the root."""
         lines = []
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
-            with open(path, "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            lines.append(f"{digest}  {path.relative_to(self.root).as_posix()}\n")
+            relative = path.relative_to(self.root).as_posix()
+            digest = self.sha256.get(relative)
+            if digest is None:  # not a copy hashed while it was written
+                with open(path, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            lines.append(f"{digest}  {relative}\n")
         self.write_text(name, "".join(lines))
 
     def create(self, name: str):
         """A new file `name` (0600) open for writing in binary, its folders made (0700)."""
         target = self.root / name
+        if target.parent not in self.folders:  # made once, not looked up for every file
+            self._make_folders(name)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileNotFoundError:  # its folder was removed since (a failed DICOM file-set)
+            self.folders.clear()
+            self._make_folders(name)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "wb")
+
+    def _make_folders(self, name: str) -> None:
         current = self.root
         for part in Path(name).parent.parts:
             current = current / part
             if not current.is_dir():
                 current.mkdir(mode=0o700)
                 os.chmod(current, 0o700)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.fchmod(fd, 0o600)
-        return os.fdopen(fd, "wb")
+        self.folders.add(current)
 
 
 def _move_into_place(temp: Path, out: Path, *, force: bool) -> None:

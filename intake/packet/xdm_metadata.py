@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -54,10 +55,17 @@ OTHER_TYPE = ("47045-0", "Study report")
 
 
 def write_metadata_xml(
-    handle: BinaryIO, manifest: Manifest, documents: list[Document], root: Path, index: PacketIndex
+    handle: BinaryIO,
+    manifest: Manifest,
+    documents: list[Document],
+    root: Path,
+    index: PacketIndex,
+    known: Mapping[str, tuple[bytes, int]] | None = None,
 ) -> None:
     """METADATA.XML for the documents copied into IHE_XDM/SUBSET01 under `root`, written to
-    `handle` entry by entry: its size in memory does not grow with the number of documents."""
+    `handle` entry by entry: its size in memory does not grow with the number of documents.
+    `known`: a copy's SHA-1 digest and size by its name, taken while it was written (a copy
+    not in it is read again)."""
     patient_id = _patient_id(manifest)
     now = datetime.now().strftime("%Y%m%d%H%M%S")
     # the two outer elements are written by hand, every object inside them as its own
@@ -81,7 +89,7 @@ def write_metadata_xml(
         classifiedObject=set_id,
         classificationNode=SET_CLASSIFICATION,
     )
-    handle.write(tostring(package, encoding="utf-8") + tostring(classified, encoding="utf-8"))
+    handle.write(_serialised(package) + _serialised(classified))
     number = 0
     for document in documents:
         for name in index.files(document):
@@ -91,7 +99,7 @@ def write_metadata_xml(
             scratch = Element("scratch")  # written only once the entry is whole
             with index.guard(document, "its entry in METADATA.XML"):
                 _document_entry(scratch, entry_id, document, root / name, name, manifest,
-                                patient_id)  # fmt: skip
+                                patient_id, (known or {}).get(name))  # fmt: skip
                 number += 1
             if entry_id != f"Document{number:04d}":  # it failed: noted, left out
                 continue
@@ -104,8 +112,7 @@ def write_metadata_xml(
                 targetObject=entry_id,
             )
             _slot(association, "SubmissionSetStatus", "Original")
-            for element in scratch:
-                handle.write(tostring(element, encoding="utf-8"))
+            handle.write(b"".join(_serialised(element) for element in scratch))
     handle.write(b"</rim:RegistryObjectList></lcm:SubmitObjectsRequest>")
 
 
@@ -117,10 +124,14 @@ def _document_entry(
     uri: str,
     manifest: Manifest,
     patient_id: str,
+    known: tuple[bytes, int] | None = None,
 ) -> None:
-    with open(path, "rb") as handle:  # streamed: a copy may be gigabytes
-        sha1 = hashlib.file_digest(handle, "sha1").hexdigest()
-        size = os.fstat(handle.fileno()).st_size
+    if known is not None:
+        sha1, size = known[0].hex(), known[1]
+    else:
+        with open(path, "rb") as handle:  # streamed: a copy may be gigabytes
+            sha1 = hashlib.file_digest(handle, "sha1").hexdigest()
+            size = os.fstat(handle.fileno()).st_size
     mime = "text/xml" if document.media_type == "application/hl7-cda+xml" else document.media_type
     entry = SubElement(
         objects, f"{{{RIM}}}ExtrinsicObject", id=entry_id, mimeType=mime, objectType=DOCUMENT_ENTRY
@@ -162,6 +173,65 @@ def _patient_info(manifest: Manifest) -> list[str]:
     if patient.birth_date:
         info.append(f"PID-7|{patient.birth_date.replace('-', '')}")
     return info
+
+
+def _prefix() -> str:
+    """The prefix ElementTree gives the rim namespace in a subtree of its own ("ns0" unless
+    a program registered one), read once from ElementTree itself."""
+    made = tostring(Element(f"{{{RIM}}}x"), encoding="unicode")
+    return made[1 : made.index(":")]
+
+
+_RIM_PREFIX = _prefix()
+_RIM_TAG = len(RIM) + 2  # "{RIM}" before an element's own name
+
+
+def _serialised(element: Element) -> bytes:
+    """`tostring(element, encoding="utf-8")`, byte for byte, for the subtrees written here
+    (every tag in the rim namespace, plain attribute names): ElementTree's general
+    serialiser was most of the cost of a packet of many small documents."""
+    parts: list[str] = []
+    _serialise(element, parts, f' xmlns:{_RIM_PREFIX}="{_attribute(RIM)}"')
+    return "".join(parts).encode("utf-8", "xmlcharrefreplace")  # ElementTree's own errors
+
+
+def _serialise(element: Element, parts: list[str], declaration: str = "") -> None:
+    tag = element.tag
+    if not tag.startswith(f"{{{RIM}}}"):
+        raise ValueError(f"{tag}: not a rim element")  # never made here
+    tag = f"{_RIM_PREFIX}:{tag[_RIM_TAG:]}"
+    parts.append(f"<{tag}{declaration}")
+    for key, value in element.items():
+        parts.append(f' {key}="{_attribute(value)}"')
+    if element.text or len(element):
+        parts.append(">")
+        if element.text:
+            parts.append(_cdata(element.text))
+        for child in element:
+            _serialise(child, parts)
+        parts.append(f"</{tag}>")
+    else:
+        parts.append(" />")
+    if element.tail:
+        parts.append(_cdata(element.tail))
+
+
+def _cdata(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _attribute(text: str) -> str:
+    text = _cdata(text)
+    for char, entity in (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;")):
+        if char in text:
+            text = text.replace(char, entity)
+    return text
 
 
 def _slot(parent: Element, name: str, *values: str) -> Element:

@@ -90,6 +90,11 @@ _LABELS = sorted(
 
 _TEST_LABELS = [label for label, role in _LABELS if role == "test"]
 _CODE_LABELS = [label for label, role in _LABELS if role == "code"]
+# the test labels by their number of words: a row's words looked up once per length
+_TEST_LABELS_BY_LENGTH = tuple(
+    (length, frozenset(label for label in _TEST_LABELS if len(label) == length))
+    for length in sorted({len(label) for label in _TEST_LABELS})
+)
 
 
 @dataclass
@@ -167,7 +172,7 @@ def header_columns(row: Row) -> list[Column] | None:
     if code:  # a code column first ('LOINC kód'), then the test's name
         first += len(code)
     if first is None or not any(
-        tuple(words[first : first + len(label)]) == label for label in _TEST_LABELS
+        tuple(words[first : first + length]) in labels for length, labels in _TEST_LABELS_BY_LENGTH
     ):
         return None  # a header's first column names the test: most rows stop here
     columns: list[Column] = []

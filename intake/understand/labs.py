@@ -25,6 +25,7 @@ from intake.understand.lab_table import (
     row_text,
     words_from_text,
 )
+from intake.understand.needles import lowered, may_match, needles
 from intake.understand.urinalysis import (
     OTHER_SECTION,
     OTHER_SPECIMEN,
@@ -721,7 +722,8 @@ def units_row(line: str) -> tuple[str, ...] | None:
     heads its relative and absolute results ('FORMULA LEUCOCITARIA   %   10^9/L   10^9/L',
     '%   x10^9/L'): two different units, then maybe the range column's unit (one of them),
     after words only; None for any other row."""
-    line = _DOLLAR_PERCENT.sub("%", line)  # a typewriter's '%' that OCR reads as '$'
+    if "$" in line:
+        line = _DOLLAR_PERCENT.sub("%", line)  # a typewriter's '%' that OCR reads as '$'
     tokens = _tokens(tidy_ocr(line.strip()))
     run = len(tokens)
     while run and is_unit_word(tokens[run - 1]):
@@ -921,8 +923,11 @@ def _or_equal(text: str) -> str:
     if "=" in text:
         text = _OR_EQUAL.sub(r"\1=", text)
     if any(ch.isdigit() for ch in text):  # each word is replaced only before a number
-        for pattern, sign in _RANGE_WORDS:
-            text = pattern.sub(sign, text)
+        low = lowered(text)
+        for pattern, sign, found in _RANGE_WORDS:
+            if may_match(found, low):  # its words are in the text (needles.py)
+                text = pattern.sub(sign, text)
+                low = lowered(text)
     return text
 
 
@@ -936,7 +941,9 @@ RANGE_WORDS = (
 # was a tenth of a folder of 50,000 notes)
 _OR_EQUAL = re.compile(r"([<>])\s*or\s*=\s*", re.I)
 _RANGE_WORDS = tuple(
-    (re.compile(rf"\b(?:{words})\s*[:-]?\s*(?=\d|\.\d)", re.I), sign) for words, sign in RANGE_WORDS
+    (re.compile(pattern, re.I), sign, needles(pattern, re.I))
+    for words, sign in RANGE_WORDS
+    if (pattern := rf"\b(?:{words})\s*[:-]?\s*(?=\d|\.\d)")
 )
 
 
@@ -1030,7 +1037,8 @@ def _line_tokens(line: str) -> tuple[str, ...]:
     if any(ch.isdigit() for ch in line):  # the joins below all need a number
         line = _GLUED_FLAG.sub(r"\1 \2", line)
         line = _SPACED_RANGE.sub(r"\1-\2", line)
-    line = _SPACED_MICRO_LITRE.sub(r"\1L", line)  # '10^6/µ L': one unit, never a flag
+    if "L" in line:  # (each pattern below is tried only where its literal text is)
+        line = _SPACED_MICRO_LITRE.sub(r"\1L", line)  # '10^6/µ L': one unit, never a flag
     if "10" in line:  # 'x10 3/uL', 'x103/uL': a superscript flattened; other exponents stay
         line = _FLAT_EXPONENT.sub(  # apart
             lambda m: (
@@ -1038,8 +1046,10 @@ def _line_tokens(line: str) -> tuple[str, ...]:
             ),
             line,
         )
-    line = _SPACED_COMPARISON.sub(r"\1\2", line)
-    line = _NOT_DETECTED.sub(lambda m: _SPACES.sub("\ue000", m.group(0)), line)
+    if any(sign in line for sign in "<>≤≥"):
+        line = _SPACED_COMPARISON.sub(r"\1\2", line)
+    if "no" in line.lower():  # only 'n' and 'o' match 'n' and 'o' case-blind
+        line = _NOT_DETECTED.sub(lambda m: _SPACES.sub("\ue000", m.group(0)), line)
     tokens = []
     for token in line.split():
         token = token.replace("\ue000", " ")
@@ -1072,6 +1082,7 @@ _NOT_SPECK = re.compile(r"[\w<>%/]")
 _OCR_MARKS = str.maketrans({"°": " ", "¢": " ", "“": " ", "”": " ", "‘": " ", "’": " "})
 
 
+@functools.lru_cache(maxsize=64)  # a line is tidied for each way it is read: once
 def tidy_ocr(text: str) -> str:
     """Undo OCR's usual damage to a result line: stray marks, '5:2' for '5.2' inside a
     bracketed range, 'A1c' read as 'Alc'."""

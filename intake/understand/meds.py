@@ -411,6 +411,8 @@ def _dosed(line: str) -> list[Medication]:
     from intake.understand.drugs import normalise
 
     found: list[Medication] = []
+    if DOSE_COUNT.search(line) is None:  # no count, nothing found: the cheap test first
+        return found
     if NOT_TAKEN.search(line) or RELATIVES.search(line) or SIZE_WORDS.search(line):
         return found
     for dose in DOSE_COUNT.finditer(line):

@@ -271,6 +271,8 @@ def taj_valid(number: str) -> bool:
 
 def _page_heading_names(text: str) -> list[str]:
     """A line holding only a name among the first lines of two pages or more."""
+    if "\f" not in text:  # one page: no name heads two
+        return []
     pages: dict[frozenset[str], set[int]] = {}
     shown: dict[frozenset[str], str] = {}
     for number, page in enumerate(text.split("\f")):
