@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 FONTS = {  # Debian: fonts-dejavu-core, fonts-liberation2, fonts-urw-base35 (.ci/run installs)
     "sans": ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"],
@@ -51,6 +51,7 @@ class Photo:
     content_turn: int = 0  # turned with no EXIF to say so (a photo taken sideways)
     tilt: float = 1.5
     perspective: float = 0.0  # 0..0.15 of the width
+    shadow: float = 0.0  # 0..1: how much darker the photo's shaded side is (a hand's shadow)
     blur: float = 0.8
     quality: int = 85
     noise: int = 20
@@ -112,6 +113,8 @@ PHOTOS = (
     Photo("list-blurred.jpg", LIST, LIST_TRUTH, "hard", blur=1.8),
     Photo("label-noisy.jpg", LABEL, LABEL_TRUTH, "hard", quality=30, noise=60),
     Photo("list-script.jpg", LIST, LIST_TRUTH, "hard", font="script"),
+    Photo("list-tilted-15.jpg", LIST, LIST_TRUTH, "hard", tilt=15),
+    Photo("list-shadow.jpg", LIST, LIST_TRUTH, "hard", shadow=0.55, tilt=2),
     Photo("brands.heic", BRANDS, BRANDS_TRUTH, "clean"),
     Photo("insurance-card.jpg", CARD, (), "none"),
     Photo("drawing.jpg", (), (), "none"),
@@ -150,6 +153,10 @@ def render(photo: Photo, path: Path, seed: int) -> None:
         quad = (d, 0, 0, h, w, h, w - d, 0)  # top edge narrower: paper seen from below
         image = image.transform(image.size, Image.QUAD, quad, resample=Image.BICUBIC,
                                 fillcolor=92)  # fmt: skip
+    if photo.shadow:  # darker towards the right, as under a hand or a phone held over it
+        shade = Image.linear_gradient("L").rotate(90, expand=True).resize(image.size)
+        shade = shade.point(lambda v: round(255 - photo.shadow * (255 - v)))
+        image = ImageChops.multiply(image, shade)
     image = image.filter(ImageFilter.GaussianBlur(photo.blur))
     pixels = image.load()
     for _ in range(image.width * image.height // 250):
