@@ -384,7 +384,7 @@ def _keep(keep: OcrText, other: OcrText, rival: Rival | None = None) -> OcrText:
 # from the back of the sheet, a grey photocopy) is read again in black and white (binarized):
 # the 2001 lab report whose shaded reference column came out '2 425 4 559' for '4.21 4.5 a 5.9'
 # reads cleanly once the tint is gone.
-UNSURE_NUMBERS = 5  # numbers read under GARBLED_CONFIDENCE, or damaged, that call for it
+UNSURE_NUMBERS = 5  # numbers read under GARBLED_CONFIDENCE that call for it
 SURE_NUMBER = 80.0  # confidence of a number counted as surely read
 _NUMBER = re.compile(r"[(<>=*]*[-+]?\d+(?:[.,:/-]\d+)*[%)*;,.]*")  # a number, as printed
 
@@ -402,11 +402,10 @@ def _numbers(result: OcrText) -> list[tuple[str, float]]:
 
 
 def unsure_numbers(result: OcrText) -> int:
-    """Words holding digits that Tesseract guessed (confidence under 50) or that are not
-    shaped like a number, a range or a date ('3o9-a', 'B37'): numbers it could not read."""
-    return sum(
-        conf < GARBLED_CONFIDENCE or not _NUMBER.fullmatch(word) for word, conf in _numbers(result)
-    )
+    """Words holding digits that Tesseract guessed (confidence under 50: '3o9-a', '2-5'):
+    numbers it could not read. (A word of digits and letters it was sure of is a unit, a
+    code or a flag glued to its value: 'x10E3/uL', 'CO2', '3.1L'.)"""
+    return sum(conf < GARBLED_CONFIDENCE for _, conf in _numbers(result))
 
 
 def sure_numbers(result: OcrText) -> int:
@@ -419,6 +418,23 @@ def sure_numbers(result: OcrText) -> int:
 def _net_numbers(result: OcrText) -> int:
     """Numbers read surely, less the numbers that could not be read."""
     return sure_numbers(result) - unsure_numbers(result)
+
+
+TINTED_SHARE = 0.05  # of a page's pixels in mid grey: a tint, a shadow or show-through
+INK_GREY, PAPER_MARGIN = 90, 25  # darker is ink; within this of the paper's grey is paper
+
+
+def tinted(image: Image.Image) -> bool:
+    """Whether a page is not plain paper and ink: TINTED_SHARE of its pixels or more lie
+    between ink and paper (the paper's grey is the 90th percentile). A clean scan or a
+    born-digital rendering has about 1-3% there (the letters' edges); the 2001 report with
+    its shaded column and the back of the sheet showing through has 13-14%."""
+    import numpy as np
+
+    grey = np.asarray(image.convert("L"))
+    paper = float(np.percentile(grey[::4, ::4], 90))
+    middle = (grey[::4, ::4] > INK_GREY) & (grey[::4, ::4] < paper - PAPER_MARGIN)
+    return float(middle.mean()) >= TINTED_SHARE
 
 
 def binarized(image: Image.Image) -> Image.Image:
@@ -448,14 +464,14 @@ def otsu_threshold(grey) -> int:
 def black_and_white_look(
     image: Image.Image, first: OcrText, *, timeout: float
 ) -> tuple[OcrText, Image.Image]:
-    """`first`, or the page read again binarized when `first` has UNSURE_NUMBERS numbers or
-    more; the second reading is kept when it reads more numbers surely, less those it could
-    not read (a letterhead's phone numbers count as much as a table's), keeps 90% of the
-    table rows and reads no more lines as noise. A number the first reading put at the same
-    place that differs from the kept one makes it '?' when Tesseract was about as sure of it
-    (_sure_rival): a reading of the tinted page it was sure of is not overruled. Returns the
-    reading kept and the image it was read from."""
-    if unsure_numbers(first) < UNSURE_NUMBERS:
+    """`first`, or the page read again binarized when Tesseract guessed UNSURE_NUMBERS of its
+    numbers or more on a tinted page (tinted); the second reading is kept when it reads more
+    numbers surely, less those it guessed (a letterhead's phone numbers count as much as a
+    table's), keeps 90% of the table rows and reads no more lines as noise. A number the
+    first reading put at the same place that differs from the kept one makes it '?' when
+    Tesseract was about as sure of it (_sure_rival): a reading of the tinted page it was sure
+    of is not overruled. Returns the reading kept and the image it was read from."""
+    if unsure_numbers(first) < UNSURE_NUMBERS or not tinted(image):
         return first, image
     clean = binarized(image)
     try:

@@ -150,3 +150,12 @@ def test_a_number_left_out_is_left_out_of_the_word_boxes_too():
     read = ocr._assemble(data, doubtful={3})
     assert read.text.endswith("< ?")
     assert [box[0] for box in read.boxes] == ["TGP", "19", "<", "?"]
+
+
+def test_only_a_tinted_page_is_tinted():
+    from PIL import Image, ImageDraw
+
+    assert ocr.tinted(Image.open(EXCERPT))  # the shaded reference column
+    page = Image.new("L", (1200, 800), 255)  # a clean page: paper and ink
+    ImageDraw.Draw(page).text((100, 100), "Hemoglobin 13.2 g/dL 12.0-15.5", fill=0)
+    assert not ocr.tinted(page)

@@ -304,11 +304,13 @@ def _only_invisible_text(page: pypdfium2.PdfPage) -> bool:
     """All the page's text is drawn invisibly: the OCR layer of a 'searchable' scan."""
     import pypdfium2
 
-    modes = {
-        pypdfium2.raw.FPDFTextObj_GetTextRenderMode(text.raw)
-        for text in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_TEXT,), max_depth=2)
-    }
-    return modes == {pypdfium2.raw.FPDF_TEXTRENDERMODE_INVISIBLE}
+    invisible = pypdfium2.raw.FPDF_TEXTRENDERMODE_INVISIBLE
+    seen = False
+    for text in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_TEXT,), max_depth=2):
+        if pypdfium2.raw.FPDFTextObj_GetTextRenderMode(text.raw) != invisible:
+            return False  # the first visible text answers: a born-digital page stops here
+        seen = True
+    return seen
 
 
 def _is_junk(text: str, visible: int) -> bool:
