@@ -86,6 +86,18 @@ def test_a_different_unit_is_its_own_row_and_charts_only_same_unit_values():
     assert "118" not in svg(per_dl)  # the g/L value is not drawn in the g/dL chart
 
 
+def test_a_urine_strips_result_is_its_own_row_and_says_so():
+    # a urinalysis' glucose in mg/dL is no blood glucose, though test and unit are alike
+    urine = LabResult("Glucose", "Negative", "mg/dL", collected="2026-02-01", specimen="urine")
+    blood = LabResult("Glucose", "95", "mg/dL", "70-99", None, "2026-03-01")
+    serum = LabResult("Glucose", "101", "mg/dL", "70-99", "H", "2026-04-01", specimen="Serum")
+    trends = build_trends([_document("D0001", urine), _document("D0002", blood, serum)])
+    by_name = {t.name: t for t in trends}
+    assert set(by_name) == {"Glucose", "Glucose (urine)"}
+    assert by_name["Glucose (urine)"].latest.value == "Negative"
+    assert [r.value for r in by_name["Glucose"].readings] == ["95", "101"]  # serum joins blood
+
+
 def test_the_same_value_reported_twice_is_one_reading_with_both_sources():
     result = LabResult("PSA", "4.1", "ng/mL", "0.0-4.0", "H", "2026-02-02")
     later = LabResult("PSA", "5.0", "ng/mL", "0.0-4.0", "H", "2026-06-02")

@@ -85,8 +85,25 @@ class Trend:
 
 
 def trend_key(result: LabResult) -> tuple[str, str]:
-    """Which trend a result belongs to: its analyte key and its unit's spelling-free key."""
-    return analyte_key(result.test, result.code), unit_key(result.unit)
+    """Which trend a result belongs to: its analyte key (a urine result's apart: urine glucose
+    'Negative mg/dL' is no blood glucose) and its unit's spelling-free key."""
+    key = analyte_key(result.test, result.code)
+    return (f"{key}|urine" if _in_urine(result) else key), unit_key(result.unit)
+
+
+def _in_urine(result: LabResult) -> bool:
+    return (result.specimen or "").casefold() in URINE_SPECIMENS
+
+
+URINE_SPECIMENS = frozenset({"urine", "urina", "orina", "vizelet"})
+
+
+def shown_name(result: LabResult) -> str:
+    """A result's name as the packet shows it: a urine result's says so ('Glicose (urine)')
+    unless its name already does."""
+    if _in_urine(result) and "urin" not in result.test.casefold():
+        return f"{result.test} (urine)"
+    return result.test
 
 
 def unit_key(unit: str | None) -> str:
@@ -170,10 +187,11 @@ def build_trends(documents: Iterable[Document]) -> list[Trend]:
         stated = [r.reference_range for r in readings if r.reference_range]
         reference = latest.reference_range or (stated[-1] if stated else None)
         names = tuple(dict.fromkeys([latest.test, *(r.test for r, _ in results)]))
+        name = shown_name(results[-1][0]) if _in_urine(results[-1][0]) else latest.test
         trends.append(
             Trend(
                 key=key,
-                name=latest.test,
+                name=name,
                 unit=next((canonical_unit(r.unit) for r, _ in reversed(results) if r.unit), None),
                 latest=latest,
                 earlier=tuple(reversed(readings[:-1])),
