@@ -9,7 +9,6 @@ instance counts). Every resource is checked against the R4B models before it is 
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -20,7 +19,7 @@ from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from pydantic import ValidationError
 
 from intake.model import Document, LabResult, Manifest, Medication
-from intake.packet.index import PacketIndex, reason_of
+from intake.packet.index import PacketIndex, copy_sha1, reason_of
 
 INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 INTERPRETATION = {
@@ -155,11 +154,7 @@ def _document(
 ) -> dict[str, Any]:
     attachments = []
     for name in [copy] if (copy := index.first(document)) else []:
-        if name in known:
-            sha1, size = known[name]
-        else:
-            data = (root / name).read_bytes()
-            sha1, size = hashlib.sha1(data).digest(), len(data)
+        sha1, size = copy_sha1(root / name, known.get(name))
         attachments.append(
             {
                 "contentType": document.media_type,

@@ -5,9 +5,12 @@ so the manifest a packet holds is the one `scan` prints.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from intake.model import Document
@@ -119,3 +122,12 @@ def reason_of(err: BaseException) -> str:
     lines = str(err).strip().splitlines()
     text = lines[0][:160] if lines else ""
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def copy_sha1(path: Path, known: tuple[bytes, int] | None = None) -> tuple[bytes, int]:
+    """A packet copy's SHA-1 digest and size: `known` (taken while the copy was written), else
+    the copy read again, streamed (a copy may be gigabytes)."""
+    if known is not None:
+        return known
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha1").digest(), os.fstat(handle.fileno()).st_size

@@ -7,8 +7,6 @@ associations linking them: what a hospital's XDM import station reads.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -17,7 +15,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from intake.model import Document, Manifest
-from intake.packet.index import PacketIndex
+from intake.packet.index import PacketIndex, copy_sha1
 
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
@@ -126,12 +124,8 @@ def _document_entry(
     patient_id: str,
     known: tuple[bytes, int] | None = None,
 ) -> None:
-    if known is not None:
-        sha1, size = known[0].hex(), known[1]
-    else:
-        with open(path, "rb") as handle:  # streamed: a copy may be gigabytes
-            sha1 = hashlib.file_digest(handle, "sha1").hexdigest()
-            size = os.fstat(handle.fileno()).st_size
+    digest, size = copy_sha1(path, known)
+    sha1 = digest.hex()
     mime = "text/xml" if document.media_type == "application/hl7-cda+xml" else document.media_type
     entry = SubElement(
         objects, f"{{{RIM}}}ExtrinsicObject", id=entry_id, mimeType=mime, objectType=DOCUMENT_ENTRY
