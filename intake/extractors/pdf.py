@@ -391,7 +391,10 @@ def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]
                 next(future for _, future in pending if not future.done()).result()
         for batch, future in pending:
             for page, result in zip(batch, future.result(), strict=True):
-                _take_ocr(page, result, warnings)
+                if page.searchable:  # compared with the layer's rows when labs are read
+                    page.our_reading = result
+                else:
+                    _take_ocr(page, result, warnings)
     return True
 
 
@@ -418,9 +421,6 @@ def _results(rows: list[Row]) -> int:
 
 
 def _take_ocr(page: Page, result: ocr.OcrText, warnings: list[str]) -> None:
-    if page.searchable:  # compared with the layer's rows when labs are read
-        page.our_reading = result
-        return
     number = page.index + 1
     warnings += [f"page {number}: {w}" for w in result.warnings]
     if result.turned:
@@ -460,7 +460,7 @@ def _read_labs(pdf: Path | bytes, pages: list[Page], warnings: list[str]) -> lis
             rows = next(plumbed) if page.kind == "text" else page.rows
             ours, page.our_reading = page.our_reading, None
             if ours is not None and _better_than_layer(rows, ours):
-                page.kind, page.searchable = "scanned", False  # the layer is set aside
+                page.kind = "scanned"  # the layer is set aside
                 warnings.append(
                     f"page {page.index + 1}: the scan's own text layer had its table rows "
                     "apart: read by OCR"
