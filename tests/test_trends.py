@@ -95,6 +95,7 @@ def test_a_urine_strips_result_is_its_own_row_and_says_so():
     by_name = {t.name: t for t in trends}
     assert set(by_name) == {"Glucose", "Glucose (urine)"}
     assert by_name["Glucose (urine)"].latest.value == "Negative"
+    assert by_name["Glucose (urine)"].other_names == ()  # its printed name is no other name
     assert [r.value for r in by_name["Glucose"].readings] == ["95", "101"]  # serum joins blood
 
 

@@ -81,7 +81,10 @@ class Trend:
 
     @property
     def other_names(self) -> tuple[str, ...]:
-        return tuple(n for n in self.names if n.casefold() != self.name.casefold())
+        """The names printed for it besides the one shown (the latest's, as printed: a urine
+        result's 'Glicose' is shown as 'Glicose (urine)', not as another name)."""
+        shown = {self.name.casefold(), *(n.casefold() for n in self.names[:1])}
+        return tuple(n for n in self.names if n.casefold() not in shown)
 
 
 def trend_key(result: LabResult) -> tuple[str, str]:
