@@ -136,7 +136,7 @@ def read_folder(
         extraction = extract(inventory, runtime, workspace, progress)
         listing = {**from_notes(extraction.notes), **inventory.listing.entries}
         records, indexes = split_indexes(extraction.documents)
-        documents = understand(records, listing)
+        documents = understand(records, listing, extraction.understood)
         patient = stated_patient(options.patient, documents)
         assessment = check(
             documents,

@@ -9,7 +9,7 @@ studies) happens here too; meaning is the understand stage's.
 from __future__ import annotations
 
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from intake.containers import Limits, Workspace, unique
 from intake.extractors import combine
@@ -29,6 +29,9 @@ class Extraction:
     documents: tuple[Document, ...]
     sources: dict[str, Source]
     notes: dict[str, dict[str, str]]  # what a file said of one it carries: title, date, kind
+    # documents understood where they were read, by id(): (extracted, understood); see
+    # understand.stage.understand
+    understood: dict[int, tuple[Document, Document]] = field(default_factory=dict)
 
 
 def extract(
@@ -41,6 +44,7 @@ def extract(
     documents: list[Document] = []
     sources = inventory.by_location()
     notes: dict[str, dict[str, str]] = {}
+    understood: dict[int, tuple[Document, Document]] = {}
     budget = Limits().max_total_bytes  # everything unpacked from the files' attachments
     taken = set(sources) | {location for location, _ in inventory.unreadable}
     pending = list(inventory.sources)
@@ -51,6 +55,10 @@ def extract(
         with closing(readings):  # the workers stop on any exit
             for done, (source, reading) in enumerate(zip(pending, readings, strict=True), 1):
                 documents.extend(reading.documents)
+                if reading.understood:
+                    for raw, meant in zip(reading.documents, reading.understood, strict=True):
+                        if meant is not None:
+                            understood[id(raw)] = (raw, meant)
                 for attachment in reading.attachments:
                     location = unique(attachment.location, taken)  # never another's place
                     notes[location] = attachment.note
@@ -68,7 +76,7 @@ def extract(
             break
     for location, reason in inventory.unreadable:
         documents.append(_unopened(location, reason))
-    return Extraction(tuple(combine(documents, runtime.registry)), sources, notes)
+    return Extraction(tuple(combine(documents, runtime.registry)), sources, notes, understood)
 
 
 def _refusal(attachment: Attachment, budget: int, depth: int) -> str | None:

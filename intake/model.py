@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
 
+import orjson
+
 SCHEMA_ID = "intake.manifest/1"
 
 Kind = Literal[
@@ -101,6 +103,15 @@ class Source:
         with self.open() as handle:
             return handle.read()
 
+    def read_head(self, limit: int) -> bytes:
+        """`open().read(limit)`, without setting `limit` bytes aside first: a small file's read
+        stays small (a file that grew since the walk is still read up to `limit`)."""
+        with self.open() as handle:
+            data = handle.read(min(limit, self.size + 1))
+            if self.size < len(data) < limit:
+                data += handle.read(limit - len(data))
+            return data
+
     def unchanged(self, *, rehash: bool = True) -> bool:
         """After reading: whether the file still is the walked one, unwritten since the walk
         (its change time), and with `rehash` holding the walked bytes (its SHA-256 again),
@@ -112,9 +123,7 @@ class Source:
             with self.open() as handle:
                 if os.fstat(handle.fileno()).st_ctime_ns != self.ctime_ns:
                     return False  # written to since the walk, whatever it holds now
-                return not rehash or hashlib.file_digest(handle, "sha256").hexdigest() == (
-                    self.sha256
-                )
+                return not rehash or sha256_hex(handle.fileno()) == self.sha256
         except (SourceChanged, OSError):
             return False
 
@@ -123,6 +132,16 @@ class Source:
         return FileRef(self.location, self.sha256, self.size, self.media_type)
 
 
+def sha256_hex(fd: int, start: bytes = b"") -> str:
+    """The SHA-256 (hex) of `start` and what is left to read from the file `fd` (read in
+    chunks; hashlib.file_digest's 256 KiB buffer per call costs more than a small file)."""
+    digest = hashlib.sha256(start)
+    while chunk := os.read(fd, HASH_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+HASH_CHUNK = 2**20
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _GONE = {errno.ENOENT, errno.ELOOP, errno.ENOTDIR, errno.ENXIO, errno.EMLINK}
@@ -547,6 +566,18 @@ class Skipped:
     reason: str
 
 
+def indented_json(value: Any) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, written by orjson (the standard
+    library writes indented JSON in pure Python: most of the cost of a manifest of many
+    documents). The same JSON; a float below 1e-4 may print its exponent as 'e-5', not
+    'e-05'. What orjson refuses (an integer beyond 64 bits, a lone surrogate) is written
+    by the standard library, as before."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 _DOCUMENTS_SLOT = '\n  "documents": []'
 
 
@@ -623,15 +654,14 @@ class Manifest:
     def json_pieces(self, *, with_text: bool = False) -> Iterator[str]:
         """The contract's JSON text in pieces, a document at a time: the same text as
         json.dumps(to_contract(), indent=2), without the whole object tree in memory."""
-        outline = json.dumps(self._contract_without_documents(), indent=2, ensure_ascii=False)
+        outline = indented_json(self._contract_without_documents())
         head, tail = outline.split(_DOCUMENTS_SLOT, 1)  # the top level's key: 2 spaces in
         if not self.documents:
             yield outline
             return
         yield head + _DOCUMENTS_SLOT[:-1]
         for number, document in enumerate(self.documents):
-            text = json.dumps(document.to_contract(with_text=with_text), indent=2,
-                              ensure_ascii=False)  # fmt: skip
+            text = indented_json(document.to_contract(with_text=with_text))
             yield ("," if number else "") + "\n    " + text.replace("\n", "\n    ")
         yield "\n  ]" + tail
 

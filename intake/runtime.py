@@ -53,12 +53,15 @@ class ReadFile:
     # hash the file again after reading it (what a cache will store must be the hashed
     # bytes); without a cache its identity and change time are checked, not its bytes
     rehash: bool = True
+    understand: bool = True  # also each document's meaning (the understand stage's work)
 
     def __call__(self, source: Source) -> FileReading:
         from intake.extractors import read_file
+        from intake.understand.stage import with_meaning
 
         with worker_settings(self.data_folder, dict(self.ocr_env), self.temp_folder):
-            return read_file(source, self.extractors, rehash=self.rehash)
+            reading = read_file(source, self.extractors, rehash=self.rehash)
+            return with_meaning(reading, self.extractors) if self.understand else reading
 
 
 @contextlib.contextmanager

@@ -7,7 +7,6 @@ passes over OS junk (counting it), and never modifies anything it reads.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from intake.containers import Workspace, open_containers, unique
 from intake.errors import InputUnreadable
-from intake.model import Skipped, Source
+from intake.model import Skipped, Source, sha256_hex
 from intake.sniff import HEAD_SIZE, sniff
 
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".localized"})
@@ -188,15 +187,17 @@ def _identify_batch(batch: list[tuple[Path, str]]) -> list[Source | str]:
 
 def identify(path: Path, location: str) -> Source:
     """Sniff and hash one file in a single open (read-only, no link followed)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(0, "not a regular file")
-        head = handle.read(HEAD_SIZE)
-        handle.seek(0)
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        head = os.read(fd, HEAD_SIZE)
+        while len(head) < HEAD_SIZE and (more := os.read(fd, HEAD_SIZE - len(head))):
+            head += more  # (a short read before the end: the sniffer sees a full head)
+        digest = sha256_hex(fd, head)
+    finally:
+        os.close(fd)
     return Source(
         location,
         path,
@@ -208,6 +209,9 @@ def identify(path: Path, location: str) -> Source:
         mtime_ns=info.st_mtime_ns,
         ctime_ns=info.st_ctime_ns,
     )
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def _link_reason(path: Path, root: Path) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ import pikepdf
 import pypdfium2
 import pytest
 from click.testing import CliRunner
-from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from PIL import Image
 
 from intake import api
@@ -156,6 +157,33 @@ def test_fhir_bundle_validates_and_carries_labs_meds_and_studies(onco_packet):
         if e.resource.get_resource_type() == "Observation" and e.resource.interpretation
     ]
     assert flagged and all(o.interpretation[0].coding[0].code for o in flagged)
+
+
+def test_fhir_bundle_entries_are_what_fhir_resources_writes(onco_packet):
+    """intake writes each validated entry itself (fhir.resources' writer was most of a big
+    packet's cost): every entry must read back as the JSON fhir.resources itself writes for
+    it (no null, no empty list, values unchanged)."""
+    out, _ = onco_packet
+    written = json.loads((out / "EXTRA" / "fhir-bundle.json").read_text())["entry"]
+    assert len(written) > 20
+    for entry in written:
+        own = BundleEntry.model_validate(entry).model_dump_json(exclude_none=True, by_alias=True)
+        assert entry == json.loads(own), entry["fullUrl"]
+
+
+def test_fhir_bundle_leaves_out_what_fhir_forbids(tmp_path):
+    """A one-word name (no given names): FHIR has no empty list, so none is written."""
+    from intake.model import Manifest, Person
+    from intake.packet.fhir_out import write_fhir_bundle
+    from intake.packet.index import PacketIndex
+
+    manifest = Manifest(patient=Person(name="Anonymized"), documents=(), checklist=(), findings=())
+    handle = io.BytesIO()
+    write_fhir_bundle(handle, manifest, [], tmp_path, PacketIndex())
+    (entry,) = json.loads(handle.getvalue())["entry"]
+    assert entry["resource"]["name"] == [{"text": "Anonymized", "family": "Anonymized"}]
+    own = BundleEntry.model_validate(entry).model_dump_json(exclude_none=True, by_alias=True)
+    assert entry == json.loads(own)
 
 
 def test_labs_and_meds_csv(onco_packet):

@@ -23,6 +23,10 @@ class FileReading:
 
     documents: tuple[Document, ...]
     attachments: tuple[Attachment, ...] = ()
+    # each document as the understand stage makes it without a listing entry, read where
+    # the file was (a worker, under the file's limits); None where it must wait for the
+    # other files (DICOM studies); empty when not done here (a cache hit)
+    understood: tuple[Document | None, ...] = ()
 
 
 class ExtractionError(Exception):

@@ -125,8 +125,7 @@ class FhirExtractor(Extractor):
 
     def read(self, source: Source) -> FileReading:
         """The export's documents and its inline attachments, from one parse."""
-        with source.open() as handle:
-            entries = load_entries(handle.read(MAX_BYTES + 1))
+        entries = load_entries(source.read_head(MAX_BYTES + 1))
         resources = [resource for _, resource in entries]
         if not resources:
             raise ExtractionError("JSON without FHIR resources")

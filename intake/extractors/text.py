@@ -22,9 +22,7 @@ class TextExtractor(Extractor):
     max_bytes = MAX_TEXT_BYTES
 
     def extract(self, source: Source) -> list[Document]:
-        with source.open() as handle:
-            data = handle.read(MAX_TEXT_BYTES)
-        text = decode_text(data)
+        text = decode_text(source.read_head(MAX_TEXT_BYTES))
         if source.media_type == HTML:
             text = html_text(text)
         return [Document.for_source(source, pages=1, text=text)]

@@ -426,6 +426,7 @@ class PrivateFiles:
         self.sha1: dict[str, tuple[bytes, int]] = {}  # copies' SHA-1 and size (sha1=True)
         self.sha256: dict[str, str] = {}  # the same copies' SHA-256 (for SHA256SUM.TXT)
         self.folders: set[Path] = set()  # folders create() made or found
+        self._buffer = memoryview(bytearray(CHUNK))  # what copy() reads into
 
     def copy(self, source: Source, name: str, *, sha1: bool = False) -> str:
         """Copy a source's bytes exactly to `name`; returns the SHA-256 of what was written.
@@ -435,14 +436,16 @@ class PrivateFiles:
         digest = hashlib.sha256()
         other = hashlib.sha1() if sha1 else None
         size = 0
-        with source.open() as reader:
+        buffer = self._buffer  # one for every copy: a fresh 1 MiB per read cost more than a
+        with source.open() as reader:  # small file's copy
             try:
                 with self.create(name) as writer:
-                    while chunk := reader.read(CHUNK):
+                    while count := reader.readinto(buffer):
+                        chunk = buffer[:count]
                         digest.update(chunk)
                         if other is not None:
                             other.update(chunk)
-                        size += len(chunk)
+                        size += count
                         writer.write(chunk)
             except BaseException:
                 (self.root / name).unlink(missing_ok=True)  # no half copy left behind

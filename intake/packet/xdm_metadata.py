@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, tostring
 
 from intake.model import Document, Manifest
 from intake.packet.index import PacketIndex, copy_sha1
@@ -33,6 +33,7 @@ SET_UNIQUE_ID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"
 SET_SOURCE_ID = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"
 SET_CONTENT_TYPE = "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500"
 SET_CLASSIFICATION = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
+HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
 INTAKE_OID = "2.25.329800735698586629295641978511506172918"  # a UUID-derived OID for intake
 LOINC = "2.16.840.1.113883.6.1"
 TYPE_BY_KIND = {
@@ -73,49 +74,60 @@ def write_metadata_xml(
         f'xmlns:rim="{RIM}"><rim:RegistryObjectList>'.encode()
     )
     set_id = "SubmissionSet01"
-    package = Element(f"{{{RIM}}}RegistryPackage", id=set_id)
-    _slot(package, "submissionTime", now)
-    _slot(package, "intendedRecipient", "second-opinion provider")
-    _name(package, "Records for a second opinion")
-    _classification(package, SET_CONTENT_TYPE, set_id, "34133-9", LOINC, "Summary of episode note")
-    _external(package, SET_UNIQUE_ID, set_id, f"{INTAKE_OID}.{uuid.uuid4().int % 10**12}")
-    _external(package, SET_SOURCE_ID, set_id, INTAKE_OID)
-    _external(package, SET_PATIENT_ID, set_id, patient_id)
-    classified = Element(
-        f"{{{RIM}}}Classification",
-        id="SubmissionSetClassification",
-        classifiedObject=set_id,
-        classificationNode=SET_CLASSIFICATION,
+    package = _element(
+        "RegistryPackage",
+        [("id", set_id)],
+        _slot("submissionTime", now)
+        + _slot("intendedRecipient", "second-opinion provider")
+        + _name("Records for a second opinion")
+        + _classification(SET_CONTENT_TYPE, set_id, "34133-9", LOINC, "Summary of episode note")
+        + _external(SET_UNIQUE_ID, set_id, f"{INTAKE_OID}.{uuid.uuid4().int % 10**12}")
+        + _external(SET_SOURCE_ID, set_id, INTAKE_OID)
+        + _external(SET_PATIENT_ID, set_id, patient_id),
+        declare=True,
     )
-    handle.write(_serialised(package) + _serialised(classified))
+    classified = _element(
+        "Classification",
+        [
+            ("id", "SubmissionSetClassification"),
+            ("classifiedObject", set_id),
+            ("classificationNode", SET_CLASSIFICATION),
+        ],
+        declare=True,
+    )
+    handle.write(_encoded(package + classified))
     number = 0
     for document in documents:
         for name in index.files(document):
             if not name.startswith("IHE_XDM/SUBSET01/"):
                 continue
             entry_id = f"Document{number + 1:04d}"
-            scratch = Element("scratch")  # written only once the entry is whole
+            entry = None  # written only once it is whole
             with index.guard(document, "its entry in METADATA.XML"):
-                _document_entry(scratch, entry_id, document, root / name, name, manifest,
-                                patient_id, (known or {}).get(name))  # fmt: skip
-                number += 1
-            if entry_id != f"Document{number:04d}":  # it failed: noted, left out
+                entry = _document_entry(entry_id, document, root / name, name, manifest,
+                                        patient_id, (known or {}).get(name))  # fmt: skip
+            if entry is None:  # it failed: noted, left out
                 continue
-            association = SubElement(
-                scratch,
-                f"{{{RIM}}}Association",
-                id=f"Association{number:04d}",
-                associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember",
-                sourceObject=set_id,
-                targetObject=entry_id,
+            number += 1
+            association = _element(
+                "Association",
+                [
+                    ("id", f"Association{number:04d}"),
+                    (
+                        "associationType",
+                        "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember",
+                    ),
+                    ("sourceObject", set_id),
+                    ("targetObject", entry_id),
+                ],
+                _slot("SubmissionSetStatus", "Original"),
+                declare=True,
             )
-            _slot(association, "SubmissionSetStatus", "Original")
-            handle.write(b"".join(_serialised(element) for element in scratch))
+            handle.write(_encoded(entry + association))
     handle.write(b"</rim:RegistryObjectList></lcm:SubmitObjectsRequest>")
 
 
 def _document_entry(
-    objects: Element,
     entry_id: str,
     document: Document,
     path: Path,
@@ -123,34 +135,40 @@ def _document_entry(
     manifest: Manifest,
     patient_id: str,
     known: tuple[bytes, int] | None = None,
-) -> None:
+) -> str:
+    """One document's ExtrinsicObject, as XML text."""
     digest, size = copy_sha1(path, known)
     sha1 = digest.hex()
     mime = "text/xml" if document.media_type == "application/hl7-cda+xml" else document.media_type
-    entry = SubElement(
-        objects, f"{{{RIM}}}ExtrinsicObject", id=entry_id, mimeType=mime, objectType=DOCUMENT_ENTRY
-    )
     created = (document.date or manifest.appointment or "").replace("-", "")
-    if created:
-        _slot(entry, "creationTime", created)
-    _slot(entry, "hash", sha1)
-    _slot(entry, "size", str(size))
-    _slot(entry, "URI", uri.rsplit("/", 1)[-1])
-    _slot(entry, "languageCode", "en-US")
-    _slot(entry, "sourcePatientId", patient_id)
-    _slot(entry, "sourcePatientInfo", *_patient_info(manifest))
-    _name(entry, document.title or document.source)
     code, display = TYPE_BY_KIND.get(document.kind, OTHER_TYPE)
-    _classification(entry, TYPE_CODE, entry_id, code, LOINC, display)
-    _classification(entry, CLASS_CODE, entry_id, code, LOINC, display)
-    _classification(entry, CONFIDENTIALITY, entry_id, "N", "2.16.840.1.113883.5.25", "Normal")
-    _classification(entry, FORMAT_CODE, entry_id, mime, "urn:ietf:bcp:13", mime)
-    _classification(entry, FACILITY_TYPE, entry_id, "OF", "2.16.840.1.113883.5.111", "Outpatient")
-    _classification(entry, PRACTICE_SETTING, entry_id, "394802001", "2.16.840.1.113883.6.96",
-                    "General medicine")  # fmt: skip
-    _external(entry, DOC_PATIENT_ID, entry_id, patient_id)
-    _external(entry, DOC_UNIQUE_ID, entry_id, f"{INTAKE_OID}.{int(document.sha256[:12], 16)}"
-              if document.sha256 else f"{INTAKE_OID}.{uuid.uuid4().int % 10**12}")  # fmt: skip
+    unique_id = (
+        f"{INTAKE_OID}.{int(document.sha256[:12], 16)}"
+        if document.sha256
+        else f"{INTAKE_OID}.{uuid.uuid4().int % 10**12}"
+    )
+    content = (
+        (_slot("creationTime", created) if created else "")
+        + _slot("hash", sha1)
+        + _slot("size", str(size))
+        + _slot("URI", uri.rsplit("/", 1)[-1])
+        + _slot("languageCode", "en-US")
+        + _slot("sourcePatientId", patient_id)
+        + _slot("sourcePatientInfo", *_patient_info(manifest))
+        + _name(document.title or document.source)
+        + _classification(TYPE_CODE, entry_id, code, LOINC, display)
+        + _classification(CLASS_CODE, entry_id, code, LOINC, display)
+        + _classification(CONFIDENTIALITY, entry_id, "N", "2.16.840.1.113883.5.25", "Normal")
+        + _classification(FORMAT_CODE, entry_id, mime, "urn:ietf:bcp:13", mime)
+        + _classification(FACILITY_TYPE, entry_id, "OF", "2.16.840.1.113883.5.111", "Outpatient")
+        + _classification(
+            PRACTICE_SETTING, entry_id, "394802001", "2.16.840.1.113883.6.96", "General medicine"
+        )
+        + _external(DOC_PATIENT_ID, entry_id, patient_id)
+        + _external(DOC_UNIQUE_ID, entry_id, unique_id)
+    )
+    attributes = [("id", entry_id), ("mimeType", mime), ("objectType", DOCUMENT_ENTRY)]
+    return _element("ExtrinsicObject", attributes, content, declare=True)
 
 
 def _patient_id(manifest: Manifest) -> str:
@@ -177,37 +195,23 @@ def _prefix() -> str:
 
 
 _RIM_PREFIX = _prefix()
-_RIM_TAG = len(RIM) + 2  # "{RIM}" before an element's own name
 
 
-def _serialised(element: Element) -> bytes:
-    """`tostring(element, encoding="utf-8")`, byte for byte, for the subtrees written here
-    (every tag in the rim namespace, plain attribute names): ElementTree's general
-    serialiser was most of the cost of a packet of many small documents."""
-    parts: list[str] = []
-    _serialise(element, parts, f' xmlns:{_RIM_PREFIX}="{_attribute(RIM)}"')
-    return "".join(parts).encode("utf-8", "xmlcharrefreplace")  # ElementTree's own errors
+def _element(
+    tag: str, attributes: list[tuple[str, str]], content: str = "", *, declare: bool = False
+) -> str:
+    """A rim element as XML text, as ElementTree writes it (`tostring`) for a subtree of
+    its own (`declare`: the namespace declared on it): attributes in the order given, an
+    empty element as '<x a="1" />'. Written as text: building element trees and writing
+    them was most of the cost of a packet of many small documents."""
+    name = f"{_RIM_PREFIX}:{tag}"
+    declaration = f' xmlns:{_RIM_PREFIX}="{_attribute(RIM)}"' if declare else ""
+    head = f"<{name}{declaration}" + "".join(f' {k}="{_attribute(v)}"' for k, v in attributes)
+    return f"{head}>{content}</{name}>" if content else f"{head} />"
 
 
-def _serialise(element: Element, parts: list[str], declaration: str = "") -> None:
-    tag = element.tag
-    if not tag.startswith(f"{{{RIM}}}"):
-        raise ValueError(f"{tag}: not a rim element")  # never made here
-    tag = f"{_RIM_PREFIX}:{tag[_RIM_TAG:]}"
-    parts.append(f"<{tag}{declaration}")
-    for key, value in element.items():
-        parts.append(f' {key}="{_attribute(value)}"')
-    if element.text or len(element):
-        parts.append(">")
-        if element.text:
-            parts.append(_cdata(element.text))
-        for child in element:
-            _serialise(child, parts)
-        parts.append(f"</{tag}>")
-    else:
-        parts.append(" />")
-    if element.tail:
-        parts.append(_cdata(element.tail))
+def _encoded(text: str) -> bytes:
+    return text.encode("utf-8", "xmlcharrefreplace")  # ElementTree's own errors
 
 
 def _cdata(text: str) -> str:
@@ -228,41 +232,30 @@ def _attribute(text: str) -> str:
     return text
 
 
-def _slot(parent: Element, name: str, *values: str) -> Element:
-    slot = SubElement(parent, f"{{{RIM}}}Slot", name=name)
-    listing = SubElement(slot, f"{{{RIM}}}ValueList")
-    for value in values:
-        SubElement(listing, f"{{{RIM}}}Value").text = value
-    return slot
+def _slot(name: str, *values: str) -> str:
+    listing = "".join(_element("Value", [], _cdata(value)) for value in values)
+    return _element("Slot", [("name", name)], _element("ValueList", [], listing))
 
 
-def _name(parent: Element, text: str) -> None:
-    name = SubElement(parent, f"{{{RIM}}}Name")
-    SubElement(name, f"{{{RIM}}}LocalizedString", value=text)
+def _name(text: str) -> str:
+    return _element("Name", [], _element("LocalizedString", [("value", text)]))
 
 
-def _classification(
-    parent: Element, scheme: str, target: str, code: str, system: str, display: str
-) -> None:
-    element = SubElement(
-        parent,
-        f"{{{RIM}}}Classification",
-        id=f"{target}-{scheme[-6:]}",
-        classificationScheme=scheme,
-        classifiedObject=target,
-        nodeRepresentation=code,
-    )
-    _slot(element, "codingScheme", system)
-    _name(element, display)
+def _classification(scheme: str, target: str, code: str, system: str, display: str) -> str:
+    attributes = [
+        ("id", f"{target}-{scheme[-6:]}"),
+        ("classificationScheme", scheme),
+        ("classifiedObject", target),
+        ("nodeRepresentation", code),
+    ]
+    return _element("Classification", attributes, _slot("codingScheme", system) + _name(display))
 
 
-def _external(parent: Element, scheme: str, target: str, value: str) -> None:
-    element = SubElement(
-        parent,
-        f"{{{RIM}}}ExternalIdentifier",
-        id=f"{target}-{scheme[-6:]}",
-        identificationScheme=scheme,
-        registryObject=target,
-        value=value,
-    )
-    _name(element, "identifier")
+def _external(scheme: str, target: str, value: str) -> str:
+    attributes = [
+        ("id", f"{target}-{scheme[-6:]}"),
+        ("identificationScheme", scheme),
+        ("registryObject", target),
+        ("value", value),
+    ]
+    return _element("ExternalIdentifier", attributes, _name("identifier"))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
+
+from intake.understand.needles import Needles, lowered, may_match, needles
 
 SPECIALTIES: dict[str, list[str]] = {
     "oncology": [
@@ -41,11 +44,22 @@ _COMPILED = {
 MIN_EVIDENCE = 2  # distinct kinds of evidence before suggesting a specialty
 
 
+@cache
+def _needles() -> dict[str, list[Needles | None]]:
+    """Each pattern's needles (see intake.understand.needles), made once."""
+    return {name: [needles(p, re.I) for p in patterns] for name, patterns in SPECIALTIES.items()}
+
+
 def suggest_specialty(texts: Iterable[str]) -> str | None:
     """The specialty whose vocabulary the records use most, or None when none stands out."""
     corpus = "\n".join(texts)
+    low = lowered(corpus)  # a pattern none of whose words is there is not searched
     scores = {
-        name: sum(1 for pattern in patterns if pattern.search(corpus))
+        name: sum(
+            1
+            for pattern, found in zip(patterns, _needles()[name], strict=True)
+            if may_match(found, low) and pattern.search(corpus)
+        )
         for name, patterns in _COMPILED.items()
     }
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)

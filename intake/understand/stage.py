@@ -8,31 +8,71 @@ document listing every path. The documents returned are final: no later stage ch
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from intake import xdm
+from intake.extractors.base import Extractor, FileReading
 from intake.model import Document
 from intake.sniff import DICOM
 from intake.understand.enrich import enrich
 
+log = logging.getLogger(__name__)
+
 ALSO_AT = "also at "  # the note a merged document carries for each other path
+NOT_UNDERSTOOD = "its contents could not be interpreted ({fault}): listed as read, unsorted"
 
 
 def understand(
-    documents: Sequence[Document], listing: Mapping[str, xdm.XdmEntry]
+    documents: Sequence[Document],
+    listing: Mapping[str, xdm.XdmEntry],
+    done: Mapping[int, tuple[Document, Document]] | None = None,
 ) -> tuple[Document, ...]:
-    """The documents understood, identical files merged, in source order, numbered D0001..."""
+    """The documents understood, identical files merged, in source order, numbered D0001...
+
+    `done` holds documents already understood where they were read (a worker, with no
+    listing entry), by the id() of the extracted one: (extracted, understood). Each is
+    taken only for that very document when the listing has no entry for it either."""
+    done = done or {}
     understood = []
     for document in documents:
         entry = listing.get(document.source)
-        understood.append(xdm.settle_kind(enrich(xdm.describe(document, entry)), entry))
+        pair = done.get(id(document)) if entry is None else None
+        if pair is not None and pair[0] is document:
+            understood.append(pair[1])
+        else:
+            understood.append(understand_one(document, entry))
     understood = merge_identical(understood)
     understood.sort(key=lambda d: d.source)
     return tuple(
         replace(document, id=f"D{number:04d}", kind=document.kind or "other")
         for number, document in enumerate(understood, start=1)
     )
+
+
+def understand_one(document: Document, entry: xdm.XdmEntry | None = None) -> Document:
+    """One document's meaning, with what its container's listing `entry` says of it. A fault
+    in reading its meaning (a parser bug a file provokes) leaves it as extracted, with a
+    warning naming the fault: never the end of a run."""
+    try:
+        return xdm.settle_kind(enrich(xdm.describe(document, entry)), entry)
+    except Exception as err:  # RecursionError, MemoryError's kin, a bug: this document only
+        fault = type(err).__name__  # not the message: it may quote the record
+        log.warning("%s: its contents could not be interpreted (%s)", document.source, fault)
+        return replace(document, warnings=(*document.warnings, NOT_UNDERSTOOD.format(fault=fault)))
+
+
+def with_meaning(reading: FileReading, extractors: Sequence[Extractor]) -> FileReading:
+    """`reading` with each document also understood as it would be with no listing entry,
+    where the file was read (a worker: in parallel, under the file's limits). Documents an
+    extractor merges across files (DICOM files into studies) wait for the understand stage."""
+    merging = {e.name for e in extractors if type(e).combine is not Extractor.combine}
+    understood = tuple(
+        None if document.extractor in merging else understand_one(document)
+        for document in reading.documents
+    )
+    return replace(reading, understood=understood)
 
 
 def split_indexes(documents: Sequence[Document]) -> tuple[list[Document], list[Document]]:
