@@ -1,0 +1,58 @@
+"""The understand stage where files are read: the same documents as in the main process, and
+a fault in one document's meaning is that document's warning, never the end of a run."""
+
+from __future__ import annotations
+
+from intake.containers import Workspace
+from intake.extraction import extract
+from intake.inventory import take_inventory
+from intake.model import Document
+from intake.runtime import Runtime
+from intake.scan import scan
+from intake.understand import stage
+from intake.xdm import from_notes
+
+
+def test_documents_understood_in_workers_are_those_the_main_process_makes(oncology, neurology):
+    """Every sample document is understood in the worker that read it, and what the worker
+    made is exactly what the understand stage makes from the extracted document."""
+    runtime = Runtime(jobs=2)
+    for folder in (oncology, neurology):
+        with Workspace() as workspace:
+            inventory = take_inventory(scan(folder), workspace)
+            with runtime.settings():
+                extraction = extract(inventory, runtime, workspace)
+                listing = {**from_notes(extraction.notes), **inventory.listing.entries}
+                records, _ = stage.split_indexes(extraction.documents)
+                done = [d for d in records if id(d) in extraction.understood]
+                assert len(done) >= len(records) // 2  # (DICOM studies wait for the stage)
+                in_workers = stage.understand(records, listing, extraction.understood)
+                here = stage.understand(records, listing)
+        assert in_workers == here
+
+
+def test_a_fault_in_one_documents_meaning_is_its_warning(monkeypatch):
+    """A parser bug a file provokes (here: a RecursionError) leaves that document as read,
+    with a warning naming the fault; the others are understood."""
+    calls = []
+
+    def failing_once(document: Document) -> Document:
+        calls.append(document.source)
+        if document.source == "bad.txt":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(document)
+
+    real = stage.enrich
+    monkeypatch.setattr(stage, "enrich", failing_once)
+    bad = Document("bad.txt", "0" * 64, 10, "text/plain", text="Hemoglobin 13.5 g/dL")
+    good = Document("good.txt", "1" * 64, 10, "text/plain", text="Hemoglobin 13.5 g/dL 12-16")
+    understood = stage.understand([bad, good], {})
+    assert calls == ["bad.txt", "good.txt"]
+    by_source = {d.source: d for d in understood}
+    assert (
+        by_source["bad.txt"]
+        .warnings[-1]
+        .startswith("its contents could not be interpreted (RecursionError)")
+    )
+    assert by_source["bad.txt"].kind == "other" and not by_source["bad.txt"].labs
+    assert by_source["good.txt"].labs
