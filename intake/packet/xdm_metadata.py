@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, tostring
@@ -224,6 +225,7 @@ def _cdata(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1024)  # the schemes, systems and names every entry repeats: once
 def _attribute(text: str) -> str:
     text = _cdata(text)
     for char, entity in (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;")):
@@ -232,11 +234,13 @@ def _attribute(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1024)
 def _slot(name: str, *values: str) -> str:
     listing = "".join(_element("Value", [], _cdata(value)) for value in values)
     return _element("Slot", [("name", name)], _element("ValueList", [], listing))
 
 
+@lru_cache(maxsize=1024)
 def _name(text: str) -> str:
     return _element("Name", [], _element("LocalizedString", [("value", text)]))
 
