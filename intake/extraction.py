@@ -3,13 +3,14 @@
 Files run in workers under the per-file limits (or come from the cache). Files a reading
 finds inside another (a FHIR export's base64 attachments) are written to the run's private
 workspace and read the same way, to a bounded depth. Per-format merging (DICOM files into
-studies) happens here too; meaning is the understand stage's.
+studies) happens here too; meaning is the understand stage's (whose per-document part
+the workers run right after reading: see understand.stage.with_meaning).
 """
 
 from __future__ import annotations
 
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from intake.containers import Limits, Workspace, unique
 from intake.extractors import combine
@@ -29,9 +30,9 @@ class Extraction:
     documents: tuple[Document, ...]
     sources: dict[str, Source]
     notes: dict[str, dict[str, str]]  # what a file said of one it carries: title, date, kind
-    # documents understood where they were read, by id(): (extracted, understood); see
-    # understand.stage.understand
-    understood: dict[int, tuple[Document, Document]] = field(default_factory=dict)
+    # the id() of the documents above understood where they were read (no listing entry
+    # describes them): see understand.stage.understand
+    understood: frozenset[int] = frozenset()
 
 
 def extract(
@@ -44,21 +45,24 @@ def extract(
     documents: list[Document] = []
     sources = inventory.by_location()
     notes: dict[str, dict[str, str]] = {}
-    understood: dict[int, tuple[Document, Document]] = {}
+    understood: set[int] = set()
     budget = Limits().max_total_bytes  # everything unpacked from the files' attachments
     taken = set(sources) | {location for location, _ in inventory.unreadable}
     pending = list(inventory.sources)
     for depth in range(MAX_CARRIED_DEPTH + 1):
         carried: list[Source] = []
         total = len(pending)
-        readings = runtime.read_all(pending, workspace.root)  # temporary files go there
+        listed = frozenset((*inventory.listing.entries, *notes))  # understood with it
+        readings = runtime.read_all(pending, workspace.root, listed)  # temporary files: there
         with closing(readings):  # the workers stop on any exit
             for done, (source, reading) in enumerate(zip(pending, readings, strict=True), 1):
-                documents.extend(reading.documents)
-                if reading.understood:
+                if reading.understood:  # as understood where it was read (the extracted
                     for raw, meant in zip(reading.documents, reading.understood, strict=True):
+                        documents.append(raw if meant is None else meant)  # one is let go)
                         if meant is not None:
-                            understood[id(raw)] = (raw, meant)
+                            understood.add(id(meant))
+                else:
+                    documents.extend(reading.documents)
                 for attachment in reading.attachments:
                     location = unique(attachment.location, taken)  # never another's place
                     notes[location] = attachment.note
@@ -76,7 +80,9 @@ def extract(
             break
     for location, reason in inventory.unreadable:
         documents.append(_unopened(location, reason))
-    return Extraction(tuple(combine(documents, runtime.registry)), sources, notes, understood)
+    return Extraction(
+        tuple(combine(documents, runtime.registry)), sources, notes, frozenset(understood)
+    )
 
 
 def _refusal(attachment: Attachment, budget: int, depth: int) -> str | None:

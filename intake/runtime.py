@@ -54,6 +54,8 @@ class ReadFile:
     # bytes); without a cache its identity and change time are checked, not its bytes
     rehash: bool = True
     understand: bool = True  # also each document's meaning (the understand stage's work)
+    listed: frozenset[str] = frozenset()  # locations a listing (XDM, a FHIR note) describes:
+    # their documents are understood with it, by the stage
 
     def __call__(self, source: Source) -> FileReading:
         from intake.extractors import read_file
@@ -61,7 +63,9 @@ class ReadFile:
 
         with worker_settings(self.data_folder, dict(self.ocr_env), self.temp_folder):
             reading = read_file(source, self.extractors, rehash=self.rehash)
-            return with_meaning(reading, self.extractors) if self.understand else reading
+            if not self.understand:
+                return reading
+            return with_meaning(reading, self.extractors, self.listed)
 
 
 @contextlib.contextmanager
@@ -93,6 +97,7 @@ class Runtime:
     cache: ExtractionCache | None = None
     ocr_env: dict[str, str] = field(default_factory=lambda: {"OMP_THREAD_LIMIT": "1"})
     # the environment every Tesseract process gets (one thread each: files run in parallel)
+    understand_where_read: bool = True  # each document also understood by its worker
 
     @property
     def registry(self) -> tuple[Extractor, ...]:
@@ -127,16 +132,23 @@ class Runtime:
         manager; workers enter the same through ReadFile)."""
         return worker_settings(self.data_folder, self.ocr_env)
 
-    def reader(self, temp_folder: Path | None = None) -> ReadFile:
-        """The per-file work for workers; `temp_folder` holds their temporary files."""
+    def reader(
+        self, temp_folder: Path | None = None, listed: frozenset[str] = frozenset()
+    ) -> ReadFile:
+        """The per-file work for workers; `temp_folder` holds their temporary files; `listed`:
+        the locations a listing describes (understood by the stage, not the worker)."""
         temp = str(temp_folder) if temp_folder is not None else None
         return ReadFile(
             tuple(self.registry), self.data_folder, tuple(self.ocr_env.items()), temp,
-            rehash=self.cache is not None,
+            rehash=self.cache is not None, understand=self.understand_where_read,
+            listed=listed,
         )  # fmt: skip
 
     def read_all(
-        self, sources: Sequence[Source], temp_folder: Path | None = None
+        self,
+        sources: Sequence[Source],
+        temp_folder: Path | None = None,
+        listed: frozenset[str] = frozenset(),
     ) -> Iterator[FileReading]:
         """Each source read (in order): from the cache when it holds the same content read by
         the same extractor versions, else through the executor under the limits (storing what
@@ -163,7 +175,7 @@ class Runtime:
             limit=(executor.timeout if local else None) or self.limits.seconds,
             memory=(executor.memory_limit if local else None) or self.limits.memory,
         )
-        reader = self.reader(temp_folder)
+        reader = self.reader(temp_folder, listed)
         computed = iter(map_limited(executor, reader, misses, stopped, slow_to_read))
         try:
             for index, source in enumerate(sources):

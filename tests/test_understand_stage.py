@@ -13,22 +13,37 @@ from intake.understand import stage
 from intake.xdm import from_notes
 
 
+def _understood(folder, runtime: Runtime) -> tuple[tuple[Document, ...], set[str], set[str]]:
+    """The folder's documents through extract and understand, the locations of those the
+    workers understood, and the locations a listing describes."""
+    with Workspace() as workspace:
+        inventory = take_inventory(scan(folder), workspace)
+        with runtime.settings():
+            extraction = extract(inventory, runtime, workspace)
+            listing = {**from_notes(extraction.notes), **inventory.listing.entries}
+            records, _ = stage.split_indexes(extraction.documents)
+            done = {d.source for d in records if id(d) in extraction.understood}
+            documents = stage.understand(records, listing, extraction.understood)
+            return documents, done, set(listing)
+
+
 def test_documents_understood_in_workers_are_those_the_main_process_makes(oncology, neurology):
-    """Every sample document is understood in the worker that read it, and what the worker
-    made is exactly what the understand stage makes from the extracted document."""
-    runtime = Runtime(jobs=2)
+    """Every sample document not described by a listing is understood in the worker that
+    read it, and the documents are exactly those the understand stage makes itself."""
     for folder in (oncology, neurology):
-        with Workspace() as workspace:
-            inventory = take_inventory(scan(folder), workspace)
-            with runtime.settings():
-                extraction = extract(inventory, runtime, workspace)
-                listing = {**from_notes(extraction.notes), **inventory.listing.entries}
-                records, _ = stage.split_indexes(extraction.documents)
-                done = [d for d in records if id(d) in extraction.understood]
-                assert len(done) >= len(records) // 2  # (DICOM studies wait for the stage)
-                in_workers = stage.understand(records, listing, extraction.understood)
-                here = stage.understand(records, listing)
+        in_workers, done, _ = _understood(folder, Runtime(jobs=2))
+        here, none, _ = _understood(folder, Runtime(jobs=2, understand_where_read=False))
+        assert not none and len(done) >= len(here) // 2  # (DICOM studies wait for the stage)
         assert in_workers == here
+
+
+def test_a_document_an_xdm_listing_describes_is_understood_by_the_stage(oncology):
+    """The oncology sample's XDM zip lists its C-CDA: a worker, which cannot see the
+    listing, leaves it to the understand stage."""
+    documents, done, listed = _understood(oncology, Runtime(jobs=2))
+    described = {d.source for d in documents} & listed
+    assert described and not described & done
+    assert done  # the others were understood by the workers
 
 
 def test_a_fault_in_one_documents_meaning_is_its_warning(monkeypatch):

@@ -2,14 +2,17 @@
 
 Each document gets what its container's metadata says (XDM, a FHIR DocumentReference), its
 kind, date, patient, title, lab results and medications (understand.enrich), an id in
-source order. Files with identical bytes (the same report downloaded twice) become one
+source order. The per-document part runs where the file was read (`with_meaning`, in the
+extraction worker: in parallel and under the file's time and memory limits) whenever no
+listing entry applies; this stage does the rest, and the whole for a cache hit or a DICOM
+study. Files with identical bytes (the same report downloaded twice) become one
 document listing every path. The documents returned are final: no later stage changes them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from intake import xdm
@@ -27,22 +30,21 @@ NOT_UNDERSTOOD = "its contents could not be interpreted ({fault}): listed as rea
 def understand(
     documents: Sequence[Document],
     listing: Mapping[str, xdm.XdmEntry],
-    done: Mapping[int, tuple[Document, Document]] | None = None,
+    done: Collection[int] = frozenset(),
 ) -> tuple[Document, ...]:
     """The documents understood, identical files merged, in source order, numbered D0001...
 
-    `done` holds documents already understood where they were read (a worker, with no
-    listing entry), by the id() of the extracted one: (extracted, understood). Each is
-    taken only for that very document when the listing has no entry for it either."""
-    done = done or {}
+    `done` holds the id() of documents already understood where they were read (a worker:
+    `with_meaning`), which no listing entry describes."""
     understood = []
     for document in documents:
         entry = listing.get(document.source)
-        pair = done.get(id(document)) if entry is None else None
-        if pair is not None and pair[0] is document:
-            understood.append(pair[1])
-        else:
+        if id(document) not in done:
             understood.append(understand_one(document, entry))
+        elif entry is None:
+            understood.append(document)
+        else:  # (not reached: a location listed after its file was read) the entry's kind
+            understood.append(xdm.settle_kind(xdm.describe(document, entry), entry))
     understood = merge_identical(understood)
     understood.sort(key=lambda d: d.source)
     return tuple(
@@ -63,13 +65,18 @@ def understand_one(document: Document, entry: xdm.XdmEntry | None = None) -> Doc
         return replace(document, warnings=(*document.warnings, NOT_UNDERSTOOD.format(fault=fault)))
 
 
-def with_meaning(reading: FileReading, extractors: Sequence[Extractor]) -> FileReading:
-    """`reading` with each document also understood as it would be with no listing entry,
-    where the file was read (a worker: in parallel, under the file's limits). Documents an
-    extractor merges across files (DICOM files into studies) wait for the understand stage."""
+def with_meaning(
+    reading: FileReading, extractors: Sequence[Extractor], listed: Collection[str] = ()
+) -> FileReading:
+    """`reading` with each document also understood, where the file was read (a worker: in
+    parallel, under the file's limits). Documents a listing describes (`listed`: an XDM
+    entry, a FHIR note) and those an extractor merges across files (DICOM files into
+    studies) wait for the understand stage."""
     merging = {e.name for e in extractors if type(e).combine is not Extractor.combine}
     understood = tuple(
-        None if document.extractor in merging else understand_one(document)
+        None
+        if document.extractor in merging or document.source in listed
+        else understand_one(document)
         for document in reading.documents
     )
     return replace(reading, understood=understood)
