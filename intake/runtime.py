@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from intake.executors import FILE_TIME_LIMIT, WORKER_MEMORY, Executor, LocalExecutor, map_limited
 from intake.model import Document, Source
-from intake.sniff import IMAGE_TYPES, PDF
+from intake.sniff import DICOM, IMAGE_TYPES, PDF
 
 if TYPE_CHECKING:
     from intake.cache import ExtractionCache
@@ -169,6 +169,10 @@ class Runtime:
                     hits[index] = FileReading(tuple(found))
         misses = [source for index, source in enumerate(sources) if index not in hits]
         preload(registry, misses)
+        if self.understand_where_read and any(s.media_type != DICOM for s in misses):
+            from intake.understand.stage import prepare
+
+            prepare()  # workers forked after it inherit what reading meaning builds once
         local = isinstance(executor, LocalExecutor)  # its own limits, when it was given
         stopped = functools.partial(
             stopped_reading,

@@ -85,6 +85,12 @@ def names_copy(path: Path | str | None) -> Iterator[None]:
         _copy_folder.reset(token)
 
 
+def load_dictionary() -> None:
+    """Load the dictionary now (in a parent process, so the workers forked after it share
+    it instead of each loading its own: about a second each)."""
+    _dictionary()
+
+
 def _dictionary() -> tuple[dict[str, str], list[str]]:
     """{written name: generic name} and the one-word names fuzzy matching may pick from."""
     return _load(_copy_folder.get())

@@ -18,7 +18,8 @@ from dataclasses import replace
 from intake import xdm
 from intake.extractors.base import Extractor, FileReading
 from intake.model import Document
-from intake.sniff import DICOM
+from intake.sniff import DICOM, TEXT
+from intake.understand.drugs import load_dictionary
 from intake.understand.enrich import enrich
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,21 @@ def with_meaning(
         for document in reading.documents
     )
     return replace(reading, understood=understood)
+
+
+# a short record touching every reader (patient, dates, a lab line) and naming no drug
+WARM_UP = (
+    "Patient: Jane Doe\nDate of birth: 1950-01-02\nCollected: 2024-01-05\n"
+    "Hemoglobin 13.5 g/dL 12.0-16.0\n"
+)
+
+
+def prepare() -> None:
+    """Build, in this process, what reading meaning builds on first use (compiled patterns,
+    their literal prefilters, the drug dictionary), so worker processes forked after it
+    share it instead of each building its own."""
+    understand_one(Document("", None, 0, TEXT, text=WARM_UP))
+    load_dictionary()
 
 
 def split_indexes(documents: Sequence[Document]) -> tuple[list[Document], list[Document]]:
