@@ -169,10 +169,13 @@ class Runtime:
                     hits[index] = FileReading(tuple(found))
         misses = [source for index, source in enumerate(sources) if index not in hits]
         preload(registry, misses)
-        if self.understand_where_read and any(s.media_type != DICOM for s in misses):
+        readable = sum(s.media_type != DICOM for s in misses)  # (a DICOM file's meaning
+        if self.understand_where_read and readable:  # waits for its study)
             from intake.understand.stage import prepare
 
-            prepare()  # workers forked after it inherit what reading meaning builds once
+            # workers forked after it inherit what reading meaning builds once; the drug
+            # dictionary where more than one of them may need it (one file: lazily, as before)
+            prepare(dictionary=readable > 1)
         local = isinstance(executor, LocalExecutor)  # its own limits, when it was given
         stopped = functools.partial(
             stopped_reading,

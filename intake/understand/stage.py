@@ -90,12 +90,13 @@ WARM_UP = (
 )
 
 
-def prepare() -> None:
+def prepare(*, dictionary: bool = True) -> None:
     """Build, in this process, what reading meaning builds on first use (compiled patterns,
-    their literal prefilters, the drug dictionary), so worker processes forked after it
-    share it instead of each building its own."""
+    their literal prefilters and, with `dictionary`, the drug dictionary: about a second),
+    so worker processes forked after it share it instead of each building its own."""
     understand_one(Document("", None, 0, TEXT, text=WARM_UP))
-    load_dictionary()
+    if dictionary:
+        load_dictionary()
 
 
 def split_indexes(documents: Sequence[Document]) -> tuple[list[Document], list[Document]]:
