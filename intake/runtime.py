@@ -169,8 +169,8 @@ class Runtime:
                     hits[index] = FileReading(tuple(found))
         misses = [source for index, source in enumerate(sources) if index not in hits]
         preload(registry, misses)
-        readable = sum(s.media_type != DICOM for s in misses)  # (a DICOM file's meaning
-        if self.understand_where_read and readable:  # waits for its study)
+        readable = sum(s.media_type != DICOM for s in misses)  # DICOM: read by its study
+        if self.understand_where_read and readable:
             from intake.understand.stage import prepare
 
             # workers forked after it inherit what reading meaning builds once; the drug

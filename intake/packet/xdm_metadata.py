@@ -114,10 +114,7 @@ def write_metadata_xml(
                 "Association",
                 [
                     ("id", f"Association{number:04d}"),
-                    (
-                        "associationType",
-                        "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember",
-                    ),
+                    ("associationType", HAS_MEMBER),
                     ("sourceObject", set_id),
                     ("targetObject", entry_id),
                 ],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
+from functools import cache
 
 from intake import xdm
 from intake.extractors.base import Extractor, FileReading
@@ -73,7 +74,7 @@ def with_meaning(
     parallel, under the file's limits). Documents a listing describes (`listed`: an XDM
     entry, a FHIR note) and those an extractor merges across files (DICOM files into
     studies) wait for the understand stage."""
-    merging = {e.name for e in extractors if type(e).combine is not Extractor.combine}
+    merging = _merging(tuple(extractors))
     understood = tuple(
         None
         if document.extractor in merging or document.source in listed
@@ -81,6 +82,13 @@ def with_meaning(
         for document in reading.documents
     )
     return replace(reading, understood=understood)
+
+
+@cache
+def _merging(extractors: tuple[Extractor, ...]) -> frozenset[str]:
+    """The names of the extractors that merge their documents across files (once per
+    registry, not per file)."""
+    return frozenset(e.name for e in extractors if type(e).combine is not Extractor.combine)
 
 
 # a short record touching every reader (patient, dates, a lab line) and naming no drug
