@@ -11,7 +11,9 @@ import re
 import signal
 import sys
 import warnings
+from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 import click
@@ -223,16 +225,25 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     settings = _split_runtime(reading)
     with _runtime(**settings) as runtime, ProgressDisplay(enabled=not silent) as progress:
         manifest = api.scan_folder(folder, _options(**reading), progress=progress, runtime=runtime)
-    if as_json:
-        printed = manifest.to_json(with_text=with_text) + "\n"
-        click.echo(printed, nl=False)
+    if as_json:  # printed a document at a time: never the whole manifest's text at once
+        printed = _printing(chain(manifest.json_pieces(with_text=with_text), ["\n"]))
         if runtime.cache is not None and _only_flags_given() and storable(manifest.documents):
             flags = ("--json", *(["--silent"] if silent else []), *(["--with-text"] * with_text))
             warm.remember(folder, flags, printed, _exit_code(manifest))
+        else:
+            for _ in printed:
+                pass
     else:
         print_clinical_summary(summarise(manifest))
         print_summary(manifest)
     _exit_for(manifest)
+
+
+def _printing(pieces: Iterable[str]) -> Iterator[str]:
+    """Each piece printed to stdout as it is taken, then given on."""
+    for piece in pieces:
+        click.echo(piece, nl=False)
+        yield piece
 
 
 QUIET_SOURCES = (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.ENVIRONMENT)

@@ -157,7 +157,7 @@ class SourceChanged(Exception):
         super().__init__(f"{location} changed after it was found: not read")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRef:
     """A file a document stands for; a DICOM study stands for many."""
 
@@ -318,7 +318,7 @@ TUPLE_FIELDS = (
 OPTIONAL_TUPLES = ("listed",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """What one file (or one DICOM study's files) holds, as the provider would name it.
 

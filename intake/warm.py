@@ -29,6 +29,7 @@ from intake.cache_location import default_location
 
 TYPE_CHECKING = False  # typing itself costs this path milliseconds
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
 FLAGS = frozenset({"--json", "--silent", "--with-text"})  # the options a re-run may carry
@@ -82,8 +83,21 @@ def answer(argv: list[str]) -> int | None:
         return None
 
 
-def remember(folder: str | Path, flags: tuple[str, ...], stdout: str, code: int) -> None:
-    """Keep what the full run printed for the next unchanged re-run (never fails a run)."""
+def remember(folder: str | Path, flags: tuple[str, ...], printed: Iterable[str], code: int) -> None:
+    """Keep what the full run prints for the next unchanged re-run (never fails a run).
+
+    `printed` yields the run's output a piece at a time, each printed as it is taken (so a
+    manifest of many documents is never held whole); every piece is taken, whether or not
+    the answer can be kept."""
+    pieces = iter(printed)
+    try:
+        _keep(folder, flags, pieces, code)
+    finally:
+        for _ in pieces:  # the rest printed, whatever happened to the copy
+            pass
+
+
+def _keep(folder: str | Path, flags: tuple[str, ...], pieces: Iterable[str], code: int) -> None:
     import tempfile
 
     store = store_folder()
@@ -98,7 +112,9 @@ def remember(folder: str | Path, flags: tuple[str, ...], stdout: str, code: int)
         handle, temporary = tempfile.mkstemp(dir=store, prefix=".", suffix=".part")
         try:
             with os.fdopen(handle, "wb") as out:  # the exit code's line, then what was printed
-                out.write(f"{int(code)}\n".encode() + stdout.encode("utf-8"))
+                out.write(f"{int(code)}\n".encode())
+                for piece in pieces:
+                    out.write(piece.encode("utf-8"))
             os.replace(temporary, os.path.join(store, f"{key}{SUFFIX}"))
         except BaseException:
             with contextlib.suppress(OSError):

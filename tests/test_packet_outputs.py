@@ -269,3 +269,24 @@ def test_cli_prints_the_to_do_list_and_opens_when_asked(oncology, tmp_path, monk
     assert "Bring the imaging disc or USB itself" in result.output
     assert opened == [str(out / "INDEX.HTM")]
     assert (out / "EXTRA" / "manifest.json").read_text().count(REASON) == 1
+
+
+def test_packet_index_is_written_a_document_at_a_time_as_the_whole_would_be():
+    """EXTRA/packet-index.json is written in pieces (a packet of 50,000 documents never holds
+    it whole); the pieces join to exactly what json.dumps of the whole index writes, with
+    notes that need escaping, previews, series pages and notes on the packet as a whole."""
+    from intake.model import Document
+    from intake.packet.index import PacketIndex
+
+    index = PacketIndex()
+    assert "".join(index.json_pieces()) == json.dumps(index.to_dict(), indent=2)
+    first = Document("a.txt", None, 0, "text/plain", id="D0002")
+    second = Document("b.dcm", None, 0, "application/dicom", id="D0001")
+    index.entry(first).place("a.txt", "IHE_XDM/SUBSET01/DOC0001.TXT")
+    index.note(first, 'a.txt: read "as is" — Größe\nsecond line')
+    index.entry(second).previews = {0: {1: "SE0002.PNG", 0: "SE0001.PNG"}}
+    index.entry(second).series_pages = {0: "ST0001.HTM"}
+    index.general.append("1 file left out: ünreadable")
+    joined = "".join(index.json_pieces())
+    assert joined == json.dumps(index.to_dict(), indent=2)
+    assert list(json.loads(joined)["documents"]) == ["D0001", "D0002"]

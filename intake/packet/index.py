@@ -6,6 +6,7 @@ so the manifest a packet holds is the one `scan` prints.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,26 +93,47 @@ class PacketIndex:
         """EXTRA/packet-index.json: document id -> its files, page, previews, notes; and the
         notes on the packet as a whole."""
         return {
-            "schema": "intake.packet-index/1",
+            "schema": SCHEMA,
             "documents": {
-                doc_id: {
-                    "files": entry.files,
-                    "readable": entry.readable,
-                    "previews": [
-                        {"study": study, "series": series, "file": name}
-                        for study, by_series in sorted(entry.previews.items())
-                        for series, name in sorted(by_series.items())
-                    ],
-                    "series_pages": [
-                        {"study": study, "file": name}
-                        for study, name in sorted(entry.series_pages.items())
-                    ],
-                    "notes": entry.notes,
-                }
-                for doc_id, entry in sorted(self._entries.items())
+                doc_id: _entry_dict(entry) for doc_id, entry in sorted(self._entries.items())
             },
             "notes": self.general,
         }
+
+    def json_pieces(self) -> Iterator[str]:
+        """`json.dumps(to_dict(), indent=2)` in pieces, a document at a time (a packet of many
+        documents never holds the whole index as objects or text)."""
+        outline = json.dumps({"schema": SCHEMA, "documents": {}, "notes": self.general}, indent=2)
+        if not self._entries:
+            yield outline
+            return
+        head, tail = outline.split(_DOCUMENTS_SLOT, 1)
+        yield head + _DOCUMENTS_SLOT[:-1]
+        for number, (doc_id, entry) in enumerate(sorted(self._entries.items())):
+            text = json.dumps(_entry_dict(entry), indent=2).replace("\n", "\n    ")
+            yield ("," if number else "") + f"\n    {json.dumps(doc_id)}: {text}"
+        yield "\n  }" + tail
+
+
+SCHEMA = "intake.packet-index/1"
+_DOCUMENTS_SLOT = '\n  "documents": {}'
+
+
+def _entry_dict(entry: PacketEntry) -> dict[str, Any]:
+    """One document's part of packet-index.json."""
+    return {
+        "files": entry.files,
+        "readable": entry.readable,
+        "previews": [
+            {"study": study, "series": series, "file": name}
+            for study, by_series in sorted(entry.previews.items())
+            for series, name in sorted(by_series.items())
+        ],
+        "series_pages": [
+            {"study": study, "file": name} for study, name in sorted(entry.series_pages.items())
+        ],
+        "notes": entry.notes,
+    }
 
 
 def reason_of(err: BaseException) -> str:

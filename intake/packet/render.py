@@ -18,6 +18,8 @@ from intake.packet.trends import Trend, svg
 from intake.understand.classify import LABELS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from jinja2 import Environment
     from markupsafe import Markup
 
@@ -90,13 +92,14 @@ def source_links(manifest: Manifest, packet: PacketIndex) -> dict[str, str]:
     return links
 
 
-def render_index(manifest: Manifest, packet: PacketIndex, summary: PacketSummary) -> str:
-    """INDEX.HTM: the provider's entry point; relative links only, no scripts. The clinical
-    summary first, then the contents, the rest, and the caregiver's part last."""
+def index_pieces(manifest: Manifest, packet: PacketIndex, summary: PacketSummary) -> Iterator[str]:
+    """INDEX.HTM, the provider's entry point (relative links only, no scripts; the clinical
+    summary first, then the contents, the rest, and the caregiver's part last), in the
+    pieces the template yields: a packet of many documents writes it as it comes."""
     documents = {d.id: d for d in manifest.documents}
     unique = distinct(manifest.documents)
     template = environment().get_template("INDEX.HTM.j2")
-    return template.render(
+    return template.generate(
         m=manifest,
         s=summary,
         links=source_links(manifest, packet),

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from intake.errors import CannotWrite, UsageError, stop_if_requested
@@ -27,7 +29,7 @@ from intake.packet.previews import NoPreview, render_preview
 from intake.packet.render import (
     QUESTION_PROMPTS,
     SeriesView,
-    render_index,
+    index_pieces,
     render_readme,
     render_series_page,
 )
@@ -229,12 +231,12 @@ def _write_contents(
     with files.create("EXTRA/fhir-bundle.json") as handle:  # its notes go into INDEX.HTM
         write_fhir_bundle(handle, manifest, unique, root, index, files.sha1)
     files.write_text("README.TXT", render_readme())
-    files.write_text("INDEX.HTM", render_index(manifest, index, summary))
+    files.write_pieces("INDEX.HTM", index_pieces(manifest, index, summary))
     with files.create("EXTRA/manifest.json") as handle:  # a document at a time
         for piece in manifest.json_pieces():
             handle.write(piece.encode("utf-8"))
         handle.write(b"\n")
-    files.write_text("EXTRA/packet-index.json", json.dumps(index.to_dict(), indent=2) + "\n")
+    files.write_pieces("EXTRA/packet-index.json", chain(index.json_pieces(), ["\n"]))
     files.write_text("EXTRA/LABS.CSV", labs_csv(summary, index))
     files.write_text("EXTRA/MEDS.CSV", meds_csv(summary, index))
     files.write_checksums("EXTRA/SHA256SUM.TXT")
@@ -458,6 +460,12 @@ class PrivateFiles:
 
     def write_text(self, name: str, text: str) -> None:
         self.write_bytes(name, text.encode("utf-8"))
+
+    def write_pieces(self, name: str, pieces: Iterable[str]) -> None:
+        """`name` written as UTF-8 text a piece at a time (never the whole text in memory)."""
+        with self.create(name) as writer, io.TextIOWrapper(writer, "utf-8", newline="") as text:
+            for piece in pieces:
+                text.write(piece)
 
     def write_bytes(self, name: str, data: bytes) -> None:
         with self.create(name) as writer:
