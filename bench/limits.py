@@ -8,8 +8,12 @@ and cold (before each command, baseline and intake alike, the page cache is drop
 this process may, else each file's cached data is evicted with posix_fadvise): a folder a
 user points intake at is on disk, not always in memory; both figures are printed.
 
-    python bench/limits.py            # 20,000 tiny files
-    python bench/limits.py 50000      # another count of tiny files
+    python bench/limits.py            # 50,000 tiny files (the issue's folder)
+    python bench/limits.py 20000      # another count of tiny files
+
+Last, a folder of more files than one run reads (Limits.max_run_files, plus a tenth) is
+scanned and packed once each for its peak memory: the limit is what bounds a run's memory
+whatever the folder holds.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGES = 2_000
-TINY_FILES = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 20_000
+TINY_FILES = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 50_000
 
 WALK_AND_HASH = """
 import hashlib, os, sys
@@ -93,6 +97,13 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, kilobytes / 1024  # kB on Linux
 
 
+def run_limit() -> int:
+    """How many files one run reads (past it, files are named as left out, not read)."""
+    from intake.containers import Limits
+
+    return Limits().max_run_files
+
+
 def evict(folder: Path) -> str:
     """Take `folder` out of memory before a cold measurement; how it was done."""
     os.sync()
@@ -139,12 +150,16 @@ def rows(temp: Path) -> list[dict]:
             (f"packet: {TINY_FILES:,} tiny text files, {state}", intake_packet(tiny), TINY_FILES,
              walk, f"walk + SHA-256, {state}", "<= 10", tiny if cold else None),
         ]  # fmt: skip
+    over = tiny_files(temp / "over", run_limit() + run_limit() // 10)
+    for command in (intake_scan(over), intake_packet(over)):
+        name = f"{command[3]}: {run_limit() + run_limit() // 10:,} tiny files (over the limit)"
+        cases.append((name, command, run_limit(), None, "(memory only)", "<= 500 MB", None))
     found = []
     how = ""
     for name, command, files, baseline, what, target, cold in cases:
         shutil.rmtree(tiny.parent / f"{tiny.name}-packet", ignore_errors=True)
         how = evict(cold) if cold else how
-        base_seconds, base_mb = measure(baseline, env)
+        base_seconds, base_mb = measure(baseline, env) if baseline else (0.0, 0.0)
         if cold:
             evict(cold)
         seconds, peak_mb = measure(command, env)
@@ -157,7 +172,7 @@ def rows(temp: Path) -> list[dict]:
                 "baseline": what,
                 "baseline_seconds": round(base_seconds, 2),
                 "baseline_peak_mb": round(base_mb),
-                "ratio": round(seconds / base_seconds, 1),
+                "ratio": round(seconds / base_seconds, 1) if base_seconds else "-",
                 "target": target,
                 **({"cold": how} if cold else {}),
             }

@@ -36,6 +36,8 @@ class Limits:
 
     max_depth: int = 3  # zips inside zips
     max_members: int = 20_000  # per download: an archive and every archive inside it
+    max_run_files: int = 50_000  # per run: the folder's files and every member unpacked
+    # (what bounds the memory of a run: each file read is a document held until the end)
     max_total_bytes: int = 8 * 2**30  # everything unpacked from one top-level archive
     max_ratio: int = 200  # uncompressed:compressed, checked once a member passes ratio_floor
     ratio_floor: int = 16 * 2**20
@@ -110,10 +112,13 @@ def open_containers(
     limits = limits or Limits()
     opened = Opened()
     taken = {source.location for source in sources}  # a folder named "portal.zip!" beside
+    run_files = limits.max_run_files - sum(not is_container(s) for s in sources)
     for source in sources:  # portal.zip: its files keep their names, the members get " (2)"
-        budget = _Budget(limits.max_total_bytes, limits.max_members)
         if is_container(source):
+            files = max(0, min(limits.max_members, run_files))
+            budget = _Budget(limits.max_total_bytes, files, run_limited=files < limits.max_members)
             _open_zip(source, workspace, limits, budget, 1, is_junk, opened, taken)
+            run_files -= files - budget.files
         else:
             opened.sources.append(source)
     opened.sources.sort(key=lambda s: s.location)
@@ -126,6 +131,7 @@ class _Budget:
 
     remaining: int
     files: int
+    run_limited: bool = False  # `files` is what is left of the run's limit, not the download's
 
 
 def _open_zip(
@@ -172,13 +178,15 @@ def _open_zip(
                 continue
             location = unique(f"{archive.location}{MEMBER_SEPARATOR}{name}", taken)
             if budget.files <= 0:
-                opened.refused.append(
-                    (
-                        archive.location,
-                        f"the download holds more than {limits.max_members} files in all "
-                        "(archives inside it included): the rest were not read",
-                    )
+                reason = (
+                    f"one run reads at most {limits.max_run_files:,} files (the folder's and "
+                    "those in its archives): the rest of this download was not read; split "
+                    "the folder and read each part on its own"
+                    if budget.run_limited
+                    else f"the download holds more than {limits.max_members} files in all "
+                    "(archives inside it included): the rest were not read"
                 )
+                opened.refused.append((archive.location, reason))
                 break
             budget.files -= 1
             try:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from intake.containers import Workspace, open_containers, unique
+from intake.containers import Limits, Workspace, open_containers, unique
 from intake.errors import InputUnreadable
 from intake.model import Skipped, Source, sha256_hex
 from intake.sniff import HEAD_SIZE, sniff
@@ -32,6 +32,7 @@ JUNK_DIRS = frozenset(
     }
 )
 MAX_DEPTH = 64
+LISTED_OVER = 100  # folders named one by one when files are left out over the run's limit
 HASH_THREADS = min(8, (os.cpu_count() or 1) * 2)
 HASH_BATCH = 32  # files per task: thread hand-offs stay rare for folders of small files
 THREADED_HASHING_BYTES = 64 * 2**20  # below this, threads cost more than they save
@@ -71,13 +72,16 @@ def scan(
     *,
     exclude: Iterable[Path] = (),
     on_file: Callable[[str], None] | None = None,
+    max_files: int | None = None,
 ) -> ScanResult:
-    """Walk `root` and identify every regular file in it.
+    """Walk `root` and identify every regular file in it, up to `max_files` (the files past
+    it, in the walk's order, are counted and named by folder as skipped, never read).
 
     `exclude` lists folders to leave out (such as the packet being written).
     `on_file` is called with each file's location, for progress display.
     Archives stay closed here: open_archives() replaces them by their members.
     """
+    max_files = Limits().max_run_files if max_files is None else max_files
     root = Path(root)
     if not root.is_dir():
         reason = "does not exist" if not root.exists() else "is not a folder"
@@ -87,6 +91,7 @@ def scan(
     result = ScanResult(root=root)
     pending: list[tuple[Path, int]] = [(root, 0)]
     files: list[tuple[Path, str]] = []
+    over: dict[str, int] = {}  # a folder's files left out over `max_files`: how many
     total_bytes = 0
     while pending:
         folder, depth = pending.pop()
@@ -124,6 +129,9 @@ def scan(
                 else:
                     pending.append((path, depth + 1))
                 continue
+            if len(files) >= max_files and entry.is_file(follow_symlinks=False):
+                _count_over(over, location_of(folder, root))
+                continue
             location = location_of(path, root)
             if not entry.is_file(follow_symlinks=False):
                 result.skipped.append(Skipped(location, _special_reason(entry)))
@@ -131,6 +139,7 @@ def scan(
             files.append((path, location))
             with contextlib.suppress(OSError):
                 total_bytes += entry.stat(follow_symlinks=False).st_size
+    result.skipped += _left_out(over, max_files)
     files = _unique_locations(files)
     batches = [files[i : i + HASH_BATCH] for i in range(0, len(files), HASH_BATCH)]
     threads = HASH_THREADS if total_bytes >= THREADED_HASHING_BYTES else 1
@@ -148,6 +157,28 @@ def scan(
                     result.unreadable.append((location, outcome))
     result.sources.sort(key=lambda s: s.location)
     return result
+
+
+def _count_over(over: dict[str, int], folder: str) -> None:
+    """One more file of `folder` left out; past LISTED_OVER folders, counted under ""."""
+    if folder not in over and len(over) >= LISTED_OVER:
+        folder = ""
+    over[folder] = over.get(folder, 0) + 1
+
+
+def _left_out(over: dict[str, int], max_files: int) -> list[Skipped]:
+    """The folders whose files were left out over the run's limit, each with how many."""
+    why = (
+        f"one run reads at most {max_files:,} files: split the folder and read each part on its own"
+    )
+    skipped = [
+        Skipped(folder, f"{count:,} file{'s' if count != 1 else ''} in it not read: {why}")
+        for folder, count in sorted(over.items())
+        if folder
+    ]
+    if "" in over:
+        skipped.append(Skipped(".", f"{over['']:,} more files in other folders not read: {why}"))
+    return skipped
 
 
 def open_archives(result: ScanResult, workspace: Workspace) -> None:

@@ -106,3 +106,83 @@ def _flat(items):
     for item in items:
         yield item
         yield from _flat(item.children)
+
+
+def _notes(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True)
+    for number in range(count):
+        (folder / f"note{number}.txt").write_text(f"Note {number}\nA short note.\n")
+
+
+def test_the_walk_reads_at_most_a_runs_limit_of_files_and_names_the_folders_left_out(tmp_path):
+    """A run's memory grows with its documents, so a run reads at most Limits.max_run_files
+    files; those past it (in the walk's order) are never read, and each folder they are in
+    is named with how many, never silently dropped."""
+    from intake.scan import scan
+
+    _notes(tmp_path / "a", 3)
+    _notes(tmp_path / "b", 3)
+    walked = scan(tmp_path, max_files=4)
+    assert len(walked.sources) == 4
+    left = [s for s in walked.skipped if "one run reads at most 4 files" in s.reason]
+    assert {s.path for s in left} <= {"a", "b"} and left
+    assert sum(int(s.reason.split(" file")[0]) for s in left) == 2
+    assert len(scan(tmp_path).sources) == 6  # the default limit is far above
+
+
+def test_past_a_runs_limit_folders_are_counted_together(tmp_path, monkeypatch):
+    from intake import scan as scanning
+
+    for name in "abcd":
+        _notes(tmp_path / name, 2)
+    monkeypatch.setattr(scanning, "LISTED_OVER", 1)
+    walked = scanning.scan(tmp_path, max_files=2)
+    assert len(walked.sources) == 2
+    reasons = [s.reason for s in walked.skipped]
+    assert len(reasons) == 2, reasons  # one folder by name, the others together
+    assert reasons[-1].startswith("4 more files in other folders not read")
+
+
+def test_archive_members_count_towards_a_runs_limit(tmp_path):
+    """Members unpacked from downloads count too: past the run's limit the rest of a
+    download is not read, and the download is named with the reason."""
+    import zipfile
+
+    from intake.containers import Limits, Workspace, open_containers
+    from intake.scan import identify, is_junk
+
+    (tmp_path / "note.txt").write_text("Note\nA short note.\n")
+    with zipfile.ZipFile(tmp_path / "portal.zip", "w") as archive:
+        for number in range(4):
+            archive.writestr(f"doc{number}.txt", f"Document {number}\n")
+    sources = [identify(tmp_path / name, name) for name in ("note.txt", "portal.zip")]
+    with Workspace() as workspace:
+        opened = open_containers(
+            sources, workspace, is_junk=is_junk, limits=Limits(max_run_files=3)
+        )
+        assert [s.location for s in opened.sources] == [
+            "note.txt", "portal.zip!/doc0.txt", "portal.zip!/doc1.txt",
+        ]  # fmt: skip
+        assert opened.refused == [
+            (
+                "portal.zip",
+                "one run reads at most 3 files (the folder's and those in its archives): the "
+                "rest of this download was not read; split the folder and read each part on "
+                "its own",
+            )
+        ]
+
+
+def test_a_runs_limit_reaches_the_manifest(tmp_path, monkeypatch):
+    """Through the API: the files left out are in the manifest's `skipped`, the rest read."""
+    import functools
+
+    from intake import api, containers, scan
+
+    _notes(tmp_path / "records" / "a", 3)
+    monkeypatch.setattr(scan, "Limits", functools.partial(containers.Limits, max_run_files=2))
+    manifest = api.scan_folder(tmp_path / "records")
+    assert len(manifest.documents) == 2
+    assert [(s.path, s.reason.split(":")[0]) for s in manifest.skipped] == [
+        ("a", "1 file in it not read")
+    ]
