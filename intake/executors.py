@@ -29,11 +29,12 @@ def map_limited(
     items: list[Any],
     on_timeout: Callable[[Any, BaseException], Any],
     heavy: Callable[[Any], bool] | None = None,
+    weight: Callable[[Any], int] | None = None,
 ) -> Iterator[Any]:
     """executor.map(), with the per-item time limit where the executor keeps one;
     `on_timeout(item, error)` stands for an item stopped (time, memory, a crashed worker)."""
     if isinstance(executor, LocalExecutor):
-        return executor.map(function, items, on_timeout=on_timeout, heavy=heavy)
+        return executor.map(function, items, on_timeout=on_timeout, heavy=heavy, weight=weight)
     return executor.map(function, items)
 
 
@@ -73,13 +74,18 @@ class LocalExecutor:
         *,
         on_timeout: Callable[[Any, BaseException], Any] | None = None,
         heavy: Callable[[Any], bool] | None = None,
+        weight: Callable[[Any], int] | None = None,
     ) -> Iterator[Any]:
         """Results in order. With a time limit, `heavy(item)` marks items that go alone
-        (slow to read: OCR), the others travel in large batches."""
+        (slow to read: OCR), the others travel in large batches of at most BATCH_WEIGHT by
+        `weight(item)` (a file's size: what its result may bring back, all at once)."""
         if not items:
             return iter(())
         if self.timeout is not None and on_timeout is not None:
-            return self._limited(function, items, on_timeout, heavy or (lambda item: False))
+            return self._limited(
+                function, items, on_timeout, heavy or (lambda item: False),
+                weight or (lambda item: 0),
+            )  # fmt: skip
         return self._pooled(function, items)
 
     def _pooled(self, function: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
@@ -105,16 +111,10 @@ class LocalExecutor:
         items: list[Any],
         on_timeout: Callable[[Any, BaseException], Any],
         heavy: Callable[[Any], bool],
+        weight: Callable[[Any], int],
     ) -> Iterator[Any]:
         size = max(1, min(BATCH, -(-len(items) // self.workers)))
-        batches: list[list[Any]] = []
-        for item in items:
-            if heavy(item):
-                batches.append([item])
-            elif batches and len(batches[-1]) < size and not heavy(batches[-1][0]):
-                batches[-1].append(item)
-            else:
-                batches.append([item])
+        batches = plan_batches(items, size, heavy, weight)
         workers = max(1, min(self.workers, len(batches)))
         with _PROMPT_POLL:
             yield from self._run_pool(function, batches, on_timeout, workers)
@@ -159,6 +159,8 @@ class LocalExecutor:
 
 
 BATCH = 1024  # light items per task under a time limit: few hand-offs; a rare retry is one by one
+BATCH_WEIGHT = 16 * 2**20  # and their weight (bytes read): a batch's results come back at once,
+# so forty 20 MB text files never travel as one 800 MB message nor overrun one time limit
 POLL = 0.01  # seconds: how often pebble's threads look at the pool while a map runs
 
 
@@ -202,6 +204,31 @@ def _pebble_constants() -> Any:
 
 
 _PROMPT_POLL = _PromptPoll()
+
+
+def plan_batches(
+    items: list[Any], size: int, heavy: Callable[[Any], bool], weight: Callable[[Any], int]
+) -> list[list[Any]]:
+    """Items in order, as the tasks they travel in: a heavy one alone; light ones together,
+    at most `size` of them and BATCH_WEIGHT of their weight (one heavier item alone)."""
+    batches: list[list[Any]] = []
+    load = 0  # the last batch's weight
+    for item in items:
+        own = weight(item)
+        if heavy(item):
+            batches.append([item])
+        elif (
+            batches
+            and len(batches[-1]) < size
+            and not heavy(batches[-1][0])
+            and load + own <= BATCH_WEIGHT
+        ):
+            batches[-1].append(item)
+            load += own
+        else:
+            batches.append([item])
+            load = own
+    return batches
 
 
 def _run_batch(function: Callable[[Any], Any], batch: list[Any]) -> list[Any]:

@@ -183,7 +183,7 @@ class Runtime:
             memory=(executor.memory_limit if local else None) or self.limits.memory,
         )
         reader = self.reader(temp_folder, listed)
-        computed = iter(map_limited(executor, reader, misses, stopped, slow_to_read))
+        computed = iter(map_limited(executor, reader, misses, stopped, slow_to_read, bytes_read))
         try:
             for index, source in enumerate(sources):
                 if index in hits:
@@ -219,6 +219,12 @@ def preload(registry: Sequence[Extractor], sources: Sequence[Source]) -> None:
     for module in sorted(wanted):
         with contextlib.suppress(ImportError):  # the worker says what its file lacks
             importlib.import_module(module)
+
+
+def bytes_read(source: Source) -> int:
+    """What reading a file may bring back, a batch's weight: a text's size (its text); a
+    DICOM file brings back its header's few values, never its pixels."""
+    return 0 if source.media_type == DICOM else source.size
 
 
 def slow_to_read(source: Source) -> bool:

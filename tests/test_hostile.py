@@ -272,6 +272,39 @@ def test_a_time_limited_map_ends_its_workers_and_leaves_pebble_as_it_found_it():
     assert set(multiprocessing.active_children()) <= children
 
 
+def test_light_items_travel_together_up_to_a_weight_heavy_ones_alone():
+    """A batch's results come back as one message, under one time limit: light items go
+    together up to BATCH items and BATCH_WEIGHT of weight (files' sizes), so forty 20 MB
+    text files are not one 800 MB message whose overrun runs every file twice."""
+    from intake.executors import BATCH_WEIGHT, plan_batches
+
+    big = BATCH_WEIGHT // 2 + 1
+    items = [("t", 10), ("t", 10), ("pdf", 10), ("t", big), ("t", big), ("t", BATCH_WEIGHT * 2),
+             ("t", 1), ("t", 1), ("t", 1)]  # fmt: skip
+    batches = plan_batches(
+        items, 2, heavy=lambda item: item[0] == "pdf", weight=lambda item: item[1]
+    )
+    assert [[weight for _, weight in batch] for batch in batches] == [
+        [10, 10], [10], [big], [big], [BATCH_WEIGHT * 2], [1, 1], [1],
+    ]  # fmt: skip
+
+
+def test_text_files_are_batched_by_their_size(tmp_path, monkeypatch):
+    """Through the runtime's weight: files whose sizes add up past BATCH_WEIGHT travel
+    apart, tiny ones together."""
+    from intake import executors
+    from intake.runtime import bytes_read
+    from intake.scan import scan
+
+    for number in range(4):
+        (tmp_path / f"note{number}.txt").write_text(f"Note {number}\n" + "x" * 1000)
+    sources = scan(tmp_path).sources
+    assert len(executors.plan_batches(sources, 1024, lambda s: False, bytes_read)) == 1
+    monkeypatch.setattr(executors, "BATCH_WEIGHT", 2 * sources[0].size)
+    batches = executors.plan_batches(sources, 1024, lambda s: False, bytes_read)
+    assert [len(batch) for batch in batches] == [2, 2]
+
+
 def test_logs_name_files_and_reasons_but_never_record_contents(oncology):
     result = CliRunner().invoke(cli, ["--debug", "scan", str(oncology), "-s"])
     logs = result.stderr
