@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,8 @@ class ReadFile:
     understand: bool = True  # also each document's meaning (the understand stage's work)
     listed: frozenset[str] = frozenset()  # locations a listing (XDM, a FHIR note) describes:
     # their documents are understood with it, by the stage
+    as_read: bool = True  # also send back the documents as read, beside those understood (a
+    # cache stores the former); without, each understood one stands for its own as read
 
     def __call__(self, source: Source) -> FileReading:
         from intake.extractors import read_file
@@ -65,7 +67,12 @@ class ReadFile:
             reading = read_file(source, self.extractors, rehash=self.rehash)
             if not self.understand:
                 return reading
-            return with_meaning(reading, self.extractors, self.listed)
+            reading = with_meaning(reading, self.extractors, self.listed)
+            if self.as_read:
+                return reading
+            # the same objects twice travel once: the hand-over costs a third of what it did
+            understood = zip(reading.documents, reading.understood, strict=True)
+            return replace(reading, documents=tuple(d if m is None else m for d, m in understood))
 
 
 @contextlib.contextmanager
@@ -141,7 +148,7 @@ class Runtime:
         return ReadFile(
             tuple(self.registry), self.data_folder, tuple(self.ocr_env.items()), temp,
             rehash=self.cache is not None, understand=self.understand_where_read,
-            listed=listed,
+            listed=listed, as_read=self.cache is not None,
         )  # fmt: skip
 
     def read_all(

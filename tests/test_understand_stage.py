@@ -71,3 +71,27 @@ def test_a_fault_in_one_documents_meaning_is_its_warning(monkeypatch):
     )
     assert by_source["bad.txt"].kind == "other" and not by_source["bad.txt"].labs
     assert by_source["good.txt"].labs
+
+
+def test_without_a_cache_a_worker_sends_each_document_once(oncology, tmp_path):
+    """A cache stores the documents as read, so with one the worker sends them beside those
+    it understood; without, each understood document stands for its own as read (the same
+    object twice travels once), and the folder reads to the very same documents."""
+    from intake.cache import ExtractionCache
+
+    sources = scan(oncology).sources
+    plain = Runtime(jobs=1).reader()
+    for source in sources:
+        reading = plain(source)
+        for raw, meant in zip(reading.documents, reading.understood, strict=True):
+            assert meant is None or raw is meant
+    cached = Runtime(jobs=1, cache=ExtractionCache(tmp_path / "cache.sqlite"))
+    kept = [cached.reader()(s) for s in sources]
+    assert any(
+        raw is not meant and meant is not None
+        for reading in kept
+        for raw, meant in zip(reading.documents, reading.understood, strict=True)
+    )
+    without, _, _ = _understood(oncology, Runtime(jobs=2))
+    with_cache, _, _ = _understood(oncology, cached)
+    assert without == with_cache

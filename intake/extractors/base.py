@@ -21,7 +21,8 @@ class Attachment:
 class FileReading:
     """What reading one file gave: its documents, and the files it carries (read next)."""
 
-    documents: tuple[Document, ...]
+    documents: tuple[Document, ...]  # as read (where no cache needs those and the worker
+    # understood one, it stands here too: see ReadFile.as_read)
     attachments: tuple[Attachment, ...] = ()
     # each document as the understand stage makes it without a listing entry, read where
     # the file was (a worker, under the file's limits); None where it must wait for the
