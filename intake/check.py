@@ -636,7 +636,12 @@ def _evaluate(
             )
     if with_set:
         findings += unreadable_findings(documents) + duplicate_findings(documents)
-        findings += [Finding("skipped-path", "info", f"{s.path}: {s.reason}", []) for s in skipped]
+        findings += [
+            Finding("files-left-out", "warning", f"{s.path}: {s.reason}", [])
+            if s.left_out
+            else Finding("skipped-path", "info", f"{s.path}: {s.reason}", [])
+            for s in skipped
+        ]
     return statuses, findings
 
 

@@ -565,6 +565,14 @@ class Skipped:
     path: str
     reason: str
 
+    @property
+    def left_out(self) -> bool:
+        """Records in it were not read because the run reached its limit of files."""
+        return RUN_LIMIT_REASON in self.reason
+
+
+RUN_LIMIT_REASON = "not read: one run reads at most"  # what a folder left out says
+
 
 def indented_json(value: Any) -> str:
     """`json.dumps(value, indent=2, ensure_ascii=False)`, written by orjson (the standard

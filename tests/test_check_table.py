@@ -356,6 +356,21 @@ CASES = [
         [("skipped-path", INFO, ())],
         id="skipped-path",
     ),
+    pytest.param(
+        full(),
+        {
+            "skipped": [
+                Skipped(
+                    "scans",
+                    "12 files in it not read: one run reads at most 50,000 files: split the "
+                    "folder and read each part on its own",
+                )
+            ]
+        },
+        ALL_PRESENT,
+        [("files-left-out", WARN, ())],
+        id="files-left-out",
+    ),
     # order -----------------------------------------------------------------------------------
     pytest.param(
         [

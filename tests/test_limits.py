@@ -186,3 +186,5 @@ def test_a_runs_limit_reaches_the_manifest(tmp_path, monkeypatch):
     assert [(s.path, s.reason.split(":")[0]) for s in manifest.skipped] == [
         ("a", "1 file in it not read")
     ]
+    left = [f for f in manifest.findings if f.code == "files-left-out"]
+    assert [(f.severity, f.message.split(":")[0]) for f in left] == [("warning", "a")]
