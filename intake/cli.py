@@ -21,7 +21,7 @@ import click
 from intake import __version__, api, ocr_missing, warm
 from intake.cache import no_default_reason, open_cache, storable
 from intake.check import available_checklists
-from intake.errors import ExitCode, IntakeError, Terminated, UsageError
+from intake.errors import CannotWrite, ExitCode, IntakeError, Terminated, UsageError
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_clinical_summary, print_summary, print_to_do
 from intake.packet.summary import summarise
@@ -240,9 +240,16 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
 
 
 def _printing(pieces: Iterable[str]) -> Iterator[str]:
-    """Each piece printed to stdout as it is taken, then given on."""
+    """Each piece printed to stdout as it is taken, then given on. Output that cannot be
+    written (a full disk under `> manifest.json`) is CannotWrite; a closed pipe stays one."""
     for piece in pieces:
-        click.echo(piece, nl=False)
+        try:
+            click.echo(piece, nl=False)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            reason = os.strerror(err.errno).lower() if err.errno else str(err)
+            raise CannotWrite(f"cannot write the manifest to standard output: {reason}") from err
         yield piece
 
 

@@ -84,43 +84,75 @@ def answer(argv: list[str]) -> int | None:
 
 
 def remember(folder: str | Path, flags: tuple[str, ...], printed: Iterable[str], code: int) -> None:
-    """Keep what the full run prints for the next unchanged re-run (never fails a run).
+    """Keep what the full run prints for the next unchanged re-run.
 
     `printed` yields the run's output a piece at a time, each printed as it is taken (so a
-    manifest of many documents is never held whole); every piece is taken, whether or not
-    the answer can be kept."""
-    pieces = iter(printed)
+    manifest of many documents is never held whole). Every piece is taken; a fault in
+    printing one (a closed pipe, a full disk under the redirected output) ends the run as
+    it would without this copy, and no copy is kept; a fault in the copy never fails the
+    run, it only keeps nothing."""
+    copy = _Copy.start(folder, flags, code)
     try:
-        _keep(folder, flags, pieces, code)
-    finally:
-        for _ in pieces:  # the rest printed, whatever happened to the copy
-            pass
+        for piece in printed:
+            if copy is not None and not copy.write(piece):
+                copy = None
+    except BaseException:
+        if copy is not None:
+            copy.discard()
+        raise
+    if copy is not None:
+        copy.keep()
 
 
-def _keep(folder: str | Path, flags: tuple[str, ...], pieces: Iterable[str], code: int) -> None:
-    import tempfile
+class _Copy:
+    """The answer being kept: a private temporary file in the store, renamed when whole."""
 
-    store = store_folder()
-    if store is None:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        key = folder_key(folder, tuple(sorted(flags)))
-        if key is None:
-            return
-        os.makedirs(store, mode=0o700, exist_ok=True)
-        os.chmod(store, 0o700)
-        handle, temporary = tempfile.mkstemp(dir=store, prefix=".", suffix=".part")
+    def __init__(self, store: str, key: str, handle, temporary: str) -> None:
+        self.store, self.key, self.handle, self.temporary = store, key, handle, temporary
+
+    @classmethod
+    def start(cls, folder: str | Path, flags: tuple[str, ...], code: int) -> _Copy | None:
+        """A copy begun with the exit code's line; None when nothing can be kept."""
+        import tempfile
+
+        store = store_folder()
+        if store is None:
+            return None
         try:
-            with os.fdopen(handle, "wb") as out:  # the exit code's line, then what was printed
-                out.write(f"{int(code)}\n".encode())
-                for piece in pieces:
-                    out.write(piece.encode("utf-8"))
-            os.replace(temporary, os.path.join(store, f"{key}{SUFFIX}"))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        _prune(store)
+            key = folder_key(folder, tuple(sorted(flags)))
+            if key is None:
+                return None
+            os.makedirs(store, mode=0o700, exist_ok=True)
+            os.chmod(store, 0o700)
+            descriptor, temporary = tempfile.mkstemp(dir=store, prefix=".", suffix=".part")
+        except (OSError, ValueError):
+            return None
+        copy = cls(store, key, os.fdopen(descriptor, "wb"), temporary)
+        return copy if copy.write(f"{int(code)}\n") else None
+
+    def write(self, piece: str) -> bool:
+        """Add a piece; False (and the copy discarded) when it cannot be written."""
+        try:
+            self.handle.write(piece.encode("utf-8"))
+        except (OSError, ValueError):
+            self.discard()
+            return False
+        return True
+
+    def keep(self) -> None:
+        """Put the whole answer in place (atomically), then drop the oldest."""
+        try:
+            self.handle.close()
+            os.replace(self.temporary, os.path.join(self.store, f"{self.key}{SUFFIX}"))
+            _prune(self.store)
+        except (OSError, ValueError):
+            self.discard()
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.handle.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.temporary)
 
 
 def clear(cache: str | Path | None = None) -> int:

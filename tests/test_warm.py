@@ -84,3 +84,52 @@ def test_cache_clear_forgets_the_answers(folder, env, tmp_path):
                              capture_output=True, text=True, check=True)  # fmt: skip
     assert "Removed" in cleared.stdout
     assert not list((tmp_path / "cache" / "c.sqlite-runs").glob("*.out"))
+
+
+def _pieces(count: int, fault: OSError | None = None):
+    for number in range(count):
+        yield f"piece {number}\n"
+    if fault is not None:
+        raise fault
+
+
+def test_a_fault_printing_the_answer_ends_the_run_and_keeps_nothing(folder, tmp_path, monkeypatch):
+    """The manifest is printed a piece at a time while its copy is written: a full disk
+    under the redirected output (or a closed pipe) is the run's error, never swallowed with
+    the copy's, and no half answer is kept for the next run."""
+    import errno
+
+    monkeypatch.setenv("INTAKE_CACHE", str(tmp_path / "cache" / "c.sqlite"))
+    store = tmp_path / "cache" / "c.sqlite-runs"
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(OSError, match="No space left"):
+        warm.remember(folder, ("--json",), _pieces(3, full), 0)
+    assert not any(store.iterdir())  # neither an answer nor a temporary part
+    taken = []
+    warm.remember(folder, ("--json",), (taken.append(p) or p for p in _pieces(3)), 0)
+    assert len(taken) == 3 and len(list(store.glob("*.out"))) == 1
+
+
+def test_a_fault_keeping_the_answer_never_stops_the_printing(folder, tmp_path, monkeypatch):
+    """A store that cannot be written (here: a file where its folder should be) keeps
+    nothing, and every piece is still printed."""
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "c.sqlite-runs").write_text("not a folder")
+    monkeypatch.setenv("INTAKE_CACHE", str(tmp_path / "cache" / "c.sqlite"))
+    taken = []
+    warm.remember(folder, ("--json",), (taken.append(p) or p for p in _pieces(5)), 0)
+    assert len(taken) == 5
+
+
+def test_a_manifest_that_cannot_be_printed_is_a_cannot_write_error(folder, env):
+    """`intake scan --json > /dev/full`: the documented exit code and one line, with the
+    cache on or off."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    for extra in ((), ("--no-cache",)):
+        command = [sys.executable, "-m", "intake", "scan", str(folder), "--json", "-s", *extra]
+        with open("/dev/full", "w") as full:
+            result = subprocess.run(command, env=env, stdout=full, stderr=subprocess.PIPE,
+                                    text=True, check=False)  # fmt: skip
+        assert result.returncode == 6, result.stderr
+        assert "cannot write the manifest to standard output: no space left" in result.stderr
