@@ -141,7 +141,7 @@ def read_folder(
         assessment = check(
             documents,
             rules,
-            inventory.skipped,
+            (*inventory.skipped, *extraction.left_out),
             appointment=appointment,
             patient=patient,
             evidence=evidence(inventory, extraction, documents, indexes),
@@ -162,7 +162,12 @@ def read_folder(
         appointment=options.appointment.isoformat() if options.appointment else None,
         timeline=tuple(build_timeline(own)),
         reminders=rules.reminders,
-        skipped=(*inventory.skipped, *inventory.set_aside, *map(disc.as_skipped, indexes)),
+        skipped=(
+            *inventory.skipped,
+            *extraction.left_out,
+            *inventory.set_aside,
+            *map(disc.as_skipped, indexes),
+        ),
         skipped_junk=inventory.junk,
         tool={"name": "intake", "version": __version__},
         reason=options.reason,

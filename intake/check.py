@@ -557,6 +557,7 @@ ACTION_FINDINGS = (
     "report-without-images",
     "unreadable-file",
     "ocr-missing",  # install Tesseract and run again: scanned pages were not read
+    "files-left-out",  # split the folder: records past the run's limit are not in the packet
 )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from intake.model import Source, SourceChanged
+from intake.model import RUN_LIMIT_REASON, Skipped, Source, SourceChanged
 from intake.sniff import HEAD_SIZE, ZIP, sniff
 
 MEMBER_SEPARATOR = "!/"  # "portal.zip!/IHE_XDM/SUBSET01/DOC0001.XML"
@@ -50,6 +50,7 @@ class Opened:
     sources: list[Source] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (location, reason)
     junk: int = 0
+    left_out: list[Skipped] = field(default_factory=list)  # archives cut at the run's limit
 
 
 class Workspace:
@@ -112,13 +113,11 @@ def open_containers(
     limits = limits or Limits()
     opened = Opened()
     taken = {source.location for source in sources}  # a folder named "portal.zip!" beside
-    run_files = limits.max_run_files - sum(not is_container(s) for s in sources)
+    room = _Room(limits.max_run_files - sum(not is_container(s) for s in sources))
     for source in sources:  # portal.zip: its files keep their names, the members get " (2)"
         if is_container(source):
-            files = max(0, min(limits.max_members, run_files))
-            budget = _Budget(limits.max_total_bytes, files, run_limited=files < limits.max_members)
+            budget = _Budget(limits.max_total_bytes, limits.max_members, room)
             _open_zip(source, workspace, limits, budget, 1, is_junk, opened, taken)
-            run_files -= files - budget.files
         else:
             opened.sources.append(source)
     opened.sources.sort(key=lambda s: s.location)
@@ -131,7 +130,14 @@ class _Budget:
 
     remaining: int
     files: int
-    run_limited: bool = False  # `files` is what is left of the run's limit, not the download's
+    room: _Room  # what the whole run may still read (shared by every download)
+
+
+@dataclass
+class _Room:
+    """How many more files (archives not counted: their members are) a run may read."""
+
+    files: int
 
 
 def _open_zip(
@@ -177,16 +183,18 @@ def _open_zip(
                 opened.junk += 1
                 continue
             location = unique(f"{archive.location}{MEMBER_SEPARATOR}{name}", taken)
+            if budget.room.files <= 0:
+                left = sum(not i.is_dir() for i in members[number:])
+                opened.left_out.append(left_out_of(archive.location, left, limits))
+                break
             if budget.files <= 0:
-                reason = (
-                    f"one run reads at most {limits.max_run_files:,} files (the folder's and "
-                    "those in its archives): the rest of this download was not read; split "
-                    "the folder and read each part on its own"
-                    if budget.run_limited
-                    else f"the download holds more than {limits.max_members} files in all "
-                    "(archives inside it included): the rest were not read"
+                opened.refused.append(
+                    (
+                        archive.location,
+                        f"the download holds more than {limits.max_members} files in all "
+                        "(archives inside it included): the rest were not read",
+                    )
                 )
-                opened.refused.append((archive.location, reason))
                 break
             budget.files -= 1
             try:
@@ -207,6 +215,16 @@ def _open_zip(
                     _open_zip(source, workspace, limits, budget, depth + 1, is_junk, opened, taken)
                 continue
             opened.sources.append(source)
+            budget.room.files -= 1
+
+
+def left_out_of(archive: str, count: int, limits: Limits) -> Skipped:
+    """An archive whose last `count` members were not read: the run reached its limit."""
+    return Skipped(
+        archive,
+        f"{count:,} of its members {RUN_LIMIT_REASON} {limits.max_run_files:,} files (the "
+        "folder's and those in its archives): split the folder and read each part on its own",
+    )
 
 
 def member_name(info: zipfile.ZipInfo) -> str:

@@ -16,7 +16,7 @@ from intake.containers import Limits, Workspace, unique
 from intake.extractors import combine
 from intake.extractors.base import Attachment
 from intake.inventory import Inventory
-from intake.model import Document, Source
+from intake.model import RUN_LIMIT_REASON, Document, Skipped, Source
 from intake.runtime import Progress, Runtime
 
 MAX_CARRIED_DEPTH = 3  # attachments inside attachments inside attachments
@@ -33,6 +33,7 @@ class Extraction:
     # the id() of the documents above understood where they were read (no listing entry
     # describes them): see understand.stage.understand
     understood: frozenset[int] = frozenset()
+    left_out: tuple[Skipped, ...] = ()  # files whose attachments the run's limit left unread
 
 
 def extract(
@@ -46,7 +47,10 @@ def extract(
     sources = inventory.by_location()
     notes: dict[str, dict[str, str]] = {}
     understood: set[int] = set()
-    budget = Limits().max_total_bytes  # everything unpacked from the files' attachments
+    limits = Limits()
+    budget = limits.max_total_bytes  # everything unpacked from the files' attachments
+    room = limits.max_run_files - len(inventory.sources)  # files the run may still read
+    over: dict[str, int] = {}  # a file's attachments left out at the run's limit: how many
     taken = set(sources) | {location for location, _ in inventory.unreadable}
     pending = list(inventory.sources)
     for depth in range(MAX_CARRIED_DEPTH + 1):
@@ -64,6 +68,9 @@ def extract(
                 else:
                     documents.extend(reading.documents)
                 for attachment in reading.attachments:
+                    if room <= 0 and not attachment.refused:
+                        over[source.location] = over.get(source.location, 0) + 1
+                        continue
                     location = unique(attachment.location, taken)  # never another's place
                     notes[location] = attachment.note
                     reason = _refusal(attachment, budget, depth)
@@ -71,6 +78,7 @@ def extract(
                         documents.append(_unopened(location, reason))
                         continue
                     budget -= len(attachment.data or b"")
+                    room -= 1
                     carried.append(workspace.add(location, attachment.data or b""))
                 if progress:
                     progress("extract", done, total, source.location)
@@ -80,9 +88,19 @@ def extract(
             break
     for location, reason in inventory.unreadable:
         documents.append(_unopened(location, reason))
-    return Extraction(
-        tuple(combine(documents, runtime.registry)), sources, notes, frozenset(understood)
+    left_out = tuple(
+        Skipped(
+            carrier,
+            f"{count:,} of the files attached to it {RUN_LIMIT_REASON} "
+            f"{limits.max_run_files:,} files (the folder's and those in its archives and "
+            "attachments): split the folder and read each part on its own",
+        )
+        for carrier, count in over.items()
     )
+    return Extraction(
+        tuple(combine(documents, runtime.registry)), sources, notes, frozenset(understood),
+        left_out,
+    )  # fmt: skip
 
 
 def _refusal(attachment: Attachment, budget: int, depth: int) -> str | None:

@@ -568,10 +568,12 @@ class Skipped:
     @property
     def left_out(self) -> bool:
         """Records in it were not read because the run reached its limit of files."""
-        return RUN_LIMIT_REASON in self.reason
+        return self.reason[:1].isdigit() and RUN_LIMIT_REASON in self.reason
 
 
-RUN_LIMIT_REASON = "not read: one run reads at most"  # what a folder left out says
+# what a folder, an archive or a file's attachments left out at the run's limit say, after
+# how many: "12,000 files in it not read: one run reads at most 50,000 files..."
+RUN_LIMIT_REASON = "not read: one run reads at most"
 
 
 def indented_json(value: Any) -> str:

@@ -75,7 +75,8 @@ def scan(
     max_files: int | None = None,
 ) -> ScanResult:
     """Walk `root` and identify every regular file in it, up to `max_files` (the files past
-    it, in the walk's order, are counted and named by folder as skipped, never read).
+    it, in the walk's order: each folder's names from the last, Z to A, its subfolders the
+    same way, are counted and named by folder as skipped, never read).
 
     `exclude` lists folders to leave out (such as the packet being written).
     `on_file` is called with each file's location, for progress display.
@@ -175,7 +176,7 @@ def _left_out(over: dict[str, int], max_files: int) -> list[Skipped]:
         if folder
     ]
     if "" in over:
-        skipped.append(Skipped(".", f"{over['']:,} more files in other folders {why}"))
+        skipped.append(Skipped("(other folders)", f"{over['']:,} more files {why}"))
     return skipped
 
 
@@ -184,6 +185,7 @@ def open_archives(result: ScanResult, workspace: Workspace) -> None:
     opened = open_containers(result.sources, workspace, is_junk=is_junk)
     result.sources = opened.sources
     result.unreadable.extend(opened.refused)
+    result.skipped.extend(opened.left_out)
     result.junk += opened.junk
 
 

@@ -138,39 +138,92 @@ def test_past_a_runs_limit_folders_are_counted_together(tmp_path, monkeypatch):
     monkeypatch.setattr(scanning, "LISTED_OVER", 1)
     walked = scanning.scan(tmp_path, max_files=2)
     assert len(walked.sources) == 2
-    reasons = [s.reason for s in walked.skipped]
-    assert len(reasons) == 2, reasons  # one folder by name, the others together
-    assert reasons[-1].startswith("4 more files in other folders not read")
+    named = [(s.path, s.reason.split(" not read")[0]) for s in walked.skipped]
+    assert len(named) == 2, named  # one folder by name, the others together
+    assert named[-1] == ("(other folders)", "4 more files")
+    assert all(s.left_out for s in walked.skipped)
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _open(folder: Path, names: list[str], limit: int):
+    from intake.containers import Limits, Workspace, open_containers
+    from intake.scan import identify, is_junk
+
+    sources = [identify(folder / name, name) for name in names]
+    with Workspace() as workspace:
+        return open_containers(
+            sources, workspace, is_junk=is_junk, limits=Limits(max_run_files=limit)
+        )
 
 
 def test_archive_members_count_towards_a_runs_limit(tmp_path):
     """Members unpacked from downloads count too: past the run's limit the rest of a
-    download is not read, and the download is named with the reason."""
-    import zipfile
-
-    from intake.containers import Limits, Workspace, open_containers
-    from intake.scan import identify, is_junk
-
+    download is not read, and the download is named with how many, as left out (a
+    warning to split the folder), not as an unreadable file."""
     (tmp_path / "note.txt").write_text("Note\nA short note.\n")
-    with zipfile.ZipFile(tmp_path / "portal.zip", "w") as archive:
-        for number in range(4):
-            archive.writestr(f"doc{number}.txt", f"Document {number}\n")
-    sources = [identify(tmp_path / name, name) for name in ("note.txt", "portal.zip")]
-    with Workspace() as workspace:
-        opened = open_containers(
-            sources, workspace, is_junk=is_junk, limits=Limits(max_run_files=3)
-        )
-        assert [s.location for s in opened.sources] == [
-            "note.txt", "portal.zip!/doc0.txt", "portal.zip!/doc1.txt",
-        ]  # fmt: skip
-        assert opened.refused == [
-            (
-                "portal.zip",
-                "one run reads at most 3 files (the folder's and those in its archives): the "
-                "rest of this download was not read; split the folder and read each part on "
-                "its own",
-            )
-        ]
+    _zip(tmp_path / "portal.zip", {f"doc{n}.txt": f"Document {n}\n".encode() for n in range(4)})
+    opened = _open(tmp_path, ["note.txt", "portal.zip"], 3)
+    assert [s.location for s in opened.sources] == [
+        "note.txt", "portal.zip!/doc0.txt", "portal.zip!/doc1.txt",
+    ]  # fmt: skip
+    assert opened.refused == []
+    assert [(s.path, s.reason.split(" not read")[0], s.left_out) for s in opened.left_out] == [
+        ("portal.zip", "2 of its members", True)
+    ]
+
+
+def test_an_archive_inside_a_download_is_not_counted_as_a_file(tmp_path):
+    """Only files count towards the run's limit, not the archives that hold them: a
+    download of x, an inner zip of two and y is four files."""
+    inner = _zip(tmp_path / "in.zip", {"i0.txt": b"Inner 0\n", "i1.txt": b"Inner 1\n"})
+    _zip(tmp_path / "n.zip", {"x.txt": b"X\n", "in.zip": inner.read_bytes(), "y.txt": b"Y\n"})
+    whole = _open(tmp_path, ["n.zip"], 4)
+    assert len(whole.sources) == 4 and not whole.left_out and not whole.refused
+    cut = _open(tmp_path, ["n.zip"], 3)
+    assert [s.location.rsplit("/", 1)[-1] for s in cut.sources] == ["i0.txt", "i1.txt", "x.txt"]
+    assert [(s.path, s.reason.split(" not read")[0]) for s in cut.left_out] == [
+        ("n.zip", "1 of its members")
+    ]
+
+
+def test_files_attached_to_a_record_count_towards_a_runs_limit(tmp_path, monkeypatch):
+    """A FHIR export's attachments are files the run reads too: past the limit they are
+    not unpacked, and the export is named with how many were left."""
+    import base64
+    import functools
+    import json
+
+    from intake import api, containers, extraction
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Note\nA short note.\n")
+    entries = [
+        {"resource": {"resourceType": "DocumentReference", "id": f"d{n}", "status": "current",
+                      "content": [{"attachment": {"contentType": "text/plain", "data":
+                                   base64.b64encode(f"Attached note {n}".encode()).decode()}}]}}
+        for n in range(3)
+    ]  # fmt: skip
+    (folder / "export.json").write_text(
+        json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    )
+    limited = functools.partial(containers.Limits, max_run_files=3)
+    monkeypatch.setattr(extraction, "Limits", limited)
+    manifest = api.scan_folder(folder)
+    attached = [d for d in manifest.documents if "DocumentReference" in d.source]
+    assert len(attached) == 1, [d.source for d in manifest.documents]
+    assert [(s.path, s.reason.split(" not read")[0]) for s in manifest.skipped] == [
+        ("export.json", "2 of the files attached to it")
+    ]
+    assert "files-left-out" in {f.code for f in manifest.findings}
 
 
 def test_a_runs_limit_reaches_the_manifest(tmp_path, monkeypatch):
