@@ -353,3 +353,19 @@ def test_report_facts_apply_to_the_results_below_them():
 )  # fmt: skip
 def test_flags_derived_from_ranges(value, reference, flag):
     assert derive_flag(value, reference) == flag
+
+
+def test_a_specialty_is_suggested_alike_whatever_runs_the_texts_are_searched_in(monkeypatch):
+    """The records' texts are searched in runs of CHUNK characters, never copied whole:
+    evidence spread over many texts counts the same as in one run."""
+    from intake.understand import specialty
+
+    texts = ["Visit: breast carcinoma, stage II.", "Plan: chemotherapy.", "CT: no metastasis.",
+             "Weather was fine."]  # fmt: skip
+    whole = specialty.suggest_specialty(texts)
+    assert whole == "oncology"
+    monkeypatch.setattr(specialty, "CHUNK", 20)
+    assert [len(run) <= 40 for run in specialty._chunks(texts, 20)] == [True] * 4
+    assert specialty.suggest_specialty(texts) == whole
+    assert specialty.suggest_specialty(iter(texts[3:])) is None
+    assert specialty.suggest_specialty([]) is None

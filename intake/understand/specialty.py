@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 from intake.understand.needles import Needles, lowered, may_match, needles
@@ -51,19 +51,39 @@ def _needles() -> dict[str, list[Needles | None]]:
 
 
 def suggest_specialty(texts: Iterable[str]) -> str | None:
-    """The specialty whose vocabulary the records use most, or None when none stands out."""
-    corpus = "\n".join(texts)
-    low = lowered(corpus)  # a pattern none of whose words is there is not searched
-    scores = {
-        name: sum(
-            1
-            for pattern, found in zip(patterns, _needles()[name], strict=True)
-            if may_match(found, low) and pattern.search(corpus)
-        )
-        for name, patterns in _COMPILED.items()
-    }
+    """The specialty whose vocabulary the records use most, or None when none stands out.
+
+    The texts are searched together, in runs of up to CHUNK characters: a folder's text
+    is never copied whole (a few large records would double the main process's memory)."""
+    found: dict[str, set[int]] = {name: set() for name in _COMPILED}  # patterns seen
+    for corpus in _chunks(texts, CHUNK):
+        low = lowered(corpus)  # a pattern none of whose words is there is not searched
+        for name, patterns in _COMPILED.items():
+            seen = found[name]
+            for index, (pattern, own) in enumerate(zip(patterns, _needles()[name], strict=True)):
+                if index not in seen and may_match(own, low) and pattern.search(corpus):
+                    seen.add(index)
+    scores = {name: len(seen) for name, seen in found.items()}
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     best, score = ranked[0]
     if score < MIN_EVIDENCE or score == ranked[1][1]:
         return None
     return best
+
+
+CHUNK = 8 * 2**20  # characters of the records' text searched at once
+
+
+def _chunks(texts: Iterable[str], size: int) -> Iterator[str]:
+    """The texts joined by line breaks, a run at a time of about `size` characters (a text
+    longer than that alone)."""
+    run: list[str] = []
+    total = 0
+    for text in texts:
+        if run and total + len(text) > size:
+            yield "\n".join(run)
+            run, total = [], 0
+        run.append(text)
+        total += len(text) + 1
+    if run:
+        yield "\n".join(run)
