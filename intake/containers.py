@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from intake.model import RUN_LIMIT_REASON, Skipped, Source, SourceChanged
+from intake.model import Skipped, Source, SourceChanged
 from intake.sniff import HEAD_SIZE, ZIP, sniff
 
 MEMBER_SEPARATOR = "!/"  # "portal.zip!/IHE_XDM/SUBSET01/DOC0001.XML"
@@ -185,7 +185,11 @@ def _open_zip(
             location = unique(f"{archive.location}{MEMBER_SEPARATOR}{name}", taken)
             if budget.room.files <= 0:
                 left = sum(not i.is_dir() for i in members[number:])
-                opened.left_out.append(left_out_of(archive.location, left, limits))
+                opened.left_out.append(
+                    Skipped.past_limit(
+                        archive.location, f"{left:,} of its members", limits.max_run_files
+                    )
+                )
                 break
             if budget.files <= 0:
                 opened.refused.append(
@@ -216,15 +220,6 @@ def _open_zip(
                 continue
             opened.sources.append(source)
             budget.room.files -= 1
-
-
-def left_out_of(archive: str, count: int, limits: Limits) -> Skipped:
-    """An archive whose last `count` members were not read: the run reached its limit."""
-    return Skipped(
-        archive,
-        f"{count:,} of its members {RUN_LIMIT_REASON} {limits.max_run_files:,} files (the "
-        "folder's and those in its archives): split the folder and read each part on its own",
-    )
 
 
 def member_name(info: zipfile.ZipInfo) -> str:

@@ -16,7 +16,7 @@ from intake.containers import Limits, Workspace, unique
 from intake.extractors import combine
 from intake.extractors.base import Attachment
 from intake.inventory import Inventory
-from intake.model import RUN_LIMIT_REASON, Document, Skipped, Source
+from intake.model import Document, Skipped, Source
 from intake.runtime import Progress, Runtime
 
 MAX_CARRIED_DEPTH = 3  # attachments inside attachments inside attachments
@@ -89,12 +89,7 @@ def extract(
     for location, reason in inventory.unreadable:
         documents.append(_unopened(location, reason))
     left_out = tuple(
-        Skipped(
-            carrier,
-            f"{count:,} of the files attached to it {RUN_LIMIT_REASON} "
-            f"{limits.max_run_files:,} files (the folder's and those in its archives and "
-            "attachments): split the folder and read each part on its own",
-        )
+        Skipped.past_limit(carrier, f"{count:,} of the files attached to it", limits.max_run_files)
         for carrier, count in over.items()
     )
     return Extraction(

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
@@ -570,6 +570,16 @@ class Skipped:
         """Records in it were not read because the run reached its limit of files."""
         return self.reason[:1].isdigit() and RUN_LIMIT_REASON in self.reason
 
+    @classmethod
+    def past_limit(cls, path: str, what: str, limit: int) -> Skipped:
+        """Records at `path` the run's limit of `limit` files left unread; `what` says how
+        many ('12,000 files in it', '2 of its members')."""
+        return cls(
+            path,
+            f"{what} {RUN_LIMIT_REASON} {limit:,} files (in the folder, its archives and the "
+            "files attached to records): split the folder and read each part on its own",
+        )
+
 
 # what a folder, an archive or a file's attachments left out at the run's limit say, after
 # how many: "12,000 files in it not read: one run reads at most 50,000 files..."
@@ -586,6 +596,19 @@ def indented_json(value: Any) -> str:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
     except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def spliced_json(outline: str, slot: str, entries: Iterable[str]) -> Iterator[str]:
+    """Indented JSON written a member at a time: `outline` is the whole with one top-level
+    member empty (`slot`, such as '\\n  "documents": []'), `entries` that member's items as
+    indented JSON text (an object's as '"key": value'). The pieces join to the text
+    json.dumps(indent=2) gives the whole; never more than one entry is held."""
+    head, tail = outline.split(slot, 1)  # the top level's key: 2 spaces in
+    started = False
+    for text in entries:
+        yield (",\n    " if started else f"{head}{slot[:-1]}\n    ") + text.replace("\n", "\n    ")
+        started = True
+    yield f"\n  {slot[-1]}{tail}" if started else outline
 
 
 _DOCUMENTS_SLOT = '\n  "documents": []'
@@ -665,15 +688,11 @@ class Manifest:
         """The contract's JSON text in pieces, a document at a time: the same text as
         json.dumps(to_contract(), indent=2), without the whole object tree in memory."""
         outline = indented_json(self._contract_without_documents())
-        head, tail = outline.split(_DOCUMENTS_SLOT, 1)  # the top level's key: 2 spaces in
-        if not self.documents:
-            yield outline
-            return
-        yield head + _DOCUMENTS_SLOT[:-1]
-        for number, document in enumerate(self.documents):
-            text = indented_json(document.to_contract(with_text=with_text))
-            yield ("," if number else "") + "\n    " + text.replace("\n", "\n    ")
-        yield "\n  ]" + tail
+        return spliced_json(
+            outline,
+            _DOCUMENTS_SLOT,
+            (indented_json(d.to_contract(with_text=with_text)) for d in self.documents),
+        )
 
     def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
         """The full internal record (the run cache's): documents with their internal fields."""

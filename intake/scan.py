@@ -16,7 +16,7 @@ from pathlib import Path
 
 from intake.containers import Limits, Workspace, open_containers, unique
 from intake.errors import InputUnreadable
-from intake.model import RUN_LIMIT_REASON, Skipped, Source, sha256_hex
+from intake.model import Skipped, Source, sha256_hex
 from intake.sniff import HEAD_SIZE, sniff
 
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".localized"})
@@ -169,14 +169,13 @@ def _count_over(over: dict[str, int], folder: str) -> None:
 
 def _left_out(over: dict[str, int], max_files: int) -> list[Skipped]:
     """The folders whose files were left out over the run's limit, each with how many."""
-    why = f"{RUN_LIMIT_REASON} {max_files:,} files: split the folder and read each part on its own"
     skipped = [
-        Skipped(folder, f"{count:,} file{'s' if count != 1 else ''} in it {why}")
+        Skipped.past_limit(folder, f"{count:,} file{'s' if count != 1 else ''} in it", max_files)
         for folder, count in sorted(over.items())
         if folder
     ]
     if "" in over:
-        skipped.append(Skipped("(other folders)", f"{over['']:,} more files {why}"))
+        skipped.append(Skipped.past_limit("(other folders)", f"{over['']:,} more files", max_files))
     return skipped
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from intake.model import Document
+from intake.model import Document, spliced_json
 
 
 @dataclass
@@ -104,15 +104,11 @@ class PacketIndex:
         """`json.dumps(to_dict(), indent=2)` in pieces, a document at a time (a packet of many
         documents never holds the whole index as objects or text)."""
         outline = json.dumps({"schema": SCHEMA, "documents": {}, "notes": self.general}, indent=2)
-        if not self._entries:
-            yield outline
-            return
-        head, tail = outline.split(_DOCUMENTS_SLOT, 1)
-        yield head + _DOCUMENTS_SLOT[:-1]
-        for number, (doc_id, entry) in enumerate(sorted(self._entries.items())):
-            text = json.dumps(_entry_dict(entry), indent=2).replace("\n", "\n    ")
-            yield ("," if number else "") + f"\n    {json.dumps(doc_id)}: {text}"
-        yield "\n  }" + tail
+        entries = (
+            f"{json.dumps(doc_id)}: {json.dumps(_entry_dict(entry), indent=2)}"
+            for doc_id, entry in sorted(self._entries.items())
+        )
+        return spliced_json(outline, _DOCUMENTS_SLOT, entries)
 
 
 SCHEMA = "intake.packet-index/1"

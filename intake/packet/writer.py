@@ -232,10 +232,7 @@ def _write_contents(
         write_fhir_bundle(handle, manifest, unique, root, index, files.sha1)
     files.write_text("README.TXT", render_readme())
     files.write_pieces("INDEX.HTM", index_pieces(manifest, index, summary))
-    with files.create("EXTRA/manifest.json") as handle:  # a document at a time
-        for piece in manifest.json_pieces():
-            handle.write(piece.encode("utf-8"))
-        handle.write(b"\n")
+    files.write_pieces("EXTRA/manifest.json", chain(manifest.json_pieces(), ["\n"]))
     files.write_pieces("EXTRA/packet-index.json", chain(index.json_pieces(), ["\n"]))
     files.write_text("EXTRA/LABS.CSV", labs_csv(summary, index))
     files.write_text("EXTRA/MEDS.CSV", meds_csv(summary, index))
