@@ -21,7 +21,15 @@ import click
 from intake import __version__, api, ocr_missing, warm
 from intake.cache import no_default_reason, open_cache, storable
 from intake.check import available_checklists
-from intake.errors import CannotWrite, ExitCode, IntakeError, Terminated, UsageError
+from intake.errors import (
+    CannotWrite,
+    ExitCode,
+    IntakeError,
+    Terminated,
+    UsageError,
+    forget_stops,
+    remember_stop,
+)
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_clinical_summary, print_summary, print_to_do
 from intake.packet.summary import summarise
@@ -482,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code. SIGTERM stops a run the way Ctrl-C
     does: the workers, the workspace and the partial packet are cleaned up (exit 143; 130)."""
     previous = _on_sigterm()
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_about_stops(previous_hook)
     try:
         result = cli.main(args=argv, prog_name="intake", standalone_mode=False)
     except click.ClickException as err:
@@ -495,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as err:
         return _stopped(err)
     finally:
+        sys.unraisablehook = previous_hook
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return int(result) if isinstance(result, int) else ExitCode.OK
@@ -512,10 +523,24 @@ def _on_sigterm():
 
     try:
         previous = signal.signal(signal.SIGTERM, terminated)
-        Terminated.requested = False
+        forget_stops()
         return previous
     except ValueError:
         return None
+
+
+def _quiet_about_stops(previous):
+    """An unraisable-exception hook that says nothing of a SIGTERM or Ctrl-C raised while a
+    finalizer ran (Python prints those as "Exception ignored in ..." and drops them); the stop
+    is remembered instead, and the run's next checkpoint (`stop_if_requested`) raises it."""
+
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            remember_stop(unraisable.exc_value)
+            return
+        previous(unraisable)
+
+    return hook
 
 
 def _stopped(err: BaseException, *, batch: bool = False) -> ExitCode:

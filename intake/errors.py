@@ -59,10 +59,34 @@ class Terminated(KeyboardInterrupt):
     requested = False
 
 
+class _Swallowed:
+    """A Ctrl-C that a finalizer swallowed (SIGTERM has `Terminated.requested`)."""
+
+    interrupted = False
+
+
+def forget_stops() -> None:
+    """A new run: no stop asked for yet."""
+    Terminated.requested = False
+    _Swallowed.interrupted = False
+
+
+def remember_stop(stop: KeyboardInterrupt) -> None:
+    """Note a stop that Python dropped because it was raised while a finalizer ran."""
+    if isinstance(stop, Terminated):
+        Terminated.requested = True
+    else:
+        _Swallowed.interrupted = True
+
+
 def stop_if_requested() -> None:
-    """Raise Terminated when SIGTERM arrived, even if its first raise was swallowed."""
+    """Raise Terminated when SIGTERM arrived, even if its first raise was swallowed; raise
+    KeyboardInterrupt for a Ctrl-C that a finalizer swallowed."""
     if Terminated.requested:
         raise Terminated()
+    if _Swallowed.interrupted:
+        _Swallowed.interrupted = False
+        raise KeyboardInterrupt()
 
 
 class MissingDependency(IntakeError):

@@ -1049,3 +1049,57 @@ def test_a_sigterm_whose_raise_was_swallowed_still_stops_the_packet(tmp_path, mo
         api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
     assert not out.exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".packet.")]
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl-C"])
+def test_a_stop_raised_in_a_finalizer_prints_no_traceback_and_is_kept(capsys, stop):
+    """A SIGTERM (or Ctrl-C) that lands while a finalizer runs (a pipe's __del__ in the
+    worker pool) was printed as "Exception ignored in ..." with a traceback, beside the one
+    line the user should see. The run's hook says nothing of it and keeps the stop for the
+    next checkpoint."""
+    import gc
+    import sys
+
+    from intake import cli
+    from intake.errors import Terminated, forget_stops, stop_if_requested
+
+    raised = Terminated if stop == "SIGTERM" else KeyboardInterrupt
+
+    class Finalized:
+        def __del__(self):
+            raise raised()
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = cli._quiet_about_stops(previous)
+    try:
+        forget_stops()
+        Finalized()
+        gc.collect()
+        assert capsys.readouterr().err == ""
+        with pytest.raises(raised):
+            stop_if_requested()
+    finally:
+        sys.unraisablehook = previous
+        forget_stops()
+
+
+def test_the_quiet_hook_still_reports_other_finalizer_errors(capsys):
+    """Only stops are quiet: any other exception in a finalizer is reported as before."""
+    import gc
+    import sys
+
+    from intake import cli
+
+    class Finalized:
+        def __del__(self):
+            raise ValueError("a finalizer's own fault")
+
+    seen = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = cli._quiet_about_stops(lambda unraisable: seen.append(unraisable.exc_type))
+    try:
+        Finalized()
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert seen == [ValueError]
