@@ -24,6 +24,7 @@ from intake import __version__
 from intake.cache import storable
 from intake.check import Checklist, load_checklist, records_of_others
 from intake.containers import Workspace
+from intake.errors import stop_if_requested
 from intake.model import Document, Finding, Manifest, Person, Source
 from intake.runtime import Progress, Runtime
 from intake.scan import ScanResult, scan
@@ -134,6 +135,7 @@ def read_folder(
         return Reading(earlier, inventory.by_location())
     with runtime.settings():
         extraction = extract(inventory, runtime, workspace, progress)
+        stop_if_requested()  # a stop a worker pool's finalizer swallowed ends the run here
         listing = {**from_notes(extraction.notes), **inventory.listing.entries}
         records, indexes = split_indexes(extraction.documents)
         documents = understand(records, listing, extraction.understood)

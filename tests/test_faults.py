@@ -1103,3 +1103,16 @@ def test_the_quiet_hook_still_reports_other_finalizer_errors(capsys):
     finally:
         sys.unraisablehook = previous
     assert seen == [ValueError]
+
+
+def test_a_stop_swallowed_while_reading_ends_the_scan_too(tmp_path, monkeypatch):
+    """A SIGTERM a worker pool's finalizer swallowed while files were read ends the scan once
+    they are read (no manifest, no cache entry), not only a packet before it is put in place."""
+    from intake.errors import Terminated
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    monkeypatch.setattr(Terminated, "requested", True)
+    with pytest.raises(Terminated):
+        api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
