@@ -29,6 +29,7 @@ from intake.errors import (
     UsageError,
     forget_stops,
     remember_stop,
+    stops_held_now,
 )
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_clinical_summary, print_summary, print_to_do
@@ -489,7 +490,7 @@ def _exit_code(manifest: Manifest) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code. SIGTERM stops a run the way Ctrl-C
     does: the workers, the workspace and the partial packet are cleaned up (exit 143; 130)."""
-    previous = _on_sigterm()
+    previous = _on_stops()
     previous_hook = sys.unraisablehook
     sys.unraisablehook = _quiet_about_stops(previous_hook)
     try:
@@ -506,27 +507,38 @@ def main(argv: list[str] | None = None) -> int:
         return _stopped(err)
     finally:
         sys.unraisablehook = previous_hook
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 
-def _on_sigterm():
+def _on_stops() -> dict[int, object]:
     """Make SIGTERM raise Terminated in the main thread (once: a second SIGTERM during the
-    cleanup is ignored); returns the handler it replaced, None when it cannot (not the main
-    thread)."""
+    cleanup is ignored) and Ctrl-C raise KeyboardInterrupt as Python's own handler does,
+    both held over a `stops_held` step; returns the handlers they replaced (none when it
+    cannot: not the main thread)."""
 
     def terminated(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         Terminated.requested = True
-        raise Terminated()
+        if not stops_held_now():  # else raised when the held step ends
+            raise Terminated()
 
+    def interrupted(signum, frame):
+        if stops_held_now():
+            remember_stop(KeyboardInterrupt())  # raised when the held step ends
+            return
+        raise KeyboardInterrupt()
+
+    previous: dict[int, object] = {}
     try:
-        previous = signal.signal(signal.SIGTERM, terminated)
-        forget_stops()
-        return previous
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, terminated)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, interrupted)
     except ValueError:
-        return None
+        return previous
+    forget_stops()
+    return previous
 
 
 def _quiet_about_stops(previous):

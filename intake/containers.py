@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from intake.errors import stops_held
 from intake.model import Skipped, Source, SourceChanged
 from intake.sniff import HEAD_SIZE, ZIP, sniff
 
@@ -63,7 +64,8 @@ class Workspace:
     @property
     def root(self) -> Path:
         if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="intake-work-"))
+            with stops_held():  # made and kept for removal as one step
+                self._root = Path(tempfile.mkdtemp(prefix="intake-work-"))
             os.chmod(self._root, 0o700)
         return self._root
 

@@ -7,6 +7,8 @@ program, a packet that would overwrite something).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from enum import IntEnum
 
 
@@ -77,6 +79,31 @@ def remember_stop(stop: KeyboardInterrupt) -> None:
         Terminated.requested = True
     else:
         _Swallowed.interrupted = True
+
+
+class _Held:
+    """How many `stops_held` blocks are running (the main thread's only: signals land there)."""
+
+    depth = 0
+
+
+def stops_held_now() -> bool:
+    """Whether a stop that arrives now must wait for the end of a `stops_held` block."""
+    return _Held.depth > 0
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """Hold SIGTERM and Ctrl-C over a step that must not be cut in two: a temporary folder
+    made and its name kept for its removal. A stop that arrives meanwhile is raised when
+    the block ends, where the caller's cleanup already covers what it made."""
+    _Held.depth += 1
+    try:
+        yield
+    finally:
+        _Held.depth -= 1
+    if not _Held.depth:
+        stop_if_requested()
 
 
 def stop_if_requested() -> None:

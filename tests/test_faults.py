@@ -1116,3 +1116,73 @@ def test_a_stop_swallowed_while_reading_ends_the_scan_too(tmp_path, monkeypatch)
     monkeypatch.setattr(Terminated, "requested", True)
     with pytest.raises(Terminated):
         api.scan_folder(folder, api.Options(appointment=APPOINTMENT))
+
+
+@pytest.fixture
+def stop_handlers():
+    """The run's SIGTERM and Ctrl-C handlers, as `intake.cli.main` installs them."""
+    import signal
+
+    from intake import cli
+    from intake.errors import forget_stops
+
+    previous = cli._on_stops()
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        forget_stops()
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_stop_during_a_held_step_is_raised_when_it_ends(stop_handlers, stop):
+    """A stop that lands inside `stops_held` waits for the end of the block (so what the
+    block made is in the caller's hands to clean up), then is raised."""
+    import signal
+
+    from intake.errors import Terminated, stops_held
+
+    raised = Terminated if stop == "SIGTERM" else KeyboardInterrupt
+    reached = False
+    with pytest.raises(raised), stops_held():
+        os.kill(os.getpid(), getattr(signal, stop))
+        for _ in range(1000):  # the handler runs between bytecodes, here
+            pass
+        reached = True
+    assert reached
+
+
+def test_a_sigterm_just_after_the_partial_folder_is_made_leaves_nothing(
+    tmp_path, monkeypatch, stop_handlers
+):
+    """CI saw `.packet.partial-*` left after a SIGTERM: the signal landed between making the
+    hidden folder and the block that removes it. The folder is now made with stops held."""
+    import signal
+    import tempfile
+
+    from intake.errors import Terminated
+    from intake.packet import writer
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    from intake.containers import Workspace
+
+    with Workspace() as workspace:
+        reading = api.read_folder(folder, api.Options(appointment=APPOINTMENT), workspace)
+    made = tempfile.mkdtemp
+
+    def mkdtemp_then_stopped(*args, **kwargs):
+        path = made(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # lands as soon as the handler can run
+        for _ in range(1000):
+            pass
+        return path
+
+    monkeypatch.setattr(writer.tempfile, "mkdtemp", mkdtemp_then_stopped)
+    out = tmp_path / "packet"
+    with pytest.raises(Terminated):
+        writer.write_packet(reading.manifest, reading.sources, out)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["records"]

@@ -18,7 +18,7 @@ from datetime import date
 from itertools import chain
 from pathlib import Path
 
-from intake.errors import CannotWrite, UsageError, stop_if_requested
+from intake.errors import CannotWrite, UsageError, stop_if_requested, stops_held
 from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
@@ -148,8 +148,10 @@ def write_packet(
 
 def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    temp: Path | None = None
     try:
+        with stops_held():  # a stop between making the folder and keeping its name left it
+            temp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
         os.chmod(temp, 0o700)
         packet = temp / "packet"
         packet.mkdir(mode=0o700)
@@ -168,7 +170,8 @@ def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout
             os.replace(result, out)  # atomic: the old file, or the new whole one
             fsync_folder(out.parent)
     finally:
-        shutil.rmtree(temp, ignore_errors=True)
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
 
 
 def cannot_write(err: OSError, out: Path) -> bool:
