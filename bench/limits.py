@@ -37,6 +37,10 @@ for base, folders, files in os.walk(sys.argv[1]):
         with open(os.path.join(base, name), "rb") as handle:
             hashlib.file_digest(handle, "sha256")
 """
+COPY = """
+import shutil, sys
+shutil.copytree(sys.argv[1], sys.argv[2])
+"""
 PDF_TEXT = """
 import sys, pypdfium2
 document = pypdfium2.PdfDocument(sys.argv[1])
@@ -150,6 +154,12 @@ def rows(temp: Path) -> list[dict]:
             (f"packet: {TINY_FILES:,} tiny text files, {state}", intake_packet(tiny), TINY_FILES,
              walk, f"walk + SHA-256, {state}", "<= 10", tiny if cold else None),
         ]  # fmt: skip
+    copied = temp / "tiny-copy"  # what a packet's copies alone cost (its floor here)
+    cases.append(
+        (f"copy: {TINY_FILES:,} tiny text files (shutil.copytree), warm",
+         [sys.executable, "-c", COPY, str(tiny), str(copied)], TINY_FILES, walk,
+         "walk + SHA-256, warm", "(figure only)", None)
+    )  # fmt: skip
     over = tiny_files(temp / "over", run_limit() + run_limit() // 10)
     for command in (intake_scan(over), intake_packet(over)):
         name = f"{command[3]}: {run_limit() + run_limit() // 10:,} tiny files (over the limit)"
@@ -158,6 +168,7 @@ def rows(temp: Path) -> list[dict]:
     how = ""
     for name, command, files, baseline, what, target, cold in cases:
         shutil.rmtree(tiny.parent / f"{tiny.name}-packet", ignore_errors=True)
+        shutil.rmtree(copied, ignore_errors=True)
         how = evict(cold) if cold else how
         base_seconds, base_mb = measure(baseline, env) if baseline else (0.0, 0.0)
         if cold:
