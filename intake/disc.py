@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import tempfile
 import warnings
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from intake.model import Document, Finding, Skipped, Source, SourceChanged
 from intake.scan import ScanResult
@@ -251,6 +252,9 @@ def referenced_files(source: Source) -> list[str]:
     from pydicom.errors import InvalidDicomError
     from pydicom.fileset import FileSet
 
+    from intake import ocr
+    from intake.dicom_staging import staged_in
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pydicom warns for every odd value and missing file
         try:
@@ -269,7 +273,8 @@ def referenced_files(source: Source) -> list[str]:
         except (InvalidDicomError, EOFError, ValueError, OSError, KeyError, AttributeError) as err:
             raise ValueError(f"{type(err).__name__}: {err}") from err
         try:
-            FileSet(dataset)
+            with staged_in(Path(ocr.private_temp_folder() or tempfile.gettempdir())):
+                FileSet(dataset)  # (its own copy folder: inside the run's, removed after)
         except (ValueError, OSError, KeyError, AttributeError) as err:
             if not any(_outside(file_id) for file_id in ids):  # those are reported as such
                 raise ValueError(f"{type(err).__name__}: {err}") from err

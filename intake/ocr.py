@@ -97,6 +97,12 @@ def environment(settings: dict[str, str], temp_folder: str | None = None) -> Ite
         _temp_folder.reset(temp_token)
 
 
+def private_temp_folder() -> str | None:
+    """The run's private folder for temporary files where this work runs (None: the
+    system's, outside a run)."""
+    return _temp_folder.get()
+
+
 def _private_folder() -> tempfile.TemporaryDirectory:
     """A folder for page images (0700, removed after), inside the run's private folder."""
     return tempfile.TemporaryDirectory(prefix="intake-ocr-", dir=_temp_folder.get())

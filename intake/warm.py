@@ -40,12 +40,16 @@ PACKAGE_FILES = (".py", ".toml", ".json", ".j2", ".txt", ".csv", ".gz")
 
 
 def main() -> int:
-    """Console-script entry point: the remembered answer when there is one, else the CLI."""
-    code = answer(sys.argv[1:])
-    if code is not None:
-        return code
-    from intake.cli import main as full
-
+    """Console-script entry point: the remembered answer when there is one, else the CLI.
+    A Ctrl-C before the CLI has its own handling (while intake loads) says so in one line."""
+    try:
+        code = answer(sys.argv[1:])
+        if code is not None:
+            return code
+        from intake.cli import main as full
+    except KeyboardInterrupt:
+        sys.stderr.write("intake: stopped (Ctrl-C): nothing written\n")
+        return 130  # ExitCode.INTERRUPTED (this path loads nothing it can do without)
     return full()
 
 

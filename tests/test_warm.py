@@ -133,3 +133,17 @@ def test_a_manifest_that_cannot_be_printed_is_a_cannot_write_error(folder, env):
                                     text=True, check=False)  # fmt: skip
         assert result.returncode == 6, result.stderr
         assert "cannot write the manifest to standard output: no space left" in result.stderr
+
+
+def test_a_ctrl_c_while_intake_loads_is_one_line_and_exit_130(monkeypatch, capsys):
+    """Ctrl-C in the first tenth of a second (the warm path, imports) printed Python's
+    KeyboardInterrupt traceback (found by stopping runs at random moments)."""
+    from intake import warm
+    from intake.errors import ExitCode
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(warm, "answer", interrupted)
+    assert warm.main() == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err == "intake: stopped (Ctrl-C): nothing written\n"
