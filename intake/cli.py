@@ -559,5 +559,7 @@ def _stopped(err: BaseException, *, batch: bool = False) -> ExitCode:
     """Say the run was stopped, and by what; the exit code for it (128 + the signal)."""
     terminated = isinstance(err, Terminated)
     kept = "packets finished before it are kept" if batch else "nothing written"
+    if not batch and (written := getattr(err, "written", None)):  # came as it was put in place
+        kept = f"the packet was already written to {shown(written)}"
     click.echo(f"intake: stopped ({'SIGTERM' if terminated else 'Ctrl-C'}): {kept}", err=True)
     return ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED

@@ -1186,3 +1186,51 @@ def test_a_sigterm_just_after_the_partial_folder_is_made_leaves_nothing(
         writer.write_packet(reading.manifest, reading.sources, out)
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["records"]
+
+
+@pytest.mark.parametrize("layout", ["folder", "zip"])
+def test_a_stop_while_the_packet_is_put_in_place_waits_and_says_it_was_written(
+    tmp_path, monkeypatch, capsys, stop_handlers, layout
+):
+    """A stop landing while the finished packet was renamed into place could leave an old
+    packet moved aside and no new one (--force), or said "nothing written" beside a whole
+    packet (found by stopping runs at random moments). The renames are held: the stop is
+    raised after them, carrying where the packet now is, and the line says so."""
+    import signal
+
+    from intake import cli as cli_module
+    from intake.errors import Terminated
+    from intake.packet import writer
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    from intake.containers import Workspace
+
+    with Workspace() as workspace:
+        reading = api.read_folder(folder, api.Options(appointment=APPOINTMENT), workspace)
+    out = tmp_path / ("packet.zip" if layout == "zip" else "packet")
+    if layout == "folder":
+        out.mkdir()  # an earlier packet, replaced with --force
+        (out / "INDEX.HTM").write_text("earlier")
+    renamed = os.rename if layout == "folder" else os.replace
+
+    def stopped_midway(source, target):
+        renamed(source, target)
+        os.kill(os.getpid(), signal.SIGTERM)  # between the two renames (or after the one)
+        for _ in range(1000):
+            pass
+
+    monkeypatch.setattr(writer.os, "rename" if layout == "folder" else "replace", stopped_midway)
+    with pytest.raises(Terminated) as stop:
+        writer.write_packet(
+            reading.manifest, reading.sources, out, force=layout == "folder", layout=layout
+        )
+    monkeypatch.undo()
+    assert stop.value.written == out
+    assert out.exists() and (layout == "zip" or (out / "INDEX.HTM").read_text() != "earlier")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    capsys.readouterr()
+    assert cli_module._stopped(stop.value) == 143
+    said = capsys.readouterr().err
+    assert said == f"intake: stopped (SIGTERM): the packet was already written to {out}\n"

@@ -157,18 +157,24 @@ def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout
         packet.mkdir(mode=0o700)
         _write_contents(manifest, sources, PrivateFiles(packet), progress)
         stop_if_requested()  # a SIGTERM whose raise a finalizer swallowed: nothing put in place
-        if layout == "folder":
-            fsync_folder(packet)
-            _move_into_place(packet, out, force=force)
-        else:
+        if layout != "folder":
             result = temp / "result"
             if layout == "zip":
                 _zip_folder(packet, result)
             else:
                 os.replace(packet / "PACKET.PDF", result)
             _fsync_file(result)
-            os.replace(result, out)  # atomic: the old file, or the new whole one
-            fsync_folder(out.parent)
+        try:
+            with stops_held():  # put in place whole: never an old packet aside and no new one
+                if layout == "folder":
+                    fsync_folder(packet)
+                    _move_into_place(packet, out, force=force)
+                else:
+                    os.replace(result, out)  # atomic: the old file, or the new whole one
+                    fsync_folder(out.parent)
+        except KeyboardInterrupt as stop:  # it came while the packet was put in place
+            stop.written = out  # type: ignore[attr-defined]
+            raise
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
