@@ -36,6 +36,7 @@ import make_disc  # noqa: E402
 import pdfs  # noqa: E402
 import photos  # noqa: E402
 import pydicom  # noqa: E402
+import stops  # noqa: E402
 from timing import best_of  # noqa: E402
 
 from intake import api  # noqa: E402
@@ -415,11 +416,13 @@ def main() -> None:
     photo_results = photos.main()
     print()
     pdf_results = pdfs.main()
+    print()
+    stop_results = stops.main()
     (ROOT / "bench" / "results.json").write_text(
         json.dumps(
             {"machine": machine, "peak_rss_mb": round(peak_mb), "results": rows,
              "big_inputs": big_inputs, "understanding": understanding, "photos": photo_results,
-             "pdfs": pdf_results},
+             "pdfs": pdf_results, "stops": stop_results},
             indent=2,
         )
     )  # fmt: skip
