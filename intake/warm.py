@@ -49,7 +49,13 @@ def main() -> int:
         from intake.cli import main as full
     except KeyboardInterrupt:
         sys.stderr.write("intake: stopped (Ctrl-C): nothing written\n")
-        return 130  # ExitCode.INTERRUPTED (this path loads nothing it can do without)
+        sys.stderr.flush()
+        # ExitCode.INTERRUPTED (this path loads nothing it can do without). Not a return:
+        # an interrupt landing while an extension module ran Python code at import leaves
+        # CPython's "unhandled interrupt" mark set though it was handled here, and the
+        # process would then end killed by SIGINT. Nothing needs cleaning up yet: no worker,
+        # workspace or packet exists before the CLI runs.
+        os._exit(130)
     return full()
 
 
