@@ -41,8 +41,9 @@ SETTLE = 1.0  # seconds for a stopped run's workers to be reaped before looking
 
 def run_once(
     command: str, stop: signal.Signals, delay: float, samples: Path, earlier: Path, work: Path
-) -> list[str]:
-    """One run stopped after `delay` seconds; what was wrong with how it ended."""
+) -> tuple[bool, list[str]]:
+    """One run stopped after `delay` seconds: whether the stop ended it (else it had
+    finished first), and what was wrong with how it ended."""
     shutil.rmtree(work, ignore_errors=True)
     temp = work / "tmp"
     temp.mkdir(parents=True)
@@ -69,9 +70,10 @@ def run_once(
         _, stderr = process.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        return ["still running 120 s after the stop"]
+        return True, ["still running 120 s after the stop"]
     time.sleep(SETTLE)
-    return _problems(command, process, stderr, out, work)
+    stopped = process.returncode in (130, 143, -signal.SIGTERM, -signal.SIGINT)
+    return stopped, _problems(command, process, stderr, out, work)
 
 
 def _problems(command: str, process, stderr: str, out: Path, work: Path) -> list[str]:
@@ -81,8 +83,9 @@ def _problems(command: str, process, stderr: str, out: Path, work: Path) -> list
         found.append(f"processes left: {alive.stdout.split()}")
     left = [p.name for p in (work / "tmp").iterdir()]
     left += [p.name for p in work.iterdir() if p.name.startswith(".")]
-    if (work / "batch").exists():
-        left += [str(p.relative_to(work)) for p in (work / "batch").rglob(".*")]
+    if (work / "batch").exists():  # (the batch's own state file is no leftover)
+        hidden = (work / "batch").rglob(".*")
+        left += [str(p.relative_to(work)) for p in hidden if p.name != ".intake-batch.json"]
     if left:
         found.append(f"left behind: {left}")
     lines = stderr.strip().splitlines()
@@ -106,9 +109,13 @@ def _problems(command: str, process, stderr: str, out: Path, work: Path) -> list
 
 
 def main(runs: int = 40, seed: int = 1) -> dict:
+    # a command started in the background of a shell inherits SIGINT ignored, and so would
+    # every run here: with a handler of its own, this process starts them with the default
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     chosen = random.Random(seed)
     problems: list[str] = []
     counts: dict[str, int] = {}
+    stopped_runs = 0
     with tempfile.TemporaryDirectory(prefix="intake-stops-") as temp:
         base = Path(temp)
         make_samples.build(base / "samples")
@@ -125,14 +132,17 @@ def main(runs: int = 40, seed: int = 1) -> dict:
             stop = chosen.choice((signal.SIGTERM, signal.SIGINT))
             delay = round(chosen.uniform(0.05, 3.0), 2)
             counts[command] = counts.get(command, 0) + 1
-            for problem in run_once(command, stop, delay, samples, earlier, base / "run"):
+            stopped, found = run_once(command, stop, delay, samples, earlier, base / "run")
+            stopped_runs += stopped
+            for problem in found:
                 problems.append(f"run {number}: {command}, {stop.name} at {delay} s: {problem}")
     each = ", ".join(f"{command} {count}" for command, count in counts.items())
-    print(f"stopped runs (seed {seed}): {runs}; {each}")
+    print(f"runs (seed {seed}): {runs}; {each}; ended by the stop {stopped_runs}, the rest first")
     print(f"problems: {len(problems)}")
     for problem in problems:
         print(f"  {problem}")
-    return {"runs": runs, "seed": seed, "commands": counts, "problems": problems}
+    return {"runs": runs, "seed": seed, "commands": counts, "stopped": stopped_runs,
+            "problems": problems}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -907,6 +907,7 @@ def test_dicom_staging_is_private_and_gone_after_an_interruption(tmp_path, monke
     import stat
     import tempfile
 
+    from intake import dicom_staging
     from intake.packet import dicom_set
 
     records = tmp_path / "records"
@@ -920,7 +921,7 @@ def test_dicom_staging_is_private_and_gone_after_an_interruption(tmp_path, monke
 
     def interrupted(*_args) -> None:  # called once every instance is staged
         (partial,) = out.parent.glob(".packet.partial-*")
-        (staging,) = partial.glob(dicom_set.STAGING_PREFIX + "*")
+        (staging,) = partial.glob(dicom_staging.STAGING_PREFIX + "*")
         seen["staged"] = [p for p in staging.rglob("*") if p.is_file()]
         seen["modes"] = {stat.S_IMODE(p.stat().st_mode) for p in (partial, staging)}
         seen["tmpdir"] = [p for p in temp.iterdir() if not p.name.startswith("intake-work-")]
