@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "samples"))
 import make_samples  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
+import changes  # noqa: E402
 import classify  # noqa: E402
 import limits  # noqa: E402
 import make_disc  # noqa: E402
@@ -418,11 +419,13 @@ def main() -> None:
     pdf_results = pdfs.main()
     print()
     stop_results = stops.main()
+    print()
+    change_results = changes.main()
     (ROOT / "bench" / "results.json").write_text(
         json.dumps(
             {"machine": machine, "peak_rss_mb": round(peak_mb), "results": rows,
              "big_inputs": big_inputs, "understanding": understanding, "photos": photo_results,
-             "pdfs": pdf_results, "stops": stop_results},
+             "pdfs": pdf_results, "stops": stop_results, "changes": change_results},
             indent=2,
         )
     )  # fmt: skip
