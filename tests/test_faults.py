@@ -1136,6 +1136,24 @@ def stop_handlers():
         forget_stops()
 
 
+def _signal_self(number: int) -> None:
+    """Send this process `number`; its Python handler runs between the bytecodes that follow."""
+    os.kill(os.getpid(), number)
+    for _ in range(1000):
+        pass
+
+
+def _one_note_read(tmp_path: Path) -> api.Reading:
+    """A folder of one visit note, read (no packet written yet)."""
+    from intake.containers import Workspace
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
+    with Workspace() as workspace:
+        return api.read_folder(folder, api.Options(appointment=APPOINTMENT), workspace)
+
+
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
 def test_a_stop_during_a_held_step_is_raised_when_it_ends(stop_handlers, stop):
     """A stop that lands inside `stops_held` waits for the end of the block (so what the
@@ -1147,9 +1165,7 @@ def test_a_stop_during_a_held_step_is_raised_when_it_ends(stop_handlers, stop):
     raised = Terminated if stop == "SIGTERM" else KeyboardInterrupt
     reached = False
     with pytest.raises(raised), stops_held():
-        os.kill(os.getpid(), getattr(signal, stop))
-        for _ in range(1000):  # the handler runs between bytecodes, here
-            pass
+        _signal_self(getattr(signal, stop))
         reached = True
     assert reached
 
@@ -1165,20 +1181,12 @@ def test_a_sigterm_just_after_the_partial_folder_is_made_leaves_nothing(
     from intake.errors import Terminated
     from intake.packet import writer
 
-    folder = tmp_path / "records"
-    folder.mkdir()
-    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
-    from intake.containers import Workspace
-
-    with Workspace() as workspace:
-        reading = api.read_folder(folder, api.Options(appointment=APPOINTMENT), workspace)
+    reading = _one_note_read(tmp_path)
     made = tempfile.mkdtemp
 
     def mkdtemp_then_stopped(*args, **kwargs):
         path = made(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGTERM)  # lands as soon as the handler can run
-        for _ in range(1000):
-            pass
+        _signal_self(signal.SIGTERM)
         return path
 
     monkeypatch.setattr(writer.tempfile, "mkdtemp", mkdtemp_then_stopped)
@@ -1203,13 +1211,7 @@ def test_a_stop_while_the_packet_is_put_in_place_waits_and_says_it_was_written(
     from intake.errors import Terminated
     from intake.packet import writer
 
-    folder = tmp_path / "records"
-    folder.mkdir()
-    (folder / "note.txt").write_text("Visit summary\nChief complaint: cough\n")
-    from intake.containers import Workspace
-
-    with Workspace() as workspace:
-        reading = api.read_folder(folder, api.Options(appointment=APPOINTMENT), workspace)
+    reading = _one_note_read(tmp_path)
     out = tmp_path / ("packet.zip" if layout == "zip" else "packet")
     if layout == "folder":
         out.mkdir()  # an earlier packet, replaced with --force
@@ -1218,9 +1220,7 @@ def test_a_stop_while_the_packet_is_put_in_place_waits_and_says_it_was_written(
 
     def stopped_midway(source, target):
         renamed(source, target)
-        os.kill(os.getpid(), signal.SIGTERM)  # between the two renames (or after the one)
-        for _ in range(1000):
-            pass
+        _signal_self(signal.SIGTERM)  # between the two renames (or after the one)
 
     monkeypatch.setattr(writer.os, "rename" if layout == "folder" else "replace", stopped_midway)
     with pytest.raises(Terminated) as stop:
