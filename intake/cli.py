@@ -29,6 +29,7 @@ from intake.errors import (
     UsageError,
     forget_stops,
     remember_stop,
+    stop_line,
     stops_held_now,
 )
 from intake.model import Manifest, Person
@@ -561,5 +562,5 @@ def _stopped(err: BaseException, *, batch: bool = False) -> ExitCode:
     kept = "packets finished before it are kept" if batch else "nothing written"
     if not batch and (written := getattr(err, "written", None)):  # came as it was put in place
         kept = f"the packet was already written to {shown(written)}"
-    click.echo(f"intake: stopped ({'SIGTERM' if terminated else 'Ctrl-C'}): {kept}", err=True)
+    click.echo(stop_line(err, kept), err=True)
     return ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED

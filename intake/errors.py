@@ -61,6 +61,11 @@ class Terminated(KeyboardInterrupt):
     requested = False
 
 
+def stop_line(stop: BaseException, kept: str = "nothing written") -> str:
+    """The one line a stopped run prints: what stopped it, and what it leaves."""
+    return f"intake: stopped ({'SIGTERM' if isinstance(stop, Terminated) else 'Ctrl-C'}): {kept}"
+
+
 class _Swallowed:
     """A Ctrl-C that a finalizer swallowed (SIGTERM has `Terminated.requested`)."""
 

@@ -47,15 +47,16 @@ def main() -> int:
         if code is not None:
             return code
         from intake.cli import main as full
-    except KeyboardInterrupt:
-        sys.stderr.write("intake: stopped (Ctrl-C): nothing written\n")
+    except KeyboardInterrupt as stop:
+        from intake.errors import ExitCode, stop_line  # (only now: the answer path needs neither)
+
+        sys.stderr.write(stop_line(stop) + "\n")
         sys.stderr.flush()
-        # ExitCode.INTERRUPTED (this path loads nothing it can do without). Not a return:
-        # an interrupt landing while an extension module ran Python code at import leaves
-        # CPython's "unhandled interrupt" mark set though it was handled here, and the
-        # process would then end killed by SIGINT. Nothing needs cleaning up yet: no worker,
-        # workspace or packet exists before the CLI runs.
-        os._exit(130)
+        # Not a return: an interrupt landing while an extension module ran Python code at
+        # import leaves CPython's "unhandled interrupt" mark set though it was handled here,
+        # and the process would then end killed by SIGINT. Nothing needs cleaning up yet: no
+        # worker, workspace or packet exists before the CLI runs.
+        os._exit(ExitCode.INTERRUPTED)
     return full()
 
 
