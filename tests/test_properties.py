@@ -100,3 +100,57 @@ MAGIC = st.sampled_from(
 @given(MAGIC, st.binary(max_size=2048))
 def test_sniff_takes_any_bytes(magic, rest):
     assert sniff(magic + rest) in KNOWN_TYPES
+
+
+# words the lab reports' fact labels are made of (lab_facts), in any case, with dates and
+# the separators they are printed with: lines that may or may not hold a fact
+FACT_WORDS = st.sampled_from(
+    ["Date", "date/time", "collected", "Collection", "COLLECTED", "on", "Specimen", "drawn",
+     "Reported", "report", "Report", "status", "Status:", "final", "FINAL", "resulted",
+     "verified", "source", "Source:", "type", "Performing", "lab", "Laboratory", "site",
+     "performed", "at", "by", "Ordering", "physician", "ordered", "requesting", "provider",
+     "BMP", "CBC", "with", "diff", "Lab", "Results", "panel", "chemistry", "to", "colheita",
+     "Mintavétel", "ideje", "Fecha", "de", "toma", "muestra", "Lelet", "készült", "sample",
+     "taken", ":", "-", "07/16/17", "05:30", "2024-01-05", "Jan", "5,", "2024", "preliminary",
+     "corrected", "amended", "of", "time", "Result"]
+)  # fmt: skip
+# each label as reports print it (lab_facts' patterns), so that every one is met whole
+FACT_PHRASES = st.sampled_from(
+    ["Date Collected:", "Collection Date", "Collected on", "Specimen Collected", "Drawn on",
+     "Date of collection", "Sample taken", "Mintavétel ideje", "Data da colheita",
+     "Fecha de toma", "Toma de muestra", "Date Reported", "Reported on", "Resulted on",
+     "Result date", "Verified on", "Final report date", "Lelet készült", "Kiadás időpontja",
+     "Specimen Type:", "Sample type:", "Source:", "Performing Lab:", "Performed at",
+     "Testing site", "Ordering Physician:", "Ordered by:", "Requesting provider:",
+     "Ordering:", "Report Status: Final", "Result status preliminary", "Status: corrected",
+     "FINAL REPORT", "amended report", "BMP 07/16/17 05:30", "CBC with diff 07/16/17",
+     "Lab Results 07/16/17 05:30 to 07/16/17 05:30", "Lipid panel: 1/2/24"]
+)  # fmt: skip
+FACT_LINES = st.lists(
+    st.one_of(FACT_PHRASES, FACT_WORDS, st.text(max_size=4)), max_size=8
+).map(" ".join)
+
+
+@SETTINGS
+@given(FACT_LINES)
+def test_the_fact_screens_never_rule_out_a_line_or_row_holding_a_fact(line):
+    """read_facts skips a line its one joined search finds nothing in, and column_facts a
+    row holding none of the date labels' needles: neither may skip a line one label finds
+    something in (the screens may let more through, never less)."""
+    from intake.understand import lab_facts
+    from intake.understand.needles import lowered, may_match
+
+    labels = [*lab_facts._DATE_FACTS.values(), *lab_facts._TEXT_FACTS.values(),
+              lab_facts._STATUS]  # fmt: skip
+    if any(label.search(line) for label in labels) or lab_facts._PANEL_DATE.match(line):
+        assert lab_facts._ANY_FACT.search(line)
+    if any(label.search(line) for label in lab_facts._DATE_FACTS.values()):
+        assert may_match(lab_facts._DATE_LABEL_NEEDLES, lowered(line))
+
+
+def test_the_fact_screens_are_built():
+    """A Python whose parser the screens cannot be built with only loses their speed; this
+    one must build both (else the property above tests nothing)."""
+    from intake.understand import lab_facts
+
+    assert lab_facts._ANY_FACT is not None and lab_facts._DATE_LABEL_NEEDLES is not None

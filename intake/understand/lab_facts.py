@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from intake.understand.dates import BIRTH_LABEL, PRINT_LABEL, parse_date
 from intake.understand.lab_table import Row, row_cells
+from intake.understand.needles import lowered, may_match, needles_of_all
 
 _LABEL_WORDS = frozenset(
     [
@@ -104,6 +105,20 @@ _STATUS = re.compile(
     r"|partial|pending|cancell?ed)\b|\b(?P<b>final|preliminary|corrected|amended)\s+report\b",
     re.I,
 )
+def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern matching every line where one of `patterns` matches (an alternation of
+    them, case-blind: it may match more, never less); None when they cannot be joined."""
+    bare = [re.sub(r"\?P<\w+>", "?:", p.pattern) for p in patterns]  # names may repeat
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in bare), re.I)
+    except re.error:
+        return None
+
+
+_DATE_LABEL_NEEDLES = needles_of_all([p.pattern for p in _DATE_FACTS.values()], re.I)
+# one search rules out a line holding no fact (most lines): each label alone is a search
+_ANY_FACT = _any_of([*_DATE_FACTS.values(), _PANEL_DATE, *_TEXT_FACTS.values(), _STATUS])
+
 _LAB_NAME = re.compile(r"\b(?:laborator(?:y|ies)|diagnostics|lab)\b", re.I)
 _CODE = re.compile(r"^(?:[A-Z0-9]{1,3}\s+)+(?=[A-Z][a-z])")
 _CREDENTIALS = {"MD", "DO", "NP", "PA", "RN", "PHD", "DNP", "FNP", "APRN", "PA-C", "MBBS", "DR"}
@@ -123,6 +138,8 @@ def read_facts(lines: list[str], first_row: int = 0) -> list[Fact]:
     """Every fact on every line, in order, numbered from `first_row`."""
     facts: list[Fact] = []
     for number, line in enumerate(lines):
+        if _ANY_FACT is not None and not _ANY_FACT.search(line):
+            continue
         row = first_row + number
         for name, label in _DATE_FACTS.items():
             for match in label.finditer(line):
@@ -157,6 +174,8 @@ def column_facts(rows: list[Row], first_row: int = 0) -> list[Fact]:
     under its cell, so an age ('26/05/21') or a birth date beside it is never taken."""
     facts: list[Fact] = []
     for number, (row, below) in enumerate(itertools.pairwise(rows)):
+        if not may_match(_DATE_LABEL_NEEDLES, lowered(" ".join(w.text for w in row))):
+            continue  # a cell's label is in its row's words: none there, none in a cell
         for cell in row_cells(row):
             text = " ".join(w.text for w in cell)
             for name, label in _DATE_FACTS.items():

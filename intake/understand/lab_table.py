@@ -95,6 +95,8 @@ _TEST_LABELS_BY_LENGTH = tuple(
     (length, frozenset(label for label in _TEST_LABELS if len(label) == length))
     for length in sorted({len(label) for label in _TEST_LABELS})
 )
+# the words a header's first labels span at most (a code's, then a test's)
+_FIRST_LABEL_WORDS = max(map(len, _CODE_LABELS)) + max(map(len, _TEST_LABELS))
 
 
 @dataclass
@@ -165,16 +167,24 @@ def header_columns(row: Row) -> list[Column] | None:
     An unknown word set apart from its neighbours (a column intake has no name for, or
     an OCR misreading of one) becomes an "other" column, so its cells stay out of the
     known ones; short specks are ignored."""
-    words = [_bare(w.text) for w in row]
-    first = next((i for i, word in enumerate(words) if len(word) >= 3), None)
-    code = next((label for label in _CODE_LABELS if first is not None
-                 and tuple(words[first : first + len(label)]) == label), None)  # fmt: skip
+    words: list[str] = []  # bared as far as needed: most rows stop at their first words
+    for word in row:
+        words.append(_bare(word.text))
+        if len(words[-1]) >= 3:
+            break
+    else:
+        return None
+    first = len(words) - 1
+    words += [_bare(w.text) for w in row[len(words) : first + _FIRST_LABEL_WORDS]]
+    code = next((label for label in _CODE_LABELS
+                 if tuple(words[first : first + len(label)]) == label), None)  # fmt: skip
     if code:  # a code column first ('LOINC kód'), then the test's name
         first += len(code)
-    if first is None or not any(
+    if not any(
         tuple(words[first : first + length]) in labels for length, labels in _TEST_LABELS_BY_LENGTH
     ):
         return None  # a header's first column names the test: most rows stop here
+    words += [_bare(w.text) for w in row[len(words) :]]
     columns: list[Column] = []
     unmatched = 0
     index = 0
