@@ -126,9 +126,9 @@ FACT_PHRASES = st.sampled_from(
      "FINAL REPORT", "amended report", "BMP 07/16/17 05:30", "CBC with diff 07/16/17",
      "Lab Results 07/16/17 05:30 to 07/16/17 05:30", "Lipid panel: 1/2/24"]
 )  # fmt: skip
-FACT_LINES = st.lists(
-    st.one_of(FACT_PHRASES, FACT_WORDS, st.text(max_size=4)), max_size=8
-).map(" ".join)
+FACT_LINES = st.lists(st.one_of(FACT_PHRASES, FACT_WORDS, st.text(max_size=4)), max_size=8).map(
+    " ".join
+)
 
 
 @SETTINGS

@@ -105,6 +105,8 @@ _STATUS = re.compile(
     r"|partial|pending|cancell?ed)\b|\b(?P<b>final|preliminary|corrected|amended)\s+report\b",
     re.I,
 )
+
+
 def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     """One pattern matching every line where one of `patterns` matches (an alternation of
     them, case-blind: it may match more, never less); None when they cannot be joined."""
