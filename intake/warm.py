@@ -41,14 +41,25 @@ PACKAGE_FILES = (".py", ".toml", ".json", ".j2", ".txt", ".csv", ".gz")
 
 def main() -> int:
     """Console-script entry point: the remembered answer when there is one, else the CLI.
-    A Ctrl-C before the CLI has its own handling (while intake loads) says so in one line."""
+    A Ctrl-C or SIGTERM before the CLI has its own handling (while intake loads) says so in
+    one line (exit 130 or 143)."""
+    import signal  # (built in: the answer path stays light)
+
     try:
-        code = answer(sys.argv[1:])
-        if code is not None:
-            return code
-        from intake.cli import main as full
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        previous = None
+    try:
+        try:
+            code = answer(sys.argv[1:])
+            if code is not None:
+                return code
+            from intake.cli import main as full
+        finally:  # the CLI installs its own at once; after an answer, the one found
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     except KeyboardInterrupt as stop:
-        from intake.errors import ExitCode, stop_line  # (only now: the answer path needs neither)
+        from intake.errors import ExitCode, Terminated, stop_line  # (the answer path: neither)
 
         sys.stderr.write(stop_line(stop) + "\n")
         sys.stderr.flush()
@@ -56,8 +67,19 @@ def main() -> int:
         # import leaves CPython's "unhandled interrupt" mark set though it was handled here,
         # and the process would then end killed by SIGINT. Nothing needs cleaning up yet: no
         # worker, workspace or packet exists before the CLI runs.
-        os._exit(ExitCode.INTERRUPTED)
+        terminated = isinstance(stop, Terminated)
+        os._exit(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)
     return full()
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM while intake loads: stopped as Ctrl-C stops it (errors.Terminated)."""
+    import signal
+
+    from intake.errors import Terminated
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the line is being written
+    raise Terminated()
 
 
 def request(argv: list[str]) -> tuple[str, tuple[str, ...]] | None:

@@ -156,3 +156,45 @@ def test_a_ctrl_c_while_intake_loads_is_one_line_and_exit_130():
     assert result.returncode == 130
     assert result.stderr == "intake: stopped (Ctrl-C): nothing written\n"
     assert result.stdout == ""
+
+
+def test_a_sigterm_while_intake_loads_is_one_line_and_exit_143():
+    """SIGTERM in the first tenth of a second (the warm path, imports), before the CLI's own
+    handler: the process died of the signal with no word. Handled as Ctrl-C is: one line,
+    and exit 143."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal, time\n"
+        "from intake import warm\n"
+        "def terminated(argv):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "warm.answer = terminated\n"
+        "warm.main()\n"
+        "print('not reached')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 143, result
+    assert result.stderr == "intake: stopped (SIGTERM): nothing written\n"
+    assert result.stdout == ""
+
+
+def test_after_a_remembered_answer_sigterm_is_as_it_was():
+    """The warm path's own SIGTERM handler is only for loading: once it has answered, the
+    handler found is back (a SIGTERM then is the caller's, as without intake)."""
+    import signal
+
+    from intake import warm
+
+    before = signal.getsignal(signal.SIGTERM)
+    saved = warm.answer
+    warm.answer = lambda argv: 0
+    try:
+        assert warm.main() == 0
+    finally:
+        warm.answer = saved
+    assert signal.getsignal(signal.SIGTERM) is before
