@@ -154,3 +154,16 @@ def test_the_fact_screens_are_built():
     from intake.understand import lab_facts
 
     assert lab_facts._ANY_FACT is not None and lab_facts._DATE_LABEL_NEEDLES is not None
+
+
+@SETTINGS
+@given(st.one_of(st.text(max_size=40), LINES))
+def test_the_lab_readers_quick_tests_say_what_the_slow_ones_said(text):
+    """has_digit and _two_letters stand for `any(c.isdigit() ...)` and `sum(c.isalpha()
+    ...) >= 2` on every line a report has: superscript digits ('²') and letters of any
+    script included."""
+    from intake.understand.labs import _two_letters, has_digit
+
+    assert has_digit(text) == any(ch.isdigit() for ch in text)
+    assert has_digit(text + "²") and has_digit("x" * len(text) + "٣")
+    assert _two_letters(text) == (sum(ch.isalpha() for ch in text) >= 2)

@@ -155,6 +155,7 @@ _PICO_COUNT = re.compile(r"^([xX×]?10[*^](?:3|6|9|12)/)p(?=L$)")
 _MANY_TIMES = re.compile(r"^[xX×]{2,}")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few units and words, line after line
 def canonical_unit(unit: str) -> str:
     """A unit as labs print it: UCUM spellings translated, OCR's l/I and 0/O confusions undone
     for known units."""
@@ -908,6 +909,7 @@ BARE_UNITS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def is_unit_word(token: str) -> bool:
     """A word a result line prints as its unit: a known unit, one with '/', '%' or '^' in it
     ('mg/dL', 'x10E3/uL'), or a bare unit ('fL', 'sec'). Prose words ('MAX', 'to') are not."""
@@ -922,7 +924,7 @@ def _or_equal(text: str) -> str:
     → '<5.7', 'More than 60' → '>60'."""
     if "=" in text:
         text = _OR_EQUAL.sub(r"\1=", text)
-    if any(ch.isdigit() for ch in text):  # each word is replaced only before a number
+    if has_digit(text):  # each word is replaced only before a number
         low = lowered(text)
         for pattern, sign, found in _RANGE_WORDS:
             if may_match(found, low):  # its words are in the text (needles.py)
@@ -1025,6 +1027,17 @@ def _flag_read(value: str, reference: str, thousands: bool) -> str | None:
     return "L" if number < limit or (match.group("cmp") == ">" and number == limit) else None  # type: ignore[operator]
 
 
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def has_digit(text: str) -> bool:
+    """Whether a character of `text` is a digit (str.isdigit: '²' too), at C speed where the
+    text is ASCII (there, the digits are 0-9)."""
+    if _ASCII_DIGIT.search(text):
+        return True
+    return not text.isascii() and any(ch.isdigit() for ch in text)
+
+
 def _tokens(line: str) -> list[str]:
     """Whitespace tokens, with '3.5 - 5.0' and '< 200' joined into one token each, and a
     flag OCR glued to its value ('212H', '6.1.H') split off."""
@@ -1034,9 +1047,11 @@ def _tokens(line: str) -> list[str]:
 @functools.lru_cache(maxsize=16)  # a line is read as one result, then as a pair: once
 def _line_tokens(line: str) -> tuple[str, ...]:
     line = _or_equal(line)
-    if any(ch.isdigit() for ch in line):  # the joins below all need a number
-        line = _GLUED_FLAG.sub(r"\1 \2", line)
-        line = _SPACED_RANGE.sub(r"\1-\2", line)
+    if has_digit(line):  # the joins below all need a number
+        if "H" in line or "L" in line:  # (the flag's own letters)
+            line = _GLUED_FLAG.sub(r"\1 \2", line)
+        if may_match(_SPACED_RANGE_NEEDLES, lowered(line)):  # a dash, 'a', 'to'...
+            line = _SPACED_RANGE.sub(r"\1-\2", line)
     if "L" in line:  # (each pattern below is tried only where its literal text is)
         line = _SPACED_MICRO_LITRE.sub(r"\1L", line)  # '10^6/µ L': one unit, never a flag
     if "10" in line:  # 'x10 3/uL', 'x103/uL': a superscript flattened; other exponents stay
@@ -1068,6 +1083,7 @@ _GLUED_FLAG = re.compile(rf"(?<!\S)([<>]?(?:{_NUMBER}))\.?(HH|LL|H|L)(?!\S)")
 _SPACED_RANGE = re.compile(  # '4,5 - 5,5', '40 a 129', OCR's '53- 167' (never '5 -3': a minus)
     rf"(?<![\d,.-])({_NUMBER})(?:\s+(?:[-–]|a|to|até|bis)|[-–])\s+({_NUMBER})"
 )
+_SPACED_RANGE_NEEDLES = needles(_SPACED_RANGE.pattern)
 _SPACED_MICRO_LITRE = re.compile(r"([µu])\s+L\b")
 _GLUED_UNIT = re.compile(rf"^((?:[<>]=?)?(?:{_NUMBER}))([a-zA-Zµ%][\w/.^%µ]*)$")
 _FLAT_EXPONENT = re.compile(
@@ -1138,11 +1154,11 @@ _LOCANT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)  # a report's test names recur, and a line is read twice
 def _is_test_name(test: str) -> bool:
-    letters = sum(ch.isalpha() for ch in test)
     labelled = _LABELLED.search(test)  # "Performing Lab: ..." is a label, not a test
     return (
-        letters >= 2
+        _two_letters(test)
         and (test[:1].isalpha() or bool(_LOCANT.match(test)))
         and not labelled
         and not _NOT_TESTS.match(test)
@@ -1150,6 +1166,17 @@ def _is_test_name(test: str) -> bool:
         and sum(word.isalpha() and word.islower() for word in test.split()) < 4  # prose
         and not _GOAL_OR_DOSE.search(test)
     )
+
+
+def _two_letters(text: str) -> bool:
+    """Whether `text` holds two letters at least (counted only that far)."""
+    letters = 0
+    for ch in text:
+        if ch.isalpha():
+            letters += 1
+            if letters == 2:
+                return True
+    return False
 
 
 # a name holding one of these words states a goal or a treatment, not a test
