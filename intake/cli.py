@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 import functools
@@ -10,6 +11,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -30,6 +32,7 @@ from intake.errors import (
     forget_stops,
     remember_stop,
     stop_line,
+    stops_deferred,
     stops_held_now,
 )
 from intake.model import Manifest, Person
@@ -494,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = _on_stops()
     previous_hook = sys.unraisablehook
     sys.unraisablehook = _quiet_about_stops(previous_hook)
+    previous_import = builtins.__import__
+    builtins.__import__ = _stops_held_over(previous_import)
     try:
         result = cli.main(args=argv, prog_name="intake", standalone_mode=False)
     except click.ClickException as err:
@@ -507,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as err:
         return _stopped(err)
     finally:
+        builtins.__import__ = previous_import
         sys.unraisablehook = previous_hook
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -540,6 +546,25 @@ def _on_stops() -> dict[int, object]:
         return previous
     forget_stops()
     return previous
+
+
+def _stops_held_over(imported):
+    """`__import__` holding SIGTERM and Ctrl-C while the main thread loads a module (the
+    stop is raised once the outermost import is done): a KeyboardInterrupt raised inside
+    a compiled module's set-up aborted the process (pikepdf's nanobind: "Critical nanobind
+    error", SIGABRT), or left CPython's mark of an unhandled interrupt, so that the run,
+    its stop handled and said, still died of SIGINT. Found by bench/stops.py. Imports in
+    other threads are not held (a stop is raised in the main thread only), nor in the
+    worker processes forked from this one (their own handler unwinds a task at once)."""
+    main, process = threading.main_thread(), os.getpid()
+
+    def held(name, globals=None, locals=None, fromlist=(), level=0):
+        if threading.current_thread() is not main or os.getpid() != process:
+            return imported(name, globals, locals, fromlist, level)
+        with stops_deferred():
+            return imported(name, globals, locals, fromlist, level)
+
+    return held
 
 
 def _quiet_about_stops(previous):

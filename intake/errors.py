@@ -111,6 +111,26 @@ def stops_held() -> Iterator[None]:
         stop_if_requested()
 
 
+@contextlib.contextmanager
+def stops_deferred() -> Iterator[None]:
+    """Hold SIGTERM and Ctrl-C over a step a raise must not cut (a module loading: a
+    compiled module's set-up aborts on it); one that arrives meanwhile is raised when the
+    step ends. Unlike `stops_held`, a stop asked for before the step is not raised again:
+    the run may be cleaning up after it, and a second raise would cut the cleanup short."""
+    before = _pending()
+    _Held.depth += 1
+    try:
+        yield
+    finally:
+        _Held.depth -= 1
+    if not _Held.depth and _pending() != before:
+        stop_if_requested()
+
+
+def _pending() -> tuple[bool, bool]:
+    return Terminated.requested, _Swallowed.interrupted
+
+
 def stop_if_requested() -> None:
     """Raise Terminated when SIGTERM arrived, even if its first raise was swallowed; raise
     KeyboardInterrupt for a Ctrl-C that a finalizer swallowed."""

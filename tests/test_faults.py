@@ -1235,3 +1235,49 @@ def test_a_stop_while_the_packet_is_put_in_place_waits_and_says_it_was_written(
     assert cli_module._stopped(stop.value) == 143
     said = capsys.readouterr().err
     assert said == f"intake: stopped (SIGTERM): the packet was already written to {out}\n"
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_stop_while_a_module_loads_is_raised_once_it_has_loaded(
+    stop_handlers, tmp_path, monkeypatch, stop
+):
+    """A Ctrl-C raised inside a compiled module's set-up aborted the run (pikepdf's nanobind:
+    "Critical nanobind error", SIGABRT) or left CPython's unhandled-interrupt mark (the run,
+    its stop said, still died of SIGINT): found by bench/stops.py. While the main thread
+    loads a module the stop waits, and is raised once the module has loaded whole."""
+    import builtins
+
+    from intake import cli
+    from intake.errors import Terminated
+
+    (tmp_path / "slow_to_load.py").write_text(
+        f"import os, signal\nos.kill(os.getpid(), signal.{stop})\n"
+        "for _ in range(1000):\n    pass\nLOADED = True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_to_load", raising=False)
+    monkeypatch.setattr(builtins, "__import__", cli._stops_held_over(builtins.__import__))
+    with pytest.raises(Terminated if stop == "SIGTERM" else KeyboardInterrupt):
+        import slow_to_load  # noqa: F401
+    assert sys.modules["slow_to_load"].LOADED
+
+
+def test_a_stop_asked_for_before_a_module_loads_is_not_raised_again_by_it(
+    stop_handlers, tmp_path, monkeypatch
+):
+    """The run cleaning up after a SIGTERM loads modules too (stopping the pool): the held
+    import raised the same stop again at its end and cut the cleanup short, leaving a
+    worker's Tesseract orphaned (bench/stops.py-style runs: 2 in 20)."""
+    import builtins
+
+    from intake import cli
+    from intake.errors import Terminated
+
+    (tmp_path / "loaded_in_cleanup.py").write_text("LOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "loaded_in_cleanup", raising=False)
+    monkeypatch.setattr(builtins, "__import__", cli._stops_held_over(builtins.__import__))
+    monkeypatch.setattr(Terminated, "requested", True)  # raised already, being cleaned up
+    import loaded_in_cleanup  # noqa: F401
+
+    assert sys.modules["loaded_in_cleanup"].LOADED
