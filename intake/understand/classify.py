@@ -14,7 +14,14 @@ import re
 from functools import cache
 
 from intake.understand.lab_table import header_columns, words_from_text
-from intake.understand.needles import Needles, lowered, may_match, needles, needles_of_all
+from intake.understand.needles import (
+    Needles,
+    alternation,
+    lowered,
+    may_match,
+    needles,
+    needles_of_all,
+)
 from intake.understand.vocabulary import kind_rules
 
 HEADING_LINES = 12
@@ -166,15 +173,7 @@ def _note_sections() -> list[tuple[re.Pattern[str], Needles | None]]:
 def _any_of(kind: str) -> re.Pattern[str] | None:
     """One pattern matching where any of `kind`'s rules matches (an alternation finds a
     match if and only if one of its parts does); None when the rules cannot be joined."""
-    return _alternation([pattern for pattern, _ in _rules()[kind]])
-
-
-def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
-    try:
-        joined = "|".join(f"(?:{p})" for p in patterns)
-        return re.compile(joined, re.I | re.M) if patterns else None  # the rules' own flags
-    except re.error:  # a duplicate group name, a flag that must come first: each alone
-        return None
+    return alternation([pattern for pattern, _ in _rules()[kind]], re.I | re.M)  # their flags
 
 
 def classify(text: str, *, labs: int = 0, medications: int = 0) -> str:
@@ -365,7 +364,9 @@ _SUBTYPES = {
     name: (kind, re.compile(title, re.I), [re.compile(p, re.I) for p in body])
     for name, (kind, title, body) in SUBTYPES.items()
 }
-_SUBTYPE_BODIES = {name: _alternation(list(body)) for name, (_, _, body) in SUBTYPES.items()}
+_SUBTYPE_BODIES = {
+    name: alternation(list(body), re.I | re.M) for name, (_, _, body) in SUBTYPES.items()
+}
 # (title's needles, the body patterns', each body pattern's): needles.py
 _SUBTYPE_NEEDLES = {
     name: (needles(title, re.I), needles_of_all(body, re.I), [needles(p, re.I) for p in body])

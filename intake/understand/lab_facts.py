@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from intake.understand.dates import BIRTH_LABEL, PRINT_LABEL, parse_date
 from intake.understand.lab_table import Row, row_cells
-from intake.understand.needles import lowered, may_match, needles_of_all
+from intake.understand.needles import alternation, lowered, may_match, needles_of_all
 
 _LABEL_WORDS = frozenset(
     [
@@ -107,19 +107,14 @@ _STATUS = re.compile(
 )
 
 
-def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
-    """One pattern matching every line where one of `patterns` matches (an alternation of
-    them, case-blind: it may match more, never less); None when they cannot be joined."""
-    bare = [re.sub(r"\?P<\w+>", "?:", p.pattern) for p in patterns]  # names may repeat
-    try:
-        return re.compile("|".join(f"(?:{p})" for p in bare), re.I)
-    except re.error:
-        return None
-
-
 _DATE_LABEL_NEEDLES = needles_of_all([p.pattern for p in _DATE_FACTS.values()], re.I)
-# one search rules out a line holding no fact (most lines): each label alone is a search
-_ANY_FACT = _any_of([*_DATE_FACTS.values(), _PANEL_DATE, *_TEXT_FACTS.values(), _STATUS])
+# one search rules out a line holding no fact (most lines): each label alone is a search.
+# Case-blind (it may match more, never less), the groups' names dropped (they repeat)
+_ANY_FACT = alternation(
+    [re.sub(r"\?P<\w+>", "?:", p.pattern)
+     for p in (*_DATE_FACTS.values(), _PANEL_DATE, *_TEXT_FACTS.values(), _STATUS)],
+    re.I,
+)  # fmt: skip
 
 _LAB_NAME = re.compile(r"\b(?:laborator(?:y|ies)|diagnostics|lab)\b", re.I)
 _CODE = re.compile(r"^(?:[A-Z0-9]{1,3}\s+)+(?=[A-Z][a-z])")

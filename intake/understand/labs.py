@@ -1099,7 +1099,6 @@ _OCR_MARKS = str.maketrans({"°": " ", "¢": " ", "“": " ", "”": " ", "‘":
 
 
 @functools.lru_cache(maxsize=64)  # a line is tidied for each way it is read: once
-@functools.lru_cache(maxsize=16)  # a line is tidied as a units row, a result, a pair: once
 def tidy_ocr(text: str) -> str:
     """Undo OCR's usual damage to a result line: stray marks, '5:2' for '5.2' inside a
     bracketed range, 'A1c' read as 'Alc'."""

@@ -64,6 +64,18 @@ def needles_of_all(patterns: list[str], flags: int = 0) -> Needles | None:
     return Needles.of(frozenset(found))
 
 
+def alternation(patterns: list[str], flags: int = 0) -> re.Pattern[str] | None:
+    """One pattern matching where any of `patterns` matches (an alternation finds a match if
+    and only if one of its parts does); None when there are none or they cannot be joined
+    (a duplicate group name, a flag that must come first: then each is searched alone)."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+    except re.error:
+        return None
+
+
 def lowered(text: str) -> str | None:
     """The text as `may_match` tests it: lower-cased if ASCII, else None (anything may
     match it)."""
