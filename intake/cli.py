@@ -239,7 +239,7 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     with _runtime(**settings) as runtime, ProgressDisplay(enabled=not silent) as progress:
         manifest = api.scan_folder(folder, _options(**reading), progress=progress, runtime=runtime)
     if as_json:  # printed a document at a time: never the whole manifest's text at once
-        printed = _printing(chain(manifest.json_pieces(with_text=with_text), ["\n"]))
+        printed = _printing(_joined(chain(manifest.json_pieces(with_text=with_text), ["\n"])))
         if runtime.cache is not None and _only_flags_given() and storable(manifest.documents):
             flags = ("--json", *(["--silent"] if silent else []), *(["--with-text"] * with_text))
             warm.remember(folder, flags, printed, _exit_code(manifest))
@@ -250,6 +250,24 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
         print_clinical_summary(summarise(manifest))
         print_summary(manifest)
     _exit_for(manifest)
+
+
+PRINTED_PIECE = 64 * 1024  # characters joined before a write: a manifest of 50,000 documents
+# is a few hundred writes, not 50,000 (each a terminal check, a flush and a system call)
+
+
+def _joined(pieces: Iterable[str], size: int = PRINTED_PIECE) -> Iterator[str]:
+    """The same text in pieces of about `size` characters (each one larger alone as it is)."""
+    held: list[str] = []
+    length = 0
+    for piece in pieces:
+        held.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(held)
+            held, length = [], 0
+    if held:
+        yield "".join(held)
 
 
 def _printing(pieces: Iterable[str]) -> Iterator[str]:

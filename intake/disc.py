@@ -103,13 +103,13 @@ def _is_viewer_file(
 ) -> bool:
     location = source.location
     name = posixpath.basename(location).lower()
-    suffix = PurePosixPath(location).suffix.lower()
     if source.media_type == EXECUTABLE or name == "autorun.inf":
         return True
     if any(location.startswith(f"{f}/") for f in viewer_folders):
         return True
     if not any(_within(location, r) for r in roots):
         return False
+    suffix = PurePosixPath(location).suffix.lower()
     root = _root_of(location, roots)
     rest = location[len(root) :]
     folders = [part.lower() for part in rest.split("/")[:-1]]

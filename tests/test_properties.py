@@ -167,3 +167,27 @@ def test_the_lab_readers_quick_tests_say_what_the_slow_ones_said(text):
     assert has_digit(text) == any(ch.isdigit() for ch in text)
     assert has_digit(text + "²") and has_digit("x" * len(text) + "٣")
     assert _two_letters(text) == (sum(ch.isalpha() for ch in text) >= 2)
+
+
+# a record's plain values: what the contract's lists hold, and what a record may carry besides
+PLAIN_VALUES = st.one_of(st.none(), st.text(max_size=8), st.integers(), st.floats(), st.booleans())
+ODD_VALUES = st.one_of(
+    PLAIN_VALUES, st.lists(st.text(max_size=3), max_size=2), st.tuples(st.text())
+)
+
+
+@SETTINGS
+@given(st.data())
+def test_the_contracts_quick_copy_of_a_record_is_what_asdict_gives(data):
+    """model._flat (a file reference, medication, problem or allergy as the manifest prints
+    it) equals dataclasses.asdict, for plain values and, through its fallback, for others."""
+    from dataclasses import asdict, fields
+
+    from intake.model import Allergy, FileRef, Medication, Problem, _flat
+
+    cls = data.draw(st.sampled_from([FileRef, Medication, Problem, Allergy]))
+    values = st.one_of(PLAIN_VALUES, ODD_VALUES)
+    record = cls(**{f.name: data.draw(values) for f in fields(cls)})
+    flat = _flat(record)
+    assert flat == asdict(record)
+    assert [type(v) for v in flat.values()] == [type(v) for v in asdict(record).values()]
