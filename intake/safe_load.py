@@ -27,6 +27,8 @@ MAX_DIGITS = 1000  # an integer longer than this is no measurement
 MAX_BYTES = 200 * 2**20
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # \ud800-\udfff: maybe a lone half
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BRACKETS_ONLY = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 for an opening, -1 for a closing
 
@@ -60,7 +62,22 @@ def load_json(
     if depth > max_depth:
         raise Refused(f"JSON nested {depth} deep (more than {max_depth}): not read")
     text = data if isinstance(data, str) else data.decode("utf-8-sig", errors="replace")
-    return json.loads(text, parse_int=_integer(max_digits))
+    value = json.loads(text, parse_int=_integer(max_digits))
+    return _without_lone_surrogates(value) if _SURROGATE_ESCAPE.search(raw) else value
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """`value` with each lone UTF-16 half (an escape like \\ud800 that JSON allows and
+    UTF-8 cannot write) replaced by U+FFFD, so no output of the document fails on it;
+    escaped pairs were joined into one character by the parser and are kept."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_SURROGATE.sub("\ufffd", key): _without_lone_surrogates(item)
+                for key, item in value.items()}  # fmt: skip
+    return value
 
 
 def _integer(max_digits: int):

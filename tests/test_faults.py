@@ -189,6 +189,14 @@ def test_load_json_refuses_depth_size_and_runaway_numbers_and_parses_the_rest():
         load_json(b'{"a": ')
 
 
+def test_load_json_replaces_a_lone_utf16_half_and_keeps_an_escaped_pair():
+    """JSON may escape half a UTF-16 pair alone (\\ud800); UTF-8 cannot write it, so every
+    output of the document failed on it. A pair (an emoji) is one character and stays."""
+    loaded = load_json(b'{"text": "a \\ud800 b \\ud83d\\ude00", "\\udfff": ["\\uDC00"]}')
+    assert loaded == {"text": "a \ufffd b \U0001f600", "\ufffd": ["\ufffd"]}
+    assert json.dumps(loaded, ensure_ascii=False).encode()  # writable as UTF-8
+
+
 def test_parse_xml_refuses_depth_and_dtds_and_returns_the_tree():
     root = parse_xml(b"<a><b><c>x</c></b></a>")
     assert root.tag == "a" and root.find("b/c").text == "x"

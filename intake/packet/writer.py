@@ -24,7 +24,8 @@ from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
 from intake.packet.fhir_out import write_fhir_bundle
 from intake.packet.index import PacketIndex, reason_of
-from intake.packet.packet_pdf import MARK, build_packet_pdf
+from intake.packet.earlier import is_earlier_file, is_earlier_packet
+from intake.packet.packet_pdf import build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
 from intake.packet.render import (
     QUESTION_PROMPTS,
@@ -36,7 +37,6 @@ from intake.packet.render import (
 from intake.packet.summary import distinct, summarise
 from intake.packet.tables import labs_csv, meds_csv
 from intake.packet.xdm_metadata import write_metadata_xml
-from intake.scan import is_packet
 from intake.sniff import CDA, DICOM
 
 XDM_FOLDER = "IHE_XDM/SUBSET01"
@@ -61,8 +61,7 @@ CHUNK = 1 << 20
 
 
 LAYOUTS = ("folder", "zip", "pdf")
-MANIFEST_SCHEMA = "intake.manifest/1"
-MANIFEST_MAX = 256 * 2**20  # bytes of EXTRA/manifest.json read from a zip to recognise it
+LINK_UNSUPPORTED = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
 WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}  # whatever the file
 
 
@@ -86,40 +85,14 @@ def check_destination(folder: Path, out: Path, *, force: bool, layout: str = "fo
                 raise UsageError(
                     f"{out} exists and is not a {layout} intake wrote: not replacing it"
                 )
-        elif not out.is_dir() or out.is_symlink() or (any(out.iterdir()) and not is_packet(out)):
+        elif not _is_empty_folder(out) and not is_earlier_packet(out):
             raise UsageError(f"{out} exists and is not an intake packet: not replacing it")
     if out.parent.exists() and not out.parent.is_dir():
         raise UsageError(f"{out.parent}: is not a folder")
 
 
-def is_earlier_file(out: Path, layout: str) -> bool:
-    """True for a zip holding an intake manifest (EXTRA/manifest.json, its schema) or a PDF
-    carrying intake's mark (packet_pdf.MARK): the only files --force replaces."""
-    if not out.is_file() or out.is_symlink():
-        return False
-    return _is_packet_zip(out) if layout == "zip" else _is_packet_pdf(out)
-
-
-def _is_packet_zip(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("EXTRA/manifest.json")
-            if info.file_size > MANIFEST_MAX:
-                return False
-            manifest = json.loads(archive.read(info))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, RuntimeError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("schema") == MANIFEST_SCHEMA
-
-
-def _is_packet_pdf(path: Path) -> bool:
-    import pikepdf
-
-    try:
-        with pikepdf.open(path) as pdf:
-            return str(pdf.docinfo.get(MARK, "")).startswith("intake ")
-    except (pikepdf.PdfError, pikepdf.PasswordError, OSError, ValueError):
-        return False
+def _is_empty_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
 
 
 def write_packet(
@@ -170,8 +143,7 @@ def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout
                     fsync_folder(packet)
                     _move_into_place(packet, out, force=force)
                 else:
-                    os.replace(result, out)  # atomic: the old file, or the new whole one
-                    fsync_folder(out.parent)
+                    _put_file_in_place(result, out, layout, force=force)
         except KeyboardInterrupt as stop:  # it came while the packet was put in place
             stop.written = out  # type: ignore[attr-defined]
             raise
@@ -524,11 +496,37 @@ class PrivateFiles:
         self.folders.add(current)
 
 
+def _put_file_in_place(result: Path, out: Path, layout: str, *, force: bool) -> None:
+    """Rename the finished zip or PDF onto `out`: with --force only over an earlier one intake
+    wrote (checked again: something else may be there now); without it, never over a file
+    that appeared while the packet was written (a link fails where the name is taken)."""
+    if force and (out.exists() or out.is_symlink()):
+        if not is_earlier_file(out, layout):
+            raise UsageError(f"{out} exists and is not a {layout} intake wrote: not replacing it")
+        os.replace(result, out)  # atomic: the old file, or the new whole one
+    else:
+        try:
+            os.link(result, out)
+        except FileExistsError:
+            raise UsageError(f"{out} already exists: use --force to replace it") from None
+        except OSError as err:
+            if cannot_write(err, out) or err.errno not in LINK_UNSUPPORTED:
+                raise
+            if out.exists() or out.is_symlink():  # no links here (FAT, exFAT): a check first
+                raise UsageError(f"{out} already exists: use --force to replace it") from None
+            os.replace(result, out)
+    fsync_folder(out.parent)
+
+
 def _move_into_place(temp: Path, out: Path, *, force: bool) -> None:
-    """Rename the finished packet onto `out`; an old packet is moved aside first, then removed."""
-    if out.exists():
-        if not force:
+    """Rename the finished packet onto `out`; an old packet is moved aside first, then removed.
+    Only an earlier intake packet is replaced (checked again: files may have been added to it
+    while this one was written); without --force, an empty folder at most."""
+    if out.exists() or out.is_symlink():
+        if not force and not _is_empty_folder(out):
             raise UsageError(f"{out} already exists: use --force to replace it")
+        if force and not _is_empty_folder(out) and not is_earlier_packet(out):
+            raise UsageError(f"{out} exists and is not an intake packet: not replacing it")
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
         try:
             os.rename(out, old / out.name)
@@ -543,7 +541,12 @@ def _move_into_place(temp: Path, out: Path, *, force: bool) -> None:
             raise
         shutil.rmtree(old, ignore_errors=True)
     else:
-        os.rename(temp, out)
+        try:
+            os.rename(temp, out)  # replaces at most an empty folder made meanwhile
+        except OSError as err:
+            if err.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                raise UsageError(f"{out} already exists: use --force to replace it") from None
+            raise
     fsync_folder(out.parent)
 
 

@@ -158,6 +158,9 @@ def build_records(root: Path) -> list[Case]:
     brackets = '{"resourceType": "Observation", "id": "b", "note": [{"text": "' + "[{" * 5000
     write("fhir-400-digit-lab.json", _observation("9" * 400), "read", "")  # FHIR: no decimal
     write("fhir-brackets-in-strings.json", brackets + '"}], "valueString": "ok"}', "read", "")
+    write("fhir-lone-surrogate.json",
+          b'{"resourceType": "Condition", "id": "c1", "code": {"text": "Hypertension \\ud800"},'
+          b' "recordedDate": "2024-01-01"}', "read", "")  # valid JSON; UTF-8 cannot write it
     observation = json.loads(_observation("13.2"))
     observation["extension"] = [_nested_extension(40)]  # 83 deep: within the limit
     write("fhir-deep-but-fine.json", json.dumps(observation), "read", "")
