@@ -8,6 +8,7 @@ subprocess whose timeout is only a hang guard: nothing here asserts a duration."
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -808,6 +809,94 @@ def test_force_replaces_an_earlier_intake_pdf_or_zip(small, tmp_path, flag):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def _look_alike_packet(out: Path) -> None:
+    """A folder of someone else's with an INDEX.HTM and an EXTRA/manifest.json."""
+    (out / "EXTRA").mkdir(parents=True)
+    (out / "INDEX.HTM").write_text("<p>my website</p>")
+    (out / "EXTRA/manifest.json").write_text('{"schema": "my.site/2"}')
+    (out / "taxes-2025.xlsx").write_bytes(b"PK not really")
+
+
+def test_force_refuses_a_folder_that_only_looks_like_a_packet(small, tmp_path):
+    """--force replaced any folder holding an INDEX.HTM (found by a review: a web site's
+    folder, a user's taxes beside it, all gone). Only a packet intake wrote is replaced."""
+    out = tmp_path / "site"
+    _look_alike_packet(out)
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = intake("packet", str(small), "-o", str(out), "--force", "-s")
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert f"Error: {out} exists and is not an intake packet: not replacing it" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_force_keeps_a_packet_the_user_added_a_file_to(small, tmp_path):
+    """An earlier packet is replaced with --force; once the user put a file of their own in
+    it (notes for the visit) it is not intake's alone, and is kept whole."""
+    out = tmp_path / "packet"
+    assert intake("packet", str(small), "-o", str(out), "-s").returncode == ExitCode.INCOMPLETE
+    again = intake("packet", str(small), "-o", str(out), "--force", "-s")
+    assert again.returncode == ExitCode.INCOMPLETE, again.stderr  # intake's own: replaced
+    (out / "EXTRA/my-notes.txt").write_text("ask about the MRI")
+    refused = intake("packet", str(small), "-o", str(out), "--force", "-s")
+    assert refused.returncode == ExitCode.USAGE, refused.stderr
+    assert "is not an intake packet: not replacing it" in refused.stderr
+    assert (out / "EXTRA/my-notes.txt").read_text() == "ask about the MRI"
+    assert (out / "INDEX.HTM").is_file()
+
+
+@pytest.mark.parametrize("layout", ["folder", "zip", "pdf"])
+@pytest.mark.parametrize("force", [False, True])
+def test_what_appears_at_out_while_the_packet_is_written_is_not_replaced(
+    tmp_path, monkeypatch, layout, force
+):
+    """OUT was checked when the run began, then replaced at the end whatever was there by
+    then (found by creating it mid-run): a user's file, or another run's packet. Only what
+    --force may replace is replaced; anything else stays, and the run says why."""
+    from intake.packet import writer
+
+    reading = _one_note_read(tmp_path)
+    out = tmp_path / {"folder": "packet", "zip": "packet.zip", "pdf": "packet.pdf"}[layout]
+    written = writer._write_contents
+
+    def user_makes_out(*args, **kwargs):
+        written(*args, **kwargs)
+        if layout == "folder":
+            _look_alike_packet(out)
+        else:
+            out.write_bytes(b"my own file, made while intake ran")
+
+    monkeypatch.setattr(writer, "_write_contents", user_makes_out)
+    with pytest.raises(UsageError, match=r"already exists|not replacing it"):
+        writer.write_packet(reading.manifest, reading.sources, out, force=force, layout=layout)
+    if layout == "folder":
+        assert (out / "taxes-2025.xlsx").read_bytes() == b"PK not really"
+        assert sorted(p.name for p in out.iterdir()) == ["EXTRA", "INDEX.HTM", "taxes-2025.xlsx"]
+    else:
+        assert out.read_bytes() == b"my own file, made while intake ran"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_without_links_a_file_at_out_is_still_not_replaced(tmp_path, monkeypatch):
+    """On a file system without hard links (FAT, exFAT) the zip is put in place after a
+    check that OUT is still free; a file there is kept."""
+    from intake.packet import writer
+
+    result, out = tmp_path / "result", tmp_path / "packet.zip"
+    result.write_bytes(b"new")
+    out.write_bytes(b"mine")
+
+    def no_links(source, target):
+        raise OSError(errno.EPERM, "Operation not permitted", str(target))
+
+    monkeypatch.setattr(writer.os, "link", no_links)
+    with pytest.raises(UsageError, match="already exists"):
+        writer._put_file_in_place(result, out, "zip", force=False)
+    assert out.read_bytes() == b"mine"
+    out.unlink()
+    writer._put_file_in_place(result, out, "zip", force=False)
+    assert out.read_bytes() == b"new" and not result.exists()
+
+
 def _descendants(pid: int) -> list[int]:
     """Every process below `pid` (its children, theirs...), from /proc."""
     found = []
@@ -1221,16 +1310,17 @@ def test_a_stop_while_the_packet_is_put_in_place_waits_and_says_it_was_written(
 
     reading = _one_note_read(tmp_path)
     out = tmp_path / ("packet.zip" if layout == "zip" else "packet")
-    if layout == "folder":
-        out.mkdir()  # an earlier packet, replaced with --force
-        (out / "INDEX.HTM").write_text("earlier")
-    renamed = os.rename if layout == "folder" else os.replace
+    if layout == "folder":  # an earlier packet, replaced with --force
+        writer.write_packet(reading.manifest, reading.sources, out)
+        (out / "INDEX.HTM").write_text("earlier")  # listed, so still intake's own packet
+    step = "rename" if layout == "folder" else "link"  # a zip is linked: never replaces
+    renamed = getattr(os, step)
 
     def stopped_midway(source, target):
         renamed(source, target)
         _signal_self(signal.SIGTERM)  # between the two renames (or after the one)
 
-    monkeypatch.setattr(writer.os, "rename" if layout == "folder" else "replace", stopped_midway)
+    monkeypatch.setattr(writer.os, step, stopped_midway)
     with pytest.raises(Terminated) as stop:
         writer.write_packet(
             reading.manifest, reading.sources, out, force=layout == "folder", layout=layout

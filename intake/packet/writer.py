@@ -510,7 +510,7 @@ def _put_file_in_place(result: Path, out: Path, layout: str, *, force: bool) -> 
         except FileExistsError:
             raise UsageError(f"{out} already exists: use --force to replace it") from None
         except OSError as err:
-            if cannot_write(err, out) or err.errno not in LINK_UNSUPPORTED:
+            if err.errno not in LINK_UNSUPPORTED:  # a real fault: the replace would meet it too
                 raise
             if out.exists() or out.is_symlink():  # no links here (FAT, exFAT): a check first
                 raise UsageError(f"{out} already exists: use --force to replace it") from None
