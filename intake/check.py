@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
+import re2
+
 from intake import ocr_missing
 from intake.errors import UsageError
 from intake.model import KINDS, ChecklistStatus, Document, Finding, Person, Skipped
@@ -34,7 +36,7 @@ class ItemRule:
     requires: str | None = None
     hint: str = ""
     subtypes: tuple[str, ...] = ()
-    content: re.Pattern[str] | None = None  # must match the document's title or text
+    content: re2._Regexp | None = None  # must match the document's title or text
     max_age_days: int | None = None  # older than this before the appointment: stale
 
     def matches(self, document: Document) -> bool:
@@ -255,16 +257,24 @@ def _parse_item(raw: dict) -> ItemRule:
     )
 
 
-def _pattern(text: str | None, item_id: str) -> re.Pattern[str] | None:
+def _pattern(text: str | None, item_id: str) -> re2._Regexp | None:
+    """An item's `content`, compiled by RE2: its time is linear in the text, whatever the
+    pattern (Python's `re` backtracks: `(x+x+)+y` on a page of x's never ends)."""
     if not text:
         return None
     if len(text) > MAX_PATTERN:
         raise ChecklistError(f"item {item_id!r}: content longer than {MAX_PATTERN} characters")
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the reason is in the error; RE2 would also print it
     try:
-        return re.compile(text, re.IGNORECASE)
-    except (re.error, RecursionError, OverflowError) as err:
+        return re2.compile(text, options)
+    except re2.error as err:
+        reason = err.args[0].decode("utf-8", "replace") if err.args else "unknown error"
+        if any(part in reason for part in ("invalid escape sequence: \\", "invalid perl op")):
+            reason += "; back-references and look-arounds are not supported"
         raise ChecklistError(
-            f"item {item_id!r}: content is not a valid regular expression ({err})"
+            f"item {item_id!r}: content is not a valid regular expression ({reason})"
         ) from err
 
 

@@ -527,6 +527,32 @@ def test_a_checklist_extending_a_shipped_one_and_a_file_beside_it_still_loads(tm
                        "questions"] and ids[-2:] == ["x", "y"]  # fmt: skip
 
 
+def test_a_checklist_pattern_that_backtracks_forever_in_python_ends_at_once(tmp_path):
+    """A checklist's `content` of nested repeats (`(x+x+)+y`) against a page of x's never
+    ended: Python's `re` backtracks exponentially (found by a review; 30 x's take minutes).
+    RE2 matches in time linear in the text: the run ends, and the item is simply missing."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "questions.txt").write_text("Questions for the visit\n" + "x" * 20_000 + "\n")
+    checklist = tmp_path / "slow.toml"
+    checklist.write_text(
+        '[[items]]\nid = "q"\nlabel = "Questions"\nkinds = ["questions", "other"]\n'
+        'content = "(x+x+)+y"\n'
+    )
+    result = intake("scan", str(folder), "--json", "-s", "--checklist", str(checklist),
+                    "--appointment", "2026-11-25")  # fmt: skip
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    manifest = json.loads(result.stdout)
+    assert [d["kind"] in ("questions", "other") for d in manifest["documents"]] == [True]
+    (item,) = manifest["checklist"]
+    assert (item["id"], item["status"]) == ("q", "missing")  # read, and it did not match
+    (folder / "questions.txt").write_text("Questions for the visit\nxxy\n")
+    again = intake("scan", str(folder), "--json", "-s", "--checklist", str(checklist),
+                   "--appointment", "2026-11-25")  # fmt: skip
+    (item,) = json.loads(again.stdout)["checklist"]
+    assert item["status"] == "present"
+
+
 # --- the cache --------------------------------------------------------------------------------
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -22,9 +21,9 @@ from intake.errors import CannotWrite, UsageError, stop_if_requested, stops_held
 from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
+from intake.packet.earlier import is_earlier_file, is_earlier_packet
 from intake.packet.fhir_out import write_fhir_bundle
 from intake.packet.index import PacketIndex, reason_of
-from intake.packet.earlier import is_earlier_file, is_earlier_packet
 from intake.packet.packet_pdf import build_packet_pdf
 from intake.packet.previews import NoPreview, render_preview
 from intake.packet.render import (

@@ -158,9 +158,13 @@ def build_records(root: Path) -> list[Case]:
     brackets = '{"resourceType": "Observation", "id": "b", "note": [{"text": "' + "[{" * 5000
     write("fhir-400-digit-lab.json", _observation("9" * 400), "read", "")  # FHIR: no decimal
     write("fhir-brackets-in-strings.json", brackets + '"}], "valueString": "ok"}', "read", "")
-    write("fhir-lone-surrogate.json",
-          b'{"resourceType": "Condition", "id": "c1", "code": {"text": "Hypertension \\ud800"},'
-          b' "recordedDate": "2024-01-01"}', "read", "")  # valid JSON; UTF-8 cannot write it
+    write(
+        "fhir-lone-surrogate.json",
+        b'{"resourceType": "Condition", "id": "c1", "code": {"text": "Hypertension \\ud800"},'
+        b' "recordedDate": "2024-01-01"}',
+        "read",
+        "",
+    )  # valid JSON; UTF-8 cannot write it
     observation = json.loads(_observation("13.2"))
     observation["extension"] = [_nested_extension(40)]  # 83 deep: within the limit
     write("fhir-deep-but-fine.json", json.dumps(observation), "read", "")
@@ -292,7 +296,9 @@ def build_checklists(root: Path) -> list[BadChecklist]:
     write("loop-a.toml", 'extends = "loop-b.toml"\n',
           "extends itself (loop-a.toml -> loop-b.toml -> loop-a.toml)")  # fmt: skip
     write("bad-regex.toml", _item(1) + "\n" + _item(2, 'content = "[unterminated"\n'),
-          "not a valid regular expression (unterminated character set", line=6)  # fmt: skip
+          "not a valid regular expression (missing ]: [unterminated)", line=6)  # fmt: skip
+    write("back-reference.toml", _item(1, 'content = "(MRI) of the \\\\1"\n'),
+          "back-references and look-arounds are not supported", line=1)  # fmt: skip
     write("huge-max-age.toml", _item(1, "max_age_days = 99999999999999999\n"),
           "max_age_days must be a whole number from 1 to 36500", line=1)  # fmt: skip
     write("syntax-error.toml", _item(1) + 'hint = "unclosed\n', "at line 5")
