@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -316,7 +316,7 @@ def _staleness(matching: list[Document], max_age_days: int, appointment: date) -
     if not dates:
         return "present", "no date found: check it is recent"
     newest = max(dates)
-    if date.fromisoformat(newest) < appointment - timedelta(days=max_age_days):
+    if date.fromisoformat(newest).toordinal() < appointment.toordinal() - max_age_days:
         return "stale", (
             f"newest is from {newest}, more than {max_age_days} days before the appointment "
             f"({appointment.isoformat()}): ask for recent results"

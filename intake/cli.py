@@ -105,6 +105,7 @@ def reading_options(command):
 
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+PLAUSIBLE_YEARS = (1850, 2200)  # a birth date or an appointment; 0026-03-14 is a typo
 
 
 def _parse_day(ctx, param, value: str | None) -> date | None:
@@ -114,11 +115,17 @@ def _parse_day(ctx, param, value: str | None) -> date | None:
     try:
         if not ISO_DAY.fullmatch(value.strip()):
             raise ValueError
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not an ISO date: write it as YYYY-MM-DD (for example 2026-03-14)"
         ) from None
+    if not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]:  # 0026 for 2026: a slip
+        raise click.BadParameter(
+            f"{value!r} is not a plausible date: a year from {PLAUSIBLE_YEARS[0]} to "
+            f"{PLAUSIBLE_YEARS[1]}, please"
+        )
+    return day
 
 
 def _options(checklist, appointment, patient_name, birth_date) -> api.Options:

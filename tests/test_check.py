@@ -178,3 +178,17 @@ def test_plan_headings(tmp_path, text, satisfies):
     kinds = {d.kind for d in manifest.documents}
     assert kinds & {"visit_summary", "consult_note"}, kinds
     assert (statuses(manifest)["treatment_plan"] == "present") is satisfies
+
+
+def test_staleness_against_the_first_or_last_representable_day_does_not_overflow():
+    """`appointment - timedelta(max_age_days)` overflowed for an appointment near year 1
+    (found by a review: --appointment 0001-03-01 ended the run with OverflowError). The
+    library API takes any date: the first day makes nothing stale, the last makes old
+    results stale."""
+    from intake.check import _staleness
+    from intake.model import Document
+
+    old = Document("labs.pdf", None, 10, "application/pdf", kind="lab_report", date="2020-01-01")
+    assert _staleness([old], 365, date.min) == ("present", "")
+    status, note = _staleness([old], 36_500, date.max)
+    assert status == "stale" and "2020-01-01" in note

@@ -80,6 +80,10 @@ def test_cli_patient_and_birth_date_options(oncology):
         bad = CliRunner().invoke(cli, ["scan", str(oncology), "--appointment", given])
         assert bad.exit_code == 2 and "not an ISO date" in bad.stderr, given
         assert "YYYY-MM-DD" in bad.stderr
+    for slip in ("0001-03-01", "0026-11-25", "9999-12-31"):  # 0001: OverflowError, a traceback
+        bad = CliRunner().invoke(cli, ["scan", str(oncology), "--appointment", slip])
+        assert bad.exit_code == 2 and "not a plausible date" in bad.stderr, bad.output
+        assert "Traceback" not in bad.output
     unset = CliRunner().invoke(cli, ["scan", str(oncology), "--json"])
     assert json.loads(unset.stdout)["appointment"] is None  # not given: never today's date
 
