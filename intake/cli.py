@@ -203,23 +203,29 @@ def cli(debug: bool) -> None:
         warnings.filterwarnings("default", module=r"intake(\.|$)")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(TerminalFormatter("intake: %(levelname)s: %(message)s"))
-    handler.addFilter(only_intake_below_warning)
+    library_floor = logging.WARNING if debug else logging.ERROR
+    handler.addFilter(functools.partial(shown_record, library_floor=library_floor))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
     # libraries' debug output quotes what they parse (names, dates, lab values): capped at
-    # WARNING even with --debug (forked workers inherit this); without it, at ERROR
+    # WARNING even with --debug (forked workers inherit this); without it, at ERROR. The
+    # handler's filter holds the same floor: pydicom sets its logger back to WARNING when
+    # it is imported, after this ran ("Invalid value for VR DA: '2024-01-15'" reached stderr)
     for library in LIBRARY_LOGGERS:
-        logging.getLogger(library).setLevel(logging.WARNING if debug else logging.ERROR)
+        logging.getLogger(library).setLevel(library_floor)
 
 
 LIBRARY_LOGGERS = ("pdfminer", "pdfplumber", "PIL", "pydicom", "pikepdf", "fontTools",
                    "reportlab", "fhir", "pydantic", "pytesseract", "markdown_it")  # fmt: skip
 
 
-def only_intake_below_warning(record: logging.LogRecord) -> bool:
-    """Debug and info lines only from intake's own loggers, whose lines name files and
-    reasons, never record text; other loggers' lines pass from WARNING up."""
-    return record.levelno >= logging.WARNING or record.name.split(".")[0] == "intake"
+def shown_record(record: logging.LogRecord, *, library_floor: int) -> bool:
+    """intake's own lines (they name files and reasons, never record text) from its logger's
+    level; another logger's only from `library_floor` (ERROR; WARNING with --debug), as
+    libraries' warnings quote the values they parse."""
+    if record.name.split(".")[0] == "intake":
+        return True
+    return record.levelno >= library_floor
 
 
 @cli.command()

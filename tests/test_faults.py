@@ -1023,6 +1023,21 @@ def test_a_packet_with_dicom_leaves_nothing_in_tmpdir(tmp_path):
     assert not [p.name for p in out.rglob(".*")]  # no staging folder in the packet
 
 
+def test_a_library_warning_quoting_a_dicom_value_never_reaches_stderr(tmp_path):
+    """pydicom warned "Invalid value for VR DA: '2024-01-15'" while the packet's file-set
+    was written, on stderr: pydicom sets its logger's level when imported, after intake
+    had quietened it. The handler now holds libraries' lines below ERROR back itself."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "ct.dcm").write_bytes(make_faults.odd_values_dicom())
+    out = tmp_path / "packet"
+    result = intake("packet", str(records), "-o", str(out), "-s")
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    assert (out / "DICOMDIR").is_file()
+    for value in (make_faults.ODD_DATE, make_faults.ODD_TIME, "Invalid value"):
+        assert value not in result.stderr, result.stderr
+
+
 def test_dicom_staging_is_private_and_gone_after_an_interruption(tmp_path, monkeypatch):
     """Ctrl-C (or SIGTERM, which raises the same way) while the file-set's instances sit
     staged: they were staged inside the hidden partial packet (0700), never in TMPDIR, and

@@ -139,6 +139,24 @@ def long_text_dicom() -> bytes:
     return out.getvalue()
 
 
+ODD_DATE, ODD_TIME = "2024-01-15", "10:30"  # ISO forms, not DICOM's DA and TM
+
+
+def odd_values_dicom() -> bytes:
+    """pydicom's CT_small.dcm with a StudyDate and StudyTime in ISO form: pydicom warns
+    "Invalid value for VR DA: '2024-01-15'" when the packet's file-set writes them."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the warning is the point
+        ds.StudyDate, ds.StudyTime = ODD_DATE, ODD_TIME
+        out = io.BytesIO()
+        ds.save_as(out)
+    return out.getvalue()
+
+
 def build_records(root: Path) -> list[Case]:
     """Write records/ under `root`; returns the cases."""
     root.mkdir(parents=True, exist_ok=True)
