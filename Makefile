@@ -65,6 +65,7 @@ fonts:
 	  fi; }
 
 test: $(BIN)/intake tesseract fonts
+	@bash .ci/test-tools  # qpdf, poppler-utils, dicom3tools, chromium: apt-get when root
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/intake tesseract
