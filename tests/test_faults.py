@@ -246,6 +246,59 @@ def test_a_dicom_study_with_10kb_descriptions_is_cut_in_the_pdf_and_whole_in_the
     _links_resolve(out)
 
 
+def test_long_documents_are_laid_out_in_part_and_say_where_the_rest_is(tmp_path):
+    """A C-CDA of 100,000 sections took 1.4 GB to lay out (reportlab holds every paragraph
+    until the pages are done); a long text was cut at 200,000 characters without a word.
+    Both are laid out up to 200,000 characters, then say where the whole is."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "visit.xml").write_bytes(make_faults.many_sections_ccda(6_000))
+    (folder / "notes.txt").write_text("Visit summary\n" + "Stable, no change today.\n" * 12_000)
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    text = subprocess.run(["pdftotext", str(out / "PACKET.PDF"), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert "Note 0" in text and "Note 5999" not in text
+    cut = re.search(r"([\d,]+) more sections not laid out here", text)
+    assert cut and 0 < int(cut[1].replace(",", "")) < 6_000
+    assert "of its 300,014 characters: the whole text is in the original file" in text
+    (cda,) = [d for d in manifest.documents if d.source == "visit.xml"]
+    readable = packet_index(out)[cda.id]
+    assert any("Note 5999" in (out / name).read_text() for name in _readable_pages(out))
+    assert readable  # the document is in the index
+
+
+def test_big_photos_are_drawn_upright_without_decoding_them_whole_here(tmp_path):
+    """A 48-megapixel phone photo was decoded whole, turned and copied in the main process
+    (690 MB), a 9000 x 9000 PNG took 1 GB. A JPEG is now decoded at a reduced scale; what
+    still decodes to more than MAIN_PROCESS_PIXELS is drawn in a worker process."""
+    import io as bytes_io
+
+    from PIL import Image
+
+    from intake.packet.photo_page import MAIN_PROCESS_PIXELS, decoded_pixels
+
+    photo, scan = make_faults.phone_photo(), make_faults.huge_png(6_000)
+    assert decoded_pixels(bytes_io.BytesIO(photo)) == 4_000 * 3_000  # JPEG at half scale
+    assert decoded_pixels(bytes_io.BytesIO(scan)) > MAIN_PROCESS_PIXELS  # to a worker
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "phone.jpg").write_bytes(photo)
+    (folder / "scan.png").write_bytes(scan)
+    out = tmp_path / "packet"
+    api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    listed = subprocess.run(["pdfimages", "-list", str(out / "PACKET.PDF")], check=True,
+                            capture_output=True, text=True).stdout.splitlines()[2:]  # fmt: skip
+    sizes = sorted((int(row.split()[3]), int(row.split()[4])) for row in listed)
+    assert sizes == [(1800, 2400), (2400, 2400)]  # the photo upright (EXIF 6: portrait)
+    with Image.open(bytes_io.BytesIO(photo)) as original:
+        assert original.size == (8000, 6000)  # as stored: landscape
+
+
+def _readable_pages(out: Path) -> list[str]:
+    return [str(page.relative_to(out)) for page in (out / "READABLE").glob("*.HTM")]
+
+
 def test_a_lab_value_fhir_rejects_is_left_out_of_the_bundle_and_said(tmp_path):
     """A 400-digit value (within the JSON reader's limit) is no FHIR decimal: the Bundle
     failed its own validation and the packet was lost."""

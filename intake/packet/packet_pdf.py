@@ -24,6 +24,7 @@ from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet import pdf_fonts, pdf_pages, text_layer
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex, reason_of
+from intake.packet.photo_page import photo_page
 from intake.packet.summary import PacketSummary
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
 
@@ -259,8 +260,7 @@ def _render_pages(
         if document.media_type == CDA and document.narrative is not None:
             return pdf_pages.cda_pages(document), True
         if document.media_type in IMAGE_TYPES:
-            with source.open() as handle:
-                return pdf_pages.image_page(handle, document), True
+            return photo_page(source, document), True
         if document.text.strip():
             return pdf_pages.text_pages(document.text, document), True
     except (ExtractionError, OSError, ValueError, SourceChanged) as err:

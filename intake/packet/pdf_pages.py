@@ -65,6 +65,7 @@ CELL_PADDING = 12  # a table cell's left + right padding
 MOST_OF_A_CELL = FRAME_HEIGHT / 3  # a table row never splits: its cells stay well under a page
 MOST_OF_A_HEADING = FRAME_HEIGHT / 6
 CUT = "…"
+PHOTO_SIDE = 2400  # pixels: a photo's longer side on its page (about 300 dpi on Letter)
 
 
 def render(flowables: list, *, title: str, on_page=None) -> bytes:
@@ -337,10 +338,18 @@ def cda_pages(document: Document) -> bytes:
     )
     flow.append(p(header, SMALL))
     sections = document.narrative.sections if document.narrative else ()
-    for section in sections:
+    budget = TEXT_PAGE_LIMIT  # reportlab holds every paragraph until the pages are done:
+    for shown, section in enumerate(sections):  # 100,000 sections took 1.4 GB
+        if budget <= 0:
+            left = len(sections) - shown
+            flow.append(p(f"{left:,} more section{'s' * (left != 1)} not laid out here (the "
+                          "PDF shows the first 200,000 characters): see the document's readable "
+                          "page in the packet, or the original file.", SMALL))  # fmt: skip
+            break
         flow.append(fit(section.title, SUBHEADING))
         lines = section.lines or section.items
         flow += [p(line, CELL) for line in lines] or [p("No information.", SMALL)]
+        budget -= len(section.title) + sum(len(line) for line in lines)
     return render(flow, title=f"{document.id} {document.title}")
 
 
@@ -387,6 +396,10 @@ def _text_flow(text: str, document: Document) -> list:
             continue
         for start in range(0, len(line), LINE_PIECE):  # reportlab splits one long paragraph
             flow.append(p(line[start : start + LINE_PIECE], CELL))  # in quadratic time
+    if len(text) > TEXT_PAGE_LIMIT:
+        flow.append(p(f"The PDF shows the first {TEXT_PAGE_LIMIT:,} of its {len(text):,} "
+                      "characters: the whole text is in the original file in the packet.",
+                      SMALL))  # fmt: skip
     return flow
 
 
@@ -397,9 +410,10 @@ def image_page(path: Path | BinaryIO, document: Document) -> bytes:
 
     heif_available()  # a HEIC photo opens once pillow-heif is registered
 
-    with PillowImage.open(path) as original:
+    with PillowImage.open(path) as original:  # made small first, then turned: a 48 MP
+        original.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))  # photo is decoded at 1/2 to 1/8
+        original.thumbnail((PHOTO_SIDE, PHOTO_SIDE))  # scale (JPEG), never copied whole
         upright = ImageOps.exif_transpose(original).convert("RGB")
-    upright.thumbnail((2400, 2400))
     buffer = io.BytesIO()
     upright.save(buffer, format="JPEG", quality=85)
     buffer.seek(0)

@@ -375,3 +375,61 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- big inputs for `make bench` (bench/limits.py): the main process's peak memory ------------
+
+
+def many_sections_ccda(sections: int = 100_000) -> bytes:
+    """A C-CDA of `sections` short narrative sections (about 12 MB at 100,000): its readable
+    pages once held every paragraph in memory at once (1.4 GB)."""
+    body = "".join(
+        _section(f"Note {n}", f"<paragraph>Seen on visit {n}: stable, no change.</paragraph>")
+        for n in range(sections)
+    )
+    return _ccda(body)
+
+
+def many_observations_fhir(observations: int = 200_000) -> bytes:
+    """A FHIR collection Bundle of `observations` hemoglobin results, one a day back from
+    2026-01-01 (about 60 MB at 200,000)."""
+    from datetime import date, timedelta
+
+    first = date(2026, 1, 1)
+    entries = ",\n".join(
+        f'{{"resource": {{"resourceType": "Observation", "id": "o{n}", "status": "final",'
+        f' "code": {{"text": "Hemoglobin"}}, "effectiveDateTime":'
+        f' "{(first - timedelta(days=n % 30_000)).isoformat()}",'
+        f' "valueQuantity": {{"value": {11 + (n % 40) / 10:.1f}, "unit": "g/dL"}}}}}}'
+        for n in range(observations)
+    )
+    return ('{"resourceType": "Bundle", "type": "collection", "entry": [\n' + entries
+            + "\n]}\n").encode()  # fmt: skip
+
+
+def phone_photo(width: int = 8000, height: int = 6000) -> bytes:
+    """A 48-megapixel phone photo of a medication list, EXIF-rotated (orientation 6)."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(picture)
+    for y in range(0, height, 200):
+        draw.text((100, y), "Metformin 500 mg twice daily", fill="black")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+def huge_png(side: int = 9000) -> bytes:
+    """A `side` x `side` PNG scan (81 megapixels at 9,000: 324 MB once decoded)."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(picture)
+    for y in range(0, side, 300):
+        draw.text((100, y), "Lisinopril 10 mg daily", fill="black")
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
