@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -25,12 +25,24 @@ def cell(value: object) -> str:
 
 def csv_text(columns: list[str], rows: Iterable[Iterable[object]]) -> str:
     """A CSV document (CRLF line ends, as spreadsheets expect) with every cell through cell()."""
+    return "".join(csv_pieces(columns, rows))
+
+
+def csv_pieces(columns: list[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """The same CSV document in pieces of about PIECE characters (never all of it at once)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([cell(column) for column in columns])
     for row in rows:
         writer.writerow([cell(value) for value in row])
-    return buffer.getvalue()
+        if buffer.tell() >= PIECE:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+PIECE = 1 << 16
 
 
 def _is_number(text: str) -> bool:

@@ -15,7 +15,7 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
 
@@ -617,20 +617,35 @@ def indented_json(value: Any) -> str:
         return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def spliced_json(outline: str, slot: str, entries: Iterable[str]) -> Iterator[str]:
+def spliced_json(outline: str, slot: str, entries: Iterable[str | Iterable[str]]) -> Iterator[str]:
     """Indented JSON written a member at a time: `outline` is the whole with one top-level
     member empty (`slot`, such as '\\n  "documents": []'), `entries` that member's items as
     indented JSON text (an object's as '"key": value'). The pieces join to the text
     json.dumps(indent=2) gives the whole; never more than one entry is held."""
     head, tail = outline.split(slot, 1)  # the top level's key: 2 spaces in
     started = False
-    for text in entries:
-        yield (",\n    " if started else f"{head}{slot[:-1]}\n    ") + text.replace("\n", "\n    ")
+    for entry in entries:  # an entry's text, or its pieces (a spliced document)
+        lead = ",\n    " if started else f"{head}{slot[:-1]}\n    "
+        for text in (entry,) if isinstance(entry, str) else entry:
+            yield lead + text.replace("\n", "\n    ")
+            lead = ""
         started = True
     yield f"\n  {slot[-1]}{tail}" if started else outline
 
 
+def document_json(document: Document, *, with_text: bool = False) -> Iterable[str]:
+    """A document's contract as indented JSON: one text, or, for a document of more than
+    SPLICED_LABS lab results, pieces a result at a time (200,000 results of one FHIR
+    bundle made a 240 MB object tree, then its text)."""
+    if len(document.labs) <= SPLICED_LABS:
+        return (indented_json(document.to_contract(with_text=with_text)),)
+    outline = indented_json(replace(document, labs=()).to_contract(with_text=with_text))
+    return spliced_json(outline, _LABS_SLOT, (indented_json(_lab(lab)) for lab in document.labs))
+
+
 _DOCUMENTS_SLOT = '\n  "documents": []'
+_LABS_SLOT = '\n  "labs": []'
+SPLICED_LABS = 1_000
 
 
 @dataclass(frozen=True)
@@ -710,7 +725,7 @@ class Manifest:
         return spliced_json(
             outline,
             _DOCUMENTS_SLOT,
-            (indented_json(d.to_contract(with_text=with_text)) for d in self.documents),
+            (document_json(d, with_text=with_text) for d in self.documents),
         )
 
     def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:

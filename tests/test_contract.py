@@ -127,3 +127,13 @@ def test_the_json_written_a_document_at_a_time_is_the_contract(oncology_manifest
     assert manifest.to_json(with_text=with_text) == whole
     empty = dataclasses.replace(manifest, documents=())
     assert empty.to_json() == json.dumps(empty.to_contract(), indent=2, ensure_ascii=False)
+    number = next(n for n, d in enumerate(manifest.documents) if d.labs)
+    first = manifest.documents[number]  # a document of many results: spliced result by result
+    many = first.labs * (model.SPLICED_LABS // len(first.labs) + 1)
+    documents = list(manifest.documents)
+    documents[number] = dataclasses.replace(first, labs=many)
+    big = dataclasses.replace(manifest, documents=tuple(documents))
+    whole = json.dumps(big.to_contract(with_text=with_text), indent=2, ensure_ascii=False)
+    assert big.to_json(with_text=with_text) == whole
+    pieces = list(model.document_json(big.documents[number], with_text=with_text))
+    assert len(pieces) > model.SPLICED_LABS  # never the whole document's text at once

@@ -65,6 +65,7 @@ CELL_PADDING = 12  # a table cell's left + right padding
 MOST_OF_A_CELL = FRAME_HEIGHT / 3  # a table row never splits: its cells stay well under a page
 MOST_OF_A_HEADING = FRAME_HEIGHT / 6
 CUT = "…"
+EARLIER_SHOWN = 12  # earlier values of one test listed on the lab results page
 PHOTO_SIDE = 2400  # pixels: a photo's longer side on its page (about 300 dpi on Letter)
 
 
@@ -280,7 +281,7 @@ def labs_page(trends: tuple[Trend, ...]) -> bytes:
                 f"{' '.join(filter(None, [latest.value, trend.unit]))}\n{where}",
                 flag,
                 (trend.reference_range or "") + differ,
-                "\n".join(r.describe() for r in trend.earlier),
+                _earlier_values(trend),
                 drawing(trend) or "",
             ]
         )
@@ -290,6 +291,16 @@ def labs_page(trends: tuple[Trend, ...]) -> bytes:
         rows.append(["No lab values were read.", "", "", "", "", ""])
     widths = [1.2, 1.1, 0.65, 0.85, 1.05, 2.25]  # 2.25in: the chart's 150pt + padding
     return render([fit("Lab results", HEADING), table(rows, widths, fills=fills)], title="Labs")
+
+
+def _earlier_values(trend: Trend) -> str:
+    """The earlier values, newest first: the first EARLIER_SHOWN, then how many more (a cell
+    of 200,000 values took hundreds of MB to lay out, and no page shows them)."""
+    shown = "\n".join(r.describe() for r in trend.earlier[:EARLIER_SHOWN])
+    more = len(trend.earlier) - EARLIER_SHOWN
+    if more > 0:
+        shown += f"\n… {more:,} earlier: all in INDEX.HTM and EXTRA/LABS.CSV"
+    return shown
 
 
 def study_page(document: Document, previews: dict[tuple[int, int], Path]) -> bytes:

@@ -3,10 +3,10 @@ through intake.csv_cells, so nothing read from a record runs as a formula)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from intake.csv_cells import csv_text
+from intake.csv_cells import csv_pieces
 from intake.model import Document
 from intake.packet.index import PacketIndex, reason_of
 from intake.packet.summary import PacketSummary
@@ -34,23 +34,20 @@ MED_COLUMNS = [column for column, _ in MED_FIELDS] + SOURCE_COLUMNS
 
 
 def _rows(
-    records: Iterable[tuple[object, Document]],
+    records: Sequence[tuple[object, Document]],
     fields: tuple[tuple[str, str | Callable[[Any], object]], ...],
     index: PacketIndex | None,
     name: str,
-) -> list[list]:
+) -> Iterator[list]:
     """One row per (record, document), in the order given: the record's fields, then the
-    document's id, title and source. A document whose rows fail is left out with a note."""
-    rows: list[list] = []
+    document's id, title and source. A document whose rows fail is left out with a note:
+    found in a first pass, so the rows are made as they are written, never all held."""
     failed: set[str] = set()
     for record, document in records:
         if document.id in failed:
             continue
         try:
-            rows.append(
-                [name(record) if callable(name) else getattr(record, name) for _, name in fields]
-                + [document.id, document.title, document.source]
-            )
+            _row(record, document, fields)
         except MemoryError:
             raise
         except Exception as err:
@@ -58,15 +55,24 @@ def _rows(
             if index is not None:
                 index.note(document, f"{document.source}: its rows in {name} failed "
                                      f"({reason_of(err)})")  # fmt: skip
-    return [row for row in rows if row[len(fields)] not in failed]
+    return (_row(record, document, fields) for record, document in records
+            if document.id not in failed)  # fmt: skip
 
 
-def labs_csv(summary: PacketSummary, index: PacketIndex | None = None) -> str:
-    """One row per lab result, in the packet's one order (PacketSummary.labs)."""
-    return csv_text(LAB_COLUMNS, _rows(summary.labs, LAB_FIELDS, index, "EXTRA/LABS.CSV"))
+def _row(record, document: Document, fields) -> list:
+    return [name(record) if callable(name) else getattr(record, name) for _, name in fields] + [
+        document.id,
+        document.title,
+        document.source,
+    ]
 
 
-def meds_csv(summary: PacketSummary, index: PacketIndex | None = None) -> str:
-    """One row per medication line, with the document it was read from."""
+def labs_csv(summary: PacketSummary, index: PacketIndex | None = None) -> Iterator[str]:
+    """One row per lab result, in the packet's one order (PacketSummary.labs), in pieces."""
+    return csv_pieces(LAB_COLUMNS, _rows(summary.labs, LAB_FIELDS, index, "EXTRA/LABS.CSV"))
+
+
+def meds_csv(summary: PacketSummary, index: PacketIndex | None = None) -> Iterator[str]:
+    """One row per medication line, with the document it was read from, in pieces."""
     rows = _rows(summary.medications, MED_FIELDS, index, "EXTRA/MEDS.CSV")
-    return csv_text(MED_COLUMNS, rows)
+    return csv_pieces(MED_COLUMNS, rows)

@@ -50,6 +50,9 @@ class Reading:
         return f"{' '.join(filter(None, [self.value, self.flag]))} ({where})"
 
 
+CHART_POINTS = 100  # the latest dated values a chart shows
+
+
 @dataclass(frozen=True, slots=True)
 class Trend:
     """An analyte's results in one unit: the latest, the earlier ones (newest first), and
@@ -72,8 +75,10 @@ class Trend:
 
     @property
     def points(self) -> tuple[Reading, ...]:
-        """The readings a chart shows: dated numbers, oldest first."""
-        return tuple(r for r in self.readings if r.number is not None and _day(r.collected))
+        """The readings a chart shows: dated numbers, oldest first, the latest CHART_POINTS
+        (a chart of 200,000 circles is unreadable, and megabytes in INDEX.HTM)."""
+        dated = [r for r in self.readings if r.number is not None and _day(r.collected)]
+        return tuple(dated[-CHART_POINTS:])
 
     @property
     def charted(self) -> bool:

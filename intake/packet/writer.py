@@ -214,8 +214,8 @@ def _write_contents(
     files.write_pieces("INDEX.HTM", index_pieces(manifest, index, summary))
     files.write_pieces("EXTRA/manifest.json", chain(manifest.json_pieces(), ["\n"]))
     files.write_pieces("EXTRA/packet-index.json", chain(index.json_pieces(), ["\n"]))
-    files.write_text("EXTRA/LABS.CSV", labs_csv(summary, index))
-    files.write_text("EXTRA/MEDS.CSV", meds_csv(summary, index))
+    files.write_pieces("EXTRA/LABS.CSV", labs_csv(summary, index))
+    files.write_pieces("EXTRA/MEDS.CSV", meds_csv(summary, index))
     files.write_checksums("EXTRA/SHA256SUM.TXT")
 
 
