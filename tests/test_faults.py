@@ -1091,6 +1091,29 @@ def test_a_library_warning_quoting_a_dicom_value_never_reaches_stderr(tmp_path):
         assert value not in result.stderr, result.stderr
 
 
+def test_a_dicom_file_the_file_set_refuses_is_kept_apart_with_a_one_line_reason(tmp_path):
+    """A CT whose header says RLE while its pixels are raw: pydicom refuses to write it into
+    the file-set. The packet held no copy of it and its note quoted a Python traceback; its
+    original is now copied apart, byte for byte, with one line saying why."""
+    records = tmp_path / "records"
+    records.mkdir()
+    original = make_faults.raw_pixels_said_rle_dicom()
+    (records / "ct.dcm").write_bytes(original)
+    out = tmp_path / "packet"
+    manifest = api.build_packet(records, out, api.Options(appointment=APPOINTMENT))
+    (study,) = [d for d in manifest.documents if d.source == "ct.dcm"]
+    assert packet_files(out, study) == ["EXTRA/DICOM-APART/IM000001.DCM"]
+    assert (out / "EXTRA/DICOM-APART/IM000001.DCM").read_bytes() == original
+    (note,) = [n for n in packet_index(out)[study.id]["notes"] if n.startswith("ct.dcm")]
+    assert note == ("ct.dcm: refused by the file-set: its header says its images are "
+                    "compressed, but they are stored uncompressed: kept apart as "
+                    "EXTRA/DICOM-APART/IM000001.DCM, not in DICOMDIR")  # fmt: skip
+    assert "Traceback" not in (out / "INDEX.HTM").read_text()
+    checked = subprocess.run(["sha256sum", "-c", "EXTRA/SHA256SUM.TXT"], cwd=out,
+                             capture_output=True, text=True)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+
+
 def test_dicom_staging_is_private_and_gone_after_an_interruption(tmp_path, monkeypatch):
     """Ctrl-C (or SIGTERM, which raises the same way) while the file-set's instances sit
     staged: they were staged inside the hidden partial packet (0700), never in TMPDIR, and

@@ -93,7 +93,7 @@ def _write_file_set(
     file_set = FileSet()
     uid_of: dict[str, str] = {}  # source location -> SOP Instance UID
     first: dict[str, tuple[str, str | None]] = {}  # UID -> (location, sha256) that took it
-    apart: list[tuple[Document, str, str]] = []  # (document, location, the first's location)
+    apart: list[tuple[Document, str, str]] = []  # (document, location, why it is apart)
     with warnings.catch_warnings(), conformant_sr_records():
         warnings.simplefilter("ignore")
         for document in documents:
@@ -105,15 +105,13 @@ def _write_file_set(
                     dataset = _part10(source)
                     uid = str(dataset.SOPInstanceUID)
                     if uid in first and first[uid][1] != ref.sha256:
-                        apart.append((document, ref.source, first[uid][0]))
+                        apart.append((document, ref.source,
+                                      f"same SOP Instance UID as {first[uid][0]}"))  # fmt: skip
                         continue
                     instance = file_set.add(dataset)
-                except Exception as err:  # pydicom refuses it: say so, keep going
-                    index.note(
-                        document,
-                        f"{ref.source}: not in the packet's DICOM file-set "
-                        f"({type(err).__name__}: {err})",
-                    )
+                except Exception as err:  # pydicom refuses it: its original kept apart
+                    apart.append((document, ref.source, f"refused by the file-set: "
+                                                        f"{_plain_reason(err)}"))  # fmt: skip
                     continue
                 uid_of[ref.source] = instance.SOPInstanceUID
                 first.setdefault(uid, (ref.source, ref.sha256))
@@ -148,10 +146,11 @@ def _copy_apart(
     index: PacketIndex,
     copy: Callable[[Source, str], str] | None,
 ) -> None:
-    """Instances whose SOP Instance UID another file already has: plain copies, each with
-    a note naming both files (never silently one file for two)."""
-    for number, (document, location, other) in enumerate(apart, 1):
-        said = f"{location}: same SOP Instance UID as {other}"
+    """Instances the file-set cannot hold (a SOP Instance UID another file already has, a
+    data set pydicom refuses to write): plain copies of the originals, each with a note
+    saying why (never silently one file for two, never a file left out of the packet)."""
+    for number, (document, location, why) in enumerate(apart, 1):
+        said = f"{location}: {why}"
         if copy is None:
             index.note(document, f"{said}: not in the packet's DICOM file-set")
             continue
@@ -160,6 +159,17 @@ def _copy_apart(
             copy(sources[location], name)
             index.entry(document).place(location, name)
             index.note(document, f"{said}: kept apart as {name}, not in DICOMDIR")
+
+
+def _plain_reason(err: Exception) -> str:
+    """pydicom's refusal in one line: its last message line (pydicom wraps the cause with a
+    traceback in the text: "With tag (7FE0,0010) got exception: ...")."""
+    if "hasn't been encapsulated" in str(err):
+        return "its header says its images are compressed, but they are stored uncompressed"
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    text = lines[-1] if lines else type(err).__name__
+    text = text.removeprefix(f"{type(err).__name__}: ")
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> bool:

@@ -157,6 +157,23 @@ def odd_values_dicom() -> bytes:
     return out.getvalue()
 
 
+def raw_pixels_said_rle_dicom() -> bytes:
+    """pydicom's CT_small.dcm whose header claims RLE Lossless while its pixels stay raw
+    (the transfer syntax UID swapped in the file meta): pydicom refuses to write it into
+    the file-set, and the packet once held no copy of it at all."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    explicit, rle = b"1.2.840.10008.1.2.1\0", b"1.2.840.10008.1.2.5\0"  # same length
+    assert out.getvalue().count(explicit) == 1
+    return out.getvalue().replace(explicit, rle)
+
+
 def build_records(root: Path) -> list[Case]:
     """Write records/ under `root`; returns the cases."""
     root.mkdir(parents=True, exist_ok=True)
