@@ -11,6 +11,9 @@ user points intake at is on disk, not always in memory; both figures are printed
     python bench/limits.py            # 50,000 tiny files (the issue's folder)
     python bench/limits.py 20000      # another count of tiny files
 
+Then one huge file at a time (a 48 MP photo, an 81 MP PNG, a C-CDA of 100,000 sections, a
+FHIR bundle of 200,000 results) is scanned or packed for the main process's peak memory.
+
 Last, a folder of more files than one run reads (Limits.max_run_files, plus a tenth) is
 scanned and packed once each for its peak memory: the limit is what bounds a run's memory
 whatever the folder holds.
@@ -84,26 +87,73 @@ LAUNCHER = """
 import os, sys
 pid = os.fork()
 if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
+    os.execvp(sys.argv[3], sys.argv[3:])
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
     out.write(str(usage.ru_maxrss))
 sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)
 """
+# runs `python -m MODULE ARGS` or `python -c CODE ARGS` in this process, then writes the
+# process's own peak (RUSAGE_SELF: not its workers', which exit without running this)
+OWN_PEAK = """
+import resource, runpy, sys
+out, mode, target = sys.argv[1:4]
+sys.argv = [target if mode == "-m" else "-c", *sys.argv[4:]]
+try:
+    if mode == "-m":
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
+finally:
+    with open(out, "w") as peak:
+        peak.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+"""
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Seconds and peak resident MB of one process running `command` (its own peak, not its
-    workers', read by wait4 in a small launcher)."""
-    with tempfile.NamedTemporaryFile(prefix="intake-peak-") as peak:
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds, the peak resident MB of the process running `command` (`python -m ...` or
+    `python -c ...`) and the highest peak of it and its workers (wait4's, in a launcher)."""
+    python, mode, target, *args = command
+    with tempfile.NamedTemporaryFile(prefix="intake-peak-") as tree, \
+            tempfile.NamedTemporaryFile(prefix="intake-peak-") as own:  # fmt: skip
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-c", LAUNCHER, peak.name, *command],
+            [sys.executable, "-c", LAUNCHER, tree.name, "-", python, "-c", OWN_PEAK, own.name,
+             mode, target, *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False,
         )  # fmt: skip
         elapsed = time.perf_counter() - start
-        kilobytes = int(Path(peak.name).read_text() or 0)
-    return elapsed, kilobytes / 1024  # kB on Linux
+        own_kb = int(Path(own.name).read_text() or 0)
+        tree_kb = int(Path(tree.name).read_text() or 0)
+    return elapsed, own_kb / 1024, tree_kb / 1024  # kB on Linux
+
+
+def big_inputs(temp: Path) -> list[tuple[str, list[str]]]:
+    """One huge file per folder (tests/faults/make_faults.py makes them), scanned or packed
+    for the main process's peak memory: a 48 MP phone photo, an 81 MP PNG, a C-CDA of
+    100,000 sections, a FHIR bundle of 200,000 results."""
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("make_faults", ROOT / "tests/faults/make_faults.py")
+    faults = module_from_spec(spec)
+    sys.modules["make_faults"] = faults  # its dataclasses look themselves up there
+    spec.loader.exec_module(faults)
+    inputs = [
+        ("48 MP phone photo (JPEG)", "phone.jpg", faults.phone_photo, ("packet",)),
+        ("81 MP PNG scan", "scan.png", faults.huge_png, ("packet",)),
+        ("C-CDA of 100,000 sections", "visit.xml", faults.many_sections_ccda, ("packet",)),
+        ("FHIR bundle of 200,000 results", "bundle.json", faults.many_observations_fhir,
+         ("scan", "packet")),
+    ]  # fmt: skip
+    found = []
+    for label, name, make, commands in inputs:
+        folder = temp / "big" / Path(name).stem
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(make())
+        for command in commands:
+            run = intake_scan(folder) if command == "scan" else intake_packet(folder)
+            found.append((f"{command}: {label}", run))
+    return found
 
 
 def run_limit() -> int:
@@ -165,6 +215,8 @@ def rows(temp: Path) -> list[dict]:
          [sys.executable, "-c", COPY, str(tiny), str(copied)], TINY_FILES, walk,
          "walk + SHA-256, warm", "(figure only)", None)
     )  # fmt: skip
+    for name, command in big_inputs(temp):  # the main process's peak: one file, huge
+        cases.append((name, command, 1, None, "(memory only)", "<= 500 MB", None))
     over = tiny_files(temp / "over", run_limit() + run_limit() // 10)
     for command in (intake_scan(over), intake_packet(over)):
         name = f"{command[3]}: {run_limit() + run_limit() // 10:,} tiny files (over the limit)"
@@ -177,11 +229,11 @@ def rows(temp: Path) -> list[dict]:
             shutil.rmtree(tiny.parent / f"{tiny.name}-packet", ignore_errors=True)
             shutil.rmtree(copied, ignore_errors=True)
             how = evict(cold) if cold else how
-            base = measure(baseline, env) if baseline else (0.0, 0.0)
+            base = measure(baseline, env) if baseline else (0.0, 0.0, 0.0)
             if cold:
                 evict(cold)
             pairs.append((base, measure(command, env)))
-        (base_seconds, base_mb), (seconds, peak_mb) = _summary(pairs)
+        (base_seconds, base_mb, _), (seconds, peak_mb, tree_mb) = _summary(pairs)
         ratios = sorted(run[0] / pair[0] for pair, run in pairs if pair[0])
         found.append(
             {
@@ -189,6 +241,7 @@ def rows(temp: Path) -> list[dict]:
                 "files": files,
                 "seconds": round(seconds, 2),
                 "peak_mb": round(peak_mb),
+                "workers_peak_mb": round(tree_mb),
                 "baseline": what,
                 "baseline_seconds": round(base_seconds, 2),
                 "baseline_peak_mb": round(base_mb),
@@ -202,22 +255,24 @@ def rows(temp: Path) -> list[dict]:
     return found
 
 
-def _summary(pairs: list) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(baseline, intake), each as its median seconds and its highest peak MB over the
-    repeated measurements (a memory bound holds for every run, not for a middle one)."""
+def _summary(pairs: list) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """(baseline, intake), each as its median seconds and its highest peaks (own, with its
+    workers) in MB over the repeated measurements (a memory bound holds for every run)."""
     return tuple(  # type: ignore[return-value]
-        (statistics.median(pair[side][0] for pair in pairs), max(pair[side][1] for pair in pairs))
+        (statistics.median(pair[side][0] for pair in pairs),
+         max(pair[side][1] for pair in pairs), max(pair[side][2] for pair in pairs))
         for side in (0, 1)
-    )
+    )  # fmt: skip
 
 
 def main() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="intake-limits-") as temp:
         found = rows(Path(temp))
-    header = ["benchmark", "seconds", "peak_mb", "baseline_seconds", "baseline_peak_mb",
-              "ratio", "ratios", "target"]  # fmt: skip
+    header = ["benchmark", "seconds", "peak_mb", "workers_peak_mb", "baseline_seconds",
+              "baseline_peak_mb", "ratio", "ratios", "target"]  # fmt: skip
     print(
-        "big inputs (intake scan/packet --no-cache, a fresh process each; peak MB of that process)"
+        "big inputs (intake scan/packet --no-cache, a fresh process each; peak_mb: the main "
+        "process's own, the target's; workers_peak_mb: the highest of it and its workers)"
     )
     print(" | ".join(header))
     for row in found:
