@@ -131,7 +131,7 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
 def big_inputs(temp: Path) -> list[tuple[str, list[str]]]:
     """One huge file per folder (tests/faults/make_faults.py makes them), scanned or packed
     for the main process's peak memory: a 48 MP phone photo, an 81 MP PNG, a C-CDA of
-    100,000 sections, a FHIR bundle of 200,000 results."""
+    100,000 sections, a 200 MB DICOM image, a FHIR bundle of 200,000 results."""
     from importlib.util import module_from_spec, spec_from_file_location
 
     spec = spec_from_file_location("make_faults", ROOT / "tests/faults/make_faults.py")
@@ -142,6 +142,7 @@ def big_inputs(temp: Path) -> list[tuple[str, list[str]]]:
         ("48 MP phone photo (JPEG)", "phone.jpg", faults.phone_photo, ("packet",)),
         ("81 MP PNG scan", "scan.png", faults.huge_png, ("packet",)),
         ("C-CDA of 100,000 sections", "visit.xml", faults.many_sections_ccda, ("packet",)),
+        ("200 MB DICOM image (10,000 x 10,000)", "ct.dcm", faults.big_dicom, ("packet",)),
         ("FHIR bundle of 200,000 results", "bundle.json", faults.many_observations_fhir,
          ("scan", "packet")),
     ]  # fmt: skip

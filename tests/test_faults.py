@@ -1092,22 +1092,27 @@ def test_a_library_warning_quoting_a_dicom_value_never_reaches_stderr(tmp_path):
 
 
 def test_a_dicom_file_the_file_set_refuses_is_kept_apart_with_a_one_line_reason(tmp_path):
-    """A CT whose header says RLE while its pixels are raw: pydicom refuses to write it into
-    the file-set. The packet held no copy of it and its note quoted a Python traceback; its
-    original is now copied apart, byte for byte, with one line saying why."""
+    """pydicom refused to write an instance into the file-set (here: no Study Time, which a
+    DICOMDIR's STUDY record needs; before, also a header saying RLE over raw pixels). The
+    packet held no copy of it and its note quoted a Python traceback; its original is now
+    copied apart, byte for byte, with one line saying why. The RLE one goes into the
+    file-set as it is: its original bytes, read up to its pixels only."""
     records = tmp_path / "records"
     records.mkdir()
-    original = make_faults.raw_pixels_said_rle_dicom()
-    (records / "ct.dcm").write_bytes(original)
+    refused, odd = make_faults.no_study_time_dicom(), make_faults.raw_pixels_said_rle_dicom()
+    (records / "ct.dcm").write_bytes(refused)
+    (records / "rle.dcm").write_bytes(odd)
     out = tmp_path / "packet"
     manifest = api.build_packet(records, out, api.Options(appointment=APPOINTMENT))
-    (study,) = [d for d in manifest.documents if d.source == "ct.dcm"]
-    assert packet_files(out, study) == ["EXTRA/DICOM-APART/IM000001.DCM"]
-    assert (out / "EXTRA/DICOM-APART/IM000001.DCM").read_bytes() == original
+    (study,) = manifest.documents  # one study: the two files share its UID
+    placed, apart = sorted(packet_files(out, study))
+    assert apart == "EXTRA/DICOM-APART/IM000001.DCM"
+    assert (out / "EXTRA/DICOM-APART/IM000001.DCM").read_bytes() == refused
     (note,) = [n for n in packet_index(out)[study.id]["notes"] if n.startswith("ct.dcm")]
-    assert note == ("ct.dcm: refused by the file-set: its header says its images are "
-                    "compressed, but they are stored uncompressed: kept apart as "
-                    "EXTRA/DICOM-APART/IM000001.DCM, not in DICOMDIR")  # fmt: skip
+    assert note == ("ct.dcm: refused by the file-set: it has no Study Time (0008,0030), which "
+                    "a DICOMDIR record needs: kept apart as EXTRA/DICOM-APART/IM000001.DCM, "
+                    "not in DICOMDIR")  # fmt: skip
+    assert placed.startswith("DICOM/") and (out / placed).read_bytes() == odd
     assert "Traceback" not in (out / "INDEX.HTM").read_text()
     checked = subprocess.run(["sha256sum", "-c", "EXTRA/SHA256SUM.TXT"], cwd=out,
                              capture_output=True, text=True)  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
@@ -129,10 +130,13 @@ def _write_file_set(
             if name is None:
                 continue
             entry.place(ref.source, name)
-            # if the source went away meanwhile, pydicom's copy stays, with a note
+            # if the source went away meanwhile, pydicom's copy of its header stays, said
+            kept = False
             with index.guard(document, f"copying {ref.source} byte for byte"):
-                if not _keep_original_bytes(sources[ref.source], root / name, ref.sha256):
-                    entry.notes.append(f"{ref.source} changed while intake was reading it")
+                kept = _keep_original_bytes(sources[ref.source], root / name, ref.sha256)
+            if not kept:
+                entry.notes.append(f"{ref.source} changed while intake was reading it: its "
+                                   f"copy in the packet may hold its header only")  # fmt: skip
     _make_private(root / DICOM_FOLDER, root / "DICOMDIR")
     return len(uid_of)
 
@@ -166,6 +170,9 @@ def _plain_reason(err: Exception) -> str:
     traceback in the text: "With tag (7FE0,0010) got exception: ...")."""
     if "hasn't been encapsulated" in str(err):
         return "its header says its images are compressed, but they are stored uncompressed"
+    missing = re.search(r"\(([0-9A-F]{4},[0-9A-F]{4})\) '([^']+)' element is missing", str(err))
+    if missing:  # a directory record's Type 1 element
+        return f"it has no {missing[2]} ({missing[1]}), which a DICOMDIR record needs"
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     text = lines[-1] if lines else type(err).__name__
     text = text.removeprefix(f"{type(err).__name__}: ")
@@ -190,9 +197,14 @@ def _keep_original_bytes(source: Source, written: Path, sha256: str | None) -> b
 
 
 def _part10(source: Source) -> pydicom.Dataset:
-    """The instance with the file meta a Part 10 file needs (preamble-less files lack it)."""
+    """The instance with the file meta a Part 10 file needs (preamble-less files lack it).
+    A Part 10 file is read up to its pixel data only: its original bytes replace pydicom's
+    copy (_keep_original_bytes), so a 200 MB image never sits in the main process's memory
+    (it took 483 MB); a preamble-less file is read whole, as pydicom's rewrite is kept."""
     with source.open() as handle:
-        ds = pydicom.dcmread(handle, force=True)
+        part10 = handle.read(132)[128:132] == b"DICM"
+        handle.seek(0)
+        ds = pydicom.dcmread(handle, force=True, stop_before_pixels=part10)
     meta = getattr(ds, "file_meta", None) or FileMetaDataset()
     if "TransferSyntaxUID" not in meta:
         implicit = ds.original_encoding[0] if ds.original_encoding else True

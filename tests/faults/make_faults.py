@@ -157,6 +157,19 @@ def odd_values_dicom() -> bytes:
     return out.getvalue()
 
 
+def no_study_time_dicom() -> bytes:
+    """pydicom's CT_small.dcm without its Study Time, which a DICOMDIR's STUDY record needs
+    (Type 1 there): pydicom refuses to add it to the file-set."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    del ds.StudyTime
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()
+
+
 def raw_pixels_said_rle_dicom() -> bytes:
     """pydicom's CT_small.dcm whose header claims RLE Lossless while its pixels stay raw
     (the transfer syntax UID swapped in the file meta): pydicom refuses to write it into
@@ -449,4 +462,34 @@ def huge_png(side: int = 9000) -> bytes:
         draw.text((100, y), "Lisinopril 10 mg daily", fill="black")
     out = io.BytesIO()
     picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+def big_dicom(side: int = 10_000) -> bytes:
+    """One CT image of `side` x `side` 16-bit pixels (200 MB at 10,000): read whole into
+    the main process to write the file-set, it took 483 MB."""
+    import numpy as np
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CTImageStorage
+    meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = (
+        "1.2.826.0.1.3680043.8.498.2",
+        "1.2.826.0.1.3680043.8.498.3",
+    )
+    ds.PatientName, ds.PatientID, ds.Modality = "Fictional^Person", "X1", "CT"
+    ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber = "20240115", "103000", "1", "A1"
+    ds.SeriesNumber, ds.InstanceNumber = 1, 1
+    ds.Rows = ds.Columns = side
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.PixelData = (np.arange(side * side, dtype=np.uint32) % 4096).astype(np.uint16).tobytes()
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
     return out.getvalue()
