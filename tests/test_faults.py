@@ -295,6 +295,31 @@ def test_big_photos_are_drawn_upright_without_decoding_them_whole_here(tmp_path)
         assert original.size == (8000, 6000)  # as stored: landscape
 
 
+def test_records_pdfs_past_the_joining_budget_get_a_page_saying_where_they_are(
+    tmp_path, monkeypatch
+):
+    """qpdf holds the pages of every record PDF it joins into PACKET.PDF in memory (a 200 MB
+    scan took 742 MB, then 356 MB once joined from the packet's copy and written as made).
+    Past JOINED_PDF_MAX bytes of them, a record's PDF gets a page naming its copy."""
+    from intake.packet import packet_pdf
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "first.pdf").write_bytes(make_faults._pdf(["Visit summary", "Cough, stable."]))
+    (folder / "second.pdf").write_bytes(make_faults._pdf(["Discharge summary", "Home today."]))
+    small = (folder / "first.pdf").stat().st_size
+    monkeypatch.setattr(packet_pdf, "JOINED_PDF_MAX", small + 10)  # room for one of them
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    text = subprocess.run(["pdftotext", str(out / "PACKET.PDF"), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    joined = [phrase for phrase in ("Cough, stable.", "Home today.") if phrase in text]
+    assert len(joined) == 1, text  # one record's own page, the other's stand-in
+    assert "of the records' own PDFs, and this one" in " ".join(text.split())
+    for document in manifest.documents:  # both copies are in the packet folder all the same
+        assert (out / packet_files(out, document)[0]).is_file()
+
+
 def _readable_pages(out: Path) -> list[str]:
     return [str(page.relative_to(out)) for page in (out / "READABLE").glob("*.HTM")]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
@@ -52,6 +53,10 @@ class Part:
 # memory while it is joined grows with its pages
 MAX_PDF_DOCUMENTS = 1_000
 
+JOINED_PDF_MAX = 256 * 2**20  # bytes of the records' own PDFs joined into PACKET.PDF: qpdf
+# holds their pages in memory while it writes it (a 200 MB scan took 356 MB); past that a
+# record's PDF gets a page saying where its copy in the packet is
+
 
 def build_packet_pdf(
     manifest: Manifest,
@@ -63,8 +68,10 @@ def build_packet_pdf(
     summary: PacketSummary,
     prepared: str,
     prompts: list[str],
-) -> bytes:
-    """The whole PACKET.PDF as bytes. `root` is the packet being written (for previews);
+    target: BinaryIO,
+) -> None:
+    """The whole PACKET.PDF, written to `target`. `root` is the packet being written (its
+    copies of the records' PDFs are joined from there, never held whole in memory);
     `documents` are the ones to include (byte-identical repeats already left out). The
     clinical summary and contents come first, the caregiver's to-do and checklist on their
     own page after the clinical tables, then the documents."""
@@ -94,13 +101,16 @@ def build_packet_pdf(
             "packet folder and listed in INDEX.HTM."
         )
     texts = _text_parts([d for _, d in shown if _plain_text(d, sources)])
+    budget = JOINED_PDF_MAX
     for category, document in shown:
         title = " ".join(filter(None, [document.date, document.title or document.source]))
         if id(document) in texts:
             pdf, pages = texts[id(document)]
             parts.append(Part(category, title, pdf, f"{document.id}-", True, pages))
             continue
-        pdf, own = _pages_for(document, sources, root, index)
+        joined = document.media_type != PDF or document.size <= budget
+        budget -= document.size if joined and document.media_type == PDF else 0
+        pdf, own = _pages_for(document, sources, root, index, joined=joined)
         parts.append(Part(category, title, pdf, f"{document.id}-", own))
     sheet = _whole_part("Questions and concerns",
                         lambda: pdf_pages.questions_sheet(questions, prompts))  # fmt: skip
@@ -117,7 +127,7 @@ def build_packet_pdf(
                                          f"second opinion: {reason}" if reason else None])),
         patient=name or "",
     )  # fmt: skip
-    return assemble([first, *parts], about)
+    assemble([first, *parts], about, target)
 
 
 def _summary_part(summary: PacketSummary, parts: list[Part], *, prepared: str, meta: str) -> Part:
@@ -215,14 +225,19 @@ def _whole_part(title: str, make) -> bytes:
 
 
 def _pages_for(
-    document: Document, sources: dict[str, Source], root: Path, index: PacketIndex
+    document: Document,
+    sources: dict[str, Source],
+    root: Path,
+    index: PacketIndex,
+    *,
+    joined: bool = True,
 ) -> tuple[bytes | Path, bool]:
     """The pages standing for one document in the packet, and whether intake wrote them
     (False: the record's own PDF); whatever fails becomes a note on the document and its
     placeholder page."""
     copy = index.first(document)
     try:
-        return _render_pages(document, sources, root, index, copy)
+        return _render_pages(document, sources, root, index, copy, joined)
     except MemoryError:
         raise
     except Exception as err:
@@ -232,17 +247,28 @@ def _pages_for(
 
 
 def _render_pages(
-    document: Document, sources: dict[str, Source], root: Path, index: PacketIndex, copy
+    document: Document,
+    sources: dict[str, Source],
+    root: Path,
+    index: PacketIndex,
+    copy,
+    joined: bool,
 ) -> tuple[bytes | Path, bool]:
     source = sources.get(document.files[0].source) if document.files else None
     if document.kind == "unreadable" or source is None:
         reason = "; ".join(document.warnings) or "the file could not be read"
         return pdf_pages.placeholder(document, reason, copy), True
     try:
-        if document.media_type == PDF:
-            pdf = source.read_bytes()  # the walked file's bytes, never a swapped-in one
+        if document.media_type == PDF and not joined:
+            return pdf_pages.placeholder(
+                document, f"PACKET.PDF joins at most {JOINED_PDF_MAX // 2**20} MB of the "
+                f"records' own PDFs, and this one ({document.size / 2**20:,.0f} MB) is past "
+                "that: open it from the packet", copy), True  # fmt: skip
+        if document.media_type == PDF:  # the packet's copy: the walked file's bytes, checked
+            pdf = root / copy if copy else source.read_bytes()  # (check_copies), read lazily
             if document.ocr_confidence is not None:  # scanned pages: their OCR text, invisible
-                pdf = text_layer.add_to_scans(pdf, document.text)
+                scratch = root.parent / f"{document.id}.pdf"  # the private partial folder
+                pdf = text_layer.add_to_scans(pdf, document.text, scratch)
             return pdf, False
         if document.media_type == DICOM and document.kind == "imaging_study":
             previews = {
@@ -268,24 +294,29 @@ def _render_pages(
     return pdf_pages.placeholder(document, "open the original file from the packet", copy), True
 
 
-def assemble(parts: list[Part], about: Info | None = None) -> bytes:
+def assemble(parts: list[Part], about: Info | None = None, target: BinaryIO | None = None):
     """Join the parts into one PDF with an outline by category, page labels, the document
-    information and footers on intake's own pages; when that fails, the PDF is joined again
-    without the parts that cannot be joined alone."""
+    information and footers on intake's own pages, written to `target` (returned as bytes
+    when there is none); when that fails, the PDF is joined again without the parts that
+    cannot be joined alone."""
+    sink = target if target is not None else io.BytesIO()
     try:
-        return _assemble(parts, about)
+        _assemble(parts, about, sink)
     except MemoryError:
         raise
     except Exception:
         kept = [part for part in parts if _joins(part)]
         if len(kept) == len(parts):
             raise
-        return _assemble(kept, about)
+        sink.seek(0)
+        sink.truncate()
+        _assemble(kept, about, sink)
+    return sink.getvalue() if target is None else None
 
 
 def _joins(part: Part) -> bool:
     try:
-        _assemble([part])
+        _assemble([part], None, _Discard())
     except MemoryError:
         raise
     except Exception:
@@ -293,7 +324,17 @@ def _joins(part: Part) -> bool:
     return True
 
 
-def _assemble(parts: list[Part], about: Info | None = None) -> bytes:
+class _Discard(io.RawIOBase):
+    """A sink that keeps nothing (a part joined alone to see whether it can be)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return len(data)
+
+
+def _assemble(parts: list[Part], about: Info | None, target: BinaryIO) -> None:
     out = Pdf.new()
     opened: list[Pdf] = []
     starts: list[tuple[Part, int]] = []
@@ -329,9 +370,7 @@ def _assemble(parts: list[Part], about: Info | None = None) -> bytes:
         out.docinfo[MARK] = String(f"intake {__version__}")
         out.docinfo[Name.Author] = String("intake")
         out.docinfo[Name.Creator] = String(f"intake {__version__}")
-        buffer = io.BytesIO()
-        out.save(buffer, deterministic_id=True)
-        return buffer.getvalue()
+        out.save(target, deterministic_id=True)
     finally:
         for source in opened:
             source.close()

@@ -10,6 +10,8 @@ find the words; their place on the page is approximate.
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
 from intake.packet import pdf_fonts
 
@@ -48,9 +50,10 @@ def draw_invisible(canvas, text: str, width: float, height: float) -> None:
     canvas.restoreState()
 
 
-def add_to_scans(pdf: bytes, text: str) -> bytes:
+def add_to_scans(pdf: bytes | Path, text: str, into: Path) -> bytes | Path:
     """`pdf` with the OCR `text` of its pages laid invisibly over each page that has no text
-    of its own (a scan); the PDF as it was when no page needs it or it cannot be read."""
+    of its own (a scan), written to `into` (a private scratch file); the PDF as it was when
+    no page needs it or it cannot be read. A path is read lazily, never whole."""
     import pikepdf
     import pypdfium2
 
@@ -75,12 +78,14 @@ def add_to_scans(pdf: bytes, text: str) -> bytes:
     if not scans:
         return pdf
     layer = _layer_pdf([(w, h, texts[i]) for i, w, h in scans])
-    with pikepdf.Pdf.open(io.BytesIO(pdf)) as out, pikepdf.Pdf.open(io.BytesIO(layer)) as over:
+    opened = pdf if isinstance(pdf, Path) else io.BytesIO(pdf)
+    with pikepdf.Pdf.open(opened) as out, pikepdf.Pdf.open(io.BytesIO(layer)) as over:
         for number, (index, _, _) in enumerate(scans):
             out.pages[index].add_overlay(over.pages[number])
-        buffer = io.BytesIO()
-        out.save(buffer, deterministic_id=True)
-    return buffer.getvalue()
+        descriptor = os.open(into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            out.save(handle, deterministic_id=True)
+    return into
 
 
 def _layer_pdf(pages: list[tuple[float, float, str]]) -> bytes:

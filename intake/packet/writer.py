@@ -192,8 +192,7 @@ def _write_contents(
     summary = summarise(manifest)  # the one view model every output below renders
     if progress:
         progress("pdf", 0, None, "PACKET.PDF")
-    files.write_bytes(
-        "PACKET.PDF",
+    with files.create("PACKET.PDF") as handle:  # written as joined: never whole in memory
         build_packet_pdf(
             manifest,
             sources,
@@ -203,8 +202,8 @@ def _write_contents(
             summary=summary,
             prepared=date.today().isoformat(),
             prompts=QUESTION_PROMPTS,
-        ),
-    )
+            target=handle,
+        )
     if any(name.startswith(f"{XDM_FOLDER}/") for d in documents for name in index.files(d)):
         with files.create(f"{XDM_FOLDER}/METADATA.XML") as handle:
             write_metadata_xml(handle, manifest, documents, root, index, files.sha1)
