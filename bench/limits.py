@@ -131,7 +131,7 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
 def big_inputs(temp: Path) -> list[tuple[str, list[str]]]:
     """One huge file per folder (tests/faults/make_faults.py makes them), scanned or packed
     for the main process's peak memory: a 48 MP phone photo, an 81 MP PNG, a C-CDA of
-    100,000 sections, a 200 MB DICOM image, a FHIR bundle of 200,000 results."""
+    100,000 sections, a 200 MB DICOM image, a 200 MB PDF, a FHIR bundle of 200,000 results."""
     from importlib.util import module_from_spec, spec_from_file_location
 
     spec = spec_from_file_location("make_faults", ROOT / "tests/faults/make_faults.py")
@@ -143,12 +143,14 @@ def big_inputs(temp: Path) -> list[tuple[str, list[str]]]:
         ("81 MP PNG scan", "scan.png", faults.huge_png, ("packet",)),
         ("C-CDA of 100,000 sections", "visit.xml", faults.many_sections_ccda, ("packet",)),
         ("200 MB DICOM image (10,000 x 10,000)", "ct.dcm", faults.big_dicom, ("packet",)),
+        ("200 MB PDF (30 text pages, each with a noise image)", "scan.pdf", faults.big_pdf,
+         ("packet",)),
         ("FHIR bundle of 200,000 results", "bundle.json", faults.many_observations_fhir,
          ("scan", "packet")),
     ]  # fmt: skip
     found = []
-    for label, name, make, commands in inputs:
-        folder = temp / "big" / Path(name).stem
+    for number, (label, name, make, commands) in enumerate(inputs):
+        folder = temp / "big" / f"{number}-{Path(name).stem}"
         folder.mkdir(parents=True)
         (folder / name).write_bytes(make())
         for command in commands:

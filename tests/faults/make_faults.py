@@ -493,3 +493,35 @@ def big_dicom(side: int = 10_000) -> bytes:
     out = io.BytesIO()
     ds.save_as(out, enforce_file_format=True)
     return out.getvalue()
+
+
+def big_pdf(pages: int = 30, side: int = 1500) -> bytes:
+    """A PDF of `pages` text pages, each carrying a `side` x `side` image of noise stored
+    unfiltered (about 200 MB at 30 pages of 1,500): joined into PACKET.PDF from bytes held
+    whole, it took 742 MB in the main process."""
+    import pikepdf
+    from pikepdf import Dictionary, Name, Pdf, Stream
+
+    noise = random.Random(30)
+    pdf = Pdf.new()
+    font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1,
+                                        BaseFont=Name.Helvetica))  # fmt: skip
+    for number in range(pages):
+        image = Stream(pdf, noise.randbytes(side * side * 3))
+        image.Type, image.Subtype, image.Width, image.Height = (
+            Name.XObject, Name.Image, side, side)  # fmt: skip
+        image.ColorSpace, image.BitsPerComponent = Name.DeviceRGB, 8
+        text = (
+            b"q 40 0 0 40 500 700 cm /Im0 Do Q BT /F1 12 Tf 72 600 Td (Visit summary page "
+            b"%d: chief complaint cough, stable, follow up in two weeks.) Tj ET" % number
+        )
+        page = Dictionary(
+            Type=Name.Page, MediaBox=[0, 0, 612, 792],
+            Contents=pdf.make_indirect(Stream(pdf, text)),
+            Resources=Dictionary(XObject=Dictionary(Im0=pdf.make_indirect(image)),
+                                 Font=Dictionary(F1=font)),
+        )  # fmt: skip
+        pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
