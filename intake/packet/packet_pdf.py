@@ -70,8 +70,9 @@ def build_packet_pdf(
     prompts: list[str],
     target: BinaryIO,
 ) -> None:
-    """The whole PACKET.PDF, written to `target`. `root` is the packet being written (its
-    copies of the records' PDFs are joined from there, never held whole in memory);
+    """The whole PACKET.PDF, written to `target` as it is joined.
+    `root` is the packet being written (its copies of the records' PDFs are joined from
+    there, never held whole in memory);
     `documents` are the ones to include (byte-identical repeats already left out). The
     clinical summary and contents come first, the caregiver's to-do and checklist on their
     own page after the clinical tables, then the documents."""
@@ -296,13 +297,15 @@ def _render_pages(
 
 def assemble(parts: list[Part], about: Info | None = None, target: BinaryIO | None = None):
     """Join the parts into one PDF with an outline by category, page labels, the document
-    information and footers on intake's own pages, written to `target` (returned as bytes
-    when there is none); when that fails, the PDF is joined again without the parts that
-    cannot be joined alone."""
-    sink = target if target is not None else io.BytesIO()
+    information and footers on intake's own pages, written to `target` as it is made
+    (returned as bytes when there is none); when that fails, the PDF is joined again
+    without the parts that cannot be joined alone."""
+    sink = _Written(target) if target is not None else io.BytesIO()
     try:
         _assemble(parts, about, sink)
     except MemoryError:
+        raise
+    except OSError:  # the output failing (a full disk): not a part to leave out
         raise
     except Exception:
         kept = [part for part in parts if _joins(part)]
@@ -311,27 +314,63 @@ def assemble(parts: list[Part], about: Info | None = None, target: BinaryIO | No
         sink.seek(0)
         sink.truncate()
         _assemble(kept, about, sink)
-    return sink.getvalue() if target is None else None
+    if isinstance(sink, _Written):
+        sink.check()
+        return None
+    return sink.getvalue()
+
+
+class _Written(io.RawIOBase):
+    """A file qpdf writes through: a write error (a full disk) is kept and raised once qpdf
+    is done, as an OSError. Raised inside qpdf's write, it aborted the whole process
+    ("terminate called after throwing an instance of 'QPDFSystemError'")."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.error: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.error is None:
+            try:
+                self.handle.write(data)
+            except OSError as err:
+                self.error = err
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self.handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def truncate(self, size: int | None = None) -> int:
+        return self.handle.truncate(size)
+
+    def check(self) -> None:
+        """Flush what is written; the write error, if one came."""
+        if self.error is None:
+            try:
+                self.handle.flush()
+            except OSError as err:
+                self.error = err
+        if self.error is not None:
+            raise self.error
 
 
 def _joins(part: Part) -> bool:
     try:
-        _assemble([part], None, _Discard())
+        _assemble([part], None, io.BytesIO())
     except MemoryError:
         raise
     except Exception:
         return False
     return True
-
-
-class _Discard(io.RawIOBase):
-    """A sink that keeps nothing (a part joined alone to see whether it can be)."""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        return len(data)
 
 
 def _assemble(parts: list[Part], about: Info | None, target: BinaryIO) -> None:
