@@ -156,6 +156,10 @@ class SourceChanged(Exception):
 
     def __init__(self, location: str) -> None:
         super().__init__(f"{location} changed after it was found: not read")
+        self.location = location
+
+    def __reduce__(self):  # back from a worker process with its one message, not two
+        return (SourceChanged, (self.location,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -838,6 +838,37 @@ def test_a_full_output_file_system_is_one_line_and_leaves_nothing(small, mounted
     assert list(disk.iterdir()) == [] and list(temp.iterdir()) == []
 
 
+def test_a_full_disk_under_a_scans_text_layer_is_an_oserror_not_an_abort(tmp_path):
+    """The scan's invisible OCR layer is written by qpdf into a file of the private partial
+    folder; a write error there (a full disk: here the file-size limit, EFBIG) raised inside
+    qpdf's write and aborted the process (SIGABRT, found by a review). The error is kept and
+    raised as an OSError once qpdf is done."""
+    import pikepdf
+
+    scan = tmp_path / "scan.pdf"
+    with pikepdf.new() as blank:  # 40 pages without text: scans, each given its OCR text
+        for _ in range(40):
+            blank.add_blank_page()
+        blank.save(scan)
+    code = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "from intake.packet import text_layer\n"
+        "text = '\\f'.join(f'page {i} scanned words ' * 40 for i in range(40))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))\n"
+        "try:\n"
+        "    text_layer.add_to_scans(Path(sys.argv[1]), text, Path(sys.argv[2]))\n"
+        "except OSError as err:\n"
+        "    print('OSError', err.errno)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(scan), str(tmp_path / "D0001.pdf")],
+                          capture_output=True, text=True, env={**os.environ,
+                          "PYTHONPATH": str(ROOT)}, timeout=HANG_GUARD)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["OSError", str(errno.EFBIG)], done.stdout + done.stderr
+
+
 def test_a_read_only_output_folder_is_one_line_and_leaves_nothing(small, tmp_path, mounted):
     if os.geteuid() == 0:  # root writes whatever the mode: a read-only file system instead
         folder = mounted("ro,size=64k")

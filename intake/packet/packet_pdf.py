@@ -25,6 +25,7 @@ from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet import pdf_fonts, pdf_pages, text_layer
 from intake.packet.categories import by_category
 from intake.packet.index import PacketIndex, reason_of
+from intake.packet.kept_write_error import KeptWriteError
 from intake.packet.photo_page import photo_page
 from intake.packet.summary import PacketSummary
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
@@ -300,7 +301,7 @@ def assemble(parts: list[Part], about: Info | None = None, target: BinaryIO | No
     information and footers on intake's own pages, written to `target` as it is made
     (returned as bytes when there is none); when that fails, the PDF is joined again
     without the parts that cannot be joined alone."""
-    sink = _Written(target) if target is not None else io.BytesIO()
+    sink = KeptWriteError(target) if target is not None else io.BytesIO()
     try:
         _assemble(parts, about, sink)
     except MemoryError:
@@ -314,53 +315,10 @@ def assemble(parts: list[Part], about: Info | None = None, target: BinaryIO | No
         sink.seek(0)
         sink.truncate()
         _assemble(kept, about, sink)
-    if isinstance(sink, _Written):
+    if isinstance(sink, KeptWriteError):
         sink.check()
         return None
     return sink.getvalue()
-
-
-class _Written(io.RawIOBase):
-    """A file qpdf writes through: a write error (a full disk) is kept and raised once qpdf
-    is done, as an OSError. Raised inside qpdf's write, it aborted the whole process
-    ("terminate called after throwing an instance of 'QPDFSystemError'")."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
-        self.error: OSError | None = None
-
-    def writable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        if self.error is None:
-            try:
-                self.handle.write(data)
-            except OSError as err:
-                self.error = err
-        return len(data)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return self.handle.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.handle.tell()
-
-    def truncate(self, size: int | None = None) -> int:
-        return self.handle.truncate(size)
-
-    def check(self) -> None:
-        """Flush what is written; the write error, if one came."""
-        if self.error is None:
-            try:
-                self.handle.flush()
-            except OSError as err:
-                self.error = err
-        if self.error is not None:
-            raise self.error
 
 
 def _joins(part: Part) -> bool:

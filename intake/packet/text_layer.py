@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from intake.packet import pdf_fonts
+from intake.packet.kept_write_error import KeptWriteError
 
 TOP_MARGIN = 36.0  # points
 LINE = 10.0  # points between lines; shrunk so the text fits the page
@@ -84,7 +85,9 @@ def add_to_scans(pdf: bytes | Path, text: str, into: Path) -> bytes | Path:
             out.pages[index].add_overlay(over.pages[number])
         descriptor = os.open(into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
-            out.save(handle, deterministic_id=True)
+            written = KeptWriteError(handle)  # a full disk inside qpdf: raised here, after
+            out.save(written, deterministic_id=True)
+            written.check()
     return into
 
 

@@ -495,7 +495,7 @@ def big_dicom(side: int = 10_000) -> bytes:
     return out.getvalue()
 
 
-def big_pdf(pages: int = 30, side: int = 1500) -> bytes:
+def big_pdf(pages: int = 30, side: int = 1500, *, text: bool = True) -> bytes:
     """A PDF of `pages` text pages, each carrying a `side` x `side` image of noise stored
     unfiltered (about 200 MB at 30 pages of 1,500): joined into PACKET.PDF from bytes held
     whole, it took 742 MB in the main process."""
@@ -511,13 +511,13 @@ def big_pdf(pages: int = 30, side: int = 1500) -> bytes:
         image.Type, image.Subtype, image.Width, image.Height = (
             Name.XObject, Name.Image, side, side)  # fmt: skip
         image.ColorSpace, image.BitsPerComponent = Name.DeviceRGB, 8
-        text = (
-            b"q 40 0 0 40 500 700 cm /Im0 Do Q BT /F1 12 Tf 72 600 Td (Visit summary page "
-            b"%d: chief complaint cough, stable, follow up in two weeks.) Tj ET" % number
-        )
+        words = (
+            b" BT /F1 12 Tf 72 600 Td (Visit summary page %d: chief complaint cough, stable, "
+            b"follow up in two weeks.) Tj ET" % number
+        ) if text else b""  # fmt: skip
         page = Dictionary(
             Type=Name.Page, MediaBox=[0, 0, 612, 792],
-            Contents=pdf.make_indirect(Stream(pdf, text)),
+            Contents=pdf.make_indirect(Stream(pdf, b"q 40 0 0 40 500 700 cm /Im0 Do Q" + words)),
             Resources=Dictionary(XObject=Dictionary(Im0=pdf.make_indirect(image)),
                                  Font=Dictionary(F1=font)),
         )  # fmt: skip
