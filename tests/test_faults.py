@@ -261,7 +261,7 @@ def test_long_documents_are_laid_out_in_part_and_say_where_the_rest_is(tmp_path)
     assert "Note 0" in text and "Note 5999" not in text
     cut = re.search(r"([\d,]+) more sections not laid out here", text)
     assert cut and 0 < int(cut[1].replace(",", "")) < 6_000
-    assert "of its 300,014 characters: the whole text is in the original file" in text
+    assert "of its 300,014 characters: the whole text is in the original file, notes.txt" in text
     (cda,) = [d for d in manifest.documents if d.source == "visit.xml"]
     readable = packet_index(out)[cda.id]
     assert any("Note 5999" in (out / name).read_text() for name in _readable_pages(out))
@@ -318,6 +318,11 @@ def test_records_pdfs_past_the_joining_budget_get_a_page_saying_where_they_are(
     assert "of the records' own PDFs, and this one" in " ".join(text.split())
     for document in manifest.documents:  # both copies are in the packet folder all the same
         assert (out / packet_files(out, document)[0]).is_file()
+    only = tmp_path / "only.pdf"  # --only-pdf: no copy to point to, so both are joined
+    api.build_packet(folder, only, api.Options(appointment=APPOINTMENT), layout="pdf")
+    alone = subprocess.run(["pdftotext", str(only), "-"], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    assert "Cough, stable." in alone and "Home today." in alone
 
 
 def _readable_pages(out: Path) -> list[str]:

@@ -70,10 +70,13 @@ def build_packet_pdf(
     prepared: str,
     prompts: list[str],
     target: BinaryIO,
+    join_all: bool = False,
 ) -> None:
     """The whole PACKET.PDF, written to `target` as it is joined.
     `root` is the packet being written (its copies of the records' PDFs are joined from
     there, never held whole in memory);
+    `join_all` (--only-pdf, whose PDF is all there is): every record's PDF joined, past
+    the JOINED_PDF_MAX budget too.
     `documents` are the ones to include (byte-identical repeats already left out). The
     clinical summary and contents come first, the caregiver's to-do and checklist on their
     own page after the clinical tables, then the documents."""
@@ -103,7 +106,7 @@ def build_packet_pdf(
             "packet folder and listed in INDEX.HTM."
         )
     texts = _text_parts([d for _, d in shown if _plain_text(d, sources)])
-    budget = JOINED_PDF_MAX
+    budget = JOINED_PDF_MAX if not join_all else float("inf")  # --only-pdf: no copy to name
     for category, document in shown:
         title = " ".join(filter(None, [document.date, document.title or document.source]))
         if id(document) in texts:

@@ -354,8 +354,9 @@ def cda_pages(document: Document) -> bytes:
         if budget <= 0:
             left = len(sections) - shown
             flow.append(p(f"{left:,} more section{'s' * (left != 1)} not laid out here (the "
-                          "PDF shows the first 200,000 characters): see the document's readable "
-                          "page in the packet, or the original file.", SMALL))  # fmt: skip
+                          f"PDF shows the first {TEXT_PAGE_LIMIT:,} characters): the whole "
+                          f"document is the original file, {document.source} (a packet folder "
+                          "also holds its copy and a readable page).", SMALL))  # fmt: skip
             break
         flow.append(fit(section.title, SUBHEADING))
         lines = section.lines or section.items
@@ -409,8 +410,8 @@ def _text_flow(text: str, document: Document) -> list:
             flow.append(p(line[start : start + LINE_PIECE], CELL))  # in quadratic time
     if len(text) > TEXT_PAGE_LIMIT:
         flow.append(p(f"The PDF shows the first {TEXT_PAGE_LIMIT:,} of its {len(text):,} "
-                      "characters: the whole text is in the original file in the packet.",
-                      SMALL))  # fmt: skip
+                      f"characters: the whole text is in the original file, {document.source} "
+                      "(a packet folder also holds its copy).", SMALL))  # fmt: skip
     return flow
 
 

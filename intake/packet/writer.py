@@ -127,7 +127,7 @@ def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout
         os.chmod(temp, 0o700)
         packet = temp / "packet"
         packet.mkdir(mode=0o700)
-        _write_contents(manifest, sources, PrivateFiles(packet), progress)
+        _write_contents(manifest, sources, PrivateFiles(packet), progress, pdf_only=layout == "pdf")
         stop_if_requested()  # a SIGTERM whose raise a finalizer swallowed: nothing put in place
         if layout != "folder":
             result = temp / "result"
@@ -174,7 +174,12 @@ def _reason(err: OSError) -> str:
 
 
 def _write_contents(
-    manifest: Manifest, sources: dict[str, Source], files: PrivateFiles, progress
+    manifest: Manifest,
+    sources: dict[str, Source],
+    files: PrivateFiles,
+    progress,
+    *,
+    pdf_only: bool = False,
 ) -> None:
     """Everything a packet holds, written under `files.root`. What fails for one document
     becomes a note on it (PacketIndex.guard) and the rest is written; INDEX.HTM, the
@@ -203,6 +208,7 @@ def _write_contents(
             prepared=date.today().isoformat(),
             prompts=QUESTION_PROMPTS,
             target=handle,
+            join_all=pdf_only,  # --only-pdf: PACKET.PDF is all there is, every record joined
         )
     if any(name.startswith(f"{XDM_FOLDER}/") for d in documents for name in index.files(d)):
         with files.create(f"{XDM_FOLDER}/METADATA.XML") as handle:
