@@ -982,6 +982,15 @@ def test_force_keeps_a_packet_the_user_added_a_file_to(small, tmp_path):
     assert "is not an intake packet: not replacing it" in refused.stderr
     assert (out / "EXTRA/my-notes.txt").read_text() == "ask about the MRI"
     assert (out / "INDEX.HTM").is_file()
+    (out / "EXTRA/my-notes.txt").unlink()  # intake's own again: replaced
+    again = intake("packet", str(small), "-o", str(out), "--force", "-s")
+    assert again.returncode == ExitCode.INCOMPLETE, again.stderr
+    with open(out / "README.TXT", "a") as readme:  # a note written into one of its files
+        readme.write("Dr Lee: bring the 2019 scans\n")
+    edited = (out / "README.TXT").read_bytes()
+    refused = intake("packet", str(small), "-o", str(out), "--force", "-s")
+    assert refused.returncode == ExitCode.USAGE, refused.stderr
+    assert (out / "README.TXT").read_bytes() == edited
 
 
 @pytest.mark.parametrize("layout", ["folder", "zip", "pdf"])

@@ -5,6 +5,7 @@ kept and the run refused."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zipfile
@@ -15,12 +16,13 @@ from intake.packet.packet_pdf import MARK
 MANIFEST_HEAD = re.compile(rb'\A\{\s*"schema":\s*"intake\.manifest/1"')  # how intake writes it
 CHECKSUMS = "EXTRA/SHA256SUM.TXT"
 CHECKSUMS_MAX = 64 * 2**20  # a listing of a million files is about 100 MB; refuse beyond this
-_CHECKSUM_LINE = re.compile(r"[0-9a-f]{64}  ([^\\\n]+)")
+_CHECKSUM_LINE = re.compile(r"([0-9a-f]{64})  ([^\\\n]+)")
 
 
 def is_earlier_packet(folder: Path) -> bool:
     """True for a folder holding an intake manifest, its INDEX.HTM and no file but those its
-    EXTRA/SHA256SUM.TXT lists (and that listing): no link, no file added since."""
+    EXTRA/SHA256SUM.TXT lists (and that listing), each with its listed SHA-256: no link, no
+    file added or changed since (notes filled in on its pages are the user's)."""
     if folder.is_symlink() or not folder.is_dir():
         return False
     try:
@@ -29,18 +31,30 @@ def is_earlier_packet(folder: Path) -> bool:
         listed = _listed(folder / CHECKSUMS)
         if listed is None:
             return False
-        for here, folders, names in os.walk(folder):
+        for here, folders, names in os.walk(folder, onerror=_raise):
             inside = os.path.relpath(here, folder)
             prefix = "" if inside == "." else inside.replace(os.sep, "/") + "/"
             for name in folders:
                 if os.path.islink(os.path.join(here, name)):
                     return False
             for name in names:
-                if prefix + name not in listed:
+                digest = listed.get(prefix + name)
+                if digest is None:
                     return False
+                if digest and _sha256(os.path.join(here, name)) != digest:
+                    return False  # changed since intake wrote it: notes on its pages, say
     except (OSError, UnicodeError):
         return False
     return True
+
+
+def _raise(err: OSError) -> None:
+    raise err  # a folder that cannot be listed: not known to hold only intake's files
+
+
+def _sha256(path: str) -> str:
+    with open(path, "rb", buffering=0) as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def is_earlier_file(out: Path, layout: str) -> bool:
@@ -58,18 +72,18 @@ def _is_manifest(path: Path) -> bool:
         return MANIFEST_HEAD.match(handle.read(256)) is not None
 
 
-def _listed(path: Path) -> set[str] | None:
-    """The files SHA256SUM.TXT names (itself included), or None when it is missing, a link,
-    too big or not in sha256sum's format."""
+def _listed(path: Path) -> dict[str, str] | None:
+    """The files SHA256SUM.TXT names -> their SHA-256 (itself: "", not checked), or None when
+    it is missing, a link, too big or not in sha256sum's format."""
     if path.is_symlink() or not path.is_file() or path.stat().st_size > CHECKSUMS_MAX:
         return None
-    listed = {CHECKSUMS}
+    listed = {CHECKSUMS: ""}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             matched = _CHECKSUM_LINE.fullmatch(line.rstrip("\n"))
             if matched is None:
                 return None
-            listed.add(matched[1])
+            listed[matched[2]] = matched[1]
     return listed
 
 
