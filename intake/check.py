@@ -53,7 +53,12 @@ def haystack(document: Document) -> str:
     studies = [
         " ".join(filter(None, [s.modality, s.description, s.body_part])) for s in document.imaging
     ]
-    return "\n".join([document.title, *studies, document.text])
+    return "\n".join([document.title, *studies, document.text]).translate(_SPACES)
+
+
+# RE2's \s is ASCII: a no-break or other Unicode space ("Stage\xa0IIA" in a cp1252 note) is
+# matched as the space it shows (Python's re matched it; the shipped patterns rely on \s)
+_SPACES = {code: " " for code in range(0x80, 0x3001) if chr(code).isspace()}
 
 
 @dataclass(frozen=True)

@@ -192,3 +192,23 @@ def test_staleness_against_the_first_or_last_representable_day_does_not_overflow
     assert _staleness([old], 365, date.min) == ("present", "")
     status, note = _staleness([old], 36_500, date.max)
     assert status == "stale" and "2020-01-01" in note
+
+
+def test_a_content_pattern_matches_across_a_no_break_space(tmp_path):
+    """RE2 (linear-time checklist patterns) has an ASCII `\\s`: "Stage\\xa0IIA" from a cp1252
+    note no longer satisfied `stage\\s+...` (found by a review). Unicode spaces are matched
+    as the spaces they show; a pattern still needs its words."""
+    from intake.model import Document
+
+    (tmp_path / "stage.toml").write_text(
+        '[[items]]\nid = "staging"\nlabel = "Staging"\nkinds = ["other"]\n'
+        "content = 'stage\\s+II|magnetic\\s+resonance'\n"
+    )
+    (item,) = load_checklist(tmp_path / "stage.toml").items
+
+    def note(text: str) -> Document:
+        return Document("note.txt", None, 1, "text/plain", kind="other", text=text)
+
+    assert item.matches(note("Pathologic Stage\xa0IIA (AJCC 8th)"))
+    assert item.matches(note("Magnetic\u2009resonance of the brain"))
+    assert not item.matches(note("Stage\xa0I only"))
