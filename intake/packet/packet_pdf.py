@@ -270,6 +270,8 @@ def _render_pages(
                 f"records' own PDFs, and this one ({document.size / 2**20:,.0f} MB) is past "
                 "that: open it from the packet", copy), True  # fmt: skip
         if document.media_type == PDF:  # the packet's copy: the walked file's bytes, checked
+            with source.open():  # SourceChanged (a placeholder) if it is no longer that file
+                pass
             pdf = root / copy if copy else source.read_bytes()  # (check_copies), read lazily
             if document.ocr_confidence is not None:  # scanned pages: their OCR text, invisible
                 scratch = root.parent / f"{document.id}.pdf"  # the private partial folder
