@@ -1189,6 +1189,26 @@ def test_a_dicom_file_the_file_set_refuses_is_kept_apart_with_a_one_line_reason(
     assert checked.returncode == 0, checked.stdout
 
 
+def test_a_real_sr_with_an_empty_patient_id_is_in_the_packet_kept_apart(tmp_path):
+    """pydicom's own test-SR.dcm (a real Basic Text SR; MIT) has an empty Patient ID, which a
+    DICOMDIR's PATIENT record needs: the packet held no copy of it at all (seven real-corpus
+    DICOM units fared the same). Its original is now kept apart, said in one line."""
+    from pydicom.data import get_testdata_file
+
+    original = Path(get_testdata_file("test-SR.dcm")).read_bytes()
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "report.dcm").write_bytes(original)
+    out = tmp_path / "packet"
+    (document,) = api.build_packet(records, out, api.Options(appointment=APPOINTMENT)).documents
+    assert packet_files(out, document) == ["EXTRA/DICOM-APART/IM000001.DCM"]
+    assert (out / "EXTRA/DICOM-APART/IM000001.DCM").read_bytes() == original
+    assert packet_index(out)[document.id]["notes"][0] == (
+        "report.dcm: refused by the file-set: it has an empty Patient ID (0010,0020), which a "
+        "DICOMDIR record needs: kept apart as EXTRA/DICOM-APART/IM000001.DCM, not in DICOMDIR"
+    )
+
+
 def test_dicom_staging_is_private_and_gone_after_an_interruption(tmp_path, monkeypatch):
     """Ctrl-C (or SIGTERM, which raises the same way) while the file-set's instances sit
     staged: they were staged inside the hidden partial packet (0700), never in TMPDIR, and

@@ -170,9 +170,12 @@ def _plain_reason(err: Exception) -> str:
     traceback in the text: "With tag (7FE0,0010) got exception: ...")."""
     if "hasn't been encapsulated" in str(err):
         return "its header says its images are compressed, but they are stored uncompressed"
-    missing = re.search(r"\(([0-9A-F]{4},[0-9A-F]{4})\) '([^']+)' element is missing", str(err))
+    missing = re.search(
+        r"\(([0-9A-F]{4},[0-9A-F]{4})\) '([^']+)' element (is missing|cannot be empty)", str(err)
+    )
     if missing:  # a directory record's Type 1 element
-        return f"it has no {missing[2]} ({missing[1]}), which a DICOMDIR record needs"
+        state = "no" if missing[3] == "is missing" else "an empty"
+        return f"it has {state} {missing[2]} ({missing[1]}), which a DICOMDIR record needs"
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     text = lines[-1] if lines else type(err).__name__
     text = text.removeprefix(f"{type(err).__name__}: ")
