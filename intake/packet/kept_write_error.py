@@ -9,9 +9,7 @@ from typing import BinaryIO
 
 
 class KeptWriteError(io.RawIOBase):
-    """A file qpdf writes through: a write error (a full disk) is kept and raised once qpdf
-    is done, as an OSError. Raised inside qpdf's write, it aborted the whole process
-    ("terminate called after throwing an instance of 'QPDFSystemError'")."""
+    """`handle` for qpdf to write into; `check()` once it is done raises the write error."""
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle

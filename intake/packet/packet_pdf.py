@@ -269,10 +269,12 @@ def _render_pages(
                 document, f"PACKET.PDF joins at most {JOINED_PDF_MAX // 2**20} MB of the "
                 f"records' own PDFs, and this one ({document.size / 2**20:,.0f} MB) is past "
                 "that: open it from the packet", copy), True  # fmt: skip
-        if document.media_type == PDF:  # the packet's copy: the walked file's bytes, checked
-            with source.open():  # SourceChanged (a placeholder) if it is no longer that file
-                pass
-            pdf = root / copy if copy else source.read_bytes()  # (check_copies), read lazily
+        if document.media_type == PDF:  # the walked file's bytes, never a swapped-in one
+            if copy:  # its checked copy in the packet, read lazily, while the source is
+                with source.open():  # still the file walked (SourceChanged: a placeholder)
+                    pdf: bytes | Path = root / copy
+            else:
+                pdf = source.read_bytes()
             if document.ocr_confidence is not None:  # scanned pages: their OCR text, invisible
                 scratch = root.parent / f"{document.id}.pdf"  # the private partial folder
                 pdf = text_layer.add_to_scans(pdf, document.text, scratch)
