@@ -240,3 +240,27 @@ def test_labs_csv_keeps_a_row_per_result_with_the_analyte_key(packet):
     ca = [row for row in rows if row["analyte"] == CA_27_29]
     assert sorted(row["test"] for row in ca) == ["CA 27-29", "CA 27.29"]
     assert all(row["analyte"] for row in rows)
+
+
+def test_a_test_of_many_earlier_values_says_how_many_and_where_in_the_pdf():
+    """A trend of 200,000 values took hundreds of MB to lay out in one cell; the lab page
+    lists the latest EARLIER_SHOWN and says how many there are, first, so the count
+    survives a cell cut to fit its row (it was last, and cut: seen on the rendered page)."""
+    import subprocess
+
+    from intake.packet.pdf_pages import EARLIER_SHOWN, labs_page
+    from intake.packet.trends import Reading, Trend
+
+    def reading(day: int) -> Reading:
+        return Reading(f"{11 + day / 100:.2f}", 11 + day / 100, None, False,
+                       f"2025-{1 + day // 28:02d}-{1 + day % 28:02d}", None, "Hemoglobin",
+                       ("D0001",))  # fmt: skip
+
+    readings = [reading(day) for day in range(300)]
+    trend = Trend("hgb", "Hemoglobin", "g/dL", readings[-1], tuple(reversed(readings[:-1])),
+                  None, False, ("Hemoglobin",))  # fmt: skip
+    text = subprocess.run(["pdftotext", "-", "-"], input=labs_page((trend,)),
+                          capture_output=True, check=True).stdout.decode()  # fmt: skip
+    packed = "".join(text.split())  # a narrow cell wraps where it likes
+    assert "299earlier,allinINDEX.HTMandEXTRA/LABS.CSV;thelatest:" in packed
+    assert readings[-2].value in text and readings[-2 - EARLIER_SHOWN].value not in text

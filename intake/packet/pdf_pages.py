@@ -294,12 +294,13 @@ def labs_page(trends: tuple[Trend, ...]) -> bytes:
 
 
 def _earlier_values(trend: Trend) -> str:
-    """The earlier values, newest first: the first EARLIER_SHOWN, then how many more (a cell
-    of 200,000 values took hundreds of MB to lay out, and no page shows them)."""
+    """The earlier values, newest first: how many there are when not all are listed (first:
+    a cell cut to fit its row keeps it), then the first EARLIER_SHOWN (a cell of 200,000
+    values took hundreds of MB to lay out, and no page shows them)."""
     shown = "\n".join(r.describe() for r in trend.earlier[:EARLIER_SHOWN])
-    more = len(trend.earlier) - EARLIER_SHOWN
-    if more > 0:
-        shown += f"\n… {more:,} earlier: all in INDEX.HTM and EXTRA/LABS.CSV"
+    if len(trend.earlier) > EARLIER_SHOWN:
+        shown = (f"{len(trend.earlier):,} earlier, all in INDEX.HTM and EXTRA/LABS.CSV; "
+                 f"the latest:\n{shown}")  # fmt: skip
     return shown
 
 
