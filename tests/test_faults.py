@@ -1183,6 +1183,22 @@ def test_a_dicom_file_the_file_set_refuses_is_kept_apart_with_a_one_line_reason(
                     "a DICOMDIR record needs: kept apart as EXTRA/DICOM-APART/IM000001.DCM, "
                     "not in DICOMDIR")  # fmt: skip
     assert placed.startswith("DICOM/") and (out / placed).read_bytes() == odd
+    said = " ".join(subprocess.run(["pdftotext", str(out / "PACKET.PDF"), "-"], check=True,
+                                   capture_output=True, text=True).stdout.split())  # fmt: skip
+    assert ("The images themselves are in the packet's DICOM folder (open DICOMDIR). Some are "
+            "kept apart in EXTRA/DICOM-APART, not in DICOMDIR") in said  # fmt: skip
+    (records / "rle.dcm").unlink()  # its one file apart: the page said it was in DICOMDIR
+    api.build_packet(records, tmp_path / "alone", api.Options(appointment=APPOINTMENT))
+    said = " ".join(
+        subprocess.run(
+            ["pdftotext", str(tmp_path / "alone/PACKET.PDF"), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+    )
+    assert "DICOM folder (open DICOMDIR)" not in said
+    assert "The images themselves are kept apart in EXTRA/DICOM-APART, not in DICOMDIR" in said
     assert "Traceback" not in (out / "INDEX.HTM").read_text()
     checked = subprocess.run(["sha256sum", "-c", "EXTRA/SHA256SUM.TXT"], cwd=out,
                              capture_output=True, text=True)  # fmt: skip

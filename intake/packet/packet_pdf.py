@@ -24,6 +24,7 @@ from intake.extractors.dicom import encapsulated_pdf
 from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet import pdf_fonts, pdf_pages, text_layer
 from intake.packet.categories import by_category
+from intake.packet.dicom_set import APART_FOLDER, DICOM_FOLDER
 from intake.packet.index import PacketIndex, reason_of
 from intake.packet.kept_write_error import KeptWriteError
 from intake.packet.photo_page import photo_page
@@ -286,7 +287,12 @@ def _render_pages(
                 for series in range(len(study_detail.series_detail))
                 if (name := index.preview(document, study, series))
             }
-            return pdf_pages.study_page(document, previews), True
+            placed = index.files(document)
+            apart = any(name.startswith(f"{APART_FOLDER}/") for name in placed)
+            listed = any(name.startswith(f"{DICOM_FOLDER}/") for name in placed)
+            page = pdf_pages.study_page(document, previews, listed=listed or not placed,
+                                        apart=APART_FOLDER if apart else None)  # fmt: skip
+            return page, True
         if document.media_type == DICOM:
             try:
                 return encapsulated_pdf(source), False

@@ -304,8 +304,16 @@ def _earlier_values(trend: Trend) -> str:
     return shown
 
 
-def study_page(document: Document, previews: dict[tuple[int, int], Path]) -> bytes:
-    """An imaging study: its facts, its series and their previews ((study, series) -> PNG)."""
+def study_page(
+    document: Document,
+    previews: dict[tuple[int, int], Path],
+    *,
+    listed: bool = True,
+    apart: str | None = None,
+) -> bytes:
+    """An imaging study: its facts, its series and their previews ((study, series) -> PNG);
+    `listed`: some of its files are in the DICOMDIR; `apart`: the packet folder holding
+    those of its files the DICOMDIR could not list."""
     flow = [fit(f"{document.title} {document.date or ''}", HEADING)]
     for study_index, study in enumerate(document.imaging):
         facts = [
@@ -328,7 +336,13 @@ def study_page(document: Document, previews: dict[tuple[int, int], Path]) -> byt
                 parts.append(Image(str(preview), width=2 * inch, height=2 * inch,
                                    kind="proportional"))  # fmt: skip
             flow.append(KeepTogether(parts))
-    flow.append(p("The images themselves are in the packet's DICOM folder (open DICOMDIR).", SMALL))
+    where = ["The images themselves are in the packet's DICOM folder (open DICOMDIR)."] * listed
+    if apart:
+        where.append(
+            f"{'Some are' if listed else 'The images themselves are'} kept apart "
+            f"in {apart}, not in DICOMDIR: see this study's notes in INDEX.HTM."
+        )
+    flow.append(p(" ".join(where), SMALL))
     return render(flow, title=document.title or "Imaging study")
 
 
