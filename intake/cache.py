@@ -42,6 +42,15 @@ CREATE TABLE IF NOT EXISTS results (
     stored REAL NOT NULL,
     PRIMARY KEY (sha256, extractor, version)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meanings (
+    sha256 TEXT NOT NULL,
+    extractor TEXT NOT NULL,
+    version TEXT NOT NULL,
+    meaning TEXT NOT NULL,
+    documents TEXT NOT NULL,
+    stored REAL NOT NULL,
+    PRIMARY KEY (sha256, extractor, version, meaning)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     key TEXT PRIMARY KEY,
     manifest TEXT NOT NULL,
@@ -179,23 +188,36 @@ class ExtractionCache:
 
     def get(self, source: Source, key: tuple[str, str]) -> list[Document] | None:
         """The documents stored for this content and these extractors, bound to `source`."""
+        found = self.get_reading(source, key)
+        return None if found is None else found[0]
+
+    def get_reading(
+        self, source: Source, key: tuple[str, str], meaning: str | None = None
+    ) -> tuple[list[Document], bool] | None:
+        """The documents stored for this content and these extractors, bound to `source`,
+        and whether they are as understood by the code `meaning` names (True: their meaning
+        is stored for it, with the stored reading's text) or as read (False)."""
         row = self._guard(
             lambda db: db.execute(
-                "SELECT documents FROM results WHERE sha256=? AND extractor=? AND version=?",
-                (source.sha256, *key),
+                "SELECT r.documents, m.documents FROM results AS r LEFT JOIN meanings AS m "
+                "ON m.sha256=r.sha256 AND m.extractor=r.extractor AND m.version=r.version "
+                "AND m.meaning=? WHERE r.sha256=? AND r.extractor=? AND r.version=?",
+                (meaning or "", source.sha256, *key),
             ).fetchone(),
             None,
         )
         if row is None:
             return None
         try:
-            text = self._text(row[0])
-            if text is None:
+            read, meant = (None if raw is None else self._text(raw) for raw in row)
+            if read is None:
                 return None
-            documents = [Document.from_dict(d) for d in json.loads(text)]
+            documents, understood = _stored(
+                json.loads(read), None if meant is None else json.loads(meant)
+            )
         except (ValueError, TypeError, KeyError, AttributeError):
             return None  # written by another intake version: read the file again
-        return [rebind(document, source) for document in documents]
+        return [rebind(document, source) for document in documents], understood
 
     def put(self, source: Source, key: tuple[str, str], documents: Iterable[Document]) -> None:
         """Store what was read (with text, so nothing must be read twice)."""
@@ -206,6 +228,24 @@ class ExtractionCache:
             lambda db: db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
                 (source.sha256, *key, payload, time.time()),
+            ),
+            None,
+        )
+
+    def put_meant(
+        self, source: Source, key: tuple[str, str], meaning: str, meant: Iterable[Document]
+    ) -> None:
+        """Store what the documents read from this content mean (their text and narrative
+        are the stored reading's: not stored twice)."""
+        if self._db is None:
+            return
+        payload = json.dumps(
+            [{**d.to_dict(), "narrative": None} for d in meant], ensure_ascii=False
+        )
+        self._guard(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO meanings VALUES (?, ?, ?, ?, ?, ?)",
+                (source.sha256, *key, meaning, payload, time.time()),
             ),
             None,
         )
@@ -259,6 +299,7 @@ class ExtractionCache:
         def empty(db: sqlite3.Connection) -> int:
             (count,) = db.execute("SELECT COUNT(*) FROM results").fetchone()
             db.execute("DELETE FROM results")
+            db.execute("DELETE FROM meanings")
             db.execute("DELETE FROM runs")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.execute("VACUUM")
@@ -315,6 +356,17 @@ def _is_damaged(err: sqlite3.Error) -> bool:
 def _is_busy(err: sqlite3.Error) -> bool:
     name = getattr(err, "sqlite_errorname", "") or ""
     return name.startswith(BUSY) or "locked" in str(err)
+
+
+def _stored(read: list[dict], meant: list[dict] | None) -> tuple[list[Document], bool]:
+    """Stored documents, and whether they are as understood: `meant` (when given, and as
+    many) with the text and narrative of their reading (not stored twice), else as read."""
+    if meant is None or len(meant) != len(read):
+        return [Document.from_dict(d) for d in read], False
+    return [
+        Document.from_dict({**m, "text": r.get("text", ""), "narrative": r.get("narrative")})
+        for m, r in zip(meant, read, strict=True)
+    ], True
 
 
 def storable(documents: Iterable[Document]) -> bool:

@@ -425,8 +425,19 @@ class Document:
         return data
 
     def to_dict(self, *, with_text: bool = False) -> dict[str, Any]:
-        """The full internal record (for the cache): every field, the internal ones too."""
-        data = asdict(self)
+        """The full internal record (for the cache): every field, the internal ones too; the
+        same values as `asdict(self)`, at a fraction of its cost (no deep copy, records of
+        plain values flattened directly: a run cache of 50,000 documents took seconds)."""
+        data = {name: getattr(self, name) for name in _field_names(Document)}
+        data["patient"] = None if self.patient is None else asdict(self.patient)
+        for name in _RECORD_TUPLES:
+            data[name] = [_flat(record) for record in data[name]]
+        data["imaging"] = [asdict(study) for study in self.imaging]
+        data["sections"] = {name: list(lines) for name, lines in self.sections.items()}
+        data["narrative"] = None if self.narrative is None else asdict(self.narrative)
+        for name in ("warnings", "others_named"):
+            data[name] = list(data[name])
+        data["listed"] = None if self.listed is None else list(self.listed)
         if not with_text:
             data.pop("text")
         return data
@@ -449,6 +460,7 @@ class Document:
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_RECORD_TUPLES = ("labs", "medications", "problems", "allergies", "files")
 
 
 def _flat(record: Any) -> dict[str, Any]:

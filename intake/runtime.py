@@ -75,6 +75,22 @@ class ReadFile:
             return replace(reading, documents=tuple(d if m is None else m for d, m in understood))
 
 
+@dataclass(frozen=True)
+class UnderstandReading:
+    """The per-document meaning of a file read before (a cache hit stored without it), in
+    a worker: what ReadFile does after reading. Picklable."""
+
+    extractors: tuple[Extractor, ...]
+    data_folder: Path | None = None
+    listed: frozenset[str] = frozenset()
+
+    def __call__(self, reading: FileReading) -> FileReading:
+        from intake.understand.stage import with_meaning
+
+        with worker_settings(self.data_folder, {}):
+            return with_meaning(reading, self.extractors, self.listed)
+
+
 @contextlib.contextmanager
 def worker_settings(
     data_folder: Path | None, ocr_env: dict[str, str], temp_folder: str | None = None
@@ -125,6 +141,63 @@ class Runtime:
         """Where derived data may be kept: the cache's folder; None without a cache."""
         return Path(self.cache.path).parent if self.cache is not None else None
 
+    def _cached(
+        self,
+        sources: Sequence[Source],
+        keys: Sequence[tuple[str, str] | None],
+        listed: frozenset[str],
+        meaning: str | None,
+    ) -> dict[int, FileReading]:
+        """The readings the cache holds, by index in `sources`: each with its documents'
+        meaning too where that is stored for this code (`meaning`) and no listing applies."""
+        from intake.extractors.base import FileReading
+
+        cache = self.cache
+        hits: dict[int, FileReading] = {}
+        if cache is None:
+            return hits
+        for index, (source, key) in enumerate(zip(sources, keys, strict=True)):
+            wanted = meaning if source.location not in listed else None
+            found = cache.get_reading(source, key, wanted) if key else None
+            if found is None:
+                continue
+            documents, meant = found
+            hits[index] = FileReading(tuple(documents), understood=tuple(documents) * meant)
+        return hits
+
+    def _understand_hits(
+        self,
+        executor: Executor,
+        hits: dict[int, FileReading],
+        indexes: list[int],
+        sources: list[Source],
+        keys: list[tuple[str, str] | None],
+        meaning: str,
+        listed: frozenset[str],
+    ) -> None:
+        """The cache hits at `indexes`, stored without their meaning (by another intake),
+        understood by the workers (in parallel, under the file limits) and their meaning
+        stored; one a worker could not finish waits for the understand stage, as before."""
+        understanding = UnderstandReading(tuple(self.registry), self.data_folder, listed)
+        readings = [hits[index] for index in indexes]
+        done = map_limited(
+            executor, understanding, readings, lambda reading, _err: reading,
+            weight=lambda reading: sum(len(d.text) for d in reading.documents),
+        )  # fmt: skip
+        for index, source, key, reading in zip(indexes, sources, keys, done, strict=True):
+            hits[index] = reading
+            if self.cache is not None and key and _meant_alone(reading):
+                self.cache.put_meant(source, key, meaning, reading.understood)  # type: ignore[arg-type]
+
+    def _meaning_key(self) -> str | None:
+        """What names the code reading meaning, for the cache: only the shipped extractors'
+        documents are cached with their meaning (another registry's may differ by run)."""
+        if self.cache is None or not self.understand_where_read or self.extractors is not None:
+            return None
+        from intake.understand.version import meaning_version
+
+        return meaning_version()
+
     def file_executor(self) -> Executor:
         """What runs per-file work: the given executor, or a local pool with the limits."""
         return self.executor or LocalExecutor(
@@ -162,33 +235,32 @@ class Runtime:
         was read; unreadable results and files carrying others are read again next time)."""
         from intake.cache import storable
         from intake.extractors import extractor_key
-        from intake.extractors.base import FileReading
 
         cache = self.cache
         executor = self.file_executor()
         registry = self.registry
         keys = [extractor_key(s, registry) if cache is not None else None for s in sources]
-        hits: dict[int, FileReading] = {}
-        if cache is not None:
-            for index, (source, key) in enumerate(zip(sources, keys, strict=True)):
-                found = cache.get(source, key) if key else None
-                if found is not None:
-                    hits[index] = FileReading(tuple(found))
+        meaning = self._meaning_key()
+        hits = self._cached(sources, keys, listed, meaning)
         misses = [source for index, source in enumerate(sources) if index not in hits]
+        unmeant = [i for i, hit in hits.items() if meaning and _may_understand(hit, listed)]
         preload(registry, misses)
         readable = sum(s.media_type != DICOM for s in misses)  # DICOM: read by its study
-        if self.understand_where_read and readable:
+        if self.understand_where_read and (readable or unmeant):
             from intake.understand.stage import prepare
 
             # workers forked after it inherit what reading meaning builds once; the drug
             # dictionary where more than one of them may need it (one file: lazily, as before)
-            prepare(dictionary=readable > 1)
+            prepare(dictionary=readable + len(unmeant) > 1)
         local = isinstance(executor, LocalExecutor)  # its own limits, when it was given
         stopped = functools.partial(
             stopped_reading,
             limit=(executor.timeout if local else None) or self.limits.seconds,
             memory=(executor.memory_limit if local else None) or self.limits.memory,
         )
+        if unmeant and meaning:
+            self._understand_hits(executor, hits, unmeant, [sources[i] for i in unmeant],
+                                  [keys[i] for i in unmeant], meaning, listed)  # fmt: skip
         reader = self.reader(temp_folder, listed)
         computed = iter(map_limited(executor, reader, misses, stopped, slow_to_read, bytes_read))
         try:
@@ -205,11 +277,38 @@ class Runtime:
                     and storable(reading.documents)
                 ):
                     cache.put(source, key, reading.documents)
+                    if meaning and _meant_alone(reading):
+                        cache.put_meant(source, key, meaning, reading.understood)  # type: ignore[arg-type]
                 yield reading
         finally:  # stop the workers now, not when the iterator is garbage collected
             close = getattr(computed, "close", None)
             if close is not None:
                 close()
+
+
+def _may_understand(hit: FileReading, listed: frozenset[str]) -> bool:
+    """Whether a cache hit lacking its meaning may be given it by a worker (and the meaning
+    stored): not when a listing describes it, nor for files an extractor merges (DICOM)."""
+    from intake.understand.stage import merging_extractors
+
+    return (
+        not hit.understood
+        and bool(hit.documents)
+        and not any(d.source in listed for d in hit.documents)
+        and not any(d.extractor in merging_extractors() for d in hit.documents)
+    )
+
+
+def _meant_alone(reading: FileReading) -> bool:
+    """Whether every document of `reading` was understood where it was read, by itself (no
+    listing entry, no merging with other files), without a fault: its meaning may then be
+    cached, being the same whenever the same bytes are read."""
+    from intake.understand.stage import NOT_UNDERSTOOD_MARK
+
+    return bool(reading.understood) and all(
+        meant is not None and not any(NOT_UNDERSTOOD_MARK in w for w in meant.warnings)
+        for meant in reading.understood
+    )
 
 
 def preload(registry: Sequence[Extractor], sources: Sequence[Source]) -> None:

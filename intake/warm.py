@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 FLAGS = frozenset({"--json", "--silent", "--with-text"})  # the options a re-run may carry
+SHORT = {"-s": "--silent"}  # their short forms
 MAX_KEPT = 200  # answers kept (the oldest are dropped)
 SUFFIX = ".out"  # an answer's file: its exit code's line, then the bytes printed
 PACKAGE = os.path.dirname(os.path.realpath(__file__))
@@ -86,7 +87,7 @@ def request(argv: list[str]) -> tuple[str, tuple[str, ...]] | None:
     """The folder and flags of `scan FOLDER --json [--silent] [--with-text]`, else None."""
     if len(argv) < 3 or argv[0] != "scan":
         return None
-    flags = tuple(sorted(a for a in argv[1:] if a.startswith("-")))
+    flags = tuple(sorted(SHORT.get(a, a) for a in argv[1:] if a.startswith("-")))
     folders = [a for a in argv[1:] if not a.startswith("-")]
     if len(folders) != 1 or "--json" not in flags or not set(flags) <= FLAGS:
         return None

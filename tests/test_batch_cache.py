@@ -22,7 +22,7 @@ from intake.extractor_versions import VERSIONS
 from intake.extractors import EXTRACTORS
 from intake.model import Document, Source
 from intake.runtime import Runtime
-from tests.conftest import APPOINTMENT, packet_files, tree_state
+from tests.conftest import APPOINTMENT, make_samples, packet_files, tree_state
 
 OPTIONS = api.Options(appointment=APPOINTMENT)
 
@@ -85,6 +85,105 @@ def test_a_new_extractor_version_invalidates_its_entries(copy_of, neurology, tmp
         monkeypatch.setitem(VERSIONS, "dicom", dicom.version)  # as a release bumps both
         _, executor = scan(folder, cache)
     assert len(executor.read) == 9  # the DICOM files; the PDFs and the photo stay cached
+
+
+class CountingMeaning:
+    """Counts the documents whose meaning is read (in this process: a serial run)."""
+
+    def __init__(self, monkeypatch) -> None:
+        import intake.understand.stage as stage
+
+        self.sources: list[str] = []
+        real = stage.enrich
+
+        def counted(document):
+            self.sources.append(document.source)
+            return real(document)
+
+        monkeypatch.setattr(stage, "enrich", counted)
+
+
+def _by_the_stage(manifest) -> set[str]:
+    """Documents understood by the stage in every run: DICOM studies (made of many files)
+    and files an XDM listing describes (understood with its entry)."""
+    return {
+        d.source for d in manifest.documents if d.media_type == "application/dicom"
+        or "IHE_XDM/" in d.source
+    }  # fmt: skip
+
+
+def _documents(manifest) -> dict[str, dict]:
+    """Each document's full record by its source, without its id (a file added shifts the
+    numbers of those after it)."""
+    return {d.source: {**d.to_dict(with_text=True), "id": ""} for d in manifest.documents}
+
+
+def test_a_rerun_takes_each_file_s_meaning_from_the_cache(copy_of, oncology, tmp_path, monkeypatch):
+    """A folder scanned again with one file added: only that file is read and understood;
+    every other document, served with its stored meaning, is the one the first run made."""
+    folder = copy_of(oncology)
+    meaning = CountingMeaning(monkeypatch)
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        first, _ = scan(folder, cache)
+        understood_first = len(meaning.sources)
+        (folder / "added-note.txt").write_text("Questions\nIs radiation needed after surgery?\n")
+        second, executor = scan(folder, cache)
+    assert understood_first >= len(first.documents) - 1  # (a DICOM study: once, by the stage)
+    assert executor.read == ["added-note.txt"]
+    again_understood = {s for s in meaning.sources[understood_first:] if s}  # (not the warm-up)
+    assert again_understood - _by_the_stage(first) == {"added-note.txt"}
+    again = _documents(second)
+    again.pop("added-note.txt")
+    assert again == _documents(first)
+
+
+def test_meaning_is_read_again_by_changed_code(copy_of, oncology, tmp_path, monkeypatch):
+    """Meaning is stored under a digest of intake's code: other code reads it again (and the
+    same documents come of it), in the workers, and stores it for the next run."""
+    import intake.understand.version as version
+
+    folder = copy_of(oncology)
+    meaning = CountingMeaning(monkeypatch)
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        first, _ = scan(folder, cache)
+        stored = len(meaning.sources)
+        monkeypatch.setattr(version, "meaning_version", lambda: "other code")
+        (folder / "added-note.txt").write_text("Questions\nIs radiation needed after surgery?\n")
+        second, executor = scan(folder, cache)
+        again = len(meaning.sources)
+        (folder / "more.txt").write_text("Questions\nHow long is recovery?\n")
+        scan(folder, cache)
+    assert again - stored >= stored  # every file's meaning again (and the new file's)
+    last = {s for s in meaning.sources[again:] if s} - _by_the_stage(first)
+    assert last == {"more.txt"}  # then stored: only the newer file is understood
+    readings = [item for item in executor.read if item.startswith("FileReading(")]
+    assert readings  # the others were only understood, in the workers
+    assert [item for item in executor.read if item not in readings] == ["added-note.txt"]
+    again_documents = _documents(second)
+    again_documents.pop("added-note.txt")
+    assert again_documents == _documents(first)
+
+
+def test_a_listed_file_s_cached_meaning_is_not_used(tmp_path):
+    """A file an XDM listing describes is understood with the listing's entry, never from a
+    meaning stored when the same bytes were read alone: a lab PDF whose text names no date
+    takes the metadata's date and title."""
+    from tests.test_containers import ONCOLOGY, lab_pdf_entry
+
+    entry = lab_pdf_entry(tmp_path)
+    alone, folder = tmp_path / "alone", tmp_path / "records"
+    alone.mkdir()
+    (alone / "lab.pdf").write_bytes(entry.data)
+    make_samples.xdm_zip(folder / "dl.zip", ONCOLOGY, [entry])
+    with ExtractionCache(tmp_path / "fresh.sqlite") as fresh:
+        uncached, _ = scan(folder, fresh)
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        read_alone, _ = scan(alone, cache)  # its meaning stored, read without the listing
+        listed, _ = scan(folder, cache)
+    (by_itself,), (with_entry,) = read_alone.documents, listed.documents
+    assert (by_itself.date, by_itself.title) != (with_entry.date, with_entry.title)
+    assert with_entry.date == "2026-10-14" and with_entry.title == "CBC results"
+    assert _documents(listed) == _documents(uncached)
 
 
 def test_the_version_table_is_the_registry_s():

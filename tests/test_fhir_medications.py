@@ -5,10 +5,11 @@ codes and names, ingredients stated beside a brand, and SNOMED product codes."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from intake.extractors.fhir import FhirExtractor
 from intake.model import Source
-from intake.understand.enrich import name_generics
+from intake.understand.enrich import with_generics
 
 
 def _read(tmp_path, *entries):
@@ -23,9 +24,9 @@ def _read(tmp_path, *entries):
     source = Source("ips.json", path, "application/fhir+json", "0" * 64, path.stat().st_size)
     documents = FhirExtractor().extract(source)
     lists = [d for d in documents if d.kind == "medication_list"]
-    if lists:
-        name_generics(lists[0].medications)  # as the understand stage does
-    return lists[0] if lists else None
+    if lists:  # named as the understand stage names them
+        return replace(lists[0], medications=tuple(with_generics(lists[0].medications)))
+    return None
 
 
 # fhir/nl_core_ips_patient_01.json: the Medication carries no id, only its entry's fullUrl

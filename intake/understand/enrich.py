@@ -49,8 +49,7 @@ def enrich(document: Document) -> Document:
         labs = document.labs
         if not document.labs_read:
             labs = parse_labs(text, collected=document.date or date)
-        for lab in labs:
-            lab.collected = lab.collected or document.date or date
+        labs = dated(labs, document.date or date)
         medications = parse_medications(text, ocr=document.ocr_confidence is not None)
         if document.ocr_confidence is not None:
             labs, lost = _without_lost_separators(labs)
@@ -75,7 +74,7 @@ def enrich(document: Document) -> Document:
     others = document.others_named
     if patient and patient.name:
         others = tuple(name for name in named_people(text) if not name_matches(name, patient.name))
-    name_generics(medications)
+    medications = with_generics(medications)
     problems, allergies = document.problems, document.allergies
     if document.extractor not in CODED and not (problems or allergies):
         problems = tuple(parse_problems(text, kind))
@@ -114,10 +113,24 @@ def _without_lost_separators(labs: list[LabResult]) -> tuple[list[LabResult], li
     return kept, warnings
 
 
-def name_generics(medications: Iterable[Medication]) -> None:
-    """Each medication's generic name from the drug dictionary (kept as read when unknown)."""
+def dated(labs: Iterable[LabResult], collected: str | None) -> list[LabResult]:
+    """The results, each undated one dated `collected` (the document's date). New records:
+    the extractor's stay as read, so a later reading of the same bytes (with a listing's
+    date, or from the cache) starts from what the file says."""
+    if not collected:
+        return list(labs)
+    return [lab if lab.collected else replace(lab, collected=collected) for lab in labs]
+
+
+def with_generics(medications: Iterable[Medication]) -> list[Medication]:
+    """The medications, each with its generic name from the drug dictionary where it had
+    none (kept as read when unknown). New records: the extractor's stay as they were read
+    (a C-CDA's narrative shows the same ones), so a document read from the cache is the
+    one read from the file."""
+    named = []
     for medication in medications:
-        if medication.generic is None:
-            match = normalise(medication.name)
-            if match:
-                medication.generic, medication.match_score = match.generic, match.score
+        match = normalise(medication.name) if medication.generic is None else None
+        if match:
+            medication = replace(medication, generic=match.generic, match_score=match.score)
+        named.append(medication)
+    return named

@@ -26,7 +26,8 @@ from intake.understand.enrich import enrich
 log = logging.getLogger(__name__)
 
 ALSO_AT = "also at "  # the note a merged document carries for each other path
-NOT_UNDERSTOOD = "its contents could not be interpreted ({fault}): listed as read, unsorted"
+NOT_UNDERSTOOD_MARK = "its contents could not be interpreted"
+NOT_UNDERSTOOD = NOT_UNDERSTOOD_MARK + " ({fault}): listed as read, unsorted"
 
 
 def understand(
@@ -74,7 +75,7 @@ def with_meaning(
     parallel, under the file's limits). Documents a listing describes (`listed`: an XDM
     entry, a FHIR note) and those an extractor merges across files (DICOM files into
     studies) wait for the understand stage."""
-    merging = _merging(tuple(extractors))
+    merging = merging_extractors(tuple(extractors))
     understood = tuple(
         None
         if document.extractor in merging or document.source in listed
@@ -85,9 +86,13 @@ def with_meaning(
 
 
 @cache
-def _merging(extractors: tuple[Extractor, ...]) -> frozenset[str]:
+def merging_extractors(extractors: tuple[Extractor, ...] | None = None) -> frozenset[str]:
     """The names of the extractors that merge their documents across files (once per
-    registry, not per file)."""
+    registry, not per file); None: the shipped ones."""
+    if extractors is None:
+        from intake.extractors import EXTRACTORS
+
+        extractors = tuple(EXTRACTORS)
     return frozenset(e.name for e in extractors if type(e).combine is not Extractor.combine)
 
 
