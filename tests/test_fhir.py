@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import re
 import shutil
@@ -412,3 +413,58 @@ def test_below_a_threshold_is_left_to_the_reference_range():
     stated, interpreted, normal = interpretation(["LX"])
     assert settle_flag(stated, interpreted, "123", "150-350", said_normal=normal) == ("L", True)
     assert settle_flag(stated, interpreted, "35.3", "34.9-44.5", said_normal=normal)[0] is None
+
+
+def _panel(number: int, day: str, hemoglobin: float) -> list[dict]:
+    """A DiagnosticReport titled 'CBC' of `day` and its one Observation."""
+    observation = {
+        "resourceType": "Observation", "id": f"hb{number}", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}],
+                 "text": "Hemoglobin"},
+        "effectiveDateTime": day,
+        "valueQuantity": {"value": hemoglobin, "unit": "g/dL"},
+        "referenceRange": [{"low": {"value": 12.0}, "high": {"value": 15.5}}],
+    }  # fmt: skip
+    report = {
+        "resourceType": "DiagnosticReport", "id": f"cbc{number}", "status": "final",
+        "code": {"text": "CBC"}, "effectiveDateTime": day,
+        "result": [{"reference": f"Observation/hb{number}"}],
+    }  # fmt: skip
+    return [report, observation]
+
+
+def test_panels_of_one_bundle_sharing_a_title_are_all_in_the_packet(tmp_path):
+    """Three 'CBC' reports of one bundle share its SHA-256 and their title, not their
+    results: each keeps its page, its bookmark and its rows, and the latest is shown as
+    latest (they were once taken for repeats of one file and dropped)."""
+    resources = [{"resourceType": "Patient", "id": "p", "name": [{"text": "Ada Example"}]}]
+    for number, (day, value) in enumerate(
+        [("2023-10-31", 14.2), ("2024-03-11", 14.6), ("2024-08-30", 11.1)], 1
+    ):
+        resources += _panel(number, day, value)
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"fullUrl": f"urn:uuid:{r['resourceType']}-{r['id']}", "resource": r}
+                        for r in resources]}  # fmt: skip
+    folder = folder_with(tmp_path, "export.json", json.dumps(bundle).encode())
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    reports = [d for d in manifest.documents if d.title.startswith("CBC")]
+    assert sorted(d.date for d in reports) == ["2023-10-31", "2024-03-11", "2024-08-30"]
+    rows = list(csv.DictReader((out / "EXTRA" / "LABS.CSV").open(encoding="utf-8")))
+    assert sorted(row["value"] for row in rows if row["test"] == "Hemoglobin") == [
+        "11.1", "14.2", "14.6",
+    ]  # fmt: skip
+    import pikepdf
+
+    with pikepdf.open(out / "PACKET.PDF") as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in _walk(outline.root)]
+    assert sum("CBC" in title for title in titles) == 3
+    text = re.sub(r"<[^>]+>", " ", (out / "INDEX.HTM").read_text(encoding="utf-8"))
+    latest = re.search(r"Hemoglobin\s+11\.1", text)
+    assert latest, "the latest hemoglobin (2024-08-30) is the one shown first"
+
+
+def _walk(items):
+    for item in items:
+        yield item
+        yield from _walk(item.children)

@@ -177,11 +177,16 @@ def summarise(manifest: Manifest) -> PacketSummary:
 
 
 def distinct(documents: Iterable[Document]) -> list[Document]:
-    """Documents without byte-identical repeats (a report downloaded twice counts once)."""
-    seen: set[tuple[str, str, str]] = set()
+    """Documents without byte-identical repeats: a file downloaded twice counts once, each
+    of its documents matched with the one at the same place in the other copy. The several
+    documents one file holds (a FHIR bundle's panels, taken on different days under one
+    title) are all kept: they share the file's SHA-256, not their contents."""
+    seen: set[tuple[str, int, str, str]] = set()
+    place: dict[str, int] = {}  # each document's place among those of its file
     kept = []
     for document in documents:
-        key = (document.sha256 or "", document.kind, document.title)
+        number = place[document.source] = place.get(document.source, -1) + 1
+        key = (document.sha256 or "", number, document.kind, document.title)
         if document.sha256 and key in seen:
             continue
         seen.add(key)
