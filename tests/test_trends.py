@@ -264,3 +264,29 @@ def test_a_test_of_many_earlier_values_says_how_many_and_where_in_the_pdf():
     packed = "".join(text.split())  # a narrow cell wraps where it likes
     assert "299earlier,allinINDEX.HTMandEXTRA/LABS.CSV;thelatest:" in packed
     assert readings[-2].value in text and readings[-2 - EARLIER_SHOWN].value not in text
+
+
+@pytest.mark.parametrize(
+    ("printed", "lines"),
+    [
+        ("150.000-450.000", ["150.000-", "450.000"]),  # a platelet range as Brazilian labs print it
+        ("4.000-10.000", ["4.000-", "10.000"]),
+        ("3.5-5.0", ["3.5-5.0"]),  # fits: left whole
+    ],
+)
+def test_a_range_too_wide_for_its_cell_wraps_at_its_dash(printed, lines):
+    """'150.000-450.000' is wider than the range column: it wrapped between two characters
+    ('150.000-45' over '0.000', which reads as a range of its own: seen on a rendered page
+    of a real DASA report); it wraps at the dash, each number whole."""
+    import subprocess
+
+    from intake.packet.pdf_pages import labs_page
+    from intake.packet.trends import Reading, Trend
+
+    latest = Reading("250.000", 250.0, None, False, "2024-05-02", None, "Plaquetas", ("D0001",))
+    trend = Trend("plt", "Plaquetas", "/mm3", latest, (), printed, False, ("Plaquetas",))
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=labs_page((trend,)),
+                          capture_output=True, check=True).stdout.decode()  # fmt: skip
+    words = text.split()
+    assert all(line in words for line in lines)
+    assert not any(w.startswith(printed[:9]) and w not in lines for w in words)

@@ -6,6 +6,7 @@ PDF; packet_pdf.py joins them to the documents and adds the outline."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -15,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     Image,
@@ -146,12 +148,36 @@ def fit(
     return p(text[:short].rstrip() + CUT, style)
 
 
+# a range's dash, a unit's slash, a list's comma: between two other characters
+_BREAK_AFTER = re.compile(r"(?<=[^\s\-/–,;][-/–,;])(?=[^\s\-/–,;])")
+
+
+def breakable(text: str, style: ParagraphStyle, width: float) -> str:
+    """`text` with a space after each dash, slash, comma or semicolon inside a word too wide
+    for `width` points: such a word wraps there ('150.000-' over '450.000') instead of
+    between any two characters ('150.000-45' over '0.000', which reads as another range)."""
+    if len(text) > LONG_CELL:  # (cut to fit anyway: no word of it is measured)
+        return text
+    face = embedded(style).fontName
+    pieces = re.split(r"(\s+)", text)  # words and the spaces between them, kept as they are
+    return "".join(
+        _BREAK_AFTER.sub(" ", piece)
+        if piece and not piece.isspace() and stringWidth(piece, face, style.fontSize) > width
+        else piece
+        for piece in pieces
+    )
+
+
+LONG_CELL = 2_000  # characters: longer cells are cut to fit, not measured word by word
+
+
 def table(rows: list[list], widths: list[float], *, fills: dict[int, object] | None = None):
     """A table with a header row; `fills` colours whole rows (row index -> colour); a cell
     is text, or a flowable (a chart) placed as it is."""
     cells = [
         [cell if isinstance(cell, Flowable) else
-         fit(str(cell), CELL, width * inch - CELL_PADDING, MOST_OF_A_CELL)
+         fit(breakable(str(cell), CELL, width * inch - CELL_PADDING), CELL,
+             width * inch - CELL_PADDING, MOST_OF_A_CELL)
          for cell, width in zip(row, widths, strict=True)]
         for row in rows
     ]  # fmt: skip
