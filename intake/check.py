@@ -553,6 +553,7 @@ def _specialty_items(
     return statuses, findings
 
 
+MANY_SHOWN = 4  # birth dates named in one finding
 OTHER_PEOPLE = ("other-patient", "two-patients")  # findings naming records of someone else
 
 
@@ -672,6 +673,7 @@ def most_severe_first(findings: Iterable[Finding]) -> list[Finding]:
 
 def identity_findings(documents: list[Document], patient: Person) -> list[Finding]:
     """An error per document naming someone else; one note listing documents naming nobody."""
+    from intake.understand.dates import birth_dates
     from intake.understand.people import differences
 
     findings = []
@@ -687,6 +689,19 @@ def identity_findings(documents: list[Document], patient: Person) -> list[Findin
                     "error",
                     f"{document.source} holds records of more than one person: "
                     + " and ".join([person.name, *document.others_named]),
+                    [document.id],
+                )
+            )
+        births = [] if document.structured else birth_dates(document.text)
+        if len(births) > 1:
+            findings.append(
+                Finding(
+                    "two-birth-dates",
+                    "warning",
+                    f"{document.source} states {len(births)} different birth dates ("
+                    + ", ".join(births[:MANY_SHOWN])
+                    + "): it may hold more than one person's records; check which pages"
+                    " are this patient's",
                     [document.id],
                 )
             )

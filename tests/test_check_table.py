@@ -300,6 +300,24 @@ CASES = [
         [("two-patients", ERR, ("both",))],
         id="two-people-in-one-file",
     ),
+    pytest.param(  # hl7_labcorp_ana_multiple_ranges.pdf: one name, two reports' birth dates
+        [*full(), lab_report("both", text=(
+            "Age (Y/M/D): 26/05/21   Date of Birth: 01/23/90   Sex: M   Fasting\n"
+            "ANA Direct Negative\n"
+            "Age (Y/M/D): 56/07/30   Date of Birth: 01/01/60   Sex: F   Fasting\n"
+            "ANA Direct Positive Abnormal\n"))],
+        {"patient": ME},
+        ALL_PRESENT,
+        [("two-birth-dates", WARN, ("both",))],
+        id="two-birth-dates-in-one-file",
+    ),
+    pytest.param(  # the same birth date on every page: one person
+        [*full(), lab_report("same", text="Date of Birth: 01/23/90\nDOB: 1990-01-23\n")],
+        {"patient": ME},
+        ALL_PRESENT,
+        [],
+        id="one-birth-date-repeated",
+    ),
     pytest.param(
         [
             *full(treatment_plan=[doc("plan", "treatment_plan", patient=Person())]),

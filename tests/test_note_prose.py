@@ -26,6 +26,20 @@ def test_lipids_in_a_discharge_summary():
     ]
 
 
+def test_a_urinalysis_s_cell_counts_are_not_blood_counts():
+    # hl7_community_health_discharge_summary.pdf (page 2, as pdftotext prints it): a urine
+    # microscopy's counts were read as a white blood cell count of 41 (coded as blood's)
+    text = (
+        "3. Urinary tract infection: The patient had urinalysis on March 26th, which showed a "
+        "large\namount of leukocyte esterase, small amount of blood with red blood cells 34, "
+        "white blood cells\n41, moderate amount of bacteria. The patient was started on Cipro "
+        "250 mg p.o. b.i.d. on March\n26th. Labs on discharge: white blood cells 8.1."
+    )
+    assert _read(text) == [("white blood cells", "8.1", None)]
+    # 'bal' (Hungarian: left) is no bronchoalveolar lavage
+    assert _read("A bal oldali térd duzzadt. Hemoglobin 120.") == [("Hemoglobin", "120", None)]
+
+
 def test_a_value_in_a_hungarian_visit_note():
     # hu_szentjanos_2025_internal_medicine_allergy_visit.pdf
     assert _read("09.04. IgE 169, léguti IgE azonabn nem lett pozitiv, most táplálék") == [

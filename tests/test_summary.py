@@ -270,6 +270,60 @@ def test_problems_allergies_and_stopped_medications_from_records():
     assert summary.appointment == NOT_GIVEN and summary.reason == NOT_GIVEN
 
 
+def test_a_medication_whose_course_ended_before_the_appointment_is_not_current():
+    """A five-day course that ended in September is not a current medication at a November
+    appointment (a C-CDA's effectiveTime high); its end is shown, in the summary and in
+    the medication tables, with a status the source kept ('active') beside it."""
+    visit = _document(
+        "D0001", "visit_summary", "2026-09-10",
+        medications=(Medication("Filgrastim", strength="480 mcg/0.8 mL", frequency="daily",
+                                start="2026-09-10", end="2026-09-15"),
+                     Medication("Anastrozole", strength="1 mg", frequency="daily",
+                                start="2026-09-10", end="2031-09-10"),
+                     Medication("Lisinopril", strength="10 mg", frequency="daily",
+                                status="active", end="2026-10-01")),
+    )  # fmt: skip
+    summary = summarise(_manifest(visit, appointment="2026-11-25"))
+    sections = {s.key: s for s in summary.sections}
+    assert [f.text for f in sections["current-medications"].facts] == ["Anastrozole 1 mg daily"]
+    assert [f.text for f in sections["stopped-medications"].facts] == [
+        "Filgrastim 480 mcg/0.8 mL daily (ended 2026-09-15)",
+        "Lisinopril 10 mg daily (ended 2026-10-01, status still active)",
+    ]
+    assert summary.ended_note("filgrastim") == "ended 2026-09-15"
+    assert summary.ended_note("Anastrozole") == ""
+    earlier = summarise(_manifest(visit, appointment="2026-09-12"))  # during the course
+    assert "Filgrastim" in " ".join(
+        f.text for s in earlier.sections if s.key == "current-medications" for f in s.facts
+    )
+
+
+def test_the_medication_tables_say_which_drugs_stopped(tmp_path):
+    """INDEX.HTM's and PACKET.PDF's medication tables mark a drug its newest document says
+    stopped (they showed it like any other)."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "records"
+    shutil.copytree(ROOT / "samples" / "ccda", folder)
+    out = tmp_path / "packet"
+    manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
+    summary = summarise(manifest)
+    stopped = [row.name for row in manifest.medication_list if summary.ended_note(row.name)]
+    assert sorted(stopped) == ["Filgrastim", "Lisinopril"]  # completed; a course ended
+    page = _html(out)
+    table = page[page.index('<section id="medications">') :]
+    table = table[: table.index("</section>")]
+    for name in stopped:
+        row = table[table.index(html.escape(name)) :]
+        row = row[: row.index("</tr>")]
+        assert f"stopped: {html.escape(summary.ended_note(name))}" in row
+    with pdfplumber.open(out / "PACKET.PDF") as pdf:
+        text = " ".join(page.extract_text() or "" for page in pdf.pages)
+    assert "stopped: " in text
+
+
 def test_a_stated_appointment_and_no_allergy_information():
     summary = summarise(_manifest(_document("D0001", "lab_report"), appointment="2026-11-30",
                                   reason="Staging"))  # fmt: skip

@@ -84,7 +84,7 @@ def build_packet_pdf(
     index.general += pdf_fonts.current().notes
     tables = [
         ("Timeline", "Timeline-", lambda: pdf_pages.timeline_page(manifest)),
-        ("Medications", "Medications-", lambda: pdf_pages.medications_page(manifest)),
+        ("Medications", "Medications-", lambda: pdf_pages.medications_page(manifest, summary)),
         ("Lab results", "Labs-", lambda: pdf_pages.labs_page(summary.trends)),
         ("For the caregiver: to do and checklist", "Caregiver-",
          lambda: pdf_pages.caregiver_page(manifest, summary.to_do)),

@@ -263,15 +263,16 @@ def timeline_page(manifest: Manifest) -> bytes:
     return render([fit("Timeline", HEADING), table(rows, [0.9, 0.9, 4.2, 1.1])], title="Timeline")
 
 
-def medications_page(manifest: Manifest) -> bytes:
+def medications_page(manifest: Manifest, summary: PacketSummary) -> bytes:
     """Each drug once, with its strengths, how it is taken, and the documents listing it;
-    rows where documents disagree are shaded."""
+    a stopped one says how it ended; rows where documents disagree are shaded."""
     rows = [["Medication", "Strength", "How taken", "Listed in"]]
     fills = {}
     for number, row in enumerate(manifest.medication_list, start=1):
+        ended = summary.ended_note(row.name)
         rows.append(
             [
-                row.name,
+                f"{row.name}\nstopped: {ended}" if ended else row.name,
                 " / ".join(row.strengths),
                 ", ".join(row.routes + row.frequencies),
                 ", ".join(row.documents),

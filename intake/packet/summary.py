@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from intake.check import records_of_others
 from intake.model import Document, LabResult, Manifest, Medication
@@ -109,8 +110,14 @@ class PacketSummary:
     labs: tuple[tuple[LabResult, Document], ...]  # every lab result, in the order shown
     trends: tuple[Trend, ...]  # one per analyte and unit: the labs tables and charts
     medications: tuple[tuple[Medication, Document], ...]  # every medication line
+    ended: tuple[tuple[str, str], ...]  # drug (generic or name, lower case) -> how it ended
     to_do: tuple[str, ...]
     contents: tuple[ContentsEntry, ...]  # the parts after the summary, in INDEX.HTM's order
+
+    def ended_note(self, drug: str) -> str:
+        """How a drug of the medication list ended ('completed, ended 2026-09-15'), when the
+        newest document listing it says it did; "" for a current one."""
+        return dict(self.ended).get(drug.lower(), "")
 
     @property
     def facts(self) -> tuple[Fact, ...]:
@@ -134,7 +141,8 @@ def summarise(manifest: Manifest) -> PacketSummary:
     every = distinct(manifest.documents)
     elsewhere = records_of_others(manifest.findings)
     documents = [d for d in every if d.id not in elsewhere]  # only the patient's own records
-    current, stopped = medication_facts(documents)
+    as_of = manifest.appointment or date.today().isoformat()
+    current, stopped, ended = medication_facts(documents, as_of)
     trends = tuple(build_trends(documents))
     sections = (
         _section("diagnoses", "Diagnoses and problems", diagnosis_facts(documents),
@@ -171,6 +179,7 @@ def summarise(manifest: Manifest) -> PacketSummary:
         labs=tuple(ordered_labs(every, trends)),  # the CSV: every result, each with its document
         trends=trends,
         medications=tuple((m, d) for d in every for m in d.medications),
+        ended=tuple(ended.items()),
         to_do=tuple(manifest.to_do),
         contents=contents(manifest, every),
     )  # fmt: skip
@@ -284,15 +293,22 @@ def _drug_key(medication: Medication) -> str:
     return (medication.generic or medication.name).lower()
 
 
-def medication_facts(documents: list[Document]) -> tuple[list[Fact], list[Fact]]:
-    """(current, stopped): each drug once with its doses; a drug is stopped when the newest
-    document listing it says so. Doses that differ between documents are all shown."""
+def medication_facts(
+    documents: list[Document], as_of: str
+) -> tuple[list[Fact], list[Fact], dict[str, str]]:
+    """(current, stopped, how each stopped drug ended): each drug once with its doses; a
+    drug is stopped when the newest document listing it says so, by its status (completed,
+    stopped...) or by an end date before `as_of` (the appointment, else today: a five-day
+    course that ended in September is not a current medication in November, whatever
+    status its order kept). Doses that
+    differ between documents are all shown."""
     mentions: dict[str, list[tuple[Medication, Document]]] = {}
     for document in _readable(documents):
         for medication in document.medications:
             mentions.setdefault(_drug_key(medication), []).append((medication, document))
     current, stopped = [], []
-    for group in mentions.values():
+    ended: dict[str, str] = {}
+    for key, group in mentions.items():
         newest = max(group, key=lambda pair: pair[1].date or "")
         medication, _ = newest
         name = medication.name[:1].upper() + medication.name[1:]
@@ -306,13 +322,28 @@ def medication_facts(documents: list[Document]) -> tuple[list[Fact], list[Fact]]
             text += " (documents differ)"
         ordered = [newest[1].id] + [d.id for _, d in group if d.id != newest[1].id]
         sources = tuple(dict.fromkeys(ordered))
-        if (medication.status or "").lower() in STOPPED:
-            when = f", ended {medication.end}" if medication.end else ""
-            stopped.append(Fact(_short(f"{text} ({medication.status}{when})"), sources))
-        else:
+        how = _how_ended(medication, as_of)
+        if how is None:
             current.append(Fact(_short(text), sources))
+            continue
+        ended[key] = how
+        stopped.append(Fact(_short(f"{text} ({how})"), sources))
     by_name = lambda fact: fact.text.lower()  # noqa: E731
-    return sorted(current, key=by_name), sorted(stopped, key=by_name)
+    return sorted(current, key=by_name), sorted(stopped, key=by_name), ended
+
+
+def _how_ended(medication: Medication, as_of: str) -> str | None:
+    """'completed, ended 2026-09-15'; 'ended 2026-09-15' for an end date past with no status
+    saying so, 'ended 2026-09-15, status still active' when the source says both (a
+    C-CDA's discharge order for five days keeps statusCode active); None for a medication
+    its source does not say has ended."""
+    status = (medication.status or "").lower()
+    end = medication.end or ""
+    if status in STOPPED:
+        return f"{medication.status}, ended {end}" if end else medication.status
+    if end and end < as_of:
+        return f"ended {end}, status still {status}" if status else f"ended {end}"
+    return None
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from intake.understand.vocabulary import BIRTH_DATE_LABELS, alternation
@@ -124,6 +125,18 @@ def find_dates(text: str, *, day_first: bool = False) -> list[tuple[str, int, in
 
 def birth_date(text: str) -> str | None:
     """The birth date a document states next to a DOB label, or None."""
+    return next(_birth_dates(text), None)
+
+
+def birth_dates(text: str) -> list[str]:
+    """Every different birth date a document states next to a DOB label, in order (more
+    than one: a file holding two people's reports)."""
+    return list(dict.fromkeys(_birth_dates(text)))
+
+
+def _birth_dates(text: str) -> Iterator[str]:
+    if not BIRTH_LABEL.search(text):
+        return
     day_first = day_first_order(text)
     for line in text.splitlines():
         for label in BIRTH_LABEL.finditer(line):
@@ -131,8 +144,7 @@ def birth_date(text: str) -> str | None:
                 continue  # 'Age (Y/M/D): 26/05/21' is an age, never the birth date
             value = parse_date(line[label.end() : label.end() + _LABEL_REACH], day_first=day_first)
             if value:
-                return value
-    return None
+                yield value
 
 
 def document_date(text: str) -> str | None:

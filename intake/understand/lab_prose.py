@@ -44,6 +44,17 @@ _NOT_RESULT_AFTER = re.compile(
 _PART_OF_NAME = re.compile(r"\b(?:vitamins?|vitamina|vit\.?)\s*$", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,;]\s|[.!?](?:\s|$)|\n")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+_FULL_STOP = re.compile(r"[.!?](?:\s|$)")  # a sentence's end, across the lines it wraps over
+SENTENCE_BACK = 400  # characters looked back for the start of a sentence
+# a specimen other than blood, named in the sentence before a figure: the alias table's
+# names are blood analytes ('red blood cells 34' of a urinalysis is a count per field of
+# urine, not an erythrocyte count), so such a figure is not read (urine, CSF, a fluid, stool)
+_OTHER_SPECIMEN = re.compile(
+    r"\b(?:urin\w*|orina|vizelet\w*|(?-i:UA|U/A|CSF|BAL)|cerebrospinal|spinal\s+fluid"
+    r"|lumbar\s+puncture|pleural|peritoneal|ascitic|ascites|synovial|joint\s+fluid|stool"
+    r"|fecal|faecal|sputum|bronchoalveolar|semen|seminal|liquor)\b",
+    re.IGNORECASE,
+)
 _UNIT = re.compile(
     r"^\s*(mmol/mol|mg/dl|mmol/l|g/dl|g/l|µmol/l|umol/l|u/l|iu/ml|ku/l|meq/l|ng/ml|pg/ml)\b", re.I
 )
@@ -103,4 +114,13 @@ def _stated_result(text: str, match: re.Match[str]) -> bool:
     sentence = before[max((m.end() for m in _SENTENCE_END.finditer(before)), default=0) :]
     if _NOT_RESULT_BEFORE.search(clause) or RELATIVES.search(sentence):
         return False
+    if _OTHER_SPECIMEN.search(_whole_sentence(before)):
+        return False  # 'urinalysis ... showed red blood cells 34': not a blood count
     return not _NOT_RESULT_AFTER.match(text[match.end() : match.end() + 80])
+
+
+def _whole_sentence(before: str) -> str:
+    """The sentence a figure stands in, up to it: back to the last full stop (not a line
+    break: a PDF's sentence wraps over lines), at most SENTENCE_BACK characters."""
+    window = before[-SENTENCE_BACK:]
+    return window[max((m.end() for m in _FULL_STOP.finditer(window)), default=0) :]
