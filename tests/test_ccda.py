@@ -287,3 +287,53 @@ def test_a_code_two_cells_name_differently_gets_no_name_from_them():
         "</section>"
     )
     assert coded_cell_names(section) == {"5797-6": "Ketones Ur Strip-mCnc"}
+
+
+MEDICATIONS_SECTION = """<section xmlns="urn:hl7-org:v3"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <code code="10160-0" codeSystem="2.16.840.1.113883.6.1"/>
+  <text><table>
+    <thead><tr><th>Name</th><th>Code</th><th>Generic</th><th>Strength</th><th>Start</th>
+      <th>End</th><th>Sig</th></tr></thead>
+    <tbody><tr ID="Med15884247"><td>Tylenol Extra Strength 500 MG Oral Tablet</td>
+      <td>RxNorm: 209459</td><td>Acetaminophen</td><td>500 MG</td><td>2015-06-22</td>
+      <td>Not Indicated</td><td>Take 1 tablet (500 mg) by mouth every 6 hours as needed</td></tr>
+    <tr ID="Med15884706"><td>Aranesp (Albumin Free) 500 MCG/ML Injection Solution</td>
+      <td>RxNorm: 731241</td><td>Darbepoetin Alfa</td><td>500 MCG/ML</td><td>2015-06-22</td>
+      <td>Not Indicated</td><td>Inject once a week</td></tr></tbody>
+  </table></text>
+  <entry><substanceAdministration classCode="SBADM" moodCode="EVN">
+    <text><reference value="#Med15884247"/></text>
+    <statusCode code="active"/>
+    <effectiveTime xsi:type="IVL_TS"><low value="20150622070000"/><high nullFlavor="NI"/>
+    </effectiveTime>
+    <doseQuantity nullFlavor="NI"/>
+    <consumable><manufacturedProduct><manufacturedMaterial>
+      <code code="209459" displayName="Acetaminophen 500 MG" codeSystem="2.16.840.1.113883.6.88"/>
+    </manufacturedMaterial></manufacturedProduct></consumable>
+  </substanceAdministration></entry>
+  <entry><substanceAdministration classCode="SBADM" moodCode="EVN">
+    <text><reference value="#Med15884706"/></text>
+    <statusCode code="active"/>
+    <consumable><manufacturedProduct><manufacturedMaterial>
+      <code code="731241" displayName="Darbepoetin Alfa 500 MCG/ML"
+            codeSystem="2.16.840.1.113883.6.88"/>
+    </manufacturedMaterial></manufacturedProduct></consumable>
+  </substanceAdministration></entry>
+</section>"""
+
+
+def test_directions_only_in_the_referenced_narrative_row_are_read():
+    """An excerpt of practicefusion_newman_alice_ccd.xml: the entries code the drug and its
+    strength; how it is taken is only in the narrative row the entry references (its Sig
+    cell). The directions were dropped; a physician needs 'every 6 hours as needed'."""
+    from intake.cda.entries import medications
+    from intake.cda.hl7 import narrative_ids
+
+    section = SafeTree.fromstring(MEDICATIONS_SECTION)
+    found = {(m.name, m.strength, m.route, m.frequency)
+             for m in medications(section, narrative_ids(section))}  # fmt: skip
+    assert found == {
+        ("Acetaminophen", "500 mg", "by mouth", "every 6 hours, as needed"),
+        ("Darbepoetin Alfa", "500 mcg/mL", None, "weekly"),
+    }

@@ -301,11 +301,18 @@ CASES = [
         id="two-people-in-one-file",
     ),
     pytest.param(  # hl7_labcorp_ana_multiple_ranges.pdf: one name, two reports' birth dates
-        [*full(), lab_report("both", text=(
-            "Age (Y/M/D): 26/05/21   Date of Birth: 01/23/90   Sex: M   Fasting\n"
-            "ANA Direct Negative\n"
-            "Age (Y/M/D): 56/07/30   Date of Birth: 01/01/60   Sex: F   Fasting\n"
-            "ANA Direct Positive Abnormal\n"))],
+        [
+            *full(),
+            lab_report(
+                "both",
+                text=(
+                    "Age (Y/M/D): 26/05/21   Date of Birth: 01/23/90   Sex: M   Fasting\n"
+                    "ANA Direct Negative\n"
+                    "Age (Y/M/D): 56/07/30   Date of Birth: 01/01/60   Sex: F   Fasting\n"
+                    "ANA Direct Positive Abnormal\n"
+                ),
+            ),
+        ],
         {"patient": ME},
         ALL_PRESENT,
         [("two-birth-dates", WARN, ("both",))],
