@@ -66,7 +66,10 @@ def _pdf_summary_text(out: Path) -> str:
     with pdfplumber.open(out / "PACKET.PDF") as pdf:
         text = ""
         for page in pdf.pages[:3]:
-            text += (page.extract_text() or "") + "\n"
+            lines = (page.extract_text() or "").splitlines()
+            if lines and re.search(r"page \d+ of \d+$", lines[-1]):
+                lines = lines[:-1]  # the page's footer (patient, part, page number)
+            text += "\n".join(lines) + "\n"
             if "\nContents\n" in text:
                 break
     return text[: text.index("\nContents\n")]
@@ -128,7 +131,7 @@ def test_every_html_fact_is_in_the_pdf_summary_and_vice_versa(packet):
         rest = rest.replace(text, "")
     rest = re.sub(r"Prepared\d{4}-\d\d-\d\d·intake[^·]*·\d+documents·checklist:\w+·"
                   r"eachfactlinkstothedocumentstatingit", "", rest)  # fmt: skip
-    rest = rest.replace("Clinicalsummary", "")  # the page footer
+    rest = rest.replace("Clinicalsummary", "")  # the page footer's part name
     assert rest.replace("-", "") == ""  # the facts' dashes
 
 
@@ -226,13 +229,9 @@ def _document(doc_id: str, kind: str, date: str | None = None, **fields) -> Docu
 
 
 def _manifest(*documents: Document, **fields) -> Manifest:
-    return Manifest(
-        patient=Person("Ada Example", "1960-01-01"),
-        documents=documents,
-        checklist=(ChecklistStatus("records", "Records", "present"),),
-        findings=(),
-        **fields,
-    )
+    fields.setdefault("checklist", (ChecklistStatus("records", "Records", "present"),))
+    fields.setdefault("findings", ())
+    return Manifest(patient=Person("Ada Example", "1960-01-01"), documents=documents, **fields)
 
 
 def test_problems_allergies_and_stopped_medications_from_records():
@@ -390,3 +389,24 @@ def test_another_patients_record_lends_nothing_to_the_summary(copy_of, oncology)
     assert all(other.id not in e.documents for e in manifest.timeline)
     assert all(other.id not in row.documents for row in manifest.medication_list)
     assert all(other.id not in r.documents for t in summary.trends for r in (t.latest, *t.earlier))
+
+
+def test_a_heading_is_never_left_alone_at_the_foot_of_a_page():
+    """The caregiver page's 'Findings' heading, pushed down a line at a time by more checklist
+    items, always starts a page with what it heads rather than ending one alone (seen at the
+    foot of a rendered page)."""
+    from intake.model import Finding
+    from intake.packet.pdf_pages import caregiver_page
+
+    finding = Finding("stale-item", "warning", "the newest imaging report is 14 months old")
+    alone = set()
+    for count in range(30, 60):
+        items = tuple(ChecklistStatus(f"item{n}", f"Item {n}", "present") for n in range(count))
+        manifest = _manifest(checklist=items, findings=(finding,))
+        with pdfplumber.open(io.BytesIO(caregiver_page(manifest, ()))) as pdf:
+            for page in pdf.pages:
+                lines = [line for line in (page.extract_text() or "").splitlines() if line]
+                body = [line for line in lines if "Ada Example" not in line]  # not the footer
+                if body and body[-1].strip() == "Findings":
+                    alone.add(count)
+    assert not alone

@@ -41,11 +41,20 @@ BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9.5, leading=1
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=colors.grey)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 TITLE = ParagraphStyle("title", parent=STYLES["Title"], textColor=colors.HexColor("#1f4e79"))
-HEADING = ParagraphStyle("heading", parent=STYLES["Heading2"], textColor=colors.HexColor("#1f4e79"))
-SUBHEADING = ParagraphStyle("subheading", parent=STYLES["Heading4"])
+# headings stay on the page of what they head (a heading was left alone at a page's foot)
+HEADING = ParagraphStyle(
+    "heading", parent=STYLES["Heading2"], textColor=colors.HexColor("#1f4e79"), keepWithNext=1
+)
+SUBHEADING = ParagraphStyle("subheading", parent=STYLES["Heading4"], keepWithNext=1)
 SUMMARY_TITLE = ParagraphStyle("summary_title", parent=TITLE, fontSize=15, leading=18, spaceAfter=2)
 SUMMARY_HEADING = ParagraphStyle(
-    "summary_heading", parent=HEADING, fontSize=11, leading=13, spaceBefore=5, spaceAfter=1
+    "summary_heading",
+    parent=HEADING,
+    fontSize=11,
+    leading=13,
+    spaceBefore=5,
+    spaceAfter=1,
+    keepWithNext=1,
 )
 FACT = ParagraphStyle("fact", parent=BODY, fontSize=8.5, leading=10.5, leftIndent=8)
 LINK_SCHEME = "intake:"  # a summary link's target, made a page destination by packet_pdf
