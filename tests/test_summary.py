@@ -410,3 +410,18 @@ def test_a_heading_is_never_left_alone_at_the_foot_of_a_page():
                 if body and body[-1].strip() == "Findings":
                     alone.add(count)
     assert not alone
+
+
+def test_no_known_allergies_beside_a_listed_allergy_says_so():
+    """One record says 'No known allergies' and another lists penicillin: the summary showed
+    both as they were, one above the other; the first now says other records disagree."""
+    older = _document("D0001", "visit_summary", "2026-09-01",
+                      allergies=(Allergy("No known allergies"),))  # fmt: skip
+    newer = _document("D0002", "visit_summary", "2026-10-20",
+                      allergies=(Allergy("Penicillin G", reaction="Hives"),))  # fmt: skip
+    facts = {s.key: [f.text for f in s.facts] for s in summarise(_manifest(older, newer)).sections}
+    assert facts["allergies"] == [
+        "No known allergies (other records list allergies)", "Penicillin G: Hives",
+    ]  # fmt: skip
+    alone = {s.key: [f.text for f in s.facts] for s in summarise(_manifest(older)).sections}
+    assert alone["allergies"] == ["No known allergies"]

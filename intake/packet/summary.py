@@ -8,6 +8,7 @@ the packet, a page of the PDF).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -286,7 +287,18 @@ def allergy_facts(documents: list[Document]) -> list[Fact]:
             continue
         for line in document.sections.get("allergies", []):
             found.add(line, line, document)
-    return found.facts()
+    facts = found.facts()
+    if any(not _NONE_KNOWN.match(f.text) for f in facts):  # another record lists one
+        facts = [
+            Fact(f"{f.text} (other records list allergies)", f.sources)
+            if _NONE_KNOWN.match(f.text) else f
+            for f in facts
+        ]  # fmt: skip
+    return facts
+
+
+# 'No known allergies', 'NKDA': said of a patient whom another record may list allergies for
+_NONE_KNOWN = re.compile(r"\s*(?:no\s+known\b|nkda\b|nka\b)", re.IGNORECASE)
 
 
 def _drug_key(medication: Medication) -> str:
