@@ -337,3 +337,14 @@ def test_directions_only_in_the_referenced_narrative_row_are_read():
         ("Acetaminophen", "500 mg", "by mouth", "every 6 hours, as needed"),
         ("Darbepoetin Alfa", "500 mcg/mL", None, "weekly"),
     }
+
+
+def test_as_needed_is_said_once():
+    """An entry's precondition ('as needed') beside directions that say it already
+    (allscripts_sunrise_larson_rebecca_ccd.xml: '1 unit(s) orally , As Needed') read
+    'as needed, as needed'."""
+    from intake.understand.meds import as_needed
+
+    assert as_needed("as needed", None) == "as needed"
+    assert as_needed("every 6 hours, as needed", "pain") == "every 6 hours, as needed for pain"
+    assert as_needed("daily", None) == "daily, as needed"

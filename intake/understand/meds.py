@@ -495,6 +495,10 @@ def _unstrengthed(line: str) -> Medication | None:
 def as_needed(frequency: str | None, reason: str | None) -> str:
     """'every 8 hours' + 'nausea' -> 'every 8 hours, as needed for nausea' (reason optional)."""
     needed = "as needed" + (f" for {reason}" if reason else "")
+    if frequency and "as needed" in frequency:  # said already (the directions' own words)
+        if reason and reason not in frequency:
+            return frequency.replace("as needed", needed, 1)
+        return frequency
     return ", ".join(filter(None, [frequency, needed]))
 
 
