@@ -284,6 +284,8 @@ class Runtime:
             close = getattr(computed, "close", None)
             if close is not None:
                 close()
+            if cache is not None:
+                cache.flush()  # what was read is stored once the files are
 
 
 def _may_understand(hit: FileReading, listed: frozenset[str]) -> bool:

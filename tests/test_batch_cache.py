@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import multiprocessing
 import os
 import shutil
@@ -212,6 +213,34 @@ def _writer(arguments: tuple[str, int]) -> int:
             cache.put(source, ("text", "2"), [document])
             assert cache.get(source, ("text", "2"))[0].text == "x" * 200
     return worker
+
+
+def test_rows_are_written_together_and_none_is_lost(tmp_path, monkeypatch):
+    """Rows are held and written a transaction at a time (one per row cost most of a large
+    run); a read sees the rows held, and closing writes the rest."""
+    import intake.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "PENDING_ROWS", 7)
+    sources = [Source(f"f{n}", Path("x"), "text/plain", f"{n:064d}", 1) for n in range(20)]
+    with ExtractionCache(tmp_path / "cache.sqlite") as cache:
+        for source in sources:
+            cache.put(source, ("text", "2"), [Document.for_source(source, text=source.location)])
+        assert cache._pending  # 20 rows: two transactions of 7, 6 rows held
+        assert cache.get(sources[-1], ("text", "2"))[0].text == "f19"  # written to be read
+        cache.put(sources[0], ("text", "3"), [Document.for_source(sources[0], text="again")])
+    with ExtractionCache(tmp_path / "cache.sqlite") as again:
+        assert [again.get(s, ("text", "2"))[0].text for s in sources] == [
+            s.location for s in sources
+        ]
+        assert again.get(sources[0], ("text", "3"))[0].text == "again"  # written on close
+        # rows are deflated JSON; a row an earlier intake wrote as plain JSON is read as is
+        plain = json.dumps([Document.for_source(sources[1], text="plain").to_dict(with_text=True)])
+        again._db.execute("UPDATE results SET documents=? WHERE sha256=? AND version='2'",
+                          (plain, sources[1].sha256))  # fmt: skip
+        assert again.get(sources[1], ("text", "2"))[0].text == "plain"
+        stored = again._db.execute("SELECT documents FROM results WHERE sha256=?",
+                                   (sources[2].sha256,)).fetchone()[0]  # fmt: skip
+        assert stored[:1] == b"z" and b"f2" not in stored  # deflated
 
 
 def test_parallel_workers_share_the_cache(tmp_path):
