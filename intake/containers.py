@@ -159,13 +159,14 @@ def _open_zip(
         stack.close()
         opened.refused.append((archive.location, str(err)))
         return
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+    except Exception as err:  # a damaged download never ends the run: BadZipFile,
+        # OSError, an unknown "version needed" (NotImplementedError), an LZMA stream...
         stack.close()
         opened.refused.append((archive.location, f"damaged zip archive: {_reason(err)}"))
         return
     with stack:
         members = reader.infolist()
-        if not any(not info.is_dir() for info in members):
+        if not any(not _is_folder(info) for info in members):
             opened.refused.append((archive.location, "an empty archive: it holds no files"))
             return
         for number, info in enumerate(members):
@@ -179,14 +180,17 @@ def _open_zip(
                 )
                 break
             name = member_name(info)
-            if info.is_dir() or name.endswith("/"):
+            if _is_folder(info) or name.endswith("/"):
+                continue
+            if not name.strip("/"):
+                opened.refused.append((archive.location, "a member with no name: not unpacked"))
                 continue
             if any(is_junk(part) for part in name.split("/")):
                 opened.junk += 1
                 continue
             location = unique(f"{archive.location}{MEMBER_SEPARATOR}{name}", taken)
             if budget.room.files <= 0:
-                left = sum(not i.is_dir() for i in members[number:])
+                left = sum(not _is_folder(i) for i in members[number:])
                 opened.left_out.append(
                     Skipped.past_limit(
                         archive.location, f"{left:,} of its members", limits.max_run_files
@@ -222,6 +226,11 @@ def _open_zip(
                 continue
             opened.sources.append(source)
             budget.room.files -= 1
+
+
+def _is_folder(info: zipfile.ZipInfo) -> bool:
+    """A folder entry (ZipInfo.is_dir() fails on a member with an empty name)."""
+    return info.filename.endswith("/")
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -297,6 +306,9 @@ def _unpack(
     except NotImplementedError as err:  # Deflate64, LZMA variants Python lacks...
         path.unlink(missing_ok=True)
         raise Refused(f"compressed in a way intake cannot unpack ({err})") from err
+    except Exception as err:  # a damaged LZMA or bzip2 stream (LZMAError), ...
+        path.unlink(missing_ok=True)
+        raise Refused(f"damaged inside the archive: {_reason(err)}") from err
     budget.remaining -= written
     return Source(location, path, sniff(head), digest.hexdigest(), written)
 

@@ -187,6 +187,26 @@ def raw_pixels_said_rle_dicom() -> bytes:
     return out.getvalue().replace(explicit, rle)
 
 
+def damaged_zip(damage: str) -> bytes:
+    """A one-member download damaged three ways that each ended a run (exit 1): 'version'
+    (one byte of the central directory: 'zip file version 15.2', NotImplementedError from
+    ZipFile itself), 'lzma' (a member's LZMA stream damaged: LZMAError) and 'no name' (a
+    member named '': IndexError in ZipInfo.is_dir)."""
+    method = zipfile.ZIP_LZMA if damage == "lzma" else zipfile.ZIP_STORED
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        member = zipfile.ZipInfo("" if damage == "no name" else "note.txt")
+        archive.writestr(member, b"Questions for the doctor: what is next?\n" * 50, method)
+    data = bytearray(buffer.getvalue())
+    if damage == "version":
+        data[data.find(b"PK\x01\x02") + 6] = 152  # version needed to extract: 15.2
+    elif damage == "lzma":
+        start = 30 + len("note.txt")
+        for index in range(start + 9, start + 40):
+            data[index] ^= 0x5A
+    return bytes(data)
+
+
 def build_records(root: Path) -> list[Case]:
     """Write records/ under `root`; returns the cases."""
     root.mkdir(parents=True, exist_ok=True)
@@ -233,6 +253,11 @@ def build_records(root: Path) -> list[Case]:
         zipped.writestr("IHE_XDM/SUBSET01/DOC0001.TXT", "Visit summary\nChief complaint: cough\n")
     write("xdm-metadata-10000-deep.zip", archive.getvalue(), "finding",
           "nested more than 256 deep")  # fmt: skip
+
+    write("zip-version-15.2.zip", damaged_zip("version"), "unreadable", "damaged zip archive")
+    write("zip-member-no-name.zip", damaged_zip("no name"), "unreadable", "a member with no name")
+    (root / "zip-lzma-damaged.zip").write_bytes(damaged_zip("lzma"))  # the member is named
+    cases.append(Case("zip-lzma-damaged.zip!/note.txt", "unreadable", "damaged inside"))
 
     write("barcode-20000-digits.txt", barcode() + "\n", "read", "")
     write("long-lines.txt", long_lines(), "read", "")
