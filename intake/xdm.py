@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from intake.cda.hl7 import local
 from intake.cda.read import KIND_BY_LOINC
-from intake.model import Document, Finding, Person, Skipped, Source
+from intake.model import Document, Finding, Person, Skipped, Source, SourceChanged
 from intake.safe_load import parse_xml
 from intake.scan import ScanResult
 from intake.understand.dates import parse_dicom_date
@@ -129,8 +129,10 @@ def read_metadata(source: Source) -> list[XdmEntry]:
     try:
         with source.open() as handle:
             root = parse_xml(handle)  # safe_load.Refused (a ValueError) names its reason
-    except (ParseError, OSError) as err:
+    except (ParseError, OSError, LookupError) as err:  # LookupError: an unknown encoding
         raise ValueError(f"damaged XML ({err})") from err
+    except SourceChanged as err:  # touched or deleted since the walk (a sync client)
+        raise ValueError(str(err)) from err
     return [_entry(e) for e in root.iter() if local(e) == "ExtrinsicObject"]
 
 

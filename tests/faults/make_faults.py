@@ -254,6 +254,14 @@ def build_records(root: Path) -> list[Case]:
     write("xdm-metadata-10000-deep.zip", archive.getvalue(), "finding",
           "nested more than 256 deep")  # fmt: skip
 
+    archive = io.BytesIO()  # an encoding Python does not know: LookupError ended the run
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(
+            "IHE_XDM/SUBSET01/METADATA.XML",
+            '<?xml version="1.0" encoding="x-unknown-charset"?><SubmitObjectsRequest/>',
+        )
+        zipped.writestr("IHE_XDM/SUBSET01/DOC0001.TXT", "Visit summary\nPlan: recheck\n")
+    write("xdm-unknown-encoding.zip", archive.getvalue(), "finding", "unknown encoding")
     write("zip-version-15.2.zip", damaged_zip("version"), "unreadable", "damaged zip archive")
     write("zip-member-no-name.zip", damaged_zip("no name"), "unreadable", "a member with no name")
     (root / "zip-lzma-damaged.zip").write_bytes(damaged_zip("lzma"))  # the member is named
