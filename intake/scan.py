@@ -63,8 +63,13 @@ def location_of(path: Path | str, root: Path | str) -> str:
 
 
 def is_packet(folder: Path) -> bool:
-    """True for a folder an earlier `intake packet` wrote (so it is not read as records)."""
-    return (folder / "INDEX.HTM").is_file() and (folder / "EXTRA" / "manifest.json").is_file()
+    """True for a folder an earlier `intake packet` wrote (so it is not read as records).
+    A folder that cannot be entered (lost+found, mode 000) is none: the walk then says it
+    cannot be listed (is_file raised PermissionError and ended the run)."""
+    try:
+        return (folder / "INDEX.HTM").is_file() and (folder / "EXTRA" / "manifest.json").is_file()
+    except OSError:
+        return False
 
 
 def scan(

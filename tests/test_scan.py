@@ -119,3 +119,25 @@ def test_earlier_packet_inside_the_folder_is_not_read_as_records(tmp_path):
     result = scan(tmp_path)
     assert [s.location for s in result.sources] == ["note.txt"]
     assert result.skipped[0].path == "packet"
+
+
+def test_a_subfolder_that_cannot_be_entered_is_no_earlier_packet(tmp_path, monkeypatch):
+    """lost+found at a USB stick's root (mode 700, root's): looking for an earlier packet's
+    INDEX.HTM in it raised PermissionError and ended the run; it is no packet, and the walk
+    then names it as a folder that cannot be listed. (Root can enter any folder, so the
+    refusal is the file system's answer, given here.)"""
+    from pathlib import Path
+
+    from intake.scan import is_packet
+
+    locked = tmp_path / "lost+found"
+    locked.mkdir()
+    real = Path.is_file
+
+    def refused(self):
+        if self.parent == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_file", refused)
+    assert is_packet(locked) is False
