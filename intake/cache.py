@@ -4,10 +4,10 @@ Keyed by the file's content (SHA-256) and the extractors that read its format (n
 versions): a renamed or moved file is a hit, a changed extractor misses. Values are JSON
 (deflated), never pickle. The cache holds what was read from health records, so its folder
 is 0700 and its files 0600 whatever the umask. Several processes may read and write it at
-once (WAL, with a busy timeout); nothing about the cache ever fails a run: a damaged cache file is
-moved aside (renamed with the time) and a new one started, a cache another process holds
-locked for more than 5 s is left alone for the rest of the run, and a cache that cannot be
-opened is skipped, each said once on stderr.
+once (WAL, with a busy timeout); nothing about the cache ever fails a run: a damaged cache
+file is moved aside (renamed with the time) and a new one started, a cache another process
+holds locked for more than 5 s is left alone for the rest of the run, and a cache that
+cannot be opened is skipped, each said once on stderr.
 """
 
 from __future__ import annotations

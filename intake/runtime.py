@@ -162,7 +162,9 @@ class Runtime:
             if found is None:
                 continue
             documents, meant = found
-            hits[index] = FileReading(tuple(documents), understood=tuple(documents) * meant)
+            hits[index] = FileReading(
+                tuple(documents), understood=tuple(documents) if meant else ()
+            )
         return hits
 
     def _understand_hits(

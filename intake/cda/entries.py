@@ -96,9 +96,9 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         route = written.route
     times = every(activity, "effectiveTime")
     how_often = frequency(times) or (written.frequency if written else None)
-    if sig and not (how_often and route):  # directions only in the narrative the entry
-        directions = from_sig or parse_medication_line(sig)  # references ('Take 1 tablet
-        if directions:  # by mouth every 6 hours as needed', a table row's Sig cell)
+    if sig and parsed and not (how_often and route):  # the name was read; the directions
+        directions = parse_medication_line(sig)  # are only in the narrative the entry
+        if directions:  # references ('Take 1 tablet by mouth every 6 hours as needed')
             how_often = how_often or directions.frequency
             route = route or directions.route
     reason = _precondition(activity, refs)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from intake.check import records_of_others
 from intake.model import Document, LabResult, Manifest, Medication
@@ -118,7 +119,11 @@ class PacketSummary:
     def ended_note(self, drug: str) -> str:
         """How a drug of the medication list ended ('completed, ended 2026-09-15'), when the
         newest document listing it says it did; "" for a current one."""
-        return dict(self.ended).get(drug.lower(), "")
+        return self._ended_by_drug.get(drug.lower(), "")
+
+    @cached_property
+    def _ended_by_drug(self) -> dict[str, str]:  # (once: asked for each row of the tables)
+        return dict(self.ended)
 
     @property
     def facts(self) -> tuple[Fact, ...]:
@@ -312,8 +317,7 @@ def medication_facts(
     drug is stopped when the newest document listing it says so, by its status (completed,
     stopped...) or by an end date before `as_of` (the appointment, else today: a five-day
     course that ended in September is not a current medication in November, whatever
-    status its order kept). Doses that
-    differ between documents are all shown."""
+    status its order kept). Doses that differ between documents are all shown."""
     mentions: dict[str, list[tuple[Medication, Document]]] = {}
     for document in _readable(documents):
         for medication in document.medications:
