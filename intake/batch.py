@@ -24,7 +24,7 @@ from pathlib import Path
 from intake import __version__, ocr_missing
 from intake.cache import open_cache
 from intake.csv_cells import csv_text
-from intake.errors import IntakeError
+from intake.errors import CannotWrite, InputUnreadable, IntakeError
 from intake.executors import Executor, LocalExecutor, SerialExecutor
 from intake.packet.render import environment
 from intake.packet.writer import PrivateFiles
@@ -80,18 +80,21 @@ class BatchResult:
 
 def client_folders(parent: Path, out: Path) -> list[Path]:
     """The subfolders of `parent` that are clients (not hidden, not junk, not packets, not OUT)."""
-    if not parent.is_dir():
-        raise IntakeError(f"{parent}: is not a folder")
+    try:
+        if not parent.is_dir():
+            raise InputUnreadable(f"{parent}: is not a folder")
+        entries = list(os.scandir(parent))
+    except OSError as err:  # inside a folder the user cannot enter
+        raise InputUnreadable(f"{parent}: cannot be listed ({err.strerror})") from None
     excluded = out.resolve()
     return sorted(
-        path
-        for path in parent.iterdir()
-        if path.is_dir()
-        and not path.is_symlink()
-        and not path.name.startswith(".")
-        and not is_junk(path.name)
-        and path.resolve() != excluded
-        and not is_packet(path)
+        Path(entry.path)
+        for entry in entries
+        if entry.is_dir(follow_symlinks=False)
+        and not entry.name.startswith(".")
+        and not is_junk(entry.name)
+        and Path(entry.path).resolve() != excluded
+        and not is_packet(Path(entry.path))
     )
 
 
@@ -134,29 +137,27 @@ def run_batch(
     parent, out = Path(parent), Path(out)
     options = options or Options()
     runtime = runtime or Runtime()
-    if not out.exists():  # made owner-only; a folder the navigator already had keeps its mode
-        out.mkdir(parents=True, mode=0o700)
-        os.chmod(out, 0o700)
-    state = _load_state(out)
     clients = client_folders(parent, out)
+    _make_out(out)
+    state = _load_state(out)
     rows: dict[str, ClientRow] = {}
     todo: list[ClientJob] = []
-    for folder in clients:
-        print_name = folder.name
+    names = packet_names(clients)
+    for folder, name in zip(clients, names, strict=True):
         mark, files = fingerprint(folder)
-        earlier = state.get(print_name)
+        earlier = state.get(name)
         if (
             changed_only
             and earlier
-            and earlier.get("fingerprint") == mark
-            and (out / earlier.get("packet", "\0")).exists()
-            and earlier.get("reason") != ocr_missing.BATCH_REASON  # read again: OCR now?
+            and earlier.fingerprint == mark
+            and earlier.packet
+            and (out / earlier.packet).exists()
+            and earlier.reason != ocr_missing.BATCH_REASON  # read again: OCR now?
         ):
-            row = ClientRow(**{k: v for k, v in earlier.items() if k in ClientRow.__annotations__})
-            row.reason = f"unchanged since its packet of {row.last_run}: not rebuilt"
-            rows[print_name] = row
+            earlier.reason = f"unchanged since its packet of {earlier.last_run}: not rebuilt"
+            rows[name] = earlier
             continue
-        todo.append(ClientJob(folder, out / print_name, options, cache_path, mark, files))
+        todo.append(ClientJob(folder, out / name, options, cache_path, mark, files))
     runner, todo = _plan(runtime, todo)
     total_files = sum(job.files for job in todo)
     files_done = 0
@@ -166,7 +167,7 @@ def run_batch(
         if progress:
             progress("clients", done, len(todo), row.client)
             progress("files", files_done, total_files, row.client)
-    ordered = [rows[folder.name] for folder in clients if folder.name in rows]
+    ordered = [rows[name] for name in names if name in rows]
     _save_state(out, ordered)
     _write_dashboard(out, ordered)
     return BatchResult(ordered, out)
@@ -195,7 +196,7 @@ def build_client(job: ClientJob) -> ClientRow:
     from intake import api
 
     started = datetime.now().isoformat(timespec="seconds")
-    name = job.folder.name
+    name = job.out.name
     cache = open_cache(job.cache_path) if job.cache_path != "off" else None
     try:
         runtime = api.Runtime(
@@ -235,12 +236,65 @@ def build_client(job: ClientJob) -> ClientRow:
     )
 
 
-def _load_state(out: Path) -> dict[str, dict]:
+def _make_out(out: Path) -> None:
+    """OUT made owner-only (a folder the navigator already had keeps its mode); CannotWrite
+    when it cannot be (inside a folder the user cannot enter, a read-only disk)."""
+    try:
+        if not out.is_dir():
+            out.mkdir(parents=True, mode=0o700)
+            os.chmod(out, 0o700)
+    except OSError as err:
+        reason = os.strerror(err.errno) if err.errno else str(err)
+        raise CannotWrite(f"cannot write the packets to {out}: {reason.lower()}") from None
+
+
+def packet_names(clients: list[Path]) -> list[str]:
+    """Each client's packet folder under OUT, which is also its name on the dashboard: the
+    folder's name as text (a byte that is not UTF-8 written as \\xff); one named like
+    batch's own files (DASHBOARD.HTM, dashboard.csv), or like an earlier client once case
+    is ignored (an exFAT disk ignores it), gets " (client)" or " (2)" added."""
+    taken = {DASHBOARD.casefold(), DASHBOARD_CSV.casefold(), STATE_FILE.casefold()}
+    names = []
+    for folder in clients:
+        shown = os.fsencode(folder.name).decode("utf-8", errors="backslashreplace")
+        name = f"{shown} (client)" if shown.casefold() in taken else shown
+        count = 1
+        while name.casefold() in taken:
+            count += 1
+            name = f"{shown} ({count})"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _load_state(out: Path) -> dict[str, ClientRow]:
+    """The rows of the last run, by client; a row of another shape (hand-edited, another
+    version) is left out, so that client is built again."""
     try:
         data = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {row["client"]: row for row in data.get("clients", []) if "client" in row}
+    saved = data.get("clients") if isinstance(data, dict) else None
+    rows = (_saved_row(row) for row in saved) if isinstance(saved, list) else ()
+    return {row.client: row for row in rows if row is not None}
+
+
+def _saved_row(saved: object) -> ClientRow | None:
+    if not isinstance(saved, dict):
+        return None
+    fields = {k: v for k, v in saved.items() if k in ClientRow.__annotations__}
+    try:
+        row = ClientRow(**fields)
+    except TypeError:  # client or status missing
+        return None
+    plain = ClientRow(client="", status="")
+    for name, value in asdict(row).items():
+        expected = type(getattr(plain, name))
+        if type(value) is not expected or (
+            expected is list and not all(isinstance(item, str) for item in value)
+        ):
+            return None
+    return row
 
 
 def _save_state(out: Path, rows: list[ClientRow]) -> None:

@@ -72,6 +72,19 @@ def is_packet(folder: Path) -> bool:
         return False
 
 
+def _check_root(root: Path) -> None:
+    """Raise InputUnreadable unless `root` is a folder intake may look at (a folder inside
+    one the user cannot enter raised PermissionError from is_dir and ended the run)."""
+    try:
+        mode = root.stat().st_mode
+    except FileNotFoundError:
+        raise InputUnreadable(f"{root}: does not exist") from None
+    except OSError as err:
+        raise InputUnreadable(f"{root}: cannot be reached ({err.strerror})") from None
+    if not stat.S_ISDIR(mode):
+        raise InputUnreadable(f"{root}: is not a folder")
+
+
 def scan(
     root: Path | str,
     *,
@@ -89,9 +102,7 @@ def scan(
     """
     max_files = Limits().max_run_files if max_files is None else max_files
     root = Path(root)
-    if not root.is_dir():
-        reason = "does not exist" if not root.exists() else "is not a folder"
-        raise InputUnreadable(f"{root}: {reason}")
+    _check_root(root)
     root = root.resolve()
     excluded = {Path(p).resolve() for p in exclude}
     result = ScanResult(root=root)

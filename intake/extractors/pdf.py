@@ -188,10 +188,12 @@ def _repair(pdf: Path | bytes, first: Exception | None) -> bytes:
     """A PDF rewritten by qpdf, which rebuilds a broken cross-reference table."""
     import pikepdf
 
+    from intake.pdf_files import opened_pdf
+
     source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
     buffer = io.BytesIO()
     try:
-        with pikepdf.open(source) as repaired:
+        with opened_pdf(source) if isinstance(source, Path) else pikepdf.open(source) as repaired:
             repaired.save(buffer)
     except pikepdf.PasswordError as err:
         raise ExtractionError(PASSWORD_HINT) from err

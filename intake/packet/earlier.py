@@ -98,8 +98,10 @@ def _is_packet_zip(path: Path) -> bool:
 def _is_packet_pdf(path: Path) -> bool:
     import pikepdf
 
+    from intake.pdf_files import opened_pdf
+
     try:
-        with pikepdf.open(path) as pdf:
+        with opened_pdf(path) as pdf:
             return str(pdf.docinfo.get(MARK, "")).startswith("intake ")
     except (pikepdf.PdfError, pikepdf.PasswordError, OSError, ValueError):
         return False

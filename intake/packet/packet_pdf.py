@@ -10,6 +10,7 @@ page labels name each document's pages ("D0003-1"), so "page D0003-2" means one 
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from intake.packet.index import PacketIndex, reason_of
 from intake.packet.kept_write_error import KeptWriteError
 from intake.packet.photo_page import photo_page
 from intake.packet.summary import PacketSummary
+from intake.pdf_files import open_pdf
 from intake.sniff import CDA, DICOM, IMAGE_TYPES, PDF
 
 MARK = Name("/IntakePacket")  # in the document information: "intake <version>"; --force
@@ -202,11 +204,12 @@ def _text_parts(documents: list[Document]) -> dict[int, tuple[bytes, range]]:
 def _page_count(part: Part) -> int:
     if part.pages is not None:
         return len(part.pages)
-    source = _open(part)
-    try:
-        return len(source.pages)
-    finally:
-        source.close()
+    with contextlib.ExitStack() as handles:
+        source = _open(part, handles)
+        try:
+            return len(source.pages)
+        finally:
+            source.close()
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,7 @@ def _joins(part: Part) -> bool:
 
 def _assemble(parts: list[Part], about: Info | None, target: BinaryIO) -> None:
     out = Pdf.new()
+    handles = contextlib.ExitStack()  # files opened for pikepdf (open_pdf)
     opened: list[Pdf] = []
     starts: list[tuple[Part, int]] = []
     labels: list[object] = []
@@ -355,7 +359,7 @@ def _assemble(parts: list[Part], about: Info | None, target: BinaryIO) -> None:
             if part.pages is not None and id(part.pdf) in shared:
                 source = shared[id(part.pdf)]
             else:
-                source = _open(part)
+                source = _open(part, handles)
                 if source is not None:
                     opened.append(source)
                 if part.pages is not None:
@@ -385,6 +389,7 @@ def _assemble(parts: list[Part], about: Info | None, target: BinaryIO) -> None:
         for source in opened:
             source.close()
         out.close()
+        handles.close()
 
 
 def _outline(out: Pdf, starts: list[tuple[Part, int]]) -> None:
@@ -474,11 +479,12 @@ def _resolve_links(out: Pdf, starts: list[tuple[Part, int]]) -> None:
         page.obj[Name.Annots] = kept
 
 
-def _open(part: Part) -> Pdf | None:
-    """Open a part's PDF; a document PDF that pikepdf cannot open becomes a placeholder."""
+def _open(part: Part, handles: contextlib.ExitStack) -> Pdf | None:
+    """Open a part's PDF; a document PDF that pikepdf cannot open becomes a placeholder.
+    Files opened for it are closed with `handles`."""
     try:
         if isinstance(part.pdf, Path):
-            return Pdf.open(part.pdf)
+            return open_pdf(part.pdf, handles)
         return Pdf.open(io.BytesIO(part.pdf))
     except pikepdf.PasswordError:
         why = "it is password-protected"

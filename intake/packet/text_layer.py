@@ -9,6 +9,7 @@ find the words; their place on the page is approximate.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from pathlib import Path
@@ -58,6 +59,8 @@ def add_to_scans(pdf: bytes | Path, text: str, into: Path) -> bytes | Path:
     import pikepdf
     import pypdfium2
 
+    from intake.pdf_files import open_pdf
+
     texts = page_texts(text)
     try:
         document = pypdfium2.PdfDocument(pdf)
@@ -79,8 +82,10 @@ def add_to_scans(pdf: bytes | Path, text: str, into: Path) -> bytes | Path:
     if not scans:
         return pdf
     layer = _layer_pdf([(w, h, texts[i]) for i, w, h in scans])
-    opened = pdf if isinstance(pdf, Path) else io.BytesIO(pdf)
-    with pikepdf.Pdf.open(opened) as out, pikepdf.Pdf.open(io.BytesIO(layer)) as over:
+    with contextlib.ExitStack() as handles:
+        out = open_pdf(pdf, handles) if isinstance(pdf, Path) else pikepdf.Pdf.open(io.BytesIO(pdf))
+        handles.callback(out.close)
+        over = handles.enter_context(pikepdf.Pdf.open(io.BytesIO(layer)))
         for number, (index, _, _) in enumerate(scans):
             out.pages[index].add_overlay(over.pages[number])
         descriptor = os.open(into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -66,7 +66,15 @@ WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}  # whateve
 
 def check_destination(folder: Path, out: Path, *, force: bool, layout: str = "folder") -> None:
     """Refuse an output that would overwrite records or a packet without --force; with
-    --force, refuse anything but an earlier intake packet, zip or PDF."""
+    --force, refuse anything but an earlier intake packet, zip or PDF. CannotWrite when OUT
+    cannot even be looked at (inside a folder the user cannot enter)."""
+    try:
+        _check_destination(folder, out, force=force, layout=layout)
+    except OSError as err:
+        raise CannotWrite(f"cannot write the packet to {out}: {_reason(err)}") from err
+
+
+def _check_destination(folder: Path, out: Path, *, force: bool, layout: str) -> None:
     if layout not in LAYOUTS:
         raise UsageError(f"unknown packet layout {layout!r}")
     folder, out = folder.resolve(), out.resolve()
