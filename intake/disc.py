@@ -161,7 +161,7 @@ def _linked_from_pages(sources: list[Source], roots: set[str]) -> set[str]:
         try:
             with page.open() as handle:
                 body = handle.read(2**22)
-        except OSError:
+        except (OSError, SourceChanged):  # SourceChanged: touched since the walk
             continue
         found.add(page.location)
         folder = posixpath.dirname(page.location)

@@ -264,8 +264,14 @@ def verify(
         problems = []
         if entry.size is not None and entry.size != source.size:
             problems.append(f"its size is {source.size} bytes, the metadata says {entry.size}")
-        if entry.sha1 and entry.sha1 != _sha1(source):
-            problems.append("its SHA-1 hash differs from the metadata's")
+        if entry.sha1:
+            try:
+                if entry.sha1 != _sha1(source):
+                    problems.append("its SHA-1 hash differs from the metadata's")
+            except SourceChanged:  # touched or deleted since the walk (a sync client)
+                problems.append("it changed after it was found, so its SHA-1 was not checked")
+            except OSError as err:
+                problems.append(f"its SHA-1 could not be checked ({err.strerror or err})")
         if problems:
             findings.append(
                 Finding(

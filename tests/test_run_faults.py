@@ -166,3 +166,47 @@ def test_batch_state_of_another_shape_is_ignored_and_the_client_rebuilt(tmp_path
     saved = json.loads((out / ".intake-batch.json").read_text())
     assert [row["client"] for row in saved["clients"]] == ["smith"]
     assert "not rebuilt" not in saved["clients"][0]["reason"]
+
+
+def _touched(path: Path) -> None:
+    """Written to after the walk, as a sync client does: same bytes, a new change time."""
+    data = path.read_bytes()
+    path.write_bytes(data)
+    os.utime(path, ns=(0, path.stat().st_mtime_ns + 10**9))
+
+
+def test_an_xdm_document_touched_after_the_walk_is_a_finding_not_the_end(samples, tmp_path):
+    """xdm.verify hashed the listed file in the main process: SourceChanged ended the run."""
+    import zipfile
+
+    from intake.scan import scan
+    from intake.xdm import take_metadata, verify
+
+    download = samples / "oncology-testwell" / "Portal downloads" / "MyHealth_Download_2026-10-21.zip"
+    with zipfile.ZipFile(download) as archive:
+        archive.extractall(tmp_path / "records")
+    result = scan(tmp_path / "records")
+    listing = take_metadata(result)
+    listed = sorted(listing.entries)
+    assert listed, "the sample download lists its documents"
+    _touched(tmp_path / "records" / listed[0])
+    findings = verify(listing, [], {s.location: s for s in result.sources})
+    said = [f.message for f in findings if f.code == "xdm-mismatch"]
+    assert len(said) == 1 and listed[0] in said[0] and "changed after it was found" in said[0]
+
+
+def test_a_disc_page_touched_after_the_walk_is_left_out_of_the_viewer_check(tmp_path):
+    """disc._linked_from_pages read the disc's INDEX.HTM in the main process: SourceChanged
+    from a page touched since the walk ended the run."""
+    from intake.disc import take_viewer
+    from intake.scan import scan
+
+    disc = tmp_path / "records" / "disc"
+    disc.mkdir(parents=True)
+    (disc / "DICOMDIR").write_bytes(b"\0" * 128 + b"DICM")
+    (disc / "INDEX.HTM").write_text('<html><a href="README.TXT">readme</a></html>')
+    (disc / "README.TXT").write_text("Disc readme\n")
+    result = scan(tmp_path / "records")
+    _touched(disc / "INDEX.HTM")
+    skipped, _ = take_viewer(result)  # raised SourceChanged
+    assert "disc/INDEX.HTM" in [s.path for s in skipped]  # an index page of the disc still
