@@ -182,7 +182,8 @@ def test_an_xdm_document_touched_after_the_walk_is_a_finding_not_the_end(samples
     from intake.scan import scan
     from intake.xdm import take_metadata, verify
 
-    download = samples / "oncology-testwell" / "Portal downloads" / "MyHealth_Download_2026-10-21.zip"
+    portal = samples / "oncology-testwell" / "Portal downloads"
+    download = portal / "MyHealth_Download_2026-10-21.zip"
     with zipfile.ZipFile(download) as archive:
         archive.extractall(tmp_path / "records")
     result = scan(tmp_path / "records")
