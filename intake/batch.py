@@ -28,10 +28,12 @@ from intake.errors import CannotWrite, InputUnreadable, IntakeError
 from intake.executors import Executor, LocalExecutor, SerialExecutor
 from intake.packet.render import environment
 from intake.packet.writer import PrivateFiles
+from intake.regular_files import open_regular
 from intake.runtime import FileLimits, Runtime
 from intake.scan import is_junk, is_packet
 
 STATE_FILE = ".intake-batch.json"
+MAX_STATE_BYTES = 64 * 2**20  # a row is a few hundred bytes: far more clients than a navigator has
 DASHBOARD = "DASHBOARD.HTM"
 DASHBOARD_CSV = "dashboard.csv"
 CSV_COLUMNS = ["client", "status", "documents", "missing_items", "errors", "warnings", "infos",
@@ -195,6 +197,7 @@ def build_client(job: ClientJob) -> ClientRow:
     """One client's packet (in a worker); any failure becomes the row's reason."""
     from intake import api
 
+    os.umask(0o077)  # a worker of another program (Dask) may have any umask: packets are private
     started = datetime.now().isoformat(timespec="seconds")
     name = job.out.name
     cache = open_cache(job.cache_path) if job.cache_path != "off" else None
@@ -271,7 +274,8 @@ def _load_state(out: Path) -> dict[str, ClientRow]:
     """The rows of the last run, by client; a row of another shape (hand-edited, another
     version) is left out, so that client is built again."""
     try:
-        data = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+        with open_regular(out / STATE_FILE, follow=False) as handle:  # never a FIFO's wait
+            data = json.loads(handle.read(MAX_STATE_BYTES).decode("utf-8"))
     except (OSError, ValueError):
         return {}
     saved = data.get("clients") if isinstance(data, dict) else None

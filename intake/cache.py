@@ -13,10 +13,12 @@ cannot be opened is skipped, each said once on stderr.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import sqlite3
+import stat
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -433,17 +435,45 @@ def rebind(document: Document, source: Source) -> Document:
 
 def _private_folder(folder: Path) -> None:
     """Make the cache's folder owner-only when intake creates it; an existing folder (the
-    user's choice, e.g. /tmp) keeps its permissions: the cache files themselves are 0600."""
-    if folder.exists():
+    user's choice, e.g. /tmp) keeps its permissions: the cache files themselves are 0600.
+    Several clients of a batch may make it at once: the one that loses the race uses it."""
+    if folder.is_dir():
         return
-    folder.mkdir(parents=True, mode=0o700)
+    try:
+        folder.mkdir(parents=True, mode=0o700)
+    except FileExistsError:
+        return
     os.chmod(folder, 0o700)
 
 
+SQLITE_HEAD = b"SQLite format 3\x00"
+OUR_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
 def _touch_private(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    """Create the cache file (0600), or make the one there owner-only, once it is known to be
+    a cache: a FIFO, a device (/dev/null, which a chmod would take from every user) or a
+    file of another kind (a record, a typo in --cache) is refused as it is, untouched
+    (NotACache). A file named like a cache whose head is damaged is a damaged cache."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o600)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotACache(path, "not a regular file")
+        head = os.pread(fd, len(SQLITE_HEAD), 0)
+        named_ours = path.name == FILE_NAME or path.suffix.lower() in OUR_SUFFIXES
+        if head and head != SQLITE_HEAD and not named_ours:
+            raise NotACache(path, "not an intake cache: give --cache a new file's name")
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+class NotACache(OSError):
+    """What --cache or INTAKE_CACHE names cannot be a cache; it is left as it is."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(errno.EINVAL, reason, os.fspath(path))
 
 
 def _chmod_private(path: Path) -> None:

@@ -22,6 +22,7 @@ import re2
 from intake import ocr_missing
 from intake.errors import UsageError
 from intake.model import KINDS, ChecklistStatus, Document, Finding, Person, Skipped
+from intake.regular_files import open_regular
 from intake.understand.classify import SUBTYPES
 from intake.understand.plan_headings import plan_lines
 
@@ -105,7 +106,7 @@ def load_checklist(name_or_path: str | Path = "default") -> Checklist:
 
 def _load(name_or_path: str | Path, chain: tuple[str, ...]) -> Checklist:
     path = Path(name_or_path)
-    if not (path.suffix == ".toml" or path.exists()):
+    if not _names_a_file(path):
         if chain and str(name_or_path) in chain:
             raise UsageError(_cycle(chain, str(name_or_path)))
         return _shipped_checklist(str(name_or_path))
@@ -118,21 +119,31 @@ def _shipped_checklist(name: str) -> Checklist:
     return _load_checklist(Path(name), ())
 
 
+def _names_a_file(path: Path) -> bool:
+    """Whether `--checklist` (or `extends`) names a file rather than a shipped checklist; a
+    name the file system refuses to look up (too long) is a file, whose reading says why."""
+    try:
+        return path.suffix == ".toml" or path.exists()
+    except OSError:
+        return True
+
+
 def _load_checklist(path: Path, chain: tuple[str, ...]) -> Checklist:
     name_or_path = str(path)
-    if path.suffix == ".toml" or path.exists():
+    if _names_a_file(path):
         origin = str(path)
         identity = os.path.realpath(path)
         if identity in chain:
             raise UsageError(_cycle(chain, identity))
-        try:
-            size = path.stat().st_size
-            if size > MAX_CHECKLIST_BYTES:
-                raise UsageError(
-                    f"checklist {path} is not valid: {size // 2**20} MB, more than "
-                    f"{MAX_CHECKLIST_BYTES // 2**20} MB (a checklist is a short list)"
-                )
-            text = path.read_text(encoding="utf-8")
+        try:  # a FIFO or a device (/dev/zero) is refused at once, never waited on or read
+            with open_regular(path) as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > MAX_CHECKLIST_BYTES:
+                    raise UsageError(
+                        f"checklist {path} is not valid: {size // 2**20} MB, more than "
+                        f"{MAX_CHECKLIST_BYTES // 2**20} MB (a checklist is a short list)"
+                    )
+                text = handle.read(MAX_CHECKLIST_BYTES + 1).decode("utf-8")
         except OSError as err:
             raise UsageError(f"checklist {path}: cannot be read ({err.strerror})") from err
         except UnicodeDecodeError as err:

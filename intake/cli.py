@@ -522,9 +522,15 @@ def _exit_code(manifest: Manifest) -> int:
     return ExitCode.OK if manifest.complete else ExitCode.INCOMPLETE
 
 
+PRIVATE_UMASK = 0o077  # every folder and file made during a run owner-only, whatever the
+# user's umask: the folders made on the way to OUT or to the cache (~/.cache), and the files
+# of libraries and programs intake runs (Tesseract's, pydicom's), which take no mode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code. SIGTERM stops a run the way Ctrl-C
     does: the workers, the workspace and the partial packet are cleaned up (exit 143; 130)."""
+    previous_umask = os.umask(PRIVATE_UMASK)  # what intake writes is health data (see below)
     previous = _on_stops()
     previous_hook = sys.unraisablehook
     sys.unraisablehook = _quiet_about_stops(previous_hook)
@@ -547,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.unraisablehook = previous_hook
         for number, handler in previous.items():
             signal.signal(number, handler)
+        os.umask(previous_umask)
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 

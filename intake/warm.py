@@ -38,6 +38,8 @@ MAX_KEPT = 200  # answers kept (the oldest are dropped)
 SUFFIX = ".out"  # an answer's file: its exit code's line, then the bytes printed
 PACKAGE = os.path.dirname(os.path.realpath(__file__))
 PACKAGE_FILES = (".py", ".toml", ".json", ".j2", ".txt", ".csv", ".gz")
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def main() -> int:
@@ -240,7 +242,11 @@ def _entries(root: str):
                 yield b"D" + relative + b"\n"
                 pending.append(entry.path)
             elif stat.S_ISREG(info.st_mode):
-                with open(entry.path, "rb") as handle:
+                # a FIFO swapped in since the listing: never waited on (O_NONBLOCK), refused
+                fd = os.open(entry.path, os.O_RDONLY | _NONBLOCK | _NOFOLLOW)
+                with open(fd, "rb") as handle:
+                    if not stat.S_ISREG(os.fstat(fd).st_mode):
+                        raise ValueError("not a plain folder")
                     sha = hashlib.file_digest(handle, "sha256").hexdigest()
                 yield b"F" + relative + b"\0" + f"{info.st_size}:{sha}".encode() + b"\n"
             else:  # a FIFO, socket or device: the full run decides what it is

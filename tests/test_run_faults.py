@@ -211,3 +211,130 @@ def test_a_disc_page_touched_after_the_walk_is_left_out_of_the_viewer_check(tmp_
     _touched(disc / "INDEX.HTM")
     skipped, _ = take_viewer(result)  # raised SourceChanged
     assert "disc/INDEX.HTM" in [s.path for s in skipped]  # an index page of the disc still
+
+
+def _loose(top: Path) -> list[str]:
+    """What under `top` another user could read or enter: a group or other permission bit."""
+    found = []
+    for folder, subfolders, files in os.walk(top):
+        for name in [*subfolders, *files]:
+            path = Path(folder) / name
+            if path.lstat().st_mode & 0o077:
+                found.append(f"{oct(path.lstat().st_mode & 0o777)} {path.relative_to(top)}")
+    return found
+
+
+def test_under_umask_000_every_folder_and_file_intake_makes_is_owner_only(samples, tmp_path):
+    """OUT's missing parents, ~/.cache and batch's OUT parents were made 0777 (mkdir -p takes
+    the umask), and Tesseract's and pydicom's temporary files 0666."""
+    home, temporary = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    temporary.mkdir(mode=0o700)
+    made = tmp_path / "made"
+    environment = {**os.environ, "HOME": str(home), "TMPDIR": str(temporary),
+                   "PYTHONPATH": str(ROOT)}  # fmt: skip
+    environment.pop("INTAKE_CACHE", None)
+    for command in (
+        ["packet", str(samples / "neurology-sampleton"), "-o", str(made / "a" / "b" / "packet")],
+        ["batch", str(samples), "-o", str(made / "c" / "d" / "out")],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "intake", *command, "--appointment", "2026-11-25"],
+            capture_output=True, text=True, timeout=HANG_GUARD, env=environment,
+            preexec_fn=lambda: os.umask(0),
+        )  # fmt: skip
+        assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
+    assert (made / "a" / "b" / "packet" / "INDEX.HTM").is_file()
+    assert (home / ".cache" / "intake").is_dir()
+    assert made.stat().st_mode & 0o077 == 0
+    assert _loose(made) == [] and _loose(home) == [] and _loose(temporary) == []
+    assert list(temporary.iterdir()) == []
+
+
+@pytest.mark.parametrize("what", ["fifo", "device", "a-record"])
+def test_a_cache_path_that_is_no_cache_is_left_untouched_and_the_run_goes_on(tmp_path, what):
+    """--cache naming a FIFO hung the run; a device (/dev/null) was chmodded 0600, taking it
+    from every user when run as root; a record (a typo) was renamed away as damaged."""
+    records = _records(tmp_path / "records")
+    cache = tmp_path / "the-cache"
+    if what == "fifo":
+        os.mkfifo(cache)
+    elif what == "device":
+        if os.geteuid() != 0:
+            pytest.skip("making a device node needs root")
+        os.mknod(cache, 0o666 | 0o020000, os.makedev(1, 3))  # a private copy of /dev/null
+        cache.chmod(0o666)
+    else:
+        cache = records / "notes.txt"
+        cache.write_text("Visit summary\nPlan: rest\n")
+        cache.chmod(0o644)
+    before = cache.lstat()
+    result = subprocess.run(
+        [sys.executable, "-m", "intake", "scan", str(records), "--json", "--cache", str(cache)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    assert json.loads(result.stdout)["documents"]
+    warnings = [line for line in result.stderr.splitlines() if "cache" in line]
+    assert len(warnings) == 1 and "going on without it" in warnings[0], result.stderr
+    after = cache.lstat()
+    assert (after.st_mode, after.st_ino, after.st_size) == (
+        before.st_mode, before.st_ino, before.st_size
+    )  # fmt: skip
+    assert sorted(p.name for p in cache.parent.iterdir() if "damaged" in p.name) == []
+
+
+def test_caches_made_by_many_batch_clients_at_once_raise_no_warning(tmp_path):
+    """The clients of a batch race to make the cache's folder: exists-then-mkdir raised
+    FileExistsError in the losers, which went on without the cache."""
+    for number in range(8):
+        (tmp_path / "clients" / f"c{number}").mkdir(parents=True)
+        (tmp_path / "clients" / f"c{number}" / "q.txt").write_text(f"Questions {number}:\nWhy?\n")
+    for attempt in range(3):
+        home = tmp_path / f"home{attempt}"
+        home.mkdir()
+        result = subprocess.run(
+            [sys.executable, "-m", "intake", "batch", str(tmp_path / "clients"), "-o",
+             str(tmp_path / f"out{attempt}"), "--jobs", "8"],
+            capture_output=True, text=True, timeout=HANG_GUARD,
+            env={**{k: v for k, v in os.environ.items() if k != "INTAKE_CACHE"},
+                 "HOME": str(home), "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+        assert "cache" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("what", ["fifo", "/dev/zero", "too-long"])
+def test_a_checklist_that_is_no_file_is_a_usage_error_at_once(tmp_path, what):
+    records = _records(tmp_path / "records")
+    checklist = tmp_path / "list.toml"
+    if what == "fifo":
+        os.mkfifo(checklist)
+    elif what == "/dev/zero":
+        checklist = Path("/dev/zero")
+    else:
+        checklist = tmp_path / ("a" * 300)
+    result = intake("scan", str(records), "--checklist", str(checklist))
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    reason = "File name too long" if what == "too-long" else "not a regular file"
+    assert result.stderr.strip() == f"Error: checklist {checklist}: cannot be read ({reason})"
+
+
+def test_a_fifo_in_place_of_the_drug_names_copy_is_not_waited_on(tmp_path):
+    from intake.understand import drugs
+
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    os.mkfifo(folder / drugs._package_data().copy_name)
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "meds.txt").write_text("Medications:\nMetformin 500 mg twice daily\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "intake", "scan", str(records), "--json", "--cache", str(folder)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
+    names = [m["name"] for d in json.loads(result.stdout)["documents"] for m in d["medications"]]
+    assert names == ["Metformin"]

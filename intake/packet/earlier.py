@@ -6,12 +6,14 @@ kept and the run refused."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import zipfile
 from pathlib import Path
 
 from intake.packet.packet_pdf import MARK
+from intake.regular_files import open_regular
 
 MANIFEST_HEAD = re.compile(rb'\A\{\s*"schema":\s*"intake\.manifest/1"')  # how intake writes it
 CHECKSUMS = "EXTRA/SHA256SUM.TXT"
@@ -53,7 +55,7 @@ def _raise(err: OSError) -> None:
 
 
 def _sha256(path: str) -> str:
-    with open(path, "rb", buffering=0) as handle:
+    with open_regular(path, follow=False) as handle:  # a FIFO or link in it: OSError
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
@@ -68,8 +70,11 @@ def is_earlier_file(out: Path, layout: str) -> bool:
 def _is_manifest(path: Path) -> bool:
     if path.is_symlink() or not path.is_file():
         return False
-    with open(path, "rb") as handle:
-        return MANIFEST_HEAD.match(handle.read(256)) is not None
+    try:
+        with open_regular(path, follow=False) as handle:  # a FIFO swapped in: never waited on
+            return MANIFEST_HEAD.match(handle.read(256)) is not None
+    except OSError:
+        return False
 
 
 def _listed(path: Path) -> dict[str, str] | None:
@@ -78,7 +83,7 @@ def _listed(path: Path) -> dict[str, str] | None:
     if path.is_symlink() or not path.is_file() or path.stat().st_size > CHECKSUMS_MAX:
         return None
     listed = {CHECKSUMS: ""}
-    with open(path, encoding="utf-8") as handle:
+    with open_regular(path, follow=False) as raw, io.TextIOWrapper(raw, encoding="utf-8") as handle:
         for line in handle:
             matched = _CHECKSUM_LINE.fullmatch(line.rstrip("\n"))
             if matched is None:

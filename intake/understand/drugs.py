@@ -156,8 +156,10 @@ def _read_copy(path: Path, data: _PackageData) -> dict[str, str] | None:
     of names with the package would mean loading the package data, the cost the copy
     avoids; the digests tie the copy to it instead."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
+    except OSError:  # (a FIFO at its name: not waited on, and refused below)
         return None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
