@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from intake import __version__, api, ocr_missing, warm
+from intake import __version__, api, ocr_missing, settings, warm
 from intake.cache import no_default_reason, open_cache, storable
 from intake.check import available_checklists
 from intake.errors import (
@@ -63,7 +63,7 @@ def handle_errors(command):
         except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the cleanups have run
             ctx.exit(_stopped(err, batch=ctx.command.name == "batch"))
         except IntakeError as err:
-            click.echo(f"Error: {shown_lines(err)}", err=True)
+            _say_error(f"Error: {shown_lines(err)}")
             ctx.exit(err.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -74,14 +74,20 @@ def handle_errors(command):
         except Exception as err:
             if debug:
                 raise
-            click.echo(
+            _say_error(
                 f"Error: unexpected {type(err).__name__}: {shown_lines(err)} "
-                "(run with --debug for details)",
-                err=True,
+                "(run with --debug for details)"
             )
             ctx.exit(ExitCode.ERROR)
 
     return wrapper
+
+
+def _say_error(line: str) -> None:
+    """The error's line on stderr; a stderr that cannot be written (2>/dev/full) leaves the
+    exit code to say it."""
+    with contextlib.suppress(OSError):
+        click.echo(line, err=True)
 
 
 def reading_options(command):
@@ -213,6 +219,8 @@ def cli(debug: bool) -> None:
     # it is imported, after this ran ("Invalid value for VR DA: '2024-01-15'" reached stderr)
     for library in LIBRARY_LOGGERS:
         logging.getLogger(library).setLevel(library_floor)
+    for line in settings.refused():
+        log.warning("%s", line)
 
 
 LIBRARY_LOGGERS = ("pdfminer", "pdfplumber", "PIL", "pydicom", "pikepdf", "fontTools",
@@ -248,6 +256,8 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
     """
     if with_text and not as_json:
         raise click.UsageError("--with-text goes with --json")
+    if 1 in warm.CLOSED_STREAMS:  # what scan gives is what it prints: nothing is read
+        raise CannotWrite("cannot write the manifest to standard output: it is closed")
     settings = _split_runtime(reading)
     with _runtime(**settings) as runtime, ProgressDisplay(enabled=not silent) as progress:
         manifest = api.scan_folder(folder, _options(**reading), progress=progress, runtime=runtime)
@@ -260,9 +270,25 @@ def scan(folder: Path, as_json: bool, with_text: bool, silent: bool, **reading) 
             for _ in printed:
                 pass
     else:
-        print_clinical_summary(summarise(manifest))
-        print_summary(manifest)
+        with _printed("the summary"):
+            print_clinical_summary(summarise(manifest))
+            print_summary(manifest)
     _exit_for(manifest)
+
+
+@contextlib.contextmanager
+def _printed(what: str, done: str = "") -> Iterator[None]:
+    """Printing `what` to standard output: output that cannot be written (a full disk under
+    `> summary.txt`, /dev/full) is CannotWrite (exit 6), saying what was `done` already; a
+    closed pipe (`| head`) stays BrokenPipeError, which stops quietly."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        reason = os.strerror(err.errno).lower() if err.errno else str(err)
+        raise CannotWrite(f"cannot write {what} to standard output: {reason}{done}") from err
 
 
 PRINTED_PIECE = 64 * 1024  # characters joined before a write: a manifest of 50,000 documents
@@ -364,11 +390,12 @@ def packet(
             folder, out, options, force=force, progress=progress, layout=layout, runtime=runtime
         )
     summary = summarise(manifest)  # the view model the packet's INDEX.HTM and PDF render
-    print_clinical_summary(summary)
-    print_summary(manifest, brief=True)
-    print_to_do(summary)
     target = out / "INDEX.HTM" if layout == "folder" else out
-    click.echo(f"Packet written to {shown(out)} (open {shown(target)})")
+    with _printed("the summary", f" (the packet is written: {shown(target)})"):
+        print_clinical_summary(summary)
+        print_summary(manifest, brief=True)
+        print_to_do(summary)
+        click.echo(f"Packet written to {shown(out)} (open {shown(target)})")
     if open_after:
         click.launch(str(target))  # the system's viewer; nothing leaves the machine
     _exit_for(manifest)
@@ -414,12 +441,14 @@ def batch(parent: Path, out: Path, changed_only: bool, reason: str | None, silen
             parent, out, options, runtime=runtime, changed_only=changed_only,
             cache_path=cache_path, progress=progress,
         )  # fmt: skip
-    for row in result.rows:
-        missing = ", ".join(row.missing_items) or "-"
-        reason = f"\t{shown(row.reason)}" if row.reason else ""
-        click.echo(f"{shown(row.client)}\t{row.status}\t{row.documents} documents\tmissing: "
-                   f"{shown(missing)}{reason}")  # fmt: skip
-    click.echo(f"Dashboard: {shown(out / 'DASHBOARD.HTM')}")
+    dashboard = shown(out / "DASHBOARD.HTM")
+    with _printed("the clients", f" (the packets are written: {dashboard})"):
+        for row in result.rows:
+            missing = ", ".join(row.missing_items) or "-"
+            reason = f"\t{shown(row.reason)}" if row.reason else ""
+            click.echo(f"{shown(row.client)}\t{row.status}\t{row.documents} documents\t"
+                       f"missing: {shown(missing)}{reason}")  # fmt: skip
+        click.echo(f"Dashboard: {dashboard}")
     unread = sum(row.reason == ocr_missing.BATCH_REASON for row in result.rows)
     if unread:
         click.echo(ocr_missing.advice(unread), err=True)
@@ -530,6 +559,7 @@ PRIVATE_UMASK = 0o077  # every folder and file made during a run owner-only, wha
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code. SIGTERM stops a run the way Ctrl-C
     does: the workers, the workspace and the partial packet are cleaned up (exit 143; 130)."""
+    warm.open_closed_streams()  # (done already when started as `intake` or `python -m intake`)
     previous_umask = os.umask(PRIVATE_UMASK)  # what intake writes is health data (see below)
     previous = _on_stops()
     previous_hook = sys.unraisablehook

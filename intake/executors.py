@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from intake import settings
 from intake.errors import MissingDependency, UsageError
 
-FILE_TIME_LIMIT = float(os.environ.get("INTAKE_FILE_TIME_LIMIT", "120"))  # seconds per file
+FILE_TIME_LIMIT = settings.file_time_limit()  # seconds per file
 WORKER_MEMORY = 4 * 2**30  # address space of an extraction worker
 
 

@@ -48,6 +48,7 @@ def main() -> int:
     one line (exit 130 or 143)."""
     import signal  # (built in: the answer path stays light)
 
+    open_closed_streams()
     try:
         previous = signal.signal(signal.SIGTERM, _terminated)
     except ValueError:  # not the main thread: signals are not ours to handle
@@ -73,6 +74,29 @@ def main() -> int:
         terminated = isinstance(stop, Terminated)
         os._exit(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)
     return full()
+
+
+CLOSED_STREAMS: set[int] = set()  # standard streams the run was started without
+
+
+def open_closed_streams() -> None:
+    """A standard stream the run was started without (a cron job's `2>&-`) is opened on
+    the null device: else the first file intake opens takes its number, and what is
+    printed lands in it (the cache, a packet file), and printing to it ended the run. Which
+    were closed is kept (CLOSED_STREAMS): `scan`, whose output is what it prints, refuses."""
+    for number in (0, 1, 2):
+        try:
+            os.fstat(number)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != number:
+                os.dup2(null, number)
+                os.close(null)
+            CLOSED_STREAMS.add(number)
+    if 1 in CLOSED_STREAMS and sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    if 2 in CLOSED_STREAMS and sys.stderr is None:
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
 
 
 def _terminated(signum, frame) -> None:
@@ -103,7 +127,7 @@ def answer(argv: list[str]) -> int | None:
     none (or anything is in doubt)."""
     asked = request(argv)
     store = store_folder()
-    if asked is None or store is None:
+    if asked is None or store is None or 1 in CLOSED_STREAMS:
         return None
     try:
         key = folder_key(*asked)

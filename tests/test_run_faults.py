@@ -338,3 +338,77 @@ def test_a_fifo_in_place_of_the_drug_names_copy_is_not_waited_on(tmp_path):
     assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
     names = [m["name"] for d in json.loads(result.stdout)["documents"] for m in d["medications"]]
     assert names == ["Metformin"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("INTAKE_FILE_TIME_LIMIT", ""), ("INTAKE_FILE_TIME_LIMIT", "-5"),
+     ("INTAKE_FILE_TIME_LIMIT", "nan"), ("INTAKE_OCR_JOBS", ""), ("INTAKE_OCR_JOBS", "abc")],
+)  # fmt: skip
+def test_an_empty_or_wrong_setting_is_said_once_and_its_default_used(tmp_path, name, value):
+    """INTAKE_FILE_TIME_LIMIT= ended every run at import; -5 made every file 'take longer
+    than -5 s'; INTAKE_OCR_JOBS= made every scanned PDF unreadable."""
+    records = _records(tmp_path / "records")
+    scanned = records / "scan.pdf"
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (1275, 1650), 255)
+    ImageDraw.Draw(page).text((100, 100), "Visit summary. Plan: rest and fluids.", fill=0)
+    page.save(scanned, resolution=150)
+    result = intake("scan", str(records), "--json", env={name: value})
+    assert result.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), result.stderr
+    kinds = {d["source"]: d["kind"] for d in json.loads(result.stdout)["documents"]}
+    assert kinds["scan.pdf"] != "unreadable" and kinds["note.txt"] != "unreadable"
+    said = [line for line in result.stderr.splitlines() if name in line]
+    assert len(said) == 1 and "is used" in said[0], result.stderr
+
+
+def _stdio_run(tmp_path, args, **streams):
+    return subprocess.run(
+        [sys.executable, "-m", "intake", *args], timeout=HANG_GUARD, cwd=tmp_path,
+        env={**os.environ, "INTAKE_CACHE": "off", "PYTHONPATH": str(ROOT)}, **streams,
+    )  # fmt: skip
+
+
+def test_a_closed_stderr_leaves_the_packet_written(tmp_path):
+    """2>&- (a cron job): the progress display used sys.stderr (None): exit 1, no packet."""
+    records = _records(tmp_path / "records")
+    for command in (["packet", str(records), "-o", "out"], ["batch", str(tmp_path), "-o", "b"]):
+        done = _stdio_run(tmp_path, command, stdout=subprocess.DEVNULL, stderr=None,
+                          pass_fds=(), preexec_fn=lambda: os.close(2))  # fmt: skip
+        assert done.returncode == ExitCode.INCOMPLETE
+    assert (tmp_path / "out" / "INDEX.HTM").is_file()
+    assert (tmp_path / "b" / "DASHBOARD.HTM").is_file()
+
+
+def test_a_closed_stdout_is_cannot_write_for_scan_and_nothing_is_written_into_a_file(tmp_path):
+    """>&- : scan --json exited 5 having printed nothing; the first file opened took the
+    number 1, so what was printed could land in it."""
+    records = _records(tmp_path / "records")
+    done = _stdio_run(tmp_path, ["scan", str(records), "--json"], stderr=subprocess.PIPE,
+                      text=True, preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert done.returncode == ExitCode.CANNOT_WRITE
+    assert "cannot write the manifest to standard output: it is closed" in done.stderr
+    done = _stdio_run(tmp_path, ["packet", str(records), "-o", "out"], stderr=subprocess.PIPE,
+                      text=True, preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert done.returncode == ExitCode.INCOMPLETE, done.stderr
+    assert "Packet written" not in (tmp_path / "out" / "INDEX.HTM").read_text()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_standard_output_is_cannot_write_saying_the_packet_is_there(tmp_path):
+    records = _records(tmp_path / "records")
+    with open("/dev/full", "w") as full:
+        done = _stdio_run(tmp_path, ["packet", str(records), "-o", "out"], stdout=full,
+                          stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert done.returncode == ExitCode.CANNOT_WRITE, done.stderr
+        assert "cannot write the summary to standard output: no space left" in done.stderr
+        assert "the packet is written" in done.stderr
+        assert (tmp_path / "out" / "INDEX.HTM").is_file()
+        done = _stdio_run(tmp_path, ["scan", str(records)], stdout=full,
+                          stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert done.returncode == ExitCode.CANNOT_WRITE, done.stderr
+    with open("/dev/full", "w") as full:
+        done = _stdio_run(tmp_path, ["scan", str(tmp_path / "none")], stdout=subprocess.PIPE,
+                          stderr=full)  # fmt: skip
+    assert done.returncode == ExitCode.INPUT_UNREADABLE

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import io
-import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -333,14 +332,10 @@ def _looks_like_labs(text: str) -> bool:
 
 
 def ocr_workers() -> int:
-    """Tesseract processes to run at once: one per core this process may use, plus one, so
-    no core waits while PDFium renders the next page or a Tesseract process starts
-    (measured: 9% more pages per second than one per core on 2 cores)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS
-        cores = os.cpu_count() or 1
-    return max(1, int(os.environ.get("INTAKE_OCR_JOBS", cores + 1)))
+    """Tesseract processes to run at once (settings.ocr_jobs)."""
+    from intake import settings
+
+    return settings.ocr_jobs()
 
 
 OCR_BATCH = 4  # pages per Tesseract process at most (one model load for all of them)
