@@ -9,6 +9,6 @@ VERSIONS: dict[str, str] = {
     "dicom": "5",
     "image": "11",
     "ccda": "11",
-    "fhir": "7",
+    "fhir": "8",
     "text": "7",
 }

@@ -412,3 +412,60 @@ def test_a_full_standard_output_is_cannot_write_saying_the_packet_is_there(tmp_p
         done = _stdio_run(tmp_path, ["scan", str(tmp_path / "none")], stdout=subprocess.PIPE,
                           stderr=full)  # fmt: skip
     assert done.returncode == ExitCode.INPUT_UNREADABLE
+
+
+FHIR_LAB = {
+    "resourceType": "Observation",
+    "status": "final",
+    "code": {"text": "Glucose"},
+    "valueQuantity": {"value": 142, "unit": "mg/dL"},
+    "effectiveDateTime": "2026-09-01",
+}
+FHIR_MED = {"resourceType": "MedicationRequest", "status": "active",
+            "medicationCodeableConcept": {"text": "Metformin 500 mg tablet"},
+            "dosageInstruction": [{"text": "1 tablet twice daily"}]}  # fmt: skip
+ODD_RESOURCES = {
+    "dstu2-name": {"resourceType": "Patient", "name": [{"family": ["Doe"], "given": ["Jan"]}]},
+    "coding-string": {"resourceType": "Observation", "code": {"coding": ["2345-7"]},
+                      "valueQuantity": {"value": 5}},
+    "reference-number": {"resourceType": "MedicationStatement",
+                         "medicationReference": {"reference": 7}},
+    "report-results-string": {"resourceType": "DiagnosticReport", "result": "Observation/1",
+                              "code": {"text": "Panel"}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("odd", sorted(ODD_RESOURCES))
+def test_one_fhir_resource_of_an_odd_shape_loses_only_itself(tmp_path, odd):
+    """A DSTU2 name, a coding as a string, a number as a reference: the whole export was
+    unreadable ("fhir: TypeError ..."), every lab and medication in it lost."""
+    from intake.extractors.fhir import FhirExtractor
+    from intake.scan import scan
+
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": ODD_RESOURCES[odd]}, {"resource": FHIR_LAB},
+                        {"resource": FHIR_MED}]}  # fmt: skip
+    (tmp_path / "export.json").write_text(json.dumps(bundle))
+    (source,) = scan(tmp_path).sources
+    documents = FhirExtractor().extract(source)
+    labs = [(lab.test, lab.value, lab.unit) for d in documents for lab in d.labs]
+    assert labs == [("Glucose", "142", "mg/dL")]
+    assert [m.name for d in documents for m in d.medications] == ["Metformin"]
+
+
+def test_an_ndjson_export_with_one_damaged_line_keeps_the_others_and_says_so(tmp_path):
+    from intake.extractors.fhir import FhirExtractor
+    from intake.scan import scan
+
+    lines = [json.dumps(FHIR_LAB), json.dumps(FHIR_MED), '{"resourceType": "Observation", "co']
+    (tmp_path / "export.ndjson").write_text("\n".join(lines) + "\n")
+    (source,) = scan(tmp_path).sources
+    documents = FhirExtractor().extract(source)
+    assert [lab.test for d in documents for lab in d.labs] == ["Glucose"]
+    assert [m.name for d in documents for m in d.medications] == ["Metformin"]
+    said = [w for d in documents for w in d.warnings if "damaged line" in w]
+    assert said == ["1 damaged line(s) of this NDJSON export were left out (line 3)"]
+    (tmp_path / "export.ndjson").write_text('{"resourceType": "Bundle",\n "entry": [\n')
+    (source,) = scan(tmp_path).sources
+    with pytest.raises(Exception, match="damaged JSON"):  # damaged JSON, not NDJSON
+        FhirExtractor().extract(source)

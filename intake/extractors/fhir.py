@@ -16,9 +16,10 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from intake.containers import MEMBER_SEPARATOR, unique
 from intake.extractor_versions import VERSIONS
@@ -43,6 +44,9 @@ from intake.understand.people import display_name
 from intake.understand.problems import NO_ALLERGY_WORDS
 
 MAX_BYTES = 200 * 2**20
+ODD_SHAPE = (AttributeError, TypeError, ValueError, KeyError, IndexError)  # a resource not
+# shaped as FHIR R4 says (DSTU2's list for a name's family, a string for a coding)
+T = TypeVar("T")
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 REPORT_KINDS = {
@@ -71,26 +75,42 @@ def load_resources(data: bytes) -> list[dict[str, Any]]:
 def load_entries(data: bytes) -> list[tuple[str | None, dict[str, Any]]]:
     """Every resource with the fullUrl its Bundle entry gives it (None outside a Bundle):
     document Bundles reference their resources by it, and some resources carry no id."""
+    return _load(data)[0]
+
+
+def _load(data: bytes) -> tuple[list[tuple[str | None, dict[str, Any]]], list[int]]:
+    """load_entries(), and the NDJSON lines left out as damaged."""
     try:
-        return list(_unwrap(_roots(data)))
+        roots, damaged = _roots(data)
+        return list(_unwrap(roots)), damaged
     except Refused as err:
         raise ExtractionError(str(err)) from err
 
 
-def _roots(data: bytes) -> list[Any]:
+def _roots(data: bytes) -> tuple[list[Any], list[int]]:
+    """The JSON values the file holds, and the numbers of NDJSON lines that are damaged
+    (left out: one cut line must not lose a whole export). A file whose first line is no
+    JSON object is no NDJSON: it is damaged JSON."""
     try:
         parsed: Any = load_json(data, max_bytes=MAX_BYTES)
-        return parsed if isinstance(parsed, list) else [parsed]
+        return (parsed if isinstance(parsed, list) else [parsed]), []
     except json.JSONDecodeError as err:
-        roots = []
+        roots, damaged = [], []
         text = data.decode("utf-8-sig", errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    roots.append(load_json(line, max_bytes=MAX_BYTES))
-                except json.JSONDecodeError:
-                    raise ExtractionError(f"damaged JSON (line {number}: {err.msg})") from err
-        return roots
+            if not line.strip():
+                continue
+            try:
+                value = load_json(line, max_bytes=MAX_BYTES)
+            except json.JSONDecodeError:
+                value = None
+            if isinstance(value, dict):
+                roots.append(value)
+            elif roots:
+                damaged.append(number)
+            else:
+                raise ExtractionError(f"damaged JSON (line {err.lineno}: {err.msg})") from err
+        return roots, damaged
 
 
 def _unwrap(
@@ -111,6 +131,13 @@ def _unwrap(
             yield (url if isinstance(url, str) and url else None), item
 
 
+def _damaged_note(lines: list[int]) -> list[str]:
+    if not lines:
+        return []
+    shown = ", ".join(map(str, lines[:5])) + (" ..." if len(lines) > 5 else "")
+    return [f"{len(lines)} damaged line(s) of this NDJSON export were left out (line {shown})"]
+
+
 class FhirExtractor(Extractor):
     """Documents from a FHIR R4 Bundle or NDJSON export."""
 
@@ -125,13 +152,19 @@ class FhirExtractor(Extractor):
 
     def read(self, source: Source) -> FileReading:
         """The export's documents and its inline attachments, from one parse."""
-        entries = load_entries(source.read_head(MAX_BYTES + 1))
+        entries, damaged = _load(source.read_head(MAX_BYTES + 1))
         resources = [resource for _, resource in entries]
         if not resources:
             raise ExtractionError("JSON without FHIR resources")
         full_urls = {url: resource for url, resource in entries if url}
-        documents = FhirReading(source, resources, full_urls).documents()
-        return FileReading(tuple(documents), tuple(attachments(source.location, resources)))
+        reading = FhirReading(source, resources, full_urls)
+        documents = reading.documents()
+        found = tuple(attachments(source.location, resources, reading.odd))
+        notes = [*_damaged_note(damaged), *reading.odd_note()]
+        if notes:
+            first = documents[0]
+            documents[0] = replace(first, warnings=(*first.warnings, *notes))
+        return FileReading(tuple(documents), found)
 
 
 class FhirReading:
@@ -145,6 +178,7 @@ class FhirReading:
     ) -> None:
         self.source = source
         self.resources = resources
+        self.odd: Counter[str] = Counter()  # resources of a shape not read, by type
         self.by_reference = dict(full_urls or {})  # "urn:uuid:...", "https://.../Type/id"
         for r in resources:
             if isinstance(r.get("id"), str):
@@ -156,7 +190,7 @@ class FhirReading:
             tail = "/".join(url.rstrip("/").split("/")[-2:])
             if tail.startswith(f"{resource['resourceType']}/"):
                 self.by_reference.setdefault(tail, resource)
-        self.patient = self._patient()
+        self.patient = self._safely(lambda _: self._patient(), {"resourceType": "Patient"})
         self.conflicts: list[str] = []  # medications whose name and coded ingredient differ
 
     def _resolve(self, reference: Any, holder: dict[str, Any]) -> dict[str, Any] | None:
@@ -173,23 +207,49 @@ class FhirReading:
             found = self.by_reference.get("/".join(wanted.rstrip("/").split("/")[-2:]))
         return found
 
+    def _safely(self, read: Callable[[dict[str, Any]], T], resource: dict[str, Any]) -> T | None:
+        """`read(resource)`, or None for a resource of a shape the code does not expect (a
+        DSTU2 name's family as a list, a coding given as a string, a number as a
+        reference): that one resource is left out and counted, never the whole export."""
+        try:
+            return read(resource)
+        except ODD_SHAPE:
+            self.odd[str(resource.get("resourceType"))] += 1
+            return None
+
+    def odd_note(self) -> list[str]:
+        """The warning naming the resources left out for their shape, if any."""
+        if not self.odd:
+            return []
+        counts = ", ".join(f"{kind} {count}" for kind, count in sorted(self.odd.items()))
+        return [
+            f"{sum(self.odd.values())} resource(s) of a shape intake cannot read were left "
+            f"out ({counts}): check them in the original export"
+        ]
+
+    def _each(self, read: Callable[[dict[str, Any]], T | None], *types: str) -> list[T]:
+        """What `read` gives for each resource of `types` (those of an odd shape left out)."""
+        return [v for r in self._of(*types) if (v := self._safely(read, r)) is not None and v]
+
     def documents(self) -> list[Document]:
         found: list[Document] = []
         in_reports: set[int] = set()
-        for report in self._of("DiagnosticReport"):
-            results = [self.by_reference.get(_ref(r)) for r in report.get("result") or []]
+
+        def report_of(report: dict[str, Any]) -> Document:
+            results = [self.by_reference.get(_ref(r)) for r in _list(report.get("result"))]
             members = [r for r in results if r]
+            document = self._report(report, members)
             in_reports.update(id(r) for r in members)
-            found.append(self._report(report, members))
-        loose = [o for o in self._of("Observation") if id(o) not in in_reports and _may_be_lab(o)]
-        labs = [lab for o in loose if (lab := self._lab(o))]
+            return document
+
+        found += self._each(report_of, "DiagnosticReport")
+        labs = self._each(
+            lambda o: self._lab(o) if id(o) not in in_reports and _may_be_lab(o) else None,
+            "Observation",
+        )
         if labs:
             found.append(self._document("lab_report", "Lab results", labs=labs))
-        medications = [
-            m
-            for r in self._of("MedicationRequest", "MedicationStatement")
-            if (m := self._medication(r))
-        ]
+        medications = self._each(self._medication, "MedicationRequest", "MedicationStatement")
         if medications:
             warnings = [
                 f"a medication's name and its code disagree: {conflict}; listed by its name, "
@@ -202,8 +262,8 @@ class FhirReading:
                 )
             )
         sections = self._summary_sections()
-        problems = _distinct(p for r in self._of("Condition") if (p := problem_of(r)))
-        allergies = _distinct(a for r in self._of("AllergyIntolerance") if (a := allergy_of(r)))
+        problems = _distinct(iter(self._each(problem_of, "Condition")))
+        allergies = _distinct(iter(self._each(allergy_of, "AllergyIntolerance")))
         if set(sections) - {"allergies"} or problems:
             found.append(
                 self._document(
@@ -238,8 +298,9 @@ class FhirReading:
 
     def _linked_only(self) -> list[str]:
         """Attachments given only as a URL (never fetched: nothing leaves the machine)."""
-        linked = []
-        for resource in self._of("DocumentReference", "DiagnosticReport"):
+
+        def links(resource: dict[str, Any]) -> list[str]:
+            linked = []
             contents = resource.get("content") or resource.get("presentedForm") or []
             for content in _list(contents):
                 attachment = content.get("attachment", content)
@@ -250,7 +311,10 @@ class FhirReading:
                 ):
                     title = attachment.get("title") or _concept_text(resource.get("type"))
                     linked.append(title or f"{resource['resourceType']} {resource.get('id', '')}")
-        return linked
+            return linked
+
+        return [t for found in self._each(links, "DocumentReference", "DiagnosticReport")
+                for t in found]  # fmt: skip
 
     # --- documents -----------------------------------------------------------------------
 
@@ -290,14 +354,12 @@ class FhirReading:
     def _summary_sections(self) -> dict[str, list[str]]:
         sections: dict[str, list[str]] = {}
         for resource_type, section in SUMMARY_SECTIONS.items():
-            lines = [line for r in self._of(resource_type) if (line := _item_line(r))]
+            lines = self._each(_item_line, resource_type)
             if lines:
                 sections[section] = list(dict.fromkeys(lines))
-        vitals = [
-            line
-            for o in self._of("Observation")
-            if _is_category(o, "vital-signs") and (line := _vital_line(o))
-        ]
+        vitals = self._each(
+            lambda o: _vital_line(o) if _is_category(o, "vital-signs") else None, "Observation"
+        )
         if vitals:
             sections["vital_signs"] = vitals
         return sections
@@ -545,33 +607,47 @@ ATTACHMENT_EXTENSIONS = {
 }  # fmt: skip
 
 
-def attachments(location: str, resources: list[dict[str, Any]]) -> Iterator[Attachment]:
-    """Inline attachments (DocumentReference.content, DiagnosticReport.presentedForm), decoded."""
+def attachments(
+    location: str, resources: list[dict[str, Any]], odd: Counter[str] | None = None
+) -> Iterator[Attachment]:
+    """Inline attachments (DocumentReference.content, DiagnosticReport.presentedForm), decoded;
+    a resource of an odd shape is counted in `odd` (when given) and left out."""
     seen: set[str] = set()
     for resource in resources:
-        kind = resource.get("resourceType")
-        if kind == "DocumentReference":
-            found = [
-                c.get("attachment") for c in _list(resource.get("content")) if isinstance(c, dict)
-            ]
-        elif kind == "DiagnosticReport":
-            found = _list(resource.get("presentedForm"))
-        else:
+        try:
+            found = list(_attachments_of(location, resource, seen))
+        except ODD_SHAPE:
+            if odd is None:
+                raise
+            odd[str(resource.get("resourceType"))] += 1
             continue
-        label = f"{kind}-{resource.get('id') or 'unnamed'}"
-        for number, attachment in enumerate(found, start=1):
-            if not isinstance(attachment, dict) or not isinstance(attachment.get("data"), str):
-                continue
-            extension = ATTACHMENT_EXTENSIONS.get(str(attachment.get("contentType")), ".bin")
-            name = unique(f"{location}{MEMBER_SEPARATOR}{label}-{number}{extension}", seen)
-            note = attachment_note(resource, attachment)
-            try:
-                data = base64.b64decode(attachment["data"], validate=False)
-            except (binascii.Error, ValueError):
-                reason = "attachment damaged: its base64 data cannot be decoded"
-                yield Attachment(name, None, note, reason)
-                continue
-            yield Attachment(name, data, note)
+        yield from found
+
+
+def _attachments_of(
+    location: str, resource: dict[str, Any], seen: set[str]
+) -> Iterator[Attachment]:
+    kind = resource.get("resourceType")
+    if kind == "DocumentReference":
+        found = [c.get("attachment") for c in _list(resource.get("content")) if isinstance(c, dict)]
+    elif kind == "DiagnosticReport":
+        found = _list(resource.get("presentedForm"))
+    else:
+        return
+    label = f"{kind}-{resource.get('id') or 'unnamed'}"
+    for number, attachment in enumerate(found, start=1):
+        if not isinstance(attachment, dict) or not isinstance(attachment.get("data"), str):
+            continue
+        extension = ATTACHMENT_EXTENSIONS.get(str(attachment.get("contentType")), ".bin")
+        name = unique(f"{location}{MEMBER_SEPARATOR}{label}-{number}{extension}", seen)
+        note = attachment_note(resource, attachment)
+        try:
+            data = base64.b64decode(attachment["data"], validate=False)
+        except (binascii.Error, ValueError):
+            reason = "attachment damaged: its base64 data cannot be decoded"
+            yield Attachment(name, None, note, reason)
+            continue
+        yield Attachment(name, data, note)
 
 
 def attachment_note(resource: dict[str, Any], attachment: dict[str, Any]) -> dict[str, str]:
@@ -655,7 +731,8 @@ def _disagree(name: str, ingredients: list[str]) -> bool:
 
 
 def _ref(reference: Any) -> str:
-    return reference.get("reference", "") if isinstance(reference, dict) else ""
+    value = reference.get("reference") if isinstance(reference, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _codes(concept: Any) -> list[str]:
