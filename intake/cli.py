@@ -210,7 +210,7 @@ def cli(debug: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(TerminalFormatter("intake: %(levelname)s: %(message)s"))
     library_floor = logging.WARNING if debug else logging.ERROR
-    handler.addFilter(functools.partial(shown_record, library_floor=library_floor))
+    handler.addFilter(functools.partial(shown_record, debug=debug))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
     # libraries' debug output quotes what they parse (names, dates, lab values): capped at
@@ -227,13 +227,22 @@ LIBRARY_LOGGERS = ("pdfminer", "pdfplumber", "PIL", "pydicom", "pikepdf", "fontT
                    "reportlab", "fhir", "pydantic", "pytesseract", "markdown_it")  # fmt: skip
 
 
-def shown_record(record: logging.LogRecord, *, library_floor: int) -> bool:
+def shown_record(record: logging.LogRecord, *, debug: bool) -> bool:
     """intake's own lines (they name files and reasons, never record text) from its logger's
-    level; another logger's only from `library_floor` (ERROR; WARNING with --debug), as
-    libraries' warnings quote the values they parse."""
+    level. A library's line is never shown as it is: its text and traceback quote what it
+    parses ("Invalid value for VR DA: '2024-01-15'", pydicom's JPEG 2000 tracebacks), and
+    what failed is intake's own finding on the file. With --debug, a library's warning or
+    error is said without its text."""
     if record.name.split(".")[0] == "intake":
         return True
-    return record.levelno >= library_floor
+    if not debug or record.levelno < logging.WARNING:
+        return False
+    record.msg = (
+        f"{record.name} reported a {record.levelname.lower()} "
+        "(its text is not shown: it may quote the records)"
+    )
+    record.args, record.exc_info, record.exc_text, record.stack_info = (), None, None, None
+    return True
 
 
 @cli.command()

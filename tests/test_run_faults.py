@@ -469,3 +469,20 @@ def test_an_ndjson_export_with_one_damaged_line_keeps_the_others_and_says_so(tmp
     (source,) = scan(tmp_path).sources
     with pytest.raises(Exception, match="damaged JSON"):  # damaged JSON, not NDJSON
         FhirExtractor().extract(source)
+
+
+def test_a_damaged_jpeg2000_image_prints_no_library_traceback(tmp_path):
+    """pydicom logs ERROR with a traceback when a frame cannot be decoded; those lines
+    reached stderr. The file's own note says what failed; with --debug, the library's
+    line is said without its text."""
+    from tests.conftest import load_generator
+
+    make_faults = load_generator(ROOT / "tests" / "faults" / "make_faults.py")
+    records = _records(tmp_path / "records")
+    (records / "IM000001").write_bytes(make_faults.damaged_jpeg2000_dicom())
+    for debug in ([], ["--debug"]):
+        out = tmp_path / f"out{len(debug)}"
+        result = intake(*debug, "packet", str(records), "-o", str(out), "-s")
+        assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+        assert "Traceback" not in result.stderr and "BytesIO" not in result.stderr
+        assert (out / "DICOMDIR").is_file()

@@ -187,6 +187,24 @@ def raw_pixels_said_rle_dicom() -> bytes:
     return out.getvalue().replace(explicit, rle)
 
 
+def damaged_jpeg2000_dicom() -> bytes:
+    """pydicom's CT_small.dcm with its pixels said to be JPEG 2000 and encapsulated as one
+    frame of bytes that are no JPEG 2000 codestream: drawing its preview made pydicom log
+    ERROR lines with full tracebacks on stderr (found by the probe)."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEG2000Lossless
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.file_meta.TransferSyntaxUID = JPEG2000Lossless
+    ds.PixelData = encapsulate([bytes(range(256)) * 2])
+    ds["PixelData"].VR = "OB"
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()
+
+
 def damaged_zip(damage: str) -> bytes:
     """A one-member download damaged three ways that each ended a run (exit 1): 'version'
     (one byte of the central directory: 'zip file version 15.2', NotImplementedError from
