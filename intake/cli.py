@@ -29,6 +29,7 @@ from intake.errors import (
     IntakeError,
     Terminated,
     UsageError,
+    Written,
     forget_stops,
     remember_stop,
     stop_line,
@@ -662,7 +663,8 @@ def _stopped(err: BaseException, *, batch: bool = False) -> ExitCode:
     """Say the run was stopped, and by what; the exit code for it (128 + the signal)."""
     terminated = isinstance(err, Terminated)
     kept = "packets finished before it are kept" if batch else "nothing written"
-    if not batch and (written := getattr(err, "written", None)):  # came as it was put in place
+    written = getattr(err, "written", None) or Written.out  # came as or after it was put in place
+    if not batch and written:
         kept = f"the packet was already written to {shown(written)}"
     click.echo(stop_line(err, kept), err=True)
     return ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED

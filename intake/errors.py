@@ -72,10 +72,18 @@ class _Swallowed:
     interrupted = False
 
 
+class Written:
+    """The packet this run has put in place (None before): a stop that comes after it, while
+    the workspace is removed or the summary printed, must not say "nothing written"."""
+
+    out: object = None  # a Path
+
+
 def forget_stops() -> None:
-    """A new run: no stop asked for yet."""
+    """A new run: no stop asked for yet, nothing written."""
     Terminated.requested = False
     _Swallowed.interrupted = False
+    Written.out = None
 
 
 def remember_stop(stop: KeyboardInterrupt) -> None:

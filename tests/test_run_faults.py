@@ -486,3 +486,23 @@ def test_a_damaged_jpeg2000_image_prints_no_library_traceback(tmp_path):
         assert result.returncode == ExitCode.INCOMPLETE, result.stderr
         assert "Traceback" not in result.stderr and "BytesIO" not in result.stderr
         assert (out / "DICOMDIR").is_file()
+
+
+def test_a_stop_after_the_packet_is_in_place_says_it_was_written(tmp_path, monkeypatch, capsys):
+    """SIGTERM while the summary was printed, after the packet was renamed into place, said
+    "nothing written" over a whole packet at OUT."""
+    from intake import cli
+    from intake.errors import Terminated
+
+    records = _records(tmp_path / "records")
+    out = tmp_path / "out"
+
+    def stopped(*args, **kwargs):
+        raise Terminated()
+
+    monkeypatch.setattr(cli, "print_clinical_summary", stopped)
+    code = cli.main(["packet", str(records), "-o", str(out), "--no-cache", "-s"])
+    assert code == ExitCode.TERMINATED
+    assert (out / "INDEX.HTM").is_file()
+    said = capsys.readouterr().err.strip()
+    assert said == f"intake: stopped (SIGTERM): the packet was already written to {out}"

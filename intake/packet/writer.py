@@ -17,7 +17,7 @@ from datetime import date
 from itertools import chain
 from pathlib import Path
 
-from intake.errors import CannotWrite, UsageError, stop_if_requested, stops_held
+from intake.errors import CannotWrite, UsageError, Written, stop_if_requested, stops_held
 from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
@@ -151,6 +151,7 @@ def _write_packet(manifest, sources, out: Path, *, force: bool, progress, layout
                     _move_into_place(packet, out, force=force)
                 else:
                     _put_file_in_place(result, out, layout, force=force)
+                Written.out = out  # a stop from here on says the packet is there
         except KeyboardInterrupt as stop:  # it came while the packet was put in place
             stop.written = out  # type: ignore[attr-defined]
             raise
