@@ -314,6 +314,9 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
+CONNECT_SECONDS = 5  # how long a Dask scheduler is given to answer
+
+
 class DaskExecutor:
     """The work runs on an existing Dask distributed cluster (`intake[dask]`). The files must
     be readable at the same paths on its workers (a shared disk)."""
@@ -326,7 +329,18 @@ class DaskExecutor:
                 "the Dask executor needs intake[dask]: pip install 'intake[dask]'"
             ) from err
         self._own = isinstance(scheduler, str)
-        self.client = Client(scheduler) if self._own else scheduler
+        if not self._own:
+            self.client = scheduler
+            return
+        try:  # a scheduler that is down is given up on after seconds, not waited for
+            self.client = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
+        except ValueError as err:  # "unknown address scheme 'tpc'"
+            raise UsageError(f"--scheduler {scheduler}: not a scheduler address ({err})") from None
+        except OSError as err:  # TimeoutError too
+            raise UsageError(
+                f"--scheduler {scheduler}: cannot connect within {CONNECT_SECONDS} s "
+                f"({type(err).__name__}): is the scheduler running there?"
+            ) from None
 
     def map(self, function: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
         if not items:
@@ -342,6 +356,8 @@ class DaskExecutor:
 def make_executor(kind: str = "local", *, scheduler: str | None = None) -> Executor | None:
     """The executor a command line asks for; None for "local": the Runtime then makes its own
     pool under its per-file limits (Runtime.file_executor)."""
+    if scheduler and kind != "dask":
+        raise UsageError("--scheduler goes with --executor dask")
     if kind == "local":
         return None
     if kind == "serial":

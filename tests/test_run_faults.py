@@ -506,3 +506,19 @@ def test_a_stop_after_the_packet_is_in_place_says_it_was_written(tmp_path, monke
     assert (out / "INDEX.HTM").is_file()
     said = capsys.readouterr().err.strip()
     assert said == f"intake: stopped (SIGTERM): the packet was already written to {out}"
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [(["--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"], "cannot connect within 5 s"),
+     (["--executor", "dask", "--scheduler", "tpc://127.0.0.1:8786"], "not a scheduler address"),
+     (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler goes with --executor dask")],
+)  # fmt: skip
+def test_a_dask_scheduler_that_is_down_or_mistyped_is_a_usage_error(tmp_path, options, said):
+    """'unexpected OSError: Timed out trying to connect ... after 30 s' (exit 1); a
+    --scheduler without --executor dask was silently ignored."""
+    pytest.importorskip("distributed")
+    records = _records(tmp_path / "records")
+    result = intake("scan", str(records), "-s", *options)
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert said in result.stderr and "unexpected" not in result.stderr
