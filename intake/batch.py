@@ -100,6 +100,23 @@ def client_folders(parent: Path, out: Path) -> list[Path]:
     )
 
 
+LINK_REASON = "a link to a folder elsewhere: not followed (copy or move the folder itself here)"
+
+
+def linked_clients(parent: Path) -> list[Path]:
+    """The links to folders among `parent`'s entries (a client folder linked in): not read,
+    as the walk reads no link, but named on the dashboard, not silently absent."""
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return []
+    return sorted(
+        Path(e.path)
+        for e in entries
+        if e.is_symlink() and not e.name.startswith(".") and os.path.isdir(e.path)
+    )
+
+
 def fingerprint(folder: Path) -> tuple[str, int]:
     """Paths, sizes and modification times of every file below `folder`, hashed; and how many
     files there are."""
@@ -160,6 +177,10 @@ def run_batch(
             rows[name] = earlier
             continue
         todo.append(ClientJob(folder, out / name, options, cache_path, mark, files))
+    for linked in linked_clients(parent):  # said on the dashboard, never followed
+        shown = os.fsencode(linked.name).decode("utf-8", errors="backslashreplace")
+        rows[shown] = ClientRow(shown, "failed", reason=LINK_REASON)
+        names.append(shown)
     runner, todo = _plan(runtime, todo)
     total_files = sum(job.files for job in todo)
     files_done = 0

@@ -143,7 +143,7 @@ def _load_checklist(path: Path, chain: tuple[str, ...]) -> Checklist:
                         f"checklist {path} is not valid: {size // 2**20} MB, more than "
                         f"{MAX_CHECKLIST_BYTES // 2**20} MB (a checklist is a short list)"
                     )
-                text = handle.read(MAX_CHECKLIST_BYTES + 1).decode("utf-8")
+                text = handle.read(MAX_CHECKLIST_BYTES + 1).decode("utf-8-sig")  # Notepad's BOM
         except OSError as err:
             raise UsageError(f"checklist {path}: cannot be read ({err.strerror})") from err
         except UnicodeDecodeError as err:
@@ -183,7 +183,12 @@ def _parse(
     for key in ("name", "label", "extends"):
         _expect(data.get(key, ""), str, key)
     extends = data.get("extends")
-    base = _load(_extended(extends, folder), chain) if extends else None
+    try:
+        base = _load(_extended(extends, folder), chain) if extends else None
+    except UsageError as err:  # the list it extends is missing or bad: say which one did
+        if "extends itself" in str(err) or ("more than" in str(err) and "deep" in str(err)):
+            raise
+        raise UsageError(f"checklist {origin}: extends {extends!r}, and {err}") from None
     raw_items = data.get("items", [])
     if base is None and "items" not in data:
         raise ChecklistError("it has no [[items]]")

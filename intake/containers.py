@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from intake.errors import stops_held
+from intake.errors import stops_held, workspace_full
 from intake.model import Skipped, Source, SourceChanged
 from intake.sniff import HEAD_SIZE, ZIP, sniff
 
@@ -169,19 +169,22 @@ def _open_zip(
         if not any(not _is_folder(info) for info in members):
             opened.refused.append((archive.location, "an empty archive: it holds no files"))
             return
+        files = 0  # folder entries are no files: they neither count nor take a file's place
         for number, info in enumerate(members):
-            if number >= limits.max_members:
-                opened.refused.append(
-                    (
-                        archive.location,
-                        f"holds {len(members)} files, more than {limits.max_members}: "
-                        f"the {len(members) - number} last ones were not read",
-                    )
-                )
-                break
             name = member_name(info)
             if _is_folder(info) or name.endswith("/"):
                 continue
+            if files >= limits.max_members:
+                total = sum(not _is_folder(i) for i in members)
+                opened.refused.append(
+                    (
+                        archive.location,
+                        f"holds {total} files, more than {limits.max_members}: "
+                        f"the {total - files} last ones were not read",
+                    )
+                )
+                break
+            files += 1
             if not name.strip("/"):
                 opened.refused.append((archive.location, "a member with no name: not unpacked"))
                 continue
@@ -302,7 +305,7 @@ def _unpack(
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
         path.unlink(missing_ok=True)
-        raise Refused(f"damaged inside the archive: {_reason(err)}") from err
+        raise Refused(workspace_full(err) or f"damaged inside the archive: {_reason(err)}") from err
     except NotImplementedError as err:  # Deflate64, LZMA variants Python lacks...
         path.unlink(missing_ok=True)
         raise Refused(f"compressed in a way intake cannot unpack ({err})") from err

@@ -75,9 +75,7 @@ def take_viewer(result: ScanResult) -> tuple[list[Skipped], Finding | None]:
         return [], None
     taken = {s.location for s in viewer}
     result.sources = [s for s in result.sources if s.location not in taken]
-    skipped = [
-        Skipped(s.location, "viewer software from the imaging disc: not a record") for s in viewer
-    ]
+    skipped = [Skipped(s.location, _viewer_reason(s, roots)) for s in viewer]
     places = sorted({_place(s.location, roots, viewer_folders) for s in viewer})
     shown = ", ".join(places[:EXAMPLES]) + (", ..." if len(places) > EXAMPLES else "")
     finding = Finding(
@@ -87,6 +85,13 @@ def take_viewer(result: ScanResult) -> tuple[list[Skipped], Finding | None]:
         "are not needed to read the images and are not copied into the packet",
     )
     return skipped, finding
+
+
+def _viewer_reason(source: Source, roots: set[str]) -> str:
+    """Why a viewer file is left out: a program with no disc anywhere is just a program."""
+    if any(_within(source.location, r) for r in roots) or source.media_type != EXECUTABLE:
+        return "viewer software from the imaging disc: not a record"
+    return "a program, not a record"
 
 
 VIEWER_WORDS = (

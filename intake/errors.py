@@ -8,6 +8,7 @@ program, a packet that would overwrite something).
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Iterator
 from enum import IntEnum
 
@@ -153,3 +154,23 @@ class MissingDependency(IntakeError):
     """A program or optional package intake needs is not installed."""
 
     exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+WORKSPACE_FULL = (
+    "the temporary folder is full (no space left on device): not the file's fault; free "
+    "space where TMPDIR points and run again"
+)
+
+
+def workspace_full(err: BaseException) -> str | None:
+    """WORKSPACE_FULL when `err`, or what it came from, is a disk running out of space
+    (while a file was read: its pages, photos or archive members are unpacked there)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in NO_SPACE:
+            return WORKSPACE_FULL
+        current = current.__cause__ or current.__context__
+    return None

@@ -55,6 +55,8 @@ def load_json(
 ) -> Any:
     """Parse JSON text; Refused when it is larger, deeper or holds a longer integer than
     allowed. Malformed JSON raises json.JSONDecodeError as usual (callers try NDJSON)."""
+    if isinstance(data, bytes) and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", errors="replace")  # saved by a Windows tool: UTF-16
     raw = data.encode("utf-8", errors="surrogatepass") if isinstance(data, str) else data
     if len(raw) > max_bytes:
         raise Refused(f"JSON larger than {max_bytes // 2**20} MB: not read")
@@ -97,6 +99,30 @@ def parse_xml(data: bytes | BinaryIO, *, max_depth: int = MAX_XML_DEPTH) -> Elem
     `max_depth` (checked while parsing, before the tree is complete); ParseError (from the
     standard library) for XML that is not well formed."""
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    try:
+        return _parse_xml(stream, max_depth)
+    except ValueError as err:  # expat reads no multi-byte encoding but UTF-8 and UTF-16
+        if "multi-byte encodings are not supported" not in str(err):
+            raise
+        stream.seek(0)
+        return _parse_xml(io.BytesIO(_as_utf8(stream.read())), max_depth)
+
+
+_DECLARED = re.compile(rb"""\A(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]+)(["'])""")
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """XML declared in a multi-byte encoding (Shift_JIS, GB2312, Big5, EUC-KR: Japanese,
+    Chinese and Korean records) as UTF-8, its declaration saying so. LookupError for an
+    encoding Python does not know; undecodable bytes become U+FFFD."""
+    declared = _DECLARED.match(data)
+    if declared is None:
+        raise ValueError("multi-byte encodings are not supported")
+    text = data.decode(declared[2].decode("ascii"), errors="replace")
+    return _DECLARED.sub(rb"\g<1>UTF-8\g<3>", text.encode("utf-8"), count=1)
+
+
+def _parse_xml(stream: BinaryIO, max_depth: int) -> Element:
     depth = 0
     root: Element | None = None
     try:

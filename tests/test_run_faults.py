@@ -522,3 +522,96 @@ def test_a_dask_scheduler_that_is_down_or_mistyped_is_a_usage_error(tmp_path, op
     result = intake("scan", str(records), "-s", *options)
     assert result.returncode == ExitCode.USAGE, result.stderr
     assert said in result.stderr and "unexpected" not in result.stderr
+
+
+def _odd_records(folder: Path) -> None:
+    """The probe's lesser cases, each a file whose reason was a Python error or wrong."""
+    import zipfile
+
+    import pikepdf
+    import pydicom
+    from PIL import Image
+    from pydicom.data import get_testdata_file
+    from pydicom.dataelem import DataElement
+
+    folder.mkdir()
+    Image.new("L", (1, 100_000), 255).save(folder / "strip.png")
+    poster = pikepdf.new()
+    poster.add_blank_page(page_size=(612, 792))
+    poster.pages[0].obj.MediaBox = pikepdf.Array([0, 0, 200_000, 200_000])
+    poster.save(folder / "poster.pdf")
+    ct = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ct[0x00200011] = DataElement(0x00200011, "LO", "inf")  # SeriesNumber "inf"
+    ct.save_as(folder / "series-inf.dcm")
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": FHIR_LAB}]}
+    (folder / "export-utf16.json").write_bytes(json.dumps(bundle).encode("utf-16"))
+    cda = ('<?xml version="1.0" encoding="Shift_JIS"?><ClinicalDocument xmlns="urn:hl7-org:v3">'
+           "<title>退院時要約</title><component><structuredBody><component><section>"
+           "<title>Plan</title><text>Follow up in three months</text></section></component>"
+           "</structuredBody></component></ClinicalDocument>")  # fmt: skip
+    (folder / "summary-sjis.xml").write_bytes(cda.encode("shift_jis"))
+    with zipfile.ZipFile(folder / "scans.zip", "w") as archive:
+        for number in range(20_500):
+            archive.writestr(f"folder{number:05d}/", b"")
+        archive.writestr("zz/visit note.txt", "Visit note. Plan: recheck in 3 months.\n")
+    (folder / "setup.exe").write_bytes(b"MZ" + b"\0" * 200)
+
+
+def test_odd_files_get_a_reason_in_words_and_what_they_hold_is_read(tmp_path):
+    records = tmp_path / "records"
+    _odd_records(records)
+    result = intake("scan", str(records), "--json", "--with-text", "-s")
+    manifest = json.loads(result.stdout)
+    by_source = {d["source"]: d for d in manifest["documents"]}
+    reasons = " ".join(w for d in manifest["documents"] for w in d["warnings"])
+    for python_error in ("TypeError", "OverflowError", "MemoryError", "ValueError"):
+        assert python_error not in reasons, reasons
+    assert "too thin to hold text" in " ".join(by_source["strip.png"]["warnings"])
+    assert by_source["poster.pdf"]["kind"] != "unreadable"  # a blank poster, not out of memory
+    assert by_source["series-inf.dcm"]["kind"] == "imaging_study"
+    assert [lab["test"] for lab in by_source["export-utf16.json"]["labs"]] == ["Glucose"]
+    assert "Follow up in three months" in by_source["summary-sjis.xml"]["text"]
+    assert "scans.zip!/zz/visit note.txt" in by_source  # 20,500 folders are no files
+    assert {"path": "setup.exe", "reason": "a program, not a record"} in manifest["skipped"]
+
+
+def test_a_full_temporary_folder_is_not_blamed_on_the_file():
+    """ENOSPC under TMPDIR was reported as 'damaged image' or 'damaged inside the
+    archive'."""
+    from intake.errors import WORKSPACE_FULL, workspace_full
+
+    full = OSError(28, "No space left on device")
+    try:
+        try:
+            raise full
+        except OSError as err:
+            raise ValueError("damaged image") from err
+    except ValueError as wrapped:
+        assert workspace_full(wrapped) == WORKSPACE_FULL
+    assert workspace_full(OSError(5, "Input/output error")) is None
+
+
+def test_batch_names_a_client_folder_that_is_a_link_and_reads_no_link(tmp_path):
+    parent = tmp_path / "clients"
+    _records(parent / "smith")
+    _records(tmp_path / "elsewhere")
+    (parent / "jones").symlink_to(tmp_path / "elsewhere")
+    result = intake("batch", str(parent), "-o", str(tmp_path / "out"))
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    rows = {r["client"]: r for r in csv.DictReader(io.StringIO(
+        (tmp_path / "out" / "dashboard.csv").read_text(encoding="utf-8")))}  # fmt: skip
+    assert rows["jones"]["status"] == "failed" and "link" in rows["jones"]["reason"]
+    assert not (tmp_path / "out" / "jones").exists()
+
+
+def test_a_checklist_with_a_bom_loads_and_a_bad_extends_names_the_checklist(tmp_path):
+    from intake.check import load_checklist
+    from intake.errors import UsageError
+
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b'\xef\xbb\xbfname = "mine"\nextends = "default"\n')
+    assert load_checklist(bom).items
+    typo = tmp_path / "mine.toml"
+    typo.write_text('name = "mine"\nextends = "oncolgy"\n')
+    with pytest.raises(UsageError, match=r"checklist .*mine\.toml: extends 'oncolgy', and no"):
+        load_checklist(typo)

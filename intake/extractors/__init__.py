@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 
-from intake.errors import MissingDependency
+from intake.errors import MissingDependency, workspace_full
 from intake.extractors.base import Attachment, ExtractionError, Extractor, FileReading
 from intake.extractors.ccda import CcdaExtractor
 from intake.extractors.dicom import DicomExtractor
@@ -93,12 +93,12 @@ def read_file(
         except SourceChanged as err:  # not the file the walk found: no extractor reads it
             return FileReading((Document.unreadable(source, [str(err)]),))
         except (ExtractionError, MissingDependency) as err:
-            failures.append(f"{extractor.name}: {err}")
+            failures.append(f"{extractor.name}: {workspace_full(err) or err}")
         except Exception as err:  # a parser bug or a hostile file: note it, try the next
             # the type and where it was raised, not the message: it may quote the record
             log.debug("extractor %s failed on %s: %s", extractor.name, source.location,
                       _where(err))  # fmt: skip
-            failures.append(f"{extractor.name}: {type(err).__name__}: {err}")
+            failures.append(f"{extractor.name}: {_failure(err)}")
         else:
             documents = tuple(
                 d if d.extractor else replace(d, extractor=extractor.name)
@@ -118,6 +118,16 @@ def read_file(
     reason = _NOT_SUPPORTED.get(source.media_type, f"no extractor reads {source.media_type} files")
     title = source.location.rsplit("/", 1)[-1]
     return FileReading((Document.for_source(source, kind="other", title=title, warnings=[reason]),))
+
+
+def _failure(err: Exception) -> str:
+    """Why an extractor failed, in words: the temporary folder being full is not the
+    file's fault (a damaged image, it said); memory running out is the file's size."""
+    if full := workspace_full(err):
+        return full
+    if isinstance(err, MemoryError):
+        return "too large to read within the memory a file may use"
+    return f"{type(err).__name__}: {err}"
 
 
 def combine(

@@ -316,9 +316,11 @@ def _read_encapsulated(source: Source) -> tuple[pydicom.Dataset, bytes]:
     try:
         with source.open() as handle:
             ds = pydicom.dcmread(handle, force=True)
-        data = bytes(ds.EncapsulatedDocument)
+        data = bytes(ds.EncapsulatedDocument or b"")  # an empty element reads as None
     except (InvalidDicomError, EOFError, ValueError, OSError, KeyError, AttributeError) as err:
         raise ExtractionError(f"encapsulated PDF cannot be read ({type(err).__name__})") from err
+    if not data:
+        raise ExtractionError("the encapsulated document is empty")
     if not data.startswith(b"%PDF"):
         raise ExtractionError("the encapsulated document is not a PDF")
     return ds, data[:-1] if data.endswith(b"\x00") else data
@@ -450,7 +452,7 @@ def _get(ds: pydicom.Dataset, keyword: str) -> str | None:
 def _int(value: str | None) -> int | None:
     try:
         return int(float(value)) if value else None
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf" in a number written as text
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from intake import ocr, ocr_missing
+from intake.errors import workspace_full
 from intake.extractor_versions import VERSIONS
 from intake.extractors.base import ExtractionError, Extractor
 from intake.extractors.paper import flattened
@@ -64,7 +65,7 @@ class ImageExtractor(Extractor):
         except UnidentifiedImageError as err:
             raise ExtractionError("not a readable image (damaged or unsupported)") from err
         except OSError as err:
-            raise ExtractionError(f"damaged image ({err})") from err
+            raise ExtractionError(workspace_full(err) or f"damaged image ({err})") from err
         confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
         if confidence is None or confidence < LOW_CONFIDENCE:
             shown = "no text found" if confidence is None else f"OCR confidence {confidence:.0f}%"
@@ -179,6 +180,9 @@ def _prepare(frame: Image.Image, warnings: list[str]) -> Image.Image:
         warnings.append("EXIF orientation unreadable: used the image as stored")
     image = frame.convert("L")
     longest = max(image.size)
+    if min(image.size) * MAX_SIDE < longest:  # made MAX_SIDE long, it would be 0 wide
+        width, height = image.size
+        raise ExtractionError(f"a picture {width}×{height} pixels: too thin to hold text")
     if longest > MAX_SIDE:
         image = ImageOps.contain(image, (MAX_SIDE, MAX_SIDE))
     elif longest < MIN_SIDE:

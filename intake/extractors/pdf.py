@@ -240,13 +240,26 @@ def _triage(document: pypdfium2.PdfDocument, warnings: list[str]) -> Iterator[Pa
         warnings.append(f"damaged PDF: page(s) {_numbers(lost)} could not be loaded")
 
 
+MAX_RENDER_PIXELS = 60_000_000  # an A0 poster at 300 DPI is 140 MP: rendered smaller
+
+
+def _scale(page: pypdfium2.PdfPage, dpi: int) -> float:
+    """The render scale for `dpi`, made smaller for a page so large that its bitmap would
+    pass MAX_RENDER_PIXELS (a 200,000-point MediaBox ran out of memory: the file was
+    unreadable)."""
+    width, height = page.get_size()
+    scale = dpi / 72
+    area = max(width * height, 1.0) * scale * scale
+    return scale if area <= MAX_RENDER_PIXELS else scale * (MAX_RENDER_PIXELS / area) ** 0.5
+
+
 def _is_blank(page: pypdfium2.PdfPage) -> bool:
     """Nothing on the page to read: rendered at BLANK_DPI (a few milliseconds, against
     seconds of OCR), no pixel stands out from the page's median grey. A word of 8-point
     type or a hairline still does; scanner noise and paper tone do not."""
     import numpy as np
 
-    pixels = np.asarray(page.render(scale=BLANK_DPI / 72, grayscale=True).to_pil())
+    pixels = np.asarray(page.render(scale=_scale(page, BLANK_DPI), grayscale=True).to_pil())
     if pixels.size == 0:
         return True
     median = int(np.median(pixels))
@@ -370,7 +383,8 @@ def _ocr(document: pypdfium2.PdfDocument, pages: list[Page], warnings: list[str]
             images = []
             for page in batch:
                 pdf_page = document[page.index]
-                images.append(pdf_page.render(scale=OCR_DPI / 72, grayscale=True).to_pil())
+                scale = _scale(pdf_page, OCR_DPI)
+                images.append(pdf_page.render(scale=scale, grayscale=True).to_pil())
                 pdf_page.close()
             pending.append(
                 (
