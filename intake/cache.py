@@ -21,7 +21,7 @@ import sqlite3
 import stat
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -66,6 +66,7 @@ PENDING_ROWS = 500  # rows written per transaction
 PENDING_BYTES = 16 * 2**20  # or fewer, once they hold this much
 BUSY_TIMEOUT = 5.0  # seconds to wait for another process's lock before going on without
 COMPANIONS = ("-wal", "-shm", "-journal")
+SETUP_LOCK = ".setup-lock"  # a companion: held only while a process sets the cache up
 DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 
@@ -108,15 +109,16 @@ class ExtractionCache:
     def _connect(self) -> sqlite3.Connection:
         _private_folder(self.path.parent)
         _touch_private(self.path)
-        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        db.text_factory = bytes  # decoded by _text(): damaged bytes never reach a message
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(SCHEMA)
-        except BaseException:
-            db.close()
-            raise
+        with _setting_up(self.path, self.timeout):
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            db.text_factory = bytes  # decoded by _text(): damaged bytes never reach a message
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(SCHEMA)
+            except BaseException:
+                db.close()
+                raise
         for companion in ("-wal", "-shm"):
             _chmod_private(Path(f"{self.path}{companion}"))
         return db
@@ -448,6 +450,39 @@ def _private_folder(folder: Path) -> None:
 
 SQLITE_HEAD = b"SQLite format 3\x00"
 OUR_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
+@contextlib.contextmanager
+def _setting_up(path: Path, timeout: float) -> Iterator[None]:
+    """One process at a time sets the cache up (WAL mode, the schema): the clients of a
+    batch, started at once on a new cache, made SQLite answer "locked" to all but one, which
+    went on without the cache after waiting. An advisory lock on a companion file; where
+    there is none (Windows), or it is not had within `timeout`, set-up goes ahead as before."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        fd = os.open(
+            f"{path}{SETUP_LOCK}", os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o600
+        )
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)
 
 
 def _touch_private(path: Path) -> None:

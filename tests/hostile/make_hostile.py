@@ -214,7 +214,7 @@ def build(root: Path) -> list[Case]:
     write("fhir-bad-attachment.json", json.dumps(fhir).encode(), "unreadable", "base64")
     write("old-word.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "other",
           "application/x-ole-storage")  # fmt: skip
-    write("viewer.exe", b"MZ" + bytes(200), "skipped", "viewer software")
+    write("viewer.exe", b"MZ" + bytes(200), "skipped", "a program, not a record")  # no disc here
     write("binary-garbage.txt", bytes(range(256)) * 8, "other", "application/octet-stream")
     write("ccda-truncated.xml", _ccda("Discharge")[:70], "unreadable", "XML")
     write("attachment.base64", base64.b64encode(b"\x00\x01") * 3, "read", "")
