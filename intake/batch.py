@@ -103,17 +103,24 @@ def client_folders(parent: Path, out: Path) -> list[Path]:
 LINK_REASON = "a link to a folder elsewhere: not followed (copy or move the folder itself here)"
 
 
-def linked_clients(parent: Path) -> list[Path]:
+def linked_clients(parent: Path, out: Path) -> list[Path]:
     """The links to folders among `parent`'s entries (a client folder linked in): not read,
-    as the walk reads no link, but named on the dashboard, not silently absent."""
+    as the walk reads no link, but named on the dashboard, not silently absent. A link that
+    is OUT itself (packets kept on another disk) or an earlier packet is no client."""
     try:
         entries = list(os.scandir(parent))
     except OSError:
         return []
+    excluded = out.resolve()
     return sorted(
         Path(e.path)
         for e in entries
-        if e.is_symlink() and not e.name.startswith(".") and os.path.isdir(e.path)
+        if e.is_symlink()
+        and not e.name.startswith(".")
+        and not is_junk(e.name)
+        and os.path.isdir(e.path)
+        and Path(e.path).resolve() != excluded
+        and not is_packet(Path(e.path))
     )
 
 
@@ -177,7 +184,7 @@ def run_batch(
             rows[name] = earlier
             continue
         todo.append(ClientJob(folder, out / name, options, cache_path, mark, files))
-    for linked in linked_clients(parent):  # said on the dashboard, never followed
+    for linked in linked_clients(parent, out):  # said on the dashboard, never followed
         shown = os.fsencode(linked.name).decode("utf-8", errors="backslashreplace")
         rows[shown] = ClientRow(shown, "failed", reason=LINK_REASON)
         names.append(shown)
@@ -215,10 +222,18 @@ def _plan(runtime: Runtime, todo: list[ClientJob]) -> tuple[Executor, list[Clien
 
 
 def build_client(job: ClientJob) -> ClientRow:
-    """One client's packet (in a worker); any failure becomes the row's reason."""
+    """One client's packet (in a worker), made owner-only whatever the worker's umask and
+    the umask put back after; any failure becomes the row's reason."""
+    umask = os.umask(0o077)  # a worker of another program (Dask) may have any umask
+    try:
+        return _build_client(job)
+    finally:
+        os.umask(umask)
+
+
+def _build_client(job: ClientJob) -> ClientRow:
     from intake import api
 
-    os.umask(0o077)  # a worker of another program (Dask) may have any umask: packets are private
     started = datetime.now().isoformat(timespec="seconds")
     name = job.out.name
     cache = open_cache(job.cache_path) if job.cache_path != "off" else None
@@ -297,7 +312,7 @@ def _load_state(out: Path) -> dict[str, ClientRow]:
     try:
         with open_regular(out / STATE_FILE, follow=False) as handle:  # never a FIFO's wait
             data = json.loads(handle.read(MAX_STATE_BYTES).decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: a damaged file nested deep
         return {}
     saved = data.get("clients") if isinstance(data, dict) else None
     rows = (_saved_row(row) for row in saved) if isinstance(saved, list) else ()

@@ -221,7 +221,10 @@ def _extended(extends: str, folder: Path) -> str | Path:
     """What `extends` names: a shipped list, or a TOML path (relative to the checklist's own
     folder first)."""
     beside = folder / extends
-    return beside if Path(extends).suffix == ".toml" and beside.exists() else extends
+    try:
+        return beside if Path(extends).suffix == ".toml" and beside.exists() else extends
+    except OSError:  # a name the file system refuses to look up: its reading says why
+        return beside
 
 
 def _item_lines(text: str) -> list[int]:

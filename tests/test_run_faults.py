@@ -615,3 +615,82 @@ def test_a_checklist_with_a_bom_loads_and_a_bad_extends_names_the_checklist(tmp_
     typo.write_text('name = "mine"\nextends = "oncolgy"\n')
     with pytest.raises(UsageError, match=r"checklist .*mine\.toml: extends 'oncolgy', and no"):
         load_checklist(typo)
+
+
+# --- found by a second review of this session's change ----------------------------------
+
+
+def test_an_ndjson_line_holding_a_line_separator_in_a_string_is_one_line(tmp_path):
+    """JSON strings may hold U+2028 as it is (text pasted from a web page): splitlines()
+    cut that line in two and the Condition was dropped as 'damaged'."""
+    from intake.extractors.fhir import FhirExtractor
+    from intake.scan import scan
+
+    condition = {"resourceType": "Condition", "code": {"text": "Asthma\u2028since 2010"},
+                 "clinicalStatus": {"text": "active"}}  # fmt: skip
+    lines = [json.dumps(FHIR_LAB), json.dumps(condition, ensure_ascii=False), json.dumps(FHIR_MED)]
+    (tmp_path / "export.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (source,) = scan(tmp_path).sources
+    documents = FhirExtractor().extract(source)
+    assert not [w for d in documents for w in d.warnings if "damaged line" in w]
+    assert [p.name for d in documents for p in d.problems] == ["Asthma since 2010"]
+
+
+def test_a_code_conflict_is_said_only_for_a_medication_that_is_listed(tmp_path):
+    from intake.extractors.fhir import FhirExtractor
+    from intake.scan import scan
+
+    odd = {"resourceType": "MedicationStatement", "status": "active",
+           "medicationCodeableConcept": {"text": "Atorvastatin 20 mg", "coding": [
+               {"system": "http://snomed.info/sct", "code": "1",
+                "display": "Product containing amlodipine (medicinal product)"}]},
+           "dosage": ["take one daily"]}  # fmt: skip
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": odd}, {"resource": FHIR_MED}]}
+    (tmp_path / "export.json").write_text(json.dumps(bundle))
+    (source,) = scan(tmp_path).sources
+    documents = FhirExtractor().extract(source)
+    names = [m.name for d in documents for m in d.medications]
+    said = " ".join(w for d in documents for w in d.warnings)
+    assert "Atorvastatin" not in said or any("Atorvastatin" in n for n in names), said
+
+
+def test_a_link_to_out_inside_the_clients_folder_is_no_client(tmp_path):
+    parent = tmp_path / "clients"
+    _records(parent / "smith")
+    (tmp_path / "usb").mkdir()
+    (parent / "Packets").symlink_to(tmp_path / "usb")
+    result = intake("batch", str(parent), "-o", str(parent / "Packets"))
+    assert result.returncode == ExitCode.INCOMPLETE, result.stderr
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "usb" / "dashboard.csv").read_text())))
+    assert [row["client"] for row in rows] == ["smith"]
+
+
+def test_an_extends_name_too_long_is_a_usage_error(tmp_path):
+    from intake.check import load_checklist
+    from intake.errors import UsageError
+
+    checklist = tmp_path / "mine.toml"
+    checklist.write_text(f'name = "mine"\nextends = "{"a" * 300}.toml"\n')
+    with pytest.raises(UsageError, match="File name too long"):
+        load_checklist(checklist)
+
+
+def test_a_batch_state_nested_deep_is_ignored_and_the_umask_put_back(tmp_path):
+    from intake.api import Options
+    from intake.batch import run_batch
+    from intake.executors import SerialExecutor
+    from intake.runtime import Runtime
+
+    parent = tmp_path / "clients"
+    _records(parent / "smith")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".intake-batch.json").write_text("[" * 200_000)
+    before = os.umask(0o022)
+    try:
+        result = run_batch(parent, out, Options(), runtime=Runtime(executor=SerialExecutor()),
+                           cache_path="off")  # fmt: skip
+        assert os.umask(0o022) == 0o022  # the worker's umask is its own again
+    finally:
+        os.umask(before)
+    assert [row.client for row in result.rows] == ["smith"]

@@ -97,7 +97,8 @@ def _roots(data: bytes) -> tuple[list[Any], list[int]]:
     except json.JSONDecodeError as err:
         roots, damaged = [], []
         text = data.decode("utf-8-sig", errors="replace")
-        for number, line in enumerate(text.splitlines(), start=1):
+        # lines end at "\n" only: JSON strings may hold U+2028 or U+0085 as they are
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -447,8 +448,9 @@ class FhirReading:
         if resource.get("status") in ("not-taken", "entered-in-error"):
             return None
         unnamed = [i for i in ingredients if i.lower() not in name.lower()]
+        conflict = None
         if unnamed and _disagree(name, unnamed):
-            self.conflicts.append(f"'{name}' is coded as {' / '.join(unnamed)}")
+            conflict = f"'{name}' is coded as {' / '.join(unnamed)}"
             unnamed = []  # listed as written; the warning names the code
         written = f"{name} ({' / '.join(unnamed)})" if unnamed else name
         by_ingredient = _ingredient_generic(name, unnamed)
@@ -474,7 +476,7 @@ class FhirReading:
             how_often = as_needed(how_often, reason.lower() if reason else None)
         period = resource.get("effectivePeriod") or {}
         dose_value, dose_unit = _dose_quantity(dosage)
-        return Medication(
+        medication = Medication(
             name=parsed.name if parsed else name,
             dose=" ".join(filter(None, [dose_value, dose_unit])) or None,
             strength=strength,
@@ -493,6 +495,9 @@ class FhirReading:
             ),
             end=_date(period.get("end")),
         )
+        if conflict:  # said only for a medication that is listed (read whole)
+            self.conflicts.append(conflict)
+        return medication
 
 
 # --- problems and allergies ----------------------------------------------------------------
