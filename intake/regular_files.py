@@ -17,14 +17,13 @@ from typing import BinaryIO
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-NOT_REGULAR = "not a regular file"
 
 
 class NotRegular(OSError):
     """The name holds a FIFO, a device, a socket or a folder."""
 
     def __init__(self, path: Path | str) -> None:
-        super().__init__(errno.EINVAL, NOT_REGULAR, os.fspath(path))
+        super().__init__(errno.EINVAL, "not a regular file", os.fspath(path))
 
 
 def open_regular(path: Path | str, *, follow: bool = True) -> BinaryIO:
@@ -38,11 +37,3 @@ def open_regular(path: Path | str, *, follow: bool = True) -> BinaryIO:
         os.close(fd)
         raise
     return os.fdopen(fd, "rb")
-
-
-def is_regular_or_absent(path: Path | str) -> bool:
-    """True when nothing is at `path` or a regular file is (links followed)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except FileNotFoundError:
-        return True

@@ -25,12 +25,13 @@ import json
 import os
 import pickle
 import re
-import stat
 import tempfile
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+
+from intake.regular_files import open_regular
 
 FUZZY_THRESHOLD = 90.0  # ratio 0-100; "Metforrnin" scores 90+, "Metoprolol" vs "Metformin" not
 MIN_FUZZY_LENGTH = 6
@@ -155,21 +156,15 @@ def _read_copy(path: Path, data: _PackageData) -> dict[str, str] | None:
     digest: an edited, truncated or stale copy is ignored (and rewritten). Comparing a sample
     of names with the package would mean loading the package data, the cost the copy
     avoids; the digests tie the copy to it instead."""
-    try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
-    except OSError:  # (a FIFO at its name: not waited on, and refused below)
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-        if not (mine and stat.S_ISREG(info.st_mode)) or info.st_mode & 0o022:
-            return None
-        try:
+    try:  # (a FIFO or a link at its name: refused, never waited on)
+        with open_regular(path, follow=False) as handle:
+            info = os.fstat(handle.fileno())
+            mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+            if not mine or info.st_mode & 0o022:
+                return None
             raw = handle.read()
-        except OSError:
-            return None
+    except OSError:
+        return None
     header, newline, payload = raw.partition(b"\n")
     try:
         envelope = json.loads(header)
