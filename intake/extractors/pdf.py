@@ -189,10 +189,9 @@ def _repair(pdf: Path | bytes, first: Exception | None) -> bytes:
 
     from intake.pdf_files import opened_pdf
 
-    source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
     buffer = io.BytesIO()
     try:
-        with opened_pdf(source) if isinstance(source, Path) else pikepdf.open(source) as repaired:
+        with opened_pdf(pdf) as repaired:
             repaired.save(buffer)
     except pikepdf.PasswordError as err:
         raise ExtractionError(PASSWORD_HINT) from err

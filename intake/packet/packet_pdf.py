@@ -483,9 +483,7 @@ def _open(part: Part, handles: contextlib.ExitStack) -> Pdf | None:
     """Open a part's PDF; a document PDF that pikepdf cannot open becomes a placeholder.
     Files opened for it are closed with `handles`."""
     try:
-        if isinstance(part.pdf, Path):
-            return open_pdf(part.pdf, handles)
-        return Pdf.open(io.BytesIO(part.pdf))
+        return open_pdf(part.pdf, handles)
     except pikepdf.PasswordError:
         why = "it is password-protected"
     except pikepdf.PdfError as err:

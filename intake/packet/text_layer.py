@@ -83,7 +83,7 @@ def add_to_scans(pdf: bytes | Path, text: str, into: Path) -> bytes | Path:
         return pdf
     layer = _layer_pdf([(w, h, texts[i]) for i, w, h in scans])
     with contextlib.ExitStack() as handles:
-        out = open_pdf(pdf, handles) if isinstance(pdf, Path) else pikepdf.Pdf.open(io.BytesIO(pdf))
+        out = open_pdf(pdf, handles)
         handles.callback(out.close)
         over = handles.enter_context(pikepdf.Pdf.open(io.BytesIO(layer)))
         for number, (index, _, _) in enumerate(scans):
