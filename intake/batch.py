@@ -24,7 +24,7 @@ from pathlib import Path
 from intake import __version__, ocr_missing
 from intake.cache import open_cache
 from intake.csv_cells import csv_text
-from intake.errors import CannotWrite, InputUnreadable, IntakeError
+from intake.errors import CannotWrite, InputUnreadable, IntakeError, write_reason
 from intake.executors import Executor, LocalExecutor, SerialExecutor
 from intake.packet.render import environment
 from intake.packet.writer import PrivateFiles
@@ -283,8 +283,7 @@ def _make_out(out: Path) -> None:
             out.mkdir(parents=True, mode=0o700)
             os.chmod(out, 0o700)
     except OSError as err:
-        reason = os.strerror(err.errno) if err.errno else str(err)
-        raise CannotWrite(f"cannot write the packets to {out}: {reason.lower()}") from None
+        raise CannotWrite(f"cannot write the packets to {out}: {write_reason(err)}") from None
 
 
 def packet_names(clients: list[Path]) -> list[str]:

@@ -35,6 +35,7 @@ from intake.errors import (
     stop_line,
     stops_deferred,
     stops_held_now,
+    write_reason,
 )
 from intake.model import Manifest, Person
 from intake.output import ProgressDisplay, print_clinical_summary, print_summary, print_to_do
@@ -297,7 +298,7 @@ def _printed(what: str, done: str = "") -> Iterator[None]:
     except BrokenPipeError:
         raise
     except OSError as err:
-        reason = os.strerror(err.errno).lower() if err.errno else str(err)
+        reason = write_reason(err)
         raise CannotWrite(f"cannot write {what} to standard output: {reason}{done}") from err
 
 
@@ -323,13 +324,8 @@ def _printing(pieces: Iterable[str]) -> Iterator[str]:
     """Each piece printed to stdout as it is taken, then given on. Output that cannot be
     written (a full disk under `> manifest.json`) is CannotWrite; a closed pipe stays one."""
     for piece in pieces:
-        try:
+        with _printed("the manifest"):
             click.echo(piece, nl=False)
-        except BrokenPipeError:
-            raise
-        except OSError as err:
-            reason = os.strerror(err.errno).lower() if err.errno else str(err)
-            raise CannotWrite(f"cannot write the manifest to standard output: {reason}") from err
         yield piece
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 from collections.abc import Iterator
 from enum import IntEnum
 
@@ -154,6 +155,13 @@ class MissingDependency(IntakeError):
     """A program or optional package intake needs is not installed."""
 
     exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+def write_reason(err: OSError) -> str:
+    """Why writing failed, as the end of a "cannot write ...: " line ("no space left on
+    device", "permission denied")."""
+    text = os.strerror(err.errno) if err.errno else str(err)
+    return text[:1].lower() + text[1:]
 
 
 NO_SPACE = {errno.ENOSPC, errno.EDQUOT}

@@ -17,7 +17,14 @@ from datetime import date
 from itertools import chain
 from pathlib import Path
 
-from intake.errors import CannotWrite, UsageError, Written, stop_if_requested, stops_held
+from intake.errors import (
+    CannotWrite,
+    UsageError,
+    Written,
+    stop_if_requested,
+    stops_held,
+    write_reason,
+)
 from intake.model import Document, Manifest, Source, SourceChanged
 from intake.packet.cda_page import render_cda_page
 from intake.packet.dicom_set import DICOM_FOLDER, write_file_set
@@ -71,7 +78,7 @@ def check_destination(folder: Path, out: Path, *, force: bool, layout: str = "fo
     try:
         _check_destination(folder, out, force=force, layout=layout)
     except OSError as err:
-        raise CannotWrite(f"cannot write the packet to {out}: {_reason(err)}") from err
+        raise CannotWrite(f"cannot write the packet to {out}: {write_reason(err)}") from err
 
 
 def _check_destination(folder: Path, out: Path, *, force: bool, layout: str) -> None:
@@ -122,7 +129,7 @@ def write_packet(
     except OSError as err:
         if not cannot_write(err, out):
             raise
-        raise CannotWrite(f"cannot write the packet to {out}: {_reason(err)}") from err
+        raise CannotWrite(f"cannot write the packet to {out}: {write_reason(err)}") from err
     return out
 
 
@@ -175,11 +182,6 @@ def cannot_write(err: OSError, out: Path) -> bool:
         if any(p.parent == out.parent and p.name.startswith(ours) for p in (path, *path.parents)):
             return True
     return False
-
-
-def _reason(err: OSError) -> str:
-    text = os.strerror(err.errno) if err.errno else str(err)
-    return text[:1].lower() + text[1:]
 
 
 def _write_contents(
