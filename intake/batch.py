@@ -30,7 +30,7 @@ from intake.packet.render import environment
 from intake.packet.writer import PrivateFiles
 from intake.regular_files import open_regular
 from intake.runtime import FileLimits, Runtime
-from intake.scan import is_junk, is_packet
+from intake.scan import as_text, is_junk, is_packet
 
 STATE_FILE = ".intake-batch.json"
 MAX_STATE_BYTES = 64 * 2**20  # a row is a few hundred bytes: far more clients than a navigator has
@@ -80,48 +80,32 @@ class BatchResult:
     out: Path
 
 
-def client_folders(parent: Path, out: Path) -> list[Path]:
-    """The subfolders of `parent` that are clients (not hidden, not junk, not packets, not OUT)."""
+def client_folders(parent: Path, out: Path) -> tuple[list[Path], list[Path]]:
+    """The subfolders of `parent` that are clients (not hidden, not junk, not packets, not
+    OUT), and the links to folders among them: not read, as the walk reads no link, but
+    named on the dashboard, not silently absent."""
     try:
         if not parent.is_dir():
             raise InputUnreadable(f"{parent}: is not a folder")
-        entries = list(os.scandir(parent))
+        entries = sorted(os.scandir(parent), key=lambda entry: entry.name)
     except OSError as err:  # inside a folder the user cannot enter
         raise InputUnreadable(f"{parent}: cannot be listed ({err.strerror})") from None
     excluded = out.resolve()
-    return sorted(
-        Path(entry.path)
+    candidates = [
+        entry
         for entry in entries
-        if entry.is_dir(follow_symlinks=False)
+        if (entry.is_dir(follow_symlinks=False) or entry.is_symlink())
         and not entry.name.startswith(".")
         and not is_junk(entry.name)
-        and Path(entry.path).resolve() != excluded
+        and Path(entry.path).resolve() != excluded  # (a link that is OUT: packets on a USB disk)
         and not is_packet(Path(entry.path))
-    )
+    ]
+    folders = [Path(e.path) for e in candidates if e.is_dir(follow_symlinks=False)]
+    links = [Path(e.path) for e in candidates if e.is_symlink() and os.path.isdir(e.path)]
+    return folders, links
 
 
 LINK_REASON = "a link to a folder elsewhere: not followed (copy or move the folder itself here)"
-
-
-def linked_clients(parent: Path, out: Path) -> list[Path]:
-    """The links to folders among `parent`'s entries (a client folder linked in): not read,
-    as the walk reads no link, but named on the dashboard, not silently absent. A link that
-    is OUT itself (packets kept on another disk) or an earlier packet is no client."""
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return []
-    excluded = out.resolve()
-    return sorted(
-        Path(e.path)
-        for e in entries
-        if e.is_symlink()
-        and not e.name.startswith(".")
-        and not is_junk(e.name)
-        and os.path.isdir(e.path)
-        and Path(e.path).resolve() != excluded
-        and not is_packet(Path(e.path))
-    )
 
 
 def fingerprint(folder: Path) -> tuple[str, int]:
@@ -163,7 +147,7 @@ def run_batch(
     parent, out = Path(parent), Path(out)
     options = options or Options()
     runtime = runtime or Runtime()
-    clients = client_folders(parent, out)
+    clients, linked_clients = client_folders(parent, out)
     _make_out(out)
     state = _load_state(out)
     rows: dict[str, ClientRow] = {}
@@ -184,8 +168,8 @@ def run_batch(
             rows[name] = earlier
             continue
         todo.append(ClientJob(folder, out / name, options, cache_path, mark, files))
-    for linked in linked_clients(parent, out):  # said on the dashboard, never followed
-        shown = os.fsencode(linked.name).decode("utf-8", errors="backslashreplace")
+    for linked in linked_clients:  # said on the dashboard, never followed
+        shown = as_text(linked.name)
         rows[shown] = ClientRow(shown, "failed", reason=LINK_REASON)
         names.append(shown)
     runner, todo = _plan(runtime, todo)
@@ -294,7 +278,7 @@ def packet_names(clients: list[Path]) -> list[str]:
     taken = {DASHBOARD.casefold(), DASHBOARD_CSV.casefold(), STATE_FILE.casefold()}
     names = []
     for folder in clients:
-        shown = os.fsencode(folder.name).decode("utf-8", errors="backslashreplace")
+        shown = as_text(folder.name)
         name = f"{shown} (client)" if shown.casefold() in taken else shown
         count = 1
         while name.casefold() in taken:

@@ -59,7 +59,12 @@ def location_of(path: Path | str, root: Path | str) -> str:
     """The path relative to `root`, '/'-separated, printable even for non-UTF-8 names."""
     prefix, text = str(root).rstrip(os.sep) + os.sep, str(path)
     relative = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(text, root)
-    return os.fsencode(relative).decode("utf-8", errors="backslashreplace").replace(os.sep, "/")
+    return as_text(relative).replace(os.sep, "/")
+
+
+def as_text(name: str) -> str:
+    """A file name as printable text: a byte that is not UTF-8 written `\\xe9`."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
 def is_packet(folder: Path) -> bool:
