@@ -90,6 +90,10 @@ MAX_AGE_DAYS = 36_500  # a hundred years
 MAX_EXTENDS = 8  # checklists extending checklists
 
 
+class ChainError(UsageError):
+    """Checklists that extend each other in a loop, or too deep: the message names them."""
+
+
 class ChecklistError(ValueError):
     """What is wrong with a checklist, with the TOML line when it is known."""
 
@@ -108,7 +112,7 @@ def _load(name_or_path: str | Path, chain: tuple[str, ...]) -> Checklist:
     path = Path(name_or_path)
     if not _names_a_file(path):
         if chain and str(name_or_path) in chain:
-            raise UsageError(_cycle(chain, str(name_or_path)))
+            raise ChainError(_cycle(chain, str(name_or_path)))
         return _shipped_checklist(str(name_or_path))
     return _load_checklist(path, chain)
 
@@ -134,7 +138,7 @@ def _load_checklist(path: Path, chain: tuple[str, ...]) -> Checklist:
         origin = str(path)
         identity = os.path.realpath(path)
         if identity in chain:
-            raise UsageError(_cycle(chain, identity))
+            raise ChainError(_cycle(chain, identity))
         try:  # a FIFO or a device (/dev/zero) is refused at once, never waited on or read
             with open_regular(path) as handle:
                 size = os.fstat(handle.fileno()).st_size
@@ -157,7 +161,7 @@ def _load_checklist(path: Path, chain: tuple[str, ...]) -> Checklist:
         identity = name_or_path
     chain = (*chain, identity)
     if len(chain) > MAX_EXTENDS:
-        raise UsageError(f"checklist {origin}: extends checklists more than {MAX_EXTENDS} deep")
+        raise ChainError(f"checklist {origin}: extends checklists more than {MAX_EXTENDS} deep")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:  # its message ends "(at line N, column M)"
@@ -185,9 +189,9 @@ def _parse(
     extends = data.get("extends")
     try:
         base = _load(_extended(extends, folder), chain) if extends else None
+    except ChainError:  # a loop or a chain too long names its checklists itself
+        raise
     except UsageError as err:  # the list it extends is missing or bad: say which one did
-        if "extends itself" in str(err) or ("more than" in str(err) and "deep" in str(err)):
-            raise
         raise UsageError(f"checklist {origin}: extends {extends!r}, and {err}") from None
     raw_items = data.get("items", [])
     if base is None and "items" not in data:
