@@ -17,7 +17,7 @@ import binascii
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -230,7 +230,7 @@ class FhirReading:
 
     def _each(self, read: Callable[[dict[str, Any]], T | None], *types: str) -> list[T]:
         """What `read` gives for each resource of `types` (those of an odd shape left out)."""
-        return [v for r in self._of(*types) if (v := self._safely(read, r)) is not None and v]
+        return [v for r in self._of(*types) if (v := self._safely(read, r))]
 
     def documents(self) -> list[Document]:
         found: list[Document] = []
@@ -263,8 +263,8 @@ class FhirReading:
                 )
             )
         sections = self._summary_sections()
-        problems = _distinct(iter(self._each(problem_of, "Condition")))
-        allergies = _distinct(iter(self._each(allergy_of, "AllergyIntolerance")))
+        problems = _distinct(self._each(problem_of, "Condition"))
+        allergies = _distinct(self._each(allergy_of, "AllergyIntolerance"))
         if set(sections) - {"allergies"} or problems:
             found.append(
                 self._document(
@@ -597,7 +597,7 @@ def _partial_date(value: Any) -> str | None:
     return value if len(value) in (4, 7) and value[:4].isdigit() else None
 
 
-def _distinct(records: Iterator[Any]) -> list[Any]:
+def _distinct(records: Iterable[Any]) -> list[Any]:
     found: list[Any] = []
     for record in records:
         if record not in found:
