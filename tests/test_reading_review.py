@@ -150,5 +150,9 @@ def test_plan_lines_without_placeholders_other_sections_or_page_furniture():
     assert plan_lines("Plan\nContinue current meds.\nPhysical Exam\nBP 120/80") == [
         "Continue current meds."
     ]
-    text = "Assessment/Plan:\n1. HTN - continue\nPage 2 of 3\n   lisinopril\n"
-    assert plan_lines(text) == ["Assessment/Plan: HTN - continue", "Assessment/Plan: lisinopril"]
+    # the item goes on after the page's footer: one sentence, not 'continue' and 'lisinopril'
+    text = "Assessment/Plan:\n1. HTN - continue\nPage 2 of 3\n   lisinopril\n2. Recheck BMP\n"
+    assert plan_lines(text) == [
+        "Assessment/Plan: HTN - continue lisinopril",
+        "Assessment/Plan: Recheck BMP",
+    ]

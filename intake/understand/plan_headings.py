@@ -35,9 +35,24 @@ _SECTION_LINE = re.compile(
     r"|lab(?:s|oratory)?(?:\s+results)?|results|impression|findings|subjective|objective)",
     re.IGNORECASE,
 )
-# a page's running header or footer, printed inside a plan that runs over a page break
+# a page's running header or footer, printed inside a plan that runs over a page break:
+# 'Page 2 of 3', the patient's identifiers, a page count before a label ('1/2 Szoftver:
+# EESZT ...'), a department and its long code alone ('Bőrgyógyászat - 08031004')
 _PAGE_FURNITURE = re.compile(
-    r"^\s*page\s+\d+(?:\s+of\s+\d+)?\s*$|\b(?:dob|date\s+of\s+birth|mrn)\b[\s:#]*\d",
+    r"^\s*page\s+\d+(?:\s+of\s+\d+)?\s*$|\b(?:dob|date\s+of\s+birth|mrn)\b[\s:#]*\d"
+    r"|^\s*\d{1,3}\s*/\s*\d{1,3}\s+[^\W\d_]+:"
+    r"|^\s*[^\W\d_]{3,40}\s*[-–:]\s*\d{6,}\s*$",
+    re.IGNORECASE,
+)
+# a signature block, which ends a plan: the place and date a report is signed at
+# ("Budapest, 2021.02.22."), a doctor's name alone on its line (maybe after a stamp code:
+# "O40599 Dr. Hidas Katalin"), a line naming a signature ("vizsgáló orvos aláírása")
+_SIGNATURE = re.compile(
+    r"^\s*(?:[^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+){0,3},\s*)?"
+    r"(?:\d{4}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{1,2}|\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4})"
+    r"\.?\s*$"
+    r"|^\s*(?:[A-Z]?\d{3,}\s+)?(?:dr|prof)\.?\s+[A-ZÀ-Þ][\w'-]*\.?(?:\s+[A-ZÀ-Þ][\w'-]*\.?){0,4}\s*$"
+    r"|\b(?:signature|signed|aláírás\w*|assinatura|assinado|firma(?:do)?|unterschrift)\b",
     re.IGNORECASE,
 )
 # a plan heading's placeholder: no plan stated
@@ -68,10 +83,21 @@ def plan_lines(text: str) -> list[str]:
                 break
             if _PAGE_FURNITURE.search(following):
                 continue
-            under.append(_LIST_MARK.sub("", following).strip())
+            item = _LIST_MARK.sub("", following).strip()
+            marked = item != following.strip()
+            if marked or not _continues(under, item):
+                under.append(item)  # a list's item, or a line of its own
+            else:  # a sentence wrapped onto the next line: one item
+                under[-1] = f"{under[-1]} {item}"
         under = [item for item in under if item and not _NOTHING.fullmatch(item)]
         found += [f"{name}: {item}" if keep else item for item in under]
     return found
+
+
+def _continues(under: list[str], line: str) -> bool:
+    """Whether `line` goes on with the sentence of the line above it (a paragraph wrapped
+    by the page): the line above ends in no stop and this one starts in lower case."""
+    return bool(under) and not under[-1].endswith((".", "!", "?", ":", ";")) and line[:1].islower()
 
 
 def _ends_plan(line: str) -> bool:
@@ -79,6 +105,8 @@ def _ends_plan(line: str) -> bool:
     margin, or a short line in capitals."""
     words = line.strip()
     if PLAN_HEADING.match(line) or _SECTION_LINE.fullmatch(words.rstrip(" :")):
+        return True
+    if _SIGNATURE.search(words):
         return True
     if _ANY_HEADING.match(words) and words[0].isupper() and not line.startswith((" ", "\t")):
         return True
