@@ -46,7 +46,11 @@ SNOMED_TAG = re.compile(r"\s*\((?:severity modifier|qualifier value)\)", re.I)
 NO_PROBLEMS = re.compile(
     r"^\s*(?:no\s+(?:known\s+|current\s+|active\s+)?(?:problems?|diagnos[ie]s|medical problems)"
     r"|problems?|unlisted problem|none|no problems or disability.*"
-    r"|no current problems or disability)\s*\.?\s*$",
+    r"|no current problems or disability"
+    # a placeholder entry: 'No problem data is applicable' (Partners HealthCare), 'not
+    # applicable', 'no information'
+    r"|no\s+(?:known\s+)?(?:problem|diagnosis|condition)s?\s+(?:data|information)\b.*"
+    r"|not\s+applicable|no\s+(?:data|information)(?:\s+available)?)\s*\.?\s*$",
     re.I,
 )
 NO_ALLERGIES = re.compile(
@@ -140,6 +144,8 @@ def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]
         if reaction and reaction.name and reaction.name not in reactions:
             reactions.append(reaction.name)
         severity = severity or _severity(inner, refs)
+    if agent and agent.display and agent.original and _is_reaction(agent.original, reactions):
+        name = agent.display  # its originalText points at the reaction's cell, not the agent's
     reaction_words = ", ".join(reactions) or None
     return Allergy(
         substance=name,
@@ -149,6 +155,12 @@ def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]
         code=_coded(agent_element),
         raw=name + (f": {reaction_words}" if reaction_words else ""),
     )
+
+
+def _is_reaction(words: str, reactions: list[str]) -> bool:
+    """Whether an agent's words are one of its reactions' (a vendor's originalText
+    referencing the reaction's narrative cell: penicillin shown as 'Hives')."""
+    return words.casefold() in {reaction.casefold() for reaction in reactions}
 
 
 def _name(code: Code | None) -> str | None:
@@ -187,7 +199,10 @@ def _status(concern: Element | None, observation: Element, refs: dict[str, str])
     status = first(concern, "statusCode")
     if status is None or is_null(status):
         return None
-    return CONCERN_STATUS.get(status.get("code") or "")
+    code = status.get("code") or ""
+    if code == "completed" and not timestamp_high(concern):
+        return None  # the record's act is done (CCD 1.0 fixes it so), not the concern ended
+    return CONCERN_STATUS.get(code)
 
 
 def timestamp_high(observation: Element) -> str | None:

@@ -86,7 +86,13 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
     from_sig = parse_medication_line(sig) if sig and not parsed else None
     strength = (parsed or from_sig).strength if (parsed or from_sig) else None
     dose = quantity(first(activity, "doseQuantity"))
-    if not strength and dose and dose[1] and STRENGTH_RE.fullmatch(f"{dose[0]} {_unit(dose[1])}"):
+    if (
+        not strength
+        and dose
+        and dose[1]
+        and _unit(dose[1]).lower() not in COUNTS  # '2 Unit' of an inhaler: puffs, no strength
+        and STRENGTH_RE.fullmatch(f"{dose[0]} {_unit(dose[1])}")
+    ):
         strength = canonical_strength(f"{dose[0]} {_unit(dose[1])}")
     route_code = code_of(first(activity, "routeCode"), refs)
     route_words = (route_code.name or "") if route_code else ""
@@ -120,6 +126,10 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         start=timestamp(first(span, "low")),
         end=end_date(span),
     )
+
+
+# dose units that count what is taken (tablets, puffs, 'Unit'), never a drug's strength
+COUNTS = frozenset({"unit", "units", "u", "1", "{tbl}", "{puff}", "{actuat}", "{dose}"})
 
 
 def _drug_name(code: Code) -> str | None:
@@ -162,17 +172,30 @@ def results(section: Element, refs: dict[str, str], default_date: str | None) ->
     """Result observations (in organizers or alone) with a value, as LabResults."""
     found = []
     named = coded_cell_names(section)
+    own = first(section, "code")  # the section's LOINC code: a result so coded is a placeholder
+    own_code = own.get("code") if own is not None else None
     for organizer_or_obs in entry_roots(section, "organizer"):
+        organizer = code_of(first(organizer_or_obs, "code"), refs)
+        if organizer and organizer.name and NOTHING_PERFORMED.search(organizer.name):
+            continue  # 'No Procedure Performed' (Kareo): its '0 unit' is no result
         when = timestamp(first(organizer_or_obs, "effectiveTime")) or default_date
         for component in every(organizer_or_obs, "component"):
-            result = _result(first(component, "observation"), refs, when, named)
+            result = _result(first(component, "observation"), refs, when, named, own_code)
             if result:
                 found.append(result)
     for observation in entry_roots(section, "observation", skip=("organizer",)):
-        result = _result(observation, refs, default_date, named)
+        result = _result(observation, refs, default_date, named, own_code)
         if result:
             found.append(result)
     return found
+
+
+# an organizer saying nothing was done: its components are placeholders, not results
+NOTHING_PERFORMED = re.compile(
+    r"\bno\s+(?:procedures?|tests?|results?|labs?)\s+(?:were\s+)?(?:performed|done|available"
+    r"|on\s+file)\b|\bnot\s+performed\b",
+    re.IGNORECASE,
+)
 
 
 # a narrative cell naming a test with its LOINC code: "Color of Urine(5778-6)"
@@ -203,10 +226,13 @@ def _result(
     refs: dict[str, str],
     when: str | None,
     named: dict[str, str] | None = None,
+    section_code: str | None = None,
 ) -> LabResult | None:
     if observation is None or observation.get("negationInd") == "true":
         return None
     code = code_of(first(observation, "code"), refs)
+    if code and section_code and code.system == LOINC and code.code == section_code:
+        return None  # coded as the whole section ('Results', 30954-2): no test's result
     value = _value(first(observation, "value"), refs)
     if value is None:
         return None

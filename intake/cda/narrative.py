@@ -8,6 +8,7 @@ or nothing at all for script and style. The result never loads or runs anything.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from xml.etree.ElementTree import Element
 
@@ -20,7 +21,16 @@ HTML_TAGS = {
     "sub": "sub", "sup": "sup", "br": "br", "colgroup": None, "col": None,
 }  # fmt: skip
 DROPPED = frozenset({"script", "style", "renderMultiMedia", "footnoteRef", "object", "iframe"})
+# blocks that end a table's row; the others (a paragraph or a line break inside a cell)
+# only part the cell's own words
+ROW_BLOCKS = frozenset({"tr", "table", "thead", "tbody", "caption"})
 SPANS = ("colspan", "rowspan")
+# narrative markup a sending system escaped into the text itself ('&lt;paragraph
+# xmlns=...&gt;&lt;br/&gt;clindamycin 300 mg capsule:'): its tags are no words of the record
+ESCAPED_MARKUP = re.compile(
+    r"</?(?:paragraph|content|br|list|item|table|thead|tbody|tfoot|tr|td|th|caption|sub|sup"
+    r"|footnote|linkHtml)(?:\s[^<>]*)?/?>"
+)
 STYLES = {"Bold": "strong", "Italics": "em", "Underline": "u"}
 
 
@@ -33,9 +43,10 @@ def narrative_lines(element: Element | None, *, headers: bool = True) -> list[st
     lines: list[str] = []
     parts: list[str] = []
     kinds: set[str] = set()  # the cell kinds of the row being read
+    cells_open = 0  # how many table cells the walk is inside
 
     def flush() -> None:
-        text = "".join(parts)
+        text = _unescaped("".join(parts))
         if CELL in text:
             cells = (" ".join(cell.split()) for cell in text.split(CELL))
             line = " · ".join(cell for cell in cells if cell)
@@ -49,24 +60,40 @@ def narrative_lines(element: Element | None, *, headers: bool = True) -> list[st
         kinds.clear()
 
     def walk(node: Element) -> None:
+        nonlocal cells_open
         name = local(node)
         if name in DROPPED:
             return
-        if name in BLOCKS:
+        # a paragraph or line break inside a cell parts words, not the row: a plan's
+        # 'Jun-22-2015 | Referral | Ordered:<br/>Referrals: Location: ...' is one line
+        block = name in BLOCKS and not (cells_open and name not in ROW_BLOCKS)
+        if block:
             flush()
+        elif name in BLOCKS:
+            parts.append(" ")
         elif name in ("td", "th"):
             parts.append(CELL)
             kinds.add(name)
+            cells_open += 1
         parts.append(node.text or "")
         for child in node:
             walk(child)
             parts.append(child.tail or "")
-        if name in BLOCKS:
+        if block:
             flush()
+        elif name in BLOCKS:
+            parts.append(" ")
+        elif name in ("td", "th"):
+            cells_open -= 1
 
     walk(element)
     flush()
     return lines
+
+
+def _unescaped(text: str) -> str:
+    """`text` without narrative tags written into it as text (each a space)."""
+    return ESCAPED_MARKUP.sub(" ", text) if "<" in text else text
 
 
 CELL = "\x1f"  # marks where a table cell begins, while a row is read
@@ -102,13 +129,13 @@ def _html(node: Element, out: list[str], *, top: bool = False) -> None:
                 if _is_span(node.get(a, "")) and tag in ("td", "th")
             )
             out.append(f"<{tag}{spans}>")
-        out.append(escape(node.text or ""))
+        out.append(escape(_unescaped(node.text or "")))
         for child in node:
             _html(child, out)
         if tag:
             out.append(f"</{tag}>")
     if not top:
-        out.append(escape(node.tail or ""))
+        out.append(escape(_unescaped(node.tail or "")))
 
 
 def _is_span(value: str) -> bool:

@@ -157,6 +157,10 @@ def _section(element: Element, refs: dict[str, str], date: str | None) -> Sectio
     return section
 
 
+# what an exporter writes for a name part it has none of ('<given>null</given>')
+NULL_WORDS = frozenset({"null", "none", "undefined", "nil"})
+
+
 def _patient(root: Element) -> Person | None:
     role = first(root, "recordTarget", "patientRole")
     patient = first(role, "patient")
@@ -164,7 +168,8 @@ def _patient(root: Element) -> Person | None:
         return None
     name = first(patient, "name")
     given = [text(g) for g in every(name, "given")]
-    full = " ".join(filter(None, [*given, text(first(name, "family"))]))
+    parts = [*given, text(first(name, "family"))]  # a vendor's 'null' for an absent part
+    full = " ".join(part for part in parts if part and part.casefold() not in NULL_WORDS)
     ids = [i.get("extension", "") for i in every(role, "id") if i.get("extension")]
     person = Person(
         name=display_name(full) or (full or None),

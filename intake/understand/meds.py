@@ -116,6 +116,16 @@ NOT_NAMES = frozenset(
         "name",
         "strength",
         "dosage",
+        # a change the note reports, beside the name ('Metformin increased to 750 mg')
+        "increased",
+        "decreased",
+        "reduced",
+        "started",
+        "continued",
+        "continue",
+        "resumed",
+        "changed",
+        "now",
     ]
 )
 
@@ -350,6 +360,15 @@ STOPPED = re.compile(
     r"|elhagy\w*|parou|suspend\w*|interromp\w*)\b",
     re.IGNORECASE,
 )
+# a change the note plans, said before the drug's strength ('Recommendations: Increase
+# Metformin dosage to 750mg', 'Consider adding ...', 'Start lisinopril 10 mg'): not what the
+# patient takes now (the past, 'increased', 'started', is)
+PLANNED = re.compile(
+    r"\b(?:increase|decrease|reduce|titrate|raise|lower|start|begin|initiate|consider|add"
+    r"|adding|switch|change|taper|wean|recommend\w*|suggest\w*|will|should|plan(?:ned)?\s+to"
+    r"|aumentar|reduzir|iniciar|considerar|trocar|recomend\w*)\b",
+    re.IGNORECASE,
+)
 SIZE_WORDS = re.compile(r"\b(?:size|méret\w*|tamanho|dimens\w*|tamaño|cm|mm)\b", re.IGNORECASE)
 
 
@@ -455,7 +474,8 @@ def _candidate(line: str) -> Medication | None:
     match = STRENGTH_RE.search(text)
     if match is None or measurement_shaped(text, match):
         return None
-    if RELATIVES.search(text[: match.start()]) or STOPPED.search(text[: match.start()]):
+    before = text[: match.start()]
+    if RELATIVES.search(before) or STOPPED.search(before) or PLANNED.search(before):
         return None  # 'Mother takes metformin 500 mg', 'Stopped metformin 500 mg daily'
     return parse_medication_line(text)
 
@@ -545,6 +565,8 @@ def parse_medication_line(line: str) -> Medication | None:
     combined = extra and re.search(r"[/+]\s*[\d.]", extra.group())  # a second ingredient
     if extra and extra.group() and (combined or _lookup(TOPICAL, raw)):
         strength, tail = strength + extra.group(), tail[extra.end() :]
+    elif (per_mass := _PER_MILLIGRAM.match(tail)) and "/" not in strength:
+        strength, tail = strength + per_mass.group(), tail[per_mass.end() :]  # a ratio
     frequency = _frequency(tail)
     prn = PRN_RE.search(tail)
     if prn:
@@ -557,6 +579,11 @@ def parse_medication_line(line: str) -> Medication | None:
         frequency=frequency,
         raw=raw,
     )
+
+
+# a strength per milligram of the product ('Desonide Topical Ointment 0.0005 mg/mg', as
+# RxNorm writes 0.05%): without it, '0.0005 mg' would be a dose a thousand times too small
+_PER_MILLIGRAM = re.compile(r"\s*/\s*mg(?![A-Za-z])", re.IGNORECASE)
 
 
 UNIT_SPELLING = {
@@ -622,12 +649,19 @@ def route_of(text: str) -> str | None:
     return _lookup(ROUTES, text)
 
 
+_PACK = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:actuat(?:ion)?s?|ml|doses?)\s+", re.IGNORECASE)
+# bullets and a list's numbers before the name, not the hours of '12 Hour Decongestant'
+_LIST_MARK = re.compile(r"^(?![\s\-–•*·>]*\d{1,2}[- ]hours?\b)[\s\-–•*·>\d.)]+", re.IGNORECASE)
+_NAME_WORD = re.compile(r"\d{1,2}[- ]hours?\b|[A-Za-z][A-Za-z0-9\-']*", re.IGNORECASE)
+
+
 def _name(before: str) -> str | None:
     """The drug name: the words before the strength, without bullets, numbers and filler."""
-    before = re.sub(r"^[\s\-–•*·>\d.)]+", "", before)
+    before = _PACK.sub("", before)  # RxNorm's pack: '120 ACTUAT Fluticasone propionate'
+    before = _LIST_MARK.sub("", before)
     before = re.sub(r"\([^()]*\)", " ", before)  # "Aranesp (Albumin Free) 500 MCG/ML"
     before = re.split(r"[:;(]", before)[-1]
-    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*", before)
+    words = _NAME_WORD.findall(before)  # '12 Hour Decongestant' keeps its hours
     while words and words[0].lower() in NOT_NAMES:
         words.pop(0)
     while words and words[-1].lower() in NOT_NAMES:

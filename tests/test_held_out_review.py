@@ -1,0 +1,243 @@
+"""Defects found by reading intake's output on real files it had never been tuned on (a
+held-out check, 3 December 2026: vendor C-CDAs of the ONC certification samples
+collected in chb/sample_ccdas, John Snow Labs' clinical PDFs (Apache-2.0), and the corpus's
+own clinical PDFs and C-CDAs read as a physician would). Each test holds an excerpt of the
+structure the vendor wrote (chb/sample_ccdas states no licence, so its files are not
+committed: the excerpts keep only the elements at fault, with fictional values), and the
+expected answer comes from reading the source, not from intake.
+"""
+
+from __future__ import annotations
+
+import io
+
+import defusedxml.ElementTree as SafeTree
+
+from intake.cda.clinical import allergies, problems
+from intake.cda.entries import medications, results
+from intake.cda.hl7 import narrative_ids
+from intake.cda.narrative import narrative_html, narrative_lines
+from intake.cda.read import read_cda
+from intake.understand.meds import parse_medication_line, parse_medications
+
+V3 = 'xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+
+
+def section(body: str):
+    return SafeTree.fromstring(f"<section {V3}>{body}</section>")
+
+
+def test_a_plan_cell_with_line_breaks_is_one_row_and_escaped_markup_is_no_text():
+    """nextgen_newman_alice_referral_note.xml (corpus): a plan row's third cell holds a
+    paragraph with line breaks ('Ordered:<br/>Referrals: Location: ...'): it was cut into
+    'Ordered:', 'Referrals: ...' and 'ordered' lines, each shown as a plan item alone. Its
+    medication cell holds markup the sender escaped into the text ('&lt;paragraph
+    xmlns=...&gt;&lt;br/&gt;clindamycin 300 mg capsule:'), shown as it was."""
+    text = SafeTree.fromstring(
+        f"<text {V3}><table><tbody>"
+        "<tr><td><content>Jun-22-2015</content></td><td><content>Referral</content></td>"
+        "<td><paragraph> Ordered:\n<br/><content ID='OrderedReferral_0'>Referrals:  Location: "
+        "Community Health Hospital\n</content><br/></paragraph></td><td>ordered</td></tr>"
+        "<tr><td><content>Sep-01-2017</content></td><td><content>Medication</content></td>"
+        "<td><content ID='PlannedMedicationName_0'>&lt;paragraph \n"
+        'xmlns="urn:hl7-org:v3"&gt;&lt;br/&gt;clindamycin 300 mg capsule:&lt;br/&gt;take 1 '
+        "capsule by oral route 3 times every day if pain does not subside as needed&lt;br/&gt;"
+        "&lt;br/&gt;&lt;/paragraph&gt;</content></td><td><content>On Hold</content></td></tr>"
+        "</tbody></table></text>"
+    )
+    assert narrative_lines(text) == [
+        "Jun-22-2015 · Referral · Ordered: Referrals: Location: Community Health Hospital · "
+        "ordered",
+        "Sep-01-2017 · Medication · clindamycin 300 mg capsule: take 1 capsule by oral route "
+        "3 times every day if pain does not subside as needed · On Hold",
+    ]
+    html = narrative_html(text)
+    assert "paragraph" not in html and "&lt;br" not in html
+    assert "clindamycin 300 mg capsule:" in html
+
+
+def test_a_paragraph_outside_a_table_is_still_its_own_line():
+    text = SafeTree.fromstring(
+        f"<text {V3}><paragraph>Continue lisinopril.</paragraph>"
+        "<list><item>Recheck BMP</item><item>Return in 3 months</item></list>"
+        "<table><tr><td>a</td><td>b<br/>c</td></tr><tr><td>d</td></tr></table>"
+        "<paragraph>Tags like x &lt; 5 &gt; 2 stay</paragraph></text>"
+    )
+    assert narrative_lines(text) == [
+        "Continue lisinopril.", "Recheck BMP", "Return in 3 months", "a · b c", "d",
+        "Tags like x < 5 > 2 stay",
+    ]  # fmt: skip
+
+
+def test_a_no_procedure_organizer_and_a_result_coded_as_its_section_are_no_results():
+    """Kareo's C32 export: an empty results table, and an organizer 'No Procedure
+    Performed' holding an observation coded 30954-2 'Results' (the section's own code)
+    with the value '0 unit': read as a lab 'Results = 0 unit' dated with the document."""
+    found = results(
+        section(
+            '<code code="30954-2" codeSystem="2.16.840.1.113883.6.1" displayName="Results"/>'
+            "<text><table><tbody><tr><td/><td/><td/><td/></tr></tbody></table></text>"
+            '<entry><organizer classCode="BATTERY" moodCode="EVN">'
+            '<code code="99499" codeSystem="2.16.840.1.113883.6.12" '
+            'displayName="No Procedure Performed"/><effectiveTime><low nullFlavor="NA"/>'
+            '</effectiveTime><component><observation classCode="OBS" moodCode="EVN">'
+            '<code code="30954-2" codeSystem="2.16.840.1.113883.6.1" displayName="Results"/>'
+            '<value unit="unit" value="0" xsi:type="PQ"/></observation></component>'
+            "</organizer></entry>"
+            '<entry><observation classCode="OBS" moodCode="EVN">'
+            '<code code="30954-2" codeSystem="2.16.840.1.113883.6.1" displayName="Results"/>'
+            '<value unit="unit" value="0" xsi:type="PQ"/></observation></entry>'
+            '<entry><observation classCode="OBS" moodCode="EVN">'
+            '<code code="2345-7" codeSystem="2.16.840.1.113883.6.1" displayName="Glucose"/>'
+            '<value unit="mg/dL" value="95" xsi:type="PQ"/></observation></entry>'
+        ),
+        {},
+        "2014-05-31",
+    )
+    assert [(r.test, r.value, r.unit) for r in found] == [("Glucose", "95", "mg/dL")]
+
+
+def test_a_placeholder_problem_is_no_problem():
+    """Partners HealthCare's LMR export: 'No problem data is applicable' was listed as an
+    active problem (its medication placeholder was already left out)."""
+    found = problems(
+        section(
+            '<entry><act classCode="ACT" moodCode="EVN"><statusCode code="active"/>'
+            '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+            '<value xsi:type="CD" nullFlavor="NI"><originalText>No problem data is applicable'
+            "</originalText></value></observation></entryRelationship></act></entry>"
+            '<entry><act classCode="ACT" moodCode="EVN"><statusCode code="active"/>'
+            '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+            '<value xsi:type="CD" code="38341003" codeSystem="2.16.840.1.113883.6.96" '
+            'displayName="Hypertension"/></observation></entryRelationship></act></entry>'
+        ),
+        {},
+    )
+    assert [p.name for p in found] == ["Hypertension"]
+
+
+ALLERGY = (
+    '<entry><act classCode="ACT" moodCode="EVN">{act_status}'
+    '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+    '<participant typeCode="CSM"><participantRole classCode="MANU"><playingEntity>'
+    '<code code="{code}" codeSystem="2.16.840.1.113883.6.88" displayName="{drug}">'
+    '<originalText><reference value="#{points_at}"/></originalText></code>'
+    "</playingEntity></participantRole></participant>"
+    '<entryRelationship typeCode="MFST" inversionInd="true"><observation classCode="OBS" '
+    'moodCode="EVN"><value xsi:type="CD" code="247472004" codeSystem="2.16.840.1.113883.6.96" '
+    'displayName="Hives"><originalText><reference value="#reaction1"/></originalText></value>'
+    "</observation></entryRelationship></observation></entryRelationship></act></entry>"
+)
+
+
+def test_an_allergen_whose_original_text_points_at_its_reaction_keeps_its_coded_name():
+    """NIST's CCD_b1_Ambulatory_v2: the allergen's originalText references the reaction's
+    narrative cell ('#reaction1'); penicillin was listed as an allergy to 'Hives'."""
+    body = (
+        "<text><table><tr><td ID='allergen1'>Penicillin G benzathine</td>"
+        "<td ID='reaction1'>Hives</td></tr><tr><td ID='allergen2'>ASA 81</td></tr></table>"
+        "</text>"
+        + ALLERGY.format(act_status='<statusCode code="active"/>', code="7982",
+                         drug="Penicillin G benzathine", points_at="reaction1")
+        + ALLERGY.format(act_status='<statusCode code="active"/>', code="1191",
+                         drug="Aspirin", points_at="allergen2")
+    )  # fmt: skip
+    element = section(body)
+    found = allergies(element, narrative_ids(element))
+    assert [(a.substance, a.reaction) for a in found] == [
+        ("Penicillin G benzathine", "Hives"),
+        ("ASA 81", "Hives"),  # the author's own words for the agent stay first
+    ]
+
+
+def test_a_completed_concern_act_without_an_end_is_no_resolved_allergy():
+    """Kareo's C32: the allergy act's statusCode is 'completed' (CCD 1.0 fixes it so: the
+    act of recording is done) and the narrative says 'Active': the sulfa allergy was shown
+    as resolved. Without an end date or a status observation, no status is claimed; a
+    concern act that ended says so."""
+    open_act = (
+        '<statusCode code="completed"/><effectiveTime><low nullFlavor="UNK"/></effectiveTime>'
+    )
+    ended_act = (
+        '<statusCode code="completed"/><effectiveTime><low value="20100101"/>'
+        '<high value="20120101"/></effectiveTime>'
+    )
+    element = section(
+        ALLERGY.format(act_status=open_act, code="10831", drug="sulfa drug", points_at="x")
+        + ALLERGY.format(act_status=ended_act, code="1191", drug="Aspirin", points_at="y")
+    )
+    found = {a.substance: a.status for a in allergies(element, {})}
+    assert found == {"sulfa drug": None, "Aspirin": "resolved"}
+
+
+def test_a_name_part_written_null_is_no_part_of_the_name():
+    """Kareo's C32: <given>JOEY</given><given>null</given><family>MILLER</family> was the
+    patient 'JOEY null MILLER'."""
+    document = read_cda(
+        io.BytesIO(
+            f"<ClinicalDocument {V3}><recordTarget><patientRole><patient><name>"
+            "<given>JOEY</given><given>null</given><family>MILLER</family></name>"
+            '<birthTime value="19471010"/></patient></patientRole></recordTarget>'
+            "</ClinicalDocument>".encode()
+        )
+    )
+    assert document.patient.name == "Joey Miller"
+
+
+def test_a_recommended_change_is_no_current_medication():
+    """John Snow Labs' PDF_Deid_Deidentification_15.pdf (Apache-2.0), read by pdftotext:
+    the note's recommendation became a current medication 'Increase Metformin 750 mg' beside
+    the current-medications table's Metformin 500 mg."""
+    text = (
+        "Recommendations: Increase Metformin dosage to 750mg twice daily. Consider adding "
+        "Duloxetine 30mg daily for neuropathic pain\n"
+        "management. Monitor blood glucose levels more frequently.\n\n"
+        "Current Medications\n\n"
+        "Medication Summary                      Dosage                     Frequency\n\n"
+        "Metformin                               500 mg                     Twice Daily\n\n"
+        "Gabapentin                              300 mg                     Three times Daily\n"
+    )
+    found = {(m.name, m.strength) for m in parse_medications(text)}
+    assert found == {("Metformin", "500 mg"), ("Gabapentin", "300 mg")}
+    # the past is what the patient takes now
+    (increased,) = parse_medications("Metformin increased to 750 mg twice daily in May.\n")
+    assert (increased.name, increased.strength) == ("Metformin", "750 mg")
+
+
+def test_a_name_keeps_its_hours_and_loses_its_pack():
+    """Vitera's and NIST's RxNorm names: '12 Hour Decongestant 120 MG CP12' was 'Hour
+    Decongestant'; '120 ACTUAT Fluticasone propionate 0.11 MG/ACTUAT' was 'ACTUAT
+    Fluticasone propionate'."""
+    assert parse_medication_line("12 Hour Decongestant 120 MG CP12").name == "12 Hour Decongestant"
+    fluticasone = parse_medication_line(
+        "120 ACTUAT Fluticasone propionate 0.11 MG/ACTUAT Metered Dose Inhaler"
+    )
+    assert fluticasone.name == "Fluticasone propionate"
+    assert parse_medication_line("2. Metformin 500 mg daily").name == "Metformin"
+
+
+def test_a_dose_count_is_no_strength_and_a_ratio_keeps_its_denominator():
+    """Greenway's visit summary: an inhaler whose name's strength is not read took its
+    doseQuantity '2 Unit' (two puffs) as its strength; Kinsights' RxNorm name 'Desonide
+    (Topical) Topical Ointment 0.0005 mg/mg' (0.05%) had the strength '0.0005 mg'."""
+    entry = (
+        '<entry><substanceAdministration classCode="SBADM" moodCode="EVN">'
+        '<statusCode code="active"/><doseQuantity value="{dose}" unit="{unit}"/>'
+        "<consumable><manufacturedProduct><manufacturedMaterial>"
+        '<code code="{code}" codeSystem="2.16.840.1.113883.6.88" displayName="{name}"/>'
+        "</manufacturedMaterial></manufacturedProduct></consumable>"
+        "</substanceAdministration></entry>"
+    )
+    found = medications(
+        section(
+            entry.format(dose="2", unit="Unit", code="745679",
+                         name="Proventil HFA Inhalation HFA Aerosol Inhaler 90 mcg/actuation")
+            + entry.format(dose="1", unit="1", code="999",
+                           name="Desonide (Topical) Topical Ointment 0.0005 mg/mg")
+            + entry.format(dose="500", unit="mg", code="861007", name="metformin")
+        ),
+        {},
+    )  # fmt: skip
+    assert [(m.strength, m.dose) for m in found] == [
+        (None, "2 Unit"), ("0.0005 mg/mg", "1 ointment"), ("500 mg", "500 mg")
+    ]  # fmt: skip
