@@ -165,7 +165,7 @@ def test_medication_block_in_a_right_hand_column():
     found = [(m.name, m.strength, m.generic) for m in parse_medications(H_AND_P_COLUMNS, ocr=True)]
     assert found == [
         ("allopurinol", "300 mg", "Allopurinol"),
-        ("Combigan", "0.2 %", "Brimonidine/timolol"),  # "0,2%-0.5%": its first ingredient's
+        ("Combigan", "0.2 % / 0.5 %", "Brimonidine/timolol"),  # "0,2%-0.5%": both
         ("Eliquis", "5 mg", "Apixaban"),  # not "normecephalic Eliquis"
         ("ferrous sulfate", "925 mg", "Ferrous sulfate"),  # OCR's 925 for 325, as read
         ("patassium chloride", "20 mEq", "Potassium chloride"),  # not Chlotride

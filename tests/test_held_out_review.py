@@ -241,3 +241,63 @@ def test_a_dose_count_is_no_strength_and_a_ratio_keeps_its_denominator():
     assert [(m.strength, m.dose) for m in found] == [
         (None, "2 Unit"), ("0.0005 mg/mg", "1 ointment"), ("500 mg", "500 mg")
     ]  # fmt: skip
+
+
+def test_a_combination_product_keeps_every_ingredient():
+    """Dynamic Health IT's IPS bundle (FHIR, SNOMED CT's product name), Vitera's and EMERGE's
+    RxNorm names, Kareo's display: each kept only its first (or last) ingredient, so the
+    codeine of 'Acetaminophen 500 mg and codeine phosphate 12.8 mg' was lost. The name is
+    the source's own words for the product, each ingredient with its strength."""
+    from intake.understand.drugs import normalise
+
+    cases = {
+        "Acetaminophen 500 mg and codeine phosphate 12.8 mg oral tablet": (
+            "Acetaminophen 500 mg and codeine phosphate 12.8 mg", "500 mg / 12.8 mg",
+            "Acetaminophen/Codeine"),
+        "Enalapril Maleate 10 MG / Hydrochlorothiazide 25 MG Oral Tablet": (
+            "Enalapril Maleate 10 MG / Hydrochlorothiazide 25 MG", "10 mg / 25 mg",
+            "Enalapril/Hydrochlorothiazide"),
+        "acetaminophen-aspirin buffered 250 mg-250 mg oral tablet": (
+            "acetaminophen-aspirin buffered", "250 mg / 250 mg", "Acetaminophen/Aspirin"),
+        "Fiorinal/Codeine #3 50-325-40-30 MG CAPS": ("Fiorinal Codeine", "50-325-40-30 mg", None),
+    }  # fmt: skip
+    for line, (name, strength, generic) in cases.items():
+        medication = parse_medication_line(line)
+        assert (medication.name, medication.strength) == (name, strength), line
+        if generic:
+            assert normalise(medication.name).generic == generic, line
+    # two drugs in a sentence are no combination; a dose range stays a range
+    two = parse_medication_line("Metformin 500 mg and lisinopril 10 mg daily")
+    assert (two.name, two.strength) == ("Metformin", "500 mg")
+    assert parse_medication_line("Ibuprofen 200-400 mg every 6 hours").strength == "200-400 mg"
+
+
+def test_a_class_label_before_the_coded_name_is_no_name():
+    """EMERGE's Patient-0: originalText 'Antihypertensive combinations + Enalapril Maleate
+    10 MG / Hydrochlorothiazide 25 MG Oral Tablet' (the class, then the display) was the drug
+    'Antihypertensive combinations Enalapril Maleate' with the generic 'Antihypertensive
+    Agents'; Kareo's originalText 'acetaminophen-aspirin' names no strength, its code's
+    display does."""
+    entry = (
+        '<entry><substanceAdministration classCode="SBADM" moodCode="EVN">'
+        "<consumable><manufacturedProduct><manufacturedMaterial>"
+        '<code code="{code}" codeSystem="2.16.840.1.113883.6.88" displayName="{display}">'
+        "<originalText>{original}</originalText></code><name>{label}</name>"
+        "</manufacturedMaterial></manufacturedProduct></consumable>"
+        "</substanceAdministration></entry>"
+    )
+    display = "Enalapril Maleate 10 MG / Hydrochlorothiazide 25 MG Oral Tablet"
+    found = medications(
+        section(
+            entry.format(code="858828", display=display, label="Antihypertensive combinations",
+                         original=f"Antihypertensive combinations + {display}")
+            + entry.format(code="432638", label="",
+                           display="acetaminophen-aspirin buffered 250 mg-250 mg oral tablet",
+                           original="acetaminophen-aspirin")
+        ),
+        {},
+    )  # fmt: skip
+    assert [(m.name, m.strength) for m in found] == [
+        ("Enalapril Maleate 10 MG / Hydrochlorothiazide 25 MG", "10 mg / 25 mg"),
+        ("acetaminophen-aspirin", "250 mg / 250 mg"),
+    ]

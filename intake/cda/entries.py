@@ -85,6 +85,9 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
     parsed = parse_medication_line(name)
     from_sig = parse_medication_line(sig) if sig and not parsed else None
     strength = (parsed or from_sig).strength if (parsed or from_sig) else None
+    if not strength and code and code.display and code.display != name:  # the author's words
+        coded = parse_medication_line(code.display)  # name no strength; the code's display
+        strength = coded.strength if coded else None  # does ('... 250 mg-250 mg oral tablet')
     dose = quantity(first(activity, "doseQuantity"))
     if (
         not strength
@@ -140,6 +143,8 @@ def _drug_name(code: Code) -> str | None:
     original, display = code.original, code.display
     if not (original and display):
         return original or display
+    if display.casefold() in original.casefold():  # 'Antihypertensive combinations + ' and
+        return display  # the display: a class label before the drug's own name (EMERGE)
     shared = set(re.findall(r"[a-z]{3,}", original.lower())) & set(
         re.findall(r"[a-z]{3,}", display.lower())
     )

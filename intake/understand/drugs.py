@@ -265,11 +265,36 @@ PREFERRED_GENERICS = {"acetylsalicylic acid": "Aspirin"}
 def normalise(name: str, *, fuzzy: bool = True, spelling: bool = False) -> DrugMatch | None:
     """`_normalise`, each ingredient by the name records print (PREFERRED_GENERICS:
     'Acetylsalicylic acid/dipyridamole' is 'Aspirin/dipyridamole')."""
-    match = _normalise(name, fuzzy=fuzzy, spelling=spelling)
+    match = _combination(name, spelling=spelling) or _normalise(
+        name, fuzzy=fuzzy, spelling=spelling
+    )
     if match is None or not any(key in match.generic.lower() for key in PREFERRED_GENERICS):
         return match
     parts = [PREFERRED_GENERICS.get(p.strip().lower(), p) for p in match.generic.split("/")]
     return DrugMatch("/".join(parts), match.score)
+
+
+# how a combination product's name parts its ingredients ('Acetaminophen / codeine
+# phosphate', 'Acetaminophen and codeine phosphate')
+_INGREDIENTS = re.compile(
+    r"\s+/\s+|\s+and\s+|\s*\+\s*|(?<=[A-Za-z]{3})-(?=[A-Za-z]{3})", re.IGNORECASE
+)
+
+
+def _combination(name: str, *, spelling: bool) -> DrugMatch | None:
+    """A combination product's generic ('Acetaminophen/Codeine'), when its name parts two or
+    more ingredients the dictionary knows exactly and the whole name is no entry of its
+    own; else None (the first ingredient alone would hide the others)."""
+    parts = [part for part in _INGREDIENTS.split(name) if part.strip()]
+    if len(parts) < 2 or " ".join(name.lower().split()) in _dictionary()[0]:
+        return None
+    matches = [_normalise(part, fuzzy=False, spelling=spelling) for part in parts]
+    if any(match is None for match in matches):
+        return None
+    generics = list(dict.fromkeys(match.generic for match in matches))  # type: ignore[union-attr]
+    if len(generics) < 2:
+        return None
+    return DrugMatch("/".join(generics), min(match.score for match in matches))  # type: ignore[union-attr]
 
 
 def _normalise(name: str, *, fuzzy: bool = True, spelling: bool = False) -> DrugMatch | None:

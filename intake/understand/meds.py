@@ -567,13 +567,35 @@ def parse_medication_line(line: str) -> Medication | None:
         strength, tail = strength + extra.group(), tail[extra.end() :]
     elif (per_mass := _PER_MILLIGRAM.match(tail)) and "/" not in strength:
         strength, tail = strength + per_mass.group(), tail[per_mass.end() :]  # a ratio
+    if joined := _JOINED_NUMBERS.search(raw[: match.start()]):  # '50-325-40-30 MG'
+        name = _name(raw[: joined.start()]) or name
+        strength = joined.group() + strength
+    names, strengths = [name], [strength]
+    while more := _NEXT_INGREDIENT.match(tail):  # 'A 10 MG / B 25 MG', '250 mg-250 mg'
+        more_name = _name(more.group("name") or "")
+        if more.group("name") and not more_name:
+            break
+        joint, after = (more.group("joint") or "").lower(), tail[more.end() :][:30]
+        if joint == "and" and not _lookup(FORMS, after):
+            break  # 'X 500 mg and codeine phosphate 12.8 mg oral tablet' names one product;
+            # 'metformin 500 mg and lisinopril 10 mg daily', two drugs
+        names += [more_name] if more_name else []
+        strengths.append(more.group("strength"))
+        tail = tail[more.end() :]
+    if len(strengths) > 1:
+        if len(names) > 1:  # as the source writes it, each ingredient with its strength
+            start = raw.rfind(name.split()[0], 0, match.start())
+            name = " ".join(raw[max(start, 0) : len(raw) - len(tail)].split())
+        strength = " / ".join(canonical_strength(s) for s in strengths)  # spaced: each
+    else:  # ingredient's own '21.7 mg/mL' stays whole
+        strength = canonical_strength(strength)
     frequency = _frequency(tail)
     prn = PRN_RE.search(tail)
     if prn:
         frequency = as_needed(frequency, (prn.group("reason") or "").strip())
     return Medication(
         name=name,
-        strength=canonical_strength(strength),
+        strength=strength,
         form=_lookup(FORMS, tail) or _lookup(FORMS, raw[: match.start()]),
         route=_lookup(ROUTES, tail),
         frequency=frequency,
@@ -581,6 +603,16 @@ def parse_medication_line(line: str) -> Medication | None:
     )
 
 
+# the numbers of a combination's strengths joined by dashes or slashes before their one
+# unit ('50-325-40-30 MG', '500/125 mg'), or a range of doses ('200-400 mg')
+_JOINED_NUMBERS = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?[-/])+$")
+# a combination product's next ingredient after a strength: its name and strength after
+# '/', '+' or 'and', or a bare strength after a dash ('250 mg-250 mg')
+_NEXT_INGREDIENT = re.compile(
+    rf"\s*(?:(?P<joint>/|\+|\band\b)\s*(?P<name>[A-Za-z][A-Za-z\- ]{{1,40}}?\s+)?"
+    rf"|(?P<dash>-)\s*(?=\d))(?P<strength>(?:{_NUMBER})\s*{_UNIT})(?![A-Za-z])",
+    re.IGNORECASE,
+)
 # a strength per milligram of the product ('Desonide Topical Ointment 0.0005 mg/mg', as
 # RxNorm writes 0.05%): without it, '0.0005 mg' would be a dose a thousand times too small
 _PER_MILLIGRAM = re.compile(r"\s*/\s*mg(?![A-Za-z])", re.IGNORECASE)
