@@ -149,8 +149,18 @@ def _decode_text(head: bytes) -> str | None:
 _CDA = re.compile(r"<(?:\w+:)?ClinicalDocument\b")
 
 
+# comments before a markup file's first element ('<!-- Note the use of ... -->' heads
+# HL7's own C-CDA examples): skipped to see what the file is
+_LEADING_COMMENTS = re.compile(r"(?:\s*<!--.*?-->)+\s*", re.DOTALL)
+
+
 def _sniff_text(text: str) -> str:
     stripped = text.lstrip()
+    if stripped.startswith("<!--"):
+        after = _LEADING_COMMENTS.match(stripped)
+        stripped = stripped[after.end() :] if after else ""
+        if not stripped:  # a comment longer than the head read: markup all the same
+            return XML
     lower = stripped[:512].lower()
     if stripped.startswith("<"):
         if _CDA.search(text) and "urn:hl7-org:v3" in text:

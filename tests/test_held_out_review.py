@@ -301,3 +301,223 @@ def test_a_class_label_before_the_coded_name_is_no_name():
         ("Enalapril Maleate 10 MG / Hydrochlorothiazide 25 MG", "10 mg / 25 mg"),
         ("acetaminophen-aspirin", "250 mg / 250 mg"),
     ]
+
+
+# --- the second held-out round: jddamore/ccda-samples (ONC certification samples, public
+# domain), HL7/C-CDA-Examples (CC0), HL7/US-Core examples ------------------------------------
+
+
+def test_markup_that_starts_with_a_comment_is_no_plain_text():
+    """HL7's 'Drug Mixture' example starts with '<!-- Note the use of ... -->': it was read
+    as plain text, and a product named only in a later comment ('This ingredient isn't
+    part of this mixture') became a medication 'code code displayName allantoin ...'."""
+    from intake.sniff import CDA, TEXT, XML, _sniff_text
+
+    comment = "<!-- Note the use of the urn:hl7-org:pharm namespace -->\n"
+    assert _sniff_text(comment + '<ClinicalDocument xmlns="urn:hl7-org:v3">') == CDA
+    assert _sniff_text(comment + '<substanceAdministration xmlns="urn:hl7-org:v3">') == XML
+    assert _sniff_text("<!-- a comment longer than what was read") == XML
+    assert _sniff_text("Call me <!-- not markup --> tomorrow") == TEXT
+
+
+def test_a_no_medications_entry_is_no_medication():
+    """YourCareUniverse's and MedHost's CCDs: an activity coded 'Patient not on
+    Self-Medications' whose drug code is nullFlavor with originalText '#nomeds' (a
+    reference written as text, pointing at nothing) was the medication '#nomeds'."""
+    found = medications(
+        section(
+            '<entry><substanceAdministration classCode="SBADM" moodCode="EVN">'
+            '<code code="408350003" codeSystem="2.16.840.1.113883.6.96" '
+            'displayName="Patient not on Self-Medications"/>'
+            "<consumable><manufacturedProduct><manufacturedMaterial>"
+            '<code nullFlavor="NI"><originalText>#nomeds</originalText></code>'
+            "</manufacturedMaterial></manufacturedProduct></consumable>"
+            "</substanceAdministration></entry>"
+            '<entry><substanceAdministration classCode="SBADM" moodCode="EVN">'
+            "<consumable><manufacturedProduct><manufacturedMaterial>"
+            '<code nullFlavor="NI"><originalText>#nomeds</originalText></code>'
+            "</manufacturedMaterial></manufacturedProduct></consumable>"
+            "</substanceAdministration></entry>"
+        ),
+        {},
+    )
+    assert found == []
+
+
+def test_an_unread_strength_is_never_the_dose_and_the_entry_text_gives_the_frequency():
+    """YourCareUniverse: 'CEFTRIAXONE SODIUM 10 GM SOLR' with doseQuantity 100.0 mg was
+    given the strength 100 mg ('GM' was no unit, and the dose filled the gap); the entry's
+    text 'medication:...|frequency:TWO TIMES A DAY' gave no frequency. Intellichart's '1
+    Unit Two times daily' was 'daily'."""
+    found = medications(
+        section(
+            '<entry><substanceAdministration classCode="SBADM" moodCode="EVN">'
+            "<text>medication:CEFTRIAXONE SODIUM 10 GM SOLR|dose:MG mg|route:INTRAMUSCULAR|"
+            "frequency:TWO TIMES A DAY</text>"
+            '<doseQuantity value="100.0" unit="mg"/>'
+            "<consumable><manufacturedProduct><manufacturedMaterial>"
+            '<code code="309090" codeSystem="2.16.840.1.113883.6.88" '
+            'displayName="CEFTRIAXONE SODIUM 10 GM SOLR"/>'
+            "</manufacturedMaterial></manufacturedProduct></consumable>"
+            "</substanceAdministration></entry>"
+            '<entry><substanceAdministration classCode="SBADM" moodCode="EVN">'
+            "<text>medication:ACETAMINOPHEN ES (Tylenol) 500|dose:MG mg</text>"
+            '<doseQuantity value="500.0" unit="mg"/>'
+            "<consumable><manufacturedProduct><manufacturedMaterial>"
+            '<code code="209459" codeSystem="2.16.840.1.113883.6.88" '
+            'displayName="ACETAMINOPHEN ES (Tylenol) 500"/>'
+            "</manufacturedMaterial></manufacturedProduct></consumable>"
+            "</substanceAdministration></entry>"
+        ),
+        {},
+    )
+    assert [(m.strength, m.dose, m.frequency) for m in found] == [
+        ("10 g", "100.0 mg", "twice daily"),
+        (None, "500.0 mg", None),  # '500' of what is not said: the dose is no strength
+    ]
+    from intake.understand.meds import sig_frequency
+
+    assert sig_frequency("1 Unit Two times daily") == "twice daily"
+    assert sig_frequency("1 unit(s) orally 3 times a day") == "three times daily"
+
+
+def test_periods_a_sender_wrote_oddly_read_as_people_say_them():
+    """Allscripts FollowMyHealth: period 0.3333 d was 'every 7.9992 hours'; Bizmatics put
+    the sig's abbreviation in the period's unit (unit="BID", "Q8H", "QWK"): lost."""
+    from intake.cda.hl7 import frequency
+
+    def period(value: str, unit: str):
+        return SafeTree.fromstring(
+            f'<effectiveTime {V3} xsi:type="PIVL_TS"><period value="{value}" unit="{unit}"/>'
+            "</effectiveTime>"
+        )
+
+    assert frequency([period("0.3333", "d")]) == "every 8 hours"
+    assert frequency([period("1", "BID")]) == "twice daily"
+    assert frequency([period("1", "Q8H")]) == "every 8 hours"
+    assert frequency([period("1", "QWK")]) == "weekly"
+    assert frequency([period("1.5", "h")]) == "every 1.5 hours"
+
+
+def test_a_reference_id_is_no_result_and_an_escaped_range_is_unescaped():
+    """Intellichart: an ED value whose reference is a narrative ID without its '#'
+    ('imageresult12', pointing at the test's own name) was the result 'imageresult12';
+    YourCareUniverse's range text '&amp;lt; OR = 1' was shown '&lt; OR = 1'."""
+    element = section(
+        '<code code="30954-2" codeSystem="2.16.840.1.113883.6.1"/>'
+        '<text><content ID="imageresult12">Chest X-ray 2 Views</content></text>'
+        '<entry><observation classCode="OBS" moodCode="EVN">'
+        '<code code="36643-5" codeSystem="2.16.840.1.113883.6.1" displayName="Chest X-ray 2 '
+        'Views"/><value xsi:type="ED" representation="TXT"><reference value="imageresult12"/>'
+        "</value></observation></entry>"
+        '<entry><observation classCode="OBS" moodCode="EVN">'
+        '<code code="13658-0" codeSystem="2.16.840.1.113883.6.1" displayName="Urobilin"/>'
+        '<value xsi:type="ST">Negative</value><referenceRange><observationRange>'
+        "<text>&amp;lt; OR = 1</text></observationRange></referenceRange>"
+        "</observation></entry>"
+    )
+    found = results(element, narrative_ids(element), None)
+    assert [(r.test, r.value, r.reference_range) for r in found] == [
+        ("Urobilin", "Negative", "< OR = 1")
+    ]
+
+
+def test_a_birth_name_is_no_part_of_the_name_in_use():
+    """Intellichart and ChartLogic: <given qualifier="BR">Robin</given> made the patient
+    'Rebecca Jones Robin Larson'."""
+    document = read_cda(
+        io.BytesIO(
+            f"<ClinicalDocument {V3}><recordTarget><patientRole><patient><name>"
+            '<given>Rebecca</given><given>Jones</given><given qualifier="BR">Robin</given>'
+            "<family>Larson</family></name></patient></patientRole></recordTarget>"
+            "</ClinicalDocument>".encode()
+        )
+    )
+    assert document.patient.name == "Rebecca Jones Larson"
+    # nextgen_newman_alice_referral_note.xml (corpus) marks the first name a call-me name:
+    # it stays
+    document = read_cda(
+        io.BytesIO(
+            f"<ClinicalDocument {V3}><recordTarget><patientRole><patient><name>"
+            '<given qualifier="CL">Alice</given><given>Jones</given><family>Newman</family>'
+            '<given qualifier="BR">Alicia</given></name></patient></patientRole>'
+            "</recordTarget></ClinicalDocument>".encode()
+        )
+    )
+    assert document.patient.name == "Alice Jones Newman"
+
+
+def test_an_allergen_coded_without_words_is_kept():
+    """Allscripts FollowMyHealth: the allergen is a bare RxNorm code (733), its name only in
+    the narrative the observation's value points at; both allergies (ampicillin, penicillin
+    G) were dropped. Without any words the code itself stands for it."""
+    entry = (
+        '<entry><act classCode="ACT" moodCode="EVN"><statusCode code="active"/>'
+        '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+        '<value xsi:type="CD" code="416098002" codeSystem="2.16.840.1.113883.6.96">'
+        '<originalText><reference value="#{points_at}"/></originalText></value>'
+        '<participant typeCode="CSM"><participantRole classCode="MANU"><playingEntity>'
+        '<code code="{code}" codeSystem="2.16.840.1.113883.6.88"/></playingEntity>'
+        "</participantRole></participant></observation></entryRelationship></act></entry>"
+    )
+    element = section(
+        "<text><table><tr><td ID='a1'>Ampicillin</td></tr>"
+        "<tr><td ID='t1'>Drug allergy</td></tr></table></text>"
+        + entry.format(points_at="a1", code="733")
+        + entry.format(points_at="t1", code="7980")
+    )
+    found = allergies(element, narrative_ids(element))
+    assert [a.substance for a in found] == ["Ampicillin", "RxNorm 7980"]
+
+
+def test_a_problem_coded_without_words_takes_its_narrative_rows_name():
+    """Intellichart: each problem's value is a bare SNOMED code; its words are only in the
+    narrative row printing the code. All six problems were dropped."""
+    entry = (
+        '<entry><act classCode="ACT" moodCode="EVN"><statusCode code="active"/>'
+        '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+        '<value xsi:type="CD" code="{code}" codeSystem="2.16.840.1.113883.6.96"/>'
+        "</observation></entryRelationship></act></entry>"
+    )
+    found = problems(
+        section(
+            "<text><table><tbody>"
+            "<tr><td><content ID='problem1'>Essential hypertension (Disorder)</content></td>"
+            "<td>59621000</td><td>SnomedCt</td><td>Active</td></tr>"
+            "<tr><td>Overweight (finding)</td><td>238131007</td></tr>"
+            "</tbody></table></text>"
+            + entry.format(code="59621000")
+            + entry.format(code="238131007")
+            + entry.format(code="99999999")  # in no row: nothing to call it
+        ),
+        {},
+    )
+    assert [p.name for p in found] == ["Essential hypertension (Disorder)", "Overweight (finding)"]
+
+
+def test_a_problem_a_history_section_repeats_is_listed_once():
+    """Medical Office Technologies' referral note: the history of past illness repeats four
+    problems of the problem list (same code and onset, no status): each was listed twice."""
+    problem = (
+        '<entry><act classCode="ACT" moodCode="EVN">{status}'
+        '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+        '<effectiveTime><low value="20150622"/></effectiveTime>'
+        '<value xsi:type="CD" code="386661006" codeSystem="2.16.840.1.113883.6.96" '
+        'displayName="Fever"/></observation></entryRelationship></act></entry>'
+    )
+    document = read_cda(
+        io.BytesIO(
+            (
+                f"<ClinicalDocument {V3}><component><structuredBody>"
+                '<component><section><code code="11450-4" codeSystem="2.16.840.1.113883.6.1"/>'
+                + problem.format(status='<statusCode code="active"/>')
+                + "</section></component>"
+                '<component><section><code code="11348-0" codeSystem="2.16.840.1.113883.6.1"/>'
+                + problem.format(status="")
+                + "</section></component></structuredBody></component></ClinicalDocument>"
+            ).encode()
+        )
+    )
+    from intake.cda.read import problem_list
+
+    assert [(p.name, p.status) for p in problem_list(document)] == [("Fever", "active")]

@@ -22,6 +22,7 @@ from intake.cda.hl7 import (
     partial_date,
     reference_text,
     template_ids,
+    text,
 )
 from intake.model import Allergy, Problem
 from intake.understand.problems import NO_ALLERGY_WORDS
@@ -53,6 +54,7 @@ NO_PROBLEMS = re.compile(
     r"|not\s+applicable|no\s+(?:data|information)(?:\s+available)?)\s*\.?\s*$",
     re.I,
 )
+ALLERGY_TYPE = re.compile(r"\b(?:allerg|intoleran|adverse|sensitiv|reaction|propensity)", re.I)
 NO_ALLERGIES = re.compile(
     r"\bno\s+known\s+(?:drug\s+)?(?:allerg|sensitiv)|\bNKD?A\b|\bno\s+(?:drug\s+)?allerg", re.I
 )
@@ -61,8 +63,9 @@ NO_ALLERGIES = re.compile(
 def problems(section: Element, refs: dict[str, str]) -> list[Problem]:
     """The section's problem observations (under concern acts or alone), in order."""
     found: list[Problem] = []
+    rows = row_names(section)
     for concern, observation in _observations(section):
-        problem = _problem(concern, observation, refs)
+        problem = _problem(concern, observation, refs, rows)
         if problem and problem not in found:
             found.append(problem)
     return found
@@ -78,6 +81,30 @@ def allergies(section: Element, refs: dict[str, str]) -> list[Allergy]:
     return found
 
 
+# a table cell holding only a code ('59621000', 'E11.9')
+_CODE_CELL = re.compile(r"(?=[A-Z0-9.\-]*\d)[A-Z0-9][A-Z0-9.\-]{1,19}")
+
+
+def row_names(section: Element) -> dict[str, str]:
+    """Names by code from the section's narrative rows that print an entry's code in a
+    cell of its own and its words in the first (Intellichart: '<td>Essential hypertension
+    (Disorder)</td><td>59621000</td>'); a code two rows name differently is left out."""
+    narrative = first(section, "text")
+    if narrative is None:
+        return {}
+    names: dict[str, set[str]] = {}
+    for row in narrative.iter():
+        if local(row) != "tr":
+            continue
+        cells = [" ".join(text(cell).split()) for cell in row if local(cell) in ("td", "th")]
+        if len(cells) < 2 or not re.search(r"[^\W\d_]{3}", cells[0]):
+            continue
+        for cell in cells[1:]:
+            if _CODE_CELL.fullmatch(cell):
+                names.setdefault(cell, set()).add(cells[0])
+    return {code: next(iter(seen)) for code, seen in names.items() if len(seen) == 1}
+
+
 def _observations(section: Element) -> Iterator[tuple[Element | None, Element]]:
     """(concern act or None, observation) for each entry's top observations."""
     for entry in every(section, "entry"):
@@ -91,7 +118,12 @@ def _observations(section: Element) -> Iterator[tuple[Element | None, Element]]:
                         yield element, observation
 
 
-def _problem(concern: Element | None, observation: Element, refs: dict[str, str]) -> Problem | None:
+def _problem(
+    concern: Element | None,
+    observation: Element,
+    refs: dict[str, str],
+    rows: dict[str, str] | None = None,
+) -> Problem | None:
     if observation.get("negationInd") == "true" or observation.get("nullFlavor"):
         return None
     if concern is not None and concern.get("nullFlavor"):
@@ -99,6 +131,8 @@ def _problem(concern: Element | None, observation: Element, refs: dict[str, str]
     value = first(observation, "value")
     code = code_of(value, refs)
     name = _name(code) or _text(observation, refs)
+    if not name and code and code.code:  # a bare code: the words its narrative row prints
+        name = (rows or {}).get(code.code)
     if not name or NO_PROBLEMS.match(name):
         return None
     onset = partial_date(first(observation, "effectiveTime", "low"))
@@ -114,7 +148,7 @@ def _problem(concern: Element | None, observation: Element, refs: dict[str, str]
 def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]) -> Allergy | None:
     agent_element = first(observation, "participant", "participantRole", "playingEntity", "code")
     agent = code_of(agent_element, refs)
-    name = _name(agent) or ""
+    name = _name(agent) or _unnamed_agent(observation, agent, refs)
     if observation.get("nullFlavor") or (concern is not None and concern.get("nullFlavor")):
         return None  # "unknown" is not "none"
     value = code_of(first(observation, "value"), refs)
@@ -155,6 +189,20 @@ def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]
         code=_coded(agent_element),
         raw=name + (f": {reaction_words}" if reaction_words else ""),
     )
+
+
+def _unnamed_agent(observation: Element, agent: Code | None, refs: dict[str, str]) -> str:
+    """An allergen coded without words (Allscripts FollowMyHealth: a bare RxNorm code, its
+    name only in the narrative the observation's value points at): those words, else the
+    code itself ('RxNorm 733'), so a penicillin allergy is never dropped for want of a name;
+    '' when nothing is coded."""
+    value = code_of(first(observation, "value"), refs)
+    words = value.original if value else None
+    if words and words != value.display and not ALLERGY_TYPE.search(words):  # type: ignore[union-attr]
+        return words  # (not the observation's own kind: 'Drug allergy', 'Intolerance')
+    if agent and agent.code:
+        return f"{SYSTEMS.get(agent.system or '', 'code')} {agent.code}"
+    return ""
 
 
 def _is_reaction(words: str, reactions: list[str]) -> bool:

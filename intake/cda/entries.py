@@ -6,6 +6,7 @@ the same as one from a PDF or a photo.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
@@ -40,6 +41,7 @@ from intake.understand.meds import (
     canonical_strength,
     parse_medication_line,
     route_of,
+    sig_frequency,
 )
 
 PROSE_SECTIONS = frozenset(
@@ -76,6 +78,9 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
     ("No known medications", "No medication information")."""
     if activity.get("negationInd") == "true":
         return None
+    said = code_of(first(activity, "code"), refs)  # 'Patient not on Self-Medications'
+    if said and said.name and (PLACEHOLDER.search(said.name) or NOT_ON.search(said.name)):
+        return None
     material = first(activity, "consumable", "manufacturedProduct", "manufacturedMaterial")
     code = code_of(first(material, "code"), refs)
     name = (_drug_name(code) if code else None) or text(first(material, "name"))
@@ -93,6 +98,7 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         not strength
         and dose
         and dose[1]
+        and not any(ch.isdigit() for ch in name)  # '... 10 GM SOLR': its own, unread
         and _unit(dose[1]).lower() not in COUNTS  # '2 Unit' of an inhaler: puffs, no strength
         and STRENGTH_RE.fullmatch(f"{dose[0]} {_unit(dose[1])}")
     ):
@@ -110,6 +116,8 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         if directions:  # references ('Take 1 tablet by mouth every 6 hours as needed')
             how_often = how_often or directions.frequency
             route = route or directions.route
+    if not how_often and sig:  # 'medication:...|frequency:TWO TIMES A DAY', the entry's text
+        how_often = sig_frequency(sig)
     reason = _precondition(activity, refs)
     if reason is not None:
         how_often = as_needed(how_often, reason.lower())
@@ -131,6 +139,9 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
     )
 
 
+# an activity coded as no medication at all ('Patient not on Self-Medications', SNOMED CT
+# 408350003)
+NOT_ON = re.compile(r"\bnot\s+on\b.*\bmedications?\b|\bno\s+(?:self-)?medications?\b", re.I)
 # dose units that count what is taken (tablets, puffs, 'Unit'), never a drug's strength
 COUNTS = frozenset({"unit", "units", "u", "1", "{tbl}", "{puff}", "{actuat}", "{dose}"})
 
@@ -246,8 +257,8 @@ def _result(
     test = test or _narrative_name(observation, refs, shown)
     if not test and code and code.system == LOINC and code.code and named:
         test = named.get(code.code, "")
-    if not test:
-        return None
+    if not test or " ".join(shown.split()).casefold() == " ".join(test.split()).casefold():
+        return None  # no test, or a 'value' that only repeats the test's name
     reference = _reference_range(observation, refs)
     interpretation = first(observation, "interpretationCode")
     codes = [] if interpretation is None else [interpretation.get("code") or ""]
@@ -323,6 +334,8 @@ def _encapsulated_words(element: Element, refs: dict[str, str]) -> str | None:
         target = reference.get("value") or ""
         if target.startswith("#"):
             own = " ".join((refs.get(target[1:]) or "").split())
+        elif target in refs:  # an ID without its '#' ('imageresult12'): a pointer, not words
+            own = " ".join(refs[target].split())
         elif _PLAIN_REFERENCE.fullmatch(target) and "://" not in target:
             own = target.strip()
     return own if 0 < len(own) <= ED_WORDS_LIMIT else None
@@ -337,12 +350,15 @@ def _interval(element: Element) -> tuple[str, str | None] | None:
     return span, _unit(unit) if unit else None
 
 
+_ENTITY = re.compile(r"&(?:lt|gt|le|ge|amp|#\d{2,4});")
+
+
 def _reference_range(observation: Element, refs: dict[str, str]) -> str | None:
     for reference in every(observation, "referenceRange"):
         observed = first(reference, "observationRange")
         words = text(first(observed, "text"))
-        if words:
-            return words
+        if words:  # a sender's text escaped twice ('&amp;lt; OR = 1') reads '< OR = 1'
+            return html.unescape(words) if _ENTITY.search(words) else words
         value = _value(first(observed, "value"), refs)
         if value:
             return " ".join(filter(None, value))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from intake.understand.dates import parse_dicom_date
-from intake.understand.meds import EVENT_WORDS, period_words
+from intake.understand.meds import EVENT_WORDS, period_words, sig_frequency
 
 V3 = "urn:hl7-org:v3"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -119,7 +119,13 @@ def reference_text(element: Element | None, refs: dict[str, str]) -> str | None:
         resolved = refs.get(reference.get("value", "").lstrip("#"))
         if resolved:
             return resolved
-    return text(element) or None
+    own = text(element)
+    if _REFERENCE_WORD.fullmatch(own):  # a reference written as text ('#nomeds'): its
+        return refs.get(own[1:]) or None  # target's words, never the pointer itself
+    return own or None
+
+
+_REFERENCE_WORD = re.compile(r"\s*#[\w.:-]+\s*")
 
 
 def narrative_ids(root: Element) -> dict[str, str]:
@@ -190,7 +196,10 @@ def frequency(effective_times: list[Element]) -> str | None:
             if period is None or is_null(period):
                 continue
             per_day = element.get("institutionSpecified") == "true"
-            words = period_words(period.get("value", ""), period.get("unit", ""), per_day=per_day)
+            unit = period.get("unit", "")
+            words = period_words(period.get("value", ""), unit, per_day=per_day)
+            if not words and unit.isalnum() and period.get("value", "1") == "1":
+                words = sig_frequency(unit)  # a sig's abbreviation as the unit: 'BID', 'Q8H'
             if words:
                 return words
     return None

@@ -157,8 +157,12 @@ def _section(element: Element, refs: dict[str, str], date: str | None) -> Sectio
     return section
 
 
-# what an exporter writes for a name part it has none of ('<given>null</given>')
-NULL_WORDS = frozenset({"null", "none", "undefined", "nil"})
+# what an exporter writes for a name part it has none of ('<given>null</given>'); not
+# hl7.NULL_WORDS, whose 'na' is also a family name
+NAME_PART_NULLS = frozenset({"null", "none", "undefined", "nil"})
+# given names that are not part of the name in use: a birth name (not 'CL', a call-me
+# name: NextGen marks the patient's own first name so)
+OTHER_GIVEN = frozenset({"BR"})
 
 
 def _patient(root: Element) -> Person | None:
@@ -167,9 +171,9 @@ def _patient(root: Element) -> Person | None:
     if patient is None:
         return None
     name = first(patient, "name")
-    given = [text(g) for g in every(name, "given")]
+    given = [text(g) for g in every(name, "given") if g.get("qualifier") not in OTHER_GIVEN]
     parts = [*given, text(first(name, "family"))]  # a vendor's 'null' for an absent part
-    full = " ".join(part for part in parts if part and part.casefold() not in NULL_WORDS)
+    full = " ".join(part for part in parts if part and part.casefold() not in NAME_PART_NULLS)
     ids = [i.get("extension", "") for i in every(role, "id") if i.get("extension")]
     person = Person(
         name=display_name(full) or (full or None),
@@ -198,12 +202,16 @@ def medication_list(document: CdaDocument) -> list[Medication]:
 
 
 def problem_list(document: CdaDocument) -> list[Problem]:
-    """The problems of every problem and diagnosis section, each once."""
-    found: list[Problem] = []
+    """The problems of every problem and diagnosis section, each once: one a later section
+    repeats (a history section's 'Fever', onset 2015-06-22, without its status) is the
+    same problem, its status taken where the first had none."""
+    found: dict[tuple[str, str | None], Problem] = {}
     for problem in (p for s in document.walk() for p in s.problems):
-        if problem not in found:
-            found.append(problem)
-    return found
+        key = (problem.code or problem.name.casefold(), problem.onset)
+        seen = found.get(key)
+        if seen is None or (seen.status is None and problem.status is not None):
+            found[key] = problem
+    return list(found.values())
 
 
 def allergy_list(document: CdaDocument) -> list[Allergy]:

@@ -13,7 +13,10 @@ from intake.understand.vocabulary import (
 )
 
 # 'mikrogramm' (hu, de), 'microgramas' (pt), 'microgramos' (es): micrograms
-_UNIT = r"(?i:mg/ml|mg|mcg|µg|mikrogramm?|micro?gram(?:a|o|me)?s?|g|ml|units?|iu|%|meq|mmol)"
+_UNIT = (
+    r"(?i:mg/ml|mg|mcg|µg|mikrogramm?|micro?gram(?:a|o|me)?s?|gm|grams?|g|ml|units?|iu|%|meq"
+    r"|mmol)"
+)
 # a number starts only where no digit, point or comma stands before it, so a long run of
 # digits is tried once, not from every position (linear time on a pasted barcode); a comma
 # before one or two digits is a decimal comma ('0,1%', '0,5 mg'), never thousands
@@ -52,14 +55,16 @@ ROUTES = {
 }
 FREQUENCIES = [
     ("every {n} hours", r"(?:every|q)\s*(?P<n>\d+)\s*(?:hours?|hrs?|h)\b"),
-    ("four times daily", r"four\s+times\s+(?:a\s+|per\s+)?day|four\s+times\s+daily|q\.?i\.?d\.?"),
+    # 'Two times daily', '3 times a day' (said in words or digits)
+    ("four times daily", r"(?:four|4)\s+times\s+(?:a\s+|per\s+)?(?:day|daily)|q\.?i\.?d\.?"),
+    ("three times daily", r"(?:three|3)\s+times\s+(?:a\s+|per\s+)?(?:day|daily)|t\.?i\.?d\.?"),
     (
-        "three times daily",
-        r"three\s+times\s+(?:a\s+|per\s+)?day|three\s+times\s+daily|t\.?i\.?d\.?",
+        "twice daily",
+        r"twice\s+(?:a\s+)?day|twice\s+daily|(?:two|2)\s+times\s+(?:a\s+|per\s+)?(?:day|daily)"
+        r"|b\.?i\.?d\.?",
     ),
-    ("twice daily", r"twice\s+(?:a\s+)?day|twice\s+daily|two\s+times\s+(?:a\s+)?day|b\.?i\.?d\.?"),
     ("at bedtime", r"at\s+bedtime|nightly|q\.?h\.?s\.?"),
-    ("weekly", r"(?:once\s+)?weekly|once\s+a\s+week|every\s+week"),
+    ("weekly", r"(?:once\s+)?weekly|once\s+a\s+week|every\s+week|q\.?\s?wk\b"),
     ("daily", r"(?:once\s+)?daily|once\s+a\s+day|every\s+(?:day|morning|evening)|q\.?d\.?"),
 ]
 PRN_RE = re.compile(r"\b(?:as\s+needed|prn|if\s+needed)\b(?:\s+for\s+(?P<reason>[a-z ]+))?", re.I)
@@ -621,7 +626,7 @@ _PER_MILLIGRAM = re.compile(r"\s*/\s*mg(?![A-Za-z])", re.IGNORECASE)
 UNIT_SPELLING = {
     "mg": "mg", "mcg": "mcg", "µg": "mcg", "mikrogramm": "mcg", "mikrogram": "mcg",
     "microgram": "mcg", "micrograms": "mcg", "microgramas": "mcg", "microgramos": "mcg",
-    "g": "g", "ml": "mL", "unit": "unit", "units": "units",
+    "g": "g", "gm": "g", "gram": "g", "grams": "g", "ml": "mL", "unit": "unit", "units": "units",
     "iu": "IU", "%": "%", "meq": "mEq", "mmol": "mmol", "mg/ml": "mg/mL",
 }  # fmt: skip
 
@@ -665,6 +670,8 @@ def period_words(value: str | float, unit: str, *, per_day: bool = False) -> str
     if hours is None or amount <= 0:
         return None
     total = round(amount * hours, 6)
+    if abs(total - round(total)) <= 0.01 * total:  # '0.3333 d': 7.9992 hours are 8
+        total = float(round(total))
     if total == 24 or (per_day and total in _HOURS):
         return _HOURS[int(total)]
     if total == 168:
@@ -708,6 +715,11 @@ def _lookup(table: dict[str, str], text: str) -> str | None:
         if re.search(rf"\b(?:{pattern})(?![A-Za-z])", text, re.IGNORECASE):
             return canonical
     return None
+
+
+def sig_frequency(text: str) -> str | None:
+    """How often directions say to take a drug ('TWO TIMES A DAY': 'twice daily'), or None."""
+    return _frequency(text)
 
 
 def _frequency(text: str) -> str | None:
