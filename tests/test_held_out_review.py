@@ -266,6 +266,7 @@ def test_a_combination_product_keeps_every_ingredient():
         assert (medication.name, medication.strength) == (name, strength), line
         if generic:
             assert normalise(medication.name).generic == generic, line
+    assert normalise("Tylenol with Codeine").generic == "Acetaminophen/Codeine"
     # two drugs in a sentence are no combination; a dose range stays a range
     two = parse_medication_line("Metformin 500 mg and lisinopril 10 mg daily")
     assert (two.name, two.strength) == ("Metformin", "500 mg")
@@ -521,3 +522,21 @@ def test_a_problem_a_history_section_repeats_is_listed_once():
     from intake.cda.read import problem_list
 
     assert [(p.name, p.status) for p in problem_list(document)] == [("Fever", "active")]
+
+
+def test_a_plan_label_with_nothing_after_it_is_no_plan_item():
+    """medfusion_newman_alice_ccd_v11.xml (corpus): the treatment plan's narrative opens
+    with '<content styleCode="Bold"> Hand-off Communication:</content>' above its table:
+    the summary listed 'Hand-off Communication:' as the first provider's plan."""
+    from intake.cda.entries import items
+
+    element = section(
+        '<text><content styleCode="Bold"> Hand-off Communication:</content><br/><br/>'
+        "<table><thead><tr><th>Planned Care</th><th>Start Date</th></tr></thead><tbody>"
+        "<tr><td>Get an EKG done on 6/23/2015.</td><td>June 23, 2015</td></tr>"
+        "</tbody></table><paragraph>Plan: recheck in 2 weeks</paragraph></text>"
+    )
+    assert items(element, "plan", {}) == [
+        "Get an EKG done on 6/23/2015. · June 23, 2015",
+        "Plan: recheck in 2 weeks",
+    ]

@@ -371,8 +371,13 @@ def items(section: Element, kind: str, refs: dict[str, str]) -> list[str]:
     reader = _ITEM_READERS.get(kind)
     found = reader(section, refs) if reader else []
     if not found and kind in PROSE_SECTIONS:
-        found = narrative_lines(first(section, "text"), headers=False)
+        lines = narrative_lines(first(section, "text"), headers=False)
+        found = [line for line in lines if not LABEL_ONLY.fullmatch(line)]
     return found
+
+
+# a heading's label with nothing after it ('Hand-off Communication:'): no statement
+LABEL_ONLY = re.compile(r"[^\W\d_][\w /&()'-]{0,60}:\s*")
 
 
 def _problems(section: Element, refs: dict[str, str]) -> list[str]:
