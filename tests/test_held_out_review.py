@@ -540,3 +540,75 @@ def test_a_plan_label_with_nothing_after_it_is_no_plan_item():
         "Get an EKG done on 6/23/2015. · June 23, 2015",
         "Plan: recheck in 2 weeks",
     ]
+
+
+# --- the third held-out round: microsoft/FHIR-Converter's C-CDA samples (MIT) --------------
+
+
+def test_dressings_name_no_prescriber():
+    """Procedure_Note.ccda: '... to placement of any dressings follows.' gave a medication
+    the prescriber 'essings follows' ('dr' inside a word, a lower-case 'name')."""
+    from intake.understand.meds import PRESCRIBER_RE
+
+    assert PRESCRIBER_RE.search("narrative ... placement of any dressings follows.") is None
+    assert PRESCRIBER_RE.search("Prescriber: John Smith MD").group("p") == "John Smith"
+    assert PRESCRIBER_RE.search("Dr. Jane Roe").group("p") == "Jane Roe"
+
+
+def test_a_group_label_joined_to_an_allergen_and_a_reaction_as_its_name_are_no_name():
+    """Patient-1.ccda: the allergen's originalText 'Allergy to Eggs + Eggs' (a group label
+    joined to the display 'Eggs'); History_and_Physical.ccda: the section's lines read
+    'Nausea: Nausea' (the allergen's originalText pointing at the reaction)."""
+    from intake.cda.entries import items
+
+    entry = (
+        '<entry><act classCode="ACT" moodCode="EVN"><statusCode code="active"/>'
+        '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+        '<participant typeCode="CSM"><participantRole classCode="MANU"><playingEntity>'
+        '<code code="{code}" codeSystem="2.16.840.1.113883.6.88" displayName="{drug}">'
+        "<originalText>{original}</originalText></code>"
+        "</playingEntity></participantRole></participant>{reaction}"
+        "</observation></entryRelationship></act></entry>"
+    )
+    nausea = (
+        '<entryRelationship typeCode="MFST" inversionInd="true"><observation classCode="OBS" '
+        'moodCode="EVN"><value xsi:type="CD" code="422587007" '
+        'codeSystem="2.16.840.1.113883.6.96" displayName="Nausea"><originalText>'
+        '<reference value="#reaction1"/></originalText></value></observation>'
+        "</entryRelationship>"
+    )
+    element = section(
+        "<text><table><tr><td ID='reaction1'>Nausea</td></tr></table></text>"
+        + entry.format(code="291P45F896", drug="Eggs", original="Allergy to Eggs + Eggs",
+                       reaction="")
+        + entry.format(code="7980", drug="Penicillin G", reaction=nausea,
+                       original='<reference value="#reaction1"/>')
+    )  # fmt: skip
+    refs = narrative_ids(element)
+    assert [(a.substance, a.reaction) for a in allergies(element, refs)] == [
+        ("Eggs", None),
+        ("Penicillin G", "Nausea"),
+    ]
+    assert items(element, "allergies", refs) == ["Eggs", "Penicillin G: Nausea"]
+
+
+def test_a_strength_per_actuation_and_a_drug_given_with_a_procedure():
+    """History_and_Physical.ccda: 'Proventil 0.09 MG/ACTUAT' was '0.09 mg'; Procedure_Note:
+    'Conscious sedation with propofol 200 mg' was a drug of that name."""
+    proventil = parse_medication_line("Proventil HFA 0.09 MG/ACTUAT")
+    assert proventil.strength == "0.09 mg/actuation"
+    assert parse_medication_line("Conscious sedation with propofol 200 mg IV").name == "propofol"
+    assert parse_medication_line("Tylenol with Codeine 300 mg").name == "Tylenol with Codeine"
+
+
+def test_a_birth_name_that_is_the_only_given_name_stays():
+    """Patient-1.ccda: <given qualifier="BR">Wilma</given><family>Crawford</family> was the
+    patient 'Crawford'."""
+    document = read_cda(
+        io.BytesIO(
+            f"<ClinicalDocument {V3}><recordTarget><patientRole><patient><name>"
+            '<given qualifier="BR">Wilma</given><family>Crawford</family></name></patient>'
+            "</patientRole></recordTarget></ClinicalDocument>".encode()
+        )
+    )
+    assert document.patient.name == "Wilma Crawford"

@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element
 
 from intake.cda.hl7 import (
     Code,
+    agent_name,
     code_of,
     every,
     first,
@@ -148,7 +149,7 @@ def _problem(
 def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]) -> Allergy | None:
     agent_element = first(observation, "participant", "participantRole", "playingEntity", "code")
     agent = code_of(agent_element, refs)
-    name = _name(agent) or _unnamed_agent(observation, agent, refs)
+    name = agent_name(agent) or _unnamed_agent(observation, agent, refs)
     if observation.get("nullFlavor") or (concern is not None and concern.get("nullFlavor")):
         return None  # "unknown" is not "none"
     value = code_of(first(observation, "value"), refs)

@@ -15,6 +15,7 @@ from intake.cda.hl7 import (
     LOINC,
     RXNORM,
     Code,
+    agent_name,
     code_in,
     code_of,
     end_date,
@@ -154,8 +155,8 @@ def _drug_name(code: Code) -> str | None:
     original, display = code.original, code.display
     if not (original and display):
         return original or display
-    if display.casefold() in original.casefold():  # 'Antihypertensive combinations + ' and
-        return display  # the display: a class label before the drug's own name (EMERGE)
+    if (named := agent_name(code)) != code.name:  # a class label joined to the display
+        return named
     shared = set(re.findall(r"[a-z]{3,}", original.lower())) & set(
         re.findall(r"[a-z]{3,}", display.lower())
     )
@@ -401,7 +402,8 @@ def _allergies(section: Element, refs: dict[str, str]) -> list[str]:
         agent = code_of(
             first(observation, "participant", "participantRole", "playingEntity", "code"), refs
         )
-        if not agent or not agent.name:
+        name = agent_name(agent)
+        if not agent or not name:
             continue
         reactions = []
         for relation in every(observation, "entryRelationship"):
@@ -410,7 +412,9 @@ def _allergies(section: Element, refs: dict[str, str]) -> list[str]:
                 reaction = code_of(first(inner, "value"), refs)
                 if reaction and reaction.name and relation.get("typeCode") == "MFST":
                     reactions.append(reaction.name)
-        lines.append(agent.name + (f": {', '.join(reactions)}" if reactions else ""))
+        if agent.display and name.casefold() in {r.casefold() for r in reactions}:
+            name = agent.display  # its originalText points at the reaction's cell
+        lines.append(name + (f": {', '.join(reactions)}" if reactions else ""))
     return _distinct(lines)
 
 

@@ -79,6 +79,20 @@ class Code:
         return self.original or self.display
 
 
+def agent_name(code: Code | None) -> str | None:
+    """The name of a drug or allergen: the author's words, unless they are the display name
+    with more before or after it (a system's 'Allergy to Eggs + Eggs', 'Antihypertensive
+    combinations + Enalapril ...': a group label joined to the name), then the display."""
+    if code is None:
+        return None
+    original, display = code.original, code.display
+    if original and display:
+        folded = display.casefold()
+        if folded in original.casefold() and folded != original.casefold():
+            return display
+    return code.name
+
+
 def code_of(element: Element | None, refs: dict[str, str]) -> Code | None:
     """A CD/CE/CV element (or a code with nullFlavor and a translation) as a Code."""
     if element is None:

@@ -172,6 +172,7 @@ def _patient(root: Element) -> Person | None:
         return None
     name = first(patient, "name")
     given = [text(g) for g in every(name, "given") if g.get("qualifier") not in OTHER_GIVEN]
+    given = given or [text(g) for g in every(name, "given")]  # a birth name alone: the name
     parts = [*given, text(first(name, "family"))]  # a vendor's 'null' for an absent part
     full = " ".join(part for part in parts if part and part.casefold() not in NAME_PART_NULLS)
     ids = [i.get("extension", "") for i in every(role, "id") if i.get("extension")]

@@ -142,8 +142,9 @@ QUANTITY_RE = re.compile(
     r"(?:\s*(?:tablets?|tabs?|capsules?|caps?|ml|each|ea))?)", re.I)  # fmt: skip
 REFILLS_RE = re.compile(r"\b(?:refills?|rf)\b[\s:#.]*(?P<r>\d+|none|no)\b", re.I)
 PRESCRIBER_RE = re.compile(
-    r"\b(?:prescriber|prescribed by|dr\.?|doctor)\s*[:#]?\s*(?P<p>[A-Z][A-Za-z.'\- ]{2,40}?)"
-    r"(?=\s{2,}|\s*(?:md|do|np|pa)\b|$)", re.I | re.M)  # fmt: skip
+    r"\b(?:prescriber|prescribed by|dr\b\.?|doctor)\s*[:#]?\s*"  # 'Dr.', not 'dressings'
+    r"(?P<p>(?-i:[A-Z])[A-Za-z.'\- ]{2,40}?)(?=\s{2,}|\s*(?:md|do|np|pa)\b|$)",
+    re.I | re.M)  # fmt: skip
 PHARMACY_RE = re.compile(r"(?P<ph>[A-Z][A-Za-z&'. ]{2,40}\s(?:pharmacy|drugs?|rx))\b", re.I)
 START_RE = re.compile(
     r"\b(?:start(?:ed)?|began|since|filled|date filled)\b[\s:]*(?P<d>[^\n]{6,30})", re.I
@@ -620,13 +621,14 @@ _NEXT_INGREDIENT = re.compile(
 )
 # a strength per milligram of the product ('Desonide Topical Ointment 0.0005 mg/mg', as
 # RxNorm writes 0.05%): without it, '0.0005 mg' would be a dose a thousand times too small
-_PER_MILLIGRAM = re.compile(r"\s*/\s*mg(?![A-Za-z])", re.IGNORECASE)
+_PER_MILLIGRAM = re.compile(r"\s*/\s*(?:mg|actuat(?:ion)?)(?![A-Za-z])", re.IGNORECASE)
 
 
 UNIT_SPELLING = {
     "mg": "mg", "mcg": "mcg", "µg": "mcg", "mikrogramm": "mcg", "mikrogram": "mcg",
     "microgram": "mcg", "micrograms": "mcg", "microgramas": "mcg", "microgramos": "mcg",
-    "g": "g", "gm": "g", "gram": "g", "grams": "g", "ml": "mL", "unit": "unit", "units": "units",
+    "g": "g", "gm": "g", "gram": "g", "grams": "g", "ml": "mL", "actuat": "actuation",
+    "actuation": "actuation", "unit": "unit", "units": "units",
     "iu": "IU", "%": "%", "meq": "mEq", "mmol": "mmol", "mg/ml": "mg/mL",
 }  # fmt: skip
 
@@ -705,9 +707,26 @@ def _name(before: str) -> str | None:
         words.pop(0)
     while words and words[-1].lower() in NOT_NAMES:
         words.pop()
+    words = _after_procedure(words)
     if not words or len(words) > 4 or len("".join(words)) < 3:
         return None
     return " ".join(words)
+
+
+def _after_procedure(words: list[str]) -> list[str]:
+    """The drug of 'Conscious sedation with propofol': the words after 'with' or 'using'
+    when those before it name no drug and those after it do ('Tylenol with Codeine' stays
+    whole)."""
+    from intake.understand.drugs import normalise
+
+    lowered = [word.lower() for word in words]
+    for joint in ("with", "using"):
+        if joint in lowered[1:-1]:
+            at = lowered.index(joint)
+            before, after = " ".join(words[:at]), " ".join(words[at + 1 :])
+            if normalise(before, fuzzy=False) is None and normalise(after, fuzzy=False):
+                return words[at + 1 :]
+    return words
 
 
 def _lookup(table: dict[str, str], text: str) -> str | None:
