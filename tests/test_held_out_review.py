@@ -612,3 +612,34 @@ def test_a_birth_name_that_is_the_only_given_name_stays():
         )
     )
     assert document.patient.name == "Wilma Crawford"
+
+
+def test_a_fhir_document_bundle_takes_its_compositions_kind(tmp_path):
+    """FHIR-Converter's ReferralNote sample as FHIR (a C-CDA discharge summary converted):
+    a bundle with a Composition typed LOINC 11490-0 'Discharge summarization note' and no
+    medication, result or problem was 'other', so the checklist found no summary."""
+    import json
+
+    from intake.extractors import extract
+    from intake.scan import identify
+
+    bundle = {
+        "resourceType": "Bundle", "type": "batch",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p1",
+                          "name": [{"given": ["Adam"], "family": "Everyman"}],
+                          "birthDate": "1954-11-25"}},
+            {"resource": {"resourceType": "Composition", "id": "c1", "status": "final",
+                          "type": {"coding": [{"system": "http://loinc.org", "code": "11490-0",
+                                               "display": "Discharge summarization note"}]},
+                          "title": "Discharge Summary (UD)",
+                          "subject": {"reference": "Patient/p1"}}},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    (document,) = extract(identify(path, path.name))
+    assert (document.kind, document.title) == (
+        "discharge_summary",
+        "Discharge Summary (UD) (FHIR export)",
+    )

@@ -34,7 +34,7 @@ from intake.understand.people import display_name
 KIND_BY_LOINC = {
     "34133-9": "visit_summary", "11506-3": "visit_summary", "34117-2": "visit_summary",
     "60591-5": "visit_summary", "68608-9": "visit_summary", "81218-0": "visit_summary",
-    "18842-5": "discharge_summary", "34105-7": "discharge_summary",
+    "18842-5": "discharge_summary", "34105-7": "discharge_summary", "11490-0": "discharge_summary",
     "11488-4": "consult_note", "57133-1": "referral", "57170-5": "referral",
     "11504-8": "operative_note", "28570-0": "operative_note", "34121-4": "operative_note",
     "18748-4": "imaging_report", "18726-0": "imaging_report", "11526-1": "pathology_report",

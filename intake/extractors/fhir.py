@@ -288,6 +288,8 @@ class FhirReading:
                 f"({', '.join(linked[:3])}): download them from the portal"
             )
             found[0] = replace(found[0], warnings=(*found[0].warnings, note))
+        if not found and (composed := self._composition()):
+            found.append(self._document(*composed))  # a document bundle: its Composition
         if not found:
             kinds = sorted({r["resourceType"] for r in self.resources})
             found.append(
@@ -296,6 +298,22 @@ class FhirReading:
                 )
             )
         return found
+
+    def _composition(self) -> tuple[str, str] | None:
+        """(kind, title) of the export's Composition when its LOINC type names a document
+        intake knows (11490-0 'Discharge summarization note': a discharge summary), else
+        None: a document bundle converted from a C-CDA was 'other'."""
+        from intake.cda.read import KIND_BY_LOINC
+
+        for resource in self.resources:
+            if resource.get("resourceType") != "Composition":
+                continue
+            kind = KIND_BY_LOINC.get(_code_in(resource.get("type"), LOINC) or "")
+            if kind:
+                title = resource.get("title")
+                named = isinstance(title, str) and title.strip()
+                return kind, title if named else kind.replace("_", " ").capitalize()
+        return None
 
     def _linked_only(self) -> list[str]:
         """Attachments given only as a URL (never fetched: nothing leaves the machine)."""
