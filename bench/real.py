@@ -19,6 +19,7 @@ intake reports that the source's own text does not contain), seconds per unit.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import re
@@ -115,7 +116,17 @@ def number(text: str) -> float | None:
         return None
 
 
+def _entities_out(text: str) -> str:
+    """Text a sender escaped more than once ('&amp;amp;amp;') as its words ('&')."""
+    for _ in range(4):
+        if "&" not in text or (plain := html.unescape(text)) == text:
+            break
+        text = plain
+    return text
+
+
 def same_value(expected: str, found: str) -> bool:
+    expected, found = _entities_out(expected), _entities_out(found)
     a, b = re.sub(r"\s+", "", expected), re.sub(r"\s+", "", found)  # '< 0,5' = '<0,5'
     if a.lower() == b.lower():
         return True
@@ -185,9 +196,14 @@ def source_text(path: Path) -> str:
 
 
 def in_source(value: str, text: str) -> bool:
-    """Whether the source's text holds `value`, ignoring case, spacing and punctuation."""
-    squashed = re.sub(r"[\W_]+", "", text.lower())
-    return re.sub(r"[\W_]+", "", value.lower()) in squashed
+    """Whether the source's text holds `value`, ignoring case, spacing and punctuation; XML
+    text a sender escaped more than once ('&amp;amp;') is read as its words too."""
+    wanted = re.sub(r"[\W_]+", "", value.lower())
+    if wanted in re.sub(r"[\W_]+", "", text.lower()):
+        return True
+    if "&" not in text:
+        return False
+    return wanted in re.sub(r"[\W_]+", "", _entities_out(text).lower())
 
 
 # --- scoring -------------------------------------------------------------------------------------

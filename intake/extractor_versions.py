@@ -8,7 +8,7 @@ VERSIONS: dict[str, str] = {
     "pdf": "16",
     "dicom": "5",
     "image": "11",
-    "ccda": "16",
+    "ccda": "17",
     "fhir": "9",
     "text": "7",
 }

@@ -416,10 +416,15 @@ def test_a_reference_id_is_no_result_and_an_escaped_range_is_unescaped():
         '<value xsi:type="ST">Negative</value><referenceRange><observationRange>'
         "<text>&amp;lt; OR = 1</text></observationRange></referenceRange>"
         "</observation></entry>"
+        '<entry><observation classCode="OBS" moodCode="EVN">'
+        '<code code="36643-5" codeSystem="2.16.840.1.113883.6.1" displayName="Chest X-ray"/>'
+        '<value xsi:type="ST">Exam: CHEST 2 VIEWS, PA &amp;amp;amp; LATERAL</value>'
+        "</observation></entry>"
     )
     found = results(element, narrative_ids(element), None)
     assert [(r.test, r.value, r.reference_range) for r in found] == [
-        ("Urobilin", "Negative", "< OR = 1")
+        ("Urobilin", "Negative", "< OR = 1"),
+        ("Chest X-ray", "Exam: CHEST 2 VIEWS, PA & LATERAL", None),  # escaped three times
     ]
 
 

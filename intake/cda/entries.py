@@ -310,10 +310,10 @@ def _value(element: Element | None, refs: dict[str, str]) -> tuple[str, str | No
         return _interval(element)
     if kind == "ED":
         words = _encapsulated_words(element, refs)
-        return (words, None) if words else None
+        return (unescaped(words), None) if words else None
     if kind in ("ST", ""):
         words = text(element)
-        return (words, None) if words else None
+        return (unescaped(words), None) if words else None
     return None
 
 
@@ -354,12 +354,22 @@ def _interval(element: Element) -> tuple[str, str | None] | None:
 _ENTITY = re.compile(r"&(?:lt|gt|le|ge|amp|#\d{2,4});")
 
 
+def unescaped(words: str) -> str:
+    """Text a sender escaped twice or more ('&amp;lt; OR = 1', 'PA &amp;amp; LATERAL') as
+    it reads: '< OR = 1', 'PA & LATERAL'."""
+    for _ in range(3):
+        if not _ENTITY.search(words):
+            break
+        words = html.unescape(words)
+    return words
+
+
 def _reference_range(observation: Element, refs: dict[str, str]) -> str | None:
     for reference in every(observation, "referenceRange"):
         observed = first(reference, "observationRange")
         words = text(first(observed, "text"))
-        if words:  # a sender's text escaped twice ('&amp;lt; OR = 1') reads '< OR = 1'
-            return html.unescape(words) if _ENTITY.search(words) else words
+        if words:
+            return unescaped(words)
         value = _value(first(observed, "value"), refs)
         if value:
             return " ".join(filter(None, value))
