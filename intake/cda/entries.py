@@ -80,7 +80,7 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
     if activity.get("negationInd") == "true":
         return None
     said = code_of(first(activity, "code"), refs)  # 'Patient not on Self-Medications'
-    if said and said.name and (PLACEHOLDER.search(said.name) or NOT_ON.search(said.name)):
+    if said and said.name and NOT_ON.search(said.name):
         return None
     material = first(activity, "consumable", "manufacturedProduct", "manufacturedMaterial")
     code = code_of(first(material, "code"), refs)
@@ -142,7 +142,11 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
 
 # an activity coded as no medication at all ('Patient not on Self-Medications', SNOMED CT
 # 408350003)
-NOT_ON = re.compile(r"\bnot\s+on\b.*\bmedications?\b|\bno\s+(?:self-)?medications?\b", re.I)
+NOT_ON = re.compile(
+    r"\bnot\s+on\b.*\bmedications?\b|\bno\s+(?:known\s+|current\s+)?(?:self-)?medications?\b"
+    r"|\bnot\s+taking\b|\bno\s+medication\s+(?:data|information)\b",
+    re.I,
+)
 # dose units that count what is taken (tablets, puffs, 'Unit'), never a drug's strength
 COUNTS = frozenset({"unit", "units", "u", "1", "{tbl}", "{puff}", "{actuat}", "{dose}"})
 

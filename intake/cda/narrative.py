@@ -46,7 +46,7 @@ def narrative_lines(element: Element | None, *, headers: bool = True) -> list[st
     cells_open = 0  # how many table cells the walk is inside
 
     def flush() -> None:
-        text = _unescaped("".join(parts))
+        text = _without_escaped_tags("".join(parts))
         if CELL in text:
             cells = (" ".join(cell.split()) for cell in text.split(CELL))
             line = " · ".join(cell for cell in cells if cell)
@@ -91,7 +91,7 @@ def narrative_lines(element: Element | None, *, headers: bool = True) -> list[st
     return lines
 
 
-def _unescaped(text: str) -> str:
+def _without_escaped_tags(text: str) -> str:
     """`text` without narrative tags written into it as text (each a space)."""
     return ESCAPED_MARKUP.sub(" ", text) if "<" in text else text
 
@@ -129,13 +129,13 @@ def _html(node: Element, out: list[str], *, top: bool = False) -> None:
                 if _is_span(node.get(a, "")) and tag in ("td", "th")
             )
             out.append(f"<{tag}{spans}>")
-        out.append(escape(_unescaped(node.text or "")))
+        out.append(escape(_without_escaped_tags(node.text or "")))
         for child in node:
             _html(child, out)
         if tag:
             out.append(f"</{tag}>")
     if not top:
-        out.append(escape(_unescaped(node.tail or "")))
+        out.append(escape(_without_escaped_tags(node.tail or "")))
 
 
 def _is_span(value: str) -> bool:

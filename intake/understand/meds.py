@@ -571,9 +571,10 @@ def parse_medication_line(line: str) -> Medication | None:
     combined = extra and re.search(r"[/+]\s*[\d.]", extra.group())  # a second ingredient
     if extra and extra.group() and (combined or _lookup(TOPICAL, raw)):
         strength, tail = strength + extra.group(), tail[extra.end() :]
-    elif (per_mass := _PER_MILLIGRAM.match(tail)) and "/" not in strength:
+    elif (per_mass := _PER_PRODUCT_UNIT.match(tail)) and "/" not in strength:
         strength, tail = strength + per_mass.group(), tail[per_mass.end() :]  # a ratio
-    if joined := _JOINED_NUMBERS.search(raw[: match.start()]):  # '50-325-40-30 MG'
+    window = max(0, match.start() - JOINED_REACH)  # (a bounded look back: linear time)
+    if joined := _JOINED_NUMBERS.search(raw, window, match.start()):  # '50-325-40-30 MG'
         name = _name(raw[: joined.start()]) or name
         strength = joined.group() + strength
     names, strengths = [name], [strength]
@@ -612,6 +613,7 @@ def parse_medication_line(line: str) -> Medication | None:
 # the numbers of a combination's strengths joined by dashes or slashes before their one
 # unit ('50-325-40-30 MG', '500/125 mg'), or a range of doses ('200-400 mg')
 _JOINED_NUMBERS = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?[-/])+$")
+JOINED_REACH = 40  # characters before a strength its joined numbers may take
 # a combination product's next ingredient after a strength: its name and strength after
 # '/', '+' or 'and', or a bare strength after a dash ('250 mg-250 mg')
 _NEXT_INGREDIENT = re.compile(
@@ -619,9 +621,10 @@ _NEXT_INGREDIENT = re.compile(
     rf"|(?P<dash>-)\s*(?=\d))(?P<strength>(?:{_NUMBER})\s*{_UNIT})(?![A-Za-z])",
     re.IGNORECASE,
 )
-# a strength per milligram of the product ('Desonide Topical Ointment 0.0005 mg/mg', as
-# RxNorm writes 0.05%): without it, '0.0005 mg' would be a dose a thousand times too small
-_PER_MILLIGRAM = re.compile(r"\s*/\s*(?:mg|actuat(?:ion)?)(?![A-Za-z])", re.IGNORECASE)
+# a strength per milligram or per actuation of the product ('Desonide Topical Ointment
+# 0.0005 mg/mg', as RxNorm writes 0.05%; '0.09 MG/ACTUAT'): without it, '0.0005 mg' would be
+# a dose a thousand times too small
+_PER_PRODUCT_UNIT = re.compile(r"\s*/\s*(?:mg|actuat(?:ion)?)(?![A-Za-z])", re.IGNORECASE)
 
 
 UNIT_SPELLING = {
