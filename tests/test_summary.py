@@ -310,7 +310,8 @@ def test_the_medication_tables_say_which_drugs_stopped(tmp_path):
     manifest = api.build_packet(folder, out, api.Options(appointment=APPOINTMENT))
     summary = summarise(manifest)
     stopped = [row.name for row in manifest.medication_list if summary.ended_note(row.name)]
-    assert sorted(stopped) == ["Filgrastim", "Lisinopril"]  # completed; a course ended
+    assert sorted(stopped) == ["Filgrastim"]  # a course ended (Lisinopril's entry says
+    # 'completed' with no end date: listed as current, with the question; see below)
     page = _html(out)
     table = page[page.index('<section id="medications">') :]
     table = table[: table.index("</section>")]
@@ -425,3 +426,26 @@ def test_no_known_allergies_beside_a_listed_allergy_says_so():
     ]  # fmt: skip
     alone = {s.key: [f.text for f in s.facts] for s in summarise(_manifest(older)).sections}
     assert alone["allergies"] == ["No known allergies"]
+
+
+def test_completed_without_an_end_date_is_current_with_a_question():
+    """microsoft/FHIR-Converter's Patient-1.ccda and History_and_Physical.ccda (MIT): every
+    medication entry says statusCode 'completed' with no end date, their tables say Active;
+    the summary listed aspirin, metoprolol and lisinopril as stopped. A course that ended
+    (an end date) or another stop word still moves a drug to the stopped list."""
+    visit = _document(
+        "D0001", "visit_summary", "2026-10-01",
+        medications=(Medication("Aspirin", strength="81 mg", status="completed"),
+                     Medication("Amoxicillin", strength="500 mg", status="completed",
+                                end="2026-09-20"),
+                     Medication("Warfarin", strength="5 mg", status="discontinued")),
+    )  # fmt: skip
+    summary = summarise(_manifest(visit, appointment="2026-11-25"))
+    sections = {s.key: s for s in summary.sections}
+    assert [f.text for f in sections["current-medications"].facts] == [
+        "Aspirin 81 mg (status 'completed', no end date: ask whether still taken)"
+    ]
+    assert [f.text for f in sections["stopped-medications"].facts] == [
+        "Amoxicillin 500 mg (completed, ended 2026-09-20)",
+        "Warfarin 5 mg (discontinued)",
+    ]

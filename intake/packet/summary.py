@@ -340,12 +340,23 @@ def medication_facts(
         sources = tuple(dict.fromkeys(ordered))
         how = _how_ended(medication, as_of)
         if how is None:
+            if _completed_without_end(medication):
+                text += " (status 'completed', no end date: ask whether still taken)"
             current.append(Fact(_short(text), sources))
             continue
         ended[key] = how
         stopped.append(Fact(_short(f"{text} ({how})"), sources))
     by_name = lambda fact: fact.text.lower()  # noqa: E731
     return sorted(current, key=by_name), sorted(stopped, key=by_name), ended
+
+
+def _completed_without_end(medication: Medication) -> bool:
+    """A medication whose entry says 'completed' with no end date: many C-CDA senders code
+    the record's act so (CCD 1.0 fixed it), while their own table says Active (two of
+    microsoft/FHIR-Converter's samples: aspirin, metoprolol and lisinopril were listed as
+    stopped). Neither current nor stopped is known: it is listed as current, with the
+    question."""
+    return (medication.status or "").lower() == "completed" and not medication.end
 
 
 def _how_ended(medication: Medication, as_of: str) -> str | None:
@@ -355,7 +366,7 @@ def _how_ended(medication: Medication, as_of: str) -> str | None:
     its source does not say has ended."""
     status = (medication.status or "").lower()
     end = medication.end or ""
-    if status in STOPPED:
+    if status in STOPPED and not _completed_without_end(medication):
         return f"{medication.status}, ended {end}" if end else medication.status
     if end and end < as_of:
         return f"ended {end}, status still {status}" if status else f"ended {end}"
