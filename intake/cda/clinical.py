@@ -19,11 +19,13 @@ from intake.cda.hl7 import (
     every,
     first,
     is_null,
+    is_reaction,
     local,
     partial_date,
     reference_text,
     template_ids,
     text,
+    unambiguous,
 )
 from intake.model import Allergy, Problem
 from intake.understand.problems import NO_ALLERGY_WORDS
@@ -93,17 +95,18 @@ def row_names(section: Element) -> dict[str, str]:
     narrative = first(section, "text")
     if narrative is None:
         return {}
-    names: dict[str, set[str]] = {}
-    for row in narrative.iter():
-        if local(row) != "tr":
-            continue
-        cells = [" ".join(text(cell).split()) for cell in row if local(cell) in ("td", "th")]
-        if len(cells) < 2 or not re.search(r"[^\W\d_]{3}", cells[0]):
-            continue
-        for cell in cells[1:]:
-            if _CODE_CELL.fullmatch(cell):
-                names.setdefault(cell, set()).add(cells[0])
-    return {code: next(iter(seen)) for code, seen in names.items() if len(seen) == 1}
+    rows = (
+        [text(cell) for cell in row if local(cell) in ("td", "th")]
+        for row in narrative.iter()
+        if local(row) == "tr"
+    )
+    return unambiguous(
+        (cell, cells[0])
+        for cells in rows
+        if len(cells) >= 2 and re.search(r"[^\W\d_]{3}", cells[0])
+        for cell in cells[1:]
+        if _CODE_CELL.fullmatch(cell)
+    )
 
 
 def _observations(section: Element) -> Iterator[tuple[Element | None, Element]]:
@@ -123,7 +126,7 @@ def _problem(
     concern: Element | None,
     observation: Element,
     refs: dict[str, str],
-    rows: dict[str, str] | None = None,
+    rows: dict[str, str],
 ) -> Problem | None:
     if observation.get("negationInd") == "true" or observation.get("nullFlavor"):
         return None
@@ -133,7 +136,7 @@ def _problem(
     code = code_of(value, refs)
     name = _name(code) or _text(observation, refs)
     if not name and code and code.code:  # a bare code: the words its narrative row prints
-        name = (rows or {}).get(code.code)
+        name = rows.get(code.code)
     if not name or NO_PROBLEMS.match(name):
         return None
     onset = partial_date(first(observation, "effectiveTime", "low"))
@@ -179,7 +182,7 @@ def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]
         if reaction and reaction.name and reaction.name not in reactions:
             reactions.append(reaction.name)
         severity = severity or _severity(inner, refs)
-    if agent and agent.display and agent.original and _is_reaction(agent.original, reactions):
+    if agent and agent.display and agent.original and is_reaction(agent.original, reactions):
         name = agent.display  # its originalText points at the reaction's cell, not the agent's
     reaction_words = ", ".join(reactions) or None
     return Allergy(
@@ -204,12 +207,6 @@ def _unnamed_agent(observation: Element, agent: Code | None, refs: dict[str, str
     if agent and agent.code:
         return f"{SYSTEMS.get(agent.system or '', 'code')} {agent.code}"
     return ""
-
-
-def _is_reaction(words: str, reactions: list[str]) -> bool:
-    """Whether an agent's words are one of its reactions' (a vendor's originalText
-    referencing the reaction's narrative cell: penicillin shown as 'Hives')."""
-    return words.casefold() in {reaction.casefold() for reaction in reactions}
 
 
 def _name(code: Code | None) -> str | None:

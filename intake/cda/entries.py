@@ -23,12 +23,14 @@ from intake.cda.hl7 import (
     first,
     frequency,
     is_null,
+    is_reaction,
     local,
     partial_date,
     quantity,
     reference_text,
     text,
     timestamp,
+    unambiguous,
     xsi_type,
 )
 from intake.cda.narrative import narrative_lines
@@ -228,18 +230,12 @@ _CODED_CELL = re.compile(
 def coded_cell_names(section: Element) -> dict[str, str]:
     """Test names by LOINC code from the section's narrative table cells that print a name
     with its code in brackets; a code two cells name differently is left out."""
-    names: dict[str, set[str]] = {}
     narrative = first(section, "text")
     if narrative is None:
         return {}
-    for cell in narrative.iter():
-        if local(cell) not in ("td", "th"):
-            continue
-        words = text(cell)
-        found = _CODED_CELL.fullmatch(words) if len(words) <= 200 else None
-        if found:
-            names.setdefault(found["code"], set()).add(found["name"].strip(" :-"))
-    return {code: next(iter(seen)) for code, seen in names.items() if len(seen) == 1}
+    cells = (text(cell) for cell in narrative.iter() if local(cell) in ("td", "th"))
+    found = (_CODED_CELL.fullmatch(words) for words in cells if len(words) <= 200)
+    return unambiguous((match["code"], match["name"].strip(" :-")) for match in found if match)
 
 
 def _result(
@@ -426,7 +422,7 @@ def _allergies(section: Element, refs: dict[str, str]) -> list[str]:
                 reaction = code_of(first(inner, "value"), refs)
                 if reaction and reaction.name and relation.get("typeCode") == "MFST":
                     reactions.append(reaction.name)
-        if agent.display and name.casefold() in {r.casefold() for r in reactions}:
+        if agent.display and is_reaction(name, reactions):
             name = agent.display  # its originalText points at the reaction's cell
         lines.append(name + (f": {', '.join(reactions)}" if reactions else ""))
     return _distinct(lines)

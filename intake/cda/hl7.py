@@ -7,6 +7,7 @@ vendor quirks: it returns None (or an empty value) rather than raising.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -91,6 +92,21 @@ def agent_name(code: Code | None) -> str | None:
         if folded in original.casefold() and folded != original.casefold():
             return display
     return code.name
+
+
+def unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """{code: name} from the (code, name) pairs a narrative prints; a code given two
+    different names is left out (neither is known to be its)."""
+    names: dict[str, set[str]] = {}
+    for code, name in pairs:
+        names.setdefault(code, set()).add(name)
+    return {code: next(iter(seen)) for code, seen in names.items() if len(seen) == 1}
+
+
+def is_reaction(words: str, reactions: list[str]) -> bool:
+    """Whether an allergen's words are one of its reactions' (a vendor's originalText
+    referencing the reaction's narrative cell: penicillin shown as 'Hives')."""
+    return words.casefold() in {reaction.casefold() for reaction in reactions}
 
 
 def code_of(element: Element | None, refs: dict[str, str]) -> Code | None:

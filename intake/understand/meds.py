@@ -273,7 +273,7 @@ def measurement_shaped(line: str, match: re.Match[str]) -> bool:
     tail = line[match.end() :]
     if CONCENTRATION.match(tail) and not (PER_GRAM.match(tail) and _lookup(TOPICAL, line)):
         return True
-    if TAIL_RANGE.search(tail) and not _frequency(tail):
+    if TAIL_RANGE.search(tail) and not sig_frequency(tail):
         return True
     return bool(MEASURED.search(line[: match.start()]))
 
@@ -507,7 +507,7 @@ def _unstrengthed(line: str) -> Medication | None:
     name, directions = match.group("name"), match.group("directions")
     if any(word.lower() in NOT_NAMES or word.lower() in SIG_WORDS for word in name.split()):
         return None
-    frequency = _frequency(directions)
+    frequency = sig_frequency(directions)
     form, route = _lookup(FORMS, directions), _lookup(ROUTES, directions)
     if not frequency or not (form or route):
         return None
@@ -532,7 +532,7 @@ def _complete_from_sig(med: Medication, sig: str) -> None:
     """Fill what the drug line left open from the directions line below it."""
     med.route = med.route or _lookup(ROUTES, sig)
     med.form = med.form or _lookup(FORMS, sig)
-    frequency = _frequency(sig)
+    frequency = sig_frequency(sig)
     prn = PRN_RE.search(sig)
     if prn:
         frequency = as_needed(frequency, (prn.group("reason") or "").strip())
@@ -596,7 +596,7 @@ def parse_medication_line(line: str) -> Medication | None:
         strength = " / ".join(canonical_strength(s) for s in strengths)  # spaced: each
     else:  # ingredient's own '21.7 mg/mL' stays whole
         strength = canonical_strength(strength)
-    frequency = _frequency(tail)
+    frequency = sig_frequency(tail)
     prn = PRN_RE.search(tail)
     if prn:
         frequency = as_needed(frequency, (prn.group("reason") or "").strip())
@@ -741,10 +741,6 @@ def _lookup(table: dict[str, str], text: str) -> str | None:
 
 def sig_frequency(text: str) -> str | None:
     """How often directions say to take a drug ('TWO TIMES A DAY': 'twice daily'), or None."""
-    return _frequency(text)
-
-
-def _frequency(text: str) -> str | None:
     for canonical, pattern in FREQUENCIES:
         match = re.search(rf"\b(?:{pattern})", text, re.IGNORECASE)
         if match:
