@@ -43,6 +43,7 @@ TARGETS = {
     "flags": 0.95,
     "ranges": 0.90,
     "med_recall": 0.95,
+    "med_strengths": 0.98,
 }
 
 
@@ -206,6 +207,16 @@ def in_source(value: str, text: str) -> bool:
     return wanted in re.sub(r"[\W_]+", "", _entities_out(text).lower())
 
 
+_THOUSANDS = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
+
+
+def strength_key(strength: str) -> list[float]:
+    """A strength's numbers, in order of size: '5/325' and 'Oxycodone 5 MG / APAP 325 MG'
+    alike, '50,000 intl units' as 50000, a decimal comma ('0,5 mg') as a point."""
+    text = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), strength).replace(",", ".")
+    return sorted(float(n) for n in re.findall(r"\d+(?:\.\d+)?", text))
+
+
 # --- scoring -------------------------------------------------------------------------------------
 
 
@@ -227,6 +238,8 @@ class Tally:
     med_found: int = 0
     med_reported: int = 0
     med_reported_right: int = 0
+    strengths: int = 0  # medications found whose expected strength is known, with one read
+    strengths_right: int = 0  # ... whose numbers are the expected ones
     dicom_units: int = 0
     dicom_right: int = 0
     invented_labs: int = 0
@@ -339,6 +352,18 @@ def score_unit(expected: dict, manifest: dict, unit: Path, tally: Tally, show: b
 
     tally.med_expected += len(wanted)
     tally.med_found += sum(any(names_drug(m, w) for m in meds) for w in wanted)
+    for want in expected.get("medications") or []:
+        ingredient = (want.get("ingredient") or "").lower()
+        read = [m.get("strength") for m in meds if m.get("strength") and names_drug(m, ingredient)]
+        if not ingredient or not want.get("strength") or not read:
+            continue  # no strength to compare (one left out is a recall miss, not a wrong one)
+        tally.strengths += 1
+        if any(strength_key(s) == strength_key(want["strength"]) for s in read):
+            tally.strengths_right += 1
+        elif show:
+            tally.misses.append(
+                f"{label}: strength {read} != {want['strength']!r} for {ingredient}"
+            )
     if show:
         for w in wanted:
             if not any(names_drug(m, w) for m in meds):
@@ -424,7 +449,7 @@ def main() -> int:
             setattr(total, name, getattr(total, name) + value)
     rows = [*sorted(tallies.items()), ("ALL", total)]
     header = ("category", "units", "kind", "patient", "lab R", "lab P", "flags", "ranges",
-              "med R", "med P", "dicom", "inv.lab", "inv.med", "s/unit")  # fmt: skip
+              "med R", "med P", "med S", "dicom", "inv.lab", "inv.med", "s/unit")  # fmt: skip
     print(("{:<13}" + "{:>8}" * (len(header) - 1)).format(*header))
     for category, t in rows:
         print(("{:<13}" + "{:>8}" * (len(header) - 1)).format(
@@ -432,7 +457,8 @@ def main() -> int:
             ratio(t.lab_found_of_expected, t.lab_expected),
             ratio(t.lab_reported_right, t.lab_reported), ratio(t.flags_right, t.flags),
             ratio(t.ranges_right, t.ranges), ratio(t.med_found, t.med_expected),
-            ratio(t.med_reported_right, t.med_reported), ratio(t.dicom_right, t.dicom_units),
+            ratio(t.med_reported_right, t.med_reported), ratio(t.strengths_right, t.strengths),
+            ratio(t.dicom_right, t.dicom_units),
             t.invented_labs, t.invented_meds, f"{t.seconds / max(t.units, 1):.2f}",
         ))  # fmt: skip
     print(f"targets: {', '.join(f'{k} >= {v}' for k, v in TARGETS.items())}; invented: 0")

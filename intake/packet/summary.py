@@ -24,7 +24,7 @@ SECTION_LIMIT = 12  # facts per section; the rest are counted ("and 3 more")
 PLAN_LIMIT = 8
 STOPPED = frozenset(
     {"stopped", "completed", "discontinued", "inactive", "ended", "cancelled", "aborted",
-     "entered-in-error", "on-hold", "suspended"}
+     "entered-in-error", "on-hold", "suspended", "expired"}
 )  # fmt: skip
 NOT_GIVEN = "not given"
 CUT = "…"

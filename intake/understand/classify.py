@@ -188,11 +188,55 @@ def classify_held(text: str, *, labs: int = 0, medications: int = 0) -> tuple[st
     enough = {kind: total for kind, (total, terms, strongest) in found.items()
               if total >= MIN_SCORE and (len(terms) >= 2 or strongest >= TITLE_WEIGHT)}  # fmt: skip
     held = max(enough.items(), key=lambda item: item[1], default=("other", 0.0))[0]
+    if held in SUMMARISED_KINDS and record_sections(text) >= RECORD_MIN_SECTIONS:
+        return "visit_summary", held  # a portal's download of the whole record
     if held in HELD_KINDS and note_sections(text) >= NOTE_MIN_SECTIONS:
         # an H&P or progress note holding a lab block or a medication list is still a note
         notes = {k: total for k, total in enough.items() if k in NOTE_KINDS}
         return max(notes.items(), key=lambda item: item[1], default=("visit_summary", 0.0))[0], held
     return held, held
+
+
+# The sections of a whole record as a patient portal exports it in text (the VA's and
+# Medicare's Blue Button downloads: '----- VA MEDICATION HISTORY -----', 'Self Reported
+# Allergies'), each a heading line of its own
+RECORD_SECTIONS = {
+    "medications": r"\bmedications?\b|\bprescriptions?\b|\bdrugs\b",
+    "allergies": r"\ballerg",
+    "problems": r"\bproblems?\b|\bconditions\b|\bmedical\s+events\b|\bdiagnos[ie]s\b",
+    "immunizations": r"\bimmuni[sz]ations?\b|\bvaccin",
+    "results": r"\blab(?:orator(?:y|ies))?\b|\btests\b|\bresults\b",
+    "vitals": r"\bvitals?\b",
+    "demographics": r"\bdemographics?\b",
+    "appointments": r"\bappointments\b",
+    "insurance": r"\binsurance\b|\bcoverage\b",
+    "providers": r"\bproviders\b|\bfacilities\b",
+}
+RECORD_MIN_SECTIONS = 5
+RECORD_HEADING_WORDS = 6
+# the kinds a whole record's download would otherwise take from one of its parts (a note's
+# kind, a medication list's, a referral's stand: those are what the text is about)
+SUMMARISED_KINDS = frozenset(
+    {"lab_report", "imaging_report", "pathology_report", "treatment_plan", "insurance", "other"}
+)
+_RECORD_SECTION = {
+    name: re.compile(pattern, re.IGNORECASE) for name, pattern in RECORD_SECTIONS.items()
+}
+_HEADING_MARKS = " -=*#:\t"
+
+
+def record_sections(text: str) -> int:
+    """How many of a whole record's sections (RECORD_SECTIONS) the text heads a line with:
+    a line of a few words, no digits, alone or between rules of dashes."""
+    seen: set[str] = set()
+    for line in text.splitlines():
+        words = line.strip(_HEADING_MARKS)
+        if not words or ":" in words or len(words.split()) > RECORD_HEADING_WORDS:
+            continue
+        if any(ch.isdigit() for ch in words):
+            continue
+        seen.update(name for name, pattern in _RECORD_SECTION.items() if pattern.search(words))
+    return len(seen)
 
 
 def note_sections(text: str) -> int:

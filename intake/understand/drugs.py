@@ -277,7 +277,9 @@ def normalise(name: str, *, fuzzy: bool = True, spelling: bool = False) -> DrugM
 # how a combination product's name parts its ingredients ('Acetaminophen / codeine
 # phosphate', 'Acetaminophen and codeine phosphate')
 _INGREDIENTS = re.compile(
-    r"\s+/\s+|\s+(?:and|with)\s+|\s*\+\s*|(?<=[A-Za-z]{3})-(?=[A-Za-z]{3})", re.IGNORECASE
+    r"\s+/\s+|\s+(?:and|with)\s+|\s*\+\s*|(?<=[A-Za-z]{3})-(?=[A-Za-z]{3})"
+    r"|(?<=[A-Za-z0-9])/(?=[A-Za-z]{3})",  # 'HCTZ 25/TRIAMTERENE', 'ALBUTEROL/IPRATROPIUM'
+    re.IGNORECASE,
 )
 
 

@@ -180,7 +180,7 @@ _NOT_TESTS = re.compile(
     r"|method|remarks?|ages?\b|\d+\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)"
     r"|page|phone|fax|dob|date|age|mrn|id|npi|account|acct|patient|collected|received|"
     r"reported|printed|specimen|ordered|ordering|performing|performed|time|zip|suite|room|bed"
-    r"|laboratory\s+director|director|result\s+status|report\s+status)\b",
+    r"|laboratory\s+director|director|result\s+status|report\s+status|smok\w*|tobacco|cigar\w*)\b",
     re.IGNORECASE,
 )
 
@@ -222,12 +222,21 @@ class LabReader:
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
+        from intake.understand.labelled_results import labelled_block
+
         lines = [row_text(row) for row in rows]
         strips: list[tuple[int, LabResult]] = []  # a strip's rows with no urine heading seen
         if not self.rows_read:
             self.heading = heading_lab(lines)
         self.facts += read_facts(lines, self.rows_read) + column_facts(rows, self.rows_read)
+        passed = 0  # lines up to here belong to a labelled block read whole
         for number, row in enumerate(rows):
+            if number < passed:
+                continue
+            if block := labelled_block(lines, number):
+                result, passed = block
+                self.found += [(self.rows_read + number, result)] if result else []
+                continue
             header = header_columns(row)
             if header:
                 self.columns, self.pending = header, ""
@@ -1164,7 +1173,28 @@ def _is_test_name(test: str) -> bool:
         and len(test) <= 60
         and sum(word.isalpha() and word.islower() for word in test.split()) < 4  # prose
         and not _GOAL_OR_DOSE.search(test)
+        and " ".join(test.lower().split()) not in FIELD_LABELS
+        and not _FIELD_SUFFIX.search(test)
+        and not _PROSE_END.search(test)
     )
+
+
+# a name ending in such a word is a sentence wrapped before its number ('EF visually' /
+# 'estimated to be 25%.'), not a test
+_PROSE_END = re.compile(
+    r"\b(?:be|is|was|were|are|to|of|and|or|the|with|at|by|for|from|than|as|in|on)$", re.IGNORECASE
+)
+
+
+# a form's field labels, never a test's name: 'Result: 13.2 Low' under 'Test Name:', a drug's
+# 'Strength: 81mg', a vital sign's 'Measurement: 98 %', a food diary's 'Quantity: 1' (the VA's
+# Blue Button download prints every record so); nor a vaccine's or a diary's 'Influenza Dose:
+# 0.5 ml', 'Food/Beverage Item: 3 eggs/cheese'
+FIELD_LABELS = frozenset(
+    {"result", "results", "value", "values", "strength", "measurement", "measurements", "dose",
+     "dosage", "quantity", "amount", "serving size", "item", "reading"}
+)  # fmt: skip
+_FIELD_SUFFIX = re.compile(r"\b(?:dose|dosage|item)$", re.IGNORECASE)
 
 
 def _two_letters(text: str) -> bool:

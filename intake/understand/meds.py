@@ -291,13 +291,21 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
     MOUTH TWICE DAILY"); they complete it. Quantity, refills, prescriber, pharmacy and a start
     or fill date are read from the label's lines when printed."""
     from intake.understand.drugs import normalise
+    from intake.understand.labelled_medications import complete, drug_fields, drug_line
 
     lines = text.splitlines()
     inside = medication_blocks(lines)
+    records = {  # a drug's line over its labelled fields ('Medication: X' / 'Status: Active')
+        index: fields
+        for index, line in enumerate(lines)
+        if ":" in line and (fields := drug_fields(lines, index))
+    }
     parsed: list[Medication | None] = []  # each line read once: its block's part, or all
     for index, line in enumerate(lines):
         part = inside[index]
-        if part is not None and part != line.strip():  # a column's part of the line
+        if index in records:
+            parsed.append(_candidate(drug_line(line, records[index])))
+        elif part is not None and part != line.strip():  # a column's part of the line
             med = _candidate(part)
             if med is None:
                 inside[index] = None  # the rest of the line is outside the block
@@ -316,7 +324,7 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
         after = parsed[index + 1 : index + 1 + LABEL_WINDOW]
         stop = next((i for i, other in enumerate(after) if other), len(after))
         window = lines[index + 1 : index + 1 + stop]
-        directed = bool(med.frequency or med.route or med.form)
+        directed = bool(med.frequency or med.route or med.form or index in records)
         directed = directed or any(
             LOCAL_DIRECTIONS.search(line) for line in (lines[index], *window[:1])
         )
@@ -335,6 +343,8 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
                 break
             header.insert(0, lines[back])
         _label_details(med, "\n".join([*header, lines[index], *window]))
+        if index in records:
+            complete(med, records[index])
         meds.append(med)
     if not ocr:
         meds += _taking(text, known={m.name.lower() for m in meds})
@@ -578,6 +588,11 @@ def parse_medication_line(line: str) -> Medication | None:
         name = _name(raw[: joined.start()]) or name
         strength = joined.group() + strength
     names, strengths = [name], [strength]
+    if not joined and (lead := _LEADING_INGREDIENT.search(raw, window, match.start())):
+        first, second = _name(raw[: lead.start()]), _name(lead.group("name"))
+        if first and second:  # 'HCTZ 25/TRIAMTERENE 37.5MG': 25 mg of the first drug
+            unit = re.sub(r"^[\d.,\s]+", "", strength)
+            name, names, strengths = first, [first, second], [f"{lead.group('n')} {unit}", strength]
     while more := _NEXT_INGREDIENT.match(tail):  # 'A 10 MG / B 25 MG', '250 mg-250 mg'
         more_name = _name(more.group("name") or "")
         if more.group("name") and not more_name:
@@ -614,6 +629,12 @@ def parse_medication_line(line: str) -> Medication | None:
 # unit ('50-325-40-30 MG', '500/125 mg'), or a range of doses ('200-400 mg')
 _JOINED_NUMBERS = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?[-/])+$")
 JOINED_REACH = 40  # characters before a strength its joined numbers may take
+# a combination whose first ingredient's strength has no unit of its own, the unit after the
+# last ('HCTZ 25/TRIAMTERENE 37.5MG', 'ACETAMINOPHEN 325/OXYCODONE 5MG', as VA pharmacies
+# print them): the number, a slash, the next ingredient's name, up to the strength
+_LEADING_INGREDIENT = re.compile(
+    r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s*/\s*(?P<name>[A-Za-z][A-Za-z\- ]{1,40}?)\s*$"
+)
 # a combination product's next ingredient after a strength: its name and strength after
 # '/', '+' or 'and', or a bare strength after a dash ('250 mg-250 mg')
 _NEXT_INGREDIENT = re.compile(

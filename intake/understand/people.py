@@ -150,6 +150,8 @@ def _labelled(lines: list[str], number: int) -> Iterable[str]:
     line = lines[number]
     for label in NAME_LABEL.finditer(line):
         explicit = bool(_EXPLICIT.match(label.group("label")))
+        if not explicit and _under_someone_elses_heading(lines, number):
+            continue  # a bare 'Name:' in a next of kin's record
         before = _FIELD_SPLIT.split(line[: label.start()])[-1].strip()
         if before and (not explicit or _words(before) & _NEVER):
             continue  # 'Physician Name:', 'Referring Patient ...': someone else's label
@@ -160,6 +162,21 @@ def _labelled(lines: list[str], number: int) -> Iterable[str]:
             name = _below(lines, number, label.start(), explicit=explicit)
         if name:
             yield name
+
+
+HEADING_REACH = 2  # lines above a record's first field where its heading stands
+_OTHERS_HEADING = _vocabulary("kin relative relatives")  # with _ROLE_WORDS: 'NEXT OF KIN'
+
+
+def _under_someone_elses_heading(lines: list[str], number: int) -> bool:
+    """Whether the record holding this line is headed as another person's: 'PRIMARY NEXT
+    OF KIN', 'EMERGENCY CONTACT', 'VA GUARDIAN' standing alone above a bare 'Name: ...' (the
+    VA's Blue Button download), never a heading naming the patient ('Patient Contact')."""
+    above = [line for line in lines[max(0, number - HEADING_REACH) : number] if line.strip()]
+    if not above or ":" in above[-1]:
+        return False
+    words = _words(above[-1])
+    return bool(words & (_ROLE_WORDS | _OTHERS_HEADING)) and "patient" not in words
 
 
 def _below(lines: list[str], number: int, start: int, *, explicit: bool) -> str | None:
@@ -173,8 +190,8 @@ def _below(lines: list[str], number: int, start: int, *, explicit: bool) -> str 
         return None
     below = _fields(following[0])
     if len(fields) > 1:
-        if len(below) != len(fields):
-            return None
+        if len(below) != len(fields) or column >= len(below):
+            return None  # ('Name: X   Relationship to Patient:' has no field under its end)
         return _accept(below[column], explicit=explicit)
     for line in following:
         if _words(line) & _ROLE_WORDS or NAME_LABEL.search(line):

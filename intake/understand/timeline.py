@@ -62,7 +62,7 @@ STAY_LABELS = {
 }
 STAY_TITLES = {"admission": "Admitted to hospital", "discharge": "Discharged from hospital"}
 STOPPED = {"stopped": "Stopped", "discontinued": "Stopped", "aborted": "Stopped",
-           "cancelled": "Stopped", "completed": "Completed"}  # fmt: skip
+           "cancelled": "Stopped", "completed": "Completed", "expired": "Expired"}  # fmt: skip
 STILL_TAKEN = frozenset({"active", "on-hold", "intended", "draft", "new"})
 
 
