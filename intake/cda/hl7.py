@@ -87,6 +87,8 @@ def agent_name(code: Code | None) -> str | None:
     if code is None:
         return None
     original, display = code.original, code.display
+    if original and display and original.strip().isdigit():
+        return display  # the code's number as its text ('7980' for Penicillin G)
     if original and display:
         folded = display.casefold()
         if folded in original.casefold() and folded != original.casefold():

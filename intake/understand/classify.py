@@ -444,6 +444,8 @@ def refine(kind: str, text: str) -> tuple[str, str | None]:
             best, best_score = name, score
     if best is None:
         return kind, None
+    if record_sections(text) >= RECORD_MIN_SECTIONS:
+        return kind, None  # a whole record's download holding an echo report among its notes
     implied = _SUBTYPES[best][0]
     if implied and (kind in ("other", "lab_report", "visit_summary") or best_score >= 4):
         kind = implied

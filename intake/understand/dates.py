@@ -134,11 +134,22 @@ def birth_dates(text: str) -> list[str]:
     return list(dict.fromkeys(_birth_dates(text)))
 
 
+# a family history's record of a relative: its DOB is the relative's (Medicare's Blue Button:
+# 'Family Member: Brother' / 'Type:' / 'DOB:1/10/1915'), within this many lines of its label
+FAMILY_LABEL = re.compile(r"^\s*(?:family\s+member|relative)\s*:", re.IGNORECASE)
+FAMILY_REACH = 8
+
+
 def _birth_dates(text: str) -> Iterator[str]:
     if not BIRTH_LABEL.search(text):
         return
     day_first = day_first_order(text)
-    for line in text.splitlines():
+    relative_at = -FAMILY_REACH - 1  # the line of the last 'Family Member:' label
+    for number, line in enumerate(text.splitlines()):
+        if FAMILY_LABEL.match(line):
+            relative_at = number
+        if number - relative_at <= FAMILY_REACH:
+            continue  # a relative's record in a family history ('Family Member: Brother')
         for label in BIRTH_LABEL.finditer(line):
             if label.group().lower().startswith("age"):
                 continue  # 'Age (Y/M/D): 26/05/21' is an age, never the birth date

@@ -70,6 +70,7 @@ FREQUENCIES = [
 PRN_RE = re.compile(r"\b(?:as\s+needed|prn|if\s+needed)\b(?:\s+for\s+(?P<reason>[a-z ]+))?", re.I)
 NOT_NAMES = frozenset(
     [
+        "non-va",  # 'Non-va lisinopril 5mg tab': a drug from outside the VA (its notes)
         "take",
         "takes",
         "taking",
@@ -584,10 +585,16 @@ def parse_medication_line(line: str) -> Medication | None:
     elif (per_mass := _PER_PRODUCT_UNIT.match(tail)) and "/" not in strength:
         strength, tail = strength + per_mass.group(), tail[per_mass.end() :]  # a ratio
     window = max(0, match.start() - JOINED_REACH)  # (a bounded look back: linear time)
+    paired = None
     if joined := _JOINED_NUMBERS.search(raw, window, match.start()):  # '50-325-40-30 MG'
         name = _name(raw[: joined.start()]) or name
+        paired = _PAIRED_UNIT.match(tail) if joined.group().count("-") == 1 else None
         strength = joined.group() + strength
     names, strengths = [name], [strength]
+    if joined and paired:  # '1-50 MG-MCG' (Necon): 1 mg of one ingredient, 50 mcg of the other
+        number, unit = re.match(r"([\d.,]+)\s*(.*)", match.group("strength")).groups()  # type: ignore[union-attr]
+        strengths = [f"{joined.group()[:-1]} {unit}", f"{number} {paired.group('unit')}"]
+        tail = tail[paired.end() :]
     if not joined and (lead := _LEADING_INGREDIENT.search(raw, window, match.start())):
         first, second = _name(raw[: lead.start()]), _name(lead.group("name"))
         if first and second:  # 'HCTZ 25/TRIAMTERENE 37.5MG': 25 mg of the first drug
@@ -629,6 +636,8 @@ def parse_medication_line(line: str) -> Medication | None:
 # unit ('50-325-40-30 MG', '500/125 mg'), or a range of doses ('200-400 mg')
 _JOINED_NUMBERS = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?[-/])+$")
 JOINED_REACH = 40  # characters before a strength its joined numbers may take
+# the second unit of two joined numbers' strengths ('1-50 MG-MCG': 1 mg and 50 mcg)
+_PAIRED_UNIT = re.compile(rf"-\s*(?P<unit>{_UNIT})(?![A-Za-z])")
 # a combination whose first ingredient's strength has no unit of its own, the unit after the
 # last ('HCTZ 25/TRIAMTERENE 37.5MG', 'ACETAMINOPHEN 325/OXYCODONE 5MG', as VA pharmacies
 # print them): the number, a slash, the next ingredient's name, up to the strength

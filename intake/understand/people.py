@@ -63,7 +63,9 @@ def _vocabulary(words: str) -> frozenset[str]:
 _LABEL_WORDS = _vocabulary(
     """number no nº id address phone telephone telefone fax email sex sexo gender
     age idade edad birth dob specimen account control route ssn mrn accession collected
-    reported ordered entered volume fasting date data fecha nome nombre name patient"""
+    reported ordered entered volume fasting date data fecha nome nombre name patient
+    vital signs results medications allergies problems immunizations procedures encounters
+    assessment instructions"""  # a record's section titles ('VITAL SIGNS' below a label)
 )
 _ROLE_WORDS = _vocabulary(
     """physician physicians doctor dr dra drs md médico medico médica medica

@@ -25,9 +25,12 @@ ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[A-Z][.)]|[-•*·▪])\s+(?P<text>.+)$")
 NEGATED = re.compile(
     r"^\s*(?:no|not|none|negative|without|denies|free of|absence of|absent)\b"
     r"|\b(?:rule\s*out|r/o|ruled out|no (?:evidence|history|sign) of|negative for|"
-    r"history of no|unlikely)\b",
+    r"history of no|unlikely|(?:is|was|are|were)\s+negative)\b",  # 'screen is negative'
     re.I,
 )
+# the sentence introducing the patient ('Mr. X is a 64 yo M with a PMHx as above who
+# presents in routine follow-up'), no diagnosis
+PATIENT_DESCRIBED = re.compile(r"\b\d{1,3}[- ]?(?:yo|y/o|y\.o\.|year[- ]old|years?\s+old)\b", re.I)
 DETAIL = re.compile(
     r"\b(?:ER|PR|PgR)\s*[+-](?:\s*/\s*(?:ER|PR|PgR|HER-?2(?:/neu)?)\s*[+-])*"
     r"|\bHER-?2(?:/neu)?\s*[+-]"
@@ -133,7 +136,7 @@ def _problem(item: str) -> Problem | None:
     if first.rstrip().endswith(":"):  # a specimen label ("A. Breast, left, biopsy:")
         return None
     clause = re.split(r"\s*;\s*|\s+[-–—]\s+|:\s+", first, maxsplit=1)[0].strip()
-    if not clause or NEGATED.search(clause):
+    if not clause or NEGATED.search(clause) or PATIENT_DESCRIBED.search(clause):
         return None
     detail = _detail(item)
     parts = [p.strip() for p in clause.rstrip(".").split(",")]
