@@ -648,3 +648,86 @@ def test_a_fhir_document_bundle_takes_its_compositions_kind(tmp_path):
         "discharge_summary",
         "Discharge Summary (UD) (FHIR export)",
     )
+
+
+def test_a_drugs_directions_end_where_the_next_drug_begins():
+    """MTSamples transcriptions (held-out review 4, session 18; mtsamples.com via Kaggle's
+    CC0 set as kdpsingh/clinspacy ships it): several drugs in one sentence gave the first the
+    next one's frequency ('Seroquel 25 mg p.o. nightly. Zyprexa 5 mg p.o. b.i.d.': Seroquel
+    'twice daily'; 'Celebrex 200 mg daily, for one month, Colace 100 mg b.i.d.': Celebrex
+    'twice daily') or a later sentence's form (erythropoietin as a 'spray')."""
+    cases = {
+        "Seroquel 25 mg p.o. nightly.  Zyprexa 5 mg p.o. b.i.d.,MENTAL": ("at bedtime", None),
+        "Celebrex 200 mg daily, for one month, Colace 100 mg b.i.d. for one month": (
+            "daily",
+            None,
+        ),
+        "Erythropoietin 45,000 units every week, started 05/16/2007.  She is on heparin "
+        "flushes, loperamide, niacin, pantoprazole, Diovan, Afrin nasal spray": ("weekly", None),
+        "Metformin 500 mg tablet. Take 1 tablet twice daily.": ("twice daily", "tablet"),
+        "Lantus 100 units/mL inject 20 units at bedtime": ("at bedtime", None),
+    }
+    for line, (frequency, form) in cases.items():
+        med = parse_medication_line(line)
+        assert med is not None and (med.frequency, med.form) == (frequency, form), line
+
+
+def test_a_problem_before_its_drug_is_no_part_of_the_drugs_name():
+    """MTSamples: a discharge plan lists each problem with its drug ('2.  Postoperative
+    anemia, Feosol 325 mg one q.d.'): the drug was 'Postoperative anemia Feosol'."""
+    meds = parse_medications(
+        "Medications:\n2.  Postoperative anemia, Feosol 325 mg one q.d.\n"
+        "4.  Depression and anxiety, Paxil 40 mg daily, Klonopin 1 mg q.h.s.\n"
+        "INSULIN,GLARGINE,HUMAN 100 UNT/ML INJ\n"
+    )
+    assert [(m.name, m.frequency) for m in meds] == [("Feosol", "daily"), ("Paxil", "daily")]
+
+
+def test_label_details_are_never_read_from_a_sentence_or_the_next_item():
+    """MTSamples: 'No refills.' before the next item '16.' gave refills '15'/'16'; 'She does
+    not smoke, use alcohol or illicit drugs' gave the pharmacy 'use alcohol or illicit
+    drugs'. A pharmacy label's own lines still give theirs."""
+    (prednisone, _lasix) = parse_medications(
+        "Medications:\n15.  Prednisone 40 mg p.o. q.a.m. x3 days, #30 days supply given.  "
+        "No refills.\n16.  Lasix 20 mg daily"
+    )
+    assert prednisone.refills == "0"
+    (lamotrigine,) = parse_medications(
+        "She does not smoke, use alcohol or illicit drugs.\n"
+        "CURRENT MEDICATIONS:  Lamotrigine 150 mg p.o. b.i.d."
+    )
+    assert lamotrigine.pharmacy is None
+    (label,) = parse_medications(
+        "Rx# 123 CVS Pharmacy\nLisinopril 10 mg tablet\nTake 1 tablet by mouth daily\n"
+        "Qty: 30 Refills: 2"
+    )
+    assert (label.pharmacy, label.refills, label.quantity) == ("CVS Pharmacy", "2", "30")
+
+
+def test_an_allergy_blocks_negated_sentence_reaction_and_denial_are_no_allergens():
+    """MTSamples: 'CODEINE.  NO SHRIMP, SEAFOOD, OR DYE ALLERGY.' gave the allergens 'CODEINE.
+    NO SHRIMP', 'SEAFOOD' and 'OR DYE ALLERGY' (the last two stated as not allergies);
+    'ALLERGIC TO PENICILLIN, CAUSES SKIN RASH.' gave 'CAUSES SKIN RASH'; ', Denied.' gave
+    'Denied'."""
+    from intake.understand.problems import parse_allergies
+
+    def read(text: str) -> list[str]:
+        return [a.substance for a in parse_allergies(text)]
+
+    assert read("ALLERGIES:  ,CODEINE.  NO SHRIMP, SEAFOOD, OR DYE ALLERGY.") == ["CODEINE"]
+    assert read("Allergies: ALLERGIC TO PENICILLIN, CAUSES SKIN RASH.") == ["PENICILLIN"]
+    assert read("ALLERGIES: , Denied.") == []
+    assert read("Allergies: Latex; Codeine (nausea).") == ["Latex", "Codeine"]
+
+
+def test_a_section_heading_opening_a_note_is_no_patient():
+    """MTSamples (its line breaks put back): a discharge summary opening 'PRIMARY DISCHARGE
+    DIAGNOSES:' named its patient 'Primary Discharge Diagnoses'."""
+    from intake.understand.people import named_people
+
+    note = (
+        "PRIMARY DISCHARGE DIAGNOSES:\n1.  Urinary tract infection.\n"
+        "2.  Gastroenteritis with nausea and vomiting.\nSECONDARY DISCHARGE DIAGNOSES:\n"
+        "1.  Hypertension.\n"
+    )
+    assert named_people(note) == []

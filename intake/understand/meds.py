@@ -141,12 +141,18 @@ SIG_START = re.compile(r"^\s*(?:take|use|apply|inhale|inject|place|insert|instil
 QUANTITY_RE = re.compile(
     r"\b(?:qty|quantity|disp(?:ense)?)\b[\s:#.]*(?P<q>\d+(?:\.\d+)?"
     r"(?:\s*(?:tablets?|tabs?|capsules?|caps?|ml|each|ea))?)", re.I)  # fmt: skip
-REFILLS_RE = re.compile(r"\b(?:refills?|rf)\b[\s:#.]*(?P<r>\d+|none|no)\b", re.I)
+REFILLS_RE = re.compile(  # on its own line ('No refills.' above '16. Lasix' is no 16)
+    r"\b(?P<no>no\s+)?(?:refills?|rf)\b(?(no)|[ \t:#.]*(?P<r>\d+|none|no)\b)", re.I
+)
 PRESCRIBER_RE = re.compile(
     r"\b(?:prescriber|prescribed by|dr\b\.?|doctor)\s*[:#]?\s*"  # 'Dr.', not 'dressings'
     r"(?P<p>(?-i:[A-Z])[A-Za-z.'\- ]{2,40}?)(?=\s{2,}|\s*(?:md|do|np|pa)\b|$)",
     re.I | re.M)  # fmt: skip
-PHARMACY_RE = re.compile(r"(?P<ph>[A-Z][A-Za-z&'. ]{2,40}\s(?:pharmacy|drugs?|rx))\b", re.I)
+PHARMACY_RE = re.compile(  # a name of capitalised words ('My Local Drugstore', 'CVS Pharmacy'),
+    # never a sentence's words ('use alcohol or illicit drugs', "the patient's pharmacy")
+    r"(?P<ph>(?-i:[A-Z])[\w&'.]*(?:\s+(?-i:[A-Z0-9&])[\w&'.]*){0,4}\s(?:pharmacy|drugs?|rx))\b",
+    re.I,
+)
 START_RE = re.compile(
     r"\b(?:start(?:ed)?|began|since|filled|date filled)\b[\s:]*(?P<d>[^\n]{6,30})", re.I
 )
@@ -557,7 +563,7 @@ def _label_details(med: Medication, block: str) -> None:
     if match := QUANTITY_RE.search(block):
         med.quantity = med.quantity or " ".join(match.group("q").lower().split())
     if match := REFILLS_RE.search(block):
-        value = match.group("r").lower()
+        value = "no" if match.group("no") else match.group("r").lower()
         med.refills = med.refills or ("0" if value in ("none", "no") else value)
     if match := PRESCRIBER_RE.search(block):
         med.prescriber = med.prescriber or " ".join(match.group("p").split()).strip(" .")
@@ -618,6 +624,8 @@ def parse_medication_line(line: str) -> Medication | None:
         strength = " / ".join(canonical_strength(s) for s in strengths)  # spaced: each
     else:  # ingredient's own '21.7 mg/mL' stays whole
         strength = canonical_strength(strength)
+    tail = own_directions(tail, name)  # never the next drug's ('Seroquel 25 mg p.o. nightly.
+    # Zyprexa 5 mg p.o. b.i.d.': Seroquel is taken nightly)
     frequency = sig_frequency(tail)
     prn = PRN_RE.search(tail)
     if prn:
@@ -729,12 +737,37 @@ _LIST_MARK = re.compile(r"^(?![\s\-–•*·>]*\d{1,2}[- ]hours?\b)[\s\-–•*�
 _NAME_WORD = re.compile(r"\d{1,2}[- ]hours?\b|[A-Za-z][A-Za-z0-9\-']*", re.IGNORECASE)
 
 
+# a sentence about someone, after a drug's directions: no part of them
+_OTHER_SENTENCE = re.compile(r"[.!?]\s+(?=(?:she|he|they|we|i|the\s+patient|patient)\b)", re.I)
+
+
+def own_directions(tail: str, name: str) -> str:
+    """What follows drug `name`'s strength up to the next drug the line names with a strength
+    of its own (a sentence listing several: 'Celebrex 200 mg daily, for one month, Colace 100
+    mg b.i.d.'), so one drug's frequency, form and route are never another's. The same drug
+    named again (a table row's generic after its brand: 'Tylenol Extra Strength 500 MG ...
+    Acetaminophen 500 MG ... every 6 hours as needed') is no other drug."""
+    from intake.understand.drugs import normalise
+
+    tail = _OTHER_SENTENCE.split(tail, maxsplit=1)[0]  # '... every week.  She is on heparin'
+    own = normalise(name, fuzzy=False)
+    for strength in STRENGTH_RE.finditer(tail):
+        for word in reversed(list(_NAME_WORD.finditer(tail, 0, strength.start()))[-3:]):
+            other = normalise(word.group(), fuzzy=False)
+            if other is not None:  # a drug's first word before this strength
+                if own is not None and other.generic.casefold() == own.generic.casefold():
+                    break
+                return tail[: word.start()]
+    return tail
+
+
 def _name(before: str) -> str | None:
     """The drug name: the words before the strength, without bullets, numbers and filler."""
     before = _PACK.sub("", before)  # RxNorm's pack: '120 ACTUAT Fluticasone propionate'
     before = _LIST_MARK.sub("", before)
     before = re.sub(r"\([^()]*\)", " ", before)  # "Aranesp (Albumin Free) 500 MCG/ML"
     before = re.split(r"[:;(]", before)[-1]
+    before = _after_listed_words(before)
     words = _NAME_WORD.findall(before)  # '12 Hour Decongestant' keeps its hours
     while words and words[0].lower() in NOT_NAMES:
         words.pop(0)
@@ -744,6 +777,20 @@ def _name(before: str) -> str | None:
     if not words or len(words) > 4 or len("".join(words)) < 3:
         return None
     return " ".join(words)
+
+
+def _after_listed_words(before: str) -> str:
+    """The part after a comma and a space when it starts with a drug the dictionary knows and
+    the words before it name none: 'Postoperative anemia, Feosol', 'Depression and anxiety,
+    Paxil' (a problem list's line with its drug) name Feosol and Paxil; 'INSULIN,GLARGINE'
+    (no space) stays whole."""
+    from intake.understand.drugs import normalise
+
+    head, comma, last = before.rpartition(", ")
+    if not comma or not last.strip() or normalise(head, fuzzy=False) is not None:
+        return before
+    first = _NAME_WORD.match(last.strip())
+    return last if first and normalise(first.group(), fuzzy=False) is not None else before
 
 
 def _after_procedure(words: list[str]) -> list[str]:

@@ -65,7 +65,8 @@ _LABEL_WORDS = _vocabulary(
     age idade edad birth dob specimen account control route ssn mrn accession collected
     reported ordered entered volume fasting date data fecha nome nombre name patient
     vital signs results medications allergies problems immunizations procedures encounters
-    assessment instructions"""  # a record's section titles ('VITAL SIGNS' below a label)
+    assessment instructions diagnosis diagnoses discharge admission impression findings"""
+    # (a record's section titles: 'VITAL SIGNS' below a label)
 )
 _ROLE_WORDS = _vocabulary(
     """physician physicians doctor dr dra drs md médico medico médica medica
@@ -330,6 +331,8 @@ def _lone_page_heading(text: str) -> str | None:
                 return None  # 'Médico Requisitante:' above: the name may be the doctor's
             lines = lines[1:]
     first, *following = lines
+    if first.rstrip().endswith(":"):
+        return None  # a section's heading ('PRIMARY DISCHARGE DIAGNOSES:'), no name
     fields = [field for field in _fields(first) if len(field.strip()) > 2]
     if len(fields) != 1 or _words(fields[0]) & (_TITLE_WORDS | _LABEL_WORDS):
         return None

@@ -192,15 +192,32 @@ def parse_allergies(text: str) -> list[Allergy]:
     return found
 
 
+# a sentence of an allergy block that negates what it lists ('NO SHRIMP, SEAFOOD, OR DYE
+# ALLERGY.'): none of them is an allergy
+NOT_ALLERGIC = re.compile(r"(?:no|not|denie[sd]|negative\s+for|none)\b", re.I)
+NOT_ALLERGEN = re.compile(r"(?:causes?|caused|causing|which|with|denie[sd]|none)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[a-z)])\.\s+", re.I)
+_CONJUNCTION = re.compile(r"^(?:or|and)\s+", re.I)
+_ALLERGIC_TO = re.compile(r"^(?:allergic|allergy|allergies)\s+to\s+", re.I)
+_ALLERGY_WORD = re.compile(r"\s+allerg(?:y|ies)\W*$", re.I)  # 'OR DYE ALLERGY'
+
+
 def _allergies_in(words: str) -> list[Allergy]:
     if NKDA.search(words):
         return [Allergy(substance="No known drug allergies", raw=words)]
     if NKA.search(words):
         return [Allergy(substance="No known allergies", raw=words)]
     found = []
-    for part in re.split(r"\s*[;,]\s*(?![^()]*\))", words.strip(" .")):
+    stated = " ".join(
+        s for s in _SENTENCE_END.split(words) if not NOT_ALLERGIC.match(s.strip(" ,"))
+    )
+    for part in re.split(r"\s*[;,]\s*(?![^()]*\))", stated.strip(" .")):
+        part = _CONJUNCTION.sub("", _ALLERGY_WORD.sub("", part)).strip()
+        part = _ALLERGIC_TO.sub("", part)  # 'ALLERGIC TO PENICILLIN'
         if not re.search(r"[A-Za-z]{3,}", part) or re.match(r"(?i)reviewed|unknown|see\b", part):
             continue
+        if NOT_ALLERGEN.match(part):
+            continue  # 'CAUSES SKIN RASH' (the reaction of the one before), 'Denied'
         match = REACTION.match(part)
         substance = (match["substance"] if match else part).strip(" .-:")
         reaction = (match["paren"] or match["dash"]).strip(" .") if match else None
