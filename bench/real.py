@@ -210,11 +210,18 @@ def in_source(value: str, text: str) -> bool:
 _THOUSANDS = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
 
 
+_MASS = {"mcg": 0.001, "µg": 0.001, "ug": 0.001, "g": 1000.0, "gm": 1000.0}
+
+
 def strength_key(strength: str) -> list[float]:
     """A strength's numbers, in order of size: '5/325' and 'Oxycodone 5 MG / APAP 325 MG'
-    alike, '50,000 intl units' as 50000, a decimal comma ('0,5 mg') as a point."""
+    alike, '50,000 intl units' as 50000, a decimal comma ('0,5 mg') as a point, a mass in
+    milligrams ('500 mcg/mL' as 0.5, like '0.5 mg/ml')."""
     text = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), strength).replace(",", ".")
-    return sorted(float(n) for n in re.findall(r"\d+(?:\.\d+)?", text))
+    return sorted(
+        round(float(number) * _MASS.get(unit.lower(), 1.0), 9)
+        for number, unit in re.findall(r"(\d+(?:\.\d+)?)\s*([A-Za-zµ]*)", text)
+    )
 
 
 # --- scoring -------------------------------------------------------------------------------------

@@ -731,3 +731,16 @@ def test_a_section_heading_opening_a_note_is_no_patient():
         "1.  Hypertension.\n"
     )
     assert named_people(note) == []
+
+
+def test_an_rxnorm_packs_volume_is_no_strength_and_24_hr_stays_in_the_name():
+    """Synthea's bulk MedicationRequests (corpus fhir/synthea_bulk_10pt_medicationrequest):
+    '1 ML tacrolimus 5 MG/ML Injection' had no strength (the pack's '1 ML' was taken for it,
+    leaving no name before it) and '24 HR tacrolimus 1 MG ...' was named 'HR tacrolimus'."""
+    injection = parse_medication_line("1 ML tacrolimus 5 MG/ML Injection")
+    assert injection is not None and (injection.name, injection.strength) == (
+        "tacrolimus",
+        "5 mg/mL",
+    )
+    tablet = parse_medication_line("24 HR tacrolimus 1 MG Extended Release Oral Tablet")
+    assert tablet is not None and (tablet.name, tablet.strength) == ("24 HR tacrolimus", "1 mg")

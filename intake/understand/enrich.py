@@ -18,6 +18,7 @@ from intake.understand.labs import lost_separator, parse_labs
 from intake.understand.meds import parse_medications
 from intake.understand.people import find_patient, name_matches, named_people
 from intake.understand.problems import parse_allergies, parse_problems
+from intake.understand.strengths import unmade_strength
 
 # kinds whose numbers are measurements, not doses: medication lines are not read from them
 NO_MEDICATIONS = frozenset({"lab_report", "imaging_report", "pathology_report"})
@@ -75,6 +76,9 @@ def enrich(document: Document) -> Document:
     if patient and patient.name:
         others = tuple(name for name in named_people(text) if not name_matches(name, patient.name))
     medications = with_generics(medications)
+    if document.ocr_confidence is not None and not document.structured:
+        medications, unmade = _without_unmade_strengths(medications)
+        warnings = (*warnings, *unmade)
     problems, allergies = document.problems, document.allergies
     if document.extractor not in CODED and not (problems or allergies):
         problems = tuple(parse_problems(text, kind))
@@ -94,6 +98,27 @@ def enrich(document: Document) -> Document:
         title=document.title or title_for(kind, text),
         warnings=warnings,
     )
+
+
+def _without_unmade_strengths(
+    medications: list[Medication],
+) -> tuple[list[Medication], list[str]]:
+    """OCR'd medications, a strength its drug is not made in left out with a warning
+    ('Lasix 80 mg' read '60 mg': furosemide tablets are 20, 40 or 80 mg; see strengths.py)."""
+    kept, warnings = [], []
+    for med in medications:
+        if (
+            med.strength
+            and med.generic
+            and unmade_strength(med.generic, med.strength, med.route, med.form)
+        ):
+            warnings.append(
+                f"check by hand: OCR read {med.name} {med.strength}, a strength "
+                f"{med.generic.lower()} is not made in: its strength left out"
+            )
+            med = replace(med, strength=None)
+        kept.append(med)
+    return kept, warnings
 
 
 def _without_lost_separators(labs: list[LabResult]) -> tuple[list[LabResult], list[str]]:

@@ -575,8 +575,10 @@ def _label_details(med: Medication, block: str) -> None:
 
 def parse_medication_line(line: str) -> Medication | None:
     """One line as a Medication, or None when it names no drug with a strength."""
-    raw = line.strip()
-    match = STRENGTH_RE.search(raw)
+    source = line.strip()
+    raw = source.replace("%%", "%")  # OCR's doubled sign: 'Combigan 0.2%%-0.5%'
+    pack = _PACK.match(raw)  # RxNorm's '1 ML tacrolimus 5 MG/ML Injection': the pack's
+    match = STRENGTH_RE.search(raw, pack.end() if pack else 0)  # volume is no strength
     if not match:
         return None
     name = _name(raw[: match.start()])
@@ -636,7 +638,7 @@ def parse_medication_line(line: str) -> Medication | None:
         form=_lookup(FORMS, tail) or _lookup(FORMS, raw[: match.start()]),
         route=_lookup(ROUTES, tail),
         frequency=frequency,
-        raw=raw,
+        raw=source,
     )
 
 
@@ -733,8 +735,10 @@ def route_of(text: str) -> str | None:
 
 _PACK = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:actuat(?:ion)?s?|ml|doses?)\s+", re.IGNORECASE)
 # bullets and a list's numbers before the name, not the hours of '12 Hour Decongestant'
-_LIST_MARK = re.compile(r"^(?![\s\-–•*·>]*\d{1,2}[- ]hours?\b)[\s\-–•*·>\d.)]+", re.IGNORECASE)
-_NAME_WORD = re.compile(r"\d{1,2}[- ]hours?\b|[A-Za-z][A-Za-z0-9\-']*", re.IGNORECASE)
+_LIST_MARK = re.compile(
+    r"^(?![\s\-–•*·>]*\d{1,2}[- ](?:hours?|hr)\b)[\s\-–•*·>\d.)]+", re.IGNORECASE
+)
+_NAME_WORD = re.compile(r"\d{1,2}[- ](?:hours?|hr)\b|[A-Za-z][A-Za-z0-9\-']*", re.IGNORECASE)
 
 
 # a sentence about someone, after a drug's directions: no part of them
