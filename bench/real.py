@@ -210,7 +210,18 @@ def in_source(value: str, text: str) -> bool:
 _THOUSANDS = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
 
 
-_MASS = {"mcg": 0.001, "µg": 0.001, "ug": 0.001, "g": 1000.0, "gm": 1000.0}
+_MASS = {
+    "mcg": 0.001,
+    "µg": 0.001,
+    "ug": 0.001,
+    "g": 1000.0,
+    "gm": 1000.0,
+    "gram": 1000.0,
+    "grams": 1000.0,
+    "microgram": 0.001,
+    "micrograms": 0.001,
+    "mikrogramm": 0.001,
+}
 
 
 def strength_key(strength: str) -> list[float]:

@@ -744,3 +744,18 @@ def test_an_rxnorm_packs_volume_is_no_strength_and_24_hr_stays_in_the_name():
     )
     tablet = parse_medication_line("24 HR tacrolimus 1 MG Extended Release Oral Tablet")
     assert tablet is not None and (tablet.name, tablet.strength) == ("24 HR tacrolimus", "1 mg")
+
+
+def test_a_brand_naming_a_combination_by_a_word_gets_no_single_generic():
+    """Held-out review 3: 'Tylenol PM' was given acetaminophen alone (its diphenhydramine
+    lost); likewise 'Mucinex DM', 'Losartan HCT', 'Claritin-D', 'Advil Cold and Sinus', and
+    'Sudafed PE' was called pseudoephedrine (it is phenylephrine). Such names keep the name
+    as read and no generic; a dictionary's own entry for the whole name still gives its."""
+    from intake.understand.drugs import normalise
+
+    for name in ("Tylenol PM", "Mucinex DM", "Losartan HCT", "Claritin-D", "Zyrtec-D",
+                 "Advil Cold and Sinus", "Sudafed PE"):  # fmt: skip
+        assert normalise(name) is None, name
+    assert normalise("Tylenol").generic == "Acetaminophen"  # type: ignore[union-attr]
+    assert normalise("Aleve PM").generic == "Naproxen/diphenhydramine"  # type: ignore[union-attr]
+    assert normalise("HCTZ").generic == "Hydrochlorothiazide"  # type: ignore[union-attr]

@@ -54,6 +54,12 @@ SALT_WORDS = frozenset(
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-']+")
 
 
+# words by which a brand names a product of more ingredients than its own ('Tylenol PM',
+# 'Mucinex DM', 'Losartan HCT', 'Sudafed PE', 'Advil Cold and Sinus'): a name holding one
+# (not the dictionary's whole entry) gets no generic, never its first ingredient's alone
+COMBINATION_MARKS = frozenset({"pm", "dm", "hct", "pe", "cold", "sinus", "flu"})
+
+
 @dataclass(frozen=True)
 class DrugMatch:
     """The generic name a written name stands for, and how sure the match is."""
@@ -313,12 +319,16 @@ def _normalise(name: str, *, fuzzy: bool = True, spelling: bool = False) -> Drug
         return DrugMatch(names[cleaned], 100.0)
     words = [w.lower() for w in _WORD.findall(name.replace("1", "l").replace("|", "l"))]
     words = [w for w in words if w not in DIRECTION_WORDS]
+    if any(word in COMBINATION_MARKS for word in words):
+        return None  # 'Tylenol PM' is not acetaminophen alone, 'Sudafed PE' no pseudoephedrine
     for word in words:
         if word in names:
             return DrugMatch(names[word], 100.0)
         if word in NATIONAL_BRANDS:
             return DrugMatch(NATIONAL_BRANDS[word], 100.0)
         head, dash, tail = word.partition("-")  # 'Flector-R', 'Voltaren-K': a brand's variant
+        if tail in COMBINATION_MARKS | {"d"}:
+            return None  # 'Claritin-D', 'Zyrtec-D': with a decongestant
         if dash and len(tail) <= 2 and (head in names or head in NATIONAL_BRANDS):
             return DrugMatch(names.get(head) or NATIONAL_BRANDS[head], 100.0)
     if spelling:
