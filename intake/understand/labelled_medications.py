@@ -28,7 +28,8 @@ _FIELD = re.compile(
     r"(?P<value>.*?)\s*$",
     re.IGNORECASE,
 )
-REACH = 16  # lines a record's fields run below its drug's line
+REACH = 24  # lines a record's fields run below its drug's line
+_RULE = re.compile(r"^\s*[-=*]{5,}\s*$")
 # a record's status as the source words it, as intake's statuses (summary.STOPPED)
 STATUSES = {
     "active": "active",
@@ -52,9 +53,11 @@ def drug_fields(lines: list[str], index: int) -> dict[str, str] | None:
     if not DRUG_LINE.match(lines[index]):
         return None
     fields: dict[str, str] = {}
+    blank = False
     for line in lines[index + 1 : index + 1 + REACH]:
-        if not line.strip() or DRUG_LINE.match(line):
-            break
+        if DRUG_LINE.match(line) or _RULE.match(line) or (blank and not line.strip()):
+            break  # the next record, a rule, two blank lines (Medicare prints a blank line
+        blank = not line.strip()  # between each of a record's fields)
         for cell in re.split(r"\s{3,}|\t", line.strip()):  # 'Start Date: x    Stop Date: y'
             if field := _FIELD.match(cell):
                 label = " ".join(field.group("label").lower().split())
@@ -68,6 +71,20 @@ def drug_line(line: str, fields: dict[str, str]) -> str:
     named = DRUG_LINE.match(line)
     strength = fields.get("strength", "").strip()
     return f"{named.group('name')} {strength}" if named and strength else line
+
+
+def named_drug(line: str) -> Medication | None:
+    """A record's drug printed without a strength ('Drug Name: CARVEDILOL' in Medicare's
+    Part D claims, 'Drug Name: Aspirin' self-entered), when its whole name is a drug the
+    dictionary knows exactly: the label says it is a drug, nothing says more."""
+    from intake.understand.drugs import normalise
+
+    named = DRUG_LINE.match(line)
+    name = " ".join(named.group("name").split()) if named else ""
+    match = normalise(name, fuzzy=False) if name else None
+    if match is None or not any(ch.isalpha() for ch in name):
+        return None
+    return Medication(name=name, raw=line.strip(), generic=match.generic, match_score=match.score)
 
 
 def complete(med: Medication, fields: dict[str, str]) -> None:

@@ -298,14 +298,19 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
     MOUTH TWICE DAILY"); they complete it. Quantity, refills, prescriber, pharmacy and a start
     or fill date are read from the label's lines when printed."""
     from intake.understand.drugs import normalise
-    from intake.understand.labelled_medications import complete, drug_fields, drug_line
+    from intake.understand.labelled_medications import (
+        complete,
+        drug_fields,
+        drug_line,
+        named_drug,
+    )
 
     lines = text.splitlines()
     inside = medication_blocks(lines)
     records = {  # a drug's line over its labelled fields ('Medication: X' / 'Status: Active')
         index: fields
         for index, line in enumerate(lines)
-        if ":" in line and (fields := drug_fields(lines, index))
+        if ":" in line and (fields := drug_fields(lines, index)) is not None
     }
     parsed: list[Medication | None] = []  # each line read once: its block's part, or all
     for index, line in enumerate(lines):
@@ -323,7 +328,10 @@ def parse_medications(text: str, *, ocr: bool = False) -> list[Medication]:
     meds = []
     for index, med in enumerate(parsed):
         if not med:
-            if inside[index] is not None and not ocr and (bare := _unstrengthed(lines[index])):
+            if index in records and not ocr and (named := named_drug(lines[index])):
+                complete(named, records[index])
+                meds.append(named)
+            elif inside[index] is not None and not ocr and (bare := _unstrengthed(lines[index])):
                 meds.append(bare)
             elif not ocr and not PLACEHOLDER.search(lines[index]):
                 meds += _dosed(lines[index])
