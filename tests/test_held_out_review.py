@@ -680,7 +680,11 @@ def test_a_problem_before_its_drug_is_no_part_of_the_drugs_name():
         "4.  Depression and anxiety, Paxil 40 mg daily, Klonopin 1 mg q.h.s.\n"
         "INSULIN,GLARGINE,HUMAN 100 UNT/ML INJ\n"
     )
-    assert [(m.name, m.frequency) for m in meds] == [("Feosol", "daily"), ("Paxil", "daily")]
+    assert [(m.name, m.frequency) for m in meds] == [
+        ("Feosol", "daily"),
+        ("Paxil", "daily"),
+        ("INSULIN GLARGINE HUMAN", None),  # no space after its commas: one name
+    ]
 
 
 def test_label_details_are_never_read_from_a_sentence_or_the_next_item():
@@ -759,3 +763,62 @@ def test_a_brand_naming_a_combination_by_a_word_gets_no_single_generic():
     assert normalise("Tylenol").generic == "Acetaminophen"  # type: ignore[union-attr]
     assert normalise("Aleve PM").generic == "Naproxen/diphenhydramine"  # type: ignore[union-attr]
     assert normalise("HCTZ").generic == "Hydrochlorothiazide"  # type: ignore[union-attr]
+
+
+# John Snow Labs' synthetic clinical PDF (JohnSnowLabs/visual-nlp-workshop,
+# jupyter/deid-and-obfuscation/source_pdfs/Easy/PDF_Deid_Deidentification_1.pdf, Apache-2.0),
+# its text layer as pdftotext -layout gives it: the head of page 1 and its medication table
+JSL_SUMMARY_HEAD = """\
+                 Healthcare                                                                Elizabeth Williams 07/06/1949
+                 Recovery                                                                  Sierra Valley Medical Institute INC
+                 Trauma
+                 Center
+
+
+Patient Summary
+
+Elizabeth Williams, born on 07/06/1949 and aged 56, is a female patient with a history of Type 2 Diabetes Mellitus. Her medical
+journey includes management of peripheral neuropathy associated with her diabetes. Current health status involves ongoing
+monitoring of blood glucose levels and pain management.
+
+
+Patient Demographics
+Name: Elizabeth
+Williams
+DOB: 07/06/1949
+Age: 56
+Sex: Female
+SSN: 497-78-2934
+Hospital ID:
+HOSP17622343
+
+
+"""
+JSL_SUMMARY_MEDICATIONS = """\
+
+Current Medications
+
+
+Medication Summary                       Dosage                      Frequency
+
+Metformin                                500mg                       Twice daily
+
+Gabapentin                               300mg                       Three times daily
+
+Lisinopril                               10mg                        Once daily
+"""
+
+
+def test_a_name_wrapped_below_its_label_and_a_patient_summary_kind():
+    """Held-out review 3: 'Name: Elizabeth' with 'Williams' wrapped onto the next line gave
+    no patient name, and the 'Patient Summary' (demographics, vitals, visits, medications,
+    labs) was called a medication list."""
+    from intake.understand.classify import classify_held
+    from intake.understand.people import named_people
+
+    text = JSL_SUMMARY_HEAD + "\n" + JSL_SUMMARY_MEDICATIONS
+    assert "Elizabeth Williams" in named_people(text)
+    assert named_people("Demographics\nName: Elizabeth\nWilliams\nDOB: 07/06/1949") == [
+        "Elizabeth Williams"
+    ]
+    assert classify_held(text, medications=3)[0] == "visit_summary"

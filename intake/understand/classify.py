@@ -71,6 +71,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"after\s+visit\s+summary|visit\s+summary|office\s+visit|clinic\s+(?:visit|note)", 4),
         (r"progress\s+note|follow-?up\s+visit", 3),
         (r"history\s+(?:and|&)\s+physical|\bH\s?&\s?P\b|admission\s+note", 4),
+        (r"patient\s+summary|summary\s+of\s+care|health\s+summary", 5),
         (r"chief\s+complaint|history\s+of\s+present", 1),
     ],
     "discharge_summary": [

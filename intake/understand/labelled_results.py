@@ -74,7 +74,7 @@ def _result(test: str, fields: dict[str, str], block: list[str]) -> LabResult | 
         value, flag = shown, None  # a word result ('NEG') in the field that holds results
     else:
         return None  # 'canc', 'Pending', 'See comment': no value
-    unit = fields.get("unit", "").strip()
+    unit = fields.get("unit", "").strip().strip("-").strip()  # 'Units: --': none
     reference, range_unit = split_range(fields.get("reference range", "").strip().strip("()"))
     number = "0" + value if value.startswith(".") else value  # '.7' against '2-3'
     flag, derived = settle_flag(flag, flag is not None, number, reference)

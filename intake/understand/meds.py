@@ -14,8 +14,8 @@ from intake.understand.vocabulary import (
 
 # 'mikrogramm' (hu, de), 'microgramas' (pt), 'microgramos' (es): micrograms
 _UNIT = (
-    r"(?i:mg/ml|mg|mcg|µg|mikrogramm?|micro?gram(?:a|o|me)?s?|gm|grams?|g|ml|units?|iu|%|meq"
-    r"|mmol)"
+    r"(?i:mg/ml|mg|mcg|µg|mikrogramm?|micro?gram(?:a|o|me)?s?|gm|grams?|g|ml|units?|unt|iu|%"
+    r"|meq|mmol)"
 )
 # a number starts only where no digit, point or comma stands before it, so a long run of
 # digits is tried once, not from every position (linear time on a pasted barcode); a comma
@@ -679,7 +679,7 @@ UNIT_SPELLING = {
     "mg": "mg", "mcg": "mcg", "µg": "mcg", "mikrogramm": "mcg", "mikrogram": "mcg",
     "microgram": "mcg", "micrograms": "mcg", "microgramas": "mcg", "microgramos": "mcg",
     "g": "g", "gm": "g", "gram": "g", "grams": "g", "ml": "mL", "actuat": "actuation",
-    "actuation": "actuation", "unit": "unit", "units": "units",
+    "actuation": "actuation", "unit": "unit", "units": "units", "unt": "units",
     "iu": "IU", "%": "%", "meq": "mEq", "mmol": "mmol", "mg/ml": "mg/mL",
 }  # fmt: skip
 

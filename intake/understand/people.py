@@ -159,12 +159,30 @@ def _labelled(lines: list[str], number: int) -> Iterable[str]:
         if before and (not explicit or _words(before) & _NEVER):
             continue  # 'Physician Name:', 'Referring Patient ...': someone else's label
         value = _STOP.split(line[label.end() :], maxsplit=1)[0].strip(" ,;:")
+        if colon_wrapped := _wrapped_surname(lines, number, value):
+            value = f"{value} {colon_wrapped}"  # 'Name: Elizabeth' over 'Williams'
         name = _accept(value, explicit=explicit) if value else None
         colon = any(mark in label.group(0)[len(label.group("label")) :] for mark in ":#")
         if name is None and not (colon and value):  # nothing after it: a column's label
             name = _below(lines, number, label.start(), explicit=explicit)
         if name:
             yield name
+
+
+def _wrapped_surname(lines: list[str], number: int, value: str) -> str | None:
+    """The rest of a one-word name a narrow column wrapped onto the next line ('Name:
+    Elizabeth' over 'Williams', then 'DOB: ...'): that line's one or two capitalised words,
+    no label, digit or colon among them; None otherwise."""
+    if not value or len(value.split()) != 1 or number + 1 >= len(lines):
+        return None
+    below = lines[number + 1].strip()
+    words = below.split()
+    if not 1 <= len(words) <= 2 or ":" in below or any(ch.isdigit() for ch in below):
+        return None
+    if not all(word[:1].isupper() and word.replace("-", "").replace("'", "").isalpha()
+               for word in words):  # fmt: skip
+        return None
+    return None if _words(below) & (_LABEL_WORDS | _ROLE_WORDS | _ORG_WORDS) else below
 
 
 HEADING_REACH = 2  # lines above a record's first field where its heading stands
