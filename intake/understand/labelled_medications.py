@@ -49,7 +49,8 @@ STATUSES = {
 
 def drug_fields(lines: list[str], index: int) -> dict[str, str] | None:
     """The labelled fields printed below a 'Medication: ...' or 'Drug Name: ...' line (up
-    to a blank line or the next drug), by lower-case label; None for another line."""
+    to the next drug, a rule or two blank lines), by lower-case label; None for another
+    line."""
     if not DRUG_LINE.match(lines[index]):
         return None
     fields: dict[str, str] = {}
@@ -75,8 +76,9 @@ def drug_line(line: str, fields: dict[str, str]) -> str:
 
 def named_drug(line: str) -> Medication | None:
     """A record's drug printed without a strength ('Drug Name: CARVEDILOL' in Medicare's
-    Part D claims, 'Drug Name: Aspirin' self-entered), when its whole name is a drug the
-    dictionary knows exactly: the label says it is a drug, nothing says more."""
+    Part D claims, 'Drug Name: Aspirin' self-entered), when its name holds a drug the
+    dictionary knows as written (no close spelling): the label says it is a drug, nothing
+    says more."""
     from intake.understand.drugs import normalise
 
     named = DRUG_LINE.match(line)

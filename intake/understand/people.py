@@ -159,8 +159,8 @@ def _labelled(lines: list[str], number: int) -> Iterable[str]:
         if before and (not explicit or _words(before) & _NEVER):
             continue  # 'Physician Name:', 'Referring Patient ...': someone else's label
         value = _STOP.split(line[label.end() :], maxsplit=1)[0].strip(" ,;:")
-        if colon_wrapped := _wrapped_surname(lines, number, value):
-            value = f"{value} {colon_wrapped}"  # 'Name: Elizabeth' over 'Williams'
+        if wrapped := _wrapped_surname(lines, number, value):
+            value = f"{value} {wrapped}"  # 'Name: Elizabeth' over 'Williams'
         name = _accept(value, explicit=explicit) if value else None
         colon = any(mark in label.group(0)[len(label.group("label")) :] for mark in ":#")
         if name is None and not (colon and value):  # nothing after it: a column's label
