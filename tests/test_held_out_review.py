@@ -748,6 +748,13 @@ def test_an_rxnorm_packs_volume_is_no_strength_and_24_hr_stays_in_the_name():
     )
     tablet = parse_medication_line("24 HR tacrolimus 1 MG Extended Release Oral Tablet")
     assert tablet is not None and (tablet.name, tablet.strength) == ("24 HR tacrolimus", "1 mg")
+    # RxNorm's 'UNT' is units: the premix keeps both ingredients, each per mL (read as '70
+    # units/mL' alone once UNT was a unit, before the second ingredient's comma was allowed)
+    humulin = parse_medication_line(
+        "insulin isophane, human 70 UNT/ML / insulin, regular, human 30 UNT/ML Injectable "
+        "Suspension [Humulin]"
+    )
+    assert humulin is not None and humulin.strength == "70 units/mL / 30 units/mL"
 
 
 def test_a_brand_naming_a_combination_by_a_word_gets_no_single_generic():

@@ -665,8 +665,9 @@ _LEADING_INGREDIENT = re.compile(
 # a combination product's next ingredient after a strength: its name and strength after
 # '/', '+' or 'and', or a bare strength after a dash ('250 mg-250 mg')
 _NEXT_INGREDIENT = re.compile(
-    rf"\s*(?:(?P<joint>/|\+|\band\b)\s*(?P<name>[A-Za-z][A-Za-z\- ]{{1,40}}?\s+)?"
-    rf"|(?P<dash>-)\s*(?=\d))(?P<strength>(?:{_NUMBER})\s*{_UNIT})(?![A-Za-z])",
+    rf"\s*(?:(?P<joint>/|\+|\band\b)\s*(?P<name>[A-Za-z][A-Za-z,\- ]{{1,40}}?\s+)?"
+    rf"|(?P<dash>-)\s*(?=\d))(?P<strength>(?:{_NUMBER})\s*{_UNIT}"
+    rf"(?:\s*/\s*(?:\d+(?:[.,]\d+)?)?\s*(?i:ml))?)(?![A-Za-z])",  # (each its own per mL)
     re.IGNORECASE,
 )
 # a strength per milligram or per actuation of the product ('Desonide Topical Ointment
