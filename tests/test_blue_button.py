@@ -533,3 +533,24 @@ def test_a_drug_record_without_a_strength_is_read_by_its_label():
         ("CARVEDILOL", None, "Carvedilol"),
     ]
     assert parse_medications("Drug Name: Cough Medicine\nMedication: none\n") == []
+
+
+# a surgical pathology report inside the v12.4 download (VistA prints its word-processing
+# codes into the text)
+PATHOLOGY = """\
+Diagnosis:
+|TAB||NOWRAP|
+A) GASTRIC FUNDUS BIOPSY: HYPERPLASTIC POLYP WITH MANY MACROPHAGES.
+B) RECTOSIGMOID BIOPSIES: HYPERPLASTIC COLONIC MUCOSA.
+"""
+
+
+def test_a_pathology_diagnosis_is_its_finding_not_its_specimen_nor_vistas_codes():
+    """The packet's first page listed the problems '|TAB||NOWRAP|', 'GASTRIC FUNDUS BIOPSY'
+    and 'RECTOSIGMOID BIOPSIES' (seen reading PACKET.PDF of the v12.4 download)."""
+    from intake.understand.problems import parse_problems
+
+    assert [p.name for p in parse_problems(PATHOLOGY, "visit_summary")] == [
+        "HYPERPLASTIC POLYP WITH MANY MACROPHAGES",
+        "HYPERPLASTIC COLONIC MUCOSA",
+    ]

@@ -68,10 +68,20 @@ REACTION = re.compile(r"^(?P<substance>[^()]+?)\s*(?:\((?P<paren>[^)]+)\)|[-–:
 NO_TEXT_PROBLEMS = frozenset({"lab_report", "imaging_report", "medication_list"})
 
 
+# a pathology diagnosis's specimen label before its finding ('B) RECTOSIGMOID BIOPSIES:')
+SPECIMEN = re.compile(
+    r"\b(?:biops\w*|bx|bxs|excision|resection|specimen|aspirat\w*|cytology|curettage|core)\b",
+    re.I,
+)
+# VistA's word-processing codes printed into its text ('|TAB||NOWRAP|' under a heading)
+VISTA_CODES = re.compile(r"\|(?:TAB|NOWRAP|WRAP|CENTER|INDENT|BLANK|PAGE|TOP)\|")
+
+
 def parse_problems(text: str, kind: str = "") -> list[Problem]:
     """The diagnoses a note or report states in its diagnosis or assessment sections."""
     if kind in NO_TEXT_PROBLEMS:
         return []
+    text = VISTA_CODES.sub("", text) if "|" in text else text
     found: list[Problem] = []
     for heading, lines in _blocks(text):
         listed_only = heading.startswith("impression")
@@ -135,6 +145,9 @@ def _problem(item: str) -> Problem | None:
         first += " " + wrapped
     if first.rstrip().endswith(":"):  # a specimen label ("A. Breast, left, biopsy:")
         return None
+    specimen, colon, finding = first.partition(": ")
+    if colon and SPECIMEN.search(specimen) and finding.strip():
+        first = finding  # 'A) GASTRIC FUNDUS BIOPSY: HYPERPLASTIC POLYP ...': the finding
     clause = re.split(r"\s*;\s*|\s+[-–—]\s+|:\s+", first, maxsplit=1)[0].strip()
     if not clause or NEGATED.search(clause) or PATIENT_DESCRIBED.search(clause):
         return None
