@@ -297,6 +297,31 @@ def test_a_medication_whose_course_ended_before_the_appointment_is_not_current()
     )
 
 
+def test_a_drug_current_in_one_record_and_stopped_in_another_is_current_at_its_live_dose():
+    """A VA Blue Button download (amida-tech's v12.4 sample) lists 'AMLODIPINE BESYLATE 5MG
+    TAB' as active and the 10 mg tablet as discontinued and expired: the first page showed
+    'Amlodipine 5 mg / 10 mg daily (documents differ)' as current, and lisinopril, whose
+    first record was discontinued, as stopped although another record of it was active."""
+    download = _document(
+        "D0001", "visit_summary", "2013-03-18",
+        medications=(Medication("AMLODIPINE BESYLATE", strength="5 mg", frequency="daily",
+                                status="active"),
+                     Medication("AMLODIPINE BESYLATE", strength="10 mg", frequency="daily",
+                                status="discontinued"),
+                     Medication("LISINOPRIL", strength="10 mg", frequency="daily",
+                                status="discontinued"),
+                     Medication("LISINOPRIL", strength="5 mg", frequency="daily",
+                                status="active")),
+    )  # fmt: skip
+    summary = summarise(_manifest(download, appointment="2013-04-01"))
+    sections = {s.key: s for s in summary.sections}
+    assert [f.text for f in sections["current-medications"].facts] == [
+        "AMLODIPINE BESYLATE 5 mg daily",
+        "LISINOPRIL 5 mg daily",
+    ]
+    assert "stopped-medications" not in sections or not sections["stopped-medications"].facts
+
+
 def test_the_medication_tables_say_which_drugs_stopped(tmp_path):
     """INDEX.HTM's and PACKET.PDF's medication tables mark a drug its newest document says
     stopped (they showed it like any other)."""

@@ -317,7 +317,8 @@ def medication_facts(
     drug is stopped when the newest document listing it says so, by its status (completed,
     stopped...) or by an end date before `as_of` (the appointment, else today: a five-day
     course that ended in September is not a current medication in November, whatever
-    status its order kept). Doses that differ between documents are all shown."""
+    status its order kept), unless another of its records there is current; a current
+    drug shows the doses of its current records. Doses that differ are all shown."""
     mentions: dict[str, list[tuple[Medication, Document]]] = {}
     for document in _readable(documents):
         for medication in document.medications:
@@ -325,17 +326,24 @@ def medication_facts(
     current, stopped = [], []
     ended: dict[str, str] = {}
     for key, group in mentions.items():
-        newest = max(group, key=lambda pair: pair[1].date or "")
+        newest_date = max(d.date or "" for _, d in group)
+        latest = [pair for pair in group if (pair[1].date or "") == newest_date]
+        # one record of the newest document still current (a VA download lists amlodipine 5
+        # mg active beside its discontinued 10 mg): the drug is current, at its live doses
+        live = [pair for pair in latest if _how_ended(pair[0], as_of) is None]
+        newest = (live or latest)[0]
+        shown = [pair for pair in group if _how_ended(pair[0], as_of) is None] if live else group
         medication, _ = newest
         name = medication.name[:1].upper() + medication.name[1:]
-        strengths = _unique(m.strength or m.dose for m, _ in group)
-        routes = _unique(m.route for m, _ in group)
-        frequencies = _unique(m.frequency for m, _ in group)
+        strengths = _unique(m.strength or m.dose for m, _ in shown)
+        routes = _unique(m.route for m, _ in shown)
+        frequencies = _unique(m.frequency for m, _ in shown)
         text = " ".join(
             filter(None, [name, " / ".join(strengths), ", ".join(routes), " / ".join(frequencies)])
         )
         if len(strengths) > 1 or len(frequencies) > 1:
-            text += " (documents differ)"
+            several = len({d.id for _, d in shown}) > 1
+            text += " (documents differ)" if several else " (its records differ)"
         ordered = [newest[1].id] + [d.id for _, d in group if d.id != newest[1].id]
         sources = tuple(dict.fromkeys(ordered))
         how = _how_ended(medication, as_of)
