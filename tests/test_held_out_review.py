@@ -829,3 +829,21 @@ def test_a_name_wrapped_below_its_label_and_a_patient_summary_kind():
         "Elizabeth Williams"
     ]
     assert classify_held(text, medications=3)[0] == "visit_summary"
+
+
+def test_a_consult_note_that_reviewed_an_ecg_is_no_ecg_report():
+    """MTSamples' 'Hospice - Palliative Care / Lung Cancer & MI - Hospice Consult'
+    (tests/excerpts/mtsamples_hospice_cardiology_consult.txt: the transcription as
+    kdpsingh/clinspacy ships Kaggle's CC0 MTSamples set, its section line breaks put back):
+    a consult note with seven sections that reviewed the patient's EKGs was the kind 'other'
+    with the subtype 'ecg' (its medications would be kept, its plan lost as a note's); an
+    echo or ECG a note mentions is no report of one."""
+    from pathlib import Path
+
+    from intake.understand.classify import classify_held, refine
+
+    note = (
+        Path(__file__).parent / "excerpts" / "mtsamples_hospice_cardiology_consult.txt"
+    ).read_text()
+    kind, _held = classify_held(note, medications=2)
+    assert refine(kind, note) == ("visit_summary", None)

@@ -447,6 +447,10 @@ def refine(kind: str, text: str) -> tuple[str, str | None]:
         return kind, None
     if record_sections(text) >= RECORD_MIN_SECTIONS:
         return kind, None  # a whole record's download holding an echo report among its notes
+    if kind in NOTE_KINDS and note_sections(text) >= NOTE_MIN_SECTIONS:
+        return kind, None  # a clinical note (history, exam, assessment...) mentioning an echo
+        # or an ECG it reviewed: no report of one (MTSamples consults became 'other' (ECG)
+        # and imaging reports, their medications dropped)
     implied = _SUBTYPES[best][0]
     if implied and (kind in ("other", "lab_report", "visit_summary") or best_score >= 4):
         kind = implied
