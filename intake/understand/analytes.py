@@ -68,6 +68,28 @@ ANALYTES = (
     Analyte("Cholesterol", ("2093-3",), ("Total cholesterol", "Cholesterol, total")),
     Analyte("Triglycerides", ("2571-8",), ("Triglyceride", "TG")),
     Analyte("Vitamin B12", ("2132-9",), ("B12", "Cobalamin")),
+    # what notes state most after a panel (held-out review 4, MTSamples): coagulation,
+    # cardiac, liver and the rest of a metabolic panel; never a bare 'PT' (physical therapy),
+    # 'Mg' (milligrams) or 'Troponin' (I and T are different assays)
+    Analyte("INR", ("6301-6",), ("International normalized ratio", "PT/INR")),
+    Analyte("Prothrombin time", ("5902-2",), ("Protime",)),
+    Analyte("aPTT", ("3173-2",), ("PTT", "Partial thromboplastin time")),
+    Analyte("Magnesium", ("19123-9",)),
+    Analyte("Phosphorus", ("2777-1",), ("Phosphate",)),
+    Analyte("Total bilirubin", ("1975-2",), ("Bilirubin, total", "Bilirubin total", "T bili")),
+    Analyte("Direct bilirubin", ("1968-7",), ("Bilirubin, direct", "Conjugated bilirubin")),
+    Analyte("Bicarbonate", ("1963-8",), ("HCO3", "Bicarb")),
+    Analyte("Carbon dioxide", ("2028-9",), ("CO2", "Total CO2", "Carbon dioxide, total")),
+    Analyte("BNP", ("30934-4",), ("B-type natriuretic peptide", "Brain natriuretic peptide")),
+    Analyte("NT-proBNP", ("33762-6",), ("NT proBNP", "proBNP")),
+    Analyte("CK", ("2157-6",), ("CPK", "Creatine kinase", "Creatine phosphokinase")),
+    Analyte("Troponin I", ("10839-9",), ("TnI", "Troponin-I")),
+    Analyte("Troponin T", ("6598-7",), ("TnT", "Troponin-T")),
+    Analyte("Lipase", ("3040-3",)),
+    Analyte("Ferritin", ("2276-4",)),
+    Analyte("Total protein", ("2885-2",), ("Protein, total",)),
+    Analyte("Uric acid", ("3084-1",), ("Urate",)),
+    Analyte("Lactate", ("2524-7",), ("Lactic acid",)),
 )
 # fmt: on
 
