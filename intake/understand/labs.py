@@ -25,6 +25,7 @@ from intake.understand.lab_table import (
     row_text,
     words_from_text,
 )
+from intake.understand.labelled_results import labelled_block
 from intake.understand.needles import lowered, may_match, needles
 from intake.understand.urinalysis import (
     OTHER_SECTION,
@@ -222,8 +223,6 @@ class LabReader:
 
     def read(self, rows: list[Row]) -> None:
         """Read one page's (or text's) rows."""
-        from intake.understand.labelled_results import labelled_block
-
         lines = [row_text(row) for row in rows]
         strips: list[tuple[int, LabResult]] = []  # a strip's rows with no urine heading seen
         if not self.rows_read:
@@ -1173,16 +1172,20 @@ def _is_test_name(test: str) -> bool:
         and len(test) <= 60
         and sum(word.isalpha() and word.islower() for word in test.split()) < 4  # prose
         and not _GOAL_OR_DOSE.search(test)
-        and " ".join(test.lower().split()) not in FIELD_LABELS
-        and not _FIELD_SUFFIX.search(test)
-        and not _PROSE_END.search(test)
+        and not _form_field_or_prose(test)
     )
+
+
+def _form_field_or_prose(test: str) -> bool:
+    words = test.lower().split()
+    last = words[-1] if words else ""
+    return " ".join(words) in FIELD_LABELS or last in FIELD_ENDS or last in PROSE_ENDS
 
 
 # a name ending in such a word is a sentence wrapped before its number ('EF visually' /
 # 'estimated to be 25%.'), not a test
-_PROSE_END = re.compile(
-    r"\b(?:be|is|was|were|are|to|of|and|or|the|with|at|by|for|from|than|as|in|on)$", re.IGNORECASE
+PROSE_ENDS = frozenset(
+    "be is was were are to of and or the with at by for from than as in on".split()  # noqa: SIM905
 )
 
 
@@ -1194,7 +1197,7 @@ FIELD_LABELS = frozenset(
     {"result", "results", "value", "values", "strength", "measurement", "measurements", "dose",
      "dosage", "quantity", "amount", "serving size", "item", "reading"}
 )  # fmt: skip
-_FIELD_SUFFIX = re.compile(r"\b(?:dose|dosage|item)$", re.IGNORECASE)
+FIELD_ENDS = frozenset({"dose", "dosage", "item"})
 
 
 def _two_letters(text: str) -> bool:
