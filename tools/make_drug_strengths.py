@@ -18,25 +18,15 @@ from __future__ import annotations
 import collections
 import re
 import sys
+from pathlib import Path
 
-SALTS = frozenset(
-    """hydrochloride hcl sodium potassium calcium magnesium sulfate maleate mesylate besylate
-    tartrate bitartrate succinate fumarate acetate acetonide citrate phosphate bromide
-    hydrobromide dihydrate monohydrate trihydrate hemihydrate anhydrous hyclate propionate
-    dipropionate valerate disodium lactate gluconate chloride iodide fluoride oxide
-    carbonate bicarbonate hydroxide""".split()  # noqa: SIM905
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from intake.understand.strengths import ingredient_key  # the key intake looks drugs up by
+
 UNITS = {"MG": ("mg", 1.0), "MCG": ("mg", 0.001), "GM": ("mg", 1000.0), "G": ("mg", 1000.0),
          "%": ("%", 1.0), "MEQ": ("meq", 1.0), "UNITS": ("units", 1.0), "UNIT": ("units", 1.0),
          "IU": ("units", 1.0)}  # fmt: skip
 STRENGTH = re.compile(r"^(?:EQ\s+)?(\d+(?:\.\d+)?)\s*(MG|MCG|GM|G|%|MEQ|UNITS?|IU)(?:\s+BASE)?$")
-
-
-def ingredient_key(name: str) -> str:
-    """'SERTRALINE HYDROCHLORIDE' -> 'sertraline'; 'POTASSIUM CHLORIDE' stays whole."""
-    words = name.lower().replace(",", " ").split()
-    kept = [word for word in words if word not in SALTS]
-    return " ".join(kept or words)
 
 
 def number(value: float) -> str:
@@ -55,7 +45,7 @@ def main(path: str) -> None:
         if ";" in ingredient or not ingredient:
             continue  # a combination
         route = row.get("DF;Route", "").rpartition(";")[2].strip().lower() or "unknown"
-        key = (ingredient_key(ingredient), route)
+        key = (ingredient_key(ingredient.replace(",", " ")), route)  # as intake looks it up
         if row.get("Type") == "OTC":
             otc.add(key)
         strength = row.get("Strength", "").split("**")[0].strip()

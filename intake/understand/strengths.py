@@ -24,13 +24,13 @@ _UNITS = {"mg": ("mg", 1.0), "mcg": ("mg", 0.001), "µg": ("mg", 0.001), "g": ("
           "%": ("%", 1.0), "meq": ("meq", 1.0), "units": ("units", 1.0),
           "unit": ("units", 1.0), "iu": ("units", 1.0)}  # fmt: skip
 _SIMPLE = re.compile(r"^(\d+(?:\.\d+)?)\s*(mg|mcg|µg|g|%|meq|units?|iu)$", re.IGNORECASE)
-_SALTS = frozenset(
+SALTS = frozenset(
     """hydrochloride hcl sodium potassium calcium magnesium sulfate maleate mesylate besylate
     tartrate bitartrate succinate fumarate acetate acetonide citrate phosphate bromide
     hydrobromide dihydrate monohydrate trihydrate hemihydrate anhydrous hyclate propionate
     dipropionate valerate disodium lactate gluconate chloride iodide fluoride oxide
     carbonate bicarbonate hydroxide""".split()  # noqa: SIM905
-)  # as tools/make_drug_strengths.py drops them
+)  # words dropped from an ingredient's name: its salt, ester or hydrate
 
 
 Made = dict[str, tuple[bool, frozenset[tuple[float, str]]]]  # route: (over the counter, strengths)
@@ -52,16 +52,18 @@ def _table() -> dict[str, Made]:
     return made
 
 
-def _key(generic: str) -> str:
-    words = generic.lower().split()
-    return " ".join([word for word in words if word not in _SALTS] or words)
+def ingredient_key(name: str) -> str:
+    """An ingredient as drug_strengths.tsv keys it: 'Sertraline hydrochloride' -> 'sertraline';
+    'Potassium chloride' stays whole (every word of it a salt's)."""
+    words = name.lower().split()
+    return " ".join([word for word in words if word not in SALTS] or words)
 
 
 def unmade_strength(generic: str, strength: str, route: str | None, form: str | None) -> bool:
     """True only when `strength` is certainly none the drug `generic` is made in by the route
     its directions or form name (any route when neither says), by the Orange Book."""
     simple = _SIMPLE.match(strength.strip())
-    routes = _table().get(generic.lower()) or _table().get(_key(generic))
+    routes = _table().get(generic.lower()) or _table().get(ingredient_key(generic))
     if simple is None or routes is None or "/" in generic:
         return False
     wanted = ROUTE_WORDS.get(route or "") or FORM_ROUTES.get(form or "")
