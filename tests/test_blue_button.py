@@ -85,8 +85,8 @@ Status: Final
 -----------------------------------------------------------------------------
 """
 
-# records of other kinds, each with a labelled number: none of them is a lab result
-NOT_RESULTS = """\
+# a drug the veteran entered: its strength on a line of its own
+SELF_ENTERED_DRUG = """\
 Category: RX Medication
 Drug Name: Aspirin EC
 Prescription Number: 010101B
@@ -95,7 +95,12 @@ Dose: 1 tab
 Frequency: daily
 Start Date: 15 Jun 2005                         Stop Date:
 Pharmacy Name: My Local Drugstore               Pharmacy Phone: 000-010-0000
+"""
 
+# records of other kinds, each with a labelled number: none of them is a lab result
+NOT_RESULTS = (
+    SELF_ENTERED_DRUG
+    + """
 -----------------------------------------------------------
 Vital Sign:           Pulse Oximetry
 Measurement:          98 %
@@ -119,6 +124,7 @@ Chicken Pox
 Mild LVH with significantly reduced LV systolic function. EF visually
 estimated to be 25%.
 """
+)
 
 DEMOGRAPHICS = """\
 Name: MHVTESTVETERAN, ONE A                     Date of Birth: 01 Mar 1948
@@ -147,7 +153,8 @@ VA GUARDIAN
   City:                                      Work Phone Number:
 """
 
-MEDICATIONS = """\
+MEDICATIONS = (
+    """\
 -------------------------- VA MEDICATION HISTORY ----------------------
 
 Medication: NAPROXEN 500MG TAB
@@ -167,15 +174,9 @@ Status: Active
 
 ------------------- SELF REPORTED MEDICATIONS AND SUPPLEMENTS ---------------
 
-Category: RX Medication
-Drug Name: Aspirin EC
-Prescription Number: 010101B
-Strength: 81mg
-Dose: 1 tab
-Frequency: daily
-Start Date: 15 Jun 2005                         Stop Date:
-Pharmacy Name: My Local Drugstore               Pharmacy Phone: 000-010-0000
 """
+    + SELF_ENTERED_DRUG
+)
 
 # the section banners of the v12 download, in order (its first lines are the VA's notice)
 BANNERS = """\
